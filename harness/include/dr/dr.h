@@ -1,0 +1,208 @@
+/* dr.h: the dmarace engine as seen by the model and by scenarios.
+ *
+ * One OS thread runs every simulated processor as fibers. Every decision (which
+ * processor runs next, whether an event fires, any data choice the model makes)
+ * goes through one choice function, so a run is a pure function of its tape.
+ * The engine knows nothing about DMA: it offers processors with an IRQL, passive
+ * threads, DPC queues, spin locks, waits, one-shot environment events, a virtual
+ * clock with timers, findings and a trace.
+ *
+ * Contract for callers: every dr_* function below may be called only from inside
+ * an execution (from scenario setup/check in the main context, from a task, or
+ * from an event handler), never from another OS thread. */
+#ifndef DR_DR_H
+#define DR_DR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    DR_MAX_CPUS = 8,      /* simulated processors */
+    DR_MAX_TASKS = 256,   /* threads + DPC activations in one execution */
+    DR_MAX_EVENTS = 64,   /* environment events armed at once */
+    DR_MAX_OPTIONS = DR_MAX_TASKS + DR_MAX_EVENTS + 1,
+};
+
+/* IRQL numbering follows Windows on x64. */
+enum { DR_PASSIVE_LEVEL = 0, DR_APC_LEVEL = 1, DR_DISPATCH_LEVEL = 2, DR_HIGH_LEVEL = 15 };
+
+/* A named program point. Declare with DR_SITE; the name is what traces and
+ * digests use (never the address), so it must be stable across builds. */
+typedef struct dr_site {
+    const char *name;
+    uint64_t hash; /* filled on first use */
+} dr_site;
+#define DR_SITE(var, str) static dr_site var = {str, 0}
+
+/* ---- findings ----------------------------------------------------------- */
+
+#define DR_FINDING_KINDS(X)                                                      \
+    X(NONE, "none")                                                              \
+    X(ASSERT, "assertion")        /* NT_ASSERT or a toy's own assert */         \
+    X(CHECK, "check")             /* an oracle at the end of the execution */   \
+    X(FRAMEWORK, "framework")     /* a KMDF check: bugcheck, verifier break */  \
+    X(CRASH, "crash")             /* undefined behaviour the model detected */  \
+    X(DEADLOCK, "deadlock")       /* nothing runnable, work outstanding */      \
+    X(LIVELOCK, "livelock")       /* step budget exhausted */                   \
+    X(DATA_RACE, "data-race")
+
+typedef enum {
+#define DR_X(e, s) DR_FIND_##e,
+    DR_FINDING_KINDS(DR_X)
+#undef DR_X
+        DR_FIND__COUNT
+} dr_finding_kind;
+
+const char *dr_finding_kind_name(dr_finding_kind k);
+
+/* Report a finding and end the execution. From a task or event handler this
+ * does not return. From the main context (setup/check) it records the finding
+ * and returns; the execution is then over. `title` must be stable (it is the
+ * dedup key together with `kind`): no step numbers, no pointers. */
+void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True once a finding has been recorded in this execution. */
+bool dr_failed(void);
+
+/* ---- scheduling points and choices ---------------------------------------- */
+
+/* A scheduling point: another processor (or an event) may run here. */
+void dr_yield(const dr_site *site);
+
+/* A data choice among n alternatives (0 is the default a tape that ran out
+ * gives). Returns a value in [0, n). n <= 1 returns 0 and records nothing. */
+uint32_t dr_choose(const dr_site *site, uint32_t n);
+
+/* ---- processors, IRQL, tasks ------------------------------------------------ */
+
+typedef void (*dr_fn)(void *arg);
+
+unsigned dr_cpus(void);          /* simulated processors in this execution */
+unsigned dr_current_cpu(void);   /* 0 in the main context */
+unsigned dr_irql(void);          /* current processor's IRQL */
+unsigned dr_raise_irql(unsigned new_irql); /* returns the old IRQL */
+void dr_lower_irql(unsigned irql);
+bool dr_in_task(void);           /* false in the main context and in event handlers */
+uint32_t dr_current_task(void);  /* task id (1..) or 0 */
+
+/* A passive-level thread bound to `cpu`, runnable at once. Returns its id. */
+uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name);
+
+/* A DPC: KDPC-like. Queue it to a processor; it runs at DISPATCH_LEVEL after
+ * the DPCs queued before it on that processor. Queued to the current processor
+ * below DISPATCH it runs at once (software interrupt); to another processor it
+ * is delivered when the scheduler chooses. Returns false if already queued. */
+typedef struct dr_dpc {
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    uint32_t queued_task; /* engine-owned: task id while queued, else 0 */
+    uint32_t exec;        /* engine-owned: execution the queued_task belongs to */
+} dr_dpc;
+void dr_dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name);
+bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu);
+bool dr_dpc_remove(dr_dpc *dpc); /* KeRemoveQueueDpc: true if it was queued */
+
+/* Block the current task until ready(arg) returns true. The predicate is
+ * evaluated by the scheduler and must not have side effects. */
+typedef bool (*dr_ready_fn)(const void *arg);
+void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
+
+/* ---- spin locks ------------------------------------------------------------- */
+
+/* A spin lock raises IRQL to DISPATCH_LEVEL; a processor spinning on a held
+ * lock is not runnable until it is free. Re-acquiring a lock the same
+ * processor holds is a deadlock finding. */
+typedef struct dr_spinlock {
+    uint32_t owner_task; /* 0 when free */
+    uint32_t exec;       /* execution the owner belongs to */
+    const char *name;
+} dr_spinlock;
+void dr_spinlock_init(dr_spinlock *lock, const char *name);
+unsigned dr_spin_acquire(dr_spinlock *lock);        /* returns old IRQL */
+void dr_spin_release(dr_spinlock *lock, unsigned old_irql);
+bool dr_spin_held_by_me(const dr_spinlock *lock);
+
+/* ---- environment events and the virtual clock -------------------------------- */
+
+/* A one-shot event the scheduler may fire at any decision while armed (the
+ * hardware finishing a transfer, the I/O manager cancelling a request). Its
+ * handler runs in whatever context made the decision, must not block or
+ * yield, and is disarmed before it runs. */
+typedef struct dr_event {
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    uint32_t actor;  /* engine-owned */
+    uint32_t exec;   /* engine-owned */
+    int16_t slot;    /* engine-owned */
+} dr_event;
+void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name);
+void dr_event_arm(dr_event *ev);
+bool dr_event_disarm(dr_event *ev); /* true if it was armed */
+bool dr_event_armed(const dr_event *ev);
+
+/* Virtual time in ticks. Time moves only when the scheduler chooses to fire
+ * the earliest armed timer, which sets now to its due time. */
+uint64_t dr_now(void);
+typedef struct dr_vtimer {
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    uint64_t due;
+    uint64_t seq;   /* engine-owned: tie break */
+    uint32_t exec;  /* engine-owned */
+    bool armed;
+} dr_vtimer;
+void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name);
+bool dr_vtimer_set(dr_vtimer *t, uint64_t due); /* true if it was armed before */
+bool dr_vtimer_cancel(dr_vtimer *t);           /* true if it was armed */
+
+/* ---- stable identities and the trace ---------------------------------------- */
+
+/* An object kind with a prefix ("REQ", "TX"). Ids are numbered 1, 2, ... per
+ * kind in creation order within an execution. */
+typedef struct dr_kind {
+    const char *prefix;
+    uint32_t next;  /* engine-owned */
+    uint32_t exec;  /* engine-owned */
+} dr_kind;
+#define DR_KIND(var, str) static dr_kind var = {str, 0, 0}
+uint32_t dr_id_new(dr_kind *kind);
+
+/* Append a model event to the trace (always folded into the digest; kept as
+ * text only when tracing is on). `obj` is (kind, id) or NULL. */
+void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
+
+/* Mark an interesting race window as reached (counted per campaign). */
+void dr_window(const dr_site *site);
+
+/* ---- scenarios ---------------------------------------------------------------- */
+
+typedef struct dr_scenario {
+    const char *name;
+    const char *summary;   /* one line: driver and environment */
+    const char *expect;    /* "clean" or the finding kind it must produce */
+    unsigned cpus;         /* default processors */
+    unsigned max_cpus;     /* largest --cpus it accepts */
+    uint32_t version;      /* bump when the scenario's meaning changes */
+    void (*setup)(void);   /* main context: reset state, create tasks */
+    void (*check)(void);   /* main context, after a normal end: oracles */
+} dr_scenario;
+
+/* Register a scenario at load time (from a constructor). */
+void dr_scenario_register(const dr_scenario *s);
+#define DR_SCENARIO(var)                                                   \
+    static void var##_register(void) __attribute__((constructor));         \
+    static void var##_register(void) { dr_scenario_register(&var); }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

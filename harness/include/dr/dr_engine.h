@@ -1,0 +1,160 @@
+/* dr_engine.h: running executions, strategies, tapes and campaigns. This is
+ * the harness's own interface (CLI, tests, fuzz target, benchmarks); the
+ * model and drivers use only dr.h. */
+#ifndef DR_ENGINE_H
+#define DR_ENGINE_H
+
+#include "dr/dr.h"
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { DR_EXIT_CLEAN = 0, DR_EXIT_FINDINGS = 1, DR_EXIT_USAGE = 2, DR_EXIT_INTERNAL = 3 };
+
+/* Kinds of choice on the tape. */
+enum { DR_CHOICE_SCHED = 0, DR_CHOICE_DATA = 1 };
+
+typedef struct dr_choice_req {
+    uint8_t kind;            /* DR_CHOICE_SCHED or DR_CHOICE_DATA */
+    uint32_t n;              /* alternatives, >= 2 */
+    bool has_cur;            /* SCHED: option 0 continues the running task */
+    const uint32_t *actors;  /* SCHED: actor id of each option (0 = clock) */
+    const dr_site *site;
+    uint64_t index;          /* choices made so far in this execution */
+} dr_choice_req;
+
+typedef struct dr_finding {
+    dr_finding_kind kind;
+    char title[160];     /* stable: the dedup key with kind */
+    char message[512];
+    uint64_t step;
+    uint32_t task;
+    unsigned cpu;
+    char task_name[48];
+} dr_finding;
+
+typedef struct dr_exec_result {
+    dr_finding finding;      /* kind NONE when clean */
+    bool diverged;           /* replay went another way */
+    char diverge_msg[256];
+    uint64_t digest;         /* trace digest */
+    uint64_t steps;
+    uint64_t choices;        /* recorded choices (n >= 2) */
+    uint64_t preemptions;
+} dr_exec_result;
+
+/* ---- tapes ----------------------------------------------------------------- */
+
+#define DR_STRATEGY_KINDS(X)                                                 \
+    X(RANDOM, "random")                                                      \
+    X(PCT, "pct")                                                            \
+    X(DFS, "dfs")                                                            \
+    X(TAPE, "tape")                                                          \
+    X(REPLAY, "replay")
+
+typedef enum {
+#define DR_X(e, s) DR_STRAT_##e,
+    DR_STRATEGY_KINDS(DR_X)
+#undef DR_X
+        DR_STRAT__COUNT
+} dr_strategy_kind;
+const char *dr_strategy_kind_name(dr_strategy_kind k);
+bool dr_strategy_kind_parse(const char *s, dr_strategy_kind *out);
+
+typedef struct dr_tape_rec {
+    uint8_t kind;
+    uint32_t n;
+    uint32_t value;
+} dr_tape_rec;
+
+enum { DR_TAPE_VERSION = 1 };
+
+typedef struct dr_tape {
+    uint16_t version;
+    uint64_t scenario_digest;  /* scenario name, version, cpus, engine semantics */
+    uint64_t trace_digest;     /* of the recorded run */
+    uint8_t cpus;
+    uint8_t strategy;          /* dr_strategy_kind that produced it */
+    uint64_t seed;
+    uint64_t exec_index;
+    char scenario[64];
+    dr_finding_kind finding;   /* what the recorded run found */
+    char title[160];
+    size_t nrec;
+    dr_tape_rec *rec;          /* owned (malloc) */
+} dr_tape;
+
+/* Encode to a malloc'ed buffer. */
+int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len);
+/* Decode; on error returns -1 and a one-line reason in err. */
+int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t errlen);
+void dr_tape_free(dr_tape *t);
+/* File helpers: load reports I/O and format errors in err; save is atomic
+ * (temporary file in the same directory, fsync, rename). */
+int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen);
+int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen);
+
+/* ---- strategies ------------------------------------------------------------ */
+
+typedef struct dr_strategy dr_strategy;
+dr_strategy *dr_strategy_random(uint64_t seed);
+dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth);
+dr_strategy *dr_strategy_dfs(unsigned preemption_bound);
+/* Bytes to choices: one byte per choice (two when n > 256), value = byte % n;
+ * when the bytes run out every choice is 0 (continue the running task, or
+ * the data choice's default). The buffer must outlive the strategy. */
+dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len);
+/* Replays a recorded tape; a run that asks for a different choice diverges. */
+dr_strategy *dr_strategy_replay(const dr_tape *tape);
+void dr_strategy_destroy(dr_strategy *s);
+/* After a replay: true if the run took exactly the tape's choices and gave the
+ * recorded trace digest; otherwise a one-line reason (with the step) in msg. */
+bool dr_replay_verify(const dr_strategy *s, const dr_exec_result *res, char *msg, size_t msglen);
+dr_strategy_kind dr_strategy_get_kind(const dr_strategy *s);
+/* DFS: true once the bounded space has been explored completely. */
+bool dr_strategy_dfs_exhausted(const dr_strategy *s);
+
+/* ---- running ----------------------------------------------------------------- */
+
+typedef struct dr_run_config {
+    unsigned cpus;          /* 0: the scenario's default */
+    uint64_t step_budget;   /* 0: default (100000) */
+    bool trace;             /* keep the trace for printing */
+} dr_run_config;
+
+const dr_scenario *dr_scenario_find(const char *name);
+size_t dr_scenario_count(void);
+const dr_scenario *dr_scenario_at(size_t i);
+const dr_scenario *dr_scenario_default(void);
+uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+
+/* Run one execution of scenario s. Returns 0, or -1 on an engine error
+ * (message on stderr). exec_index seeds per-execution randomness. */
+int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, uint64_t exec_index,
+           dr_exec_result *res);
+/* After dr_run: should another execution follow? (false: DFS exhausted) */
+bool dr_strategy_next(dr_strategy *s, const dr_exec_result *res);
+
+/* The realised choices of the last execution, as a tape. */
+void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_kind kind, uint64_t seed,
+                  uint64_t exec_index, const dr_exec_result *res);
+
+/* Print the trace of the last execution (run with cfg.trace). */
+void dr_trace_print(FILE *out);
+
+/* Race-window counters, campaign-wide. */
+size_t dr_window_count(void);
+const char *dr_window_name(size_t i);
+uint64_t dr_window_hits(size_t i);
+void dr_windows_reset(void);
+
+/* Release engine resources (fiber stacks). */
+void dr_engine_shutdown(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+/* dr_access.c: scheduling points at driver memory accesses.
+ *
+ * Driver-under-test sources are compiled with
+ * -fsanitize-coverage=func,trace-loads,trace-stores (see DR_DRIVER_FLAGS in
+ * CMake): clang then calls __sanitizer_cov_load<N>/store<N>(addr) before every
+ * load and store that survives optimisation, with no edit to the driver. An
+ * access to anything but the running fiber's own stack is shared memory, so
+ * it is a scheduling point: an unlocked read-modify-write can be split by
+ * another processor. The harness and model are not compiled with these flags. */
+#include "dr_internal.h"
+
+#define G dr__g
+
+DR_SITE(site_load, "driver-load");
+DR_SITE(site_store, "driver-store");
+
+static inline void access_point(const void *addr, const dr_site *site)
+{
+    dr_task *me = G.cur;
+    if (!me || G.in_handler || G.over || !me->slot)
+        return;
+    if (dr_fiber_on_stack(&me->slot->fiber, addr))
+        return;
+    dr_yield(site);
+}
+
+#define DR_LOAD_STORE(N, T)                                                                               \
+    void __sanitizer_cov_load##N(T *addr);                                                                \
+    void __sanitizer_cov_store##N(T *addr);                                                               \
+    void __sanitizer_cov_load##N(T *addr) { access_point(addr, &site_load); }                             \
+    void __sanitizer_cov_store##N(T *addr) { access_point(addr, &site_store); }
+
+DR_LOAD_STORE(1, uint8_t)
+DR_LOAD_STORE(2, uint16_t)
+DR_LOAD_STORE(4, uint32_t)
+DR_LOAD_STORE(8, uint64_t)
+DR_LOAD_STORE(16, __int128)

@@ -1,0 +1,165 @@
+/* dr_internal.h: the engine's private interface, shared by the scheduler,
+ * the strategies, the tape, the trace, the campaign driver and the CLI.
+ * Nothing under model/ or scenarios/ includes this. */
+#ifndef DR_INTERNAL_H
+#define DR_INTERNAL_H
+
+#include "dr/dr.h"
+#include "dr/dr_engine.h"
+#include "dr_fiber.h"
+
+#include <stdio.h>
+
+/* What a scheduling option stands for. */
+typedef enum { DR_OPT_TASK, DR_OPT_EVENT, DR_OPT_CLOCK } dr_opt_type;
+
+typedef enum {
+    DR_TASK_FREE,
+    DR_TASK_READY,   /* runnable (started or not) */
+    DR_TASK_QUEUED,  /* a DPC waiting in its processor's queue */
+    DR_TASK_BLOCKED, /* waiting for a predicate */
+    DR_TASK_DONE,
+} dr_task_state;
+
+typedef struct dr_slot dr_slot;
+
+typedef struct dr_task {
+    uint32_t id;       /* actor id, 1.. in creation order */
+    uint8_t cpu;
+    uint8_t is_dpc;
+    uint8_t state;
+    uint8_t irql;
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    dr_ready_fn wait;
+    const void *wait_arg;
+    dr_slot *slot;      /* fiber running it, once started */
+    struct dr_task *dpc_next;
+    dr_dpc *dpc;
+} dr_task;
+
+/* A pooled fiber. Fibers run fiber_main forever: they pick up a task, run it
+ * to completion, and park until the scheduler hands them another. */
+struct dr_slot {
+    dr_fiber fiber;
+    dr_task *task;  /* current task, NULL when idle */
+    bool fresh;     /* prepared to start at fiber_main */
+};
+
+typedef struct dr_cpu {
+    dr_task *pinned;             /* task owning this processor at >= DISPATCH */
+    dr_task *dpc_head, *dpc_tail;
+} dr_cpu;
+
+/* Strategy callbacks (dr_strategy.c). */
+struct dr_strategy {
+    const char *name;
+    dr_strategy_kind kind;
+    void (*begin)(dr_strategy *s, uint64_t exec_index);
+    uint32_t (*choose)(dr_strategy *s, const dr_choice_req *req);
+    bool (*end)(dr_strategy *s, const dr_exec_result *res); /* false: no more executions */
+    void (*destroy)(dr_strategy *s);
+};
+
+/* The tape being recorded for the current execution. */
+typedef struct dr_rec_buf {
+    dr_tape_rec *rec;
+    size_t n, cap;
+} dr_rec_buf;
+
+/* Per-campaign race-window counters. */
+typedef struct dr_window_stat {
+    const dr_site *site;
+    uint64_t count;
+    bool hit_this_exec;
+} dr_window_stat;
+
+/* Trace records kept when tracing is on. */
+typedef enum {
+    DR_TR_SCHED,   /* a decision: task at site, next actor */
+    DR_TR_START,   /* a task started (thread or DPC) */
+    DR_TR_END,     /* a task finished */
+    DR_TR_FIRE,    /* an environment event fired */
+    DR_TR_TIMER,   /* the clock advanced to a timer */
+    DR_TR_MODEL,   /* dr_trace from the model */
+    DR_TR_CHOICE,  /* a data choice */
+    DR_TR_FINDING,
+} dr_trace_type;
+
+typedef struct dr_trace_rec {
+    uint64_t step;
+    uint8_t type;
+    uint8_t cpu;
+    uint8_t irql;
+    uint32_t task;      /* actor that was running (0: main context) */
+    uint32_t other;     /* chosen actor / fired actor / choice value */
+    const dr_site *site;
+    const char *what;   /* task or event name */
+    const dr_kind *kind;
+    uint32_t id;
+    int64_t value;
+} dr_trace_rec;
+
+/* The engine's whole state. One per process (fiber mode). */
+typedef struct dr_engine {
+    /* configuration of the current execution */
+    const dr_scenario *scn;
+    dr_strategy *strat;
+    unsigned ncpus;
+    uint64_t step_budget;
+    bool tracing;
+    uint32_t exec;           /* execution counter, stamps engine-owned fields */
+    uint64_t exec_index;
+
+    /* run state */
+    dr_fiber main_ctx;
+    dr_task tasks[DR_MAX_TASKS];
+    uint32_t ntasks;         /* tasks used this execution */
+    uint32_t next_actor;     /* actor ids: tasks and events share them */
+    dr_cpu cpu[DR_MAX_CPUS];
+    dr_task *cur;            /* running task, NULL in the main context */
+    bool in_handler;         /* an event handler or timer is running */
+    dr_event *events[DR_MAX_EVENTS];
+    uint32_t nevents;
+    dr_vtimer *timers[DR_MAX_EVENTS];
+    uint32_t ntimers;
+    uint64_t now;
+    uint64_t timer_seq;
+    uint64_t steps;
+    uint64_t sched_choices;  /* choices with n >= 2 of kind SCHED */
+    uint64_t preemptions;
+    uint64_t digest;
+    bool over;               /* finding or divergence: stop scheduling */
+    dr_finding finding;
+    bool diverged;
+    char diverge_msg[256];
+
+    /* fiber pool */
+    dr_slot *slots;
+    uint32_t nslots, slots_cap;
+
+    /* recording */
+    dr_rec_buf rec;
+    dr_trace_rec *trace;
+    size_t ntrace, trace_cap;
+
+    /* campaign-wide */
+    dr_window_stat windows[64];
+    uint32_t nwindows;
+} dr_engine;
+
+extern dr_engine dr__g;
+
+/* The one choice function: every decision of every kind goes through here. */
+uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur);
+
+/* A replay strategy that found the run going another way ends it here. */
+void dr__diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Trace helpers (dr_trace.c). */
+uint64_t dr__site_hash(const dr_site *site);
+void dr__trace_add(const dr_trace_rec *r);
+void dr__trace_reset(void);
+
+#endif

@@ -1,0 +1,406 @@
+/* dr_strategy.c: where choices come from.
+ *
+ *   random  seeded random walk: every choice uniform, per-execution stream
+ *           seeded from (campaign seed, execution index);
+ *   pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010)
+ *           with depth d: random distinct priorities per actor, d-1 random
+ *           change points that drop the running actor's priority; the highest
+ *           priority runnable actor always runs. Data choices are random.
+ *   dfs     bounded exhaustive search: depth-first over every choice, with at
+ *           most `bound` preemptions (choosing another actor while the
+ *           running task could continue) per execution; stateless, by replay
+ *           of the choice prefix;
+ *   tape    bytes to choices (fuzzer input): one byte per choice (two when
+ *           n > 256), value = byte % n; 0 once the bytes run out;
+ *   replay  a recorded tape, checked choice by choice. */
+#include "dr_hash.h"
+#include "dr_internal.h"
+#include "dr_prng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define G dr__g
+
+const char *dr_strategy_kind_name(dr_strategy_kind k)
+{
+    switch (k) {
+#define DR_X(e, s)                                                                                         \
+    case DR_STRAT_##e:                                                                                     \
+        return s;
+        DR_STRATEGY_KINDS(DR_X)
+#undef DR_X
+    case DR_STRAT__COUNT:
+        break;
+    }
+    return "?";
+}
+
+bool dr_strategy_kind_parse(const char *s, dr_strategy_kind *out)
+{
+    for (int k = 0; k < DR_STRAT__COUNT; k++)
+        if (strcmp(s, dr_strategy_kind_name((dr_strategy_kind)k)) == 0) {
+            *out = (dr_strategy_kind)k;
+            return true;
+        }
+    return false;
+}
+
+void dr_strategy_destroy(dr_strategy *s)
+{
+    if (s)
+        s->destroy(s);
+}
+
+dr_strategy_kind dr_strategy_get_kind(const dr_strategy *s) { return s->kind; }
+
+static void plain_destroy(dr_strategy *s) { free(s); }
+static bool always_more(dr_strategy *s, const dr_exec_result *r)
+{
+    (void)s;
+    (void)r;
+    return true;
+}
+
+static uint64_t exec_seed(uint64_t seed, uint64_t exec_index)
+{
+    return dr_fmix(dr_mix(dr_fmix(seed), exec_index));
+}
+
+/* ---- random --------------------------------------------------------------------- */
+
+typedef struct {
+    dr_strategy base;
+    uint64_t seed;
+    dr_prng rng;
+} random_s;
+
+static void random_begin(dr_strategy *s, uint64_t exec_index)
+{
+    random_s *r = (random_s *)s;
+    dr_prng_seed(&r->rng, exec_seed(r->seed, exec_index));
+}
+
+static uint32_t random_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    return dr_prng_below(&((random_s *)s)->rng, req->n);
+}
+
+dr_strategy *dr_strategy_random(uint64_t seed)
+{
+    random_s *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->base = (dr_strategy){"random", DR_STRAT_RANDOM, random_begin, random_choose, always_more, plain_destroy};
+    r->seed = seed;
+    return &r->base;
+}
+
+/* ---- PCT ------------------------------------------------------------------------- */
+
+enum { PCT_PRIO_SLOTS = 1024, PCT_MAX_DEPTH = 16 };
+
+typedef struct {
+    dr_strategy base;
+    uint64_t seed;
+    unsigned depth;
+    dr_prng rng;
+    uint32_t exec;                    /* stamps prio_stamp */
+    uint64_t prio[PCT_PRIO_SLOTS];
+    uint32_t prio_stamp[PCT_PRIO_SLOTS];
+    uint64_t change[PCT_MAX_DEPTH];   /* scheduling-choice indices, 1-based */
+    unsigned nchange;
+    uint64_t count;                   /* scheduling choices this execution */
+    uint64_t max_seen;                /* estimate of k for the change points */
+} pct_s;
+
+static void pct_begin(dr_strategy *s, uint64_t exec_index)
+{
+    pct_s *p = (pct_s *)s;
+    dr_prng_seed(&p->rng, exec_seed(p->seed, exec_index));
+    p->exec++;
+    p->count = 0;
+    uint64_t k = p->max_seen > 8 ? p->max_seen : 8;
+    p->nchange = p->depth - 1;
+    for (unsigned i = 0; i < p->nchange; i++)
+        p->change[i] = 1 + dr_prng_next(&p->rng) % k;
+}
+
+static uint64_t *pct_prio(pct_s *p, uint32_t actor)
+{
+    uint32_t slot = actor % PCT_PRIO_SLOTS;
+    if (p->prio_stamp[slot] != p->exec) {
+        p->prio_stamp[slot] = p->exec;
+        /* Initial priorities are all >= depth; change points use 1..depth-1. */
+        p->prio[slot] = p->depth + (dr_prng_next(&p->rng) >> 2);
+    }
+    return &p->prio[slot];
+}
+
+static uint32_t pct_best(pct_s *p, const dr_choice_req *req)
+{
+    uint32_t best = 0;
+    uint64_t bp = *pct_prio(p, req->actors[0]);
+    for (uint32_t i = 1; i < req->n; i++) {
+        uint64_t q = *pct_prio(p, req->actors[i]);
+        if (q > bp) {
+            bp = q;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static uint32_t pct_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    pct_s *p = (pct_s *)s;
+    if (req->kind != DR_CHOICE_SCHED)
+        return dr_prng_below(&p->rng, req->n);
+    p->count++;
+    uint32_t best = pct_best(p, req);
+    for (unsigned i = 0; i < p->nchange; i++)
+        if (p->change[i] == p->count) {
+            *pct_prio(p, req->actors[best]) = p->depth - 1 - i;
+            best = pct_best(p, req);
+        }
+    return best;
+}
+
+static bool pct_end(dr_strategy *s, const dr_exec_result *r)
+{
+    (void)r;
+    pct_s *p = (pct_s *)s;
+    if (p->count > p->max_seen)
+        p->max_seen = p->count;
+    return true;
+}
+
+dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth)
+{
+    if (depth < 1 || depth > PCT_MAX_DEPTH)
+        return NULL;
+    pct_s *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->base = (dr_strategy){"pct", DR_STRAT_PCT, pct_begin, pct_choose, pct_end, plain_destroy};
+    p->seed = seed;
+    p->depth = depth;
+    return &p->base;
+}
+
+/* ---- bounded DFS -------------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t kind;
+    bool has_cur;
+    uint32_t n;
+    uint32_t value;
+    uint32_t pre_before; /* preemptions spent before this choice */
+} dfs_frame;
+
+typedef struct {
+    dr_strategy base;
+    unsigned bound;
+    dfs_frame *stack;
+    size_t len, cap;
+    size_t depth;
+    uint32_t preempt;
+    bool exhausted;
+} dfs_s;
+
+static void dfs_begin(dr_strategy *s, uint64_t exec_index)
+{
+    (void)exec_index;
+    dfs_s *d = (dfs_s *)s;
+    d->depth = 0;
+    d->preempt = 0;
+}
+
+static uint32_t dfs_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    dfs_s *d = (dfs_s *)s;
+    uint32_t v;
+    if (d->depth < d->len) {
+        dfs_frame *f = &d->stack[d->depth];
+        if (f->n != req->n || f->kind != req->kind) {
+            dr__diverge("dfs: the scenario is not deterministic: choice %zu offered %u options before, %u now",
+                        d->depth, f->n, req->n);
+            return 0;
+        }
+        v = f->value;
+    } else {
+        if (d->len == d->cap) {
+            size_t cap = d->cap ? d->cap * 2 : 256;
+            dfs_frame *st = realloc(d->stack, cap * sizeof *st);
+            if (!st) {
+                fprintf(stderr, "dmarace: out of memory in dfs\n");
+                abort();
+            }
+            d->stack = st;
+            d->cap = cap;
+        }
+        d->stack[d->len++] = (dfs_frame){req->kind, req->has_cur, req->n, 0, d->preempt};
+        v = 0;
+    }
+    if (req->kind == DR_CHOICE_SCHED && req->has_cur && v != 0)
+        d->preempt++;
+    d->depth++;
+    return v;
+}
+
+static bool dfs_end(dr_strategy *s, const dr_exec_result *r)
+{
+    (void)r;
+    dfs_s *d = (dfs_s *)s;
+    d->len = d->depth < d->len ? d->depth : d->len;
+    while (d->len > 0) {
+        dfs_frame *f = &d->stack[d->len - 1];
+        uint32_t next = f->value + 1;
+        if (next < f->n) {
+            uint32_t cost = (f->kind == DR_CHOICE_SCHED && f->has_cur) ? 1 : 0; /* every option but 0 */
+            if (f->pre_before + cost <= d->bound) {
+                f->value = next;
+                return true;
+            }
+        }
+        d->len--;
+    }
+    d->exhausted = true;
+    return false;
+}
+
+static void dfs_destroy(dr_strategy *s)
+{
+    free(((dfs_s *)s)->stack);
+    free(s);
+}
+
+dr_strategy *dr_strategy_dfs(unsigned bound)
+{
+    dfs_s *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->base = (dr_strategy){"dfs", DR_STRAT_DFS, dfs_begin, dfs_choose, dfs_end, dfs_destroy};
+    d->bound = bound;
+    return &d->base;
+}
+
+bool dr_strategy_dfs_exhausted(const dr_strategy *s)
+{
+    return s->kind == DR_STRAT_DFS && ((const dfs_s *)s)->exhausted;
+}
+
+/* ---- bytes (fuzzer input) ------------------------------------------------------------ */
+
+typedef struct {
+    dr_strategy base;
+    const uint8_t *data;
+    size_t len, pos;
+} bytes_s;
+
+static void bytes_begin(dr_strategy *s, uint64_t exec_index)
+{
+    (void)exec_index;
+    ((bytes_s *)s)->pos = 0;
+}
+
+static uint32_t bytes_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    bytes_s *b = (bytes_s *)s;
+    if (b->pos >= b->len)
+        return 0;
+    if (req->n <= 256)
+        return b->data[b->pos++] % req->n;
+    if (b->pos + 1 >= b->len) {
+        b->pos = b->len;
+        return 0;
+    }
+    uint32_t v = (uint32_t)b->data[b->pos] | (uint32_t)b->data[b->pos + 1] << 8;
+    b->pos += 2;
+    return v % req->n;
+}
+
+static bool no_more(dr_strategy *s, const dr_exec_result *r)
+{
+    (void)s;
+    (void)r;
+    return false;
+}
+
+dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len)
+{
+    bytes_s *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->base = (dr_strategy){"tape", DR_STRAT_TAPE, bytes_begin, bytes_choose, no_more, plain_destroy};
+    b->data = data;
+    b->len = len;
+    return &b->base;
+}
+
+/* ---- replay of a recorded tape ---------------------------------------------------------- */
+
+typedef struct {
+    dr_strategy base;
+    const dr_tape *tape;
+    size_t pos;
+} replay_s;
+
+static void replay_begin(dr_strategy *s, uint64_t exec_index)
+{
+    (void)exec_index;
+    ((replay_s *)s)->pos = 0;
+}
+
+static const char *choice_kind_name(uint8_t k) { return k == DR_CHOICE_SCHED ? "scheduling" : "data"; }
+
+static uint32_t replay_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    replay_s *r = (replay_s *)s;
+    if (r->pos >= r->tape->nrec) {
+        dr__diverge("replay diverged at step %llu: the run asks for choice %zu but the tape holds only %zu",
+                    (unsigned long long)G.steps, r->pos + 1, r->tape->nrec);
+        return 0;
+    }
+    const dr_tape_rec *t = &r->tape->rec[r->pos];
+    if (t->kind != req->kind || t->n != req->n) {
+        dr__diverge("replay diverged at step %llu (choice %zu): the tape has a %s choice among %u, the run "
+                    "offers a %s choice among %u",
+                    (unsigned long long)G.steps, r->pos + 1, choice_kind_name(t->kind), t->n,
+                    choice_kind_name(req->kind), req->n);
+        return 0;
+    }
+    r->pos++;
+    return t->value;
+}
+
+bool dr_replay_verify(const dr_strategy *s, const dr_exec_result *res, char *msg, size_t msglen)
+{
+    const replay_s *r = (const replay_s *)s;
+    if (res->diverged) {
+        snprintf(msg, msglen, "%s", res->diverge_msg);
+        return false;
+    }
+    if (r->pos != r->tape->nrec) {
+        snprintf(msg, msglen, "replay diverged: the run ended after %zu of the tape's %zu choices", r->pos,
+                 r->tape->nrec);
+        return false;
+    }
+    if (res->digest != r->tape->trace_digest) {
+        snprintf(msg, msglen,
+                 "replay diverged: same choices but a different trace (digest %016llx, tape recorded %016llx)",
+                 (unsigned long long)res->digest, (unsigned long long)r->tape->trace_digest);
+        return false;
+    }
+    return true;
+}
+
+dr_strategy *dr_strategy_replay(const dr_tape *tape)
+{
+    replay_s *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->base = (dr_strategy){"replay", DR_STRAT_REPLAY, replay_begin, replay_choose, no_more, plain_destroy};
+    r->tape = tape;
+    return &r->base;
+}
