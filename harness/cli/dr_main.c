@@ -444,10 +444,11 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const dr_scenario *def = dr_scenario_default();
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
+    if (argc < 2)
+        return usage_error("no command given");
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf(usage_text, def ? def->name : "(none)");
-        return argc < 2 ? DR_EXIT_USAGE : DR_EXIT_CLEAN;
+        return DR_EXIT_CLEAN;
     }
     int rc;
     if (strcmp(argv[1], "list") == 0)

@@ -35,3 +35,9 @@ DR_LOAD_STORE(2, uint16_t)
 DR_LOAD_STORE(4, uint32_t)
 DR_LOAD_STORE(8, uint64_t)
 DR_LOAD_STORE(16, __int128)
+
+/* Sanitizer runtimes define weak versions of these hooks and are linked
+ * before our static library, so nothing would pull this object out of the
+ * archive: the engine references this anchor to make sure ours are linked
+ * (strong definitions win over the runtime's weak ones). */
+void dr__access_anchor(void) {}

@@ -31,7 +31,47 @@ DR_SITE(site_spin_release, "spin-release");
 DR_SITE(site_irql, "irql-lower");
 
 static dr_slot *running_slot; /* fiber executing now; NULL: main context */
-static bool pinging;          /* TSan execution-boundary round trips */
+static bool pinging;          /* TSan: round trips with abandoned fibers */
+
+/* ---- TSan fiber mode ------------------------------------------------------------
+ * Fiber switches are no_sync, so TSan sees simulated processors as unordered.
+ * The engine's own code is not instrumented, but its libc calls (memset,
+ * snprintf, realloc) go through TSan's interceptors; engine code therefore
+ * runs "quiet" (TSan's ignore-accesses annotations, a per-fiber depth we
+ * track so an abandoned fiber can be unwound). The only happens-before edges
+ * the engine adds are the execution boundaries: setup before every task of
+ * the execution (epoch_start), and every task before the next execution
+ * (epoch_end, plus a synchronising round trip with each abandoned fiber). */
+#if DR_TSAN
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static char epoch_start, epoch_end;
+static uint32_t main_quiet;
+static inline uint32_t *quiet_depth(void) { return running_slot ? &running_slot->quiet : &main_quiet; }
+static inline void quiet_begin(void)
+{
+    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+    ++*quiet_depth();
+}
+static inline void quiet_end(void)
+{
+    --*quiet_depth();
+    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+}
+#define TSAN_ACQUIRE(a) __tsan_acquire(a)
+#define TSAN_RELEASE(a) __tsan_release(a)
+#else
+static inline void quiet_begin(void) {}
+static inline void quiet_end(void) {}
+#define TSAN_ACQUIRE(a) ((void)0)
+#define TSAN_RELEASE(a) ((void)0)
+#endif
 
 const char *dr_finding_kind_name(dr_finding_kind k)
 {
@@ -135,6 +175,7 @@ static void engine_init(void)
     if (G.slots)
         return;
     dr_fiber_init_main(&G.main_ctx);
+    dr__access_anchor();
     G.slots_cap = DR_MAX_TASKS;
     G.slots = calloc(G.slots_cap, sizeof *G.slots);
     if (!G.slots) {
@@ -143,10 +184,21 @@ static void engine_init(void)
     }
 }
 
+static bool retiring; /* shutdown: fibers unwind their quiet depth and stop */
+
 void dr_engine_shutdown(void)
 {
-    for (uint32_t i = 0; i < G.nslots; i++)
+    for (uint32_t i = 0; i < G.nslots; i++) {
+#if DR_TSAN
+        /* A TSan fiber must not be destroyed inside an ignore region. */
+        retiring = true;
+        running_slot = &G.slots[i];
+        dr_fiber_switch(&G.main_ctx, &G.slots[i].fiber, true, false);
+        retiring = false;
+        running_slot = NULL;
+#endif
         dr_fiber_free(&G.slots[i].fiber);
+    }
     free(G.slots);
     G.slots = NULL;
     G.nslots = G.slots_cap = 0;
@@ -316,7 +368,9 @@ static void timer_remove(dr_vtimer *t)
 static void run_handler(dr_fn fn, void *arg)
 {
     G.in_handler = true;
+    quiet_end(); /* the handler is model code: TSan sees it */
     fn(arg);
+    quiet_begin();
     G.in_handler = false;
 }
 
@@ -422,15 +476,32 @@ static void task_exit(dr_task *t)
 static DR_NO_TSAN void fiber_main(void)
 {
     dr_fiber_entered();
+#if DR_TSAN
+    /* A re-prepared fiber keeps its TSan context, and with it the quiet depth
+     * it was abandoned at: unwind that first. */
+    while (running_slot->quiet)
+        quiet_end();
+#endif
+    quiet_begin();
     for (;;) {
         dr_slot *s = running_slot;
+        if (retiring) {
+            while (s->quiet)
+                quiet_end();
+            running_slot = NULL;
+            dr_fiber_switch(&s->fiber, &G.main_ctx, true, true); /* never resumed */
+        }
         if (pinging) {
             running_slot = NULL;
             dr_fiber_switch(&s->fiber, &G.main_ctx, true, false);
             continue;
         }
         dr_task *t = s->task;
+        TSAN_ACQUIRE(&epoch_start);
+        quiet_end();
         t->fn(t->arg);
+        quiet_begin();
+        TSAN_RELEASE(&epoch_end);
         task_exit(t);
     }
 }
@@ -445,45 +516,42 @@ static void drain_now(dr_cpu *c)
     switch_to_task(d);
 }
 
-/* TSan: make everything every fiber did happen-before the next execution,
- * so reused fibers and driver globals do not produce reports across runs. */
+/* Re-prepare the fibers of tasks abandoned mid-way (by a finding, a
+ * deadlock or the end of the execution). Under TSan each gets a synchronising
+ * round trip, so what it did happens-before the next execution and its quiet
+ * depth is unwound on its own TSan context. Finished tasks released
+ * epoch_end themselves; the main context acquires it. */
 static DR_NO_TSAN void execution_boundary(void)
 {
     for (uint32_t i = 0; i < G.nslots; i++) {
         dr_slot *s = &G.slots[i];
-        if (s->task) { /* abandoned mid-task by a finding */
-            s->task = NULL;
-            dr_fiber_prepare(&s->fiber, fiber_main);
-            s->fresh = true;
-        }
-    }
+        if (!s->task)
+            continue;
+        s->task = NULL;
+        dr_fiber_prepare(&s->fiber, fiber_main);
+        s->fresh = true;
 #if DR_TSAN
-    pinging = true;
-    for (int pass = 0; pass < 2; pass++)
-        for (uint32_t i = 0; i < G.nslots; i++) {
-            running_slot = &G.slots[i];
-            dr_fiber_switch(&G.main_ctx, &G.slots[i].fiber, true, false);
-            G.slots[i].fresh = false;
-        }
-    pinging = false;
-    running_slot = NULL;
+        pinging = true;
+        running_slot = s;
+        dr_fiber_switch(&G.main_ctx, &s->fiber, true, false);
+        s->fresh = false;
+        pinging = false;
 #endif
+    }
+    running_slot = NULL;
+    TSAN_ACQUIRE(&epoch_end);
 }
 
 /* ---- the API of dr.h ---------------------------------------------------------------- */
 
-void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
+__attribute__((format(printf, 3, 0))) static void fail_v(dr_finding_kind kind, const char *title, const char *fmt,
+                                                         va_list ap)
 {
-    if (!G.scn)
-        return;
     if (!G.over) {
         dr_finding *f = &G.finding;
         f->kind = kind;
         snprintf(f->title, sizeof f->title, "%s", title);
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(f->message, sizeof f->message, fmt, ap);
-        va_end(ap);
         f->step = G.steps;
         f->task = G.cur ? G.cur->id : 0;
         f->cpu = G.cur ? G.cur->cpu : 0;
@@ -496,8 +564,21 @@ void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
         switch_to_main(true); /* this task is abandoned; its fiber is re-prepared */
 }
 
+void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
+{
+    if (!G.scn)
+        return;
+    quiet_begin();
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(kind, title, fmt, ap);
+    va_end(ap);
+    quiet_end();
+}
+
 void dr__diverge(const char *fmt, ...)
 {
+    quiet_begin();
     if (!G.over) {
         G.diverged = true;
         va_list ap;
@@ -508,6 +589,7 @@ void dr__diverge(const char *fmt, ...)
     }
     if (running_slot && !G.in_handler)
         switch_to_main(true);
+    quiet_end();
 }
 
 bool dr_failed(void) { return G.over && !G.diverged; }
@@ -535,14 +617,14 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
     return v;
 }
 
-void dr_yield(const dr_site *site)
+static void dr_yield_impl(const dr_site *site)
 {
     if (!G.cur || G.in_handler || G.over)
         return;
     schedule(site);
 }
 
-uint32_t dr_choose(const dr_site *site, uint32_t n)
+static uint32_t dr_choose_impl(const dr_site *site, uint32_t n)
 {
     if (n <= 1 || G.over || !G.scn)
         return 0;
@@ -563,7 +645,7 @@ unsigned dr_irql(void)
     return G.cur ? G.cur->irql : DR_PASSIVE_LEVEL;
 }
 
-unsigned dr_raise_irql(unsigned irql)
+static unsigned dr_raise_irql_impl(unsigned irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler)
@@ -577,7 +659,7 @@ unsigned dr_raise_irql(unsigned irql)
     return old;
 }
 
-void dr_lower_irql(unsigned irql)
+static void dr_lower_irql_impl(unsigned irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler)
@@ -597,7 +679,7 @@ void dr_lower_irql(unsigned irql)
     }
 }
 
-uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
+static uint32_t dr_thread_create_impl(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
     if (cpu >= G.ncpus) {
         dr_fail(DR_FIND_CRASH, "thread created on a processor that does not exist", "processor %u of %u", cpu,
@@ -608,7 +690,7 @@ uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
     return t ? t->id : 0;
 }
 
-void dr_dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name)
+static void dr_dpc_init_impl(dr_dpc *dpc, dr_fn fn, void *arg, const char *name)
 {
     *dpc = (dr_dpc){fn, arg, name, 0, 0};
 }
@@ -618,7 +700,7 @@ static bool dpc_is_queued(const dr_dpc *dpc)
     return dpc->exec == G.exec && dpc->queued_task != 0;
 }
 
-bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
+static bool dr_dpc_queue_impl(dr_dpc *dpc, unsigned cpu)
 {
     if (dpc_is_queued(dpc))
         return false;
@@ -645,7 +727,7 @@ bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
     return true;
 }
 
-bool dr_dpc_remove(dr_dpc *dpc)
+static bool dr_dpc_remove_impl(dr_dpc *dpc)
 {
     if (!dpc_is_queued(dpc))
         return false;
@@ -670,7 +752,7 @@ bool dr_dpc_remove(dr_dpc *dpc)
     return false;
 }
 
-void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
+static void dr_wait_impl(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler) {
@@ -689,7 +771,7 @@ void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 
 /* ---- spin locks ------------------------------------------------------------------------ */
 
-void dr_spinlock_init(dr_spinlock *lock, const char *name)
+static void dr_spinlock_init_impl(dr_spinlock *lock, const char *name)
 {
     *lock = (dr_spinlock){0, 0, name};
 }
@@ -713,7 +795,7 @@ bool dr_spin_held_by_me(const dr_spinlock *lock)
     return G.cur && lock->exec == G.exec && lock->owner_task == G.cur->id;
 }
 
-unsigned dr_spin_acquire(dr_spinlock *lock)
+static unsigned dr_spin_acquire_impl(dr_spinlock *lock)
 {
     dr_task *me = G.cur;
     if (lock->exec != G.exec) {
@@ -741,7 +823,7 @@ unsigned dr_spin_acquire(dr_spinlock *lock)
     return old;
 }
 
-void dr_spin_release(dr_spinlock *lock, unsigned old_irql)
+static void dr_spin_release_impl(dr_spinlock *lock, unsigned old_irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler) {
@@ -759,7 +841,7 @@ void dr_spin_release(dr_spinlock *lock, unsigned old_irql)
 
 /* ---- events and the clock ------------------------------------------------------------------ */
 
-void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name)
+static void dr_event_init_impl(dr_event *ev, dr_fn fn, void *arg, const char *name)
 {
     *ev = (dr_event){fn, arg, name, 0, 0, -1};
 }
@@ -769,7 +851,7 @@ bool dr_event_armed(const dr_event *ev)
     return ev->exec == G.exec && ev->slot >= 0;
 }
 
-void dr_event_arm(dr_event *ev)
+static void dr_event_arm_impl(dr_event *ev)
 {
     if (ev->exec != G.exec) {
         ev->exec = G.exec;
@@ -786,7 +868,7 @@ void dr_event_arm(dr_event *ev)
     G.events[G.nevents++] = ev;
 }
 
-bool dr_event_disarm(dr_event *ev)
+static bool dr_event_disarm_impl(dr_event *ev)
 {
     if (!dr_event_armed(ev))
         return false;
@@ -797,14 +879,14 @@ bool dr_event_disarm(dr_event *ev)
 
 uint64_t dr_now(void) { return G.now; }
 
-void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
+static void dr_vtimer_init_impl(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 {
     *t = (dr_vtimer){.fn = fn, .arg = arg, .name = name};
 }
 
 static bool vtimer_armed(const dr_vtimer *t) { return t->exec == G.exec && t->armed; }
 
-bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
+static bool dr_vtimer_set_impl(dr_vtimer *t, uint64_t due)
 {
     bool was = vtimer_armed(t);
     if (!was) {
@@ -821,7 +903,7 @@ bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
     return was;
 }
 
-bool dr_vtimer_cancel(dr_vtimer *t)
+static bool dr_vtimer_cancel_impl(dr_vtimer *t)
 {
     if (!vtimer_armed(t))
         return false;
@@ -841,7 +923,7 @@ uint32_t dr_id_new(dr_kind *kind)
     return ++kind->next;
 }
 
-void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
+static void dr_trace_impl(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
 {
     uint64_t h = dr_mix(G.digest, dr__site_hash(site));
     h = dr_mix(h, (kind ? dr_fnv1a_str(kind->prefix) : 0) ^ id);
@@ -862,7 +944,7 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
     }
 }
 
-void dr_window(const dr_site *site)
+static void dr_window_impl(const dr_site *site)
 {
     for (uint32_t i = 0; i < G.nwindows; i++)
         if (G.windows[i].site == site) {
@@ -893,6 +975,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
         return -1;
     }
     engine_init();
+    quiet_begin();
     G.exec++;
     G.exec_index = exec_index;
     G.scn = s;
@@ -919,7 +1002,10 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
         G.windows[i].hit_this_exec = false;
 
     strat->begin(strat, exec_index);
+    quiet_end();
     s->setup();
+    quiet_begin();
+    TSAN_RELEASE(&epoch_start);
     if (!G.over)
         schedule(&site_start);
     /* Back in the main context: the execution is over. */
@@ -935,9 +1021,12 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
             break;
         }
     }
-    if (!G.over && s->check)
-        s->check();
     execution_boundary();
+    if (!G.over && s->check) {
+        quiet_end();
+        s->check();
+        quiet_begin();
+    }
     G.cur = NULL;
 
     memset(res, 0, sizeof *res);
@@ -949,6 +1038,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     res->choices = G.rec.n;
     res->preemptions = G.preemptions;
     G.scn = NULL;
+    quiet_end();
     return 0;
 }
 
@@ -975,4 +1065,155 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
         abort();
     }
     memcpy(t->rec, G.rec.rec, G.rec.n * sizeof *t->rec);
+}
+
+/* ---- the public entry points: engine code runs TSan-quiet ------------------------ */
+
+void dr_yield(const dr_site *site)
+{
+    quiet_begin();
+    dr_yield_impl(site);
+    quiet_end();
+}
+
+uint32_t dr_choose(const dr_site *site, uint32_t n)
+{
+    quiet_begin();
+    uint32_t r = dr_choose_impl(site, n);
+    quiet_end();
+    return r;
+}
+
+unsigned dr_raise_irql(unsigned irql)
+{
+    quiet_begin();
+    unsigned r = dr_raise_irql_impl(irql);
+    quiet_end();
+    return r;
+}
+
+void dr_lower_irql(unsigned irql)
+{
+    quiet_begin();
+    dr_lower_irql_impl(irql);
+    quiet_end();
+}
+
+uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
+{
+    quiet_begin();
+    uint32_t r = dr_thread_create_impl(cpu, fn, arg, name);
+    quiet_end();
+    return r;
+}
+
+void dr_dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name)
+{
+    quiet_begin();
+    dr_dpc_init_impl(dpc, fn, arg, name);
+    quiet_end();
+}
+
+bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
+{
+    quiet_begin();
+    bool r = dr_dpc_queue_impl(dpc, cpu);
+    quiet_end();
+    return r;
+}
+
+bool dr_dpc_remove(dr_dpc *dpc)
+{
+    quiet_begin();
+    bool r = dr_dpc_remove_impl(dpc);
+    quiet_end();
+    return r;
+}
+
+void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
+{
+    quiet_begin();
+    dr_wait_impl(ready, arg, site);
+    quiet_end();
+}
+
+void dr_spinlock_init(dr_spinlock *lock, const char *name)
+{
+    quiet_begin();
+    dr_spinlock_init_impl(lock, name);
+    quiet_end();
+}
+
+unsigned dr_spin_acquire(dr_spinlock *lock)
+{
+    quiet_begin();
+    unsigned r = dr_spin_acquire_impl(lock);
+    quiet_end();
+    return r;
+}
+
+void dr_spin_release(dr_spinlock *lock, unsigned old_irql)
+{
+    quiet_begin();
+    dr_spin_release_impl(lock, old_irql);
+    quiet_end();
+}
+
+void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name)
+{
+    quiet_begin();
+    dr_event_init_impl(ev, fn, arg, name);
+    quiet_end();
+}
+
+void dr_event_arm(dr_event *ev)
+{
+    quiet_begin();
+    dr_event_arm_impl(ev);
+    quiet_end();
+}
+
+bool dr_event_disarm(dr_event *ev)
+{
+    quiet_begin();
+    bool r = dr_event_disarm_impl(ev);
+    quiet_end();
+    return r;
+}
+
+void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
+{
+    quiet_begin();
+    dr_vtimer_init_impl(t, fn, arg, name);
+    quiet_end();
+}
+
+bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
+{
+    quiet_begin();
+    bool r = dr_vtimer_set_impl(t, due);
+    quiet_end();
+    return r;
+}
+
+bool dr_vtimer_cancel(dr_vtimer *t)
+{
+    quiet_begin();
+    bool r = dr_vtimer_cancel_impl(t);
+    quiet_end();
+    return r;
+}
+
+void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
+{
+    quiet_begin();
+    dr_trace_impl(site, kind, id, value);
+    quiet_end();
+}
+
+void dr_window(const dr_site *site)
+{
+    quiet_begin();
+    dr_window_impl(site);
+    quiet_end();
 }

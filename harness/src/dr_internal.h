@@ -45,6 +45,7 @@ struct dr_slot {
     dr_fiber fiber;
     dr_task *task;  /* current task, NULL when idle */
     bool fresh;     /* prepared to start at fiber_main */
+    uint32_t quiet; /* TSan: engine-code nesting depth on this fiber */
 };
 
 typedef struct dr_cpu {
@@ -156,6 +157,9 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
 
 /* A replay strategy that found the run going another way ends it here. */
 void dr__diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Keeps dr_access.o (the driver access hooks) in every link. */
+void dr__access_anchor(void);
 
 /* Trace helpers (dr_trace.c). */
 uint64_t dr__site_hash(const dr_site *site);

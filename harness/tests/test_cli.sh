@@ -1,0 +1,105 @@
+#!/bin/sh
+# test_cli.sh DMARACE: the command line's contract. Every bad input gives one
+# line on stderr and exit code 2, never a crash; findings give exit code 1 and
+# a tape that replays bit for bit.
+set -u
+D=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-cli.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect_usage_error DESCRIPTION ARGS...: exit 2, exactly one stderr line, no sanitizer text.
+expect_usage_error() {
+    what=$1
+    shift
+    "$D" "$@" >out.txt 2>err.txt
+    rc=$?
+    lines=$(wc -l <err.txt)
+    if [ "$rc" -ne 2 ]; then bad "$what: exit $rc, expected 2"; return; fi
+    if [ "$lines" -ne 1 ]; then bad "$what: $lines stderr lines, expected 1"; cat err.txt >&2; return; fi
+    if grep -q -i -E 'sanitizer|runtime error|segmentation' err.txt out.txt; then bad "$what: sanitizer output"; return; fi
+    ok
+}
+
+expect_usage_error "no command"           # prints usage to stdout, exits 2
+expect_usage_error "unknown command" frobnicate
+expect_usage_error "unknown scenario" run no-such-scenario
+expect_usage_error "unknown option" run --frob
+expect_usage_error "bad strategy" run --strategy bogus
+expect_usage_error "bad seed" run --seed -3
+expect_usage_error "bad executions" run --executions 0
+expect_usage_error "non-numeric executions" run --executions many
+expect_usage_error "bad cpus" run --cpus 99
+expect_usage_error "cpus above the scenario's" run toy-lost-update --cpus 3
+expect_usage_error "missing value" run --seed
+expect_usage_error "bad depth" run --strategy pct --depth 0
+expect_usage_error "tape without input" run --strategy tape
+expect_usage_error "missing input file" run --strategy tape --input does-not-exist
+expect_usage_error "replay without file" replay
+expect_usage_error "replay missing file" replay does-not-exist.tape
+expect_usage_error "replay bad option" replay x.tape --frob
+: >empty.tape
+expect_usage_error "empty tape" replay empty.tape
+head -c 300 /dev/urandom >random.tape
+expect_usage_error "random bytes" replay random.tape
+mkdir dir.tape
+expect_usage_error "directory as tape" replay dir.tape
+
+# A campaign on the default scenario finds the lost update (exit 1) and saves its tape.
+"$D" run --quiet --executions 2000 --findings f >run.txt 2>run.err
+rc=$?
+[ "$rc" -eq 1 ] && ok || bad "default run: exit $rc, expected 1"
+grep -q "lost update" run.txt && ok || bad "default run does not report the lost update"
+tape=$(ls f/*.tape 2>/dev/null | head -n 1)
+[ -n "$tape" ] && ok || bad "no tape saved"
+ls f | grep -q '\.tmp\.' && bad "temporary file left behind" || ok
+
+# The tape replays bit for bit, twice, with the same digest.
+"$D" replay "$tape" --trace >r1.txt 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && ok || bad "replay: exit $rc, expected 1"
+grep -q "reproduced bit for bit" r1.txt && ok || bad "replay not reproduced"
+grep -q "P1 T2" r1.txt && ok || bad "trace lacks stable processor and task names"
+"$D" replay "$tape" >r2.txt 2>&1
+[ "$(grep digest r1.txt)" = "$(grep digest r2.txt)" ] && ok || bad "replay digests differ"
+grep -q -E '0x[0-9a-f]{8,}' r1.txt && bad "trace prints pointers" || ok
+
+# Corrupt versions of a good tape: truncated, wrong version, a flipped byte.
+size=$(wc -c <"$tape")
+head -c $((size - 1)) "$tape" >trunc.tape
+expect_usage_error "truncated tape" replay trunc.tape
+head -c 7 "$tape" >trunc7.tape
+expect_usage_error "tape cut inside the header" replay trunc7.tape
+{ printf 'DRTP\011\000'; tail -c +7 "$tape"; } >version.tape
+expect_usage_error "wrong version" replay version.tape
+grep -q "version 9" err.txt && ok || bad "wrong version not named"
+cp "$tape" flip.tape
+printf '\377' | dd of=flip.tape bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_usage_error "flipped byte" replay flip.tape
+
+# Same seed twice, same campaign digest; another seed, another digest.
+"$D" run toy-depth2 --quiet --executions 300 --seed 4 --findings f2 >a.txt 2>/dev/null
+"$D" run toy-depth2 --quiet --executions 300 --seed 4 --findings f2 >b.txt 2>/dev/null
+"$D" run toy-depth2 --quiet --executions 300 --seed 5 --findings f2 >c.txt 2>/dev/null
+[ "$(grep digest a.txt)" = "$(grep digest b.txt)" ] && ok || bad "same seed, different digest"
+[ "$(grep digest a.txt)" != "$(grep digest c.txt)" ] && ok || bad "different seed, same digest"
+
+# DFS reports exhaustion and the number of executions it took.
+"$D" run toy-interleave --strategy dfs --bound 4 >dfs.txt 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && ok || bad "dfs on a clean toy: exit $rc"
+grep -q "bounded space exhausted" dfs.txt && grep -q "executions   20 " dfs.txt && ok || bad "dfs did not report 20 executions and exhaustion"
+
+# --expect: the verdict matches each toy's declared expectation.
+for s in toy-abba toy-depth2 toy-interleave toy-lost-update toy-livelock; do
+    "$D" run "$s" --quiet --expect --executions 3000 --step-budget 2000 --findings fe >/dev/null 2>&1
+    rc=$?
+    [ "$rc" -eq 0 ] && ok || bad "$s: verdict not as expected (exit $rc)"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
