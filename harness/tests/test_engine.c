@@ -235,6 +235,47 @@ static void test_lost_update(void)
     dr_strategy_destroy(dfs0);
 }
 
+static void test_crash(void)
+{
+    if (!dr_catches_crashes()) {
+        printf("crash catching is off in sanitizer builds: skipped\n");
+        return;
+    }
+    const dr_scenario *s = find("toy-null-deref");
+    dr_strategy *st = dr_strategy_random(1);
+    dr_run_config cfg = {0};
+    int crashes = 0, clean = 0;
+    dr_tape tape;
+    bool have = false;
+    for (int e = 0; e < 2000; e++) {
+        dr_exec_result res;
+        dr_run(s, &cfg, st, (uint64_t)e, &res);
+        if (res.finding.kind == DR_FIND_CRASH) {
+            crashes++;
+            if (!have) {
+                dr_last_tape(&tape, s, s->cpus, DR_STRAT_RANDOM, 1, (uint64_t)e, &res);
+                have = true;
+            }
+        } else if (res.finding.kind == DR_FIND_NONE) {
+            clean++;
+        }
+    }
+    printf("toy-null-deref: %d crashes caught, %d clean executions, campaign alive\n", crashes, clean);
+    CHECK(crashes > 0);
+    CHECK(clean > 0);
+    dr_strategy_destroy(st);
+    if (have) {
+        dr_strategy *rp = dr_strategy_replay(&tape);
+        dr_exec_result res;
+        dr_run(s, &cfg, rp, tape.exec_index, &res);
+        char why[512];
+        CHECK(dr_replay_verify(rp, &res, why, sizeof why));
+        CHECK(res.finding.kind == DR_FIND_CRASH);
+        dr_strategy_destroy(rp);
+        dr_tape_free(&tape);
+    }
+}
+
 static void test_deadlock_livelock(void)
 {
     dr_strategy *r = dr_strategy_random(2);
@@ -425,6 +466,7 @@ int main(void)
     test_depth2_and_replay();
     test_lost_update();
     test_deadlock_livelock();
+    test_crash();
     test_rules();
     test_timers();
     dr_engine_shutdown();

@@ -201,3 +201,45 @@ static const dr_scenario toy_livelock = {
     .setup = livelock_setup,
 };
 DR_SCENARIO(toy_livelock)
+
+/* ---- toy-null-deref: a driver bug that faults -------------------------------------
+ * One path frees (NULLs) a shared buffer pointer while the other may still use
+ * it: a NULL write on one interleaving, which must be a crash finding with a
+ * tape, not a dead campaign. */
+
+static int *volatile shared_buf;
+static int buf_storage;
+
+static void user(void *arg)
+{
+    (void)arg;
+    int *p = shared_buf;
+    dr_yield(&site_work);
+    p = shared_buf;
+    *p = 1;
+}
+
+static void freer(void *arg)
+{
+    (void)arg;
+    dr_yield(&site_work);
+    shared_buf = NULL;
+}
+
+static void null_setup(void)
+{
+    shared_buf = &buf_storage;
+    dr_thread_create(0, user, NULL, "user");
+    dr_thread_create(1, freer, NULL, "freer");
+}
+
+static const dr_scenario toy_null_deref = {
+    .name = "toy-null-deref",
+    .summary = "use of a pointer another processor cleared (faults)",
+    .expect = "crash",
+    .cpus = 2,
+    .max_cpus = 2,
+    .version = 1,
+    .setup = null_setup,
+};
+DR_SCENARIO(toy_null_deref)

@@ -151,6 +151,10 @@ const char *dr_window_name(size_t i);
 uint64_t dr_window_hits(size_t i);
 void dr_windows_reset(void);
 
+/* True when a fault inside a task becomes a crash finding (builds without
+ * ASan/TSan; with them the sanitizer reports and stops the process). */
+bool dr_catches_crashes(void);
+
 /* Release engine resources (fiber stacks). */
 void dr_engine_shutdown(void);
 
