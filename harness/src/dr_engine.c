@@ -656,6 +656,8 @@ void dr__diverge(const char *fmt, ...)
 
 bool dr_failed(void) { return G.over && !G.diverged; }
 
+const dr_scenario *dr_scenario_current(void) { return G.scn; }
+
 uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur)
 {
     dr_choice_req req = {kind, n, has_cur, actors, site, G.rec.n};

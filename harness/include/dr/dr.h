@@ -194,7 +194,11 @@ typedef struct dr_scenario {
     uint32_t version;      /* bump when the scenario's meaning changes */
     void (*setup)(void);   /* main context: reset state, create tasks */
     void (*check)(void);   /* main context, after a normal end: oracles */
+    const void *data;      /* the scenario's own description (a table row) */
 } dr_scenario;
+
+/* The scenario of the execution in progress (NULL outside one). */
+const dr_scenario *dr_scenario_current(void);
 
 /* Register a scenario at load time (from a constructor). */
 void dr_scenario_register(const dr_scenario *s);
