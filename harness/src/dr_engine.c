@@ -33,6 +33,10 @@ DR_SITE(site_irql, "irql-lower");
 
 static dr_slot *running_slot; /* fiber executing now; NULL: main context */
 static bool pinging;          /* TSan: round trips with abandoned fibers */
+/* TSan: the object whose arming a running handler stands for. Work the
+ * handler starts (a DPC, a thread) happens after the arming, not after
+ * whatever task happened to make the scheduling decision. */
+static const void *handler_origin;
 
 /* ---- TSan fiber mode ------------------------------------------------------------
  * Fiber switches are no_sync, so TSan sees simulated processors as unordered.
@@ -343,6 +347,14 @@ static dr_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
     t->name = name ? name : (is_dpc ? "dpc" : "thread");
     t->irql = is_dpc ? DR_DISPATCH_LEVEL : DR_PASSIVE_LEVEL;
     t->state = is_dpc ? DR_TASK_QUEUED : DR_TASK_READY;
+    /* Queuing a DPC or creating a thread happens-before it starts. From a
+     * handler, the edge comes from the arming of the event or timer. */
+    if (G.in_handler) {
+        t->hb_from = handler_origin;
+    } else {
+        t->hb_from = t;
+        TSAN_RELEASE(t);
+    }
     return t;
 }
 
@@ -427,20 +439,23 @@ static void timer_remove(dr_vtimer *t)
         }
 }
 
-static void run_handler(dr_fn fn, void *arg)
+static void run_handler(dr_fn fn, void *arg, const void *origin)
 {
+    handler_origin = origin;
     G.in_handler = true;
     quiet_end(); /* the handler is model code: TSan sees it */
     fn(arg);
     quiet_begin();
     G.in_handler = false;
+    handler_origin = NULL;
 }
 
 static void fire_event(dr_event *ev)
 {
     event_remove(ev);
+    ev->slot = -1; /* disarmed before the handler runs: it may arm it again */
     note(DR_TR_FIRE, NULL, ev->actor, ev->name);
-    run_handler(ev->fn, ev->arg);
+    run_handler(ev->fn, ev->arg, ev);
 }
 
 static void fire_timer(void)
@@ -456,7 +471,7 @@ static void fire_timer(void)
     if (best->due > G.now)
         G.now = best->due;
     note(DR_TR_TIMER, NULL, (uint32_t)G.now, best->name);
-    run_handler(best->fn, best->arg);
+    run_handler(best->fn, best->arg, best);
 }
 
 /* Decide who runs next and run it. Called by a task at a scheduling point
@@ -560,6 +575,8 @@ static DR_NO_TSAN void fiber_main(void)
         }
         dr_task *t = s->task;
         TSAN_ACQUIRE(&epoch_start);
+        if (t->hb_from)
+            TSAN_ACQUIRE((void *)t->hb_from);
         quiet_end();
         t->fn(t->arg);
         quiet_begin();
@@ -884,6 +901,7 @@ static unsigned dr_spin_acquire_impl(dr_spinlock *lock)
         dr_wait(lock_free, lock, &site_spin);
     }
     lock->owner_task = me->id;
+    TSAN_ACQUIRE(lock); /* a spin lock orders its critical sections */
     return old;
 }
 
@@ -897,6 +915,7 @@ static void dr_spin_release_impl(dr_spinlock *lock, unsigned old_irql)
     if (lock->exec != G.exec || lock->owner_task != me->id)
         dr_fail(DR_FIND_CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",
                 lock->name ? lock->name : "lock", me->name);
+    TSAN_RELEASE(lock);
     lock->owner_task = 0;
     if (old_irql < me->irql)
         dr_lower_irql(old_irql);
@@ -930,6 +949,8 @@ static void dr_event_arm_impl(dr_event *ev)
     }
     ev->slot = 1;
     G.events[G.nevents++] = ev;
+    if (G.cur && !G.in_handler)
+        TSAN_RELEASE(ev); /* what the armer did happens-before the work the event starts */
 }
 
 static bool dr_event_disarm_impl(dr_event *ev)
@@ -962,6 +983,8 @@ static bool dr_vtimer_set_impl(dr_vtimer *t, uint64_t due)
     }
     t->exec = G.exec;
     t->armed = true;
+    if (G.cur && !G.in_handler)
+        TSAN_RELEASE(t);
     t->due = due < G.now ? G.now : due;
     t->seq = ++G.timer_seq;
     return was;

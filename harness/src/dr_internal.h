@@ -35,6 +35,7 @@ typedef struct dr_task {
     dr_ready_fn wait;
     const void *wait_arg;
     dr_slot *slot;      /* fiber running it, once started */
+    const void *hb_from; /* TSan: sync address its start acquires (its creator's release) */
     struct dr_task *dpc_next;
     dr_dpc *dpc;
 } dr_task;

@@ -408,12 +408,20 @@ static void on_event(void *arg)
 {
     (void)arg;
     ev_fired++;
+    if (dr_event_armed(&ev))
+        dr_fail(DR_FIND_ASSERT, "event still armed in its handler", "-");
 }
 
 static bool event_seen(const void *arg)
 {
     (void)arg;
     return ev_fired > 0;
+}
+
+static bool event_seen_twice(const void *arg)
+{
+    (void)arg;
+    return ev_fired > 1;
 }
 
 static void timer_thread(void *arg)
@@ -424,6 +432,9 @@ static void timer_thread(void *arg)
     dr_event_arm(&ev);
     dr_yield(&t_site);
     dr_wait(event_seen, NULL, &t_site);
+    /* A fired event can be armed again, and fires again. */
+    dr_event_arm(&ev);
+    dr_wait(event_seen_twice, NULL, &t_site);
 }
 
 static void timer_setup(void)
@@ -437,7 +448,7 @@ static void timer_setup(void)
 
 static void timer_check(void)
 {
-    if (nfired != 2 || fired_at[0] != 102 || fired_at[1] != 201 || ev_fired != 1 || dr_now() != 20)
+    if (nfired != 2 || fired_at[0] != 102 || fired_at[1] != 201 || ev_fired != 2 || dr_now() != 20)
         dr_fail(DR_FIND_CHECK, "timer order", "nfired %d first %llu second %llu ev %d now %llu", nfired,
                 (unsigned long long)fired_at[0], (unsigned long long)fired_at[1], ev_fired,
                 (unsigned long long)dr_now());

@@ -1,0 +1,57 @@
+/* km_env.h: what a scenario tells the model about the world its driver runs
+ * in, and the two calls that start and judge an execution. The driver itself
+ * only sees wdf.h. */
+#ifndef KM_ENV_H
+#define KM_ENV_H
+
+#include "wdf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { KM_ENV_MAX_REQUESTS = 16, KM_PAGE_SIZE = 4096 };
+
+typedef struct km_env {
+    bool verifier;              /* KMDF Verifier on (VerifierOn; checks gated by it fire) */
+    bool strict_irql_exit;      /* V34 applied to every callback, not only PnP/power/EvtIo */
+    unsigned requests;          /* I/O requests the I/O manager sends, 1..KM_ENV_MAX_REQUESTS */
+    bool concurrent;            /* all in flight at once; otherwise each after the previous completes */
+    WDF_REQUEST_TYPE request_type; /* WdfRequestTypeRead or WdfRequestTypeWrite */
+    size_t request_length;      /* bytes per request */
+    uint32_t map_registers;     /* the adapter's map registers: fragment <= (n - 1) pages */
+    bool cancel;                /* the I/O manager may cancel a pending request at any moment */
+    bool dma_error;             /* the hardware may end a transfer with DmaError */
+    bool dma_abort;             /* ... or with DmaAborted */
+    bool short_mapping;         /* the HAL may map fewer bytes than asked */
+    bool deferred_adapter;      /* _AdapterControl may run later, on a DPC, not inside Execute */
+    bool sync_stop_callback;    /* [INF] StopSystemTransfer may deliver DmaCancelled synchronously */
+} km_env;
+
+/* Defaults: verifier on, one read request of 3 pages, map registers for one
+ * page per transfer, every nondeterministic event live. */
+void km_env_defaults(km_env *env);
+
+/* Apply settings written as text ("requests=2 concurrent no-cancel
+ * request_length=3p"; see model/src/km_envparse.c) on top of *env. Returns 0,
+ * or -1 with a one-line reason in err. */
+int km_env_parse(km_env *env, const char *text, char *err, size_t errlen);
+/* Write the settings that differ from the defaults ("defaults" if none). */
+size_t km_env_describe(const km_env *env, char *out, size_t outlen);
+
+/* Start an execution's world, from a scenario's setup (main context): reset
+ * the model, run DriverEntry, EvtDriverDeviceAdd and EvtDevicePrepareHardware
+ * (with a memory and a DMA resource), then hand the requests to the I/O
+ * manager, which presents them to the default queue on passive threads. */
+typedef NTSTATUS KM_DRIVER_ENTRY(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry);
+
+/* The end-of-execution oracles, from a scenario's check: every request
+ * completed exactly once and not with STATUS_PENDING, no transfer in flight,
+ * no timer armed or DPC pending. */
+void km_world_check(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

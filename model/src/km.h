@@ -1,0 +1,392 @@
+/* km.h: the KMDF model's internals, shared by model/src/km_*.c. Drivers see
+ * only wdf.h; scenarios see model/include/km_env.h.
+ *
+ * Objects live in a per-execution table. A handle is a tagged value
+ * (generation << 20 | index, in a non-canonical address range so a driver that
+ * dereferences one faults); every DDI resolves it with km_lookup, which
+ * catches NULL, foreign, wrong-type and stale handles (V30, C11).
+ *
+ * Every DDI is a scheduling point on entry (km_enter), so other processors
+ * interleave between any two framework calls. Framework state that the real
+ * KMDF protects with its own locks is changed without a scheduling point in
+ * between (atomically, as far as other processors can tell); state the real
+ * KMDF does not lock (the DMA transaction's m_State and counters, see
+ * kmdf-model-spec.md 0.1) gets a scheduling point between its read and its
+ * write, so drivers that call those DDIs concurrently can be caught. */
+#ifndef KM_H
+#define KM_H
+
+#include "dr/dr.h"
+#include "km_env.h"
+#include "wdf.h"
+
+#include <stdarg.h>
+
+/* ---- object types ---------------------------------------------------------- */
+#define KM_OBJECT_TYPES(X)                                                                                \
+    X(DRIVER, "DRV", "WDFDRIVER")                                                                         \
+    X(DEVICE, "DEV", "WDFDEVICE")                                                                         \
+    X(QUEUE, "Q", "WDFQUEUE")                                                                             \
+    X(REQUEST, "REQ", "WDFREQUEST")                                                                       \
+    X(DMAENABLER, "DMAE", "WDFDMAENABLER")                                                                \
+    X(DMATRANSACTION, "TX", "WDFDMATRANSACTION")                                                          \
+    X(TIMER, "TMR", "WDFTIMER")                                                                           \
+    X(SPINLOCK, "LOCK", "WDFSPINLOCK")                                                                    \
+    X(CMRESLIST, "RES", "WDFCMRESLIST")
+
+typedef enum {
+    KM_T_NONE = 0,
+#define KM_X(e, p, n) KM_T_##e,
+    KM_OBJECT_TYPES(KM_X)
+#undef KM_X
+        KM_T__COUNT
+} km_type;
+
+const char *km_type_name(km_type t);   /* "WDFREQUEST" */
+const char *km_type_prefix(km_type t); /* "REQ" */
+
+typedef enum {
+    KM_OBJ_FREE = 0,
+    KM_OBJ_LIVE,
+    KM_OBJ_DISPOSED, /* deleted (or completed), memory still held by references */
+} km_obj_state;
+
+enum { KM_MAX_OBJECTS = 512, KM_MAX_CONTEXTS = 3, KM_MAX_RESOURCES = 4 };
+
+typedef struct km_object km_object;
+
+/* ---- per-type state ------------------------------------------------------------ */
+
+typedef struct km_driver {
+    PFN_WDF_DRIVER_DEVICE_ADD device_add;
+    PFN_WDF_DRIVER_UNLOAD unload;
+} km_driver;
+
+typedef struct km_device {
+    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
+    WDF_DEVICE_IO_TYPE io_type;
+    WDF_OBJECT_ATTRIBUTES request_attrs; /* from WdfDeviceInitSetRequestAttributes */
+    bool has_request_attrs;
+    km_object *default_queue;
+    km_object *dma_enabler;
+} km_device;
+
+typedef struct km_queue {
+    WDF_IO_QUEUE_CONFIG config;
+    km_object *device;
+    unsigned presented;       /* requests presented and not yet completed */
+    bool dispatching;         /* inside EvtIo* on some thread (sequential queues) */
+} km_queue;
+
+/* Request sub-states, kmdf-model-spec.md section 3. */
+#define KM_REQ_STATES(X)                                                                                  \
+    X(OWNED, "owned")                       /* driver-owned, not cancelable */                            \
+    X(CANCELABLE, "cancelable")             /* in the CSQ, routine armed */                               \
+    X(CANCEL_QUEUED, "cancel-queued")       /* removed by IRP cancel; callback not yet entered */         \
+    X(CANCEL_RUNNING, "cancel-running")     /* EvtRequestCancel running */                                \
+    X(CANCELLED_OWNED, "cancelled-owned")   /* callback returned; driver must complete */                 \
+    X(COMPLETED, "completed")
+
+typedef enum {
+#define KM_X(e, s) KM_REQ_##e,
+    KM_REQ_STATES(KM_X)
+#undef KM_X
+} km_req_state;
+const char *km_req_state_name(km_req_state s);
+
+typedef struct km_request {
+    km_req_state state;
+    km_object *queue;
+    WDF_REQUEST_TYPE type;
+    size_t length;             /* buffer length */
+    uint8_t *buffer;           /* the request's buffer (arena memory) */
+    ULONG_PTR information;
+    NTSTATUS status;           /* completion status once completed */
+    bool irp_cancelled;        /* IoCancelIrp happened (the IRP's Cancel flag) */
+    bool driver_cancelable;    /* verifier shadow flag DRIVER_CANCELABLE */
+    bool verifier_cancelled;   /* verifier shadow flag CANCELLED */
+    bool driver_owned;         /* verifier: presented to the driver and not completed */
+    PFN_WDF_REQUEST_CANCEL cancel_routine;
+    int32_t irp_refs;          /* m_IrpReferenceCount: a DMA transaction holds one (V19) */
+    bool cancel_entered;       /* EvtRequestCancel has started (R3) */
+    uint32_t completions;      /* WdfRequestComplete calls that took effect */
+    bool completed_cancelable; /* completed with its cancel routine armed (verifier off): C5 */
+    bool unmark_said_cancelled; /* WdfRequestUnmarkCancelable returned STATUS_CANCELLED (R3) */
+    dr_event cancel_event;     /* the I/O manager's IoCancelIrp, armed while pending */
+    dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
+} km_request;
+
+/* DMA transaction states, kmdf-model-spec.md 2.1. */
+#define KM_TX_STATES(X)                                                                                   \
+    X(INVALID, "Invalid")                                                                                 \
+    X(CREATED, "Created")                                                                                 \
+    X(RESERVED, "Reserved")                                                                               \
+    X(INITIALIZED, "Initialized")                                                                         \
+    X(TRANSFER, "Transfer")                                                                               \
+    X(TRANSFER_COMPLETED, "TransferCompleted")                                                            \
+    X(TRANSFER_FAILED, "TransferFailed")                                                                  \
+    X(RELEASED, "Released")                                                                               \
+    X(DELETED, "Deleted")
+
+typedef enum {
+#define KM_X(e, s) KM_TX_##e,
+    KM_TX_STATES(KM_X)
+#undef KM_X
+} km_tx_state;
+const char *km_tx_state_name(km_tx_state s);
+
+typedef struct km_dmaenabler {
+    WDF_DMA_ENABLER_CONFIG config;
+    km_object *device;
+    size_t max_fragment;          /* MaximumFragmentLength (2.3) */
+    bool system_profile_configured[2]; /* per direction */
+    km_object *channel_owner;     /* transaction holding the adapter channel, or NULL */
+    km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
+    unsigned nwaiters;
+    /* km_dma.c */
+    bool system_profile;          /* WdfDmaProfileSystem or SystemDuplex */
+    bool duplex;                  /* WdfDmaProfileSystemDuplex */
+    size_t maximum_length;        /* Config.MaximumLength (m_MaximumLength) */
+} km_dmaenabler;
+
+typedef struct km_dmatx {
+    km_tx_state state;
+    km_object *enabler;
+    km_object *request;        /* raw pointer (SetRequest); referenced while strong */
+    bool request_strong;       /* ReferenceRequest taken at Execute */
+    PFN_WDF_PROGRAM_DMA program_dma;
+    PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE transfer_complete;
+    PVOID transfer_complete_context;
+    WDF_DMA_DIRECTION direction;
+    WDFCONTEXT context;        /* Execute's Context */
+    size_t length, remaining, transferred, fragment;
+    bool is_cancelled;         /* m_IsCancelled (unlocked in KMDF) */
+    bool adapter_info_valid;   /* m_AdapterInfo != NULL */
+    bool channel_allocated;    /* adapter channel held */
+    bool mapped;               /* a transfer is mapped on the HAL (hardware running) */
+    bool hal_cancel_requested; /* CancelMappedTransfer succeeded for the current transfer */
+    uint32_t transfers;        /* transfers staged so far */
+    /* staging, under the transfer-state lock */
+    dr_spinlock transfer_lock;
+    uint32_t staging_task;     /* task id of the staging thread, 0 if none */
+    bool rerun_staging, rerun_completion;
+    DMA_COMPLETION_STATUS rerun_status;
+    dr_event hw_done;          /* the hardware finishing the mapped transfer */
+    dr_dpc hal_dpc;            /* HAL completion DPC */
+    DMA_COMPLETION_STATUS hal_status;
+    dr_dpc adapter_dpc;        /* deferred _AdapterControl when the channel frees */
+    SCATTER_GATHER_LIST sg;    /* one element: system DMA uses the shared buffer */
+    /* km_dma.c */
+    WDFREQUEST request_handle; /* the handle SetRequest stored (GetRequest returns it as is) */
+    uint8_t *buffer;           /* the request's buffer: the SG list's (identity-mapped) address */
+    uint16_t request_gen;      /* generation of `request` when SetRequest stored it */
+    size_t max_fragment;       /* m_MaxFragmentLength, set by Initialize */
+    bool channel_pending;      /* AllocateAdapterChannel issued, _AdapterControl not started */
+    bool hw_notify;            /* MapTransferEx got a completion routine for the current transfer */
+    bool hal_dpc_pending;      /* hardware finished, HAL completion DPC queued, not yet run */
+    uint32_t completing_task;  /* task inside the unlocked part of DmaCompleted*, 0 if none */
+    uint32_t program_dma_task; /* task inside EvtProgramDma, 0 if none */
+} km_dmatx;
+
+/* Timer states, kmdf-model-spec.md section 4 and 6.1. */
+#define KM_TMR_STATES(X)                                                                                  \
+    X(IDLE, "Idle")                                                                                       \
+    X(QUEUED, "Queued")                                                                                   \
+    X(EXPIRED_DPC_PENDING, "Expired-DPC-pending")                                                         \
+    X(RUNNING, "Running")                                                                                 \
+    X(RUNNING_DOWN, "RunningDown")                                                                        \
+    X(DELETED, "Deleted")
+
+typedef enum {
+#define KM_X(e, s) KM_TMR_##e,
+    KM_TMR_STATES(KM_X)
+#undef KM_X
+} km_tmr_state;
+const char *km_tmr_state_name(km_tmr_state s);
+
+typedef struct km_timer {
+    km_tmr_state state;
+    WDF_TIMER_CONFIG config;
+    WDF_EXECUTION_LEVEL level;  /* passive timers run their callback in a work item */
+    dr_vtimer expiry;           /* the kernel timer on the virtual clock */
+    dr_dpc dpc;                 /* the timer DPC */
+    uint32_t callback_task;     /* task running EvtTimerFunc, 0 if none */
+    uint32_t stop_wait_task;    /* task inside Stop(TRUE), 0 if none */
+    bool delete_pending;        /* WdfObjectDelete called, rundown not done */
+    bool running_after_delete;
+    /* km_timer.c (kmdf-model-spec.md 4, 6.1): the kernel timer, DPC and work
+     * item are changed atomically (relaxed atomics, see km_timer.c); the
+     * FxTimer fields below them under the timer's own lock. */
+    km_object *parent;          /* m_Object: referenced until the rundown */
+    bool queued;                /* in the kernel timer queue (vtimer armed) */
+    bool dpc_queued;            /* expired, DPC queued and not started */
+    uint32_t dpc_active;        /* timer DPCs executing */
+    bool wi_enqueued;           /* passive: work item queued, not started */
+    uint32_t wi_running;        /* passive: work items executing */
+    bool running_down;          /* m_RunningDown: Dispose has started */
+    bool stop_again;            /* m_StopAgain */
+    bool start_aborted;         /* m_StartAborted */
+    bool rundown_done;          /* FlushAndRundown finished */
+    uint32_t rundown_task;      /* deferred rundown thread, 0 if none */
+    char hb_arm, hb_dpc, hb_wi, hb_done, hb_lock, hb_rundown; /* TSan sync addresses */
+} km_timer;
+
+typedef struct km_lock {
+    dr_spinlock lock;
+    unsigned old_irql;
+    uint32_t owner_task;
+    char name[16];              /* "LOCK3": the engine's name for the lock */
+} km_lock;
+
+typedef struct km_reslist {
+    ULONG count;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
+} km_reslist;
+
+/* ---- the object ----------------------------------------------------------------------- */
+struct km_object {
+    km_type type;
+    km_obj_state state;
+    uint16_t gen;
+    uint32_t index;
+    uint32_t id;               /* per-type number in this execution: REQ1 */
+    int32_t refs;              /* creation reference + WdfObjectReference + framework refs */
+    km_object *parent, *first_child, *next_sibling;
+    PFN_WDF_OBJECT_CONTEXT_CLEANUP cleanup;
+    PFN_WDF_OBJECT_CONTEXT_DESTROY destroy;
+    WDF_EXECUTION_LEVEL level;
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    struct {
+        PCWDF_OBJECT_CONTEXT_TYPE_INFO type;
+        void *mem;
+        size_t size;
+    } ctx[KM_MAX_CONTEXTS];
+    bool no_delete;            /* NoDeleteDDI objects: driver, device, queue, request */
+    bool delete_called;
+    union {
+        km_driver drv;
+        km_device dev;
+        km_queue q;
+        km_request req;
+        km_dmaenabler dmae;
+        km_dmatx tx;
+        km_timer tmr;
+        km_lock lock;
+        km_reslist res;
+    } u;
+};
+
+/* ---- the model's state for one execution -------------------------------------------------------- */
+typedef struct km_world {
+    km_env env;
+    km_object objects[KM_MAX_OBJECTS];
+    uint32_t nobjects;                 /* high-water mark */
+    uint32_t type_count[KM_T__COUNT];  /* per-type ids */
+    km_object *driver, *device, *enabler;
+    km_object *requests[KM_ENV_MAX_REQUESTS];
+    unsigned nrequests;
+    PDRIVER_OBJECT wdm_driver;
+} km_world;
+
+extern km_world km_w;
+
+/* ---- objects (km_object.c) ------------------------------------------------------------------------ */
+void km_reset(const km_env *env);
+
+/* Create an object: validates attributes (parent, context type), allocates
+ * contexts, links it under its parent (attrs->ParentObject or default_parent).
+ * On failure returns NULL with *status set (and a finding when KMDF would
+ * bugcheck). */
+km_object *km_obj_create(km_type type, PWDF_OBJECT_ATTRIBUTES attrs, km_object *default_parent, const char *api,
+                         NTSTATUS *status);
+WDFOBJECT km_handle(const km_object *o);
+
+/* Resolve a handle for a DDI. NULL, foreign or wrong-type handles are
+ * BUGCHECK(WDF_INVALID_HANDLE) (V30); a handle of a freed object is a CRASH
+ * (use after free, C11). Returns NULL if a finding fired. `allow_disposed`
+ * accepts an object deleted but still referenced. */
+km_object *km_lookup(WDFOBJECT h, km_type want, const char *api, bool allow_disposed);
+/* If h is the handle of a freed object of `type` whose slot has not been
+ * reused since, return that slot (its fields still describe the freed
+ * object); otherwise NULL. Reports nothing. */
+km_object *km_peek_freed(WDFOBJECT h, km_type type);
+/* Same, accepting any type (WdfObjectDelete, WdfObjectReference). */
+km_object *km_lookup_any(WDFOBJECT h, const char *api, bool allow_disposed);
+
+/* Run deletion: children first, EvtCleanupCallback, the type's dispose
+ * hook, then drop the creation reference. */
+void km_obj_delete(km_object *o);
+void km_obj_ref(km_object *o);
+void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, then free */
+
+/* Per-type hooks, called by km_obj_delete / free (defined in each module). */
+void km_request_dispose(km_object *o);
+void km_dmatx_dispose(km_object *o);
+void km_timer_dispose(km_object *o);
+
+/* Zeroed memory that lives until the end of the execution. */
+void *km_alloc(size_t size);
+
+/* ---- DDI entry, tracing, findings (km_verifier.c) ---------------------------------------------------- */
+
+/* Scheduling point at DDI entry, and the IRQL check of the DDI's annotation
+ * (V33 when verifier is on and IRQL is above max_irql). Returns false if a
+ * finding fired (the DDI must then return at once). */
+bool km_enter(const dr_site *site, unsigned max_irql);
+
+/* Trace a DDI call on an object (REQ1 etc.). */
+void km_trace(const dr_site *site, const km_object *o, int64_t value);
+
+/* Framework checks. `check` is the spec's V-number ("V19"); titles are
+ * "<class> <check>: <api>: <what>" and must be stable. Each returns true when
+ * the check fired (the execution is then over: return at once). */
+bool km_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* VF-BUGCHECK: only when the verifier is on (version gates hold for KMDF 1.33). */
+bool km_vf_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* VF-BREAK and VF-ONLY checks: only when the verifier is on. */
+bool km_vf_break(const char *check, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* VF-BREAK that KMDF raises in every build (e.g. V18, V27). */
+bool km_break_always(const char *check, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* CRASH: undefined behaviour in real KMDF. Always fires. */
+bool km_crash(const char *check, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A protocol oracle (lost completion, wrong status): a CHECK finding. */
+bool km_oracle(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* WDF bugcheck parameter-1 codes (wdfbugcodes.h). */
+enum {
+    WDF_VERIFIER_FATAL_ERROR = 0x3,
+    WDF_REQUIRED_PARAMETER_IS_NULL = 0x4,
+    WDF_INVALID_HANDLE = 0x5,
+    WDF_REQUEST_FATAL_ERROR = 0x6,
+    WDF_OBJECT_ERROR = 0x7,
+    WDF_DMA_FATAL_ERROR = 0x8,
+    WDF_INVALID_LOCK_OPERATION = 0xB,
+    WDF_VERIFIER_IRQL_MISMATCH = 0xE,
+};
+
+/* Call a driver callback: runs it (at the current IRQL), and with
+ * env.strict_irql_exit checks it returns at the IRQL it entered (V34). */
+void km_callback_irql_check(unsigned entry_irql, const char *callback);
+
+/* ---- cross-module hooks ------------------------------------------------------------------------------ */
+/* Requests (km_request.c). */
+km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t length);
+void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
+void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
+void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
+/* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
+bool km_timer_is_passive_dispose(const km_object *t);
+/* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).
+ * V29 when it was never run down, and the kernel timer is deleted. Meant to
+ * be called by km_obj_unref before it frees a timer (or reports C7 for a
+ * live one); returns false if a finding fired. */
+bool km_timer_destroy(km_object *t);
+/* The world (km_world.c): a request reached its completion. */
+void km_world_request_completed(km_object *req);
+
+#endif

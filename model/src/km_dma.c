@@ -1,0 +1,1084 @@
+/* km_dma.c: the DMA enabler, the DMA transaction state machine and the system
+ * DMA controller (HAL) behind them. kmdf-model-spec.md 1.1-1.10, 2, V1-V13.
+ *
+ * Real KMDF locks only the transfer state (staging thread, RerunStaging,
+ * RerunCompletion) of a transaction; the model changes that state without a
+ * scheduling point in between, which is what holding the lock means to the
+ * other processors. m_State, the byte counters, m_IsCancelled and
+ * m_AdapterInfo are not locked in KMDF: the DDIs that read and then write
+ * them have a dr_yield in between, so drivers that call them concurrently are
+ * caught (C1, C12). See docs/model-dma.md for every choice and deviation. */
+#include "km.h"
+
+#include <string.h>
+
+/* ---- sites ------------------------------------------------------------------------------ */
+
+DR_SITE(site_enabler_create, "WdfDmaEnablerCreate");
+DR_SITE(site_configure_system, "WdfDmaEnablerConfigureSystemProfile");
+DR_SITE(site_get_max_length, "WdfDmaEnablerGetMaximumLength");
+DR_SITE(site_tx_create, "WdfDmaTransactionCreate");
+DR_SITE(site_initialize, "WdfDmaTransactionInitialize");
+DR_SITE(site_initialize_request, "WdfDmaTransactionInitializeUsingRequest");
+DR_SITE(site_set_complete_cb, "WdfDmaTransactionSetTransferCompleteCallback");
+DR_SITE(site_execute, "WdfDmaTransactionExecute");
+DR_SITE(site_dma_completed, "WdfDmaTransactionDmaCompleted");
+DR_SITE(site_dma_completed_len, "WdfDmaTransactionDmaCompletedWithLength");
+DR_SITE(site_dma_completed_final, "WdfDmaTransactionDmaCompletedFinal");
+DR_SITE(site_bytes, "WdfDmaTransactionGetBytesTransferred");
+DR_SITE(site_cur_len, "WdfDmaTransactionGetCurrentDmaTransferLength");
+DR_SITE(site_stop, "WdfDmaTransactionStopSystemTransfer");
+DR_SITE(site_cancel, "WdfDmaTransactionCancel");
+DR_SITE(site_release, "WdfDmaTransactionRelease");
+DR_SITE(site_get_request, "WdfDmaTransactionGetRequest");
+DR_SITE(site_get_device, "WdfDmaTransactionGetDevice");
+
+/* Scheduling points between unlocked reads and writes (kmdf-model-spec.md 0.1). */
+DR_SITE(site_dmac_unlocked, "dma-completed-unlocked");
+DR_SITE(site_stop_unlocked, "dma-stop-unlocked");
+DR_SITE(site_cancel_unlocked, "dma-cancel-unlocked");
+
+/* Nondeterministic choices: value 0 is the ordinary outcome. */
+DR_SITE(site_adapter_later, "dma-adapter-deferred");  /* 0 sync _AdapterControl, 1 later on a DPC */
+DR_SITE(site_adapter_cpu, "dma-adapter-dpc-cpu");     /* processor of the _AdapterControl DPC */
+DR_SITE(site_short_map, "dma-map-short");             /* 0 full, 1 one page, 2 largest page multiple */
+DR_SITE(site_stop_race, "dma-stop-race");             /* 0 hardware finished first, 1 DmaCancelled */
+DR_SITE(site_hw_error, "dma-hw-status");              /* 0 DmaComplete, then DmaError, DmaAborted */
+DR_SITE(site_hal_cpu, "dma-hal-dpc-cpu");             /* processor of the HAL completion DPC */
+DR_SITE(site_stop_sync, "dma-stop-sync-callback");    /* 0 asynchronous, 1 DmaCancelled inside Stop */
+
+/* Trace points inside the model. */
+DR_SITE(site_adapter_control, "_AdapterControl");
+DR_SITE(site_channel_wait, "dma-channel-wait");
+DR_SITE(site_map, "MapTransferEx");
+DR_SITE(site_hw_done, "dma-hw-done");
+DR_SITE(site_hal_completion, "_SystemDmaCompletion");
+DR_SITE(site_program_dma, "EvtProgramDma");
+DR_SITE(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete");
+DR_SITE(site_final, "dma-transaction-final");
+
+/* Race windows worth counting in campaigns. */
+DR_SITE(win_rerun_completion, "window: HAL completion deferred to the staging thread");
+DR_SITE(win_rerun_staging, "window: staging deferred (callback nested inside DmaCompleted)");
+DR_SITE(win_synthetic, "window: synthetic completion from _AdapterControl");
+DR_SITE(win_stop_mapped, "window: StopSystemTransfer on a mapped transfer");
+
+enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
+
+static const char *const tx_state_names[] = {
+#define KM_X(e, s) s,
+    KM_TX_STATES(KM_X)
+#undef KM_X
+};
+
+const char *km_tx_state_name(km_tx_state s)
+{
+    return (unsigned)s < sizeof tx_state_names / sizeof tx_state_names[0] ? tx_state_names[s] : "?";
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+static km_dmaenabler *enabler_of(km_object *o) { return &o->u.tx.enabler->u.dmae; }
+
+static WDFDEVICE device_of(km_object *o)
+{
+    return (WDFDEVICE)km_handle(enabler_of(o)->device);
+}
+
+/* ---- IRQL around driver callbacks ------------------------------------------------------------- */
+
+static unsigned irql_to_dispatch(void)
+{
+    unsigned old = dr_irql();
+    if (old < DISPATCH_LEVEL)
+        dr_raise_irql(DISPATCH_LEVEL);
+    return old;
+}
+
+static void irql_restore(unsigned old)
+{
+    if (!dr_failed() && dr_irql() > old)
+        dr_lower_irql(old);
+}
+
+/* EvtProgramDma, at DISPATCH_LEVEL unless keep_irql (a driver thread called
+ * DmaCompleted* below DISPATCH: spec 2.4 [INF]). */
+static void call_program_dma(km_object *o, bool keep_irql)
+{
+    km_dmatx *t = &o->u.tx;
+    PFN_WDF_PROGRAM_DMA fn = t->program_dma;
+    if (!fn)
+        return;
+    unsigned old = keep_irql ? dr_irql() : irql_to_dispatch();
+    unsigned entry = dr_irql();
+    uint32_t me = dr_current_task();
+    t->program_dma_task = me;
+    km_trace(&site_program_dma, o, (int64_t)t->fragment);
+    (void)fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->context, t->direction, &t->sg);
+    if (dr_failed())
+        return;
+    if (t->program_dma_task == me)
+        t->program_dma_task = 0;
+    if (km_w.env.strict_irql_exit) {
+        km_callback_irql_check(entry, "EvtProgramDma");
+        if (dr_failed())
+            return;
+    }
+    irql_restore(old);
+}
+
+/* CallEvtDmaCompleted. With no routine set, nothing calls the driver (1.4). */
+static void call_transfer_complete(km_object *o, DMA_COMPLETION_STATUS status, bool keep_irql)
+{
+    km_dmatx *t = &o->u.tx;
+    PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE fn = t->transfer_complete;
+    if (!fn)
+        return;
+    unsigned old = keep_irql ? dr_irql() : irql_to_dispatch();
+    unsigned entry = dr_irql();
+    km_trace(&site_transfer_complete, o, status);
+    fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->transfer_complete_context, t->direction, status);
+    if (dr_failed())
+        return;
+    if (km_w.env.strict_irql_exit) {
+        km_callback_irql_check(entry, "EvtDmaTransactionDmaTransferComplete");
+        if (dr_failed())
+            return;
+    }
+    irql_restore(old);
+}
+
+/* ---- request references (ReferenceRequest / ReleaseButRetainRequest / ClearRequest) --------------- */
+
+static bool reference_request(km_object *o, const char *api)
+{
+    km_dmatx *t = &o->u.tx;
+    if (!t->request || t->request_strong)
+        return true;
+    km_object *r = t->request;
+    if (r->gen != t->request_gen || r->state != KM_OBJ_LIVE) {
+        km_crash("C11", api, "request completed before Execute took its reference",
+                 "TX%u was initialised from REQ%u, which was completed before WdfDmaTransactionExecute", o->id,
+                 r->gen == t->request_gen ? r->id : 0);
+        return false;
+    }
+    km_request_irp_ref(t->request);
+    km_obj_ref(t->request);
+    t->request_strong = true;
+    return true;
+}
+
+static void release_request(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    if (!t->request || !t->request_strong)
+        return;
+    km_object *r = t->request;
+    t->request_strong = false;
+    km_request_irp_unref(r);
+    if (dr_failed())
+        return;
+    km_obj_unref(r);
+}
+
+static void clear_request(km_object *o)
+{
+    release_request(o);
+    if (dr_failed())
+        return;
+    o->u.tx.request = NULL;
+    o->u.tx.request_handle = NULL;
+}
+
+/* ---- the system DMA controller: adapter channel ---------------------------------------------------- */
+
+static void adapter_control(km_object *o);
+
+/* The channel is free: give it to the first waiter, whose _AdapterControl
+ * then runs from a DPC (IoFreeAdapterChannel's hand-over). */
+static void grant_next(km_dmaenabler *e)
+{
+    while (!e->channel_owner && e->nwaiters) {
+        km_object *w = e->channel_waiters[0];
+        memmove(&e->channel_waiters[0], &e->channel_waiters[1], (e->nwaiters - 1) * sizeof e->channel_waiters[0]);
+        e->nwaiters--;
+        e->channel_owner = w;
+        unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
+        dr_dpc_queue(&w->u.tx.adapter_dpc, cpu);
+    }
+}
+
+static void adapter_dpc_fn(void *arg)
+{
+    km_object *o = arg;
+    if (!o->u.tx.channel_pending)
+        return;
+    adapter_control(o);
+}
+
+/* AllocateAdapterChannelEx, at DISPATCH_LEVEL. */
+static NTSTATUS allocate_adapter_channel(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    km_dmaenabler *e = enabler_of(o);
+    if (e->channel_owner) {
+        if (e->nwaiters == sizeof e->channel_waiters / sizeof e->channel_waiters[0])
+            return STATUS_INSUFFICIENT_RESOURCES; /* model limit, docs/model-dma.md */
+        t->channel_pending = true;
+        e->channel_waiters[e->nwaiters++] = o;
+        km_trace(&site_channel_wait, o, e->nwaiters);
+        return STATUS_SUCCESS;
+    }
+    e->channel_owner = o;
+    t->channel_pending = true;
+    if (km_w.env.deferred_adapter && dr_choose(&site_adapter_later, 2) == 1) {
+        unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
+        dr_dpc_queue(&t->adapter_dpc, cpu);
+        return STATUS_SUCCESS;
+    }
+    adapter_control(o);
+    return STATUS_SUCCESS;
+}
+
+/* CancelAdapterChannel: true if the allocation was still pending. */
+static bool cancel_pending_allocation(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    km_dmaenabler *e = enabler_of(o);
+    if (!t->channel_pending)
+        return false;
+    t->channel_pending = false;
+    for (unsigned i = 0; i < e->nwaiters; i++)
+        if (e->channel_waiters[i] == o) {
+            memmove(&e->channel_waiters[i], &e->channel_waiters[i + 1],
+                    (e->nwaiters - i - 1) * sizeof e->channel_waiters[0]);
+            e->nwaiters--;
+            return true;
+        }
+    if (e->channel_owner == o) {
+        dr_dpc_remove(&t->adapter_dpc);
+        e->channel_owner = NULL;
+        grant_next(e);
+    }
+    return true;
+}
+
+/* FreeMapRegistersAndAdapter. */
+static void free_channel(km_object *o)
+{
+    km_dmaenabler *e = enabler_of(o);
+    o->u.tx.channel_allocated = false;
+    if (e->channel_owner == o) {
+        e->channel_owner = NULL;
+        grant_next(e);
+    }
+}
+
+/* ReleaseResources: only once the map register base was set (_AdapterControl ran). */
+static void release_resources(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    if (!t->channel_allocated)
+        return;
+    dr_event_disarm(&t->hw_done);
+    t->mapped = false;
+    t->adapter_info_valid = false; /* m_AdapterInfo = NULL */
+    free_channel(o);
+}
+
+/* ---- the system DMA controller: transfers ------------------------------------------------------------ */
+
+/* MapTransferEx: maps min(remaining, fragment) bytes (or fewer), starts the
+ * system DMA controller. Fails with STATUS_CANCELLED when the transfer
+ * context was cancelled (StopSystemTransfer before the mapping). */
+static NTSTATUS hal_map_transfer(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    if (t->hal_cancel_requested)
+        return STATUS_CANCELLED;
+    size_t len = t->fragment;
+    if (km_w.env.short_mapping && len > KM_PAGE_SIZE) {
+        size_t alt = (len - 1) / KM_PAGE_SIZE * KM_PAGE_SIZE;
+        uint32_t c = dr_choose(&site_short_map, alt > KM_PAGE_SIZE ? 3 : 2);
+        if (c == 1)
+            len = KM_PAGE_SIZE;
+        else if (c == 2)
+            len = alt;
+    }
+    if (len < t->fragment) {
+        t->remaining += t->fragment - len;
+        t->fragment = len;
+    }
+    t->mapped = true;
+    t->transfers++;
+    t->hw_notify = t->transfer_complete != NULL; /* GetTransferCompletionRoutine */
+    t->sg.NumberOfElements = 1;
+    t->sg.Elements[0].Address.QuadPart = (LONGLONG)(uintptr_t)(t->buffer ? t->buffer + t->transferred : NULL);
+    t->sg.Elements[0].Length = (ULONG)len;
+    km_trace(&site_map, o, (int64_t)len);
+    /* The hardware runs from here: its completion may race EvtProgramDma. */
+    dr_event_arm(&t->hw_done);
+    return STATUS_SUCCESS;
+}
+
+/* _SystemDmaCompletion, at DISPATCH_LEVEL: under the transfer-state lock,
+ * defer to a staging thread or call the driver. */
+static void system_dma_completion(km_object *o, DMA_COMPLETION_STATUS status)
+{
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_hal_completion, o, status);
+    if (t->staging_task) {
+        t->rerun_completion = true;
+        t->rerun_status = status;
+        dr_window(&win_rerun_completion);
+        return;
+    }
+    call_transfer_complete(o, status, false);
+}
+
+static void hal_dpc_fn(void *arg)
+{
+    km_object *o = arg;
+    o->u.tx.hal_dpc_pending = false;
+    system_dma_completion(o, o->u.tx.hal_status);
+}
+
+/* The hardware finished the mapped transfer (scheduler context: no driver
+ * code, no blocking). The HAL's completion DPC goes to some processor. */
+static void hw_done_fire(void *arg)
+{
+    km_object *o = arg;
+    km_dmatx *t = &o->u.tx;
+    /* The engine takes a fired event off its list but leaves it marked armed
+     * (dr_event_armed stays true, dr_event_arm would not re-arm it): clear the
+     * mark so the next transfer can arm it again. */
+    dr_event_disarm(&t->hw_done);
+    if (!t->hw_notify) {
+        km_trace(&site_hw_done, o, DmaComplete);
+        return; /* no completion routine: the HAL tells nobody (1.4) */
+    }
+    DMA_COMPLETION_STATUS st = DmaComplete;
+    if (t->hal_cancel_requested && dr_choose(&site_stop_race, 2) == 1) {
+        st = DmaCancelled;
+    } else {
+        uint32_t n = 1 + (km_w.env.dma_error ? 1 : 0) + (km_w.env.dma_abort ? 1 : 0);
+        uint32_t c = dr_choose(&site_hw_error, n);
+        if (c == 1)
+            st = km_w.env.dma_error ? DmaError : DmaAborted;
+        else if (c == 2)
+            st = DmaAborted;
+    }
+    t->hal_status = st;
+    km_trace(&site_hw_done, o, st);
+    t->hal_dpc_pending = true;
+    dr_dpc_queue(&t->hal_dpc, dr_choose(&site_hal_cpu, dr_cpus()));
+}
+
+/* FlushAdapterBuffersEx (TransferCompleted). It ends the mapping and clears
+ * the transfer context's cancel bit. Without a map register base there is
+ * nothing to flush: the HAL fails it (V5, [INF]). */
+static NTSTATUS transfer_completed(km_object *o, const char *api)
+{
+    km_dmatx *t = &o->u.tx;
+    if (!t->channel_allocated) {
+        km_vf_break("V5", api, "FlushAdapterBuffers failed",
+                    "TX%u: DmaCompleted* before the adapter channel was allocated: no map registers to flush", o->id);
+        return STATUS_INVALID_DEVICE_STATE; /* the caller checks dr_failed() */
+    }
+    dr_event_disarm(&t->hw_done);
+    t->mapped = false;
+    t->hw_notify = false;
+    t->hal_cancel_requested = false;
+    return STATUS_SUCCESS;
+}
+
+/* ---- staging (FxDmaPacketTransaction::StageTransfer) ------------------------------------------------ */
+
+static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
+{
+    km_dmatx *t = &o->u.tx;
+    /* Transfer-state lock. */
+    if (t->staging_task) {
+        t->rerun_staging = true;
+        dr_window(&win_rerun_staging);
+        return STATUS_SUCCESS;
+    }
+    t->staging_task = dr_current_task();
+    /* The reference keeps the transfer state valid if the driver deletes the
+     * transaction inside a callback. */
+    km_obj_ref(o);
+    NTSTATUS st = STATUS_SUCCESS;
+    bool again = true;
+    while (again) {
+        t->fragment = min_size(t->remaining, t->max_fragment);
+        t->remaining -= t->fragment;
+        /* Unlocked check: a stop between the HAL completion and the flush
+         * (which clears the transfer context's cancel bit). */
+        if (t->is_cancelled) {
+            st = STATUS_CANCELLED;
+        } else {
+            st = hal_map_transfer(o);
+            if (NT_SUCCESS(st)) {
+                call_program_dma(o, keep_irql);
+                if (dr_failed())
+                    return st;
+            }
+        }
+        /* Transfer-state lock. */
+        if (t->rerun_completion && t->rerun_staging) {
+            km_crash("C12", "StageTransfer", "driver called TransferComplete with pending DMA completion callback",
+                     "TX%u: a deferred HAL completion and a deferred staging are both pending (KMDF ASSERTMSG)",
+                     o->id);
+            return st;
+        }
+        if (t->rerun_completion) {
+            DMA_COMPLETION_STATUS cs = t->rerun_status;
+            t->rerun_completion = false;
+            call_transfer_complete(o, cs, keep_irql);
+            if (dr_failed())
+                return st;
+        }
+        if (t->rerun_staging && t->state != KM_TX_DELETED) {
+            t->rerun_staging = false;
+            again = true;
+        } else {
+            t->rerun_staging = false;
+            t->staging_task = 0;
+            again = false;
+        }
+    }
+    km_obj_unref(o);
+    return st;
+}
+
+/* _AdapterControl: the channel is ours; stage the first transfer, or fake a
+ * completion when the mapping failed. */
+static void adapter_control(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    t->channel_pending = false;
+    t->channel_allocated = true; /* SetMapRegisterBase */
+    km_trace(&site_adapter_control, o, 0);
+    NTSTATUS st = stage_transfer(o, false);
+    if (dr_failed() || NT_SUCCESS(st))
+        return;
+    dr_window(&win_synthetic);
+    call_transfer_complete(o, st == STATUS_CANCELLED ? DmaCancelled : DmaError, false);
+}
+
+/* ---- the enabler -------------------------------------------------------------------------------------- */
+
+NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes,
+                             WDFDMAENABLER *DmaEnablerHandle)
+{
+    static const char api[] = "WdfDmaEnablerCreate";
+    if (!km_enter(&site_enabler_create, PASSIVE_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *dev = km_lookup(Device, KM_T_DEVICE, api, false);
+    if (!dev)
+        return STATUS_INVALID_HANDLE;
+    if (!Config || !DmaEnablerHandle) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without a Config or DmaEnablerHandle", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *DmaEnablerHandle = NULL;
+    if (Config->Size != sizeof *Config)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (Config->Profile != WdfDmaProfileSystem && Config->Profile != WdfDmaProfileSystemDuplex)
+        return STATUS_NOT_SUPPORTED; /* the model has system DMA only (docs/model-dma.md) */
+    if (Config->MaximumLength == 0)
+        return STATUS_INVALID_PARAMETER;
+    if (km_w.env.map_registers < 2)
+        return STATUS_INSUFFICIENT_RESOURCES; /* MaximumFragmentLength would be 0 */
+    NTSTATUS st;
+    km_object *o = km_obj_create(KM_T_DMAENABLER, Attributes, dev, api, &st);
+    if (!o)
+        return st;
+    km_dmaenabler *e = &o->u.dmae;
+    e->config = *Config;
+    e->device = dev;
+    e->system_profile = true;
+    e->duplex = Config->Profile == WdfDmaProfileSystemDuplex;
+    e->maximum_length = Config->MaximumLength;
+    /* fxdmaenabler.cpp#InitializeResources (spec 2.3). */
+    e->max_fragment = min_size(Config->MaximumLength, (size_t)(km_w.env.map_registers - 1) * KM_PAGE_SIZE);
+    dev->u.dev.dma_enabler = o;
+    km_w.enabler = o;
+    km_trace(&site_enabler_create, o, (int64_t)e->max_fragment);
+    *DmaEnablerHandle = (WDFDMAENABLER)km_handle(o);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler, PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig,
+                                             WDF_DMA_DIRECTION ConfigDirection)
+{
+    static const char api[] = "WdfDmaEnablerConfigureSystemProfile";
+    if (!km_enter(&site_configure_system, PASSIVE_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    if (!ProfileConfig) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without a ProfileConfig", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (ProfileConfig->Size != sizeof *ProfileConfig)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProfileConfig->DmaDescriptor ||
+        (ConfigDirection != WdfDmaDirectionReadFromDevice && ConfigDirection != WdfDmaDirectionWriteToDevice))
+        return STATUS_INVALID_PARAMETER;
+    km_dmaenabler *e = &o->u.dmae;
+    if (e->duplex) {
+        e->system_profile_configured[ConfigDirection ? 1 : 0] = true;
+    } else {
+        /* A simplex system enabler has one adapter for both directions. */
+        e->system_profile_configured[0] = e->system_profile_configured[1] = true;
+    }
+    km_trace(&site_configure_system, o, ConfigDirection);
+    return STATUS_SUCCESS;
+}
+
+size_t WdfDmaEnablerGetMaximumLength(WDFDMAENABLER DmaEnabler)
+{
+    if (!km_enter(&site_get_max_length, DISPATCH_LEVEL))
+        return 0;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, "WdfDmaEnablerGetMaximumLength", false);
+    return o ? o->u.dmae.maximum_length : 0;
+}
+
+/* ---- transactions --------------------------------------------------------------------------------------- */
+
+static km_object *tx_lookup(WDFDMATRANSACTION h, const char *api)
+{
+    /* A deleted transaction kept alive by a reference still has a valid
+     * handle; its state (Deleted) is then what the DDI checks. */
+    return km_lookup(h, KM_T_DMATRANSACTION, api, true);
+}
+
+NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTES Attributes,
+                                 WDFDMATRANSACTION *DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionCreate";
+    if (!km_enter(&site_tx_create, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *en = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!en)
+        return STATUS_INVALID_HANDLE;
+    if (!DmaTransaction) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without DmaTransaction", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *DmaTransaction = NULL;
+    /* FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED: the parent is the enabler. */
+    if (Attributes && Attributes->ParentObject)
+        return STATUS_INVALID_PARAMETER;
+    NTSTATUS st;
+    km_object *o = km_obj_create(KM_T_DMATRANSACTION, Attributes, en, api, &st);
+    if (!o)
+        return st;
+    km_dmatx *t = &o->u.tx;
+    t->state = KM_TX_CREATED;
+    t->enabler = en;
+    dr_spinlock_init(&t->transfer_lock, "dma-transfer-state");
+    dr_event_init(&t->hw_done, hw_done_fire, o, "dma-hw-done");
+    dr_dpc_init(&t->hal_dpc, hal_dpc_fn, o, "HAL DMA completion DPC");
+    dr_dpc_init(&t->adapter_dpc, adapter_dpc_fn, o, "_AdapterControl DPC");
+    km_trace(&site_tx_create, o, 0);
+    *DmaTransaction = (WDFDMATRANSACTION)km_handle(o);
+    return STATUS_SUCCESS;
+}
+
+/* FxDmaTransactionBase::Reset. The transfer-complete callback is cleared too
+ * (spec 1.4: the conservative reading of the docs). */
+static void tx_reset(km_dmatx *t)
+{
+    t->max_fragment = 0;
+    t->length = t->remaining = t->transferred = t->fragment = 0;
+    t->direction = WdfDmaDirectionReadFromDevice;
+    t->context = NULL;
+    t->program_dma = NULL;
+    t->transfer_complete = NULL;
+    t->transfer_complete_context = NULL;
+    t->hw_notify = false;
+    t->buffer = NULL;
+}
+
+/* ReleaseForReuse(FALSE) outside state Transfer. */
+static void release_for_reuse(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    t->state = KM_TX_RELEASED;
+    release_resources(o);
+    cancel_pending_allocation(o);
+    tx_reset(t);
+    clear_request(o);
+}
+
+/* FxDmaTransactionBase::Initialize. */
+static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA program, WDF_DMA_DIRECTION dir,
+                              size_t length, uint8_t *buffer)
+{
+    km_dmatx *t = &o->u.tx;
+    if (t->state != KM_TX_CREATED && t->state != KM_TX_RESERVED && t->state != KM_TX_RELEASED) {
+        km_bugcheck("V1", WDF_DMA_FATAL_ERROR, api, "initialize in a state other than Created/Reserved/Released",
+                    "TX%u is %s (Release it before reusing it)", o->id, km_tx_state_name(t->state));
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    km_dmaenabler *e = enabler_of(o);
+    t->adapter_info_valid = true; /* m_AdapterInfo = the direction's description */
+    t->max_fragment = e->max_fragment;
+    t->direction = dir;
+    t->remaining = t->length = length;
+    t->fragment = 0;
+    t->program_dma = program;
+    t->buffer = buffer;
+    t->hw_notify = false;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (e->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) {
+        if (t->max_fragment < e->maximum_length)
+            t->max_fragment = e->maximum_length;
+        if (length > t->max_fragment)
+            st = STATUS_WDF_TOO_MANY_TRANSFERS; /* PrepareForSingleTransfer */
+    }
+    if (!NT_SUCCESS(st)) {
+        release_for_reuse(o);
+        return st;
+    }
+    /* InitializeResources: under the transfer-state lock; a new transfer
+     * context has no cancel bit. */
+    t->is_cancelled = false;
+    t->hal_cancel_requested = false;
+    t->state = KM_TX_INITIALIZED;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction, PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                     WDF_DMA_DIRECTION DmaDirection, PMDL Mdl, PVOID VirtualAddress, size_t Length)
+{
+    static const char api[] = "WdfDmaTransactionInitialize";
+    if (!km_enter(&site_initialize, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    if (!EvtProgramDmaFunction || !Mdl) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without EvtProgramDma or Mdl", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    km_trace(&site_initialize, o, (int64_t)Length);
+    if (Length == 0)
+        return STATUS_INVALID_PARAMETER;
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice)
+        return STATUS_INVALID_PARAMETER;
+    return tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, VirtualAddress);
+}
+
+NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransaction, WDFREQUEST Request,
+                                                 PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                 WDF_DMA_DIRECTION DmaDirection)
+{
+    static const char api[] = "WdfDmaTransactionInitializeUsingRequest";
+    if (!km_enter(&site_initialize_request, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    if (!EvtProgramDmaFunction) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without EvtProgramDma", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice)
+        return STATUS_INVALID_PARAMETER;
+    km_object *r = km_lookup(Request, KM_T_REQUEST, api, false);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    const km_request *q = &r->u.req;
+    km_trace(&site_initialize_request, o, (int64_t)q->length);
+    if (q->type == WdfRequestTypeRead) {
+        if (DmaDirection != WdfDmaDirectionReadFromDevice)
+            return STATUS_INVALID_DEVICE_REQUEST;
+    } else if (q->type == WdfRequestTypeWrite) {
+        if (DmaDirection != WdfDmaDirectionWriteToDevice)
+            return STATUS_INVALID_DEVICE_REQUEST;
+    } else {
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (q->length == 0)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, q->length, q->buffer);
+    if (!NT_SUCCESS(st))
+        return st;
+    /* SetRequest: no reference until Execute. */
+    o->u.tx.request = r;
+    o->u.tx.request_handle = Request;
+    o->u.tx.request_gen = r->gen;
+    o->u.tx.request_strong = false;
+    return STATUS_SUCCESS;
+}
+
+VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransaction,
+                                                  PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine,
+                                                  PVOID DmaCompletionContext)
+{
+    if (!km_enter(&site_set_complete_cb, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetTransferCompleteCallback");
+    if (!o)
+        return;
+    /* Only system-profile enablers exist in the model, so V10 cannot fire. No
+     * state check and no lock (spec 1.4). */
+    km_trace(&site_set_complete_cb, o, DmaCompletionRoutine != NULL);
+    o->u.tx.transfer_complete = DmaCompletionRoutine;
+    o->u.tx.transfer_complete_context = DmaCompletionContext;
+}
+
+NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT Context)
+{
+    static const char api[] = "WdfDmaTransactionExecute";
+    if (!km_enter(&site_execute, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_execute, o, (int64_t)t->length);
+    if (t->state != KM_TX_INITIALIZED) {
+        km_bugcheck("V2", WDF_DMA_FATAL_ERROR, api, "execute in a state other than Initialized",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (!enabler_of(o)->system_profile_configured[t->direction ? 1 : 0]) {
+        km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
+                 "TX%u executes on an enabler never given WdfDmaEnablerConfigureSystemProfile for this direction",
+                 o->id);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (!reference_request(o, api))
+        return STATUS_INVALID_DEVICE_STATE;
+    t->state = KM_TX_TRANSFER;
+    t->context = Context;
+    /* StartTransfer: AllocateAdapterChannelEx at DISPATCH_LEVEL. */
+    t->fragment = min_size(t->remaining, t->max_fragment);
+    unsigned old = irql_to_dispatch();
+    NTSTATUS st = allocate_adapter_channel(o);
+    if (dr_failed())
+        return st;
+    if (!NT_SUCCESS(st)) {
+        /* No callback ran: the object is still ours. */
+        t->state = KM_TX_TRANSFER_FAILED;
+        t->context = NULL;
+        t->fragment = 0;
+        release_request(o);
+        if (dr_failed())
+            return st;
+    }
+    /* Success: the driver may already have completed and deleted
+     * everything; touch nothing. */
+    irql_restore(old);
+    return st;
+}
+
+/* Not yet told to the driver: the hardware still runs a transfer mapped with
+ * a completion routine, or its completion DPC or deferred completion is
+ * pending. Inside its own EvtProgramDma a driver may give up on the transfer
+ * (spec 1.3). */
+static bool hal_completion_pending(const km_dmatx *t, uint32_t me)
+{
+    if (!t->hw_notify || t->program_dma_task == me)
+        return false;
+    return t->rerun_completion || t->hal_dpc_pending || dr_event_armed(&t->hw_done);
+}
+
+/* FxDmaTransactionBase::DmaCompleted. */
+static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t len, NTSTATUS *Status, int type)
+{
+    const char *api = site->name;
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return TRUE;
+    km_object *o = tx_lookup(h, api);
+    if (!o)
+        return TRUE;
+    if (!Status) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s without Status",
+                    api);
+        return TRUE;
+    }
+    km_dmatx *t = &o->u.tx;
+    uint32_t me = dr_current_task();
+    km_trace(site, o, (int64_t)len);
+    if (t->state != KM_TX_TRANSFER) {
+        km_bugcheck("V3", WDF_DMA_FATAL_ERROR, api, "DmaCompleted* in a state other than Transfer",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return TRUE;
+    }
+    if (t->completing_task && t->completing_task != me) {
+        km_crash("C12", api, "DmaCompleted* called concurrently on one transaction",
+                 "TX%u: two threads inside DmaCompleted*; KMDF does not lock m_State or the counters (double "
+                 "flush, double channel free, double request release)",
+                 o->id);
+        return TRUE;
+    }
+    if (hal_completion_pending(t, me)) {
+        km_crash("C12", api, "driver called TransferComplete with pending DMA completion callback",
+                 "TX%u: DmaCompleted* while the HAL completion of the current transfer is still to come; it will "
+                 "then reach a finished transaction",
+                 o->id);
+        return TRUE;
+    }
+    if (t->program_dma_task == me && t->hw_notify) {
+        /* Given up inside its own EvtProgramDma (spec 1.3): the device was
+         * never started, so no completion of this transfer comes ([INF]). */
+        dr_event_disarm(&t->hw_done);
+        if (dr_dpc_remove(&t->hal_dpc))
+            t->hal_dpc_pending = false;
+        t->rerun_completion = false;
+        t->hw_notify = false;
+    }
+    t->completing_task = me;
+    dr_yield(&site_dmac_unlocked);
+    if (dr_failed())
+        return TRUE;
+    NTSTATUS st;
+    size_t frag = t->fragment;
+    if (type != COMPLETE_FULL && len > frag) {
+        st = STATUS_INVALID_PARAMETER;
+        if (km_vf_break("V4", api, "transferred length larger than the current transfer",
+                        "TX%u: %zu bytes reported for a %zu-byte transfer", o->id, len, frag))
+            return TRUE;
+        goto end;
+    }
+    if (type == COMPLETE_FULL) {
+        t->transferred += frag;
+    } else {
+        t->transferred += len;
+        t->remaining += frag - len;
+        t->fragment = len;
+    }
+    st = transfer_completed(o, api);
+    if (dr_failed())
+        return TRUE;
+    if (!NT_SUCCESS(st))
+        goto end;
+    if ((enabler_of(o)->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) && t->remaining > 0) {
+        st = STATUS_WDF_TOO_MANY_TRANSFERS;
+        goto end;
+    }
+    if (t->remaining == 0 || type == COMPLETE_ABORT) {
+        st = STATUS_SUCCESS;
+        goto end;
+    }
+    /* From here the transfer-state lock protects staging; a callback may
+     * re-enter DmaCompleted* on this thread. */
+    t->completing_task = 0;
+    st = stage_transfer(o, dr_irql() < DISPATCH_LEVEL);
+    if (dr_failed())
+        return TRUE;
+    if (NT_SUCCESS(st)) {
+        /* The transaction may be finished (even deleted) already: touch nothing. */
+        *Status = STATUS_MORE_PROCESSING_REQUIRED;
+        return FALSE;
+    }
+    t->completing_task = me;
+end:
+    t->state = NT_SUCCESS(st) ? KM_TX_TRANSFER_COMPLETED : KM_TX_TRANSFER_FAILED;
+    release_resources(o);
+    release_request(o);
+    if (dr_failed())
+        return TRUE;
+    t->fragment = 0;
+    t->completing_task = 0;
+    km_trace(&site_final, o, st);
+    *Status = st;
+    return TRUE;
+}
+
+BOOLEAN WdfDmaTransactionDmaCompleted(WDFDMATRANSACTION DmaTransaction, NTSTATUS *Status)
+{
+    return dma_completed(&site_dma_completed, DmaTransaction, 0, Status, COMPLETE_FULL);
+}
+
+BOOLEAN WdfDmaTransactionDmaCompletedWithLength(WDFDMATRANSACTION DmaTransaction, size_t TransferredLength,
+                                                NTSTATUS *Status)
+{
+    return dma_completed(&site_dma_completed_len, DmaTransaction, TransferredLength, Status, COMPLETE_PARTIAL);
+}
+
+BOOLEAN WdfDmaTransactionDmaCompletedFinal(WDFDMATRANSACTION DmaTransaction, size_t FinalTransferredLength,
+                                           NTSTATUS *Status)
+{
+    return dma_completed(&site_dma_completed_final, DmaTransaction, FinalTransferredLength, Status,
+                         COMPLETE_ABORT);
+}
+
+size_t WdfDmaTransactionGetBytesTransferred(WDFDMATRANSACTION DmaTransaction)
+{
+    if (!km_enter(&site_bytes, DISPATCH_LEVEL))
+        return 0;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetBytesTransferred");
+    if (!o)
+        return 0;
+    km_trace(&site_bytes, o, (int64_t)o->u.tx.transferred);
+    return o->u.tx.transferred; /* plain read, no state check (spec 1.7) */
+}
+
+size_t WdfDmaTransactionGetCurrentDmaTransferLength(WDFDMATRANSACTION DmaTransaction)
+{
+    if (!km_enter(&site_cur_len, DISPATCH_LEVEL))
+        return 0;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength");
+    return o ? o->u.tx.fragment : 0;
+}
+
+VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionStopSystemTransfer";
+    if (!km_enter(&site_stop, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_stop, o, t->state);
+    /* StopTransfer: a plain write meant to race with staging. */
+    t->is_cancelled = true;
+    dr_yield(&site_stop_unlocked);
+    if (dr_failed())
+        return;
+    /* CancelMappedTransfer dereferences m_AdapterInfo->AdapterObject. */
+    if (!t->adapter_info_valid) {
+        km_crash("V13", api, "m_AdapterInfo is NULL (stop after the final DmaCompleted or Release)",
+                 "TX%u is %s: StopSystemTransfer dereferences a NULL m_AdapterInfo", o->id,
+                 km_tx_state_name(t->state));
+        return;
+    }
+    if (t->state != KM_TX_TRANSFER) {
+        /* Spec 1.8: m_AdapterInfo is valid but no transfer context was
+         * allocated; the HAL's result is unknown: "report it as misuse". */
+        km_oracle("misuse: WdfDmaTransactionStopSystemTransfer outside state Transfer (HAL result unknown)",
+                  "TX%u is %s: the HAL is asked to cancel a transfer context that was never allocated", o->id,
+                  km_tx_state_name(t->state));
+        return;
+    }
+    if (t->hal_cancel_requested) {
+        /* The transfer context is already cancelled: the HAL fails. */
+        km_vf_bugcheck("V9", WDF_DMA_FATAL_ERROR, api, "transfer already stopped",
+                       "TX%u: second StopSystemTransfer before the stopped transfer was completed", o->id);
+        return;
+    }
+    t->hal_cancel_requested = true;
+    if (!t->mapped || !dr_event_armed(&t->hw_done) || !t->hw_notify)
+        return; /* (c) next mapping fails, or (b) the hardware already finished */
+    dr_window(&win_stop_mapped);
+    if (km_w.env.sync_stop_callback && dr_choose(&site_stop_sync, 2) == 1) {
+        /* [INF] the HAL completes the cancelled transfer inside the call. */
+        dr_event_disarm(&t->hw_done);
+        t->hal_status = DmaCancelled;
+        unsigned old = irql_to_dispatch();
+        system_dma_completion(o, DmaCancelled);
+        irql_restore(old);
+    }
+}
+
+BOOLEAN WdfDmaTransactionCancel(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionCancel";
+    if (!km_enter(&site_cancel, DISPATCH_LEVEL))
+        return FALSE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return FALSE;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_cancel, o, t->state);
+    if (t->state == KM_TX_CREATED || t->state == KM_TX_RELEASED || t->state == KM_TX_DELETED) {
+        km_bugcheck("V8", WDF_DMA_FATAL_ERROR, api, "cancel in state Created/Released/Deleted", "TX%u is %s",
+                    o->id, km_tx_state_name(t->state));
+        return FALSE;
+    }
+    dr_yield(&site_cancel_unlocked);
+    if (dr_failed())
+        return FALSE;
+    if (!t->adapter_info_valid) {
+        km_crash("V13", api, "m_AdapterInfo is NULL (cancel after the final DmaCompleted)",
+                 "TX%u is %s: WdfDmaTransactionCancel dereferences a NULL m_AdapterInfo", o->id,
+                 km_tx_state_name(t->state));
+        return FALSE;
+    }
+    if (!cancel_pending_allocation(o))
+        return FALSE;
+    t->state = KM_TX_TRANSFER_FAILED;
+    t->fragment = 0;
+    release_request(o);
+    return TRUE;
+}
+
+NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionRelease";
+    if (!km_enter(&site_release, DISPATCH_LEVEL))
+        return STATUS_SUCCESS;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_SUCCESS;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_release, o, t->state);
+    if (t->state == KM_TX_RELEASED)
+        return STATUS_SUCCESS; /* benign double release */
+    if (t->state == KM_TX_TRANSFER) {
+        if (km_vf_bugcheck("V6", WDF_DMA_FATAL_ERROR, api, "release in state Transfer",
+                           "TX%u is still transferring", o->id))
+            return STATUS_SUCCESS;
+        km_crash("V6", api, "release in state Transfer frees the channel under a running transfer",
+                 "TX%u: without the verifier Release frees the adapter channel and map registers while the "
+                 "hardware may still move data",
+                 o->id);
+        return STATUS_SUCCESS;
+    }
+    release_for_reuse(o);
+    return STATUS_SUCCESS; /* always, in the source (spec 2.9) */
+}
+
+WDFREQUEST WdfDmaTransactionGetRequest(WDFDMATRANSACTION DmaTransaction)
+{
+    if (!km_enter(&site_get_request, DISPATCH_LEVEL))
+        return NULL;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetRequest");
+    return o && o->u.tx.request ? o->u.tx.request_handle : NULL;
+}
+
+WDFDEVICE WdfDmaTransactionGetDevice(WDFDMATRANSACTION DmaTransaction)
+{
+    if (!km_enter(&site_get_device, DISPATCH_LEVEL))
+        return NULL;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetDevice");
+    return o ? device_of(o) : NULL;
+}
+
+/* FxDmaTransactionBase::Dispose, from WdfObjectDelete (or the parent's deletion). */
+void km_dmatx_dispose(km_object *o)
+{
+    static const char api[] = "WdfObjectDelete";
+    km_dmatx *t = &o->u.tx;
+    if (t->state == KM_TX_TRANSFER) {
+        if (km_vf_bugcheck("V7", WDF_DMA_FATAL_ERROR, api, "transaction deleted in state Transfer",
+                           "TX%u is still transferring", o->id))
+            return;
+        if (km_crash("V7", api, "transaction deleted in state Transfer frees the channel under a running transfer",
+                     "TX%u: without the verifier Dispose frees the adapter channel while the hardware may still "
+                     "move data and its completion will reach a deleted transaction",
+                     o->id))
+            return;
+    }
+    t->state = KM_TX_DELETED;
+    release_resources(o);
+    cancel_pending_allocation(o);
+    /* Nothing of the HAL may outlive the object's memory. */
+    dr_event_disarm(&t->hw_done);
+    if (dr_dpc_remove(&t->hal_dpc))
+        t->hal_dpc_pending = false;
+    clear_request(o);
+}

@@ -1,0 +1,418 @@
+/* km_object.c: the object table, handles, contexts and object lifetime
+ * (WdfObjectDelete / Reference / Dereference / AllocateContext /
+ * GetTypedContextWorker). kmdf-model-spec.md 1.11, V30, V31, C11. */
+#include "km.h"
+#include "km_hb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+km_world km_w;
+
+static const char *const type_names[] = {"(none)",
+#define KM_X(e, p, n) n,
+                                         KM_OBJECT_TYPES(KM_X)
+#undef KM_X
+};
+static const char *const type_prefixes[] = {"?",
+#define KM_X(e, p, n) p,
+                                            KM_OBJECT_TYPES(KM_X)
+#undef KM_X
+};
+
+const char *km_type_name(km_type t) { return t < KM_T__COUNT ? type_names[t] : "?"; }
+const char *km_type_prefix(km_type t) { return t < KM_T__COUNT ? type_prefixes[t] : "?"; }
+
+/* ---- arena: zeroed memory for contexts and buffers, reset per execution ---------- */
+
+enum { ARENA_CHUNK = 1 << 20 };
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, size;
+    _Alignas(16) unsigned char mem[];
+} chunk;
+static chunk *arena;
+
+void *km_alloc(size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    if (!arena || arena->used + size > arena->size) {
+        size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+        chunk *c = malloc(sizeof *c + want);
+        if (!c) {
+            fprintf(stderr, "dmarace: model out of memory\n");
+            abort();
+        }
+        c->next = arena;
+        c->used = 0;
+        c->size = want;
+        arena = c;
+    }
+    void *p = arena->mem + arena->used;
+    arena->used += size;
+    km_quiet_writes_begin();
+    memset(p, 0, size);
+    km_quiet_writes_end();
+    return p;
+}
+
+static void arena_reset(void)
+{
+    while (arena && arena->next) {
+        chunk *c = arena;
+        arena = c->next;
+        free(c);
+    }
+    if (arena)
+        arena->used = 0;
+}
+
+/* ---- reset --------------------------------------------------------------------------- */
+
+void km_reset(const km_env *env)
+{
+    arena_reset();
+    memset(&km_w, 0, sizeof km_w);
+    km_w.env = *env;
+}
+
+/* ---- handles --------------------------------------------------------------------------- */
+
+#define HANDLE_TAG 0xD000000000000000ull
+#define HANDLE_TAG_MASK 0xF000000000000000ull
+
+WDFOBJECT km_handle(const km_object *o)
+{
+    if (!o)
+        return NULL;
+    return (WDFOBJECT)(uintptr_t)(HANDLE_TAG | (uint64_t)o->gen << 20 | o->index);
+}
+
+static km_object *decode(WDFOBJECT h, uint16_t *gen)
+{
+    uint64_t v = (uint64_t)(uintptr_t)h;
+    if ((v & HANDLE_TAG_MASK) != HANDLE_TAG || (v & 0x0FFFFFF000000000ull))
+        return NULL;
+    uint32_t index = (uint32_t)(v & 0xFFFFF);
+    if (index >= km_w.nobjects)
+        return NULL;
+    *gen = (uint16_t)(v >> 20);
+    return &km_w.objects[index];
+}
+
+static km_object *lookup(WDFOBJECT h, km_type want, const char *api, bool allow_disposed)
+{
+    if (!h) {
+        km_bugcheck("V30", WDF_INVALID_HANDLE, api, "NULL handle", "%s passed a NULL %s", api,
+                    want ? km_type_name(want) : "handle");
+        return NULL;
+    }
+    uint16_t gen;
+    km_object *o = decode(h, &gen);
+    if (!o) {
+        km_bugcheck("V30", WDF_INVALID_HANDLE, api, "not a WDF handle", "%s got a value that is no WDF handle",
+                    api);
+        return NULL;
+    }
+    if (o->gen != gen || o->state == KM_OBJ_FREE) {
+        km_crash("C11", api, "handle of a freed object",
+                 "%s used a %s handle whose object was freed (use after free)", api,
+                 want ? km_type_name(want) : "WDF");
+        return NULL;
+    }
+    if (want && o->type != want) {
+        km_bugcheck("V30", WDF_INVALID_HANDLE, api, "handle of the wrong type", "%s expects a %s, got %s%u (%s)",
+                    api, km_type_name(want), km_type_prefix(o->type), o->id, km_type_name(o->type));
+        return NULL;
+    }
+    if (o->state == KM_OBJ_DISPOSED && !allow_disposed) {
+        km_crash("C11", api, "object already deleted", "%s used %s%u after it was deleted or completed", api,
+                 km_type_prefix(o->type), o->id);
+        return NULL;
+    }
+    return o;
+}
+
+km_object *km_peek_freed(WDFOBJECT h, km_type type)
+{
+    uint16_t gen;
+    km_object *o = h ? decode(h, &gen) : NULL;
+    if (o && o->state == KM_OBJ_FREE && o->type == type && o->gen == (uint16_t)(gen + 1))
+        return o;
+    return NULL;
+}
+
+km_object *km_lookup(WDFOBJECT h, km_type want, const char *api, bool allow_disposed)
+{
+    return lookup(h, want, api, allow_disposed);
+}
+
+km_object *km_lookup_any(WDFOBJECT h, const char *api, bool allow_disposed)
+{
+    return lookup(h, KM_T_NONE, api, allow_disposed);
+}
+
+/* ---- creation ----------------------------------------------------------------------------- */
+
+static bool add_context(km_object *o, PCWDF_OBJECT_CONTEXT_TYPE_INFO type, size_t override, const char *api,
+                        NTSTATUS *status)
+{
+    if (!type)
+        return true;
+    const WDF_OBJECT_CONTEXT_TYPE_INFO *unique = type->UniqueType ? type->UniqueType : type;
+    for (int i = 0; i < KM_MAX_CONTEXTS; i++) {
+        if (o->ctx[i].type == unique) {
+            *status = STATUS_OBJECT_NAME_EXISTS;
+            return false;
+        }
+        if (!o->ctx[i].type) {
+            size_t size = override > unique->ContextSize ? override : unique->ContextSize;
+            o->ctx[i].type = unique;
+            o->ctx[i].size = size;
+            o->ctx[i].mem = km_alloc(size ? size : 1);
+            return true;
+        }
+    }
+    (void)api;
+    *status = STATUS_INSUFFICIENT_RESOURCES;
+    return false;
+}
+
+km_object *km_obj_create(km_type type, PWDF_OBJECT_ATTRIBUTES attrs, km_object *default_parent, const char *api,
+                         NTSTATUS *status)
+{
+    *status = STATUS_SUCCESS;
+    km_object *parent = default_parent;
+    if (attrs) {
+        if (attrs->Size != sizeof(WDF_OBJECT_ATTRIBUTES)) {
+            *status = STATUS_INFO_LENGTH_MISMATCH;
+            return NULL;
+        }
+        if (attrs->ParentObject) {
+            parent = km_lookup_any(attrs->ParentObject, api, false);
+            if (!parent) {
+                *status = STATUS_INVALID_PARAMETER;
+                return NULL;
+            }
+        }
+    }
+    uint32_t i;
+    for (i = 0; i < km_w.nobjects && km_w.objects[i].state != KM_OBJ_FREE; i++)
+        ;
+    if (i == KM_MAX_OBJECTS) {
+        km_oracle("object table full", "more than %d live WDF objects: a leak", KM_MAX_OBJECTS);
+        *status = STATUS_INSUFFICIENT_RESOURCES;
+        return NULL;
+    }
+    if (i == km_w.nobjects)
+        km_w.nobjects++;
+    km_object *o = &km_w.objects[i];
+    uint16_t gen = (uint16_t)(o->gen + 1);
+    km_quiet_writes_begin();
+    memset(o, 0, sizeof *o);
+    km_quiet_writes_end();
+    o->gen = gen ? gen : 1;
+    o->index = i;
+    o->type = type;
+    o->state = KM_OBJ_LIVE;
+    o->id = ++km_w.type_count[type];
+    o->refs = 1;
+    o->level = WdfExecutionLevelInheritFromParent;
+    o->scope = WdfSynchronizationScopeInheritFromParent;
+    if (attrs) {
+        o->cleanup = attrs->EvtCleanupCallback;
+        o->destroy = attrs->EvtDestroyCallback;
+        o->level = attrs->ExecutionLevel;
+        o->scope = attrs->SynchronizationScope;
+        if (!add_context(o, attrs->ContextTypeInfo, attrs->ContextSizeOverride, api, status)) {
+            o->state = KM_OBJ_FREE;
+            return NULL;
+        }
+    }
+    o->parent = parent;
+    if (parent) {
+        o->next_sibling = parent->first_child;
+        parent->first_child = o;
+    }
+    return o;
+}
+
+/* ---- deletion and references ------------------------------------------------------------- */
+
+static void unlink_from_parent(km_object *o)
+{
+    km_object *p = o->parent;
+    if (!p)
+        return;
+    for (km_object **c = &p->first_child; *c; c = &(*c)->next_sibling)
+        if (*c == o) {
+            *c = o->next_sibling;
+            break;
+        }
+    o->parent = NULL;
+    o->next_sibling = NULL;
+}
+
+static void obj_free(km_object *o)
+{
+    WDFOBJECT h = km_handle(o);
+    if (o->destroy)
+        o->destroy(h);
+    unlink_from_parent(o);
+    o->state = KM_OBJ_FREE;
+    o->gen++;
+}
+
+void km_obj_ref(km_object *o) { o->refs++; }
+
+void km_obj_unref(km_object *o)
+{
+    if (--o->refs > 0)
+        return;
+    /* A timer freed without WdfObjectDelete is V29; the hook also cancels a
+     * timer still armed before its memory goes. */
+    if (o->refs == 0 && o->type == KM_T_TIMER && !km_timer_destroy(o))
+        return;
+    if (o->refs < 0 || o->state == KM_OBJ_LIVE) {
+        km_crash("C7", "WdfObjectDereference", "reference count dropped to zero on a live object",
+                 "%s%u: more dereferences than references", km_type_prefix(o->type), o->id);
+        return;
+    }
+    obj_free(o);
+}
+
+static void dispose(km_object *o)
+{
+    /* Children go first, as KMDF disposes a parent's children before it. */
+    while (o->first_child) {
+        km_object *c = o->first_child;
+        o->first_child = c->next_sibling;
+        c->next_sibling = NULL;
+        km_obj_delete(c);
+        if (dr_failed())
+            return;
+    }
+    if (o->cleanup)
+        o->cleanup(km_handle(o));
+    if (dr_failed())
+        return;
+    switch (o->type) {
+    case KM_T_REQUEST:
+        km_request_dispose(o);
+        break;
+    case KM_T_DMATRANSACTION:
+        km_dmatx_dispose(o);
+        break;
+    case KM_T_TIMER:
+        km_timer_dispose(o);
+        break;
+    case KM_T_NONE:
+    case KM_T_DRIVER:
+    case KM_T_DEVICE:
+    case KM_T_QUEUE:
+    case KM_T_DMAENABLER:
+    case KM_T_SPINLOCK:
+    case KM_T_CMRESLIST:
+    case KM_T__COUNT:
+        break;
+    }
+}
+
+void km_obj_delete(km_object *o)
+{
+    if (o->delete_called || o->state != KM_OBJ_LIVE)
+        return; /* a second delete is dropped (checked-build ASSERT only) */
+    o->delete_called = true;
+    dispose(o);
+    if (dr_failed())
+        return;
+    /* A timer may have deferred its rundown; km_timer_dispose then keeps an
+     * extra reference until the rundown finishes. */
+    o->state = KM_OBJ_DISPOSED;
+    km_obj_unref(o);
+}
+
+/* ---- DDIs ------------------------------------------------------------------------------------ */
+
+DR_SITE(site_delete, "WdfObjectDelete");
+DR_SITE(site_reference, "WdfObjectReference");
+DR_SITE(site_dereference, "WdfObjectDereference");
+
+VOID WdfObjectDelete(WDFOBJECT Object)
+{
+    if (!km_enter(&site_delete, DISPATCH_LEVEL))
+        return;
+    km_object *o = km_lookup_any(Object, "WdfObjectDelete", true);
+    if (!o)
+        return;
+    km_trace(&site_delete, o, 0);
+    if (o->no_delete) {
+        km_vf_break("V31", "WdfObjectDelete", "object that cannot be deleted by the driver",
+                    "%s%u (%s) is deleted by the framework, not the driver", km_type_prefix(o->type), o->id,
+                    km_type_name(o->type));
+        return;
+    }
+    km_obj_delete(o);
+}
+
+VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCSTR File)
+{
+    (void)Tag;
+    (void)Line;
+    (void)File;
+    if (!km_enter(&site_reference, DISPATCH_LEVEL))
+        return;
+    km_object *o = km_lookup_any(Handle, "WdfObjectReference", true);
+    if (o) {
+        km_trace(&site_reference, o, o->refs + 1);
+        km_obj_ref(o);
+    }
+}
+
+VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCSTR File)
+{
+    (void)Tag;
+    (void)Line;
+    (void)File;
+    if (!km_enter(&site_dereference, DISPATCH_LEVEL))
+        return;
+    km_object *o = km_lookup_any(Handle, "WdfObjectDereference", true);
+    if (o) {
+        km_trace(&site_dereference, o, o->refs - 1);
+        km_obj_unref(o);
+    }
+}
+
+NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES ContextAttributes, PVOID *Context)
+{
+    km_object *o = km_lookup_any(Handle, "WdfObjectAllocateContext", false);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    if (!ContextAttributes || !ContextAttributes->ContextTypeInfo) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfObjectAllocateContext", "no context type",
+                    "ContextAttributes without a ContextTypeInfo");
+        return STATUS_INVALID_PARAMETER;
+    }
+    NTSTATUS st = STATUS_SUCCESS;
+    if (!add_context(o, ContextAttributes->ContextTypeInfo, ContextAttributes->ContextSizeOverride,
+                     "WdfObjectAllocateContext", &st))
+        return st;
+    if (Context)
+        *Context = WdfObjectGetTypedContextWorker(Handle, ContextAttributes->ContextTypeInfo);
+    return STATUS_SUCCESS;
+}
+
+PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)
+{
+    /* Contexts outlive deletion while the object is referenced (a timer
+     * keeps its parent request's context alive, kmdf-model-spec.md 4). */
+    km_object *o = km_lookup_any(Handle, "WdfObjectGetTypedContext", true);
+    if (!o || !TypeInfo)
+        return NULL;
+    const WDF_OBJECT_CONTEXT_TYPE_INFO *unique = TypeInfo->UniqueType ? TypeInfo->UniqueType : TypeInfo;
+    for (int i = 0; i < KM_MAX_CONTEXTS; i++)
+        if (o->ctx[i].type == unique)
+            return o->ctx[i].mem;
+    return NULL;
+}

@@ -1,0 +1,548 @@
+/* km_request.c: framework requests and their cancellation.
+ * kmdf-model-spec.md 1.12-1.15 and section 3: sub-states OWNED, CANCELABLE,
+ * CANCEL_QUEUED, CANCEL_RUNNING, CANCELLED_OWNED, COMPLETED, rules R1-R8, and
+ * checks V14-V24. State that KMDF changes under the queue lock or the
+ * request lock changes here with no scheduling point in between. The window
+ * between the I/O manager taking a cancelable request out of the queue and
+ * EvtRequestCancel starting is a scheduling point: that is where Unmark
+ * returns STATUS_CANCELLED before the callback has begun (R3). */
+#include "km.h"
+#include "km_hb.h"
+
+#include <string.h>
+
+static const char *const req_state_names[] = {
+#define KM_X(e, s) s,
+    KM_REQ_STATES(KM_X)
+#undef KM_X
+};
+
+const char *km_req_state_name(km_req_state s)
+{
+    return (unsigned)s < sizeof req_state_names / sizeof req_state_names[0] ? req_state_names[s] : "?";
+}
+
+DR_SITE(site_mark, "WdfRequestMarkCancelable");
+DR_SITE(site_mark_ex, "WdfRequestMarkCancelableEx");
+DR_SITE(site_unmark, "WdfRequestUnmarkCancelable");
+DR_SITE(site_complete, "WdfRequestComplete");
+DR_SITE(site_set_info, "WdfRequestSetInformation");
+DR_SITE(site_is_canceled, "WdfRequestIsCanceled");
+DR_SITE(site_io_cancel, "IoCancelIrp");
+DR_SITE(site_cancel_dispatch, "cancel-dispatch");
+DR_SITE(site_cancel_cb, "EvtRequestCancel");
+DR_SITE(site_cancel_done, "EvtRequestCancel-returned");
+
+km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t length)
+{
+    km_object *dev = queue->u.q.device;
+    PWDF_OBJECT_ATTRIBUTES attrs = dev->u.dev.has_request_attrs ? &dev->u.dev.request_attrs : NULL;
+    NTSTATUS st;
+    km_object *r = km_obj_create(KM_T_REQUEST, attrs, NULL, "request", &st);
+    if (!r)
+        return NULL;
+    r->no_delete = true; /* framework requests are completed, not deleted (1.11) */
+    r->u.req.state = KM_REQ_OWNED;
+    r->u.req.queue = queue;
+    r->u.req.type = type;
+    r->u.req.length = length;
+    r->u.req.buffer = km_alloc(length ? length : 1);
+    r->u.req.status = STATUS_PENDING;
+    dr_spinlock_init(&r->u.req.queue_lock, "queue-lock");
+    return r;
+}
+
+/* A request completed and freed, its lookaside memory not reused yet. DDIs
+ * with the verifier's driver-owned check (Complete, Mark, Unmark,
+ * IsCanceled) see a request that is not driver-owned: V15 for a second
+ * completion, V14 otherwise; SetInformation checks completion (V23).
+ * Without the verifier each uses a freed or recycled IRP (R2, R4). Other
+ * DDIs read freed memory (C11). Returns true if it reported. */
+static bool freed_request(WDFREQUEST h, const char *api)
+{
+    km_object *o = km_peek_freed(h, KM_T_REQUEST);
+    if (!o)
+        return false;
+    bool completing = strstr(api, "Complete") != NULL;
+    bool owned_check = completing || strstr(api, "Cancel") != NULL;
+    bool set_info = strstr(api, "SetInformation") != NULL;
+    if (owned_check) {
+        if (km_vf_break(completing ? "V15" : "V14", api,
+                        completing ? "request already completed" : "request not owned by the driver",
+                        "%s on REQ%u, which was completed and freed", api, o->id))
+            return true;
+        km_crash(completing ? "R2" : "R4", api, "request used after completion",
+                 "%s on REQ%u after its completion: the IRP is freed or recycled (verifier off)", api, o->id);
+        return true;
+    }
+    if (set_info) {
+        if (km_vf_break("V23", api, "request already completed", "REQ%u was completed and freed", o->id))
+            return true;
+        km_crash("V23", api, "write into a completed request's IRP",
+                 "REQ%u was completed: its IRP is freed or recycled (verifier off)", o->id);
+        return true;
+    }
+    return false; /* km_lookup reports the use after free */
+}
+
+/* Resolve a request handle for a DDI; completed-but-referenced requests are
+ * returned so the DDI can give the verifier's answer. */
+static km_object *req_lookup(WDFREQUEST h, const char *api)
+{
+    if (freed_request(h, api))
+        return NULL;
+    return km_lookup(h, KM_T_REQUEST, api, true);
+}
+
+/* V14: the verifier's "driver-owned" pre-check. A completed request is no
+ * longer driver-owned: with the verifier that is a break, without it the
+ * request is freed or recycled (CRASH, R2/R4). */
+static bool not_owned(km_object *r, const char *api)
+{
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        if (km_vf_break("V15", api, "request already completed",
+                        "REQ%u was completed before (status %#x): not driver-owned any more", r->id,
+                        (unsigned)r->u.req.status))
+            return true;
+        km_crash("R4", api, "request used after completion",
+                 "REQ%u was completed: its IRP is gone or recycled (verifier off)", r->id);
+        return true;
+    }
+    if (!r->u.req.driver_owned &&
+        km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
+        return true;
+    return false;
+}
+
+/* ---- parameters and buffers ------------------------------------------------------------ */
+
+VOID WdfRequestGetParameters(WDFREQUEST Request, PWDF_REQUEST_PARAMETERS Parameters)
+{
+    km_object *r = req_lookup(Request, "WdfRequestGetParameters");
+    if (!r)
+        return;
+    if (!Parameters) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfRequestGetParameters", "NULL required parameter",
+                    "Parameters is NULL");
+        return;
+    }
+    WDF_REQUEST_PARAMETERS_INIT(Parameters);
+    Parameters->Type = r->u.req.type;
+    if (r->u.req.type == WdfRequestTypeRead)
+        Parameters->Parameters.Read.Length = r->u.req.length;
+    else if (r->u.req.type == WdfRequestTypeWrite)
+        Parameters->Parameters.Write.Length = r->u.req.length;
+}
+
+static NTSTATUS retrieve(WDFREQUEST Request, size_t min, PVOID *Buffer, size_t *Length, WDF_REQUEST_TYPE want,
+                         const char *api)
+{
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    if (!Buffer) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "Buffer is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    *Buffer = NULL;
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        not_owned(r, api);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (r->u.req.type != want)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (r->u.req.length < min)
+        return STATUS_BUFFER_TOO_SMALL;
+    *Buffer = r->u.req.buffer;
+    if (Length)
+        *Length = r->u.req.length;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize, PVOID *Buffer,
+                                        size_t *Length)
+{
+    return retrieve(Request, MinimumRequiredSize, Buffer, Length, WdfRequestTypeRead,
+                    "WdfRequestRetrieveOutputBuffer");
+}
+
+NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize, PVOID *Buffer,
+                                       size_t *Length)
+{
+    return retrieve(Request, MinimumRequiredSize, Buffer, Length, WdfRequestTypeWrite,
+                    "WdfRequestRetrieveInputBuffer");
+}
+
+WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
+{
+    km_object *r = req_lookup(Request, "WdfRequestGetIoQueue");
+    return r ? (WDFQUEUE)km_handle(r->u.req.queue) : NULL;
+}
+
+/* ---- cancellation ---------------------------------------------------------------------------- */
+
+/* Deliver EvtRequestCancel on the calling thread (the queue's dispatcher).
+ * The queue holds a reference on the request until the callback returns. */
+static void run_cancel_callback(km_object *r)
+{
+    PFN_WDF_REQUEST_CANCEL fn = r->u.req.cancel_routine;
+    r->u.req.cancel_routine = NULL; /* cleared before the call: it runs at most once */
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        /* R1/R3/C5: the request was completed while the cancel was in flight. */
+        km_crash("R3", "EvtRequestCancel", "cancel callback runs on a completed request",
+                 "REQ%u was completed before its EvtRequestCancel started (completed while cancelable, or after "
+                 "Unmark returned STATUS_CANCELLED): the callback gets a stale request",
+                 r->id);
+        return;
+    }
+    km_hb_section_begin(&r->u.req.queue_lock); /* the dispatcher takes the request under the queue lock */
+    r->u.req.state = KM_REQ_CANCEL_RUNNING;
+    r->u.req.cancel_entered = true;
+    r->u.req.verifier_cancelled = true;
+    km_hb_section_end(&r->u.req.queue_lock);
+    km_obj_ref(r);
+    km_trace(&site_cancel_cb, r, 0);
+    unsigned irql = dr_irql();
+    if (fn)
+        fn((WDFREQUEST)km_handle(r));
+    if (dr_failed())
+        return;
+    if (km_w.env.strict_irql_exit)
+        km_callback_irql_check(irql, "EvtRequestCancel");
+    km_hb_section_begin(&r->u.req.queue_lock);
+    if (r->u.req.state == KM_REQ_CANCEL_RUNNING)
+        r->u.req.state = KM_REQ_CANCELLED_OWNED;
+    km_hb_section_end(&r->u.req.queue_lock);
+    km_trace(&site_cancel_done, r, 0);
+    km_obj_unref(r);
+}
+
+/* The dispatcher starts the callback some time after the request left the
+ * cancel-safe queue: another processor may run in between (R3). */
+static void dispatch_cancel(km_object *r)
+{
+    dr_yield(&site_cancel_dispatch);
+    if (dr_failed())
+        return;
+    run_cancel_callback(r);
+}
+
+void km_request_io_cancel(km_object *r)
+{
+    if (!km_enter(&site_io_cancel, DISPATCH_LEVEL))
+        return;
+    if (r->state == KM_OBJ_FREE || r->type != KM_T_REQUEST)
+        return; /* already freed: the I/O manager cancels only IRPs it still owns */
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        if (r->u.req.completed_cancelable)
+            km_crash("C5", "IoCancelIrp", "cancel of a request completed while cancelable",
+                     "REQ%u was completed with its cancel routine armed; the I/O manager's cancel now runs on "
+                     "the completed IRP",
+                     r->id);
+        return;
+    }
+    km_trace(&site_io_cancel, r, r->u.req.state);
+    r->u.req.irp_cancelled = true;
+    if (r->u.req.state != KM_REQ_CANCELABLE)
+        return; /* the driver finds out through MarkCancelableEx or WdfRequestIsCanceled */
+    km_hb_section_begin(&r->u.req.queue_lock);
+    r->u.req.state = KM_REQ_CANCEL_QUEUED; /* out of the CSQ: Unmark now returns STATUS_CANCELLED */
+    km_hb_section_end(&r->u.req.queue_lock);
+    km_obj_ref(r);
+    dispatch_cancel(r);
+    if (!dr_failed())
+        km_obj_unref(r);
+}
+
+static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCancel, bool ex,
+                            const dr_site *site);
+
+/* Mark, Unmark and the I/O manager's cancel all run under the queue lock in
+ * KMDF (spec section 3, happens-before): each is one ordered section. */
+static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel, bool ex, const dr_site *site)
+{
+    const char *api = site->name;
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    if (!EvtRequestCancel) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL cancel routine",
+                    "EvtRequestCancel is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!r->u.req.queue) {
+        km_break_always("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (not_owned(r, api))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (r->u.req.state == KM_REQ_CANCELABLE || r->u.req.driver_cancelable) {
+        if (km_vf_break("V17", api, "request already cancelable", "REQ%u is already cancelable (%s)", r->id,
+                        km_req_state_name(r->u.req.state)))
+            return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    km_hb_section_begin(&r->u.req.queue_lock);
+    NTSTATUS st = mark_locked(r, EvtRequestCancel, ex, site);
+    km_hb_section_end(&r->u.req.queue_lock);
+    if (st == STATUS_MORE_PROCESSING_REQUIRED) { /* non-Ex on a cancelled IRP: the callback runs now */
+        dispatch_cancel(r);
+        st = STATUS_SUCCESS;
+    }
+    return st;
+}
+
+static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCancel, bool ex, const dr_site *site)
+{
+    km_trace(site, r, r->u.req.irp_cancelled);
+    r->u.req.cancel_routine = EvtRequestCancel;
+    r->u.req.driver_cancelable = km_w.env.verifier;
+    if (!r->u.req.irp_cancelled) {
+        r->u.req.state = KM_REQ_CANCELABLE;
+        return STATUS_SUCCESS;
+    }
+    /* The IRP was cancelled already. */
+    if (ex) {
+        r->u.req.cancel_routine = NULL;
+        r->u.req.driver_cancelable = false;
+        return STATUS_CANCELLED; /* no callback; the caller must complete */
+    }
+    /* Non-Ex: EvtRequestCancel runs, synchronously unless the caller is
+     * inside the queue's dispatch (EvtIo*), where it is deferred until the
+     * callback returns; the model delivers it on the dispatcher at once after
+     * a scheduling point in both cases, on the caller's thread (R6). */
+    r->u.req.state = KM_REQ_CANCEL_QUEUED;
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+    (void)mark(Request, EvtRequestCancel, false, &site_mark);
+}
+
+NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+    return mark(Request, EvtRequestCancel, true, &site_mark_ex);
+}
+
+static NTSTATUS unmark_locked(km_object *r, const char *api);
+
+NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
+{
+    const char *api = "WdfRequestUnmarkCancelable";
+    if (!km_enter(&site_unmark, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    if (!r->u.req.queue) {
+        km_break_always("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (not_owned(r, api))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    km_trace(&site_unmark, r, r->u.req.state);
+    km_hb_section_begin(&r->u.req.queue_lock);
+    NTSTATUS st = unmark_locked(r, api);
+    km_hb_section_end(&r->u.req.queue_lock);
+    return st;
+}
+
+static NTSTATUS unmark_locked(km_object *r, const char *api)
+{
+    switch (r->u.req.state) {
+    case KM_REQ_CANCELABLE:
+        r->u.req.state = KM_REQ_OWNED;
+        r->u.req.cancel_routine = NULL;
+        r->u.req.driver_cancelable = false;
+        return STATUS_SUCCESS;
+    case KM_REQ_OWNED:
+        /* Never marked, or unmarked already (R5). */
+        if (km_vf_break("V17", api, "request is not cancelable", "REQ%u was never marked cancelable or is unmarked",
+                        r->id))
+            return STATUS_INVALID_DEVICE_REQUEST;
+        return STATUS_CANCELLED;
+    case KM_REQ_CANCEL_QUEUED:
+    case KM_REQ_CANCEL_RUNNING:
+    case KM_REQ_CANCELLED_OWNED:
+        r->u.req.unmark_said_cancelled = true;
+        return STATUS_CANCELLED; /* DRIVER_CANCELABLE stays set */
+    case KM_REQ_COMPLETED:
+        break;
+    }
+    return STATUS_CANCELLED;
+}
+
+BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request)
+{
+    const char *api = "WdfRequestIsCanceled";
+    if (!km_enter(&site_is_canceled, DISPATCH_LEVEL))
+        return FALSE;
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return FALSE;
+    if (not_owned(r, api))
+        return FALSE;
+    if (r->u.req.state == KM_REQ_CANCELABLE &&
+        km_vf_break("V24", api, "asked of a cancelable request",
+                    "REQ%u is cancelable: WdfRequestIsCanceled is for requests that are not", r->id))
+        return FALSE;
+    return r->u.req.irp_cancelled;
+}
+
+/* ---- completion ------------------------------------------------------------------------------------ */
+
+static bool has_timer_child(const km_object *r)
+{
+    for (const km_object *c = r->first_child; c; c = c->next_sibling)
+        if (c->type == KM_T_TIMER && c->state == KM_OBJ_LIVE && km_timer_is_passive_dispose(c))
+            return true;
+    return false;
+}
+
+static NTSTATUS map_wdf_status(NTSTATUS st)
+{
+    switch (st) {
+    case STATUS_WDF_TOO_FRAGMENTED:
+    case STATUS_WDF_TOO_MANY_TRANSFERS:
+        return STATUS_INVALID_DEVICE_REQUEST;
+    case STATUS_WDF_NOT_ENOUGH_MAP_REGISTERS:
+        return STATUS_INSUFFICIENT_RESOURCES;
+    case STATUS_WDF_PAUSED:
+    case STATUS_WDF_BUSY:
+        return STATUS_DEVICE_BUSY;
+    default:
+        return st;
+    }
+}
+
+static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_PTR Information, const char *api)
+{
+    if (!km_enter(&site_complete, DISPATCH_LEVEL))
+        return;
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return;
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        not_owned(r, api); /* V15 with the verifier, R2 crash without */
+        return;
+    }
+    if (!r->u.req.driver_owned &&
+        km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
+        return;
+    if (set_info)
+        r->u.req.information = Information;
+    km_trace(&site_complete, r, Status);
+    if (Status == STATUS_PENDING) {
+        km_oracle("request completed with STATUS_PENDING",
+                  "REQ%u completed with STATUS_PENDING: a completion path that defers its status turned out to be "
+                  "the only one",
+                  r->id);
+        return;
+    }
+    /* DRIVER_CANCELABLE stays set from Mark until a successful Unmark, and
+     * CANCELLED is set just before EvtRequestCancel: so this also catches a
+     * completion while the cancel is queued. */
+    bool cancelable = r->u.req.state == KM_REQ_CANCELABLE || r->u.req.state == KM_REQ_CANCEL_QUEUED;
+    if (r->u.req.driver_cancelable && !r->u.req.verifier_cancelled &&
+        km_vf_break("V16", api, "completing a cancelable request",
+                    "REQ%u: call WdfRequestUnmarkCancelable before WdfRequestComplete", r->id))
+        return;
+    if (r->u.req.state == KM_REQ_CANCEL_QUEUED && !r->u.req.unmark_said_cancelled) {
+        /* R1/C5: completed while cancelable; the cancel in flight will run
+         * its callback on the completed request. */
+        km_crash("C5", api, "completed while a cancel was in flight",
+                 "REQ%u completed while still cancelable and its IRP is being cancelled: EvtRequestCancel will "
+                 "run on a completed request",
+                 r->id);
+        return;
+    }
+    if (r->u.req.state == KM_REQ_CANCEL_QUEUED) {
+        /* R3: Unmark said STATUS_CANCELLED and EvtRequestCancel has not begun. */
+        km_crash("R3", api, "completed before EvtRequestCancel started",
+                 "REQ%u completed after Unmark returned STATUS_CANCELLED but before its EvtRequestCancel ran: the "
+                 "callback will get a stale request",
+                 r->id);
+        return;
+    }
+    bool io = r->u.req.type == WdfRequestTypeRead || r->u.req.type == WdfRequestTypeWrite;
+    if (NT_SUCCESS(Status) && io && r->u.req.information > r->u.req.length &&
+        km_vf_bugcheck("V20", WDF_REQUEST_FATAL_ERROR, api, "information larger than the buffer",
+                       "REQ%u: Information %lu > buffer length %zu", r->id, (unsigned long)r->u.req.information,
+                       r->u.req.length))
+        return;
+    if (has_timer_child(r) && dr_irql() >= DISPATCH_LEVEL &&
+        km_vf_break("V21", api, "early dispose deferred by a timer child",
+                    "REQ%u completed at DISPATCH_LEVEL with a WDFTIMER still parented to it", r->id))
+        return;
+    if (r->u.req.irp_refs != 0) {
+        km_bugcheck("V19", WDF_VERIFIER_FATAL_ERROR, api, "completed while a DMA transaction holds it",
+                    "REQ%u has %d outstanding IRP references (a transaction between Execute and its final "
+                    "DmaCompleted)",
+                    r->id, r->u.req.irp_refs);
+        return;
+    }
+    km_hb_section_begin(&r->u.req.queue_lock); /* the request lock: completion before the free */
+    r->u.req.completed_cancelable = cancelable;
+    r->u.req.state = KM_REQ_COMPLETED;
+    r->u.req.status = map_wdf_status(Status);
+    r->u.req.driver_owned = false;
+    r->u.req.completions++;
+    km_hb_section_end(&r->u.req.queue_lock);
+    km_world_request_completed(r);
+    /* PostProcessCompletion: the framework deletes the request; its memory
+     * lives on while references (a timer child, WdfObjectReference) remain. */
+    km_obj_delete(r);
+}
+
+VOID WdfRequestComplete(WDFREQUEST Request, NTSTATUS Status) { complete(Request, Status, false, 0, "WdfRequestComplete"); }
+
+VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULONG_PTR Information)
+{
+    complete(Request, Status, true, Information, "WdfRequestCompleteWithInformation");
+}
+
+VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
+{
+    const char *api = "WdfRequestSetInformation";
+    if (!km_enter(&site_set_info, DISPATCH_LEVEL))
+        return;
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return;
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        if (km_vf_break("V23", api, "request already completed", "REQ%u was completed before", r->id))
+            return;
+        km_crash("V23", api, "write into a completed request's IRP",
+                 "REQ%u was completed: its IRP is freed or recycled (verifier off)", r->id);
+        return;
+    }
+    km_trace(&site_set_info, r, (int64_t)Information);
+    r->u.req.information = Information;
+}
+
+ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request)
+{
+    km_object *r = req_lookup(Request, "WdfRequestGetInformation");
+    return r ? r->u.req.information : 0;
+}
+
+/* ---- references held by DMA transactions ------------------------------------------------------------ */
+
+void km_request_irp_ref(km_object *r) { r->u.req.irp_refs++; }
+
+void km_request_irp_unref(km_object *r)
+{
+    if (r->u.req.irp_refs <= 0) {
+        km_vf_break("V22", "ReleaseIrpReference", "IRP reference count below zero",
+                    "REQ%u released an IRP reference it did not hold", r->id);
+        return;
+    }
+    r->u.req.irp_refs--;
+}
+
+void km_request_dispose(km_object *o)
+{
+    dr_event_disarm(&o->u.req.cancel_event);
+}

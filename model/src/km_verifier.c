@@ -1,0 +1,161 @@
+/* km_verifier.c: how the model reports what KMDF would do to a misbehaving
+ * driver (bugchecks, verifier breaks, crashes), DDI entry (scheduling point
+ * and IRQL check), driver assertions, and the kernel routines wdm.h drivers
+ * call (IRQL, interlocked scheduling points). kmdf-model-spec.md, severity
+ * vocabulary and section 5. */
+#include "km.h"
+
+#include <stdio.h>
+#include <wchar.h>
+
+__attribute__((format(printf, 6, 0))) static bool report(dr_finding_kind kind, const char *cls, const char *check,
+                                                        const char *api, const char *what,
+                   const char *fmt, va_list ap)
+{
+    char title[160], msg[400];
+    snprintf(title, sizeof title, "%s %s: %s: %s", cls, check, api, what);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    dr_fail(kind, title, "%s", msg);
+    return true;
+}
+
+#define REPORT(kind, cls, check, api, what)                                                               \
+    do {                                                                                                  \
+        va_list ap;                                                                                       \
+        va_start(ap, fmt);                                                                                \
+        report(kind, cls, check, api, what, fmt, ap);                                                     \
+        va_end(ap);                                                                                       \
+    } while (0)
+
+bool km_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+{
+    char cls[48];
+    snprintf(cls, sizeof cls, "BUGCHECK 0x10D/0x%X", (unsigned)code);
+    REPORT(DR_FIND_FRAMEWORK, cls, check, api, what);
+    return true;
+}
+
+bool km_vf_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+{
+    if (!km_w.env.verifier)
+        return false;
+    char cls[48];
+    snprintf(cls, sizeof cls, "VF-BUGCHECK 0x10D/0x%X", (unsigned)code);
+    REPORT(DR_FIND_FRAMEWORK, cls, check, api, what);
+    return true;
+}
+
+bool km_vf_break(const char *check, const char *api, const char *what, const char *fmt, ...)
+{
+    if (!km_w.env.verifier)
+        return false;
+    REPORT(DR_FIND_FRAMEWORK, "VF-BREAK", check, api, what);
+    return true;
+}
+
+bool km_break_always(const char *check, const char *api, const char *what, const char *fmt, ...)
+{
+    REPORT(DR_FIND_FRAMEWORK, "VF-BREAK", check, api, what);
+    return true;
+}
+
+bool km_crash(const char *check, const char *api, const char *what, const char *fmt, ...)
+{
+    REPORT(DR_FIND_CRASH, "CRASH", check, api, what);
+    return true;
+}
+
+bool km_oracle(const char *what, const char *fmt, ...)
+{
+    char title[160], msg[400];
+    snprintf(title, sizeof title, "CHECK: %s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    dr_fail(DR_FIND_CHECK, title, "%s", msg);
+    return true;
+}
+
+static const char *irql_name(unsigned irql)
+{
+    return irql == PASSIVE_LEVEL ? "PASSIVE_LEVEL"
+           : irql == APC_LEVEL   ? "APC_LEVEL"
+           : irql == DISPATCH_LEVEL ? "DISPATCH_LEVEL"
+                                    : "above DISPATCH_LEVEL";
+}
+
+bool km_enter(const dr_site *site, unsigned max_irql)
+{
+    if (dr_failed())
+        return false;
+    dr_yield(site);
+    if (dr_failed())
+        return false;
+    unsigned irql = dr_irql();
+    if (irql > max_irql &&
+        km_vf_break("V33", site->name, "called above its maximum IRQL", "%s at %s (allowed up to %s)", site->name,
+                    irql_name(irql), irql_name(max_irql)))
+        return false;
+    return true;
+}
+
+void km_trace(const dr_site *site, const km_object *o, int64_t value)
+{
+    static dr_kind kinds[KM_T__COUNT];
+    if (!o) {
+        dr_trace(site, NULL, 0, value);
+        return;
+    }
+    dr_kind *k = &kinds[o->type];
+    k->prefix = km_type_prefix(o->type);
+    dr_trace(site, k, o->id, value);
+}
+
+void km_callback_irql_check(unsigned entry_irql, const char *callback)
+{
+    unsigned now = dr_irql();
+    if (now != entry_irql)
+        km_bugcheck("V34", WDF_VERIFIER_IRQL_MISMATCH, callback, "callback returned at another IRQL",
+                    "%s entered at %s and returned at %s (a spin lock left held?)", callback, irql_name(entry_irql),
+                    irql_name(now));
+}
+
+/* ---- driver assertions --------------------------------------------------------------------- */
+
+void KmAssertFailed(const char *expr, const char *msg, const char *file, int line)
+{
+    char title[160];
+    snprintf(title, sizeof title, "NT_ASSERT: %s", msg ? msg : expr);
+    dr_fail(DR_FIND_ASSERT, title, "driver assertion failed: %s%s%s (%s:%d)", msg ? msg : "", msg ? ": " : "",
+            expr, file, line);
+}
+
+void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line)
+{
+    char narrow[128];
+    size_t i = 0;
+    for (; msg && msg[i] && i + 1 < sizeof narrow; i++)
+        narrow[i] = msg[i] < 0x80 ? (char)msg[i] : '?';
+    narrow[i] = 0;
+    KmAssertFailed(expr, msg ? narrow : NULL, file, line);
+}
+
+/* ---- kernel routines ------------------------------------------------------------------------ */
+
+DR_SITE(site_interlocked, "Interlocked");
+
+void KmInterlockedPoint(void) { dr_yield(&site_interlocked); }
+
+KIRQL KeGetCurrentIrql(void) { return (KIRQL)dr_irql(); }
+
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
+{
+    KIRQL old = (KIRQL)dr_raise_irql(NewIrql);
+    if (OldIrql)
+        *OldIrql = old;
+}
+
+VOID KeLowerIrql(KIRQL NewIrql) { dr_lower_irql(NewIrql); }
+
+ULONG KeGetCurrentProcessorNumber(void) { return dr_current_cpu(); }

@@ -1,0 +1,404 @@
+/* km_world.c: the world around the driver. WdfDriverCreate, device
+ * initialisation and WdfDeviceCreate, resources handed to
+ * EvtDevicePrepareHardware, I/O queues, and the I/O manager: it presents the
+ * environment's requests to the default queue on passive threads, may cancel
+ * each pending request at a moment the scheduler chooses, and judges the end
+ * of the execution (every request completed exactly once, nothing left). */
+#include "km.h"
+
+#include <string.h>
+
+struct _DRIVER_OBJECT {
+    int unused;
+};
+
+struct WDFDEVICE_INIT {
+    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
+    WDF_DEVICE_IO_TYPE io_type;
+    WDF_OBJECT_ATTRIBUTES request_attrs;
+    bool has_request_attrs;
+    bool used;
+};
+
+void km_env_defaults(km_env *env)
+{
+    memset(env, 0, sizeof *env);
+    env->verifier = true;
+    env->requests = 1;
+    env->concurrent = true;
+    env->request_type = WdfRequestTypeRead;
+    env->request_length = 3 * KM_PAGE_SIZE;
+    env->map_registers = 2; /* one page per transfer: three transfers */
+    env->cancel = true;
+    env->dma_error = true;
+    env->dma_abort = true;
+    env->short_mapping = true;
+    env->deferred_adapter = true;
+    env->sync_stop_callback = true;
+}
+
+/* ---- driver and device --------------------------------------------------------- */
+
+DR_SITE(site_driver_create, "WdfDriverCreate");
+DR_SITE(site_device_create, "WdfDeviceCreate");
+DR_SITE(site_queue_create, "WdfIoQueueCreate");
+
+NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryPath,
+                         PWDF_OBJECT_ATTRIBUTES DriverAttributes, PWDF_DRIVER_CONFIG DriverConfig, WDFDRIVER *Driver)
+{
+    (void)RegistryPath;
+    if (!km_enter(&site_driver_create, PASSIVE_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    if (!DriverObject || !DriverConfig) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDriverCreate", "NULL required parameter",
+                    "DriverObject or DriverConfig is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (km_w.driver)
+        return STATUS_INVALID_DEVICE_STATE;
+    NTSTATUS st;
+    km_object *d = km_obj_create(KM_T_DRIVER, DriverAttributes, NULL, "WdfDriverCreate", &st);
+    if (!d)
+        return st;
+    d->no_delete = true;
+    d->u.drv.device_add = DriverConfig->EvtDriverDeviceAdd;
+    d->u.drv.unload = DriverConfig->EvtDriverUnload;
+    km_w.driver = d;
+    if (Driver)
+        *Driver = (WDFDRIVER)km_handle(d);
+    km_trace(&site_driver_create, d, 0);
+    return STATUS_SUCCESS;
+}
+
+VOID WdfDeviceInitSetPnpPowerEventCallbacks(PWDFDEVICE_INIT DeviceInit,
+                                            PWDF_PNPPOWER_EVENT_CALLBACKS PnpPowerEventCallbacks)
+{
+    if (!DeviceInit || !PnpPowerEventCallbacks) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDeviceInitSetPnpPowerEventCallbacks",
+                    "NULL required parameter", "DeviceInit or callbacks NULL");
+        return;
+    }
+    DeviceInit->pnp = *PnpPowerEventCallbacks;
+}
+
+VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoType)
+{
+    if (!DeviceInit) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDeviceInitSetIoType", "NULL required parameter",
+                    "DeviceInit is NULL");
+        return;
+    }
+    DeviceInit->io_type = IoType;
+}
+
+VOID WdfDeviceInitSetRequestAttributes(PWDFDEVICE_INIT DeviceInit, PWDF_OBJECT_ATTRIBUTES RequestAttributes)
+{
+    if (!DeviceInit || !RequestAttributes) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDeviceInitSetRequestAttributes",
+                    "NULL required parameter", "DeviceInit or RequestAttributes NULL");
+        return;
+    }
+    DeviceInit->request_attrs = *RequestAttributes;
+    DeviceInit->has_request_attrs = true;
+}
+
+NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES DeviceAttributes, WDFDEVICE *Device)
+{
+    if (!km_enter(&site_device_create, PASSIVE_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    if (!DeviceInit || !*DeviceInit || !Device) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDeviceCreate", "NULL required parameter",
+                    "DeviceInit or Device is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (km_w.device)
+        return STATUS_INVALID_DEVICE_STATE; /* the model has one device */
+    NTSTATUS st;
+    km_object *d = km_obj_create(KM_T_DEVICE, DeviceAttributes, km_w.driver, "WdfDeviceCreate", &st);
+    if (!d)
+        return st;
+    d->no_delete = true;
+    PWDFDEVICE_INIT init = *DeviceInit;
+    d->u.dev.pnp = init->pnp;
+    d->u.dev.io_type = init->io_type;
+    d->u.dev.request_attrs = init->request_attrs;
+    d->u.dev.has_request_attrs = init->has_request_attrs;
+    init->used = true;
+    *DeviceInit = NULL; /* KMDF takes ownership of the init structure */
+    km_w.device = d;
+    *Device = (WDFDEVICE)km_handle(d);
+    km_trace(&site_device_create, d, 0);
+    return STATUS_SUCCESS;
+}
+
+ULONG WdfCmResourceListGetCount(WDFCMRESLIST List)
+{
+    km_object *o = km_lookup(List, KM_T_CMRESLIST, "WdfCmResourceListGetCount", false);
+    return o ? o->u.res.count : 0;
+}
+
+PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List, ULONG Index)
+{
+    km_object *o = km_lookup(List, KM_T_CMRESLIST, "WdfCmResourceListGetDescriptor", false);
+    if (!o || Index >= o->u.res.count)
+        return NULL;
+    return &o->u.res.desc[Index];
+}
+
+/* A memory BAR and a system DMA channel, as a PnP manager would assign. */
+static km_object *make_resources(void)
+{
+    NTSTATUS st;
+    km_object *r = km_obj_create(KM_T_CMRESLIST, NULL, km_w.device, "resources", &st);
+    if (!r)
+        return NULL;
+    r->no_delete = true;
+    r->u.res.count = 2;
+    r->u.res.desc[0].Type = CmResourceTypeMemory;
+    r->u.res.desc[0].u.Memory.Start.QuadPart = 0xFED00000;
+    r->u.res.desc[0].u.Memory.Length = 0x1000;
+    r->u.res.desc[1].Type = CmResourceTypeDma;
+    r->u.res.desc[1].u.Dma.Channel = 3;
+    r->u.res.desc[1].u.Dma.Port = 0;
+    return r;
+}
+
+/* ---- queues ------------------------------------------------------------------------ */
+
+NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OBJECT_ATTRIBUTES QueueAttributes,
+                          WDFQUEUE *Queue)
+{
+    if (!km_enter(&site_queue_create, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *dev = km_lookup(Device, KM_T_DEVICE, "WdfIoQueueCreate", false);
+    if (!dev)
+        return STATUS_INVALID_HANDLE;
+    if (!Config) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfIoQueueCreate", "NULL required parameter",
+                    "Config is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Config->Size != sizeof(WDF_IO_QUEUE_CONFIG))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (Config->DispatchType != WdfIoQueueDispatchSequential && Config->DispatchType != WdfIoQueueDispatchParallel &&
+        Config->DispatchType != WdfIoQueueDispatchManual)
+        return STATUS_INVALID_PARAMETER;
+    if (Config->DefaultQueue && dev->u.dev.default_queue)
+        return STATUS_INVALID_DEVICE_REQUEST; /* one default queue per device */
+    /* The I/O manager model presents requests only through a sequential or
+     * parallel default queue; a manual default queue would hold them forever. */
+    if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
+        return STATUS_NOT_SUPPORTED;
+    NTSTATUS st;
+    km_object *q = km_obj_create(KM_T_QUEUE, QueueAttributes, dev, "WdfIoQueueCreate", &st);
+    if (!q)
+        return st;
+    q->no_delete = true;
+    q->u.q.config = *Config;
+    q->u.q.device = dev;
+    if (Config->DefaultQueue)
+        dev->u.dev.default_queue = q;
+    if (Queue)
+        *Queue = (WDFQUEUE)km_handle(q);
+    km_trace(&site_queue_create, q, Config->DispatchType);
+    return STATUS_SUCCESS;
+}
+
+WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
+{
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, "WdfIoQueueGetDevice", false);
+    return q ? (WDFDEVICE)km_handle(q->u.q.device) : NULL;
+}
+
+/* ---- the I/O manager ------------------------------------------------------------------ */
+
+DR_SITE(site_present, "present");
+DR_SITE(site_cancel_cpu, "iomgr-cancel-cpu");
+DR_SITE(site_wait_done, "iomgr-wait-completion");
+
+static void cancel_thread(void *arg)
+{
+    km_object *req = arg;
+    km_request_io_cancel(req);
+}
+
+/* The I/O manager decides to cancel: IoCancelIrp runs on a thread of its own. */
+static void cancel_fire(void *arg)
+{
+    km_object *req = arg;
+    unsigned cpu = dr_choose(&site_cancel_cpu, dr_cpus());
+    dr_thread_create(cpu, cancel_thread, req, "IoCancelIrp");
+}
+
+static void present(km_object *req)
+{
+    km_object *q = req->u.req.queue;
+    req->u.req.driver_owned = true;
+    if (km_w.env.cancel) {
+        dr_event_init(&req->u.req.cancel_event, cancel_fire, req, "io-cancel");
+        dr_event_arm(&req->u.req.cancel_event);
+    }
+    q->u.q.presented++;
+    q->u.q.dispatching = true;
+    km_trace(&site_present, req, (int64_t)req->u.req.length);
+    WDFQUEUE qh = (WDFQUEUE)km_handle(q);
+    WDFREQUEST rh = (WDFREQUEST)km_handle(req);
+    unsigned irql = dr_irql();
+    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
+    if (req->u.req.type == WdfRequestTypeRead && c->EvtIoRead)
+        c->EvtIoRead(qh, rh, req->u.req.length);
+    else if (req->u.req.type == WdfRequestTypeWrite && c->EvtIoWrite)
+        c->EvtIoWrite(qh, rh, req->u.req.length);
+    else if (c->EvtIoDefault)
+        c->EvtIoDefault(qh, rh);
+    else if (!dr_failed())
+        WdfRequestComplete(rh, STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
+    if (dr_failed())
+        return;
+    q->u.q.dispatching = false;
+    /* V34 covers the EvtIo* callbacks (EnhancedVerifierOptions 0x1, taken
+     * as part of "verifier on"). */
+    if (km_w.env.verifier || km_w.env.strict_irql_exit)
+        km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite");
+}
+
+static bool queue_idle(const void *arg)
+{
+    const km_object *q = arg;
+    return q->u.q.presented == 0;
+}
+
+typedef struct sender {
+    unsigned first, count;
+} sender;
+static sender senders[KM_ENV_MAX_REQUESTS];
+
+/* A user thread issuing requests. With a sequential queue, or with requests
+ * not concurrent, each waits for the previous completion. */
+static void sender_thread(void *arg)
+{
+    const sender *s = arg;
+    km_object *q = km_w.device->u.dev.default_queue;
+    bool one_at_a_time = !km_w.env.concurrent || q->u.q.config.DispatchType == WdfIoQueueDispatchSequential;
+    for (unsigned i = 0; i < s->count; i++) {
+        if (one_at_a_time)
+            dr_wait(queue_idle, q, &site_wait_done);
+        if (dr_failed())
+            return;
+        present(km_w.requests[s->first + i]);
+        if (dr_failed())
+            return;
+    }
+}
+
+void km_world_request_completed(km_object *req)
+{
+    dr_event_disarm(&req->u.req.cancel_event);
+    km_object *q = req->u.req.queue;
+    if (q && q->u.q.presented)
+        q->u.q.presented--;
+}
+
+void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
+{
+    static struct _DRIVER_OBJECT driver_object;
+    static wchar_t path[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\dmarace";
+    static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
+    km_reset(env);
+    km_w.wdm_driver = &driver_object;
+    if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
+        km_oracle("bad environment", "%u requests (1 to %d)", env->requests, KM_ENV_MAX_REQUESTS);
+        return;
+    }
+    NTSTATUS st = driver_entry(&driver_object, &registry);
+    if (dr_failed())
+        return;
+    if (!NT_SUCCESS(st) || !km_w.driver || !km_w.driver->u.drv.device_add) {
+        km_oracle("DriverEntry failed", "DriverEntry returned %#x or created no driver with EvtDriverDeviceAdd",
+                  (unsigned)st);
+        return;
+    }
+    struct WDFDEVICE_INIT init;
+    memset(&init, 0, sizeof init);
+    st = km_w.driver->u.drv.device_add((WDFDRIVER)km_handle(km_w.driver), &init);
+    if (dr_failed())
+        return;
+    if (!NT_SUCCESS(st) || !km_w.device) {
+        km_oracle("EvtDriverDeviceAdd failed", "EvtDriverDeviceAdd returned %#x", (unsigned)st);
+        return;
+    }
+    km_object *raw = make_resources(), *translated = make_resources();
+    if (!raw || !translated)
+        return;
+    const WDF_PNPPOWER_EVENT_CALLBACKS *pnp = &km_w.device->u.dev.pnp;
+    WDFDEVICE dev = (WDFDEVICE)km_handle(km_w.device);
+    if (pnp->EvtDevicePrepareHardware) {
+        st = pnp->EvtDevicePrepareHardware(dev, (WDFCMRESLIST)km_handle(raw), (WDFCMRESLIST)km_handle(translated));
+        if (dr_failed())
+            return;
+        if (!NT_SUCCESS(st)) {
+            km_oracle("EvtDevicePrepareHardware failed", "returned %#x", (unsigned)st);
+            return;
+        }
+    }
+    if (pnp->EvtDeviceD0Entry) {
+        st = pnp->EvtDeviceD0Entry(dev, WdfPowerDeviceD3Final);
+        if (dr_failed())
+            return;
+        if (!NT_SUCCESS(st)) {
+            km_oracle("EvtDeviceD0Entry failed", "returned %#x", (unsigned)st);
+            return;
+        }
+    }
+    km_object *q = km_w.device->u.dev.default_queue;
+    if (!q) {
+        km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
+        return;
+    }
+    for (unsigned i = 0; i < env->requests; i++) {
+        km_object *req = km_request_create(q, env->request_type, env->request_length);
+        if (!req)
+            return;
+        km_w.requests[km_w.nrequests++] = req;
+    }
+    /* Concurrent requests come from one user thread per request, spread over
+     * the processors; otherwise one thread sends them in turn. */
+    unsigned threads = env->concurrent ? env->requests : 1;
+    for (unsigned t = 0; t < threads; t++) {
+        senders[t].first = env->concurrent ? t : 0;
+        senders[t].count = env->concurrent ? 1 : env->requests;
+        dr_thread_create(t % dr_cpus(), sender_thread, &senders[t], "iomgr");
+    }
+}
+
+void km_world_check(void)
+{
+    if (dr_failed())
+        return;
+    for (unsigned i = 0; i < km_w.nrequests; i++) {
+        const km_object *r = km_w.requests[i];
+        if (r->u.req.completions == 0) {
+            km_oracle("lost completion: a request was never completed",
+                      "REQ%u is %s at the end of the execution: nothing is left that will complete it", r->id,
+                      km_req_state_name(r->u.req.state));
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const km_object *o = &km_w.objects[i];
+        if (o->state == KM_OBJ_FREE)
+            continue;
+        if (o->type == KM_T_DMATRANSACTION && o->u.tx.state == KM_TX_TRANSFER) {
+            km_oracle("transaction left in Transfer at the end",
+                      "TX%u is still in Transfer after every request completed", o->id);
+            return;
+        }
+        if (o->type == KM_T_REQUEST && o->state == KM_OBJ_DISPOSED) {
+            km_oracle("request object leaked",
+                      "REQ%u was completed but %d references keep it alive at the end (a missing "
+                      "WdfObjectDereference, or a timer never deleted)",
+                      o->id, o->refs);
+            return;
+        }
+    }
+}
