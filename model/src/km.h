@@ -112,6 +112,8 @@ typedef struct km_request {
     uint32_t completions;      /* WdfRequestComplete calls that took effect */
     bool completed_cancelable; /* completed with its cancel routine armed (verifier off): C5 */
     bool unmark_said_cancelled; /* WdfRequestUnmarkCancelable returned STATUS_CANCELLED (R3) */
+    uint32_t dispatch_task;    /* task running EvtIo* for this request, 0 when none */
+    bool cancel_deferred;      /* R6: EvtRequestCancel owed when EvtIo* returns */
     dr_event cancel_event;     /* the I/O manager's IoCancelIrp, armed while pending */
     dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
 } km_request;
@@ -379,6 +381,7 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
 void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
 void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
 void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
+void km_request_dispatch_done(km_object *req); /* EvtIo* returned: deliver a deferred cancel (R6) */
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

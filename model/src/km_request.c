@@ -287,7 +287,7 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
     NTSTATUS st = mark_locked(r, EvtRequestCancel, ex, site);
     km_hb_section_end(&r->u.req.queue_lock);
     if (st == STATUS_MORE_PROCESSING_REQUIRED) { /* non-Ex on a cancelled IRP: the callback runs now */
-        dispatch_cancel(r);
+        run_cancel_callback(r);
         st = STATUS_SUCCESS;
     }
     return st;
@@ -308,12 +308,26 @@ static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCance
         r->u.req.driver_cancelable = false;
         return STATUS_CANCELLED; /* no callback; the caller must complete */
     }
-    /* Non-Ex: EvtRequestCancel runs, synchronously unless the caller is
-     * inside the queue's dispatch (EvtIo*), where it is deferred until the
-     * callback returns; the model delivers it on the dispatcher at once after
-     * a scheduling point in both cases, on the caller's thread (R6). */
+    /* Non-Ex: EvtRequestCancel runs (R6): synchronously, before Mark
+     * returns, when the caller is outside the queue's dispatch; deferred
+     * until EvtIo* returns when the caller is inside it. */
     r->u.req.state = KM_REQ_CANCEL_QUEUED;
+    if (r->u.req.dispatch_task && r->u.req.dispatch_task == dr_current_task()) {
+        DR_SITE(win_deferred, "window: non-Ex Mark on a cancelled IRP inside EvtIo*: cancel deferred");
+        dr_window(&win_deferred);
+        r->u.req.cancel_deferred = true;
+        return STATUS_SUCCESS;
+    }
     return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+void km_request_dispatch_done(km_object *r)
+{
+    r->u.req.dispatch_task = 0;
+    if (!r->u.req.cancel_deferred || dr_failed())
+        return;
+    r->u.req.cancel_deferred = false;
+    dispatch_cancel(r);
 }
 
 VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)

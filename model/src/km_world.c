@@ -240,9 +240,11 @@ static void present(km_object *req)
     }
     q->u.q.presented++;
     q->u.q.dispatching = true;
+    req->u.req.dispatch_task = dr_current_task();
     km_trace(&site_present, req, (int64_t)req->u.req.length);
     WDFQUEUE qh = (WDFQUEUE)km_handle(q);
     WDFREQUEST rh = (WDFREQUEST)km_handle(req);
+    uint16_t gen = req->gen;
     unsigned irql = dr_irql();
     const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
     if (req->u.req.type == WdfRequestTypeRead && c->EvtIoRead)
@@ -256,6 +258,10 @@ static void present(km_object *req)
     if (dr_failed())
         return;
     q->u.q.dispatching = false;
+    if (req->gen == gen && req->state != KM_OBJ_FREE)
+        km_request_dispatch_done(req);
+    if (dr_failed())
+        return;
     /* V34 covers the EvtIo* callbacks (EnhancedVerifierOptions 0x1, taken
      * as part of "verifier on"). */
     if (km_w.env.verifier || km_w.env.strict_irql_exit)

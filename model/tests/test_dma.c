@@ -35,6 +35,7 @@ typedef enum {
     IO_EARLY_FINAL,      /* DmaCompletedFinal while the channel is still pending (V5) */
     IO_COMPLETE_EARLY,   /* DmaCompleted from EvtIoRead, not from the callback (C12) */
     IO_CONCURRENT,       /* DmaCompleted from EvtIoRead while the callback runs it (C12) */
+    IO_COMPLETE_IN_TRANSFER, /* WdfRequestComplete right after Execute (V19, C6) */
 } io_mode;
 
 typedef struct driver_config {
@@ -350,6 +351,10 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         if (!c->done)
             (void)WdfDmaTransactionDmaCompleted(tx, &s);
         break;
+    case IO_COMPLETE_IN_TRANSFER:
+        if (!c->done)
+            WdfRequestComplete(Request, STATUS_SUCCESS);
+        break;
     case IO_CONCURRENT:
         for (int i = 0; i < 64 && !c->cb_started; i++)
             KeGetCurrentIrql();
@@ -617,6 +622,15 @@ static void test_v2_execute_twice(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x8 V2: WdfDmaTransactionExecute");
 }
 
+static void test_v19_complete_in_transfer(void) /* V19, C6: unconditional bugcheck 0x3 */
+{
+    reset(1);
+    drv.io = IO_COMPLETE_IN_TRANSFER;
+    env.verifier = false;
+    km_test_result r = km_test_find(&scn, 20000, "V19");
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x3 V19: WdfRequestComplete");
+}
+
 static void test_v3_completed_twice(void)
 {
     reset(1);
@@ -808,6 +822,7 @@ int main(void)
     test_initialize_and_configuration_errors();
     test_v1_initialize_without_release();
     test_v2_execute_twice();
+    test_v19_complete_in_transfer();
     test_v3_completed_twice();
     test_v4_length_too_big();
     test_v5_flush_without_channel();

@@ -2,6 +2,7 @@
  * kmdf-model-spec.md 1.12-1.15, section 3 (R1-R8), V14-V24, V30, V31 and
  * the end-of-execution oracles (C3, C4, C8). One small driver whose
  * behaviour in EvtIoRead and EvtRequestCancel is chosen per test. */
+#include "km.h"
 #include "km_test.h"
 #include "wdf.h"
 
@@ -33,6 +34,7 @@ typedef enum {
     IO_IS_CANCELED_CANCELABLE, /* WdfRequestIsCanceled on a cancelable request (V24) */
     IO_MARK_TWICE,          /* MarkCancelableEx twice (V17) */
     IO_REFCOUNTED,          /* correct: an I/O and a cancel reference; the last one out completes */
+    IO_NONEX_MARK,          /* non-Ex Mark; only the callback completes (R6) */
 } io_mode;
 
 static io_mode mode;
@@ -53,6 +55,22 @@ static VOID EvtCancelRefcounted(WDFREQUEST Request)
     cancel_callbacks++;
     InterlockedExchange(&ctx->cancelled, 1);
     DropRef(Request, ctx);
+}
+
+static int in_evt_io, cancelled_before_mark, deferred_ok, deferred_bad;
+
+/* R6: a non-Ex Mark on an IRP cancelled already, inside EvtIoRead, runs the
+ * callback only after EvtIoRead returns. */
+static VOID EvtCancelNonEx(WDFREQUEST Request)
+{
+    if (cancelled_before_mark) {
+        if (in_evt_io)
+            deferred_bad++;
+        else
+            deferred_ok++;
+    }
+    in_flight--;
+    WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
 static VOID EvtCancel(WDFREQUEST Request)
@@ -169,6 +187,17 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             DropRef(Request, ctx); /* the cancel reference: no callback will come */
         DropRef(Request, ctx);     /* the I/O reference */
         break;
+    case IO_NONEX_MARK: {
+        /* White box: was the IRP cancelled before Mark? (km_lookup has no
+         * scheduling point, so nothing runs between this and Mark's entry,
+         * where the cancel may still come: then the flag is 0.) */
+        km_object *o = km_lookup(Request, KM_T_REQUEST, "test", false);
+        in_evt_io = 1;
+        cancelled_before_mark = o && o->u.req.irp_cancelled;
+        WdfRequestMarkCancelable(Request, EvtCancelNonEx);
+        in_evt_io = 0;
+        break;
+    }
     case IO_MARK_TWICE:
         st = WdfRequestMarkCancelableEx(Request, EvtCancel);
         if (st == STATUS_SUCCESS)
@@ -377,6 +406,20 @@ static void test_queues(void) /* sequential vs parallel dispatch */
     KCHECK(max_in_flight >= 2);
 }
 
+static void test_nonex_mark_r6(void) /* 1.12 non-Ex, R6 */
+{
+    mode = IO_NONEX_MARK;
+    km_env_defaults(&env);
+    deferred_ok = deferred_bad = 0;
+    dr_windows_reset();
+    km_test_result r = km_test_run_dfs(&scn, 3, 200000, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(r.exhausted);
+    KCHECK(deferred_ok > 0);
+    KCHECK(deferred_bad == 0);
+    KCHECK(dr_window_count() > 0);
+}
+
 int main(void)
 {
     test_clean_completion();
@@ -391,5 +434,6 @@ int main(void)
     test_handles_and_lifetime();
     test_is_canceled_and_mark_twice();
     test_queues();
+    test_nonex_mark_r6();
     return km_test_done();
 }
