@@ -384,7 +384,7 @@ typedef struct dr_opt {
     void *ptr;
 } dr_opt;
 
-static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *has_cur)
+static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *has_cur, uint32_t *n_tasks)
 {
     uint32_t n = 0;
     *has_cur = false;
@@ -408,6 +408,7 @@ static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *h
             actor[n++] = t->id;
         }
     }
+    *n_tasks = n;
     for (uint32_t i = 0; i < G.nevents; i++) {
         opt[n] = (dr_opt){DR_OPT_EVENT, G.events[i]};
         actor[n++] = G.events[i]->actor;
@@ -492,12 +493,13 @@ static DR_NO_TSAN void schedule(const dr_site *site)
             break;
         }
         bool has_cur;
-        uint32_t n = build_options(me, opt, actor, &has_cur);
+        uint32_t n_tasks;
+        uint32_t n = build_options(me, opt, actor, &has_cur, &n_tasks);
         if (n == 0)
             break;
         uint32_t pick = 0;
         if (n > 1) {
-            pick = dr__decide(DR_CHOICE_SCHED, site, n, actor, has_cur);
+            pick = dr__decide(DR_CHOICE_SCHED, site, n, actor, has_cur, n_tasks);
             if (G.over)
                 break;
             if (has_cur && pick != 0)
@@ -675,9 +677,10 @@ bool dr_failed(void) { return G.over && !G.diverged; }
 
 const dr_scenario *dr_scenario_current(void) { return G.scn; }
 
-uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur)
+uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur,
+                    uint32_t n_tasks)
 {
-    dr_choice_req req = {kind, n, has_cur, actors, site, G.rec.n};
+    dr_choice_req req = {kind, n, has_cur, n_tasks, actors, site, G.rec.n};
     uint32_t v = G.strat->choose(G.strat, &req);
     if (G.over)
         return 0;
@@ -709,8 +712,8 @@ static uint32_t dr_choose_impl(const dr_site *site, uint32_t n)
 {
     if (n <= 1 || G.over || !G.scn)
         return 0;
-    uint32_t v = dr__decide(DR_CHOICE_DATA, site, n, NULL, false);
-    note(DR_TR_CHOICE, site, v, NULL);
+    uint32_t v = dr__decide(DR_CHOICE_DATA, site, n, NULL, false, 0);
+    note(DR_TR_CHOICE, site, v, G.cur ? G.cur->name : "main");
     return v;
 }
 

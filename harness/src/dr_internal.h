@@ -154,7 +154,8 @@ typedef struct dr_engine {
 extern dr_engine dr__g;
 
 /* The one choice function: every decision of every kind goes through here. */
-uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur);
+uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur,
+                    uint32_t n_tasks);
 
 /* A replay strategy that found the run going another way ends it here. */
 void dr__diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

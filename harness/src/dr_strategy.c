@@ -1,7 +1,12 @@
 /* dr_strategy.c: where choices come from.
  *
- *   random  seeded random walk: every choice uniform, per-execution stream
- *           seeded from (campaign seed, execution index);
+ *   random  seeded random walk, per-execution stream seeded from (campaign
+ *           seed, execution index): data choices uniform; a scheduling
+ *           decision fires an environment event (or the clock) with
+ *           probability 1/8 when a task could run instead, and otherwise picks
+ *           a task uniformly. Events model the outside world (a user's
+ *           cancel, a timeout, the hardware): uniform picks would fire them
+ *           within the first few steps of nearly every execution;
  *   pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010)
  *           with depth d: random distinct priorities per actor, d-1 random
  *           change points that drop the running actor's priority; the highest
@@ -81,9 +86,16 @@ static void random_begin(dr_strategy *s, uint64_t exec_index)
     dr_prng_seed(&r->rng, exec_seed(r->seed, exec_index));
 }
 
+enum { RANDOM_EVENT_ODDS = 8 };
+
 static uint32_t random_choose(dr_strategy *s, const dr_choice_req *req)
 {
-    return dr_prng_below(&((random_s *)s)->rng, req->n);
+    dr_prng *rng = &((random_s *)s)->rng;
+    if (req->kind != DR_CHOICE_SCHED || req->n_tasks == 0 || req->n_tasks == req->n)
+        return dr_prng_below(rng, req->n);
+    if (dr_prng_below(rng, RANDOM_EVENT_ODDS) == 0)
+        return req->n_tasks + dr_prng_below(rng, req->n - req->n_tasks);
+    return dr_prng_below(rng, req->n_tasks);
 }
 
 dr_strategy *dr_strategy_random(uint64_t seed)

@@ -21,6 +21,7 @@ typedef struct dr_choice_req {
     uint8_t kind;            /* DR_CHOICE_SCHED or DR_CHOICE_DATA */
     uint32_t n;              /* alternatives, >= 2 */
     bool has_cur;            /* SCHED: option 0 continues the running task */
+    uint32_t n_tasks;        /* SCHED: options [0, n_tasks) are tasks; the rest are events and the clock */
     const uint32_t *actors;  /* SCHED: actor id of each option (0 = clock) */
     const dr_site *site;
     uint64_t index;          /* choices made so far in this execution */
