@@ -70,7 +70,7 @@ static void bench_setup(void)
     dr_thread_create(1, spinner, NULL, "b");
 }
 
-static const dr_scenario bench_scn = {"bench-yield", "two processors yielding", "clean", 2, 2, 1, bench_setup, NULL, NULL};
+static const dr_scenario bench_scn = {"bench-yield", "two processors yielding", "clean", 2, 2, 1, bench_setup, NULL, NULL, 0};
 
 int main(int argc, char **argv)
 {

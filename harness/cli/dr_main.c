@@ -34,6 +34,7 @@ static const char usage_text[] =
     "  --findings DIR      where each distinct finding's tape and report go (default findings)\n"
     "  --stop-on-first     stop at the first finding\n"
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
+    "                      (default executions: the scenario's budget)\n"
     "  --quiet             no progress line\n"
     "\n"
     "exit codes: 0 clean, 1 findings (or, with --expect, an unexpected verdict),\n"
@@ -151,13 +152,18 @@ static int save_finding(const char *dir, const dr_scenario *s, unsigned cpus, dr
     return 0;
 }
 
+/* "clean", a kind, or kind:part-of-the-title. */
 static bool verdict_matches(const dr_scenario *s, size_t ndistinct, const distinct *d)
 {
     if (strcmp(s->expect, "clean") == 0)
         return ndistinct == 0;
-    for (size_t i = 0; i < ndistinct; i++)
-        if (strcmp(dr_finding_kind_name(d[i].kind), s->expect) == 0)
+    const char *colon = strchr(s->expect, ':');
+    size_t klen = colon ? (size_t)(colon - s->expect) : strlen(s->expect);
+    for (size_t i = 0; i < ndistinct; i++) {
+        const char *kind = dr_finding_kind_name(d[i].kind);
+        if (strlen(kind) == klen && strncmp(kind, s->expect, klen) == 0 && (!colon || strstr(d[i].title, colon + 1)))
             return true;
+    }
     return false;
 }
 
@@ -223,6 +229,8 @@ static int cmd_run(int argc, char **argv)
     unsigned ncpu = cpus ? (unsigned)cpus : s->cpus;
     if (s->max_cpus && ncpu > s->max_cpus)
         return usage_error("scenario %s runs on at most %u processors", s->name, s->max_cpus);
+    if (expect && !executions_set && s->budget)
+        executions = s->budget;
     if (kind == DR_STRAT_TAPE && !input)
         return usage_error("--strategy tape needs --input FILE");
     if (input && kind != DR_STRAT_TAPE)

@@ -370,7 +370,7 @@ static void rules_check(void)
         dr_fail(DR_FIND_CHECK, "remote DPC did not run exactly once", "%d runs", dpc_runs);
 }
 
-static const dr_scenario rules = {"test-dpc-rules", "engine rules", "clean", 3, 3, 1, rules_setup, rules_check, NULL};
+static const dr_scenario rules = {"test-dpc-rules", "engine rules", "clean", 3, 3, 1, rules_setup, rules_check, NULL, 0};
 DR_SCENARIO(rules)
 
 static void test_rules(void)
@@ -454,7 +454,7 @@ static void timer_check(void)
                 (unsigned long long)dr_now());
 }
 
-static const dr_scenario timers = {"test-timers", "engine timers", "clean", 1, 1, 1, timer_setup, timer_check, NULL};
+static const dr_scenario timers = {"test-timers", "engine timers", "clean", 1, 1, 1, timer_setup, timer_check, NULL, 0};
 DR_SCENARIO(timers)
 
 static void test_timers(void)

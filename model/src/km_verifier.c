@@ -6,6 +6,7 @@
 #include "km.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 __attribute__((format(printf, 6, 0))) static bool report(dr_finding_kind kind, const char *cls, const char *check,
@@ -125,6 +126,10 @@ void km_callback_irql_check(unsigned entry_irql, const char *callback)
 
 void KmAssertFailed(const char *expr, const char *msg, const char *file, int line)
 {
+    /* The file name only: reports must not carry the build machine's paths. */
+    const char *slash = strrchr(file, '/');
+    if (slash)
+        file = slash + 1;
     char title[160];
     snprintf(title, sizeof title, "NT_ASSERT: %s", msg ? msg : expr);
     dr_fail(DR_FIND_ASSERT, title, "driver assertion failed: %s%s%s (%s:%d)", msg ? msg : "", msg ? ": " : "",

@@ -467,7 +467,7 @@ static void check(void)
 }
 
 static const dr_scenario scn = {"test-dma", "system DMA driver on the DMA model", "clean", 2, 4, 1, setup, check,
-                                NULL};
+                                NULL, 0};
 
 /* A quiet, deterministic world: one read of `pages` pages, one page per
  * transfer, no injected errors, no short mapping, synchronous adapter

@@ -226,7 +226,7 @@ static void check(void)
         dr_fail(DR_FIND_CHECK, "both paths believed they were first", "%ld winners", (long)g_winners);
 }
 
-static const dr_scenario scn = {"test-lock", "spin lock model", "clean", 2, 4, 1, setup, check, NULL};
+static const dr_scenario scn = {"test-lock", "spin lock model", "clean", 2, 4, 1, setup, check, NULL, 0};
 
 static void use(lmode m, bool verifier, unsigned requests)
 {

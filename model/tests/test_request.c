@@ -242,7 +242,7 @@ static void setup(void)
 
 static void check(void) { km_world_check(); }
 
-static const dr_scenario scn = {"test-request", "request model", "clean", 2, 4, 1, setup, check, NULL};
+static const dr_scenario scn = {"test-request", "request model", "clean", 2, 4, 1, setup, check, NULL, 0};
 
 static km_test_result run_mode(io_mode m, bool verifier, bool cancel, long max)
 {

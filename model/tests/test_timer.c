@@ -361,7 +361,7 @@ static void check(void)
     }
 }
 
-static const dr_scenario scn = {"test-timer", "timer model", "clean", 2, 4, 1, setup, check, NULL};
+static const dr_scenario scn = {"test-timer", "timer model", "clean", 2, 4, 1, setup, check, NULL, 0};
 
 static void use(tmode m, bool verifier, WDF_EXECUTION_LEVEL level)
 {

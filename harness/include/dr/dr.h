@@ -188,13 +188,14 @@ void dr_window(const dr_site *site);
 typedef struct dr_scenario {
     const char *name;
     const char *summary;   /* one line: driver and environment */
-    const char *expect;    /* "clean" or the finding kind it must produce */
+    const char *expect;    /* "clean", a finding kind ("crash"), or kind:title-part ("crash:V13") */
     unsigned cpus;         /* default processors */
     unsigned max_cpus;     /* largest --cpus it accepts */
     uint32_t version;      /* bump when the scenario's meaning changes */
     void (*setup)(void);   /* main context: reset state, create tasks */
     void (*check)(void);   /* main context, after a normal end: oracles */
     const void *data;      /* the scenario's own description (a table row) */
+    uint64_t budget;       /* executions within which --expect must see the verdict (0: 10000) */
 } dr_scenario;
 
 /* The scenario of the execution in progress (NULL outside one). */
