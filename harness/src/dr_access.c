@@ -14,21 +14,30 @@
 DR_SITE(site_load, "driver-load");
 DR_SITE(site_store, "driver-store");
 
-static inline void access_point(const void *addr, const dr_site *site)
+static dr_access_observer_fn observer;
+
+void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
+
+static inline void access_point(const void *addr, size_t size, bool write)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler || G.over || !me->slot)
         return;
     if (dr_fiber_on_stack(&me->slot->fiber, addr))
         return;
-    dr_yield(site);
+    if (observer) {
+        observer(addr, size, write);
+        if (G.over)
+            return;
+    }
+    dr_yield(write ? &site_store : &site_load);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \
     void __sanitizer_cov_load##N(T *addr);                                                                \
     void __sanitizer_cov_store##N(T *addr);                                                               \
-    void __sanitizer_cov_load##N(T *addr) { access_point(addr, &site_load); }                             \
-    void __sanitizer_cov_store##N(T *addr) { access_point(addr, &site_store); }
+    void __sanitizer_cov_load##N(T *addr) { access_point(addr, N, false); }                               \
+    void __sanitizer_cov_store##N(T *addr) { access_point(addr, N, true); }
 
 DR_LOAD_STORE(1, uint8_t)
 DR_LOAD_STORE(2, uint16_t)

@@ -1092,6 +1092,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
         G.windows[i].hit_this_exec = false;
 
     strat->begin(strat, exec_index);
+    dr_set_access_observer(NULL);
     quiet_end();
     s->setup();
     quiet_begin();

@@ -26,6 +26,7 @@ typedef struct km_env {
     bool short_mapping;         /* the HAL may map fewer bytes than asked */
     bool deferred_adapter;      /* _AdapterControl may run later, on a DPC, not inside Execute */
     bool sync_stop_callback;    /* [INF] StopSystemTransfer may deliver DmaCancelled synchronously */
+    bool alloc_failure;         /* AllocateAdapterChannel may fail: Execute returns an error (off by default) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

@@ -113,6 +113,11 @@ typedef struct km_request {
     bool completed_cancelable; /* completed with its cancel routine armed (verifier off): C5 */
     bool unmark_said_cancelled; /* WdfRequestUnmarkCancelable returned STATUS_CANCELLED (R3) */
     uint32_t dispatch_task;    /* task running EvtIo* for this request, 0 when none */
+    bool device_owned;         /* a transaction between Execute and its final DmaCompleted* holds the buffer (C13) */
+    bool tx_final;             /* a transaction on it reached its final DmaCompleted* (C2) */
+    NTSTATUS tx_status;        /* ... with this status */
+    size_t tx_bytes;           /* ... and this many bytes transferred */
+    bool tx_stopped;           /* ... after StopSystemTransfer */
     bool cancel_deferred;      /* R6: EvtRequestCancel owed when EvtIo* returns */
     dr_event cancel_event;     /* the I/O manager's IoCancelIrp, armed while pending */
     dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
@@ -382,6 +387,12 @@ void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
 void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
 void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
 void km_request_dispatch_done(km_object *req); /* EvtIo* returned: deliver a deferred cancel (R6) */
+/* DMA: the device owns the request's buffer (from Execute to the final DmaCompleted*). */
+void km_request_device_owns(km_object *req, bool owns);
+/* DMA: the transaction's final DmaCompleted* status, for the C2 oracle. */
+void km_request_tx_final(km_object *req, NTSTATUS status, size_t bytes, bool stopped);
+/* The world's access observer: C13. */
+void km_request_access(const void *addr, size_t size, bool write);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

@@ -165,6 +165,7 @@ static bool reference_request(km_object *o, const char *api)
     km_request_irp_ref(t->request);
     km_obj_ref(t->request);
     t->request_strong = true;
+    km_request_device_owns(t->request, true);
     return true;
 }
 
@@ -175,6 +176,7 @@ static void release_request(km_object *o)
         return;
     km_object *r = t->request;
     t->request_strong = false;
+    km_request_device_owns(r, false);
     km_request_irp_unref(r);
     if (dr_failed())
         return;
@@ -217,10 +219,16 @@ static void adapter_dpc_fn(void *arg)
 }
 
 /* AllocateAdapterChannelEx, at DISPATCH_LEVEL. */
+DR_SITE(site_alloc_failure, "dma-allocate-fails"); /* 0 allocation proceeds, 1 it fails */
+
 static NTSTATUS allocate_adapter_channel(km_object *o)
 {
     km_dmatx *t = &o->u.tx;
     km_dmaenabler *e = enabler_of(o);
+    /* StartTransfer can fail (spec 1.2 step 4): Execute then returns the
+     * error with the transaction in TransferFailed. */
+    if (km_w.env.alloc_failure && dr_choose(&site_alloc_failure, 2) == 1)
+        return STATUS_INSUFFICIENT_RESOURCES;
     if (e->channel_owner) {
         if (e->nwaiters == sizeof e->channel_waiters / sizeof e->channel_waiters[0])
             return STATUS_INSUFFICIENT_RESOURCES; /* model limit, docs/model-dma.md */
@@ -886,6 +894,8 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
     t->completing_task = me;
 end:
     t->state = NT_SUCCESS(st) ? KM_TX_TRANSFER_COMPLETED : KM_TX_TRANSFER_FAILED;
+    if (t->request && t->request_strong)
+        km_request_tx_final(t->request, st, t->transferred, t->is_cancelled);
     release_resources(o);
     release_request(o);
     if (dr_failed())

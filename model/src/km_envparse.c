@@ -34,6 +34,7 @@ static const field fields[] = {
     FIELD(short_mapping, F_BOOL, "the HAL may map fewer bytes"),
     FIELD(deferred_adapter, F_BOOL, "_AdapterControl may run later"),
     FIELD(sync_stop_callback, F_BOOL, "StopSystemTransfer may call back synchronously"),
+    FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

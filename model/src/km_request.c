@@ -490,6 +490,16 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
         km_vf_break("V21", api, "early dispose deferred by a timer child",
                     "REQ%u completed at DISPATCH_LEVEL with a WDFTIMER still parented to it", r->id))
         return;
+    /* C2: a success status although the DMA transaction reported a failure
+     * (or STATUS_CANCELLED), or success with a partial length after a stop. */
+    if (NT_SUCCESS(Status) && r->u.req.tx_final &&
+        (!NT_SUCCESS(r->u.req.tx_status) || (r->u.req.tx_stopped && r->u.req.tx_bytes < r->u.req.length))) {
+        km_oracle("C2 status lost: request completed with success although its DMA transaction did not succeed",
+                  "REQ%u completed with %#x, but its transaction ended with %#x after %zu of %zu bytes%s", r->id,
+                  (unsigned)Status, (unsigned)r->u.req.tx_status, r->u.req.tx_bytes, r->u.req.length,
+                  r->u.req.tx_stopped ? " (stopped)" : "");
+        return;
+    }
     if (r->u.req.irp_refs != 0) {
         km_bugcheck("V19", WDF_VERIFIER_FATAL_ERROR, api, "completed while a DMA transaction holds it",
                     "REQ%u has %d outstanding IRP references (a transaction between Execute and its final "
@@ -543,6 +553,35 @@ ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request)
 }
 
 /* ---- references held by DMA transactions ------------------------------------------------------------ */
+
+void km_request_device_owns(km_object *r, bool owns) { r->u.req.device_owned = owns; }
+
+void km_request_tx_final(km_object *r, NTSTATUS status, size_t bytes, bool stopped)
+{
+    r->u.req.tx_final = true;
+    r->u.req.tx_status = status;
+    r->u.req.tx_bytes = bytes;
+    r->u.req.tx_stopped = stopped;
+}
+
+/* C13: the driver touches a request's buffer while a DMA transfer owns it
+ * (spec 1.5: do not touch the buffers until DmaCompleted* returned TRUE). */
+void km_request_access(const void *addr, size_t size, bool write)
+{
+    for (unsigned i = 0; i < km_w.nrequests; i++) {
+        km_object *r = km_w.requests[i];
+        if (r->state == KM_OBJ_FREE || !r->u.req.device_owned)
+            continue;
+        const uint8_t *p = addr, *b = r->u.req.buffer;
+        if (p + size > b && p < b + r->u.req.length) {
+            km_oracle("C13 buffer touched while the device owns it",
+                      "driver %s %zu bytes at offset %ld of REQ%u's buffer between Execute and the final "
+                      "DmaCompleted",
+                      write ? "wrote" : "read", size, (long)(p - b), r->id);
+            return;
+        }
+    }
+}
 
 void km_request_irp_ref(km_object *r) { r->u.req.irp_refs++; }
 

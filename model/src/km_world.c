@@ -312,6 +312,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
     km_w.wdm_driver = &driver_object;
+    dr_set_access_observer(km_request_access);
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
         km_oracle("bad environment", "%u requests (1 to %d)", env->requests, KM_ENV_MAX_REQUESTS);
         return;

@@ -180,6 +180,12 @@ uint32_t dr_id_new(dr_kind *kind);
  * text only when tracing is on). `obj` is (kind, id) or NULL. */
 void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
 
+/* Called at every driver access to shared memory (before its scheduling
+ * point), for oracles about memory (a buffer the device owns). Set by a
+ * scenario's setup; cleared at the start of every execution. */
+typedef void (*dr_access_observer_fn)(const void *addr, size_t size, bool write);
+void dr_set_access_observer(dr_access_observer_fn fn);
+
 /* Mark an interesting race window as reached (counted per campaign). */
 void dr_window(const dr_site *site);
 
