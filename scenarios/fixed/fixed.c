@@ -1,0 +1,423 @@
+/* fixed.c: a corrected version of the published completion protocol
+ * (docs/fixed-protocol.md explains why it is correct). Plain KMDF driver
+ * code: only ntddk.h and wdf.h.
+ *
+ * What changes against the published protocol, and which finding each
+ * change removes:
+ *  - The DMA path alone decides the completion status, from what the
+ *    transaction reported (C2: no forced success over a stop; C3: never
+ *    STATUS_PENDING). Cancel and timeout only record why a stop was wanted.
+ *  - StopSystemTransfer is called at most once (V9), only between Execute and
+ *    the final DmaCompleted* (V13 / misuse), and never while a DmaCompleted*
+ *    call is in flight: a path that wants a stop while the DMA path is inside
+ *    DmaCompleted* leaves a note, and the DMA path ends the transaction at the
+ *    next transfer boundary or stops the next transfer itself. A
+ *    transfer-complete callback that arrives while a stop is in progress
+ *    hands its transfer to the stopper. WdfDmaTransactionCancel is not used:
+ *    a stop while the channel allocation is pending is outcome (c) of spec
+ *    2.6, and the DMA path finishes it.
+ *  - Every field shared between paths is read and written under one lock
+ *    (C9). The lock belongs to the device, so no path ever uses a lock that
+ *    completing the request deleted.
+ *  - The request is marked cancelable and the timer started after Execute, so
+ *    no path can stop a transaction that has not started.
+ *  - References: the I/O handler, the DMA path, the cancel path and the timer
+ *    each hold one; whoever drops the last completes the request, after
+ *    deleting the timer (V21). The DMA path holds a WdfObjectReference on the
+ *    request while its callback runs, so touching the context after
+ *    DmaCompleted* returned FALSE is safe even if a nested callback completed
+ *    the request meanwhile. */
+#include <ntddk.h>
+#include <wdf.h>
+
+#include "fixed.h"
+
+typedef struct _FIXED_REQUEST_CONTEXT {
+    WDFREQUEST Request;
+    WDFDMATRANSACTION DmaTransaction;
+    WDFTIMER Timer;
+    WDFSPINLOCK Lock;      /* the device's lock */
+    LONG References;       /* I/O handler, DMA path, cancel path, timer */
+    /* under Lock */
+    bool DmaDone;          /* the final DmaCompleted* returned TRUE (or Execute failed) */
+    LONG DmaBusy;          /* DMA-path invocations inside DmaCompleted* (the callback for the next
+                              transfer may run on another processor before the previous one returns) */
+    bool Stopping;         /* a path is inside StopSystemTransfer */
+    bool Stopped;          /* StopSystemTransfer was called */
+    bool StopWanted;       /* a stop was wanted while the DMA path was busy */
+    bool HasDeferred;      /* a transfer-complete callback handed over to the stopper */
+    DMA_COMPLETION_STATUS Deferred;
+    NTSTATUS StopReason;   /* STATUS_CANCELLED or STATUS_IO_TIMEOUT, first one wins */
+    bool Cancelable;       /* marked, and nobody has claimed the right to unmark */
+    bool TimerQueued;      /* started, and nobody has claimed the right to stop it */
+    bool TimerFired;
+    NTSTATUS CompletionStatus;
+    size_t Information;
+} FIXED_REQUEST_CONTEXT, *PFIXED_REQUEST_CONTEXT;
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(FIXED_REQUEST_CONTEXT, FixedGetRequestContext)
+
+typedef struct _FIXED_DEVICE_CONTEXT {
+    WDFDMAENABLER DmaEnabler;
+    WDFSPINLOCK Lock;
+} FIXED_DEVICE_CONTEXT, *PFIXED_DEVICE_CONTEXT;
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(FIXED_DEVICE_CONTEXT, FixedGetDeviceContext)
+
+static EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE FixedEvtTransferComplete;
+static EVT_WDF_TIMER FixedEvtTimer;
+static EVT_WDF_REQUEST_CANCEL FixedEvtRequestCancel;
+static EVT_WDF_PROGRAM_DMA FixedEvtProgramDma;
+static EVT_WDF_IO_QUEUE_IO_READ FixedEvtIoRead;
+static EVT_WDF_DEVICE_PREPARE_HARDWARE FixedEvtPrepareHardware;
+static EVT_WDF_DRIVER_DEVICE_ADD FixedEvtDeviceAdd;
+
+static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS DmaStatus);
+
+/* The last reference out completes the request. */
+static VOID DropReference(PFIXED_REQUEST_CONTEXT ctx)
+{
+    if (InterlockedDecrement(&ctx->References) != 0)
+        return;
+    if (ctx->Timer != NULL) {
+        WdfObjectDelete(ctx->Timer); /* stopped or fired: it will not run again */
+        ctx->Timer = NULL;
+    }
+    WdfRequestCompleteWithInformation(ctx->Request, ctx->CompletionStatus, ctx->Information);
+}
+
+/* Stop the transfer; then finish a transfer whose callback arrived meanwhile. */
+static VOID DoStop(PFIXED_REQUEST_CONTEXT ctx)
+{
+    bool deferred;
+    DMA_COMPLETION_STATUS status;
+
+    WdfDmaTransactionStopSystemTransfer(ctx->DmaTransaction);
+
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->Stopping = false;
+    ctx->Stopped = true;
+    deferred = ctx->HasDeferred;
+    status = ctx->Deferred;
+    ctx->HasDeferred = false;
+    if (deferred)
+        ctx->DmaBusy++;
+    WdfSpinLockRelease(ctx->Lock);
+
+    if (deferred)
+        HandleTransfer(ctx, status);
+}
+
+/* Cancel and timeout: record why, and stop the transfer if that is legal now. */
+static VOID RequestStop(PFIXED_REQUEST_CONTEXT ctx, NTSTATUS reason)
+{
+    bool go = false;
+
+    WdfSpinLockAcquire(ctx->Lock);
+    if (ctx->StopReason == STATUS_SUCCESS)
+        ctx->StopReason = reason;
+    if (!ctx->DmaDone && !ctx->Stopped && !ctx->Stopping) {
+        if (ctx->DmaBusy > 0) {
+            ctx->StopWanted = true; /* the DMA path will act on it */
+        } else {
+            ctx->Stopping = true;
+            go = true;
+        }
+    }
+    WdfSpinLockRelease(ctx->Lock);
+
+    if (go)
+        DoStop(ctx);
+}
+
+static NTSTATUS FinalStatus(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS dmaStatus, NTSTATUS txStatus,
+                            size_t bytes, size_t length, NTSTATUS stopReason)
+{
+    UNREFERENCED_PARAMETER(ctx);
+    if (dmaStatus == DmaComplete && NT_SUCCESS(txStatus) && bytes == length)
+        return STATUS_SUCCESS;
+    if (dmaStatus == DmaError)
+        return STATUS_DEVICE_DATA_ERROR;
+    if (stopReason != STATUS_SUCCESS)
+        return stopReason;
+    return NT_SUCCESS(txStatus) ? STATUS_DEVICE_DATA_ERROR : txStatus;
+}
+
+/* The DMA path for one transfer. Entered with DmaBusy counting it. */
+static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS DmaStatus)
+{
+    WDFDMATRANSACTION tx = ctx->DmaTransaction;
+    NTSTATUS txStatus;
+    BOOLEAN final;
+    bool endNow, go, cancelable, timerQueued;
+    size_t bytes;
+    WDF_REQUEST_PARAMETERS params;
+
+    WdfSpinLockAcquire(ctx->Lock);
+    endNow = ctx->Stopped || ctx->StopWanted;
+    WdfSpinLockRelease(ctx->Lock);
+
+    if (DmaStatus == DmaComplete && !endNow)
+        final = WdfDmaTransactionDmaCompleted(tx, &txStatus);
+    else if (DmaStatus == DmaComplete)
+        final = WdfDmaTransactionDmaCompletedFinal(tx, WdfDmaTransactionGetCurrentDmaTransferLength(tx), &txStatus);
+    else
+        final = WdfDmaTransactionDmaCompletedFinal(tx, 0, &txStatus);
+
+    if (!final) {
+        /* The next transfer runs. A stop wanted meanwhile is ours to make,
+         * unless a nested callback already finished the transaction. */
+        WdfSpinLockAcquire(ctx->Lock);
+        ctx->DmaBusy--;
+        go = ctx->StopWanted && ctx->DmaBusy == 0 && !ctx->DmaDone && !ctx->Stopped && !ctx->Stopping;
+        if (go) {
+            ctx->StopWanted = false;
+            ctx->Stopping = true;
+        }
+        WdfSpinLockRelease(ctx->Lock);
+        if (go)
+            DoStop(ctx);
+        return;
+    }
+
+    bytes = WdfDmaTransactionGetBytesTransferred(tx);
+    WDF_REQUEST_PARAMETERS_INIT(&params);
+    WdfRequestGetParameters(ctx->Request, &params);
+
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->DmaDone = true;
+    ctx->DmaBusy--;
+    ctx->CompletionStatus =
+        FinalStatus(ctx, DmaStatus, txStatus, bytes, params.Parameters.Read.Length, ctx->StopReason);
+    ctx->Information = bytes;
+    cancelable = ctx->Cancelable;
+    ctx->Cancelable = false;
+    timerQueued = ctx->TimerQueued;
+    ctx->TimerQueued = false;
+    WdfSpinLockRelease(ctx->Lock);
+
+    if (cancelable && WdfRequestUnmarkCancelable(ctx->Request) == STATUS_SUCCESS)
+        DropReference(ctx); /* the cancel reference: no callback will come */
+    if (timerQueued && WdfTimerStop(ctx->Timer, FALSE) == TRUE)
+        DropReference(ctx); /* the timer reference: it will not fire */
+    DropReference(ctx);     /* the DMA reference */
+}
+
+static VOID FixedEvtTransferComplete(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
+                                     WDF_DMA_DIRECTION Direction, DMA_COMPLETION_STATUS DmaStatus)
+{
+    PFIXED_REQUEST_CONTEXT ctx = (PFIXED_REQUEST_CONTEXT)Context;
+    WDFREQUEST request = ctx->Request;
+    bool handOver;
+
+    UNREFERENCED_PARAMETER(Transaction);
+    UNREFERENCED_PARAMETER(Device);
+    UNREFERENCED_PARAMETER(Direction);
+
+    WdfObjectReference(request); /* the context outlives a nested completion */
+    WdfSpinLockAcquire(ctx->Lock);
+    handOver = ctx->Stopping;
+    if (handOver) {
+        ctx->Deferred = DmaStatus;
+        ctx->HasDeferred = true;
+    } else {
+        ctx->DmaBusy++;
+    }
+    WdfSpinLockRelease(ctx->Lock);
+    if (!handOver)
+        HandleTransfer(ctx, DmaStatus);
+    WdfObjectDereference(request);
+}
+
+static VOID FixedEvtTimer(WDFTIMER Timer)
+{
+    PFIXED_REQUEST_CONTEXT ctx = FixedGetRequestContext(WdfTimerGetParentObject(Timer));
+
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->TimerFired = true;
+    ctx->TimerQueued = false;
+    WdfSpinLockRelease(ctx->Lock);
+    RequestStop(ctx, STATUS_IO_TIMEOUT);
+    DropReference(ctx);
+}
+
+static VOID FixedEvtRequestCancel(WDFREQUEST Request)
+{
+    PFIXED_REQUEST_CONTEXT ctx = FixedGetRequestContext(Request);
+
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->Cancelable = false; /* nobody unmarks it now */
+    WdfSpinLockRelease(ctx->Lock);
+    RequestStop(ctx, STATUS_CANCELLED);
+    DropReference(ctx);
+}
+
+static BOOLEAN FixedEvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
+                                  WDF_DMA_DIRECTION Direction, PSCATTER_GATHER_LIST SgList)
+{
+    UNREFERENCED_PARAMETER(Transaction);
+    UNREFERENCED_PARAMETER(Device);
+    UNREFERENCED_PARAMETER(Context);
+    UNREFERENCED_PARAMETER(Direction);
+    UNREFERENCED_PARAMETER(SgList);
+    return TRUE;
+}
+
+static VOID FixedEvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
+{
+    PFIXED_REQUEST_CONTEXT ctx = FixedGetRequestContext(Request);
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(WdfIoQueueGetDevice(Queue));
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDF_TIMER_CONFIG timerConfig;
+    NTSTATUS status;
+    bool dmaDone, unmarkNow, stopTimerNow;
+
+    UNREFERENCED_PARAMETER(Length);
+
+    ctx->Request = Request;
+    ctx->Lock = devCtx->Lock;
+    ctx->References = 2; /* this handler, and the DMA path */
+    ctx->CompletionStatus = STATUS_SUCCESS;
+
+    status = WdfDmaTransactionCreate(devCtx->DmaEnabler, WDF_NO_OBJECT_ATTRIBUTES, &ctx->DmaTransaction);
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+        return;
+    }
+    WDF_TIMER_CONFIG_INIT(&timerConfig, FixedEvtTimer);
+    WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+    attributes.ParentObject = Request;
+    status = WdfTimerCreate(&timerConfig, &attributes, &ctx->Timer);
+    if (!NT_SUCCESS(status)) {
+        ctx->Timer = NULL;
+        WdfRequestComplete(Request, status);
+        return;
+    }
+    status = WdfDmaTransactionInitializeUsingRequest(ctx->DmaTransaction, Request, FixedEvtProgramDma,
+                                                     WdfDmaDirectionReadFromDevice);
+    if (!NT_SUCCESS(status)) {
+        WdfObjectDelete(ctx->Timer);
+        ctx->Timer = NULL;
+        WdfRequestComplete(Request, status);
+        return;
+    }
+    WdfDmaTransactionSetTransferCompleteCallback(ctx->DmaTransaction, FixedEvtTransferComplete, ctx);
+
+    status = WdfDmaTransactionExecute(ctx->DmaTransaction, ctx);
+    if (!NT_SUCCESS(status)) {
+        /* No DMA path will run: this handler finishes for it. */
+        WdfDmaTransactionRelease(ctx->DmaTransaction);
+        WdfSpinLockAcquire(ctx->Lock);
+        ctx->DmaDone = true;
+        ctx->CompletionStatus = status;
+        WdfSpinLockRelease(ctx->Lock);
+        DropReference(ctx); /* the DMA reference */
+        DropReference(ctx); /* this handler's */
+        return;
+    }
+
+    /* Cancellation: counted before it can run. */
+    InterlockedIncrement(&ctx->References);
+    status = WdfRequestMarkCancelableEx(Request, FixedEvtRequestCancel);
+    if (status == STATUS_CANCELLED) {
+        RequestStop(ctx, STATUS_CANCELLED);
+        DropReference(ctx); /* no callback will come */
+    } else {
+        WdfSpinLockAcquire(ctx->Lock);
+        ctx->Cancelable = true;
+        dmaDone = ctx->DmaDone;
+        unmarkNow = dmaDone; /* the DMA path finished before we marked: unmark ourselves */
+        if (unmarkNow)
+            ctx->Cancelable = false;
+        WdfSpinLockRelease(ctx->Lock);
+        if (unmarkNow && WdfRequestUnmarkCancelable(Request) == STATUS_SUCCESS)
+            DropReference(ctx);
+    }
+
+    /* Timeout: counted before the timer can fire. */
+    InterlockedIncrement(&ctx->References);
+    WdfTimerStart(ctx->Timer, WDF_REL_TIMEOUT_IN_SEC(FIXED_TIMEOUT_SECONDS));
+    WdfSpinLockAcquire(ctx->Lock);
+    if (!ctx->TimerFired)
+        ctx->TimerQueued = true;
+    stopTimerNow = ctx->DmaDone && ctx->TimerQueued;
+    if (stopTimerNow)
+        ctx->TimerQueued = false;
+    WdfSpinLockRelease(ctx->Lock);
+    if (stopTimerNow && WdfTimerStop(ctx->Timer, FALSE) == TRUE)
+        DropReference(ctx);
+
+    DropReference(ctx); /* this handler's */
+}
+
+static NTSTATUS FixedEvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST ResourcesRaw, WDFCMRESLIST ResourcesTranslated)
+{
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(Device);
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR desc, dmaDesc = NULL;
+    PHYSICAL_ADDRESS registers = {{0, 0}};
+    WDF_DMA_ENABLER_CONFIG dmaConfig;
+    WDF_DMA_SYSTEM_PROFILE_CONFIG systemConfig;
+    WDF_OBJECT_ATTRIBUTES attributes;
+    NTSTATUS status;
+    ULONG i;
+
+    UNREFERENCED_PARAMETER(ResourcesRaw);
+
+    for (i = 0; i < WdfCmResourceListGetCount(ResourcesTranslated); i++) {
+        desc = WdfCmResourceListGetDescriptor(ResourcesTranslated, i);
+        if (desc == NULL)
+            return STATUS_DEVICE_NOT_READY;
+        if (desc->Type == CmResourceTypeMemory)
+            registers = desc->u.Memory.Start;
+        else if (desc->Type == CmResourceTypeDma)
+            dmaDesc = desc;
+    }
+    if (dmaDesc == NULL)
+        return STATUS_DEVICE_NOT_READY;
+
+    WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+    attributes.ParentObject = Device;
+    status = WdfSpinLockCreate(&attributes, &devCtx->Lock);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    WDF_DMA_ENABLER_CONFIG_INIT(&dmaConfig, WdfDmaProfileSystem, FIXED_MAX_LENGTH);
+    status = WdfDmaEnablerCreate(Device, &dmaConfig, WDF_NO_OBJECT_ATTRIBUTES, &devCtx->DmaEnabler);
+    if (!NT_SUCCESS(status))
+        return status;
+    WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(&systemConfig, registers, Width32Bits, dmaDesc);
+    return WdfDmaEnablerConfigureSystemProfile(devCtx->DmaEnabler, &systemConfig, WdfDmaDirectionReadFromDevice);
+}
+
+static NTSTATUS FixedEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
+{
+    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDF_IO_QUEUE_CONFIG queueConfig;
+    WDFDEVICE device;
+    WDFQUEUE queue;
+    NTSTATUS status;
+
+    UNREFERENCED_PARAMETER(Driver);
+
+    WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&pnp);
+    pnp.EvtDevicePrepareHardware = FixedEvtPrepareHardware;
+    WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
+    WdfDeviceInitSetIoType(DeviceInit, WdfDeviceIoDirect);
+    WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attributes, FIXED_REQUEST_CONTEXT);
+    WdfDeviceInitSetRequestAttributes(DeviceInit, &attributes);
+
+    WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attributes, FIXED_DEVICE_CONTEXT);
+    status = WdfDeviceCreate(&DeviceInit, &attributes, &device);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&queueConfig, WdfIoQueueDispatchParallel);
+    queueConfig.EvtIoRead = FixedEvtIoRead;
+    return WdfIoQueueCreate(device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+}
+
+NTSTATUS FixedDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    WDF_DRIVER_CONFIG config;
+    WDF_DRIVER_CONFIG_INIT(&config, FixedEvtDeviceAdd);
+    return WdfDriverCreate(DriverObject, RegistryPath, WDF_NO_OBJECT_ATTRIBUTES, &config, WDF_NO_HANDLE);
+}
