@@ -290,7 +290,9 @@ typedef struct km_world {
     uint32_t nobjects;                 /* high-water mark */
     uint32_t type_count[KM_T__COUNT];  /* per-type ids */
     km_object *driver, *device, *enabler;
-    km_object *requests[KM_ENV_MAX_REQUESTS];
+    km_object *requests[KM_ENV_MAX_REQUESTS]; /* slots: a completed request's slot is reused */
+    uint16_t request_gen[KM_ENV_MAX_REQUESTS];     /* the generation each request had */
+    uint32_t request_completions[KM_ENV_MAX_REQUESTS];
     unsigned nrequests;
     PDRIVER_OBJECT wdm_driver;
 } km_world;
@@ -402,5 +404,8 @@ bool km_timer_is_passive_dispose(const km_object *t);
 bool km_timer_destroy(km_object *t);
 /* The world (km_world.c): a request reached its completion. */
 void km_world_request_completed(km_object *req);
+/* The i-th request of the world if its object still exists (not freed and
+ * reused), else NULL. */
+km_object *km_world_request(unsigned i);
 
 #endif

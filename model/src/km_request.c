@@ -569,8 +569,8 @@ void km_request_tx_final(km_object *r, NTSTATUS status, size_t bytes, bool stopp
 void km_request_access(const void *addr, size_t size, bool write)
 {
     for (unsigned i = 0; i < km_w.nrequests; i++) {
-        km_object *r = km_w.requests[i];
-        if (r->state == KM_OBJ_FREE || !r->u.req.device_owned)
+        km_object *r = km_world_request(i);
+        if (!r || !r->u.req.device_owned)
             continue;
         const uint8_t *p = addr, *b = r->u.req.buffer;
         if (p + size > b && p < b + r->u.req.length) {

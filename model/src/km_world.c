@@ -297,8 +297,19 @@ static void sender_thread(void *arg)
     }
 }
 
+km_object *km_world_request(unsigned i)
+{
+    km_object *r = km_w.requests[i];
+    if (r->state == KM_OBJ_FREE || r->type != KM_T_REQUEST || r->gen != km_w.request_gen[i])
+        return NULL;
+    return r;
+}
+
 void km_world_request_completed(km_object *req)
 {
+    for (unsigned i = 0; i < km_w.nrequests; i++)
+        if (km_w.requests[i] == req && req->gen == km_w.request_gen[i])
+            km_w.request_completions[i]++;
     dr_event_disarm(&req->u.req.cancel_event);
     km_object *q = req->u.req.queue;
     if (q && q->u.q.presented)
@@ -366,6 +377,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
         km_object *req = km_request_create(q, env->request_type, env->request_length);
         if (!req)
             return;
+        km_w.request_gen[km_w.nrequests] = req->gen;
         km_w.requests[km_w.nrequests++] = req;
     }
     /* Concurrent requests come from one user thread per request, spread over
@@ -383,11 +395,11 @@ void km_world_check(void)
     if (dr_failed())
         return;
     for (unsigned i = 0; i < km_w.nrequests; i++) {
-        const km_object *r = km_w.requests[i];
-        if (r->u.req.completions == 0) {
+        if (km_w.request_completions[i] == 0) {
+            const km_object *r = km_world_request(i);
             km_oracle("lost completion: a request was never completed",
-                      "REQ%u is %s at the end of the execution: nothing is left that will complete it", r->id,
-                      km_req_state_name(r->u.req.state));
+                      "REQ%u is %s at the end of the execution: nothing is left that will complete it", i + 1,
+                      r ? km_req_state_name(r->u.req.state) : "gone");
             return;
         }
     }

@@ -35,6 +35,7 @@ typedef enum {
     IO_MARK_TWICE,          /* MarkCancelableEx twice (V17) */
     IO_REFCOUNTED,          /* correct: an I/O and a cancel reference; the last one out completes */
     IO_NONEX_MARK,          /* non-Ex Mark; only the callback completes (R6) */
+    IO_CHILD_THEN_COMPLETE, /* create a child object, then complete (reuses freed request slots) */
 } io_mode;
 
 static io_mode mode;
@@ -196,6 +197,15 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         cancelled_before_mark = o && o->u.req.irp_cancelled;
         WdfRequestMarkCancelable(Request, EvtCancelNonEx);
         in_evt_io = 0;
+        break;
+    }
+    case IO_CHILD_THEN_COMPLETE: {
+        WDF_OBJECT_ATTRIBUTES a;
+        WDFSPINLOCK lock;
+        WDF_OBJECT_ATTRIBUTES_INIT(&a);
+        a.ParentObject = Request;
+        if (NT_SUCCESS(WdfSpinLockCreate(&a, &lock)))
+            WdfRequestComplete(Request, STATUS_SUCCESS);
         break;
     }
     case IO_MARK_TWICE:
@@ -397,6 +407,12 @@ static void test_queues(void) /* sequential vs parallel dispatch */
     km_test_result r = km_test_run(&scn, "random", 300, true);
     KEXPECT_CLEAN(r);
     KCHECK(max_in_flight == 1);
+    /* The second request's child object reuses the first request's freed
+     * slot: the world must still count the first completion (a model bug
+     * once reported a lost completion here). */
+    mode = IO_CHILD_THEN_COMPLETE;
+    r = km_test_run(&scn, "random", 300, true);
+    KEXPECT_CLEAN(r);
     /* Parallel: requests overlap on some interleaving. */
     dispatch = WdfIoQueueDispatchParallel;
     mode = IO_REFCOUNTED;
