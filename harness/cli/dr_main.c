@@ -20,6 +20,7 @@ static const char usage_text[] =
     "  list                       one line per scenario: name, expected verdict, summary\n"
     "  run [SCENARIO] [options]   a campaign (default scenario: %s)\n"
     "  replay TAPE [--trace]      re-execute a saved tape in this process and print what it found\n"
+    "  version                    version and build flavour (tapes replay only in their own flavour)\n"
     "  help                       this text\n"
     "\n"
     "run options:\n"
@@ -425,9 +426,9 @@ static int cmd_replay(int argc, char **argv)
         return DR_EXIT_USAGE;
     }
     if (dr_scenario_digest(s, t.cpus) != t.scenario_digest) {
-        fprintf(stderr, "dmarace: %s: recorded for another version of scenario %s (digest %016" PRIx64
-                        ", this build %016" PRIx64 ")\n",
-                path, s->name, t.scenario_digest, dr_scenario_digest(s, t.cpus));
+        fprintf(stderr, "dmarace: %s: recorded by another build of scenario %s (another scenario version or "
+                        "build flavour; this one is %s)\n",
+                path, s->name, dr_build_flavor());
         dr_tape_free(&t);
         return DR_EXIT_USAGE;
     }
@@ -486,6 +487,11 @@ int main(int argc, char **argv)
         return DR_EXIT_CLEAN;
     }
     int rc;
+    if (strcmp(argv[1], "version") == 0) {
+        printf("dmarace %s\nflavour %s\n", DR_VERSION, dr_build_flavor());
+        dr_engine_shutdown();
+        return DR_EXIT_CLEAN;
+    }
     if (strcmp(argv[1], "list") == 0)
         rc = argc == 2 ? cmd_list() : usage_error("list takes no arguments");
     else if (strcmp(argv[1], "run") == 0)

@@ -142,9 +142,15 @@ const dr_scenario *dr_scenario_default(void) { return dr_scenario_find(DR_DEFAUL
  * recognised as recorded by another engine. */
 #define DR_ENGINE_SEMANTICS 1u
 
+#ifndef DR_BUILD_FLAVOR
+#define DR_BUILD_FLAVOR "unknown"
+#endif
+const char *dr_build_flavor(void) { return DR_BUILD_FLAVOR; }
+
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus)
 {
     uint64_t h = dr_fnv1a_str(s->name);
+    h = dr_mix(h, dr_fnv1a_str(DR_BUILD_FLAVOR));
     h = dr_mix(h, s->version);
     h = dr_mix(h, cpus);
     h = dr_mix(h, DR_ENGINE_SEMANTICS);

@@ -131,6 +131,8 @@ size_t dr_scenario_count(void);
 const dr_scenario *dr_scenario_at(size_t i);
 const dr_scenario *dr_scenario_default(void);
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+/* Compiler, version, build type and sanitizer of this build ("clang-14.0.6-release-"). */
+const char *dr_build_flavor(void);
 
 /* Run one execution of scenario s. Returns 0, or -1 on an engine error
  * (message on stderr). exec_index seeds per-execution randomness. */
