@@ -14,3 +14,18 @@ SCN_ROW(fixed_small_1t, "fixed-small-1t", fixed, 2,
 SCN_ROW(fixed_small_2t, "fixed-small-2t", fixed, 2,
         "request_length=2p no-dma_abort no-short_mapping no-deferred_adapter no-sync_stop_callback", "clean", 20000,
         "fixed protocol, two transfers, cancel, timeout and DMA errors live, 2 CPUs")
+
+/* The environments the published protocol is run in (scenarios/table.c). */
+SCN_ROW(fixed_1cpu, "fixed-1cpu", fixed, 1, "", "clean", 20000, "fixed protocol on 1 CPU")
+SCN_ROW(fixed_4cpu, "fixed-4cpu", fixed, 4, "", "clean", 20000, "fixed protocol on 4 CPUs")
+SCN_ROW(fixed_1t, "fixed-1-transfer", fixed, 2, "request_length=1p", "clean", 20000, "fixed protocol, one transfer")
+SCN_ROW(fixed_8t, "fixed-8-transfers", fixed, 2, "request_length=8p", "clean", 20000, "fixed protocol, 8 transfers")
+SCN_ROW(fixed_2req, "fixed-2-requests", fixed, 2, "requests=2", "clean", 20000,
+        "fixed protocol, 2 requests in flight at once")
+SCN_ROW(fixed_2seq, "fixed-2-sequential", fixed, 2, "requests=2 no-concurrent", "clean", 20000,
+        "fixed protocol, 2 requests one after the other")
+SCN_ROW(fixed_nover, "fixed-no-verifier", fixed, 2, "no-verifier", "clean", 20000, "fixed protocol, verifier off")
+SCN_ROW(fixed_allocfail, "fixed-execute-failure", fixed, 2, "alloc_failure", "clean", 20000,
+        "fixed protocol, AllocateAdapterChannel may fail")
+SCN_ROW(fixed_4req, "fixed-4-requests-4cpu", fixed, 4, "requests=4 request_length=2p", "clean", 20000,
+        "fixed protocol, 4 requests of 2 transfers in flight on 4 CPUs")
