@@ -134,7 +134,7 @@ const dr_scenario *dr_scenario_find(const char *name)
 }
 
 #ifndef DR_DEFAULT_SCENARIO
-#define DR_DEFAULT_SCENARIO "toy-lost-update"
+#define DR_DEFAULT_SCENARIO "published"
 #endif
 const dr_scenario *dr_scenario_default(void) { return dr_scenario_find(DR_DEFAULT_SCENARIO); }
 

@@ -36,6 +36,11 @@ expect_usage_error "bad executions" run --executions 0
 expect_usage_error "non-numeric executions" run --executions many
 expect_usage_error "bad cpus" run --cpus 99
 expect_usage_error "cpus above the scenario's" run toy-lost-update --cpus 3
+
+# The default scenario (the published protocol) runs and gives its declared verdict.
+"$D" run --quiet --expect --executions 3000 --findings fd >dflt.txt 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "scenario     published " dflt.txt && ok || bad "default scenario: exit $rc"
 expect_usage_error "missing value" run --seed
 expect_usage_error "bad depth" run --strategy pct --depth 0
 expect_usage_error "tape without input" run --strategy tape
@@ -50,9 +55,9 @@ expect_usage_error "random bytes" replay random.tape
 mkdir dir.tape
 expect_usage_error "directory as tape" replay dir.tape
 
-# A campaign finds a bug (exit 1) and saves its tape: the default scenario's
-# lost update where driver accesses are scheduling points, else the depth-2 toy.
-if [ "$MODE" = plain ]; then scn=toy-depth2; want="transient flag"; else scn=; want="lost update"; fi
+# A campaign finds a bug (exit 1) and saves its tape: the plain-C lost update
+# where driver accesses are scheduling points, else the depth-2 toy.
+if [ "$MODE" = plain ]; then scn=toy-depth2; want="transient flag"; else scn=toy-lost-update; want="lost update"; fi
 "$D" run $scn --quiet --executions 2000 --findings f >run.txt 2>run.err
 rc=$?
 [ "$rc" -eq 1 ] && ok || bad "default run: exit $rc, expected 1"
