@@ -34,6 +34,8 @@ static const char usage_text[] =
     "  --input FILE        tape strategy: the bytes to read choices from\n"
     "  --findings DIR      where each distinct finding's tape and report go (default findings)\n"
     "  --stop-on-first     stop at the first finding\n"
+    "  --from K            random: start at execution K (the same in every campaign with this seed)\n"
+    "  --trace             print the trace of every execution\n"
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
     "                      (default executions: the scenario's budget)\n"
     "  --quiet             no progress line\n"
@@ -193,8 +195,8 @@ static int cmd_run(int argc, char **argv)
 {
     const char *scn_name = NULL, *findings_dir = "findings", *input = NULL;
     dr_strategy_kind kind = DR_STRAT_RANDOM;
-    uint64_t seed = 1, executions = 10000, depth = 3, bound = 2, cpus = 0, budget = 0;
-    bool stop_first = false, expect = false, quiet = false, executions_set = false;
+    uint64_t seed = 1, executions = 10000, depth = 3, bound = 2, cpus = 0, budget = 0, from = 0;
+    bool stop_first = false, expect = false, quiet = false, executions_set = false, trace = false;
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -210,6 +212,11 @@ static int cmd_run(int argc, char **argv)
             expect = true;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--trace") == 0) {
+            trace = true;
+        } else if (OPT("--from")) {
+            if (!parse_u64(val, 0, UINT64_MAX / 2, &from))
+                return usage_error("--from takes a whole number, not '%s'", val ? val : "");
         } else if (OPT("--strategy")) {
             if (!val || !dr_strategy_kind_parse(val, &kind) || kind == DR_STRAT_REPLAY)
                 return usage_error("--strategy takes random, pct, dfs or tape, not '%s'", val ? val : "");
@@ -291,7 +298,9 @@ static int cmd_run(int argc, char **argv)
         return DR_EXIT_INTERNAL;
     }
 
-    dr_run_config cfg = {.cpus = ncpu, .step_budget = budget, .trace = false};
+    if (from && kind != DR_STRAT_RANDOM)
+        return usage_error("--from goes with the random strategy (its executions depend only on seed and index)");
+    dr_run_config cfg = {.cpus = ncpu, .step_budget = budget, .trace = trace};
     distinct found[64];
     size_t nfound = 0;
     uint64_t total_findings = 0, done = 0, digest = 0x6a09e667f3bcc908ull, steps = 0;
@@ -299,7 +308,7 @@ static int cmd_run(int argc, char **argv)
     double t0 = now_s(), last = t0;
     int rc = DR_EXIT_CLEAN;
     dr_windows_reset();
-    for (uint64_t e = 0; e < executions; e++) {
+    for (uint64_t e = from; e < from + executions; e++) {
         dr_exec_result res;
         if (dr_run(s, &cfg, strat, e, &res) != 0) {
             rc = DR_EXIT_USAGE;
@@ -307,6 +316,10 @@ static int cmd_run(int argc, char **argv)
         }
         done++;
         steps += res.steps;
+        if (trace) {
+            printf("execution %" PRIu64 ":\n", e);
+            dr_trace_print(stdout);
+        }
         digest = dr_mix(digest, res.digest);
         if (res.diverged) {
             fprintf(stderr, "dmarace: %s\n", res.diverge_msg);
@@ -361,7 +374,7 @@ static int cmd_run(int argc, char **argv)
     if (kind == DR_STRAT_RANDOM || kind == DR_STRAT_PCT)
         printf(" seed %" PRIu64, seed);
     printf("\n");
-    printf("executions   %" PRIu64 " in %.3f s (%.0f per second, %.1f steps each)\n", done, elapsed,
+    printf("executions   %" PRIu64 " in %.*f s (%.0f per second, %.1f steps each)\n", done, elapsed < 1 ? 6 : 3, elapsed,
            elapsed > 0 ? (double)done / elapsed : 0.0, done ? (double)steps / (double)done : 0.0);
     if (kind == DR_STRAT_DFS)
         printf("search       %s\n", dr_strategy_dfs_exhausted(strat)

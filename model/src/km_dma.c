@@ -9,6 +9,7 @@
  * them have a dr_yield in between, so drivers that call them concurrently are
  * caught (C1, C12). See docs/model-dma.md for every choice and deviation. */
 #include "km.h"
+#include "km_hb.h"
 
 #include <string.h>
 
@@ -202,7 +203,9 @@ static void grant_next(km_dmaenabler *e)
 {
     while (!e->channel_owner && e->nwaiters) {
         km_object *w = e->channel_waiters[0];
+        km_quiet_writes_begin();
         memmove(&e->channel_waiters[0], &e->channel_waiters[1], (e->nwaiters - 1) * sizeof e->channel_waiters[0]);
+        km_quiet_writes_end();
         e->nwaiters--;
         e->channel_owner = w;
         unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
@@ -213,6 +216,9 @@ static void grant_next(km_dmaenabler *e)
 static void adapter_dpc_fn(void *arg)
 {
     km_object *o = arg;
+    /* The HAL's adapter lock orders the waiter's AllocateAdapterChannelEx
+     * before its execution routine, whoever frees the channel. */
+    km_hb_section_begin(&o->u.tx.adapter_dpc);
     if (!o->u.tx.channel_pending)
         return;
     adapter_control(o);
@@ -232,6 +238,7 @@ static NTSTATUS allocate_adapter_channel(km_object *o)
     if (e->channel_owner) {
         if (e->nwaiters == sizeof e->channel_waiters / sizeof e->channel_waiters[0])
             return STATUS_INSUFFICIENT_RESOURCES; /* model limit, docs/model-dma.md */
+        km_hb_section_end(&t->adapter_dpc); /* enqueued under the adapter lock */
         t->channel_pending = true;
         e->channel_waiters[e->nwaiters++] = o;
         km_trace(&site_channel_wait, o, e->nwaiters);
@@ -334,6 +341,8 @@ static NTSTATUS hal_map_transfer(km_object *o)
 static void system_dma_completion(km_object *o, DMA_COMPLETION_STATUS status)
 {
     km_dmatx *t = &o->u.tx;
+    km_hb_section_begin(&t->transfer_lock); /* _SystemDmaCompletion takes the transfer-state lock */
+    km_hb_section_end(&t->transfer_lock);
     km_trace(&site_hal_completion, o, status);
     if (t->staging_task) {
         t->rerun_completion = true;
@@ -432,7 +441,10 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
                     return st;
             }
         }
-        /* Transfer-state lock. */
+        /* Transfer-state lock: it orders this EvtProgramDma before the HAL
+         * completion of the transfer (and so before the next transfer's). */
+        km_hb_section_begin(&t->transfer_lock);
+        km_hb_section_end(&t->transfer_lock);
         if (t->rerun_completion && t->rerun_staging) {
             km_crash("C12", "StageTransfer", "driver called TransferComplete with pending DMA completion callback",
                      "TX%u: a deferred HAL completion and a deferred staging are both pending (KMDF ASSERTMSG)",

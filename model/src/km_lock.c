@@ -51,7 +51,9 @@ NTSTATUS WdfSpinLockCreate(PWDF_OBJECT_ATTRIBUTES SpinLockAttributes, WDFSPINLOC
     if (!o)
         return st;
     km_lock *l = &o->u.lock;
+    km_quiet_writes_begin(); /* model memory, through snprintf's TSan interceptor */
     snprintf(l->name, sizeof l->name, "LOCK%u", (unsigned)o->id);
+    km_quiet_writes_end();
     dr_spinlock_init(&l->lock, l->name);
     km_trace(&site_create, o, 0);
     *SpinLock = (WDFSPINLOCK)km_handle(o);
