@@ -13,7 +13,7 @@
 #define PUBLISHED_EXPECT_1T "crash:V13"
 #define PUBLISHED_EXPECT_ALLOCFAIL "framework:V8" /* Cancel on the transaction released after Execute failed */
 #define PUBLISHED_EXPECT_MARK_AFTER "framework:V17" /* Unmark before the request was marked */
-#define PUBLISHED_EXPECT_TIMER_NEVER "check:lost completion"
+#define PUBLISHED_EXPECT_TIMER_NEVER "check:lost"
 #define PUBLISHED_EXPECT_EXEC_FAIL "framework:V16" /* completes a request still cancelable */
 
 static void as_implied(void) { PublishedVariant = PUBLISHED_AS_IMPLIED; }

@@ -97,9 +97,12 @@ PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE
 #define WdfObjectGetTypedContext(handle, _contexttype)                                                    \
     ((_contexttype *)WdfObjectGetTypedContextWorker((WDFOBJECT)(handle), WDF_GET_CONTEXT_TYPE_INFO(_contexttype)))
 
-/* One type-info object per context type, shared by every translation unit. */
+/* A type-info object per translation unit; the model matches context types by
+ * name and size, so a driver's files agree with each other, and two drivers
+ * linked into one dmarace (each with its own REQUEST_CONTEXT) never share one. */
 #define WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(_contexttype, _castingfunction)                                \
-    __attribute__((weak)) const WDF_OBJECT_CONTEXT_TYPE_INFO WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) = {     \
+    static const WDF_OBJECT_CONTEXT_TYPE_INFO WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype)                    \
+        __attribute__((unused)) = {                                                                       \
         sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), (PCHAR) #_contexttype, sizeof(_contexttype),                \
         &WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype), NULL};                                                 \
     static inline _contexttype *_castingfunction(WDFOBJECT Handle)                                        \

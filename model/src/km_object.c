@@ -155,6 +155,14 @@ km_object *km_lookup_any(WDFOBJECT h, const char *api, bool allow_disposed)
 
 /* ---- creation ----------------------------------------------------------------------------- */
 
+/* The same context type: the same type-info object, or (another translation
+ * unit's copy) the same name and size. */
+static bool same_type(PCWDF_OBJECT_CONTEXT_TYPE_INFO a, PCWDF_OBJECT_CONTEXT_TYPE_INFO b)
+{
+    return a == b || (a && b && a->ContextSize == b->ContextSize && a->ContextName && b->ContextName &&
+                      strcmp(a->ContextName, b->ContextName) == 0);
+}
+
 static bool add_context(km_object *o, PCWDF_OBJECT_CONTEXT_TYPE_INFO type, size_t override, const char *api,
                         NTSTATUS *status)
 {
@@ -162,7 +170,7 @@ static bool add_context(km_object *o, PCWDF_OBJECT_CONTEXT_TYPE_INFO type, size_
         return true;
     const WDF_OBJECT_CONTEXT_TYPE_INFO *unique = type->UniqueType ? type->UniqueType : type;
     for (int i = 0; i < KM_MAX_CONTEXTS; i++) {
-        if (o->ctx[i].type == unique) {
+        if (same_type(o->ctx[i].type, unique)) {
             *status = STATUS_OBJECT_NAME_EXISTS;
             return false;
         }
@@ -412,7 +420,7 @@ PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE
         return NULL;
     const WDF_OBJECT_CONTEXT_TYPE_INFO *unique = TypeInfo->UniqueType ? TypeInfo->UniqueType : TypeInfo;
     for (int i = 0; i < KM_MAX_CONTEXTS; i++)
-        if (o->ctx[i].type == unique)
+        if (same_type(o->ctx[i].type, unique))
             return o->ctx[i].mem;
     return NULL;
 }

@@ -1,0 +1,296 @@
+# cmake/dmarace.cmake: bring your own driver (docs/byod.md).
+#
+# Included by dmarace's top-level CMakeLists.txt, so a project that does
+#   add_subdirectory(<path-to-dmarace> dmarace EXCLUDE_FROM_ALL)
+# can call
+#   dmarace_add_driver(<name>
+#     SOURCES <driver sources...>          compiled as driver code (every access a scheduling point)
+#     ENTRY <DriverEntry function>
+#     [INCLUDE_DIRECTORIES <dirs...>] [COMPILE_DEFINITIONS <defs...>] [COMPILE_OPTIONS <opts...>]
+#     [LINK_LIBRARIES <libs...>] [NO_BUILTIN_SCENARIOS]
+#     SCENARIO <scenario> [CPUS <n>] [ENV "<settings>"] [EXPECT <verdict>] [BUDGET <n>]
+#                         [SUMMARY "<text>"] [ENTRY <function>] [SELECT <function>]
+#     [SCENARIO ...]...)
+# which builds
+#   dmarace-<name>        the dmarace CLI with the built-in scenarios and these
+#   dmarace-<name>-fuzz   the scenario fuzz target (harness/fuzz/fuzz_scenario.c) with the same
+# and, when the calling project has BUILD_TESTING on, one CTest test per
+# scenario (dmarace-<name>.<scenario>: `run <scenario> --expect`).
+#
+# Scenario defaults: CPUS 2, ENV "" (km_env defaults, model/src/km_envparse.c),
+# EXPECT clean, BUDGET 10000, SUMMARY "<name>: <settings>". A scenario's ENTRY
+# overrides the driver's; SELECT names a `void f(void)` the driver provides,
+# run before each execution's DriverEntry (to pick a variant at run time).
+# The flags are the dmarace build's own (DR_SANITIZER, clang's access
+# instrumentation), so the same call works in every preset.
+include_guard(GLOBAL)
+
+get_filename_component(_dmarace_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set_property(GLOBAL PROPERTY DMARACE_SOURCE_DIR "${_dmarace_root}")
+unset(_dmarace_root)
+
+# dmarace's own tests belong to dmarace: built when it is the top-level
+# project, not when another project adds it as a subdirectory (BUILD_TESTING
+# there is that project's). A normal variable here is seen by include(CTest)
+# in dmarace's scope only (policy CMP0077).
+option(DMARACE_TESTS "build and register dmarace's own tests" ${PROJECT_IS_TOP_LEVEL})
+if(NOT DMARACE_TESTS)
+  set(BUILD_TESTING OFF)
+endif()
+
+# Quote a CMake string as a C string literal.
+function(_dmarace_c_string out value)
+  string(REPLACE "\\" "\\\\" value "${value}")
+  string(REPLACE "\"" "\\\"" value "${value}")
+  string(REPLACE "\n" "\\n" value "${value}")
+  set(${out} "\"${value}\"" PARENT_SCOPE)
+endfunction()
+
+function(dmarace_add_driver name)
+  get_property(root GLOBAL PROPERTY DMARACE_SOURCE_DIR)
+  if(NOT TARGET dr_model OR NOT TARGET dr_scenarios)
+    message(FATAL_ERROR "dmarace_add_driver(${name}): add dmarace first (add_subdirectory(<path-to-dmarace> dmarace))")
+  endif()
+  if(NOT name MATCHES "^[A-Za-z0-9_.+-]+$")
+    message(FATAL_ERROR "dmarace_add_driver: '${name}' is not a usable target name (letters, digits, _ . + -)")
+  endif()
+
+  # Arguments, read one by one so that empty values (ENV "") survive.
+  set(multi SOURCES INCLUDE_DIRECTORIES COMPILE_DEFINITIONS COMPILE_OPTIONS LINK_LIBRARIES)
+  set(single ENTRY CPUS ENV EXPECT BUDGET SUMMARY SELECT)
+  set(mode "")
+  set(entry "")
+  set(no_builtin FALSE)
+  set(nscn 0)
+  foreach(k IN LISTS multi)
+    set(arg_${k} "")
+  endforeach()
+  set(i 1)
+  while(i LESS ARGC)
+    set(a "${ARGV${i}}")
+    math(EXPR i "${i} + 1")
+    if(a IN_LIST multi)
+      set(mode ${a})
+    elseif(a STREQUAL "NO_BUILTIN_SCENARIOS")
+      set(no_builtin TRUE)
+      set(mode "")
+    elseif(a STREQUAL "SCENARIO" OR a IN_LIST single)
+      if(NOT i LESS ARGC)
+        message(FATAL_ERROR "dmarace_add_driver(${name}): ${a} needs a value")
+      endif()
+      set(v "${ARGV${i}}")
+      math(EXPR i "${i} + 1")
+      set(mode "")
+      if(a STREQUAL "SCENARIO")
+        math(EXPR nscn "${nscn} + 1")
+        set(s${nscn}_SCENARIO "${v}")
+        foreach(k CPUS EXPECT BUDGET SUMMARY ENTRY SELECT ENV)
+          set(s${nscn}_${k} "")
+          set(s${nscn}_has_${k} FALSE)
+        endforeach()
+      elseif(nscn EQUAL 0 AND a STREQUAL "ENTRY")
+        set(entry "${v}")
+      elseif(nscn EQUAL 0)
+        message(FATAL_ERROR "dmarace_add_driver(${name}): ${a} belongs to a SCENARIO; put it after SCENARIO <name>")
+      else()
+        if(s${nscn}_has_${a})
+          message(FATAL_ERROR "dmarace_add_driver(${name}): ${a} given twice for scenario ${s${nscn}_SCENARIO}")
+        endif()
+        set(s${nscn}_${a} "${v}")
+        set(s${nscn}_has_${a} TRUE)
+      endif()
+    elseif(mode)
+      list(APPEND arg_${mode} "${a}")
+    else()
+      message(FATAL_ERROR "dmarace_add_driver(${name}): unexpected argument '${a}'")
+    endif()
+  endwhile()
+
+  if(NOT arg_SOURCES)
+    message(FATAL_ERROR "dmarace_add_driver(${name}): SOURCES is required")
+  endif()
+  if(NOT entry MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "dmarace_add_driver(${name}): ENTRY <DriverEntry function name> is required (a C identifier)")
+  endif()
+  if(nscn EQUAL 0)
+    message(FATAL_ERROR "dmarace_add_driver(${name}): declare at least one SCENARIO")
+  endif()
+
+  # The dmarace build's flags, from its top-level directory.
+  foreach(v DR_DRIVER_FLAGS DR_HARNESS_SAN_COMPILE)
+    get_directory_property(${v} DIRECTORY "${root}" DEFINITION ${v})
+  endforeach()
+
+  # ---- the registration file: SCN_DRIVER / SCN_ROW per scenario ----
+  get_property(taken GLOBAL PROPERTY DMARACE_USER_SCENARIOS)
+  set(decls "")
+  set(rows "")
+  set(declared "")
+  foreach(n RANGE 1 ${nscn})
+    set(scn "${s${n}_SCENARIO}")
+    if(NOT scn MATCHES "^[A-Za-z0-9_.+-]+$")
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario name '${scn}' (letters, digits, _ . + -)")
+    endif()
+    string(LENGTH "${scn}" len)
+    if(len GREATER 63)
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario name '${scn}' is longer than 63 characters")
+    endif()
+    if(scn IN_LIST taken)
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario '${scn}' is declared twice")
+    endif()
+    list(APPEND taken "${scn}")
+
+    set(cpus 2)
+    if(s${n}_has_CPUS)
+      set(cpus "${s${n}_CPUS}")
+    endif()
+    if(NOT cpus MATCHES "^[1-4]$") # SCN_ROW's largest --cpus (scenarios/scn.h)
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: CPUS takes 1 to 4, not '${cpus}'")
+    endif()
+    set(budget 10000)
+    if(s${n}_has_BUDGET)
+      set(budget "${s${n}_BUDGET}")
+    endif()
+    if(NOT budget MATCHES "^[1-9][0-9]*$")
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: BUDGET takes a whole number >= 1, not '${budget}'")
+    endif()
+    set(expect clean)
+    if(s${n}_has_EXPECT)
+      set(expect "${s${n}_EXPECT}")
+    endif()
+    if(NOT expect MATCHES "^(clean|(assertion|check|framework|crash|deadlock|livelock|data-race)(:.+)?)$")
+      message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: EXPECT takes clean, a finding kind "
+                          "(assertion check framework crash deadlock livelock data-race) or kind:title-part, "
+                          "not '${expect}'")
+    endif()
+    set(env "${s${n}_ENV}")
+    set(summary "${s${n}_SUMMARY}")
+    if(NOT s${n}_has_SUMMARY)
+      if(env STREQUAL "")
+        set(summary "${name}: default environment")
+      else()
+        set(summary "${name}: ${env}")
+      endif()
+    endif()
+    set(fn "${entry}")
+    if(s${n}_has_ENTRY)
+      set(fn "${s${n}_ENTRY}")
+    endif()
+    set(sel NULL)
+    if(s${n}_has_SELECT)
+      set(sel "${s${n}_SELECT}")
+    endif()
+    foreach(id IN ITEMS ${fn} ${sel})
+      if(NOT id MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: '${id}' is not a C function name")
+      endif()
+    endforeach()
+    if(NOT fn IN_LIST declared)
+      string(APPEND decls "KM_DRIVER_ENTRY ${fn};\n")
+      list(APPEND declared ${fn})
+    endif()
+    if(NOT sel STREQUAL "NULL" AND NOT "${sel}()" IN_LIST declared)
+      string(APPEND decls "void ${sel}(void);\n")
+      list(APPEND declared "${sel}()")
+    endif()
+    _dmarace_c_string(q_name "${name}")
+    _dmarace_c_string(q_scn "${scn}")
+    _dmarace_c_string(q_env "${env}")
+    _dmarace_c_string(q_expect "${expect}")
+    _dmarace_c_string(q_summary "${summary}")
+    string(APPEND rows "SCN_DRIVER(byod_driver_${n}, ${q_name}, ${fn}, ${sel});\n"
+                       "SCN_ROW(byod_scenario_${n}, ${q_scn}, byod_driver_${n}, ${cpus}, ${q_env}, ${q_expect}, "
+                       "${budget},\n        ${q_summary})\n")
+    set(scn_${n}_name "${scn}")
+  endforeach()
+  set_property(GLOBAL PROPERTY DMARACE_USER_SCENARIOS "${taken}")
+
+  set(gen_dir "${CMAKE_CURRENT_BINARY_DIR}/dmarace-${name}.generated")
+  set(gen "${gen_dir}/scenarios.c")
+  string(CONCAT content "/* Generated by dmarace_add_driver(${name}) (cmake/dmarace.cmake): the scenarios of\n"
+                        " * driver ${name}. Edit the dmarace_add_driver call, not this file. */\n"
+                        "#include \"scn.h\"\n\n${decls}\n${rows}")
+  # Written through a copy, so that an unchanged file keeps its time stamp.
+  file(WRITE "${gen}.new" "${content}")
+  configure_file("${gen}.new" "${gen}" COPYONLY)
+
+  # ---- the driver, compiled once as driver code for both executables ----
+  set(drv dmarace-${name}-driver)
+  add_library(${drv} OBJECT ${arg_SOURCES})
+  set_target_properties(${drv} PROPERTIES C_STANDARD 17 C_STANDARD_REQUIRED ON C_EXTENSIONS ON)
+  target_link_libraries(${drv} PRIVATE dr_model ${arg_LINK_LIBRARIES}) # usage requirements (include paths) only
+  target_include_directories(${drv} PRIVATE ${arg_INCLUDE_DIRECTORIES})
+  target_compile_definitions(${drv} PRIVATE ${arg_COMPILE_DEFINITIONS})
+  # As dr_driver_sources does for the built-in drivers, but per target: the
+  # same files may belong to other targets of the calling project.
+  target_compile_options(${drv} PRIVATE ${DR_HARNESS_SAN_COMPILE} ${DR_DRIVER_FLAGS} ${arg_COMPILE_OPTIONS})
+
+  # Each executable is built as its built-in model is (dmarace, fuzz_scenario):
+  # the same sources and objects (the toys, the built-in scenarios), the same
+  # definitions, options (warnings, sanitizers, libFuzzer) and link options,
+  # plus the driver and its registration file.
+  add_executable(dmarace-${name} $<TARGET_OBJECTS:${drv}> "${gen}")
+  add_executable(dmarace-${name}-fuzz $<TARGET_OBJECTS:${drv}> "${gen}")
+  foreach(pair dmarace-${name}:dmarace dmarace-${name}-fuzz:fuzz_scenario)
+    string(REPLACE ":" ";" pair "${pair}")
+    list(GET pair 0 exe)
+    list(GET pair 1 model)
+    get_target_property(srcs ${model} SOURCES)
+    get_target_property(dir ${model} SOURCE_DIR)
+    foreach(src IN LISTS srcs)
+      if(src STREQUAL "$<TARGET_OBJECTS:dr_scenarios>")
+        if(no_builtin)
+          set(src "${root}/scenarios/scn.c") # what the scenario rows need from it
+        endif()
+      elseif(NOT src MATCHES "^\\$<" AND NOT IS_ABSOLUTE "${src}")
+        set(src "${dir}/${src}")
+      endif()
+      target_sources(${exe} PRIVATE "${src}")
+    endforeach()
+    foreach(prop COMPILE_DEFINITIONS COMPILE_OPTIONS INCLUDE_DIRECTORIES LINK_OPTIONS)
+      set_property(TARGET ${exe} APPEND PROPERTY ${prop} "$<TARGET_PROPERTY:${model},${prop}>")
+    endforeach()
+  endforeach()
+
+  # A driver's global symbol that a built-in driver also defines would be one
+  # symbol for both (WDF_DECLARE_CONTEXT_TYPE's type info is a weak symbol:
+  # two DEVICE_CONTEXT types would silently share one size).
+  set(check "")
+  if(NOT no_builtin AND CMAKE_NM)
+    set(check COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DDRIVER=${name}"
+              "-DUSER_OBJECTS=$<TARGET_OBJECTS:${drv}>" "-DBUILTIN_OBJECTS=$<TARGET_OBJECTS:dr_scenarios>"
+              -P "${root}/cmake/dmarace_check_symbols.cmake")
+  endif()
+
+  foreach(exe dmarace-${name} dmarace-${name}-fuzz)
+    set_target_properties(${exe} PROPERTIES C_STANDARD 17 C_STANDARD_REQUIRED ON C_EXTENSIONS ON)
+    target_link_libraries(${exe} PRIVATE dr_model dr_harness ${arg_LINK_LIBRARIES})
+    target_include_directories(${exe} PRIVATE "${root}/scenarios")
+    if(check)
+      add_custom_command(TARGET ${exe} PRE_LINK ${check} VERBATIM)
+    endif()
+  endforeach()
+
+  # A scenario name a built-in scenario has already would make `run NAME`
+  # pick either: list the scenarios of the linked binary and count.
+  if(NOT CMAKE_CROSSCOMPILING)
+    set(names "")
+    foreach(n RANGE 1 ${nscn})
+      list(APPEND names "${scn_${n}_name}")
+    endforeach()
+    add_custom_command(TARGET dmarace-${name} POST_BUILD
+      COMMAND "${CMAKE_COMMAND}" "-DEXE=$<TARGET_FILE:dmarace-${name}>" "-DDRIVER=${name}" "-DSCENARIOS=${names}"
+              -P "${root}/cmake/dmarace_check_names.cmake"
+      VERBATIM)
+  endif()
+
+  if(BUILD_TESTING)
+    foreach(n RANGE 1 ${nscn})
+      set(scn "${scn_${n}_name}")
+      add_test(NAME dmarace-${name}.${scn}
+               COMMAND dmarace-${name} run ${scn} --expect --quiet
+                       --findings "${CMAKE_CURRENT_BINARY_DIR}/findings/dmarace-${name}.${scn}")
+      set_tests_properties(dmarace-${name}.${scn} PROPERTIES LABELS dmarace)
+    endforeach()
+  endif()
+endfunction()
