@@ -25,6 +25,8 @@
 dr_engine dr__g;
 #define G dr__g
 
+#include "dr_icov.h" /* interleaving coverage: empty unless the fuzz build */
+
 DR_SITE(site_start, "start");
 DR_SITE(site_exit, "exit");
 DR_SITE(site_spin, "spin");
@@ -100,6 +102,12 @@ static bool scenarios_sorted;
 
 void dr_scenario_register(const dr_scenario *s)
 {
+    for (size_t i = 0; i < nscenarios; i++)
+        if (strcmp(scenarios[i]->name, s->name) == 0) {
+            /* A name must find one scenario: tapes and --expect depend on it. */
+            fprintf(stderr, "dmarace: two scenarios are named '%s' in this build\n", s->name);
+            _Exit(DR_EXIT_INTERNAL);
+        }
     if (nscenarios < sizeof scenarios / sizeof scenarios[0])
         scenarios[nscenarios++] = s;
     scenarios_sorted = false;
@@ -321,6 +329,7 @@ static inline void note(uint8_t type, const dr_site *site, uint32_t other, const
     if (site)
         h = dr_mix(h, dr__site_hash(site));
     G.digest = h;
+    icov_event(type, site, me, what);
     if (G.tracing) {
         dr_trace_rec r = {.step = G.steps,
                           .type = type,
@@ -1024,6 +1033,7 @@ static void dr_trace_impl(const dr_site *site, const dr_kind *kind, uint32_t id,
     uint64_t h = dr_mix(G.digest, dr__site_hash(site));
     h = dr_mix(h, (kind ? dr_fnv1a_str(kind->prefix) : 0) ^ id);
     G.digest = dr_mix(h, (uint64_t)value);
+    icov_model(site, G.cur);
     if (G.tracing) {
         dr_task *me = G.cur;
         dr_trace_rec r = {.step = G.steps,
@@ -1058,6 +1068,11 @@ size_t dr_window_count(void) { return G.nwindows; }
 const char *dr_window_name(size_t i) { return i < G.nwindows ? G.windows[i].site->name : NULL; }
 uint64_t dr_window_hits(size_t i) { return i < G.nwindows ? G.windows[i].count : 0; }
 void dr_windows_reset(void) { G.nwindows = 0; }
+void dr_window_set_hits(size_t i, uint64_t hits)
+{
+    if (i < G.nwindows)
+        G.windows[i].count = hits;
+}
 
 /* ---- one execution -------------------------------------------------------------------------------- */
 
@@ -1094,6 +1109,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.diverge_msg[0] = 0;
     G.rec.n = 0;
     dr__trace_reset();
+    icov_reset();
     for (uint32_t i = 0; i < G.nwindows; i++)
         G.windows[i].hit_this_exec = false;
 

@@ -167,5 +167,7 @@ void dr__access_anchor(void);
 uint64_t dr__site_hash(const dr_site *site);
 void dr__trace_add(const dr_trace_rec *r);
 void dr__trace_reset(void);
+/* The last execution's trace records (kept when run with cfg.trace). */
+const dr_trace_rec *dr__trace_records(size_t *n);
 
 #endif

@@ -124,6 +124,7 @@ typedef struct {
     unsigned nchange;
     uint64_t count;                   /* scheduling choices this execution */
     uint64_t max_seen;                /* estimate of k for the change points */
+    bool fixed_k;                     /* k given, not learned */
 } pct_s;
 
 static void pct_begin(dr_strategy *s, uint64_t exec_index)
@@ -182,7 +183,7 @@ static bool pct_end(dr_strategy *s, const dr_exec_result *r)
 {
     (void)r;
     pct_s *p = (pct_s *)s;
-    if (p->count > p->max_seen)
+    if (!p->fixed_k && p->count > p->max_seen)
         p->max_seen = p->count;
     return true;
 }
@@ -198,6 +199,21 @@ dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth)
     p->seed = seed;
     p->depth = depth;
     return &p->base;
+}
+
+dr_strategy *dr_strategy_pct_fixed(uint64_t seed, unsigned depth, uint64_t k)
+{
+    dr_strategy *s = dr_strategy_pct(seed, depth);
+    if (s) {
+        ((pct_s *)s)->max_seen = k;
+        ((pct_s *)s)->fixed_k = true;
+    }
+    return s;
+}
+
+uint64_t dr_strategy_pct_k(const dr_strategy *s)
+{
+    return s->kind == DR_STRAT_PCT ? ((const pct_s *)s)->max_seen : 0;
 }
 
 /* ---- bounded DFS -------------------------------------------------------------------- */
@@ -348,6 +364,40 @@ dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len)
     b->data = data;
     b->len = len;
     return &b->base;
+}
+
+/* ---- values (minimizer candidates) ------------------------------------------------------ */
+
+typedef struct {
+    dr_strategy base;
+    const dr_tape_rec *rec;
+    size_t n, pos;
+} values_s;
+
+static void values_begin(dr_strategy *s, uint64_t exec_index)
+{
+    (void)exec_index;
+    ((values_s *)s)->pos = 0;
+}
+
+static uint32_t values_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    values_s *v = (values_s *)s;
+    if (v->pos >= v->n)
+        return 0;
+    const dr_tape_rec *r = &v->rec[v->pos++];
+    return r->kind == req->kind && r->value < req->n ? r->value : 0;
+}
+
+dr_strategy *dr_strategy_values(const dr_tape_rec *rec, size_t n)
+{
+    values_s *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->base = (dr_strategy){"tape", DR_STRAT_TAPE, values_begin, values_choose, no_more, plain_destroy};
+    v->rec = rec;
+    v->n = n;
+    return &v->base;
 }
 
 /* ---- replay of a recorded tape ---------------------------------------------------------- */

@@ -17,6 +17,12 @@ uint64_t dr__site_hash(const dr_site *site)
 
 void dr__trace_reset(void) { G.ntrace = 0; }
 
+const dr_trace_rec *dr__trace_records(size_t *n)
+{
+    *n = G.ntrace;
+    return G.trace;
+}
+
 void dr__trace_add(const dr_trace_rec *r)
 {
     if (G.ntrace == G.trace_cap) {

@@ -103,11 +103,21 @@ int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen);
 typedef struct dr_strategy dr_strategy;
 dr_strategy *dr_strategy_random(uint64_t seed);
 dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth);
+/* PCT with a fixed estimate k of the scheduling choices per execution (the
+ * plain one learns k from the executions it has run, so its executions depend
+ * on the campaign's history; with k fixed each depends only on seed and index). */
+dr_strategy *dr_strategy_pct_fixed(uint64_t seed, unsigned depth, uint64_t k);
+/* PCT: the current estimate of k (the largest number of scheduling choices seen). */
+uint64_t dr_strategy_pct_k(const dr_strategy *s);
 dr_strategy *dr_strategy_dfs(unsigned preemption_bound);
 /* Bytes to choices: one byte per choice (two when n > 256), value = byte % n;
  * when the bytes run out every choice is 0 (continue the running task, or
  * the data choice's default). The buffer must outlive the strategy. */
 dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len);
+/* Choices from a list (the minimizer's candidates): choice i takes rec[i].value
+ * when its kind matches and the value is below n, otherwise 0; 0 after the end.
+ * The list must outlive the strategy; dr_last_tape gives the realised choices. */
+dr_strategy *dr_strategy_values(const dr_tape_rec *rec, size_t n);
 /* Replays a recorded tape; a run that asks for a different choice diverges. */
 dr_strategy *dr_strategy_replay(const dr_tape *tape);
 void dr_strategy_destroy(dr_strategy *s);
@@ -145,7 +155,8 @@ bool dr_strategy_next(dr_strategy *s, const dr_exec_result *res);
 void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_kind kind, uint64_t seed,
                   uint64_t exec_index, const dr_exec_result *res);
 
-/* Print the trace of the last execution (run with cfg.trace). */
+/* Print the trace of the last execution (run with cfg.trace); the records
+ * themselves are in dr_internal.h (dr__trace_records). */
 void dr_trace_print(FILE *out);
 
 /* Race-window counters, campaign-wide. */
@@ -153,6 +164,8 @@ size_t dr_window_count(void);
 const char *dr_window_name(size_t i);
 uint64_t dr_window_hits(size_t i);
 void dr_windows_reset(void);
+/* Set a counter (a re-run for a report restores the counts it bumped). */
+void dr_window_set_hits(size_t i, uint64_t hits);
 
 /* True when a fault inside a task becomes a crash finding (builds without
  * ASan/TSan; with them the sanitizer reports and stops the process). */

@@ -1,0 +1,79 @@
+/* dr_cli.h: what the dmarace command line's files share (dr_main.c: dispatch,
+ * list, help; dr_run.c: campaigns; dr_replay.c: replay and minimize;
+ * dr_report.c: reports and show; dr_json.c: the JSON reader). */
+#ifndef DR_CLI_H
+#define DR_CLI_H
+
+#include "dr/dr_engine.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+int dr_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool dr_cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+double dr_cli_now(void);
+/* Whole file into a malloc'ed buffer (NUL-terminated, not counted in len). */
+bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len);
+/* mkdir -p */
+int dr_cli_make_dirs(const char *dir);
+/* Atomic write: a temporary file in the same directory, fsync, rename. */
+int dr_cli_write_atomic(const char *path, const char *data, size_t len);
+
+/* The dedup key of a finding: kind and title. */
+uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title);
+
+/* Loads a tape and checks it belongs to this build; on error prints one line
+ * and returns NULL. */
+const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t);
+
+/* ---- reports ------------------------------------------------------------------- */
+
+typedef struct dr_report_info {
+    const dr_scenario *scn;
+    const dr_tape *tape;        /* the tape the report is about (its choices and provenance) */
+    const char *tape_path;
+    const dr_exec_result *res;  /* a traced run of the tape */
+    const char *note;           /* NULL, or e.g. "minimized from X" */
+} dr_report_info;
+
+/* After a traced run (cfg.trace) of info->tape: writes <base>.txt, <base>.json,
+ * <base>.trace.json and <base>.sarif next to the tape (base = tape path without
+ * ".tape"), each atomically. Returns 0, or -1 with a line on stderr. */
+int dr_report_write(const dr_report_info *info);
+/* The Chrome Trace Event timeline of the last traced run, into a malloc'ed string. */
+char *dr_report_timeline(const dr_report_info *info);
+/* The story per simulated processor of the last traced run. */
+void dr_report_story(FILE *out);
+/* Re-runs a tape with tracing (window counters untouched) into *res; 0 if it
+ * reproduced bit for bit, else -1 with a line on stderr. */
+int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res);
+
+int dr_cmd_run(int argc, char **argv);
+int dr_cmd_replay(int argc, char **argv);
+int dr_cmd_minimize(int argc, char **argv);
+int dr_cmd_show(int argc, char **argv);
+
+/* ---- JSON (a reader for our own files; validates the whole text) ---------------------- */
+
+typedef enum { DR_J_NULL, DR_J_BOOL, DR_J_NUM, DR_J_STR, DR_J_ARR, DR_J_OBJ } dr_json_type;
+
+typedef struct dr_json {
+    dr_json_type type;
+    char *key;              /* member name inside an object */
+    char *str;              /* DR_J_STR: unescaped (UTF-8) */
+    double num;
+    bool b;
+    struct dr_json *child;  /* first element or member */
+    struct dr_json *next;
+} dr_json;
+
+/* Parses text; on error returns NULL and a one-line reason with the offset. */
+dr_json *dr_json_parse(const char *text, size_t len, char *err, size_t errlen);
+void dr_json_free(dr_json *j);
+const dr_json *dr_json_get(const dr_json *obj, const char *key);
+/* Writes s as a JSON string literal (with quotes). */
+void dr_json_put_str(FILE *out, const char *s);
+
+#endif

@@ -1,0 +1,645 @@
+/* dr_report.c: what a finding looks like on disk, and dmarace show.
+ *
+ * Next to a finding's tape <base>.tape:
+ *   <base>.txt         the report: what broke in KMDF's terms, the story per
+ *                      simulated processor, the replay command
+ *   <base>.json        the same facts for programs
+ *   <base>.trace.json  Chrome Trace Event timeline (ui.perfetto.dev,
+ *                      chrome://tracing): one track per processor, ts = step in µs
+ *   <base>.sarif       SARIF 2.1.0 for code scanning: one thread flow per processor
+ * Every file is written atomically (temporary file, fsync, rename). */
+#include "dr_cli.h"
+
+#include "dr_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ENV_TRACK = DR_MAX_CPUS, MAIN_TRACK = DR_MAX_CPUS + 1, NTRACKS = DR_MAX_CPUS + 2 };
+
+/* ---- the story: the trace without its noise ----------------------------------------- */
+
+typedef struct {
+    uint64_t step;
+    unsigned track; /* a processor, ENV_TRACK or MAIN_TRACK */
+    uint32_t task;
+    uint8_t type;
+    char text[200];
+} story_item;
+
+static const char *task_names[DR_MAX_TASKS + DR_MAX_EVENTS + 2];
+
+static const char *tname(uint32_t id)
+{
+    const char *n = id < sizeof task_names / sizeof task_names[0] ? task_names[id] : NULL;
+    return n ? n : "?";
+}
+
+/* Builds the story items of the last traced run (malloc'ed array). */
+static story_item *build_story(size_t *count)
+{
+    size_t n;
+    const dr_trace_rec *tr = dr__trace_records(&n);
+    memset(task_names, 0, sizeof task_names);
+    for (size_t i = 0; i < n; i++) {
+        const dr_trace_rec *r = &tr[i];
+        uint32_t id = r->type == DR_TR_START ? r->other : r->task;
+        if (r->type != DR_TR_FIRE && r->type != DR_TR_TIMER && r->type != DR_TR_FINDING && r->what &&
+            id < sizeof task_names / sizeof task_names[0])
+            task_names[id] = r->what;
+        if (r->type == DR_TR_FIRE && r->other < sizeof task_names / sizeof task_names[0])
+            task_names[r->other] = r->what;
+    }
+    story_item *items = calloc(n ? n : 1, sizeof *items);
+    if (!items) {
+        *count = 0;
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dr_trace_rec *r = &tr[i];
+        story_item *it = &items[k];
+        it->step = r->step;
+        it->task = r->task;
+        it->type = r->type;
+        it->track = r->task ? r->cpu : MAIN_TRACK;
+        const char *site = r->site ? r->site->name : "?";
+        switch ((dr_trace_type)r->type) {
+        case DR_TR_SCHED:
+            /* Only switches away from a running task are part of the story. */
+            if (r->other == r->task || !r->task || strcmp(site, "exit") == 0)
+                continue;
+            if (r->other == 0)
+                snprintf(it->text, sizeof it->text, "at %s: the clock advances", site);
+            else
+                snprintf(it->text, sizeof it->text, "at %s: switch to T%" PRIu32 " %s", site, r->other,
+                         tname(r->other));
+            break;
+        case DR_TR_START:
+            snprintf(it->text, sizeof it->text, "DPC T%" PRIu32 " %s starts", r->other, r->what ? r->what : "?");
+            it->task = r->other;
+            break;
+        case DR_TR_END:
+            snprintf(it->text, sizeof it->text, "finished");
+            break;
+        case DR_TR_FIRE:
+            snprintf(it->text, sizeof it->text, "event %s fires", r->what ? r->what : "?");
+            it->track = ENV_TRACK;
+            break;
+        case DR_TR_TIMER:
+            snprintf(it->text, sizeof it->text, "clock advances to %" PRIu32 ": timer %s expires", r->other,
+                     r->what ? r->what : "?");
+            it->track = ENV_TRACK;
+            break;
+        case DR_TR_CHOICE:
+            snprintf(it->text, sizeof it->text, "choice %s = %" PRIu32, site, r->other);
+            break;
+        case DR_TR_MODEL:
+            if (r->kind)
+                snprintf(it->text, sizeof it->text, "%s %s%" PRIu32 " %" PRId64, site, r->kind->prefix, r->id,
+                         r->value);
+            else
+                snprintf(it->text, sizeof it->text, "%s %" PRId64, site, r->value);
+            break;
+        case DR_TR_FINDING:
+            snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
+                     r->what ? r->what : "?");
+            break;
+        }
+        if (it->track >= NTRACKS)
+            it->track = MAIN_TRACK;
+        k++;
+    }
+    *count = k;
+    return items;
+}
+
+static const char *track_title(unsigned t, char *buf, size_t len)
+{
+    if (t == ENV_TRACK)
+        return "environment (events and the clock)";
+    if (t == MAIN_TRACK)
+        return "main context (set-up and end-of-execution checks)";
+    snprintf(buf, len, "P%u", t);
+    return buf;
+}
+
+void dr_report_story(FILE *out)
+{
+    size_t n;
+    story_item *items = build_story(&n);
+    if (!items) {
+        fputs("  (out of memory)\n", out);
+        return;
+    }
+    for (unsigned t = 0; t < NTRACKS; t++) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].track != t)
+                continue;
+            if (!any) {
+                char b[16];
+                fprintf(out, "  %s\n", track_title(t, b, sizeof b));
+                any = true;
+            }
+            if (items[i].task && t < ENV_TRACK)
+                fprintf(out, "    %6" PRIu64 "  T%-3" PRIu32 " %-26.26s %s\n", items[i].step, items[i].task,
+                        tname(items[i].task), items[i].text);
+            else
+                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, items[i].text);
+        }
+    }
+    free(items);
+}
+
+/* ---- re-running a tape for its report ------------------------------------------------- */
+
+int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res)
+{
+    size_t nw = dr_window_count();
+    uint64_t saved[64];
+    for (size_t i = 0; i < nw && i < 64; i++)
+        saved[i] = dr_window_hits(i);
+    dr_strategy *st = dr_strategy_replay(t);
+    if (!st) {
+        fprintf(stderr, "dmarace: out of memory\n");
+        return -1;
+    }
+    dr_run_config cfg = {.cpus = t->cpus, .step_budget = step_budget, .trace = true};
+    int rc = dr_run(s, &cfg, st, t->exec_index, res);
+    char why[512] = "the run failed";
+    if (rc == 0 && !dr_replay_verify(st, res, why, sizeof why))
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "dmarace: the report's re-run of the tape did not reproduce it: %s\n", why);
+    dr_strategy_destroy(st);
+    for (size_t i = 0; i < nw && i < 64; i++)
+        dr_window_set_hits(i, saved[i]);
+    return rc;
+}
+
+/* ---- the files ------------------------------------------------------------------------ */
+
+static void base_of(const char *tape_path, char *out, size_t len)
+{
+    snprintf(out, len, "%s", tape_path);
+    size_t n = strlen(out);
+    if (n > 5 && strcmp(out + n - 5, ".tape") == 0)
+        out[n - 5] = 0;
+}
+
+/* A stable rule id: the finding's kind and its check (V15, C11, ...) or a slug of the title. */
+static void rule_id(dr_finding_kind kind, const char *title, char *out, size_t len)
+{
+    char code[48] = "";
+    for (const char *p = title; *p; p++) {
+        if ((*p == 'V' || *p == 'C') && isdigit((unsigned char)p[1]) && (p == title || !isalnum((unsigned char)p[-1]))) {
+            size_t k = 0;
+            code[k++] = *p++;
+            while (isdigit((unsigned char)*p) && k < 8)
+                code[k++] = *p++;
+            if (!isalnum((unsigned char)*p)) {
+                code[k] = 0;
+                break;
+            }
+            code[0] = 0;
+            p--;
+        }
+    }
+    if (!code[0]) {
+        size_t k = 0;
+        bool dash = false;
+        for (const char *p = title; *p && k + 1 < sizeof code; p++) {
+            if (isalnum((unsigned char)*p)) {
+                code[k++] = (char)tolower((unsigned char)*p);
+                dash = false;
+            } else if (!dash && k) {
+                code[k++] = '-';
+                dash = true;
+            }
+        }
+        while (k && code[k - 1] == '-')
+            k--;
+        code[k] = 0;
+    }
+    snprintf(out, len, "dmarace/%s/%s", dr_finding_kind_name(kind), code[0] ? code : "finding");
+}
+
+static const char *finding_where(const dr_finding *f, char *buf, size_t len)
+{
+    if (f->task)
+        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu, f->task_name);
+    else
+        snprintf(buf, len, "after step %" PRIu64 ", at the end of the execution", f->step);
+    return buf;
+}
+
+static char *text_report(const dr_report_info *in, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+    const dr_finding *fd = &in->res->finding;
+    const dr_tape *t = in->tape;
+    char where[256], rule[96];
+    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    fprintf(f, "dmarace finding report\n\n");
+    fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
+    if (fd->kind != DR_FIND_NONE) {
+        fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), fd->title);
+        fprintf(f, "             %s\n", fd->message);
+        fprintf(f, "             %s\n", finding_where(fd, where, sizeof where));
+        fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
+                dr_cli_finding_key(fd->kind, fd->title));
+    } else {
+        fprintf(f, "finding      none\n");
+    }
+    fprintf(f, "found by     %s seed %" PRIu64 ", execution %" PRIu64 "\n",
+            dr_strategy_kind_name((dr_strategy_kind)t->strategy), t->seed, t->exec_index);
+    if (in->note)
+        fprintf(f, "             %s\n", in->note);
+    fprintf(f, "tape         %s: %zu choices, %" PRIu64 " steps, %" PRIu64 " preemptions, digest %016" PRIx64 "\n",
+            in->tape_path, t->nrec, in->res->steps, in->res->preemptions, in->res->digest);
+    fprintf(f, "build        dmarace %s, flavour %s (the tape replays in this flavour)\n", DR_VERSION,
+            dr_build_flavor());
+    fprintf(f, "replay       dmarace replay %s --trace\n\n", in->tape_path);
+    fprintf(f, "what each processor did, in order (step numbers; driver memory accesses and scheduling\n"
+               "points where nothing switched are left out: dmarace replay --trace shows every step):\n");
+    dr_report_story(f);
+    fprintf(f, "\nend of report\n");
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *json_report(const dr_report_info *in, const char *base, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+    const dr_finding *fd = &in->res->finding;
+    const dr_tape *t = in->tape;
+    char cmd[4200], path[4200], rule[96];
+    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    fprintf(f, "{\n  \"tool\": \"dmarace\",\n  \"version\": ");
+    dr_json_put_str(f, DR_VERSION);
+    fprintf(f, ",\n  \"flavour\": ");
+    dr_json_put_str(f, dr_build_flavor());
+    fprintf(f, ",\n  \"scenario\": ");
+    dr_json_put_str(f, in->scn->name);
+    fprintf(f, ",\n  \"cpus\": %u,\n  \"strategy\": ", t->cpus);
+    dr_json_put_str(f, dr_strategy_kind_name((dr_strategy_kind)t->strategy));
+    fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %" PRIu64 ",\n  \"finding\": {\"kind\": ", t->seed,
+            t->exec_index);
+    dr_json_put_str(f, dr_finding_kind_name(fd->kind));
+    fprintf(f, ", \"title\": ");
+    dr_json_put_str(f, fd->title);
+    fprintf(f, ", \"message\": ");
+    dr_json_put_str(f, fd->message);
+    fprintf(f, ", \"step\": %" PRIu64 ", \"task\": %" PRIu32 ", \"cpu\": %u, \"rule\": ", fd->step, fd->task, fd->cpu);
+    dr_json_put_str(f, rule);
+    fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_cli_finding_key(fd->kind, fd->title));
+    snprintf(cmd, sizeof cmd, "dmarace replay %s --trace", in->tape_path);
+    dr_json_put_str(f, cmd);
+    fprintf(f, ",\n  \"tape\": ");
+    dr_json_put_str(f, in->tape_path);
+    fprintf(f, ",\n  \"choices\": %zu,\n  \"steps\": %" PRIu64 ",\n  \"preemptions\": %" PRIu64
+               ",\n  \"digest\": \"%016" PRIx64 "\",\n",
+            t->nrec, in->res->steps, in->res->preemptions, in->res->digest);
+    fprintf(f, "  \"note\": ");
+    if (in->note)
+        dr_json_put_str(f, in->note);
+    else
+        fputs("null", f);
+    fprintf(f, ",\n  \"report\": ");
+    snprintf(path, sizeof path, "%s.txt", base);
+    dr_json_put_str(f, path);
+    fprintf(f, ",\n  \"timeline\": ");
+    snprintf(path, sizeof path, "%s.trace.json", base);
+    dr_json_put_str(f, path);
+    fprintf(f, ",\n  \"sarif\": ");
+    snprintf(path, sizeof path, "%s.sarif", base);
+    dr_json_put_str(f, path);
+    fprintf(f, "\n}\n");
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+char *dr_report_timeline(const dr_report_info *in)
+{
+    size_t n, len;
+    story_item *items = build_story(&n);
+    char *buf = NULL;
+    FILE *f = items ? open_memstream(&buf, &len) : NULL;
+    if (!f) {
+        free(items);
+        return NULL;
+    }
+    const dr_finding *fd = &in->res->finding;
+    fprintf(f, "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"tool\": \"dmarace\", \"version\": ");
+    dr_json_put_str(f, DR_VERSION);
+    fprintf(f, ", \"scenario\": ");
+    dr_json_put_str(f, in->scn->name);
+    fprintf(f, ", \"seed\": %" PRIu64 ", \"execution\": %" PRIu64 ", \"digest\": \"%016" PRIx64
+               "\", \"time\": \"1 us = 1 scheduler step\"},\n \"traceEvents\": [\n",
+            in->tape->seed, in->tape->exec_index, in->res->digest);
+    fprintf(f, "  {\"name\": \"process_name\", \"ph\": \"M\", \"ts\": 0, \"pid\": 1, \"tid\": 0, \"args\": {\"name\": ");
+    char pname[256];
+    snprintf(pname, sizeof pname, "dmarace %s", in->scn->name);
+    dr_json_put_str(f, pname);
+    fprintf(f, "}}");
+    bool used[NTRACKS] = {false};
+    for (unsigned c = 0; c < in->tape->cpus && c < DR_MAX_CPUS; c++)
+        used[c] = true;
+    for (size_t i = 0; i < n; i++)
+        used[items[i].track] = true;
+    for (unsigned t = 0; t < NTRACKS; t++) {
+        if (!used[t])
+            continue;
+        char b[16];
+        const char *title = t < DR_MAX_CPUS ? (snprintf(b, sizeof b, "P%u", t), b)
+                            : t == ENV_TRACK ? "environment"
+                                             : "main";
+        fprintf(f, ",\n  {\"name\": \"thread_name\", \"ph\": \"M\", \"ts\": 0, \"pid\": 1, \"tid\": %u, \"args\": {\"name\": \"%s\"}}",
+                t, title);
+        fprintf(f, ",\n  {\"name\": \"thread_sort_index\", \"ph\": \"M\", \"ts\": 0, \"pid\": 1, \"tid\": %u, "
+                   "\"args\": {\"sort_index\": %u}}",
+                t, t);
+    }
+    /* Task runs: maximal stretches of trace records of one task on one
+     * processor; each ends where the next stretch (on any processor) begins,
+     * so slices never overlap. Zero-length stretches are left out. */
+    size_t nt;
+    const dr_trace_rec *tr = dr__trace_records(&nt);
+    size_t i = 0;
+    uint64_t last_step = 0;
+    while (i < nt) {
+        const dr_trace_rec *r = &tr[i];
+        if (!r->task || r->type == DR_TR_FIRE || r->type == DR_TR_TIMER) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < nt && (tr[j].type == DR_TR_FIRE || tr[j].type == DR_TR_TIMER ||
+                          (tr[j].task == r->task && tr[j].cpu == r->cpu)))
+            j++;
+        uint64_t start = r->step;
+        uint64_t end = j < nt ? tr[j].step : tr[nt - 1].step + 1;
+        if (end > start && r->cpu < DR_MAX_CPUS) {
+            fprintf(f, ",\n  {\"name\": \"T%" PRIu32 " ", r->task);
+            char nm[64];
+            snprintf(nm, sizeof nm, "%s", tname(r->task));
+            for (char *p = nm; *p; p++)
+                if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+                    *p = '_';
+            fprintf(f, "%s\", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
+                       ", \"pid\": 1, \"tid\": %u, \"args\": {\"irql\": %u}}",
+                    nm, start, end - start, r->cpu, r->irql);
+        }
+        last_step = end;
+        i = j;
+    }
+    (void)last_step;
+    for (size_t k = 0; k < n; k++) {
+        const story_item *it = &items[k];
+        const char *cat = it->type == DR_TR_FINDING ? "finding"
+                          : it->type == DR_TR_FIRE || it->type == DR_TR_TIMER ? "event"
+                          : it->type == DR_TR_SCHED ? "switch"
+                                                    : "ddi";
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, it->text);
+        fprintf(f, ", \"cat\": \"%s\", \"ph\": \"i\", \"s\": \"t\", \"ts\": %" PRIu64 ", \"pid\": 1, \"tid\": %u, "
+                   "\"args\": {\"task\": %" PRIu32 "}}",
+                cat, it->step, it->track, it->task);
+    }
+    if (fd->kind != DR_FIND_NONE && !fd->task) {
+        fprintf(f, ",\n  {\"name\": ");
+        char t[256];
+        snprintf(t, sizeof t, "FINDING %s: %s", dr_finding_kind_name(fd->kind), fd->title);
+        dr_json_put_str(f, t);
+        fprintf(f, ", \"cat\": \"finding\", \"ph\": \"i\", \"s\": \"g\", \"ts\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u}",
+                fd->step, (unsigned)MAIN_TRACK);
+    }
+    fprintf(f, "\n]}\n");
+    free(items);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *sarif_report(const dr_report_info *in, size_t *len)
+{
+    size_t n;
+    story_item *items = build_story(&n);
+    char *buf = NULL;
+    FILE *f = items ? open_memstream(&buf, len) : NULL;
+    if (!f) {
+        free(items);
+        return NULL;
+    }
+    const dr_finding *fd = &in->res->finding;
+    char rule[96], where[256], msg[1024];
+    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    fprintf(f, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
+               "  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ");
+    dr_json_put_str(f, DR_VERSION);
+    fprintf(f, ", \"rules\": [{\"id\": ");
+    dr_json_put_str(f, rule);
+    fprintf(f, ", \"shortDescription\": {\"text\": ");
+    dr_json_put_str(f, fd->title);
+    fprintf(f, "}}]}},\n    \"results\": [{\n      \"ruleId\": ");
+    dr_json_put_str(f, rule);
+    fprintf(f, ",\n      \"level\": \"error\",\n      \"message\": {\"text\": ");
+    snprintf(msg, sizeof msg, "[%s] %s: %s (%s, scenario %s; replay: dmarace replay %s)",
+             dr_finding_kind_name(fd->kind), fd->title, fd->message, finding_where(fd, where, sizeof where),
+             in->scn->name, in->tape_path);
+    dr_json_put_str(f, msg);
+    fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"},\n",
+            dr_cli_finding_key(fd->kind, fd->title));
+    fprintf(f, "      \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+    dr_json_put_str(f, in->tape_path);
+    fprintf(f, "}, \"region\": {\"startLine\": 1}}}],\n      \"codeFlows\": [{\"threadFlows\": [");
+    bool first_flow = true;
+    for (unsigned t = 0; t < NTRACKS; t++) {
+        bool any = false;
+        for (size_t k = 0; k < n; k++) {
+            if (items[k].track != t)
+                continue;
+            char b[16];
+            if (!any) {
+                fprintf(f, "%s\n        {\"id\": \"%s\", \"locations\": [", first_flow ? "" : ",",
+                        t < DR_MAX_CPUS ? (snprintf(b, sizeof b, "P%u", t), b) : t == ENV_TRACK ? "environment" : "main");
+                first_flow = false;
+            }
+            char text[300];
+            if (items[k].task && t < ENV_TRACK)
+                snprintf(text, sizeof text, "step %" PRIu64 " T%" PRIu32 " %s: %s", items[k].step, items[k].task,
+                         tname(items[k].task), items[k].text);
+            else
+                snprintf(text, sizeof text, "step %" PRIu64 ": %s", items[k].step, items[k].text);
+            fprintf(f, "%s\n          {\"executionOrder\": %zu, \"location\": {\"message\": {\"text\": ",
+                    any ? "," : "", k + 1);
+            dr_json_put_str(f, text);
+            fprintf(f, "}}}");
+            any = true;
+        }
+        if (any)
+            fprintf(f, "]}");
+    }
+    if (first_flow) /* a thread flow needs at least one location */
+        fprintf(f, "\n        {\"id\": \"main\", \"locations\": [{\"location\": {\"message\": {\"text\": \"no trace\"}}}]}");
+    fprintf(f, "]}]\n    }]\n  }]\n}\n");
+    free(items);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int dr_report_write(const dr_report_info *in)
+{
+    char base[4096], path[4200];
+    base_of(in->tape_path, base, sizeof base);
+    struct {
+        const char *ext;
+        char *data;
+        size_t len;
+    } files[4] = {{".txt", NULL, 0}, {".json", NULL, 0}, {".trace.json", NULL, 0}, {".sarif", NULL, 0}};
+    files[0].data = text_report(in, &files[0].len);
+    files[1].data = json_report(in, base, &files[1].len);
+    files[2].data = dr_report_timeline(in);
+    files[2].len = files[2].data ? strlen(files[2].data) : 0;
+    files[3].data = sarif_report(in, &files[3].len);
+    int rc = 0;
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s%s", base, files[i].ext);
+        if (!files[i].data) {
+            fprintf(stderr, "dmarace: out of memory writing %s\n", path);
+            rc = -1;
+        } else if (rc == 0 && dr_cli_write_atomic(path, files[i].data, files[i].len) != 0) {
+            rc = -1;
+        }
+        free(files[i].data);
+    }
+    return rc;
+}
+
+/* ---- show ------------------------------------------------------------------------------- */
+
+static const char text_magic[] = "dmarace finding report\n";
+static const char text_end[] = "\nend of report\n";
+
+static int show_text(const char *path, const char *buf, size_t len)
+{
+    size_t el = strlen(text_end);
+    if (len < el || memcmp(buf + len - el, text_end, el) != 0) {
+        fprintf(stderr, "dmarace: %s: truncated report (it does not end with 'end of report')\n", path);
+        return DR_EXIT_USAGE;
+    }
+    fwrite(buf, 1, len, stdout);
+    return DR_EXIT_CLEAN;
+}
+
+static const char *jstr(const dr_json *o, const char *k)
+{
+    const dr_json *v = dr_json_get(o, k);
+    return v && v->type == DR_J_STR ? v->str : NULL;
+}
+
+static int show_json(const char *path, const char *buf, size_t len)
+{
+    char err[256];
+    dr_json *j = dr_json_parse(buf, len, err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "dmarace: %s: not a readable JSON report: %s\n", path, err);
+        return DR_EXIT_USAGE;
+    }
+    const char *tool = jstr(j, "tool");
+    const dr_json *fd = dr_json_get(j, "finding");
+    const dr_json *step = dr_json_get(fd, "step"), *steps = dr_json_get(j, "steps"), *pre = dr_json_get(j, "preemptions");
+    if (!tool || strcmp(tool, "dmarace") != 0 || !fd || fd->type != DR_J_OBJ || !jstr(fd, "kind") ||
+        !jstr(fd, "title") || !jstr(j, "scenario") || !jstr(j, "replay") || !step || step->type != DR_J_NUM ||
+        !steps || steps->type != DR_J_NUM || !pre || pre->type != DR_J_NUM) {
+        fprintf(stderr, "dmarace: %s: JSON, but not a dmarace finding report\n", path);
+        dr_json_free(j);
+        return DR_EXIT_USAGE;
+    }
+    const char *msg = jstr(fd, "message"), *note = jstr(j, "note"), *txt = jstr(j, "report");
+    printf("scenario     %s\n", jstr(j, "scenario"));
+    printf("finding      [%s] %s\n", jstr(fd, "kind"), jstr(fd, "title"));
+    if (msg)
+        printf("             %s (step %.0f)\n", msg, step->num);
+    if (note)
+        printf("             %s\n", note);
+    printf("tape         %s: %.0f steps, %.0f preemptions, digest %s\n", jstr(j, "tape") ? jstr(j, "tape") : "?",
+           steps->num, pre->num, jstr(j, "digest") ? jstr(j, "digest") : "?");
+    printf("replay       %s\n", jstr(j, "replay"));
+    if (txt)
+        printf("story        %s (dmarace show %s)\n", txt, txt);
+    dr_json_free(j);
+    return DR_EXIT_CLEAN;
+}
+
+int dr_cmd_show(int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-')
+        return argc == 0 ? dr_cli_usage_error("show needs a report file")
+                         : dr_cli_usage_error(argv[0][0] == '-' ? "unknown option '%s'" : "show takes one file, not also '%s'",
+                                              argv[argc > 1 ? 1 : 0]);
+    const char *path = argv[0];
+    uint8_t *buf;
+    size_t len;
+    errno = 0;
+    if (!dr_cli_read_file(path, &buf, &len)) {
+        fprintf(stderr, "dmarace: cannot read %s: %s\n", path, strerror(errno ? errno : EIO));
+        return DR_EXIT_USAGE;
+    }
+    int rc;
+    const char *b = (const char *)buf;
+    if (len >= 4 && memcmp(b, "DRTP", 4) == 0) {
+        /* A tape: its text report sits next to it. */
+        char base[4096], txt[4200];
+        base_of(path, base, sizeof base);
+        snprintf(txt, sizeof txt, "%s.txt", base);
+        uint8_t *tb;
+        size_t tl;
+        if (!dr_cli_read_file(txt, &tb, &tl)) {
+            fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
+                    path, path);
+            rc = DR_EXIT_USAGE;
+        } else {
+            rc = strncmp((const char *)tb, text_magic, strlen(text_magic)) == 0 ? show_text(txt, (const char *)tb, tl)
+                                                                               : (fprintf(stderr, "dmarace: %s is not a dmarace report\n", txt), DR_EXIT_USAGE);
+            free(tb);
+        }
+    } else if (len >= strlen(text_magic) && memcmp(b, text_magic, strlen(text_magic)) == 0) {
+        rc = show_text(path, b, len);
+    } else {
+        size_t i = 0;
+        while (i < len && isspace((unsigned char)b[i]))
+            i++;
+        if (i < len && b[i] == '{')
+            rc = show_json(path, b, len);
+        else {
+            fprintf(stderr, "dmarace: %s is not a dmarace report (a .txt or .json report, or a tape with one next to it)\n",
+                    path);
+            rc = DR_EXIT_USAGE;
+        }
+    }
+    free(buf);
+    return rc;
+}
