@@ -209,10 +209,38 @@ static int cmp_window(const void *a, const void *b)
     return strcmp(((const window_sum *)a)->name, ((const window_sum *)b)->name);
 }
 
+/* ThreadSanitizer reported (tsan build): keep the interleaving that got
+ * there as a data-race tape, written before TSan prints (and, with
+ * halt_on_error, exits). Nothing is re-run inside TSan's report. */
+static const campaign *race_campaign;
+
+static void on_tsan_report(void)
+{
+    const campaign *c = race_campaign;
+    dr_exec_result res;
+    uint64_t exec;
+    if (!c || !dr_current_result(&res, &exec) || dr_cli_make_dirs(c->dir) != 0)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s-data-race-%" PRIu64 ".tape", c->dir, c->s->name, exec);
+    dr_tape t;
+    dr_last_tape(&t, c->s, c->ncpu, c->kind, c->seed, exec, &res);
+    char err[512];
+    if (dr_tape_save(path, &t, err, sizeof err) == 0)
+        fprintf(stderr, "dmarace: ThreadSanitizer reports a data race in execution %" PRIu64
+                        "; tape %s (replay it in the tsan build)\n",
+                exec, path);
+    else
+        fprintf(stderr, "dmarace: %s\n", err);
+    dr_tape_free(&t);
+}
+
 /* Runs worker w's slice. */
 static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_result *r)
 {
     memset(r, 0, sizeof *r);
+    race_campaign = c;
+    dr_set_race_handler(on_tsan_report);
     dr_strategy *strat = make_strategy(c);
     if (!strat) {
         fprintf(stderr, "dmarace: out of memory\n");

@@ -171,6 +171,14 @@ void dr_window_set_hits(size_t i, uint64_t hits);
  * ASan/TSan; with them the sanitizer reports and stops the process). */
 bool dr_catches_crashes(void);
 
+/* ThreadSanitizer (tsan build): called when TSan reports during an execution,
+ * before it prints; the handler typically saves the tape so far
+ * (dr_current_result + dr_last_tape). It must not run a scenario. */
+typedef void (*dr_race_fn)(void);
+void dr_set_race_handler(dr_race_fn fn);
+/* The execution in progress as a data-race result (no digest: unfinished). */
+bool dr_current_result(dr_exec_result *res, uint64_t *exec_index);
+
 /* Release engine resources (fiber stacks). */
 void dr_engine_shutdown(void);
 

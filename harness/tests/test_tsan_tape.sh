@@ -1,0 +1,37 @@
+#!/bin/sh
+# test_tsan_tape.sh DMARACE (tsan build): a data race that ThreadSanitizer
+# reports in fiber mode comes with the tape of the interleaving that produced
+# it, and replaying that tape reproduces the same report.
+set -u
+D=$1
+W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-tsan.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export TSAN_OPTIONS=halt_on_error=1:exitcode=66:atexit_sleep_ms=0
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+frames() { grep -E '^ +#[0-9]+ ' "$1" | sed -E 's/ \(.*//' | head -8; }
+
+# The published protocol's unlocked read of CompletionStarted (docs/findings.md).
+"$D" run published --quiet --executions 200000 --findings "$W/f" >"$W/run.txt" 2>&1
+rc=$?
+[ "$rc" -eq 66 ] && ok || bad "campaign: exit $rc, expected 66 (TSan halted)"
+grep -q 'ThreadSanitizer: data race' "$W/run.txt" && ok || bad "no TSan report"
+tape=$(ls "$W"/f/*data-race*.tape 2>/dev/null | head -n 1)
+[ -n "$tape" ] && ok || bad "no data-race tape saved"
+grep -q "tape $tape" "$W/run.txt" && ok || bad "the report line does not name the tape"
+frames "$W/run.txt" >"$W/frames.run"
+grep -q AttemptRequestCompletion "$W/frames.run" && grep -q BeginCompletion "$W/frames.run" && ok ||
+    bad "the report does not name both sides of the race"
+
+# Replaying the tape twice reproduces the report, frame for frame.
+for i in 1 2; do
+    "$D" replay "$tape" >"$W/replay$i.txt" 2>&1
+    rc=$?
+    [ "$rc" -eq 66 ] && ok || bad "replay $i: exit $rc, expected 66"
+    frames "$W/replay$i.txt" >"$W/frames.$i"
+    cmp -s "$W/frames.run" "$W/frames.$i" && ok || bad "replay $i reports different frames"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
