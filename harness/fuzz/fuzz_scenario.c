@@ -9,11 +9,26 @@
  *   fuzz_scenario --scenario=NAME [--cpus=N] [libFuzzer flags] [corpus dirs]
  *   dmarace run NAME [--cpus N] --strategy tape --input crash-<sha1>
  *
+ * Inputs stay raw tapes (no header bytes): scenario parameters are the
+ * target's flags, so `dmarace run --strategy tape` reads a fuzz input as is.
+ * A copy of the target named fuzz-SCENARIO (OSS-Fuzz/ClusterFuzzLite, which
+ * pass no custom flags) takes its scenario from its own name. More options:
+ *
+ *   --interleaving-coverage=0|1  feed the interleaving counters to libFuzzer
+ *                                (default 1 where built in; docs/fuzzing.md)
+ *   --tape-mutator=0|1           the tape-aware custom mutator (default 1:
+ *                                bench/fuzz.md measures it against 0)
+ *   --print-digest=0|1           print the trace digest of every input
+ *   --expect=0|1                 abort only on the finding the scenario
+ *                                expects (its `dmarace list` verdict), not
+ *                                on any finding (default 0)
+ *
  * Options take the --name=value form: libFuzzer ignores flags that start with
  * "--" and leaves them to LLVMFuzzerInitialize. Without libFuzzer (every
  * preset but fuzz) the same command line replays the files and directories
  * given (standalone_main.c), ignoring libFuzzer's own "-flag" arguments. */
 #include "dr/dr_engine.h"
+#include "dr/dr_icov_ctl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,10 +37,15 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
 static const char *prog = "fuzz_scenario";
 static const dr_scenario *scenario;
 static unsigned cpus;
+static bool print_digest;
+static bool tape_mutator = true;
+static bool only_expected;
 
 static void usage_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_exit(const char *fmt, ...)
@@ -41,12 +61,23 @@ static void usage_exit(const char *fmt, ...)
 
 static void shutdown_engine(void) { dr_engine_shutdown(); }
 
+/* --name=0 or --name=1. */
+static bool flag01(const char *opt, const char *v)
+{
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+        usage_exit("%s takes 0 or 1, not '%s'", opt, v);
+    return v[0] == '1';
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *name = NULL, *cpus_arg = NULL;
+    bool icov = true;
     if (*argc > 0 && (*argv)[0]) {
         const char *slash = strrchr((*argv)[0], '/');
         prog = slash ? slash + 1 : (*argv)[0];
+        if (strncmp(prog, "fuzz-", 5) == 0)
+            name = prog + 5; /* fuzz-SCENARIO: the scenario baked into the name */
     }
     for (int i = 1; i < *argc; i++) {
         const char *a = (*argv)[i];
@@ -54,9 +85,39 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             name = a + 11;
         else if (strncmp(a, "--cpus=", 7) == 0)
             cpus_arg = a + 7;
+        else if (strncmp(a, "--interleaving-coverage=", 24) == 0)
+            icov = flag01("--interleaving-coverage", a + 24);
+        else if (strncmp(a, "--tape-mutator=", 15) == 0)
+            tape_mutator = flag01("--tape-mutator", a + 15);
+        else if (strncmp(a, "--print-digest=", 15) == 0)
+            print_digest = flag01("--print-digest", a + 15);
+        else if (strncmp(a, "--expect=", 9) == 0)
+            only_expected = flag01("--expect", a + 9);
         else if (strncmp(a, "--", 2) == 0)
-            usage_exit("unknown option '%s' (options: --scenario=NAME --cpus=N)", a);
+            usage_exit("unknown option '%s' (options: --scenario=NAME --cpus=N --interleaving-coverage=0|1 "
+                       "--tape-mutator=0|1 --print-digest=0|1 --expect=0|1)",
+                       a);
     }
+    dr_icov_set_enabled(icov);
+#ifndef DR_FUZZ_STANDALONE
+    /* libFuzzer turns -len_control off when a target defines a custom
+     * mutator; without --tape-mutator=1 put its usual default back, so the
+     * search is the stock one (LLVMFuzzerCustomMutator then only calls
+     * LLVMFuzzerMutate). LLVMFuzzerInitialize runs before libFuzzer parses
+     * the flags, and may replace argv (keeping argv[0]). */
+    bool has_len_control = false;
+    for (int i = 1; i < *argc; i++)
+        has_len_control |= strncmp((*argv)[i], "-len_control=", 13) == 0;
+    if (!tape_mutator && !has_len_control) {
+        static char len_control[] = "-len_control=100";
+        char **nargv = calloc((size_t)*argc + 2, sizeof *nargv);
+        if (!nargv)
+            usage_exit("out of memory");
+        memcpy(nargv, *argv, (size_t)*argc * sizeof *nargv);
+        nargv[(*argc)++] = len_control;
+        *argv = nargv; /* kept for the life of the process */
+    }
+#endif
     if (!name || !*name)
         usage_exit("--scenario=NAME is required (dmarace list shows the scenarios)");
     scenario = dr_scenario_find(name);
@@ -73,6 +134,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     atexit(shutdown_engine);
     return 0;
+}
+
+/* The scenario's expected verdict: a kind, or kind:part-of-the-title. */
+static bool expected_finding(const dr_finding *f)
+{
+    const char *e = scenario->expect ? scenario->expect : "";
+    const char *colon = strchr(e, ':');
+    size_t klen = colon ? (size_t)(colon - e) : strlen(e);
+    const char *kind = dr_finding_kind_name(f->kind);
+    return strlen(kind) == klen && strncmp(kind, e, klen) == 0 && (!colon || strstr(f->title, colon + 1));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -95,7 +166,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "%s: engine error running scenario %s\n", prog, scenario->name);
         abort();
     }
-    if (res.finding.kind == DR_FIND_NONE)
+    if (print_digest)
+        printf("%s: scenario %s, %u processors, %s, %llu choices, trace digest %016llx\n", prog, scenario->name, cpus,
+               dr_finding_kind_name(res.finding.kind), (unsigned long long)res.choices,
+               (unsigned long long)res.digest);
+    if (print_digest)
+        fflush(stdout); /* before an abort */
+    if (res.finding.kind == DR_FIND_NONE || (only_expected && !expected_finding(&res.finding)))
         return 0;
     fprintf(stderr, "%s: finding %s: %s: %s\n", prog, dr_finding_kind_name(res.finding.kind), res.finding.title,
             res.finding.message);
@@ -107,7 +184,94 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
 }
 
+/* ---- the tape mutator (--tape-mutator=1, the default) ----------------------------------
+ * A tape byte is a choice; 0 means "the running task goes on" at a
+ * scheduling point (option 0), any other value a preemption or an event that
+ * fires now. The mutator edits in those units and leaves byte-level havoc to
+ * libFuzzer's own mutations (half the calls), deterministic in `seed`:
+ *   - add a preemption: a zero byte becomes non-zero;
+ *   - remove a preemption: a non-zero byte becomes zero;
+ *   - move a decision earlier or later: a non-zero byte moves by 1 to 8
+ *     positions, the bytes in between shift;
+ *   - delay everything after a point: insert 1 to 4 zero bytes;
+ *   - drop a decision: delete one byte. */
+static uint32_t mut_rand(uint64_t *st)
+{
+    *st = *st * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*st >> 33);
+}
+
+static size_t pick_pos(uint64_t *st, const uint8_t *data, size_t size, bool nonzero)
+{
+    size_t start = mut_rand(st) % size;
+    for (size_t k = 0; k < size; k++) {
+        size_t i = (start + k) % size;
+        if ((data[i] != 0) == nonzero)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
+{
+    uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15u + 1;
+    if (!tape_mutator || size == 0 || mut_rand(&st) % 2 == 0)
+        return LLVMFuzzerMutate(data, size, max_size);
+    size_t i;
+    switch (mut_rand(&st) % 5) {
+    case 0: /* add a preemption */
+        i = pick_pos(&st, data, size, false);
+        if (i == SIZE_MAX)
+            break;
+        data[i] = (uint8_t)(1 + mut_rand(&st) % 255);
+        return size;
+    case 1: /* remove a preemption */
+        i = pick_pos(&st, data, size, true);
+        if (i == SIZE_MAX)
+            break;
+        data[i] = 0;
+        return size;
+    case 2: { /* move a decision earlier or later */
+        i = pick_pos(&st, data, size, true);
+        if (i == SIZE_MAX)
+            break;
+        size_t d = 1 + mut_rand(&st) % 8;
+        uint8_t b = data[i];
+        if (mut_rand(&st) % 2 && i >= d) {
+            memmove(data + i - d + 1, data + i - d, d);
+            data[i - d] = b;
+        } else if (i + d < size) {
+            memmove(data + i, data + i + 1, d);
+            data[i + d] = b;
+        } else {
+            break;
+        }
+        return size;
+    }
+    case 3: { /* delay: insert zeros */
+        size_t k = 1 + mut_rand(&st) % 4;
+        if (size + k > max_size)
+            break;
+        i = mut_rand(&st) % (size + 1);
+        memmove(data + i + k, data + i, size - i);
+        memset(data + i, 0, k);
+        return size + k;
+    }
+    default: /* drop a decision */
+        i = mut_rand(&st) % size;
+        memmove(data + i, data + i + 1, size - i - 1);
+        return size - 1;
+    }
+    return LLVMFuzzerMutate(data, size, max_size);
+}
+
 #ifdef DR_FUZZ_STANDALONE
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size)
+{
+    (void)data, (void)max_size;
+    return size; /* never called: the standalone main does not mutate */
+}
+
 /* Without libFuzzer: standalone_main.c replays files and directories. It
  * takes every argument as a path, so this main runs LLVMFuzzerInitialize on
  * the whole command line and hands it only the arguments that are not flags
