@@ -183,7 +183,6 @@ static dr_slot *slot_acquire(void)
     if (!dr_fiber_alloc(&s->fiber))
         return NULL;
     dr_fiber_prepare(&s->fiber, fiber_main);
-    s->fresh = true;
     s->task = NULL;
     G.nslots++;
     return s;
@@ -315,7 +314,6 @@ static DR_NO_TSAN void switch_to_task(dr_task *t)
         return; /* the exiting task's own fiber picks t up */
     dr_fiber *from = running_slot ? &running_slot->fiber : &G.main_ctx;
     running_slot = t->slot;
-    t->slot->fresh = false;
     dr_fiber_switch(from, &t->slot->fiber, false, false);
 }
 
@@ -625,12 +623,10 @@ static DR_NO_TSAN void execution_boundary(void)
             continue;
         s->task = NULL;
         dr_fiber_prepare(&s->fiber, fiber_main);
-        s->fresh = true;
 #if DR_TSAN
         pinging = true;
         running_slot = s;
         dr_fiber_switch(&G.main_ctx, &s->fiber, true, false);
-        s->fresh = false;
         pinging = false;
 #endif
     }
@@ -1101,7 +1097,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.in_handler = false;
     G.nevents = G.ntimers = 0;
     G.now = G.timer_seq = 0;
-    G.steps = G.sched_choices = G.preemptions = 0;
+    G.steps = G.preemptions = 0;
     G.digest = dr_scenario_digest(s, cpus);
     G.over = false;
     memset(&G.finding, 0, sizeof G.finding);

@@ -45,7 +45,6 @@ typedef struct dr_task {
 struct dr_slot {
     dr_fiber fiber;
     dr_task *task;  /* current task, NULL when idle */
-    bool fresh;     /* prepared to start at fiber_main */
     uint32_t quiet; /* TSan: engine-code nesting depth on this fiber */
 };
 
@@ -129,7 +128,6 @@ typedef struct dr_engine {
     uint64_t now;
     uint64_t timer_seq;
     uint64_t steps;
-    uint64_t sched_choices;  /* choices with n >= 2 of kind SCHED */
     uint64_t preemptions;
     uint64_t digest;
     bool over;               /* finding or divergence: stop scheduling */

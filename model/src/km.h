@@ -75,7 +75,6 @@ typedef struct km_queue {
     WDF_IO_QUEUE_CONFIG config;
     km_object *device;
     unsigned presented;       /* requests presented and not yet completed */
-    bool dispatching;         /* inside EvtIo* on some thread (sequential queues) */
 } km_queue;
 
 /* Request sub-states, kmdf-model-spec.md section 3. */
@@ -108,8 +107,6 @@ typedef struct km_request {
     bool driver_owned;         /* verifier: presented to the driver and not completed */
     PFN_WDF_REQUEST_CANCEL cancel_routine;
     int32_t irp_refs;          /* m_IrpReferenceCount: a DMA transaction holds one (V19) */
-    bool cancel_entered;       /* EvtRequestCancel has started (R3) */
-    uint32_t completions;      /* WdfRequestComplete calls that took effect */
     bool completed_cancelable; /* completed with its cancel routine armed (verifier off): C5 */
     bool unmark_said_cancelled; /* WdfRequestUnmarkCancelable returned STATUS_CANCELLED (R3) */
     uint32_t dispatch_task;    /* task running EvtIo* for this request, 0 when none */

@@ -197,7 +197,6 @@ static void run_cancel_callback(km_object *r)
     }
     km_hb_section_begin(&r->u.req.queue_lock); /* the dispatcher takes the request under the queue lock */
     r->u.req.state = KM_REQ_CANCEL_RUNNING;
-    r->u.req.cancel_entered = true;
     r->u.req.verifier_cancelled = true;
     km_hb_section_end(&r->u.req.queue_lock);
     km_obj_ref(r);
@@ -512,7 +511,6 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     r->u.req.state = KM_REQ_COMPLETED;
     r->u.req.status = map_wdf_status(Status);
     r->u.req.driver_owned = false;
-    r->u.req.completions++;
     km_hb_section_end(&r->u.req.queue_lock);
     km_world_request_completed(r);
     /* PostProcessCompletion: the framework deletes the request; its memory

@@ -239,7 +239,6 @@ static void present(km_object *req)
         dr_event_arm(&req->u.req.cancel_event);
     }
     q->u.q.presented++;
-    q->u.q.dispatching = true;
     req->u.req.dispatch_task = dr_current_task();
     km_trace(&site_present, req, (int64_t)req->u.req.length);
     WDFQUEUE qh = (WDFQUEUE)km_handle(q);
@@ -257,7 +256,6 @@ static void present(km_object *req)
         WdfRequestComplete(rh, STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
     if (dr_failed())
         return;
-    q->u.q.dispatching = false;
     if (req->gen == gen && req->state != KM_OBJ_FREE)
         km_request_dispatch_done(req);
     if (dr_failed())
