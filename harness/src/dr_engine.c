@@ -50,10 +50,11 @@ static const void *handler_origin;
  * the execution (epoch_start), and every task before the next execution
  * (epoch_end, plus a synchronising round trip with each abandoned fiber). */
 #if DR_TSAN
-void AnnotateIgnoreReadsBegin(const char *file, int line);
-void AnnotateIgnoreReadsEnd(const char *file, int line);
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
+/* One call ignoring reads and writes, without recording the caller's stack
+ * (AnnotateIgnore*Begin put a stack into TSan's depot on every call, which was
+ * the largest cost of fiber mode: see bench/README.md). */
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 static char epoch_start, epoch_end;
@@ -61,15 +62,13 @@ static uint32_t main_quiet;
 static inline uint32_t *quiet_depth(void) { return running_slot ? &running_slot->quiet : &main_quiet; }
 static inline void quiet_begin(void)
 {
-    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
-    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+    __tsan_ignore_thread_begin();
     ++*quiet_depth();
 }
 static inline void quiet_end(void)
 {
     --*quiet_depth();
-    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
-    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+    __tsan_ignore_thread_end();
 }
 #define TSAN_ACQUIRE(a) __tsan_acquire(a)
 #define TSAN_RELEASE(a) __tsan_release(a)

@@ -12,14 +12,14 @@
 #endif
 #if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer) || defined(DR_TSAN_HOOKS)
 #include <sanitizer/tsan_interface.h>
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
 static inline void km_hb_section_begin(void *lock) { __tsan_acquire(lock); }
 static inline void km_hb_section_end(void *lock) { __tsan_release(lock); }
 /* The model is not instrumented, but its libc calls go through TSan's
  * interceptors: bracket the ones that write shared memory. */
-static inline void km_quiet_writes_begin(void) { AnnotateIgnoreWritesBegin(__FILE__, __LINE__); }
-static inline void km_quiet_writes_end(void) { AnnotateIgnoreWritesEnd(__FILE__, __LINE__); }
+static inline void km_quiet_writes_begin(void) { __tsan_ignore_thread_begin(); }
+static inline void km_quiet_writes_end(void) { __tsan_ignore_thread_end(); }
 #else
 static inline void km_hb_section_begin(void *lock) { (void)lock; }
 static inline void km_hb_section_end(void *lock) { (void)lock; }
