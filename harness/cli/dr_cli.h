@@ -52,6 +52,7 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
 
 int dr_cmd_run(int argc, char **argv);
 int dr_cmd_replay(int argc, char **argv);
+int dr_cmd_stress(int argc, char **argv);
 int dr_cmd_minimize(int argc, char **argv);
 int dr_cmd_show(int argc, char **argv);
 

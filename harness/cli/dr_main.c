@@ -21,6 +21,9 @@ static const char usage_text[] =
     "commands:\n"
     "  list                       one line per scenario: name, expected verdict, summary\n"
     "  run [SCENARIO] [options]   a campaign (default scenario: %s)\n"
+    "  stress [SCENARIO] [options]\n"
+    "                             real-thread mode: each processor a pthread, the OS interleaving,\n"
+    "                             no tape (the stress-test baseline; nightly under TSan)\n"
     "  replay TAPE [--trace] [--timeline OUT.json]\n"
     "                             re-execute a saved tape in this process (works under gdb),\n"
     "                             print the finding, the story per processor and the trace\n"
@@ -55,6 +58,12 @@ static const char usage_text[] =
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
     "                      (default executions: the scenario's budget)\n"
     "  --quiet             no progress line (it is shown only when stderr is a terminal)\n"
+    "\n"
+    "stress options:\n"
+    "  --executions N | --time SECONDS | --seed N | --cpus N | --stop-on-first | --expect | --quiet\n"
+    "                      as for run (there is no tape: findings are reproduced with run);\n"
+    "                      --expect stops as soon as the scenario's expected finding is seen\n"
+    "  --exec-limit SECONDS  wall-clock limit of one execution before it is a livelock (default 10)\n"
     "\n"
     "exit codes: 0 clean (replay: no finding; minimize, show: done),\n"
     "            1 findings (with --expect: an unexpected verdict; replay: the finding reproduced),\n"
@@ -244,6 +253,8 @@ int main(int argc, char **argv)
         rc = argc == 2 ? cmd_list() : dr_cli_usage_error("list takes no arguments");
     else if (strcmp(argv[1], "run") == 0)
         rc = dr_cmd_run(argc - 2, argv + 2);
+    else if (strcmp(argv[1], "stress") == 0)
+        rc = dr_cmd_stress(argc - 2, argv + 2);
     else if (strcmp(argv[1], "replay") == 0)
         rc = dr_cmd_replay(argc - 2, argv + 2);
     else if (strcmp(argv[1], "minimize") == 0)

@@ -20,6 +20,10 @@ void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
 static inline void access_point(const void *addr, size_t size, bool write)
 {
+    if (dr__rt_on) {
+        dr__rt_access(addr, size, write, observer);
+        return;
+    }
     dr_task *me = G.cur;
     if (!me || G.in_handler || G.over || !me->slot)
         return;

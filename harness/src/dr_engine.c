@@ -212,7 +212,17 @@ static const char *signal_name(int sig)
 static void crash_handler(int sig, siginfo_t *si, void *uctx)
 {
     (void)uctx;
-    if (!G.scn || !running_slot || G.over) {
+    if (dr__rt_on && dr__rt_crash_ok()) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        char title[64];
+        snprintf(title, sizeof title, "crash: %s while a task ran", signal_name(sig));
+        dr_fail(DR_FIND_CRASH, title, "%s (fault at offset %#lx from page) on a processor thread", signal_name(sig),
+                (unsigned long)((uintptr_t)si->si_addr & 0xfff));
+    }
+    if (dr__rt_on || !G.scn || !running_slot || G.over) {
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -230,10 +240,14 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
 
 bool dr_catches_crashes(void) { return !DR_ASAN && !DR_TSAN; }
 
-static void install_crash_handler(void)
+void dr__install_crash_handler(void)
 {
     if (!dr_catches_crashes())
         return;
+    static bool installed;
+    if (installed)
+        return;
+    installed = true;
     static char altstack[64 * 1024];
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
     if (sigaltstack(&ss, NULL) != 0)
@@ -251,7 +265,7 @@ static void engine_init(void)
 {
     if (G.slots)
         return;
-    install_crash_handler();
+    dr__install_crash_handler();
     dr_fiber_init_main(&G.main_ctx);
     dr__access_anchor();
     G.slots_cap = DR_MAX_TASKS;
@@ -657,6 +671,13 @@ __attribute__((format(printf, 3, 0))) static void fail_v(dr_finding_kind kind, c
 
 void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
 {
+    if (dr__rt_on) {
+        va_list ap;
+        va_start(ap, fmt);
+        dr__rt_fail(kind, title, fmt, ap);
+        va_end(ap);
+        return;
+    }
     if (!G.scn)
         return;
     quiet_begin();
@@ -683,9 +704,15 @@ void dr__diverge(const char *fmt, ...)
     quiet_end();
 }
 
-bool dr_failed(void) { return G.over && !G.diverged; }
+bool dr_failed(void) { return dr__rt_on ? dr__rt_failed() : G.over && !G.diverged; }
 
-const dr_scenario *dr_scenario_current(void) { return G.scn; }
+const dr_scenario *dr_scenario_current(void) { return dr__rt_on ? dr__rt_scenario() : G.scn; }
+
+void dr_framework_resume(void)
+{
+    if (dr__rt_on)
+        dr__rt_resume();
+}
 
 uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur,
                     uint32_t n_tasks)
@@ -727,13 +754,25 @@ static uint32_t dr_choose_impl(const dr_site *site, uint32_t n)
     return v;
 }
 
-unsigned dr_cpus(void) { return G.ncpus; }
-unsigned dr_current_cpu(void) { return G.cur ? G.cur->cpu : 0; }
-bool dr_in_task(void) { return G.cur && !G.in_handler; }
-uint32_t dr_current_task(void) { return G.cur && !G.in_handler ? G.cur->id : 0; }
+unsigned dr_cpus(void) { return dr__rt_on ? dr__rt_cpus() : G.ncpus; }
+unsigned dr_current_cpu(void)
+{
+    if (dr__rt_on)
+        return dr__rt_current_cpu();
+    return G.cur ? G.cur->cpu : 0;
+}
+bool dr_in_task(void) { return dr__rt_on ? dr__rt_in_task() : G.cur && !G.in_handler; }
+uint32_t dr_current_task(void)
+{
+    if (dr__rt_on)
+        return dr__rt_current_task();
+    return G.cur && !G.in_handler ? G.cur->id : 0;
+}
 
 unsigned dr_irql(void)
 {
+    if (dr__rt_on)
+        return dr__rt_irql();
     if (G.in_handler)
         return DR_DISPATCH_LEVEL;
     return G.cur ? G.cur->irql : DR_PASSIVE_LEVEL;
@@ -886,6 +925,8 @@ static const dr_task *task_by_id(uint32_t id)
 
 bool dr_spin_held_by_me(const dr_spinlock *lock)
 {
+    if (dr__rt_on)
+        return dr__rt_spin_held_by_me(lock);
     return G.cur && lock->exec == G.exec && lock->owner_task == G.cur->id;
 }
 
@@ -944,6 +985,8 @@ static void dr_event_init_impl(dr_event *ev, dr_fn fn, void *arg, const char *na
 
 bool dr_event_armed(const dr_event *ev)
 {
+    if (dr__rt_on)
+        return dr__rt_event_armed(ev);
     return ev->exec == G.exec && ev->slot >= 0;
 }
 
@@ -975,7 +1018,7 @@ static bool dr_event_disarm_impl(dr_event *ev)
     return true;
 }
 
-uint64_t dr_now(void) { return G.now; }
+uint64_t dr_now(void) { return dr__rt_on ? dr__rt_now() : G.now; }
 
 static void dr_vtimer_init_impl(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 {
@@ -1179,6 +1222,10 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
 
 void dr_yield(const dr_site *site)
 {
+    if (dr__rt_on) {
+        dr__rt_yield(site);
+        return;
+    }
     quiet_begin();
     dr_yield_impl(site);
     quiet_end();
@@ -1186,6 +1233,8 @@ void dr_yield(const dr_site *site)
 
 uint32_t dr_choose(const dr_site *site, uint32_t n)
 {
+    if (dr__rt_on)
+        return dr__rt_choose(site, n);
     quiet_begin();
     uint32_t r = dr_choose_impl(site, n);
     quiet_end();
@@ -1194,6 +1243,8 @@ uint32_t dr_choose(const dr_site *site, uint32_t n)
 
 unsigned dr_raise_irql(unsigned irql)
 {
+    if (dr__rt_on)
+        return dr__rt_raise_irql(irql);
     quiet_begin();
     unsigned r = dr_raise_irql_impl(irql);
     quiet_end();
@@ -1202,6 +1253,10 @@ unsigned dr_raise_irql(unsigned irql)
 
 void dr_lower_irql(unsigned irql)
 {
+    if (dr__rt_on) {
+        dr__rt_lower_irql(irql);
+        return;
+    }
     quiet_begin();
     dr_lower_irql_impl(irql);
     quiet_end();
@@ -1209,6 +1264,8 @@ void dr_lower_irql(unsigned irql)
 
 uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
+    if (dr__rt_on)
+        return dr__rt_thread_create(cpu, fn, arg, name);
     quiet_begin();
     uint32_t r = dr_thread_create_impl(cpu, fn, arg, name);
     quiet_end();
@@ -1224,6 +1281,8 @@ void dr_dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name)
 
 bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
 {
+    if (dr__rt_on)
+        return dr__rt_dpc_queue(dpc, cpu);
     quiet_begin();
     bool r = dr_dpc_queue_impl(dpc, cpu);
     quiet_end();
@@ -1232,6 +1291,8 @@ bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
 
 bool dr_dpc_remove(dr_dpc *dpc)
 {
+    if (dr__rt_on)
+        return dr__rt_dpc_remove(dpc);
     quiet_begin();
     bool r = dr_dpc_remove_impl(dpc);
     quiet_end();
@@ -1240,6 +1301,10 @@ bool dr_dpc_remove(dr_dpc *dpc)
 
 void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
+    if (dr__rt_on) {
+        dr__rt_wait(ready, arg, site);
+        return;
+    }
     quiet_begin();
     dr_wait_impl(ready, arg, site);
     quiet_end();
@@ -1254,6 +1319,8 @@ void dr_spinlock_init(dr_spinlock *lock, const char *name)
 
 unsigned dr_spin_acquire(dr_spinlock *lock)
 {
+    if (dr__rt_on)
+        return dr__rt_spin_acquire(lock);
     quiet_begin();
     unsigned r = dr_spin_acquire_impl(lock);
     quiet_end();
@@ -1262,6 +1329,10 @@ unsigned dr_spin_acquire(dr_spinlock *lock)
 
 void dr_spin_release(dr_spinlock *lock, unsigned old_irql)
 {
+    if (dr__rt_on) {
+        dr__rt_spin_release(lock, old_irql);
+        return;
+    }
     quiet_begin();
     dr_spin_release_impl(lock, old_irql);
     quiet_end();
@@ -1276,6 +1347,10 @@ void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name)
 
 void dr_event_arm(dr_event *ev)
 {
+    if (dr__rt_on) {
+        dr__rt_event_arm(ev);
+        return;
+    }
     quiet_begin();
     dr_event_arm_impl(ev);
     quiet_end();
@@ -1283,6 +1358,8 @@ void dr_event_arm(dr_event *ev)
 
 bool dr_event_disarm(dr_event *ev)
 {
+    if (dr__rt_on)
+        return dr__rt_event_disarm(ev);
     quiet_begin();
     bool r = dr_event_disarm_impl(ev);
     quiet_end();
@@ -1298,6 +1375,8 @@ void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 
 bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
 {
+    if (dr__rt_on)
+        return dr__rt_vtimer_set(t, due);
     quiet_begin();
     bool r = dr_vtimer_set_impl(t, due);
     quiet_end();
@@ -1306,6 +1385,8 @@ bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
 
 bool dr_vtimer_cancel(dr_vtimer *t)
 {
+    if (dr__rt_on)
+        return dr__rt_vtimer_cancel(t);
     quiet_begin();
     bool r = dr_vtimer_cancel_impl(t);
     quiet_end();
@@ -1314,6 +1395,8 @@ bool dr_vtimer_cancel(dr_vtimer *t)
 
 void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
 {
+    if (dr__rt_on) /* real-thread mode keeps no trace */
+        return;
     quiet_begin();
     dr_trace_impl(site, kind, id, value);
     quiet_end();
@@ -1321,6 +1404,11 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
 
 void dr_window(const dr_site *site)
 {
+    if (dr__rt_on) {
+        dr__rt_resume(); /* the counters are under the framework lock */
+        dr_window_impl(site);
+        return;
+    }
     quiet_begin();
     dr_window_impl(site);
     quiet_end();

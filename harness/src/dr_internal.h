@@ -168,4 +168,43 @@ void dr__trace_reset(void);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 
+/* Real-thread mode (dr_rt.c): while an execution runs there, dr.h's entry
+ * points dispatch to these. */
+extern bool dr__rt_on;
+#include <stdarg.h>
+void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+bool dr__rt_failed(void);
+void dr__rt_race(void);
+const dr_scenario *dr__rt_scenario(void);
+unsigned dr__rt_cpus(void);
+unsigned dr__rt_current_cpu(void);
+bool dr__rt_in_task(void);
+uint32_t dr__rt_current_task(void);
+unsigned dr__rt_irql(void);
+void dr__rt_resume(void);
+void dr__rt_yield(const dr_site *site);
+uint32_t dr__rt_choose(const dr_site *site, uint32_t n);
+unsigned dr__rt_raise_irql(unsigned irql);
+void dr__rt_lower_irql(unsigned irql);
+uint32_t dr__rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name);
+bool dr__rt_dpc_queue(dr_dpc *dpc, unsigned cpu);
+bool dr__rt_dpc_remove(dr_dpc *dpc);
+void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
+bool dr__rt_spin_held_by_me(const dr_spinlock *lock);
+unsigned dr__rt_spin_acquire(dr_spinlock *lock);
+void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql);
+bool dr__rt_event_armed(const dr_event *ev);
+void dr__rt_event_arm(dr_event *ev);
+bool dr__rt_event_disarm(dr_event *ev);
+uint64_t dr__rt_now(void);
+bool dr__rt_vtimer_set(dr_vtimer *t, uint64_t due);
+bool dr__rt_vtimer_cancel(dr_vtimer *t);
+/* Crash catching (builds without ASan/TSan): the handler, installed once;
+ * dr__rt_crash_ok: a fault on a processor thread inside a task can become a
+ * finding. */
+void dr__install_crash_handler(void);
+bool dr__rt_crash_ok(void);
+void dr__rt_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
+
 #endif

@@ -36,6 +36,10 @@ void __tsan_on_report(const void *report);
 void __tsan_on_report(const void *report)
 {
     (void)report;
+    if (dr__rt_on) { /* real-thread mode: a finding without a tape */
+        dr__rt_race();
+        return;
+    }
     if (race_handler && dr__g.scn)
         race_handler();
 }

@@ -116,6 +116,7 @@ static void call_program_dma(km_object *o, bool keep_irql)
     t->program_dma_task = me;
     km_trace(&site_program_dma, o, (int64_t)t->fragment);
     (void)fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->context, t->direction, &t->sg);
+    dr_framework_resume();
     if (dr_failed())
         return;
     if (t->program_dma_task == me)
@@ -139,6 +140,7 @@ static void call_transfer_complete(km_object *o, DMA_COMPLETION_STATUS status, b
     unsigned entry = dr_irql();
     km_trace(&site_transfer_complete, o, status);
     fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->transfer_complete_context, t->direction, status);
+    dr_framework_resume();
     if (dr_failed())
         return;
     if (km_w.env.strict_irql_exit) {

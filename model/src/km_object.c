@@ -276,8 +276,10 @@ static void unlink_from_parent(km_object *o)
 static void obj_free(km_object *o)
 {
     WDFOBJECT h = km_handle(o);
-    if (o->destroy)
+    if (o->destroy) {
         o->destroy(h);
+        dr_framework_resume();
+    }
     unlink_from_parent(o);
     o->state = KM_OBJ_FREE;
     o->gen++;
@@ -312,8 +314,10 @@ static void dispose(km_object *o)
         if (dr_failed())
             return;
     }
-    if (o->cleanup)
+    if (o->cleanup) {
         o->cleanup(km_handle(o));
+        dr_framework_resume();
+    }
     if (dr_failed())
         return;
     switch (o->type) {

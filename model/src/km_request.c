@@ -204,6 +204,7 @@ static void run_cancel_callback(km_object *r)
     unsigned irql = dr_irql();
     if (fn)
         fn((WDFREQUEST)km_handle(r));
+    dr_framework_resume();
     if (dr_failed())
         return;
     if (km_w.env.strict_irql_exit)

@@ -183,6 +183,7 @@ static void tmr_invoke(km_object *o)
     km_trace(&site_callback, o, dr_irql());
     unsigned irql = dr_irql();
     fn((WDFTIMER)km_handle(o));
+    dr_framework_resume();
     if (dr_failed())
         return;
     /* V34 does not cover timer callbacks in KMDF; strict mode applies it. */

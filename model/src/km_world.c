@@ -254,6 +254,7 @@ static void present(km_object *req)
         c->EvtIoDefault(qh, rh);
     else if (!dr_failed())
         WdfRequestComplete(rh, STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
+    dr_framework_resume();
     if (dr_failed())
         return;
     if (req->gen == gen && req->state != KM_OBJ_FREE)

@@ -114,6 +114,11 @@ bool dr_dpc_remove(dr_dpc *dpc); /* KeRemoveQueueDpc: true if it was queued */
 typedef bool (*dr_ready_fn)(const void *arg);
 void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
 
+/* The model calls this when a driver callback returns to it. In fiber mode it
+ * does nothing; in real-thread mode (dr_rt.c) it takes the framework lock
+ * again, which driver code runs without. */
+void dr_framework_resume(void);
+
 /* ---- spin locks ------------------------------------------------------------- */
 
 /* A spin lock raises IRQL to DISPATCH_LEVEL; a processor spinning on a held

@@ -179,6 +179,16 @@ void dr_set_race_handler(dr_race_fn fn);
 /* The execution in progress as a data-race result (no digest: unfinished). */
 bool dr_current_result(dr_exec_result *res, uint64_t *exec_index);
 
+/* ---- real-thread (stress) mode (dr_rt.c, docs/tsan.md) ----------------------------
+ * One execution with each simulated processor on its own pthread and the
+ * operating system interleaving them. Nothing is recorded: res has the
+ * finding (kind NONE when clean) and no digest or tape. time_limit (seconds,
+ * 0: 10) bounds one execution; past it the finding is a livelock. Processor
+ * threads are created at the first call and kept until dr_rt_shutdown. */
+int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_index, double time_limit,
+              dr_exec_result *res);
+void dr_rt_shutdown(void);
+
 /* Release engine resources (fiber stacks). */
 void dr_engine_shutdown(void);
 

@@ -1,0 +1,883 @@
+/* dr_rt.c: real-thread (stress) mode. Each simulated processor is a pthread
+ * and the operating system interleaves them; nothing is recorded and nothing
+ * replays. This is the baseline a driver developer would otherwise rely on
+ * (a stress test on real threads), run under ThreadSanitizer in the nightly
+ * job. docs/tsan.md explains the design; the summary:
+ *
+ * - Processors: one pthread each, created once per campaign and parked on a
+ *   barrier between executions (the barrier is the only engine-made
+ *   happens-before edge, at execution boundaries, as in fiber mode).
+ * - Each processor has two liburcu wait-free queues (wfcqueue): DPCs, and
+ *   passive threads bound to it. Any processor enqueues without a lock; only
+ *   the owner dequeues. liburcu 0.13 is not TSan-aware, so the queue hand-off
+ *   is told to TSan: release before the enqueue, acquire after the dequeue.
+ *   A passive thread runs on its processor's OS thread to completion; a DPC
+ *   interrupts passive code on its processor at any scheduling point or driver
+ *   memory access (a software interrupt), never code at DISPATCH_LEVEL.
+ * - Spin locks are real: a processor spins until the lock is free. Driver
+ *   Interlocked* operations are real atomics (ntddk.h).
+ * - The model's bookkeeping (request, transaction and timer state machines)
+ *   was written for atomic steps between scheduling points. Here it runs
+ *   under one framework lock that TSan cannot see: it is taken with plain
+ *   atomics in uninstrumented code, so it orders nothing for TSan, and
+ *   driver code runs without it (it is dropped at the driver's first memory
+ *   access after a DDI returns, and around every driver callback). The only
+ *   happens-before edges TSan sees are the ones fiber mode gives it: spin
+ *   locks, KMDF's own lock sections (km_hb.h), thread and DPC hand-offs, and
+ *   an event's arming before the work it starts.
+ * - Environment events (the hardware finishing a transfer, the I/O manager
+ *   cancelling) and the virtual clock fire at random scheduling points and
+ *   whenever a processor is idle. */
+#include "dr_internal.h"
+#include "dr_hash.h"
+#include "dr_prng.h"
+#include "dr_sanitizer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu/wfcqueue.h>
+
+#define G dr__g
+
+#if DR_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define RT_ACQUIRE(a) __tsan_acquire((void *)(a))
+#define RT_RELEASE(a) __tsan_release((void *)(a))
+#else
+#define RT_ACQUIRE(a) ((void)0)
+#define RT_RELEASE(a) ((void)0)
+#endif
+
+enum { RT_MAX_TASKS = 1024, RT_SPINS_BEFORE_YIELD = 64 };
+
+typedef struct rt_waiter {
+    dr_ready_fn ready;
+    const void *arg;
+} rt_waiter;
+
+typedef struct rt_task {
+    struct cds_wfcq_node node;
+    uint32_t id;
+    uint8_t cpu;
+    bool is_dpc;
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    dr_dpc *dpc;
+    const void *hb_from; /* TSan: the event or timer whose handler created it */
+} rt_task;
+
+typedef struct rt_cpu {
+    struct __cds_wfcq_head dpc_head;
+    struct cds_wfcq_tail dpc_tail;
+    struct __cds_wfcq_head thr_head;
+    struct cds_wfcq_tail thr_tail;
+    pthread_t thread;
+    jmp_buf abort_to;
+    char pad[64];
+} rt_cpu;
+
+static struct {
+    bool threads_up;
+    unsigned nthreads;
+    pthread_barrier_t start, end;
+    atomic_bool quit;
+    rt_cpu cpu[DR_MAX_CPUS];
+
+    /* one execution */
+    const dr_scenario *scn;
+    unsigned ncpus;
+    uint64_t seed, exec_index;
+    double deadline;
+    atomic_bool over; /* a finding: every processor stops */
+    atomic_bool done; /* nothing left to run */
+    dr_finding finding;
+    atomic_uint ntasks;
+    rt_task tasks[RT_MAX_TASKS];
+
+    /* under the framework lock */
+    uint32_t live;    /* tasks created and not finished (queued DPCs and threads included) */
+    uint32_t waiting; /* tasks blocked in a wait or spinning on a lock */
+    struct rt_waiter *waiters[RT_MAX_TASKS];
+    dr_event *events[DR_MAX_EVENTS];
+    uint32_t nevents;
+    dr_vtimer *timers[DR_MAX_EVENTS];
+    uint32_t ntimers;
+    uint64_t now, timer_seq;
+    atomic_ullong steps;
+} R;
+
+bool dr__rt_on;
+
+/* Per OS thread. */
+static _Thread_local int rt_cpu_index = -1; /* -1: the main thread */
+static _Thread_local rt_task *rt_cur;
+static _Thread_local unsigned rt_irql;
+static _Thread_local bool rt_handler;
+static _Thread_local const void *rt_origin; /* event or timer whose handler runs */
+static _Thread_local bool rt_held;
+static _Thread_local dr_prng rt_rng;
+static _Thread_local uint32_t rt_spin_count;
+
+/* ---- the framework lock (invisible to TSan: plain atomics, uninstrumented) -------------- */
+
+static atomic_int bfl;
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static void relax(void)
+{
+    if (++rt_spin_count % RT_SPINS_BEFORE_YIELD == 0)
+        sched_yield();
+    else
+        cpu_relax();
+}
+
+static void bfl_ensure(void)
+{
+    if (rt_held)
+        return;
+    for (;;) {
+        if (!atomic_exchange_explicit(&bfl, 1, memory_order_acquire))
+            break;
+        while (atomic_load_explicit(&bfl, memory_order_relaxed))
+            relax();
+    }
+    rt_held = true;
+}
+
+static void bfl_drop(void)
+{
+    if (!rt_held)
+        return;
+    rt_held = false;
+    atomic_store_explicit(&bfl, 0, memory_order_release);
+}
+
+/* ---- randomness and time ------------------------------------------------------------------ */
+
+static uint32_t rt_rand(uint32_t n) { return n <= 1 ? 0 : dr_prng_below(&rt_rng, n); }
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- findings --------------------------------------------------------------------------------- */
+
+static _Noreturn void rt_abort(void)
+{
+    bfl_drop();
+    longjmp(R.cpu[rt_cpu_index].abort_to, 1);
+}
+
+static bool claim_finding(void)
+{
+    bool expected = false;
+    return atomic_compare_exchange_strong(&R.over, &expected, true);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < cap; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}
+
+__attribute__((format(printf, 3, 0))) static void rt_fail_v(dr_finding_kind kind, const char *title,
+                                                            const char *fmt, va_list ap)
+{
+    if (claim_finding()) {
+        dr_finding *f = &R.finding;
+        f->kind = kind;
+        copy_str(f->title, sizeof f->title, title);
+        vsnprintf(f->message, sizeof f->message, fmt, ap);
+        f->step = atomic_load(&R.steps);
+        f->task = rt_cur ? rt_cur->id : 0;
+        f->cpu = rt_cpu_index < 0 ? 0 : (unsigned)rt_cpu_index;
+        copy_str(f->task_name, sizeof f->task_name, rt_cur ? rt_cur->name : "main");
+    }
+    if (rt_cpu_index >= 0)
+        rt_abort();
+}
+
+void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
+{
+    rt_fail_v(kind, title, fmt, ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void rt_fail(dr_finding_kind kind, const char *title,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rt_fail_v(kind, title, fmt, ap);
+    va_end(ap);
+}
+
+bool dr__rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_relaxed); }
+
+/* ThreadSanitizer reported: the execution's finding is a data race (TSan
+ * prints the report itself). Called inside TSan's reporting: no locks. */
+void dr__rt_race(void)
+{
+    if (claim_finding()) {
+        R.finding.kind = DR_FIND_DATA_RACE;
+        copy_str(R.finding.title, sizeof R.finding.title, "data race (ThreadSanitizer)");
+        copy_str(R.finding.message, sizeof R.finding.message,
+                 "ThreadSanitizer reported a race between real threads (report above); fiber mode gives a tape");
+        copy_str(R.finding.task_name, sizeof R.finding.task_name, rt_cur ? rt_cur->name : "main");
+    }
+}
+
+static void check_over(void)
+{
+    if (rt_cpu_index >= 0 && atomic_load_explicit(&R.over, memory_order_relaxed))
+        rt_abort();
+}
+
+static void check_deadline(void)
+{
+    if ((atomic_fetch_add_explicit(&R.steps, 1, memory_order_relaxed) & 1023) == 0 && mono_now() > R.deadline)
+        rt_fail(DR_FIND_LIVELOCK, "livelock: real-thread execution did not finish",
+                "no quiescence within the execution's wall-clock limit");
+}
+
+/* ---- tasks ---------------------------------------------------------------------------------------- */
+
+static rt_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const char *name)
+{
+    if (cpu >= R.ncpus) {
+        rt_fail(DR_FIND_CRASH, is_dpc ? "DPC queued to a processor that does not exist"
+                                      : "thread created on a processor that does not exist",
+                "processor %u of %u", cpu, R.ncpus);
+        return NULL;
+    }
+    unsigned i = atomic_fetch_add(&R.ntasks, 1);
+    if (i >= RT_MAX_TASKS) {
+        rt_fail(DR_FIND_LIVELOCK, "task limit reached", "more than %d tasks in one execution", RT_MAX_TASKS);
+        return NULL;
+    }
+    rt_task *t = &R.tasks[i];
+    cds_wfcq_node_init(&t->node);
+    t->id = i + 1;
+    t->cpu = (uint8_t)cpu;
+    t->is_dpc = is_dpc;
+    t->fn = fn;
+    t->arg = arg;
+    t->name = name;
+    t->dpc = NULL;
+    t->hb_from = rt_handler ? rt_origin : NULL;
+    R.live++;
+    return t;
+}
+
+/* The queue node is the task's first member. */
+static rt_task *task_of(struct cds_wfcq_node *n) { return (rt_task *)(void *)n; }
+
+static void enqueue(rt_task *t)
+{
+    rt_cpu *c = &R.cpu[t->cpu];
+    RT_RELEASE(t); /* creation happens-before the start (liburcu is invisible to TSan) */
+    if (t->is_dpc)
+        cds_wfcq_enqueue(&c->dpc_head, &c->dpc_tail, &t->node);
+    else
+        cds_wfcq_enqueue(&c->thr_head, &c->thr_tail, &t->node);
+}
+
+/* Run a task on this OS thread at `irql`; the framework lock is held on entry
+ * and on return. */
+static void run_task(rt_task *t, unsigned irql)
+{
+    rt_task *save_cur = rt_cur;
+    unsigned save_irql = rt_irql;
+    RT_ACQUIRE(t);
+    if (t->hb_from)
+        RT_ACQUIRE(t->hb_from);
+    rt_cur = t;
+    rt_irql = irql;
+    t->fn(t->arg);
+    bfl_ensure();
+    R.live--;
+    rt_cur = save_cur;
+    rt_irql = save_irql;
+}
+
+/* Run the next DPC queued to this processor, or (passive_ok) the next thread
+ * bound to it. Returns false if there was nothing. Lock held on return. */
+static bool run_next(bool passive_ok)
+{
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    struct cds_wfcq_node *n = __cds_wfcq_dequeue_blocking(&c->dpc_head, &c->dpc_tail);
+    if (n) {
+        rt_task *t = task_of(n);
+        bfl_ensure();
+        dr_dpc *d = t->dpc;
+        if (d && d->exec == G.exec && d->queued_task == t->id) {
+            d->queued_task = 0;
+            run_task(t, DR_DISPATCH_LEVEL);
+        }
+        /* else: KeRemoveQueueDpc took it out (and counted it) */
+        return true;
+    }
+    if (!passive_ok)
+        return false;
+    n = __cds_wfcq_dequeue_blocking(&c->thr_head, &c->thr_tail);
+    if (!n)
+        return false;
+    bfl_ensure();
+    run_task(task_of(n), DR_PASSIVE_LEVEL);
+    return true;
+}
+
+/* A software interrupt: below DISPATCH_LEVEL, DPCs queued to this processor
+ * run now. */
+static void drain_dpcs(void)
+{
+    if (rt_irql >= DR_DISPATCH_LEVEL || rt_handler || rt_cpu_index < 0)
+        return;
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    while (!cds_wfcq_empty(&c->dpc_head, &c->dpc_tail))
+        run_next(false);
+}
+
+/* ---- events and the clock ---------------------------------------------------------------------- */
+
+static void remove_at(void **arr, uint32_t *n, uint32_t i)
+{
+    arr[i] = arr[--*n];
+}
+
+/* Fire one armed event or the earliest timer (lock held). */
+static void fire_one(void)
+{
+    uint32_t options = R.nevents + (R.ntimers ? 1 : 0);
+    if (!options)
+        return;
+    uint32_t k = rt_rand(options);
+    bool save_handler = rt_handler;
+    const void *save_origin = rt_origin;
+    rt_handler = true;
+    if (k < R.nevents) {
+        dr_event *ev = R.events[k];
+        remove_at((void **)R.events, &R.nevents, k);
+        ev->slot = -1;
+        rt_origin = ev;
+        ev->fn(ev->arg);
+    } else {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < R.ntimers; i++) {
+            const dr_vtimer *a = R.timers[i], *b = R.timers[best];
+            if (a->due < b->due || (a->due == b->due && a->seq < b->seq))
+                best = i;
+        }
+        dr_vtimer *t = R.timers[best];
+        remove_at((void **)R.timers, &R.ntimers, best);
+        t->armed = false;
+        if (t->due > R.now)
+            R.now = t->due;
+        rt_origin = t;
+        t->fn(t->arg);
+    }
+    rt_handler = save_handler;
+    rt_origin = save_origin;
+    bfl_ensure();
+}
+
+/* ---- the processor threads --------------------------------------------------------------------------- */
+
+/* A deadlock: every live task waits, none of their conditions holds, and
+ * no event or timer can change that (lock held). */
+static bool stuck(void)
+{
+    /* Once a finding is in, waiters abandon their frames without unregistering. */
+    if (atomic_load(&R.over) || !R.live || R.live != R.waiting || R.nevents || R.ntimers)
+        return false;
+    for (uint32_t i = 0; i < R.waiting; i++)
+        if (R.waiters[i]->ready(R.waiters[i]->arg))
+            return false;
+    return true;
+}
+
+/* Nothing runnable here: fire something, or notice the end (lock held). */
+static void idle_step(void)
+{
+    if (R.live == 0 && R.nevents == 0 && R.ntimers == 0) {
+        atomic_store(&R.done, true);
+        return;
+    }
+    if (R.nevents || R.ntimers) {
+        if (rt_rand(4) == 0)
+            fire_one();
+        return;
+    }
+    if (stuck())
+        rt_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
+                "every remaining task is blocked and no event or timer is armed");
+}
+
+static void cpu_loop(void)
+{
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    rt_cur = NULL;
+    rt_irql = DR_PASSIVE_LEVEL;
+    rt_handler = false;
+    rt_origin = NULL;
+    rt_held = false;
+    dr_prng_seed(&rt_rng, dr_mix(dr_mix(R.seed, R.exec_index), (uint64_t)rt_cpu_index + 1));
+    if (setjmp(c->abort_to)) {
+        /* a finding ended the execution: this processor stops here */
+        rt_cur = NULL;
+        rt_irql = DR_PASSIVE_LEVEL;
+        rt_handler = false;
+        rt_held = false;
+        return;
+    }
+    while (!atomic_load(&R.over) && !atomic_load(&R.done)) {
+        if (run_next(true)) {
+            bfl_drop();
+            continue;
+        }
+        bfl_ensure();
+        idle_step();
+        bfl_drop();
+        check_deadline();
+        relax();
+    }
+}
+
+bool dr__rt_crash_ok(void) { return rt_cpu_index >= 0 && rt_cur != NULL; }
+
+static void *cpu_thread(void *arg)
+{
+    rt_cpu_index = (int)(intptr_t)arg;
+    /* Each processor thread handles its own faults (dr__install_crash_handler). */
+    static char altstacks[DR_MAX_CPUS][64 * 1024];
+    stack_t ss = {.ss_sp = altstacks[rt_cpu_index], .ss_size = sizeof altstacks[0], .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    for (;;) {
+        pthread_barrier_wait(&R.start);
+        if (atomic_load(&R.quit))
+            return NULL;
+        if ((unsigned)rt_cpu_index < R.ncpus)
+            cpu_loop();
+        pthread_barrier_wait(&R.end);
+    }
+}
+
+static int start_threads(unsigned n)
+{
+    if (R.threads_up && R.nthreads == n)
+        return 0;
+    dr_rt_shutdown();
+    if (pthread_barrier_init(&R.start, NULL, n + 1) || pthread_barrier_init(&R.end, NULL, n + 1))
+        return -1;
+    atomic_store(&R.quit, false);
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&R.cpu[i].thread, NULL, cpu_thread, (void *)(intptr_t)i)) {
+            fprintf(stderr, "dmarace: cannot start processor thread %u: %s\n", i, strerror(errno));
+            return -1;
+        }
+    }
+    R.threads_up = true;
+    R.nthreads = n;
+    return 0;
+}
+
+void dr_rt_shutdown(void)
+{
+    if (!R.threads_up)
+        return;
+    atomic_store(&R.quit, true);
+    pthread_barrier_wait(&R.start);
+    for (unsigned i = 0; i < R.nthreads; i++)
+        pthread_join(R.cpu[i].thread, NULL);
+    pthread_barrier_destroy(&R.start);
+    pthread_barrier_destroy(&R.end);
+    R.threads_up = false;
+}
+
+int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_index, double time_limit,
+              dr_exec_result *res)
+{
+    cpus = cpus ? cpus : s->cpus;
+    if (cpus < 1 || cpus > DR_MAX_CPUS || (s->max_cpus && cpus > s->max_cpus)) {
+        fprintf(stderr, "dmarace: scenario %s cannot run on %u processors (1 to %u)\n", s->name, cpus,
+                s->max_cpus ? s->max_cpus : DR_MAX_CPUS);
+        return -1;
+    }
+    dr__install_crash_handler();
+    if (start_threads(cpus))
+        return -1;
+    dr__rt_on = true;
+    G.exec++;
+    R.scn = s;
+    R.ncpus = cpus;
+    R.seed = seed;
+    R.exec_index = exec_index;
+    R.deadline = mono_now() + (time_limit > 0 ? time_limit : 10.0);
+    atomic_store(&R.over, false);
+    atomic_store(&R.done, false);
+    memset(&R.finding, 0, sizeof R.finding);
+    atomic_store(&R.ntasks, 0);
+    atomic_store(&R.steps, 0);
+    R.live = R.waiting = 0;
+    R.nevents = R.ntimers = 0;
+    R.now = R.timer_seq = 0;
+    for (unsigned i = 0; i < cpus; i++) {
+        __cds_wfcq_init(&R.cpu[i].dpc_head, &R.cpu[i].dpc_tail);
+        __cds_wfcq_init(&R.cpu[i].thr_head, &R.cpu[i].thr_tail);
+    }
+    for (uint32_t i = 0; i < G.nwindows; i++)
+        G.windows[i].hit_this_exec = false;
+    dr_prng_seed(&rt_rng, dr_mix(seed, exec_index));
+    rt_cpu_index = -1;
+    rt_cur = NULL;
+    rt_irql = DR_PASSIVE_LEVEL;
+    rt_handler = false;
+    dr_set_access_observer(NULL);
+
+    s->setup();
+    bfl_drop();
+    if (!atomic_load(&R.over)) {
+        pthread_barrier_wait(&R.start);
+        pthread_barrier_wait(&R.end);
+    }
+    bfl_drop();
+    if (!atomic_load(&R.over) && s->check) {
+        s->check();
+        bfl_drop();
+    }
+    memset(res, 0, sizeof *res);
+    res->finding = R.finding;
+    res->steps = atomic_load(&R.steps);
+    R.scn = NULL;
+    dr__rt_on = false;
+    return 0;
+}
+
+const dr_scenario *dr__rt_scenario(void) { return R.scn; }
+
+/* ---- the dr.h API in real-thread mode ------------------------------------------------------------------ */
+
+unsigned dr__rt_cpus(void) { return R.ncpus; }
+unsigned dr__rt_current_cpu(void) { return rt_cpu_index < 0 ? 0 : (unsigned)rt_cpu_index; }
+bool dr__rt_in_task(void) { return rt_cur && !rt_handler; }
+uint32_t dr__rt_current_task(void) { return rt_cur && !rt_handler ? rt_cur->id : 0; }
+unsigned dr__rt_irql(void) { return rt_handler ? DR_DISPATCH_LEVEL : rt_irql; }
+
+void dr__rt_resume(void)
+{
+    if (rt_cpu_index >= 0)
+        bfl_ensure();
+}
+
+void dr__rt_yield(const dr_site *site)
+{
+    (void)site;
+    if (!rt_cur || rt_handler) {
+        bfl_ensure();
+        return;
+    }
+    bfl_drop();
+    check_over();
+    check_deadline();
+    drain_dpcs();
+    bfl_ensure();
+    if ((R.nevents || R.ntimers) && rt_rand(8) == 0)
+        fire_one();
+    if (rt_rand(32) == 0) {
+        bfl_drop();
+        sched_yield();
+        bfl_ensure();
+    }
+    check_over();
+}
+
+uint32_t dr__rt_choose(const dr_site *site, uint32_t n)
+{
+    (void)site;
+    bfl_ensure();
+    return rt_rand(n);
+}
+
+unsigned dr__rt_raise_irql(unsigned irql)
+{
+    bfl_ensure();
+    if (!rt_cur || rt_handler)
+        return DR_PASSIVE_LEVEL;
+    unsigned old = rt_irql;
+    if (irql < old)
+        rt_fail(DR_FIND_CRASH, "KeRaiseIrql to a lower IRQL (bugcheck 0x9)", "raise from %u to %u", old, irql);
+    rt_irql = irql;
+    return old;
+}
+
+void dr__rt_lower_irql(unsigned irql)
+{
+    bfl_ensure();
+    if (!rt_cur || rt_handler)
+        return;
+    if (irql > rt_irql)
+        rt_fail(DR_FIND_CRASH, "KeLowerIrql to a higher IRQL (bugcheck 0xA)", "lower from %u to %u", rt_irql,
+                irql);
+    rt_irql = irql;
+    if (irql < DR_DISPATCH_LEVEL && !rt_cur->is_dpc)
+        drain_dpcs();
+}
+
+uint32_t dr__rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
+{
+    bfl_ensure();
+    rt_task *t = new_task(cpu, false, fn, arg, name);
+    if (!t)
+        return 0;
+    enqueue(t);
+    return t->id;
+}
+
+bool dr__rt_dpc_queue(dr_dpc *dpc, unsigned cpu)
+{
+    bfl_ensure();
+    if (dpc->exec == G.exec && dpc->queued_task)
+        return false;
+    rt_task *t = new_task(cpu, true, dpc->fn, dpc->arg, dpc->name);
+    if (!t)
+        return false;
+    t->dpc = dpc;
+    dpc->queued_task = t->id;
+    dpc->exec = G.exec;
+    enqueue(t);
+    if (rt_cur && !rt_handler && (int)cpu == rt_cpu_index)
+        drain_dpcs();
+    return true;
+}
+
+bool dr__rt_dpc_remove(dr_dpc *dpc)
+{
+    bfl_ensure();
+    if (dpc->exec != G.exec || !dpc->queued_task)
+        return false;
+    dpc->queued_task = 0; /* the queue entry stays and is skipped */
+    R.live--;
+    return true;
+}
+
+static void unwait(rt_waiter *w)
+{
+    for (uint32_t i = 0; i < R.waiting; i++)
+        if (R.waiters[i] == w) {
+            R.waiters[i] = R.waiters[--R.waiting];
+            return;
+        }
+}
+
+void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
+{
+    bfl_ensure();
+    if (ready(arg))
+        return;
+    if (!rt_cur || rt_handler) {
+        rt_fail(DR_FIND_DEADLOCK, "blocking wait outside a task", "wait at %s cannot be satisfied",
+                site ? site->name : "?");
+        return;
+    }
+    rt_waiter me = {ready, arg};
+    R.waiters[R.waiting++] = &me;
+    for (;;) {
+        if (stuck()) {
+            unwait(&me);
+            rt_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
+                    "%s waits at %s and nothing else can run", rt_cur->name, site ? site->name : "?");
+        }
+        if ((R.nevents || R.ntimers) && rt_rand(4) == 0)
+            fire_one();
+        if (ready(arg))
+            break;
+        /* blocked at PASSIVE_LEVEL: this processor runs its other work
+         * meanwhile; spinning at DISPATCH_LEVEL it runs nothing */
+        bool ran = rt_irql < DR_DISPATCH_LEVEL && run_next(true);
+        if (ready(arg))
+            break;
+        bfl_drop();
+        check_over();
+        check_deadline();
+        if (!ran)
+            relax();
+        bfl_ensure();
+        if (ready(arg))
+            break;
+    }
+    unwait(&me);
+}
+
+/* ---- spin locks: real spinning, ownership changed under the framework lock --------- */
+
+bool dr__rt_spin_held_by_me(const dr_spinlock *lock)
+{
+    return rt_cur && lock->exec == G.exec && lock->owner_task == rt_cur->id;
+}
+
+static bool rt_lock_free(const void *arg)
+{
+    const dr_spinlock *l = arg;
+    return l->owner_task == 0;
+}
+
+unsigned dr__rt_spin_acquire(dr_spinlock *lock)
+{
+    bfl_ensure();
+    if (lock->exec != G.exec) {
+        lock->exec = G.exec;
+        lock->owner_task = 0;
+    }
+    if (!rt_cur || rt_handler) {
+        lock->owner_task = 0x80000000u;
+        return DR_PASSIVE_LEVEL;
+    }
+    unsigned old = rt_irql;
+    if (old < DR_DISPATCH_LEVEL)
+        rt_irql = DR_DISPATCH_LEVEL;
+    if (lock->owner_task) {
+        uint32_t o = lock->owner_task;
+        if (o <= RT_MAX_TASKS && R.tasks[o - 1].cpu == rt_cur->cpu)
+            rt_fail(DR_FIND_DEADLOCK, "spin lock acquired again on the processor that holds it",
+                    "%s: %s holds it on P%u and %s spins on the same processor", lock->name ? lock->name : "lock",
+                    R.tasks[o - 1].name, rt_cur->cpu, rt_cur->name);
+        dr__rt_wait(rt_lock_free, lock, NULL);
+    }
+    lock->owner_task = rt_cur->id;
+    RT_ACQUIRE(lock);
+    return old;
+}
+
+void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql)
+{
+    bfl_ensure();
+    if (!rt_cur || rt_handler) {
+        lock->owner_task = 0;
+        return;
+    }
+    if (lock->exec != G.exec || lock->owner_task != rt_cur->id)
+        rt_fail(DR_FIND_CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",
+                lock->name ? lock->name : "lock", rt_cur->name);
+    RT_RELEASE(lock);
+    lock->owner_task = 0;
+    if (old_irql < rt_irql)
+        dr__rt_lower_irql(old_irql);
+}
+
+/* ---- events and timers --------------------------------------------------------------------------------- */
+
+bool dr__rt_event_armed(const dr_event *ev) { return ev->exec == G.exec && ev->slot >= 0; }
+
+void dr__rt_event_arm(dr_event *ev)
+{
+    bfl_ensure();
+    if (ev->exec != G.exec) {
+        ev->exec = G.exec;
+        ev->slot = -1;
+    }
+    if (ev->slot >= 0)
+        return;
+    if (R.nevents == DR_MAX_EVENTS) {
+        rt_fail(DR_FIND_LIVELOCK, "event limit reached", "more than %d events armed", DR_MAX_EVENTS);
+        return;
+    }
+    ev->slot = 1;
+    R.events[R.nevents++] = ev;
+    if (rt_cur && !rt_handler)
+        RT_RELEASE(ev);
+}
+
+bool dr__rt_event_disarm(dr_event *ev)
+{
+    bfl_ensure();
+    if (!dr__rt_event_armed(ev))
+        return false;
+    for (uint32_t i = 0; i < R.nevents; i++)
+        if (R.events[i] == ev) {
+            remove_at((void **)R.events, &R.nevents, i);
+            break;
+        }
+    ev->slot = -1;
+    return true;
+}
+
+uint64_t dr__rt_now(void) { return R.now; }
+
+bool dr__rt_vtimer_set(dr_vtimer *t, uint64_t due)
+{
+    bfl_ensure();
+    bool was = t->exec == G.exec && t->armed;
+    if (!was) {
+        if (R.ntimers == DR_MAX_EVENTS) {
+            rt_fail(DR_FIND_LIVELOCK, "timer limit reached", "more than %d timers armed", DR_MAX_EVENTS);
+            return false;
+        }
+        R.timers[R.ntimers++] = t;
+    }
+    t->exec = G.exec;
+    t->armed = true;
+    if (rt_cur && !rt_handler)
+        RT_RELEASE(t);
+    t->due = due < R.now ? R.now : due;
+    t->seq = ++R.timer_seq;
+    return was;
+}
+
+bool dr__rt_vtimer_cancel(dr_vtimer *t)
+{
+    bfl_ensure();
+    if (t->exec != G.exec || !t->armed)
+        return false;
+    for (uint32_t i = 0; i < R.ntimers; i++)
+        if (R.timers[i] == t) {
+            remove_at((void **)R.timers, &R.ntimers, i);
+            break;
+        }
+    t->armed = false;
+    return true;
+}
+
+/* ---- driver memory accesses ---------------------------------------------------------------------------------- */
+
+void dr__rt_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer)
+{
+    if (!rt_cur || rt_handler || rt_cpu_index < 0)
+        return;
+    /* Driver code runs without the framework lock. */
+    bfl_drop();
+    check_over();
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    if (rt_irql < DR_DISPATCH_LEVEL && !cds_wfcq_empty(&c->dpc_head, &c->dpc_tail)) {
+        drain_dpcs();
+        bfl_drop();
+    }
+    if (observer) {
+        bfl_ensure();
+        observer(addr, size, write);
+        bfl_drop();
+        check_over();
+    }
+}
