@@ -168,7 +168,7 @@ int dr_cmd_stress(int argc, char **argv)
            elapsed > 0 ? (double)n / elapsed : 0.0);
     printf("findings     %llu in total, %zu distinct\n", (unsigned long long)total, nd);
     for (size_t k = 0; k < nd; k++)
-        printf("  [%s] %s: %llu times, first in execution %llu after %.3f s\n", dr_finding_kind_name(d[k].kind),
+        printf("  [%s] %s: %llu times, first in execution %llu after %.6f s\n", dr_finding_kind_name(d[k].kind),
                d[k].title, (unsigned long long)d[k].count, (unsigned long long)d[k].first_exec, d[k].first_secs);
     if (nd)
         printf("replay       real-thread runs have no tape: reproduce with `dmarace run %s` (fiber mode)\n",
@@ -176,7 +176,7 @@ int dr_cmd_stress(int argc, char **argv)
     if (expect) {
         bool ok = stress_matches(s->expect, d, nd);
         if (seen)
-            printf("expect       %s: seen in execution %llu after %.3f s\n", s->expect,
+            printf("expect       %s: seen in execution %llu after %.6f s\n", s->expect,
                    (unsigned long long)seen_exec, seen_secs);
         else
             printf("expect       %s: %s\n", s->expect, ok ? "seen" : "NOT seen");

@@ -473,12 +473,19 @@ static void *cpu_thread(void *arg)
     rt_cpu_index = (int)(intptr_t)arg;
     /* Each processor thread handles its own faults (dr__install_crash_handler). */
     static char altstacks[DR_MAX_CPUS][64 * 1024];
-    stack_t ss = {.ss_sp = altstacks[rt_cpu_index], .ss_size = sizeof altstacks[0], .ss_flags = 0};
-    sigaltstack(&ss, NULL);
+    if (dr_catches_crashes()) { /* sanitizer builds: the runtime owns the alternate stack */
+        stack_t ss = {.ss_sp = altstacks[rt_cpu_index], .ss_size = sizeof altstacks[0], .ss_flags = 0};
+        sigaltstack(&ss, NULL);
+    }
     for (;;) {
         pthread_barrier_wait(&R.start);
-        if (atomic_load(&R.quit))
+        if (atomic_load(&R.quit)) {
+            if (dr_catches_crashes()) {
+                stack_t off = {.ss_flags = SS_DISABLE};
+                sigaltstack(&off, NULL);
+            }
             return NULL;
+        }
         if ((unsigned)rt_cpu_index < R.ncpus)
             cpu_loop();
         pthread_barrier_wait(&R.end);
