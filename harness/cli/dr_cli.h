@@ -14,6 +14,11 @@
 int dr_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool dr_cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 double dr_cli_now(void);
+/* A positive number of seconds (at most 1e8). */
+bool dr_cli_parse_seconds(const char *s, double *out);
+/* Does a finding (kind, title) show a scenario's expected verdict: a kind
+ * ("crash") or kind:part-of-the-title ("crash:V13")? ("clean" never matches.) */
+bool dr_cli_expect_matches(const char *expect, dr_finding_kind kind, const char *title);
 /* Whole file into a malloc'ed buffer (NUL-terminated, not counted in len). */
 bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len);
 /* mkdir -p */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,29 @@ bool dr_cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+bool dr_cli_parse_seconds(const char *s, double *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v <= 0 || v > 1e8)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool dr_cli_expect_matches(const char *expect, dr_finding_kind kind, const char *title)
+{
+    if (strcmp(expect, "clean") == 0)
+        return false;
+    const char *colon = strchr(expect, ':');
+    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
+    const char *name = dr_finding_kind_name(kind);
+    return strlen(name) == klen && strncmp(name, expect, klen) == 0 && (!colon || strstr(title, colon + 1));
 }
 
 double dr_cli_now(void)

@@ -599,14 +599,9 @@ static bool verdict_matches(const dr_scenario *s, const worker_result *r)
 {
     if (strcmp(s->expect, "clean") == 0)
         return r->ndistinct == 0;
-    const char *colon = strchr(s->expect, ':');
-    size_t klen = colon ? (size_t)(colon - s->expect) : strlen(s->expect);
-    for (size_t i = 0; i < r->ndistinct; i++) {
-        const char *kind = dr_finding_kind_name((dr_finding_kind)r->d[i].kind);
-        if (strlen(kind) == klen && strncmp(kind, s->expect, klen) == 0 &&
-            (!colon || strstr(r->d[i].title, colon + 1)))
+    for (size_t i = 0; i < r->ndistinct; i++)
+        if (dr_cli_expect_matches(s->expect, (dr_finding_kind)r->d[i].kind, r->d[i].title))
             return true;
-    }
     return false;
 }
 
@@ -614,19 +609,6 @@ static int cmp_distinct(const void *a, const void *b)
 {
     const distinct *x = a, *y = b;
     return x->first_exec < y->first_exec ? -1 : x->first_exec > y->first_exec ? 1 : 0;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v <= 0 || v > 1e8)
-        return false;
-    *out = v;
-    return true;
 }
 
 int dr_cmd_run(int argc, char **argv)
@@ -667,7 +649,7 @@ int dr_cmd_run(int argc, char **argv)
                 return dr_cli_usage_error("--executions takes a whole number >= 1, not '%s'", val ? val : "");
             executions_set = true;
         } else if (OPT("--time")) {
-            if (!parse_seconds(val, &c.time_limit))
+            if (!dr_cli_parse_seconds(val, &c.time_limit))
                 return dr_cli_usage_error("--time takes a number of seconds > 0, not '%s'", val ? val : "");
         } else if (OPT("-j") || OPT("--jobs") || (strncmp(a, "-j", 2) == 0 && a[2] && (val = a + 2, true))) {
             if (!dr_cli_parse_u64(val, 1, MAX_JOBS, &jobs))

@@ -6,7 +6,6 @@
 #include "dr_cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,27 +26,10 @@ static bool stress_matches(const char *expect, const stress_distinct *d, size_t 
 {
     if (strcmp(expect, "clean") == 0)
         return n == 0;
-    const char *colon = strchr(expect, ':');
-    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
-    for (size_t i = 0; i < n; i++) {
-        const char *kind = dr_finding_kind_name(d[i].kind);
-        if (strlen(kind) == klen && strncmp(kind, expect, klen) == 0 && (!colon || strstr(d[i].title, colon + 1)))
+    for (size_t i = 0; i < n; i++)
+        if (dr_cli_expect_matches(expect, d[i].kind, d[i].title))
             return true;
-    }
     return false;
-}
-
-static bool stress_seconds(const char *s, double *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v <= 0 || v > 1e8)
-        return false;
-    *out = v;
-    return true;
 }
 
 int dr_cmd_stress(int argc, char **argv)
@@ -70,11 +52,11 @@ int dr_cmd_stress(int argc, char **argv)
                 return dr_cli_usage_error("--executions needs a positive number");
             i++;
         } else if (strcmp(a, "--time") == 0) {
-            if (!stress_seconds(v, &seconds))
+            if (!dr_cli_parse_seconds(v, &seconds))
                 return dr_cli_usage_error("--time needs a positive number of seconds");
             i++;
         } else if (strcmp(a, "--exec-limit") == 0) {
-            if (!stress_seconds(v, &exec_limit))
+            if (!dr_cli_parse_seconds(v, &exec_limit))
                 return dr_cli_usage_error("--exec-limit needs a positive number of seconds");
             i++;
         } else if (strcmp(a, "--cpus") == 0) {
