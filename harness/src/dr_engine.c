@@ -212,17 +212,8 @@ static const char *signal_name(int sig)
 static void crash_handler(int sig, siginfo_t *si, void *uctx)
 {
     (void)uctx;
-    if (dr__rt_on && dr__rt_crash_ok()) {
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, sig);
-        sigprocmask(SIG_UNBLOCK, &set, NULL);
-        char title[64];
-        snprintf(title, sizeof title, "crash: %s while a task ran", signal_name(sig));
-        dr_fail(DR_FIND_CRASH, title, "%s (fault at offset %#lx from page) on a processor thread", signal_name(sig),
-                (unsigned long)((uintptr_t)si->si_addr & 0xfff));
-    }
-    if (dr__rt_on || !G.scn || !running_slot || G.over) {
+    bool rt = dr__rt_on;
+    if (rt ? !dr__rt_crash_ok() : !G.scn || !running_slot || G.over) {
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -231,11 +222,13 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
     sigemptyset(&set);
     sigaddset(&set, sig);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
-    G.in_handler = false;
+    if (!rt)
+        G.in_handler = false;
     char title[64];
     snprintf(title, sizeof title, "crash: %s while a task ran", signal_name(sig));
     dr_fail(DR_FIND_CRASH, title, "%s (fault at offset %#lx from page) in %s", signal_name(sig),
-            (unsigned long)((uintptr_t)si->si_addr & 0xfff), G.cur ? G.cur->name : "?");
+            (unsigned long)((uintptr_t)si->si_addr & 0xfff),
+            rt ? "a task on a processor thread" : G.cur ? G.cur->name : "?");
 }
 
 bool dr_catches_crashes(void) { return !DR_ASAN && !DR_TSAN; }
@@ -446,12 +439,26 @@ static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *h
     return n;
 }
 
+/* Remove arr[i] of n, keeping the order (the options' order is on the tape).
+ * Also used by real-thread mode on its processor threads, outside the fiber
+ * engine's quiet regions: memmove goes through TSan's interceptor, so it is
+ * hidden from TSan here (the arrays are the engine's, not the driver's). */
+static void remove_keep_order(void *arr, uint32_t i, uint32_t n, size_t elem)
+{
+#if DR_TSAN
+    __tsan_ignore_thread_begin();
+#endif
+    memmove((char *)arr + i * elem, (char *)arr + (i + 1) * elem, (n - i - 1) * elem);
+#if DR_TSAN
+    __tsan_ignore_thread_end();
+#endif
+}
+
 static void event_remove(dr_event *ev)
 {
     for (uint32_t i = 0; i < G.nevents; i++)
         if (G.events[i] == ev) {
-            memmove(&G.events[i], &G.events[i + 1], (G.nevents - i - 1) * sizeof G.events[0]);
-            G.nevents--;
+            remove_keep_order(G.events, i, G.nevents--, sizeof G.events[0]);
             return;
         }
 }
@@ -460,8 +467,7 @@ static void timer_remove(dr_vtimer *t)
 {
     for (uint32_t i = 0; i < G.ntimers; i++)
         if (G.timers[i] == t) {
-            memmove(&G.timers[i], &G.timers[i + 1], (G.ntimers - i - 1) * sizeof G.timers[0]);
-            G.ntimers--;
+            remove_keep_order(G.timers, i, G.ntimers--, sizeof G.timers[0]);
             return;
         }
 }
@@ -477,15 +483,13 @@ static void run_handler(dr_fn fn, void *arg, const void *origin)
     handler_origin = NULL;
 }
 
-static void fire_event(dr_event *ev)
+void dr__event_take(dr_event *ev)
 {
     event_remove(ev);
     ev->slot = -1; /* disarmed before the handler runs: it may arm it again */
-    note(DR_TR_FIRE, NULL, ev->actor, ev->name);
-    run_handler(ev->fn, ev->arg, ev);
 }
 
-static void fire_timer(void)
+dr_vtimer *dr__timer_take_earliest(void)
 {
     dr_vtimer *best = G.timers[0];
     for (uint32_t i = 1; i < G.ntimers; i++) {
@@ -497,6 +501,19 @@ static void fire_timer(void)
     best->armed = false;
     if (best->due > G.now)
         G.now = best->due;
+    return best;
+}
+
+static void fire_event(dr_event *ev)
+{
+    dr__event_take(ev);
+    note(DR_TR_FIRE, NULL, ev->actor, ev->name);
+    run_handler(ev->fn, ev->arg, ev);
+}
+
+static void fire_timer(void)
+{
+    dr_vtimer *best = dr__timer_take_earliest();
     note(DR_TR_TIMER, NULL, (uint32_t)G.now, best->name);
     run_handler(best->fn, best->arg, best);
 }
@@ -985,12 +1002,10 @@ static void dr_event_init_impl(dr_event *ev, dr_fn fn, void *arg, const char *na
 
 bool dr_event_armed(const dr_event *ev)
 {
-    if (dr__rt_on)
-        return dr__rt_event_armed(ev);
     return ev->exec == G.exec && ev->slot >= 0;
 }
 
-static void dr_event_arm_impl(dr_event *ev)
+void dr__event_arm_impl(dr_event *ev)
 {
     if (ev->exec != G.exec) {
         ev->exec = G.exec;
@@ -1005,11 +1020,11 @@ static void dr_event_arm_impl(dr_event *ev)
     }
     ev->slot = 1;
     G.events[G.nevents++] = ev;
-    if (G.cur && !G.in_handler)
+    if (dr_in_task())
         TSAN_RELEASE(ev); /* what the armer did happens-before the work the event starts */
 }
 
-static bool dr_event_disarm_impl(dr_event *ev)
+bool dr__event_disarm_impl(dr_event *ev)
 {
     if (!dr_event_armed(ev))
         return false;
@@ -1018,7 +1033,7 @@ static bool dr_event_disarm_impl(dr_event *ev)
     return true;
 }
 
-uint64_t dr_now(void) { return dr__rt_on ? dr__rt_now() : G.now; }
+uint64_t dr_now(void) { return G.now; }
 
 static void dr_vtimer_init_impl(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 {
@@ -1027,7 +1042,7 @@ static void dr_vtimer_init_impl(dr_vtimer *t, dr_fn fn, void *arg, const char *n
 
 static bool vtimer_armed(const dr_vtimer *t) { return t->exec == G.exec && t->armed; }
 
-static bool dr_vtimer_set_impl(dr_vtimer *t, uint64_t due)
+bool dr__vtimer_set_impl(dr_vtimer *t, uint64_t due)
 {
     bool was = vtimer_armed(t);
     if (!was) {
@@ -1039,14 +1054,14 @@ static bool dr_vtimer_set_impl(dr_vtimer *t, uint64_t due)
     }
     t->exec = G.exec;
     t->armed = true;
-    if (G.cur && !G.in_handler)
+    if (dr_in_task())
         TSAN_RELEASE(t);
     t->due = due < G.now ? G.now : due;
     t->seq = ++G.timer_seq;
     return was;
 }
 
-static bool dr_vtimer_cancel_impl(dr_vtimer *t)
+bool dr__vtimer_cancel_impl(dr_vtimer *t)
 {
     if (!vtimer_armed(t))
         return false;
@@ -1345,23 +1360,28 @@ void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name)
     quiet_end();
 }
 
+/* Real-thread mode keeps its events and timers here too, under its
+ * framework lock (dr__rt_resume takes it). */
 void dr_event_arm(dr_event *ev)
 {
     if (dr__rt_on) {
-        dr__rt_event_arm(ev);
+        dr__rt_resume();
+        dr__event_arm_impl(ev);
         return;
     }
     quiet_begin();
-    dr_event_arm_impl(ev);
+    dr__event_arm_impl(ev);
     quiet_end();
 }
 
 bool dr_event_disarm(dr_event *ev)
 {
-    if (dr__rt_on)
-        return dr__rt_event_disarm(ev);
+    if (dr__rt_on) {
+        dr__rt_resume();
+        return dr__event_disarm_impl(ev);
+    }
     quiet_begin();
-    bool r = dr_event_disarm_impl(ev);
+    bool r = dr__event_disarm_impl(ev);
     quiet_end();
     return r;
 }
@@ -1375,20 +1395,24 @@ void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 
 bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
 {
-    if (dr__rt_on)
-        return dr__rt_vtimer_set(t, due);
+    if (dr__rt_on) {
+        dr__rt_resume();
+        return dr__vtimer_set_impl(t, due);
+    }
     quiet_begin();
-    bool r = dr_vtimer_set_impl(t, due);
+    bool r = dr__vtimer_set_impl(t, due);
     quiet_end();
     return r;
 }
 
 bool dr_vtimer_cancel(dr_vtimer *t)
 {
-    if (dr__rt_on)
-        return dr__rt_vtimer_cancel(t);
+    if (dr__rt_on) {
+        dr__rt_resume();
+        return dr__vtimer_cancel_impl(t);
+    }
     quiet_begin();
-    bool r = dr_vtimer_cancel_impl(t);
+    bool r = dr__vtimer_cancel_impl(t);
     quiet_end();
     return r;
 }

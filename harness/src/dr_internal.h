@@ -168,6 +168,16 @@ void dr__trace_reset(void);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 
+/* Armed events and timers (dr_engine.c), shared by both modes: the *_impl
+ * functions change G.events / G.timers / G.now; take removes one to fire it
+ * (an event, or the earliest timer, advancing the clock to it). */
+void dr__event_arm_impl(dr_event *ev);
+bool dr__event_disarm_impl(dr_event *ev);
+bool dr__vtimer_set_impl(dr_vtimer *t, uint64_t due);
+bool dr__vtimer_cancel_impl(dr_vtimer *t);
+void dr__event_take(dr_event *ev);
+dr_vtimer *dr__timer_take_earliest(void);
+
 /* Real-thread mode (dr_rt.c): while an execution runs there, dr.h's entry
  * points dispatch to these. */
 extern bool dr__rt_on;
@@ -194,12 +204,6 @@ void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
 bool dr__rt_spin_held_by_me(const dr_spinlock *lock);
 unsigned dr__rt_spin_acquire(dr_spinlock *lock);
 void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql);
-bool dr__rt_event_armed(const dr_event *ev);
-void dr__rt_event_arm(dr_event *ev);
-bool dr__rt_event_disarm(dr_event *ev);
-uint64_t dr__rt_now(void);
-bool dr__rt_vtimer_set(dr_vtimer *t, uint64_t due);
-bool dr__rt_vtimer_cancel(dr_vtimer *t);
 /* Crash catching (builds without ASan/TSan): the handler, installed once;
  * dr__rt_crash_ok: a fault on a processor thread inside a task can become a
  * finding. */

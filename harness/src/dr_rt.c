@@ -84,7 +84,6 @@ typedef struct rt_cpu {
     struct cds_wfcq_tail thr_tail;
     pthread_t thread;
     jmp_buf abort_to;
-    char pad[64];
 } rt_cpu;
 
 static struct {
@@ -102,6 +101,7 @@ static struct {
     atomic_bool over; /* a finding: every processor stops */
     atomic_bool done; /* nothing left to run */
     dr_finding finding;
+    uint64_t steps; /* scheduling points, summed over the processors at the end */
     atomic_uint ntasks;
     rt_task tasks[RT_MAX_TASKS];
 
@@ -109,12 +109,8 @@ static struct {
     uint32_t live;    /* tasks created and not finished (queued DPCs and threads included) */
     uint32_t waiting; /* tasks blocked in a wait or spinning on a lock */
     struct rt_waiter *waiters[RT_MAX_TASKS];
-    dr_event *events[DR_MAX_EVENTS];
-    uint32_t nevents;
-    dr_vtimer *timers[DR_MAX_EVENTS];
-    uint32_t ntimers;
-    uint64_t now, timer_seq;
-    atomic_ullong steps;
+    /* armed events and timers: the fiber engine's own (G.events, G.timers,
+     * G.now), idle while real-thread mode runs, also under the framework lock */
 } R;
 
 bool dr__rt_on;
@@ -128,6 +124,7 @@ static _Thread_local const void *rt_origin; /* event or timer whose handler runs
 static _Thread_local bool rt_held;
 static _Thread_local dr_prng rt_rng;
 static _Thread_local uint32_t rt_spin_count;
+static _Thread_local uint64_t rt_steps; /* this processor's scheduling points */
 
 /* ---- the framework lock (invisible to TSan: plain atomics, uninstrumented) -------------- */
 
@@ -204,15 +201,14 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[i] = 0;
 }
 
-__attribute__((format(printf, 3, 0))) static void rt_fail_v(dr_finding_kind kind, const char *title,
-                                                            const char *fmt, va_list ap)
+void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
 {
     if (claim_finding()) {
         dr_finding *f = &R.finding;
         f->kind = kind;
         copy_str(f->title, sizeof f->title, title);
         vsnprintf(f->message, sizeof f->message, fmt, ap);
-        f->step = atomic_load(&R.steps);
+        f->step = rt_steps;
         f->task = rt_cur ? rt_cur->id : 0;
         f->cpu = rt_cpu_index < 0 ? 0 : (unsigned)rt_cpu_index;
         copy_str(f->task_name, sizeof f->task_name, rt_cur ? rt_cur->name : "main");
@@ -221,17 +217,12 @@ __attribute__((format(printf, 3, 0))) static void rt_fail_v(dr_finding_kind kind
         rt_abort();
 }
 
-void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
-{
-    rt_fail_v(kind, title, fmt, ap);
-}
-
 __attribute__((format(printf, 3, 4))) static void rt_fail(dr_finding_kind kind, const char *title,
                                                           const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    rt_fail_v(kind, title, fmt, ap);
+    dr__rt_fail(kind, title, fmt, ap);
     va_end(ap);
 }
 
@@ -258,7 +249,7 @@ static void check_over(void)
 
 static void check_deadline(void)
 {
-    if ((atomic_fetch_add_explicit(&R.steps, 1, memory_order_relaxed) & 1023) == 0 && mono_now() > R.deadline)
+    if ((++rt_steps & 1023) == 0 && mono_now() > R.deadline)
         rt_fail(DR_FIND_LIVELOCK, "livelock: real-thread execution did not finish",
                 "no quiescence within the execution's wall-clock limit");
 }
@@ -363,39 +354,23 @@ static void drain_dpcs(void)
 
 /* ---- events and the clock ---------------------------------------------------------------------- */
 
-static void remove_at(void **arr, uint32_t *n, uint32_t i)
-{
-    arr[i] = arr[--*n];
-}
-
 /* Fire one armed event or the earliest timer (lock held). */
 static void fire_one(void)
 {
-    uint32_t options = R.nevents + (R.ntimers ? 1 : 0);
+    uint32_t options = G.nevents + (G.ntimers ? 1 : 0);
     if (!options)
         return;
     uint32_t k = rt_rand(options);
     bool save_handler = rt_handler;
     const void *save_origin = rt_origin;
     rt_handler = true;
-    if (k < R.nevents) {
-        dr_event *ev = R.events[k];
-        remove_at((void **)R.events, &R.nevents, k);
-        ev->slot = -1;
+    if (k < G.nevents) {
+        dr_event *ev = G.events[k];
+        dr__event_take(ev);
         rt_origin = ev;
         ev->fn(ev->arg);
     } else {
-        uint32_t best = 0;
-        for (uint32_t i = 1; i < R.ntimers; i++) {
-            const dr_vtimer *a = R.timers[i], *b = R.timers[best];
-            if (a->due < b->due || (a->due == b->due && a->seq < b->seq))
-                best = i;
-        }
-        dr_vtimer *t = R.timers[best];
-        remove_at((void **)R.timers, &R.ntimers, best);
-        t->armed = false;
-        if (t->due > R.now)
-            R.now = t->due;
+        dr_vtimer *t = dr__timer_take_earliest();
         rt_origin = t;
         t->fn(t->arg);
     }
@@ -411,7 +386,7 @@ static void fire_one(void)
 static bool stuck(void)
 {
     /* Once a finding is in, waiters abandon their frames without unregistering. */
-    if (atomic_load(&R.over) || !R.live || R.live != R.waiting || R.nevents || R.ntimers)
+    if (atomic_load(&R.over) || !R.live || R.live != R.waiting || G.nevents || G.ntimers)
         return false;
     for (uint32_t i = 0; i < R.waiting; i++)
         if (R.waiters[i]->ready(R.waiters[i]->arg))
@@ -422,11 +397,11 @@ static bool stuck(void)
 /* Nothing runnable here: fire something, or notice the end (lock held). */
 static void idle_step(void)
 {
-    if (R.live == 0 && R.nevents == 0 && R.ntimers == 0) {
+    if (R.live == 0 && G.nevents == 0 && G.ntimers == 0) {
         atomic_store(&R.done, true);
         return;
     }
-    if (R.nevents || R.ntimers) {
+    if (G.nevents || G.ntimers) {
         if (rt_rand(4) == 0)
             fire_one();
         return;
@@ -436,21 +411,26 @@ static void idle_step(void)
                 "every remaining task is blocked and no event or timer is armed");
 }
 
-static void cpu_loop(void)
+/* This OS thread outside any task, at PASSIVE_LEVEL, without the lock. */
+static void thread_state_reset(void)
 {
-    rt_cpu *c = &R.cpu[rt_cpu_index];
     rt_cur = NULL;
     rt_irql = DR_PASSIVE_LEVEL;
     rt_handler = false;
     rt_origin = NULL;
     rt_held = false;
+}
+
+static void cpu_loop(void)
+{
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    thread_state_reset();
+    rt_steps = 0;
     dr_prng_seed(&rt_rng, dr_mix(dr_mix(R.seed, R.exec_index), (uint64_t)rt_cpu_index + 1));
     if (setjmp(c->abort_to)) {
         /* a finding ended the execution: this processor stops here */
-        rt_cur = NULL;
-        rt_irql = DR_PASSIVE_LEVEL;
-        rt_handler = false;
-        rt_held = false;
+        thread_state_reset();
+        __atomic_fetch_add(&R.steps, rt_steps, __ATOMIC_RELAXED);
         return;
     }
     while (!atomic_load(&R.over) && !atomic_load(&R.done)) {
@@ -464,6 +444,7 @@ static void cpu_loop(void)
         check_deadline();
         relax();
     }
+    __atomic_fetch_add(&R.steps, rt_steps, __ATOMIC_RELAXED);
 }
 
 bool dr__rt_crash_ok(void) { return rt_cpu_index >= 0 && rt_cur != NULL; }
@@ -547,10 +528,10 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     atomic_store(&R.done, false);
     memset(&R.finding, 0, sizeof R.finding);
     atomic_store(&R.ntasks, 0);
-    atomic_store(&R.steps, 0);
+    R.steps = 0;
     R.live = R.waiting = 0;
-    R.nevents = R.ntimers = 0;
-    R.now = R.timer_seq = 0;
+    G.nevents = G.ntimers = 0;
+    G.now = G.timer_seq = 0;
     for (unsigned i = 0; i < cpus; i++) {
         __cds_wfcq_init(&R.cpu[i].dpc_head, &R.cpu[i].dpc_tail);
         __cds_wfcq_init(&R.cpu[i].thr_head, &R.cpu[i].thr_tail);
@@ -559,9 +540,7 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
         G.windows[i].hit_this_exec = false;
     dr_prng_seed(&rt_rng, dr_mix(seed, exec_index));
     rt_cpu_index = -1;
-    rt_cur = NULL;
-    rt_irql = DR_PASSIVE_LEVEL;
-    rt_handler = false;
+    thread_state_reset();
     dr_set_access_observer(NULL);
 
     s->setup();
@@ -577,7 +556,7 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     }
     memset(res, 0, sizeof *res);
     res->finding = R.finding;
-    res->steps = atomic_load(&R.steps);
+    res->steps = R.steps;
     R.scn = NULL;
     dr__rt_on = false;
     return 0;
@@ -611,7 +590,7 @@ void dr__rt_yield(const dr_site *site)
     check_deadline();
     drain_dpcs();
     bfl_ensure();
-    if ((R.nevents || R.ntimers) && rt_rand(8) == 0)
+    if ((G.nevents || G.ntimers) && rt_rand(8) == 0)
         fire_one();
     if (rt_rand(32) == 0) {
         bfl_drop();
@@ -711,29 +690,27 @@ void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
     }
     rt_waiter me = {ready, arg};
     R.waiters[R.waiting++] = &me;
-    for (;;) {
+    while (!ready(arg)) {
         if (stuck()) {
             unwait(&me);
             rt_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
                     "%s waits at %s and nothing else can run", rt_cur->name, site ? site->name : "?");
         }
-        if ((R.nevents || R.ntimers) && rt_rand(4) == 0)
+        bool busy = false;
+        if ((G.nevents || G.ntimers) && rt_rand(4) == 0) {
             fire_one();
-        if (ready(arg))
-            break;
-        /* blocked at PASSIVE_LEVEL: this processor runs its other work
-         * meanwhile; spinning at DISPATCH_LEVEL it runs nothing */
-        bool ran = rt_irql < DR_DISPATCH_LEVEL && run_next(true);
-        if (ready(arg))
-            break;
+            busy = true;
+        } else if (rt_irql < DR_DISPATCH_LEVEL) {
+            /* blocked at PASSIVE_LEVEL: this processor runs its other work
+             * meanwhile; spinning at DISPATCH_LEVEL it runs nothing */
+            busy = run_next(true);
+        }
         bfl_drop();
         check_over();
         check_deadline();
-        if (!ran)
+        if (!busy)
             relax();
         bfl_ensure();
-        if (ready(arg))
-            break;
     }
     unwait(&me);
 }
@@ -792,79 +769,6 @@ void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql)
     lock->owner_task = 0;
     if (old_irql < rt_irql)
         dr__rt_lower_irql(old_irql);
-}
-
-/* ---- events and timers --------------------------------------------------------------------------------- */
-
-bool dr__rt_event_armed(const dr_event *ev) { return ev->exec == G.exec && ev->slot >= 0; }
-
-void dr__rt_event_arm(dr_event *ev)
-{
-    bfl_ensure();
-    if (ev->exec != G.exec) {
-        ev->exec = G.exec;
-        ev->slot = -1;
-    }
-    if (ev->slot >= 0)
-        return;
-    if (R.nevents == DR_MAX_EVENTS) {
-        rt_fail(DR_FIND_LIVELOCK, "event limit reached", "more than %d events armed", DR_MAX_EVENTS);
-        return;
-    }
-    ev->slot = 1;
-    R.events[R.nevents++] = ev;
-    if (rt_cur && !rt_handler)
-        RT_RELEASE(ev);
-}
-
-bool dr__rt_event_disarm(dr_event *ev)
-{
-    bfl_ensure();
-    if (!dr__rt_event_armed(ev))
-        return false;
-    for (uint32_t i = 0; i < R.nevents; i++)
-        if (R.events[i] == ev) {
-            remove_at((void **)R.events, &R.nevents, i);
-            break;
-        }
-    ev->slot = -1;
-    return true;
-}
-
-uint64_t dr__rt_now(void) { return R.now; }
-
-bool dr__rt_vtimer_set(dr_vtimer *t, uint64_t due)
-{
-    bfl_ensure();
-    bool was = t->exec == G.exec && t->armed;
-    if (!was) {
-        if (R.ntimers == DR_MAX_EVENTS) {
-            rt_fail(DR_FIND_LIVELOCK, "timer limit reached", "more than %d timers armed", DR_MAX_EVENTS);
-            return false;
-        }
-        R.timers[R.ntimers++] = t;
-    }
-    t->exec = G.exec;
-    t->armed = true;
-    if (rt_cur && !rt_handler)
-        RT_RELEASE(t);
-    t->due = due < R.now ? R.now : due;
-    t->seq = ++R.timer_seq;
-    return was;
-}
-
-bool dr__rt_vtimer_cancel(dr_vtimer *t)
-{
-    bfl_ensure();
-    if (t->exec != G.exec || !t->armed)
-        return false;
-    for (uint32_t i = 0; i < R.ntimers; i++)
-        if (R.timers[i] == t) {
-            remove_at((void **)R.timers, &R.ntimers, i);
-            break;
-        }
-    t->armed = false;
-    return true;
 }
 
 /* ---- driver memory accesses ---------------------------------------------------------------------------------- */
