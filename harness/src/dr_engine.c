@@ -183,6 +183,7 @@ static dr_slot *slot_acquire(void)
         return NULL;
     dr_fiber_prepare(&s->fiber, fiber_main);
     s->task = NULL;
+    s->at_start = true;
     G.nslots++;
     return s;
 }
@@ -254,6 +255,8 @@ void dr__install_crash_handler(void)
         sigaction(crash_signals[i], &sa, NULL);
 }
 
+static void exec_teardown(void);
+
 static void engine_init(void)
 {
     if (G.slots)
@@ -267,6 +270,9 @@ static void engine_init(void)
         fprintf(stderr, "dmarace: out of memory for the fiber pool\n");
         abort();
     }
+    quiet_begin();
+    exec_teardown(); /* the state every execution starts from */
+    quiet_end();
 }
 
 static bool retiring; /* shutdown: fibers unwind their quiet depth and stop */
@@ -320,6 +326,7 @@ static DR_NO_TSAN void switch_to_task(dr_task *t)
         return; /* the exiting task's own fiber picks t up */
     dr_fiber *from = running_slot ? &running_slot->fiber : &G.main_ctx;
     running_slot = t->slot;
+    t->slot->at_start = false;
     dr_fiber_switch(from, &t->slot->fiber, false, false);
 }
 
@@ -640,28 +647,84 @@ static void drain_now(dr_cpu *c)
     switch_to_task(d);
 }
 
-/* Re-prepare the fibers of tasks abandoned mid-way (by a finding, a
- * deadlock or the end of the execution). Under TSan each gets a synchronising
- * round trip, so what it did happens-before the next execution and its quiet
- * depth is unwound on its own TSan context. Finished tasks released
- * epoch_end themselves; the main context acquires it. */
-static DR_NO_TSAN void execution_boundary(void)
+/* Bring every fiber back to its start. A fiber that has run since it was
+ * last prepared is somewhere the next execution must not resume it: in the
+ * middle of a task abandoned by a finding or a deadlock, or inside the
+ * scheduler called from task_exit after its task finished (an idle fiber
+ * whose task pointer is already cleared: the step budget can run out right
+ * there, or the execution can end with it waiting to be reused). Every such
+ * fiber is re-prepared, whatever its task pointer says. Under TSan each gets
+ * a synchronising round trip, so what it did happens-before the next
+ * execution and its quiet depth is unwound on its own TSan context; finished
+ * tasks released epoch_end themselves, and the main context acquires it. */
+static DR_NO_TSAN void fibers_reset(void)
 {
     for (uint32_t i = 0; i < G.nslots; i++) {
         dr_slot *s = &G.slots[i];
-        if (!s->task)
-            continue;
         s->task = NULL;
+        if (s->at_start)
+            continue;
         dr_fiber_prepare(&s->fiber, fiber_main);
+        s->at_start = true;
 #if DR_TSAN
         pinging = true;
         running_slot = s;
         dr_fiber_switch(&G.main_ctx, &s->fiber, true, false);
         pinging = false;
+        /* parked in fiber_main's loop: the next switch in takes a task */
 #endif
     }
     running_slot = NULL;
     TSAN_ACQUIRE(&epoch_end);
+}
+
+/* The engine state every execution starts from: every fiber at its start,
+ * no task, nothing queued, pinned, armed or running, the clock and every
+ * counter at zero, no finding. dr_run calls it when an execution is over
+ * (after the check, once the result is copied out), whatever the execution
+ * did, so the next one cannot see anything of it. What dr_run's caller reads
+ * afterwards (the recorded choices, the trace) is cleared when the next
+ * execution begins. */
+static DR_NO_TSAN void exec_teardown(void)
+{
+    fibers_reset();
+    memset(G.tasks, 0, G.ntasks * sizeof G.tasks[0]);
+    G.ntasks = 0;
+    G.next_actor = 1;
+    memset(G.cpu, 0, sizeof G.cpu);
+    G.cur = NULL;
+    G.in_handler = false;
+    handler_origin = NULL;
+    memset(G.events, 0, G.nevents * sizeof G.events[0]);
+    memset(G.timers, 0, G.ntimers * sizeof G.timers[0]);
+    G.nevents = G.ntimers = 0;
+    G.now = G.timer_seq = 0;
+    G.steps = G.preemptions = 0;
+    G.digest = 0;
+    G.over = false;
+    memset(&G.finding, 0, sizeof G.finding);
+    G.diverged = false;
+    G.diverge_msg[0] = 0;
+    G.scn = NULL;
+    G.strat = NULL;
+    dr_set_access_observer(NULL);
+}
+
+/* A harness bug check: an execution about to begin finds the state
+ * exec_teardown leaves. Cheap (a few slots), so always on. */
+static void exec_check_clean(void)
+{
+    bool ok = G.ntasks == 0 && !G.cur && !G.in_handler && !G.nevents && !G.ntimers && !G.over && !G.steps &&
+              !running_slot && !handler_origin;
+    for (uint32_t i = 0; ok && i < G.nslots; i++)
+        ok = G.slots[i].at_start && !G.slots[i].task;
+    for (unsigned c = 0; ok && c < DR_MAX_CPUS; c++)
+        ok = !G.cpu[c].pinned && !G.cpu[c].dpc_head;
+    if (!ok) {
+        fprintf(stderr, "dmarace: internal error: an execution left engine state behind (%s:%d)\n", __FILE__,
+                __LINE__);
+        abort();
+    }
 }
 
 /* ---- the API of dr.h ---------------------------------------------------------------- */
@@ -1140,6 +1203,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     }
     engine_init();
     quiet_begin();
+    exec_check_clean();
     G.exec++;
     G.exec_index = exec_index;
     G.scn = s;
@@ -1147,19 +1211,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.ncpus = cpus;
     G.step_budget = cfg->step_budget ? cfg->step_budget : 100000;
     G.tracing = cfg->trace;
-    G.ntasks = 0;
-    G.next_actor = 1;
-    memset(G.cpu, 0, sizeof G.cpu);
-    G.cur = NULL;
-    G.in_handler = false;
-    G.nevents = G.ntimers = 0;
-    G.now = G.timer_seq = 0;
-    G.steps = G.preemptions = 0;
     G.digest = dr_scenario_digest(s, cpus);
-    G.over = false;
-    memset(&G.finding, 0, sizeof G.finding);
-    G.diverged = false;
-    G.diverge_msg[0] = 0;
     G.rec.n = 0;
     dr__trace_reset();
     icov_reset();
@@ -1167,7 +1219,6 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
         G.windows[i].hit_this_exec = false;
 
     strat->begin(strat, exec_index);
-    dr_set_access_observer(NULL);
     quiet_end();
     s->setup();
     quiet_begin();
@@ -1187,7 +1238,9 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
             break;
         }
     }
-    execution_boundary();
+    /* Every task, finished or abandoned, before the check (TSan: the fibers'
+     * round trips are the happens-before edges). */
+    fibers_reset();
     if (!G.over && s->check) {
         quiet_end();
         s->check();
@@ -1203,7 +1256,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     res->steps = G.steps;
     res->choices = G.rec.n;
     res->preemptions = G.preemptions;
-    G.scn = NULL;
+    exec_teardown();
     quiet_end();
     return 0;
 }

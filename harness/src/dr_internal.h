@@ -46,6 +46,8 @@ struct dr_slot {
     dr_fiber fiber;
     dr_task *task;  /* current task, NULL when idle */
     uint32_t quiet; /* TSan: engine-code nesting depth on this fiber */
+    bool at_start;  /* parked where a switch into it starts a task cleanly:
+                     * freshly prepared (or, under TSan, after its round trip) */
 };
 
 typedef struct dr_cpu {

@@ -558,6 +558,9 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     res->finding = R.finding;
     res->steps = R.steps;
     R.scn = NULL;
+    /* the fiber engine's arrays it borrowed, as the fiber engine leaves them */
+    G.nevents = G.ntimers = 0;
+    G.now = G.timer_seq = 0;
     dr__rt_on = false;
     return 0;
 }
