@@ -8,6 +8,7 @@
 #include "dr/dr_engine.h"
 #include "dr_fiber.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* What a scheduling option stands for. */
@@ -149,6 +150,17 @@ typedef struct dr_engine {
     /* campaign-wide */
     dr_window_stat windows[64];
     uint32_t nwindows;
+
+    /* where the engine itself is */
+    dr_slot *running_slot;      /* fiber executing now; NULL: main context */
+    /* TSan: the object whose arming a running handler stands for. Work the
+     * handler starts (a DPC, a thread) happens after the arming, not after
+     * whatever task happened to make the scheduling decision. */
+    const void *handler_origin;
+    bool pinging;               /* TSan: round trips with abandoned fibers */
+    bool retiring;              /* shutdown: fibers unwind their quiet depth and stop */
+    uint32_t main_quiet;        /* TSan: engine-code nesting depth in the main context */
+    char epoch_start, epoch_end; /* TSan: sync addresses of the execution boundaries */
 } dr_engine;
 
 extern dr_engine dr__g;
@@ -163,14 +175,52 @@ void dr__diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Keeps dr_access.o (the driver access hooks) in every link. */
 void dr__access_anchor(void);
 
-/* Trace helpers (dr_trace.c). */
+/* The scheduler (dr_sched.c): decide who runs next and run it (from a task at
+ * a scheduling point, or from the main context to start an execution); the
+ * entry every fiber runs. */
+void dr__schedule(const dr_site *site);
+void dr__fiber_main(void);
+/* A finding in fiber mode: record it (the first one wins) and abandon the
+ * running task, if any. */
+void dr__fiber_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* Fiber mode's side of dr.h (dr_sched.c). */
+void dr__fiber_yield(const dr_site *site);
+uint32_t dr__fiber_choose(const dr_site *site, uint32_t n);
+unsigned dr__fiber_raise_irql(unsigned irql);
+void dr__fiber_lower_irql(unsigned irql);
+uint32_t dr__fiber_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name);
+bool dr__fiber_dpc_queue(dr_dpc *dpc, unsigned cpu);
+bool dr__fiber_dpc_remove(dr_dpc *dpc);
+void dr__fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
+unsigned dr__fiber_spin_acquire(dr_spinlock *lock);
+void dr__fiber_spin_release(dr_spinlock *lock, unsigned old_irql);
+void dr__dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name);
+void dr__spinlock_init(dr_spinlock *lock, const char *name);
+
+/* Events and the clock (dr_clock.c): fire one armed event, or the earliest
+ * timer, from the scheduler. */
+void dr__fire_event(dr_event *ev);
+void dr__fire_timer(void);
+void dr__event_init(dr_event *ev, dr_fn fn, void *arg, const char *name);
+void dr__vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name);
+
+/* Trace helpers (dr_trace.c). dr__note folds one engine step into the
+ * digest (and the trace, when tracing); dr__fiber_trace is dr_trace in
+ * fiber mode; dr__window_hit counts a race window (both modes);
+ * dr__trace_begin clears the trace and coverage for a new execution. */
+void dr__note(uint8_t type, const dr_site *site, uint32_t other, const char *what);
+void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
+void dr__window_hit(const dr_site *site);
+void dr__trace_begin(void);
 uint64_t dr__site_hash(const dr_site *site);
 void dr__trace_add(const dr_trace_rec *r);
 void dr__trace_reset(void);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 
-/* Armed events and timers (dr_engine.c), shared by both modes: the *_impl
+/* Armed events and timers (dr_clock.c), shared by both modes: the *_impl
  * functions change G.events / G.timers / G.now; take removes one to fire it
  * (an event, or the earliest timer, advancing the clock to it). */
 void dr__event_arm_impl(dr_event *ev);

@@ -2,6 +2,7 @@
  * (P0.., T<n> tasks and events, REQ1.. model objects), never pointers. */
 #include "dr_hash.h"
 #include "dr_internal.h"
+#include "dr_icov.h" /* interleaving coverage: empty unless the fuzz build */
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -98,4 +99,89 @@ void dr_trace_print(FILE *out)
             break;
         }
     }
+}
+
+/* ---- the digest, and the model's trace events ---------------------------------------- */
+
+void dr__note(uint8_t type, const dr_site *site, uint32_t other, const char *what)
+{
+    dr_task *me = G.cur;
+    uint64_t h = G.digest;
+    h = dr_mix(h, ((uint64_t)type << 56) | ((uint64_t)(me ? me->id : 0) << 24) | other);
+    if (site)
+        h = dr_mix(h, dr__site_hash(site));
+    G.digest = h;
+    icov_event(type, site, me, what);
+    if (G.tracing) {
+        dr_trace_rec r = {.step = G.steps,
+                          .type = type,
+                          .cpu = me ? me->cpu : 0,
+                          .irql = me ? me->irql : 0,
+                          .task = me ? me->id : 0,
+                          .other = other,
+                          .site = site,
+                          .what = what};
+        dr__trace_add(&r);
+    }
+}
+
+uint32_t dr_id_new(dr_kind *kind)
+{
+    if (kind->exec != G.exec) {
+        kind->exec = G.exec;
+        kind->next = 0;
+    }
+    return ++kind->next;
+}
+
+void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
+{
+    uint64_t h = dr_mix(G.digest, dr__site_hash(site));
+    h = dr_mix(h, (kind ? dr_fnv1a_str(kind->prefix) : 0) ^ id);
+    G.digest = dr_mix(h, (uint64_t)value);
+    icov_model(site, G.cur);
+    if (G.tracing) {
+        dr_task *me = G.cur;
+        dr_trace_rec r = {.step = G.steps,
+                          .type = DR_TR_MODEL,
+                          .cpu = me ? me->cpu : 0,
+                          .irql = me ? me->irql : 0,
+                          .task = me ? me->id : 0,
+                          .site = site,
+                          .what = me ? me->name : "main",
+                          .kind = kind,
+                          .id = id,
+                          .value = value};
+        dr__trace_add(&r);
+    }
+}
+
+void dr__window_hit(const dr_site *site)
+{
+    for (uint32_t i = 0; i < G.nwindows; i++)
+        if (G.windows[i].site == site) {
+            if (!G.windows[i].hit_this_exec) {
+                G.windows[i].hit_this_exec = true;
+                G.windows[i].count++;
+            }
+            return;
+        }
+    if (G.nwindows < sizeof G.windows / sizeof G.windows[0])
+        G.windows[G.nwindows++] = (dr_window_stat){site, 1, true};
+}
+
+size_t dr_window_count(void) { return G.nwindows; }
+const char *dr_window_name(size_t i) { return i < G.nwindows ? G.windows[i].site->name : NULL; }
+uint64_t dr_window_hits(size_t i) { return i < G.nwindows ? G.windows[i].count : 0; }
+void dr_windows_reset(void) { G.nwindows = 0; }
+void dr_window_set_hits(size_t i, uint64_t hits)
+{
+    if (i < G.nwindows)
+        G.windows[i].count = hits;
+}
+
+void dr__trace_begin(void)
+{
+    dr__trace_reset();
+    icov_reset();
 }

@@ -1,0 +1,93 @@
+/* dr_scenario.c: the scenario registry (scenarios register themselves at
+ * load time), the build flavour, and the digest that ties a tape to the
+ * scenario, build and engine semantics that recorded it. */
+#include "dr_hash.h"
+#include "dr_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *dr_finding_kind_name(dr_finding_kind k)
+{
+    switch (k) {
+#define DR_X(e, s)                                                                                         \
+    case DR_FIND_##e:                                                                                      \
+        return s;
+        DR_FINDING_KINDS(DR_X)
+#undef DR_X
+    case DR_FIND__COUNT:
+        break;
+    }
+    return "?";
+}
+
+/* ---- scenario registry ------------------------------------------------------ */
+
+static const dr_scenario *scenarios[256];
+static size_t nscenarios;
+static bool scenarios_sorted;
+
+void dr_scenario_register(const dr_scenario *s)
+{
+    for (size_t i = 0; i < nscenarios; i++)
+        if (strcmp(scenarios[i]->name, s->name) == 0) {
+            /* A name must find one scenario: tapes and --expect depend on it. */
+            fprintf(stderr, "dmarace: two scenarios are named '%s' in this build\n", s->name);
+            _Exit(DR_EXIT_INTERNAL);
+        }
+    if (nscenarios < sizeof scenarios / sizeof scenarios[0])
+        scenarios[nscenarios++] = s;
+    scenarios_sorted = false;
+}
+
+static int cmp_scenario(const void *a, const void *b)
+{
+    return strcmp((*(const dr_scenario *const *)a)->name, (*(const dr_scenario *const *)b)->name);
+}
+
+static void sort_scenarios(void)
+{
+    if (!scenarios_sorted)
+        qsort(scenarios, nscenarios, sizeof scenarios[0], cmp_scenario);
+    scenarios_sorted = true;
+}
+
+size_t dr_scenario_count(void) { return nscenarios; }
+
+const dr_scenario *dr_scenario_at(size_t i)
+{
+    sort_scenarios();
+    return i < nscenarios ? scenarios[i] : NULL;
+}
+
+const dr_scenario *dr_scenario_find(const char *name)
+{
+    for (size_t i = 0; i < nscenarios; i++)
+        if (strcmp(scenarios[i]->name, name) == 0)
+            return scenarios[i];
+    return NULL;
+}
+
+#ifndef DR_DEFAULT_SCENARIO
+#define DR_DEFAULT_SCENARIO "published"
+#endif
+const dr_scenario *dr_scenario_default(void) { return dr_scenario_find(DR_DEFAULT_SCENARIO); }
+
+/* Bump when the engine's scheduling semantics change, so old tapes are
+ * recognised as recorded by another engine. */
+#define DR_ENGINE_SEMANTICS 1u
+
+#ifndef DR_BUILD_FLAVOR
+#define DR_BUILD_FLAVOR "unknown"
+#endif
+const char *dr_build_flavor(void) { return DR_BUILD_FLAVOR; }
+
+uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus)
+{
+    uint64_t h = dr_fnv1a_str(s->name);
+    h = dr_mix(h, dr_fnv1a_str(DR_BUILD_FLAVOR));
+    h = dr_mix(h, s->version);
+    h = dr_mix(h, cpus);
+    h = dr_mix(h, DR_ENGINE_SEMANTICS);
+    return dr_fmix(h);
+}
