@@ -16,25 +16,28 @@ DR_SITE(site_store, "driver-store");
 
 static dr_access_observer_fn observer;
 
+
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
-static inline void access_point(const void *addr, size_t size, bool write)
+/* Fiber mode's access point (dr__fiber_ops.access). */
+void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn obs)
 {
-    if (dr__rt_on) {
-        dr__rt_access(addr, size, write, observer);
-        return;
-    }
     dr_task *me = G.cur;
     if (!me || G.in_handler || G.over || !me->slot)
         return;
     if (dr_fiber_on_stack(&me->slot->fiber, addr))
         return;
-    if (observer) {
-        observer(addr, size, write);
+    if (obs) {
+        obs(addr, size, write);
         if (G.over)
             return;
     }
     dr_yield(write ? &site_store : &site_load);
+}
+
+static inline void access_point(const void *addr, size_t size, bool write)
+{
+    dr__mode->access(addr, size, write, observer);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \

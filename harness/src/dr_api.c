@@ -1,274 +1,267 @@
 /* dr_api.c: the API of dr.h, the engine as the model and scenarios see it.
- * Each entry point runs the current mode's implementation (fibers:
- * dr_sched.c, dr_clock.c; real threads: dr_rt.c) with engine code TSan-quiet. */
+ * Every entry point that depends on how processors are simulated calls the
+ * current mode's operations (fibers: dr_sched.c, dr_clock.c; real threads:
+ * dr_rt.c), inside the TSan quiet region when the mode asks for it; the
+ * rest (initialisers, ids, the clock's reading) are the same in both. */
 #include "dr_internal.h"
 #include "dr_quiet.h"
 
 #include <stdarg.h>
 
-#define G dr__g
+const dr_mode_ops *dr__mode = &dr__fiber_ops;
+
+static inline const dr_mode_ops *enter(void)
+{
+    const dr_mode_ops *m = dr__mode;
+    if (m->quiet)
+        quiet_begin();
+    return m;
+}
+
+static inline void leave(const dr_mode_ops *m)
+{
+    if (m->quiet)
+        quiet_end();
+}
+
+/* ---- findings ---------------------------------------------------------------- */
 
 void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
 {
-    if (dr__rt_on) {
-        va_list ap;
-        va_start(ap, fmt);
-        dr__rt_fail(kind, title, fmt, ap);
-        va_end(ap);
-        return;
-    }
-    if (!G.scn)
-        return;
-    quiet_begin();
+    const dr_mode_ops *m = enter();
     va_list ap;
     va_start(ap, fmt);
-    dr__fiber_fail(kind, title, fmt, ap);
+    m->fail(kind, title, fmt, ap);
     va_end(ap);
-    quiet_end();
+    leave(m);
 }
 
-bool dr_failed(void) { return dr__rt_on ? dr__rt_failed() : G.over && !G.diverged; }
+bool dr_failed(void)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->failed();
+    leave(m);
+    return r;
+}
 
-const dr_scenario *dr_scenario_current(void) { return dr__rt_on ? dr__rt_scenario() : G.scn; }
+const dr_scenario *dr_scenario_current(void)
+{
+    const dr_mode_ops *m = enter();
+    const dr_scenario *r = m->scenario();
+    leave(m);
+    return r;
+}
 
 void dr_framework_resume(void)
 {
-    if (dr__rt_on)
-        dr__rt_resume();
+    const dr_mode_ops *m = enter();
+    m->framework_resume();
+    leave(m);
 }
 
-unsigned dr_cpus(void) { return dr__rt_on ? dr__rt_cpus() : G.ncpus; }
-unsigned dr_current_cpu(void)
-{
-    if (dr__rt_on)
-        return dr__rt_current_cpu();
-    return G.cur ? G.cur->cpu : 0;
-}
-bool dr_in_task(void) { return dr__rt_on ? dr__rt_in_task() : G.cur && !G.in_handler; }
-uint32_t dr_current_task(void)
-{
-    if (dr__rt_on)
-        return dr__rt_current_task();
-    return G.cur && !G.in_handler ? G.cur->id : 0;
-}
-
-unsigned dr_irql(void)
-{
-    if (dr__rt_on)
-        return dr__rt_irql();
-    if (G.in_handler)
-        return DR_DISPATCH_LEVEL;
-    return G.cur ? G.cur->irql : DR_PASSIVE_LEVEL;
-}
-
-bool dr_spin_held_by_me(const dr_spinlock *lock)
-{
-    if (dr__rt_on)
-        return dr__rt_spin_held_by_me(lock);
-    return G.cur && lock->exec == G.exec && lock->owner_task == G.cur->id;
-}
-
-/* ---- the public entry points: engine code runs TSan-quiet ------------------------ */
+/* ---- scheduling points and choices -------------------------------------------- */
 
 void dr_yield(const dr_site *site)
 {
-    if (dr__rt_on) {
-        dr__rt_yield(site);
-        return;
-    }
-    quiet_begin();
-    dr__fiber_yield(site);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->yield(site);
+    leave(m);
 }
 
 uint32_t dr_choose(const dr_site *site, uint32_t n)
 {
-    if (dr__rt_on)
-        return dr__rt_choose(site, n);
-    quiet_begin();
-    uint32_t r = dr__fiber_choose(site, n);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    uint32_t r = m->choose(site, n);
+    leave(m);
+    return r;
+}
+
+/* ---- processors, IRQL, tasks ---------------------------------------------------- */
+
+unsigned dr_cpus(void)
+{
+    const dr_mode_ops *m = enter();
+    unsigned r = m->cpus();
+    leave(m);
+    return r;
+}
+
+unsigned dr_current_cpu(void)
+{
+    const dr_mode_ops *m = enter();
+    unsigned r = m->current_cpu();
+    leave(m);
+    return r;
+}
+
+unsigned dr_irql(void)
+{
+    const dr_mode_ops *m = enter();
+    unsigned r = m->irql();
+    leave(m);
     return r;
 }
 
 unsigned dr_raise_irql(unsigned irql)
 {
-    if (dr__rt_on)
-        return dr__rt_raise_irql(irql);
-    quiet_begin();
-    unsigned r = dr__fiber_raise_irql(irql);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    unsigned r = m->raise_irql(irql);
+    leave(m);
     return r;
 }
 
 void dr_lower_irql(unsigned irql)
 {
-    if (dr__rt_on) {
-        dr__rt_lower_irql(irql);
-        return;
-    }
-    quiet_begin();
-    dr__fiber_lower_irql(irql);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->lower_irql(irql);
+    leave(m);
+}
+
+bool dr_in_task(void)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->in_task();
+    leave(m);
+    return r;
+}
+
+uint32_t dr_current_task(void)
+{
+    const dr_mode_ops *m = enter();
+    uint32_t r = m->current_task();
+    leave(m);
+    return r;
 }
 
 uint32_t dr_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
-    if (dr__rt_on)
-        return dr__rt_thread_create(cpu, fn, arg, name);
-    quiet_begin();
-    uint32_t r = dr__fiber_thread_create(cpu, fn, arg, name);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    uint32_t r = m->thread_create(cpu, fn, arg, name);
+    leave(m);
     return r;
 }
 
 void dr_dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name)
 {
-    quiet_begin();
+    const dr_mode_ops *m = enter();
     dr__dpc_init(dpc, fn, arg, name);
-    quiet_end();
+    leave(m);
 }
 
 bool dr_dpc_queue(dr_dpc *dpc, unsigned cpu)
 {
-    if (dr__rt_on)
-        return dr__rt_dpc_queue(dpc, cpu);
-    quiet_begin();
-    bool r = dr__fiber_dpc_queue(dpc, cpu);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    bool r = m->dpc_queue(dpc, cpu);
+    leave(m);
     return r;
 }
 
 bool dr_dpc_remove(dr_dpc *dpc)
 {
-    if (dr__rt_on)
-        return dr__rt_dpc_remove(dpc);
-    quiet_begin();
-    bool r = dr__fiber_dpc_remove(dpc);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    bool r = m->dpc_remove(dpc);
+    leave(m);
     return r;
 }
 
 void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
-    if (dr__rt_on) {
-        dr__rt_wait(ready, arg, site);
-        return;
-    }
-    quiet_begin();
-    dr__fiber_wait(ready, arg, site);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->wait(ready, arg, site);
+    leave(m);
 }
+
+/* ---- spin locks ------------------------------------------------------------------- */
 
 void dr_spinlock_init(dr_spinlock *lock, const char *name)
 {
-    quiet_begin();
+    const dr_mode_ops *m = enter();
     dr__spinlock_init(lock, name);
-    quiet_end();
+    leave(m);
 }
 
 unsigned dr_spin_acquire(dr_spinlock *lock)
 {
-    if (dr__rt_on)
-        return dr__rt_spin_acquire(lock);
-    quiet_begin();
-    unsigned r = dr__fiber_spin_acquire(lock);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    unsigned r = m->spin_acquire(lock);
+    leave(m);
     return r;
 }
 
 void dr_spin_release(dr_spinlock *lock, unsigned old_irql)
 {
-    if (dr__rt_on) {
-        dr__rt_spin_release(lock, old_irql);
-        return;
-    }
-    quiet_begin();
-    dr__fiber_spin_release(lock, old_irql);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->spin_release(lock, old_irql);
+    leave(m);
 }
+
+bool dr_spin_held_by_me(const dr_spinlock *lock)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->spin_held_by_me(lock);
+    leave(m);
+    return r;
+}
+
+/* ---- environment events and the virtual clock ------------------------------------------ */
 
 void dr_event_init(dr_event *ev, dr_fn fn, void *arg, const char *name)
 {
-    quiet_begin();
+    const dr_mode_ops *m = enter();
     dr__event_init(ev, fn, arg, name);
-    quiet_end();
+    leave(m);
 }
 
-/* Real-thread mode keeps its events and timers here too, under its
- * framework lock (dr__rt_resume takes it). */
 void dr_event_arm(dr_event *ev)
 {
-    if (dr__rt_on) {
-        dr__rt_resume();
-        dr__event_arm_impl(ev);
-        return;
-    }
-    quiet_begin();
-    dr__event_arm_impl(ev);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->event_arm(ev);
+    leave(m);
 }
 
 bool dr_event_disarm(dr_event *ev)
 {
-    if (dr__rt_on) {
-        dr__rt_resume();
-        return dr__event_disarm_impl(ev);
-    }
-    quiet_begin();
-    bool r = dr__event_disarm_impl(ev);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    bool r = m->event_disarm(ev);
+    leave(m);
     return r;
 }
 
 void dr_vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 {
-    quiet_begin();
+    const dr_mode_ops *m = enter();
     dr__vtimer_init(t, fn, arg, name);
-    quiet_end();
+    leave(m);
 }
 
 bool dr_vtimer_set(dr_vtimer *t, uint64_t due)
 {
-    if (dr__rt_on) {
-        dr__rt_resume();
-        return dr__vtimer_set_impl(t, due);
-    }
-    quiet_begin();
-    bool r = dr__vtimer_set_impl(t, due);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    bool r = m->vtimer_set(t, due);
+    leave(m);
     return r;
 }
 
 bool dr_vtimer_cancel(dr_vtimer *t)
 {
-    if (dr__rt_on) {
-        dr__rt_resume();
-        return dr__vtimer_cancel_impl(t);
-    }
-    quiet_begin();
-    bool r = dr__vtimer_cancel_impl(t);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    bool r = m->vtimer_cancel(t);
+    leave(m);
     return r;
 }
 
+/* ---- the trace and race windows -------------------------------------------------------- */
+
 void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
 {
-    if (dr__rt_on) /* real-thread mode keeps no trace */
-        return;
-    quiet_begin();
-    dr__fiber_trace(site, kind, id, value);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->trace(site, kind, id, value);
+    leave(m);
 }
 
 void dr_window(const dr_site *site)
 {
-    if (dr__rt_on) {
-        dr__rt_resume(); /* the counters are under the framework lock */
-        dr__window_hit(site);
-        return;
-    }
-    quiet_begin();
-    dr__window_hit(site);
-    quiet_end();
+    const dr_mode_ops *m = enter();
+    m->window(site);
+    leave(m);
 }

@@ -54,13 +54,13 @@ static void run_handler(dr_fn fn, void *arg, const void *origin)
     G.handler_origin = NULL;
 }
 
-void dr__event_take(dr_event *ev)
+static void event_take(dr_event *ev)
 {
     event_remove(ev);
     ev->slot = -1; /* disarmed before the handler runs: it may arm it again */
 }
 
-dr_vtimer *dr__timer_take_earliest(void)
+static dr_vtimer *timer_take_earliest(void)
 {
     dr_vtimer *best = G.timers[0];
     for (uint32_t i = 1; i < G.ntimers; i++) {
@@ -77,14 +77,14 @@ dr_vtimer *dr__timer_take_earliest(void)
 
 void dr__fire_event(dr_event *ev)
 {
-    dr__event_take(ev);
+    event_take(ev);
     dr__note(DR_TR_FIRE, NULL, ev->actor, ev->name);
     run_handler(ev->fn, ev->arg, ev);
 }
 
 void dr__fire_timer(void)
 {
-    dr_vtimer *best = dr__timer_take_earliest();
+    dr_vtimer *best = timer_take_earliest();
     dr__note(DR_TR_TIMER, NULL, (uint32_t)G.now, best->name);
     run_handler(best->fn, best->arg, best);
 }
@@ -99,7 +99,7 @@ bool dr_event_armed(const dr_event *ev)
     return ev->exec == G.exec && ev->slot >= 0;
 }
 
-void dr__event_arm_impl(dr_event *ev)
+void dr__event_arm(dr_event *ev)
 {
     if (ev->exec != G.exec) {
         ev->exec = G.exec;
@@ -118,7 +118,7 @@ void dr__event_arm_impl(dr_event *ev)
         TSAN_RELEASE(ev); /* what the armer did happens-before the work the event starts */
 }
 
-bool dr__event_disarm_impl(dr_event *ev)
+bool dr__event_disarm(dr_event *ev)
 {
     if (!dr_event_armed(ev))
         return false;
@@ -136,7 +136,7 @@ void dr__vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name)
 
 static bool vtimer_armed(const dr_vtimer *t) { return t->exec == G.exec && t->armed; }
 
-bool dr__vtimer_set_impl(dr_vtimer *t, uint64_t due)
+bool dr__vtimer_set(dr_vtimer *t, uint64_t due)
 {
     bool was = vtimer_armed(t);
     if (!was) {
@@ -155,11 +155,36 @@ bool dr__vtimer_set_impl(dr_vtimer *t, uint64_t due)
     return was;
 }
 
-bool dr__vtimer_cancel_impl(dr_vtimer *t)
+bool dr__vtimer_cancel(dr_vtimer *t)
 {
     if (!vtimer_armed(t))
         return false;
     timer_remove(t);
     t->armed = false;
     return true;
+}
+
+uint32_t dr__clock_options(void) { return G.nevents + (G.ntimers ? 1 : 0); }
+
+const void *dr__clock_take(uint32_t k, dr_fn *fn, void **arg)
+{
+    if (k < G.nevents) {
+        dr_event *ev = G.events[k];
+        event_take(ev);
+        *fn = ev->fn;
+        *arg = ev->arg;
+        return ev;
+    }
+    dr_vtimer *t = timer_take_earliest();
+    *fn = t->fn;
+    *arg = t->arg;
+    return t;
+}
+
+void dr__clock_reset(void)
+{
+    memset(G.events, 0, G.nevents * sizeof G.events[0]);
+    memset(G.timers, 0, G.ntimers * sizeof G.timers[0]);
+    G.nevents = G.ntimers = 0;
+    G.now = G.timer_seq = 0;
 }

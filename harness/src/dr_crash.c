@@ -6,8 +6,6 @@
 #include <signal.h>
 #include <string.h>
 
-#define G dr__g
-
 /* ---- faults in driver code ---------------------------------------------------------
  * Without a sanitizer (which reports faults better), a SIGSEGV, SIGBUS, SIGFPE
  * or SIGILL while a task runs becomes a crash finding: the handler runs on an
@@ -33,8 +31,8 @@ static const char *signal_name(int sig)
 static void crash_handler(int sig, siginfo_t *si, void *uctx)
 {
     (void)uctx;
-    bool rt = dr__rt_on;
-    if (rt ? !dr__rt_crash_ok() : !G.scn || !G.running_slot || G.over) {
+    const char *where;
+    if (!dr__mode->crash_claim(&where)) {
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -43,13 +41,10 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
     sigemptyset(&set);
     sigaddset(&set, sig);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
-    if (!rt)
-        G.in_handler = false;
     char title[64];
     snprintf(title, sizeof title, "crash: %s while a task ran", signal_name(sig));
     dr_fail(DR_FIND_CRASH, title, "%s (fault at offset %#lx from page) in %s", signal_name(sig),
-            (unsigned long)((uintptr_t)si->si_addr & 0xfff),
-            rt ? "a task on a processor thread" : G.cur ? G.cur->name : "?");
+            (unsigned long)((uintptr_t)si->si_addr & 0xfff), where);
 }
 
 bool dr_catches_crashes(void) { return !DR_ASAN && !DR_TSAN; }

@@ -105,10 +105,7 @@ static DR_NO_TSAN void exec_teardown(void)
     G.cur = NULL;
     G.in_handler = false;
     G.handler_origin = NULL;
-    memset(G.events, 0, G.nevents * sizeof G.events[0]);
-    memset(G.timers, 0, G.ntimers * sizeof G.timers[0]);
-    G.nevents = G.ntimers = 0;
-    G.now = G.timer_seq = 0;
+    dr__clock_reset();
     G.steps = G.preemptions = 0;
     G.digest = 0;
     G.over = false;
@@ -137,6 +134,8 @@ static void exec_check_clean(void)
     }
 }
 
+uint32_t dr__exec_stamp(void) { return ++G.exec; }
+
 int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, uint64_t exec_index,
            dr_exec_result *res)
 {
@@ -149,7 +148,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     engine_init();
     quiet_begin();
     exec_check_clean();
-    G.exec++;
+    dr__exec_stamp();
     G.exec_index = exec_index;
     G.scn = s;
     G.strat = strat;
@@ -159,8 +158,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.digest = dr_scenario_digest(s, cpus);
     G.rec.n = 0;
     dr__trace_begin();
-    for (uint32_t i = 0; i < G.nwindows; i++)
-        G.windows[i].hit_this_exec = false;
+    dr__windows_begin();
 
     strat->begin(strat, exec_index);
     quiet_end();

@@ -180,22 +180,6 @@ void dr__access_anchor(void);
  * entry every fiber runs. */
 void dr__schedule(const dr_site *site);
 void dr__fiber_main(void);
-/* A finding in fiber mode: record it (the first one wins) and abandon the
- * running task, if any. */
-void dr__fiber_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
-/* Fiber mode's side of dr.h (dr_sched.c). */
-void dr__fiber_yield(const dr_site *site);
-uint32_t dr__fiber_choose(const dr_site *site, uint32_t n);
-unsigned dr__fiber_raise_irql(unsigned irql);
-void dr__fiber_lower_irql(unsigned irql);
-uint32_t dr__fiber_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name);
-bool dr__fiber_dpc_queue(dr_dpc *dpc, unsigned cpu);
-bool dr__fiber_dpc_remove(dr_dpc *dpc);
-void dr__fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
-unsigned dr__fiber_spin_acquire(dr_spinlock *lock);
-void dr__fiber_spin_release(dr_spinlock *lock, unsigned old_irql);
 void dr__dpc_init(dr_dpc *dpc, dr_fn fn, void *arg, const char *name);
 void dr__spinlock_init(dr_spinlock *lock, const char *name);
 
@@ -220,47 +204,79 @@ void dr__trace_reset(void);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 
-/* Armed events and timers (dr_clock.c), shared by both modes: the *_impl
- * functions change G.events / G.timers / G.now; take removes one to fire it
- * (an event, or the earliest timer, advancing the clock to it). */
-void dr__event_arm_impl(dr_event *ev);
-bool dr__event_disarm_impl(dr_event *ev);
-bool dr__vtimer_set_impl(dr_vtimer *t, uint64_t due);
-bool dr__vtimer_cancel_impl(dr_vtimer *t);
-void dr__event_take(dr_event *ev);
-dr_vtimer *dr__timer_take_earliest(void);
+/* Armed events and timers (dr_clock.c), shared by both modes. Arm, disarm,
+ * set and cancel change the armed sets; dr__clock_options counts what may
+ * fire (each armed event, and the clock when a timer is armed); take removes
+ * option k (event k, or k == the number of events: the earliest timer,
+ * advancing the clock to it) and returns its handler and the object it
+ * stands for; reset disarms everything and sets the clock to 0. */
+void dr__event_arm(dr_event *ev);
+bool dr__event_disarm(dr_event *ev);
+bool dr__vtimer_set(dr_vtimer *t, uint64_t due);
+bool dr__vtimer_cancel(dr_vtimer *t);
+uint32_t dr__clock_options(void);
+const void *dr__clock_take(uint32_t k, dr_fn *fn, void **arg);
+void dr__clock_reset(void);
 
-/* Real-thread mode (dr_rt.c): while an execution runs there, dr.h's entry
- * points dispatch to these. */
-extern bool dr__rt_on;
-#include <stdarg.h>
-void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-bool dr__rt_failed(void);
-void dr__rt_race(void);
-const dr_scenario *dr__rt_scenario(void);
-unsigned dr__rt_cpus(void);
-unsigned dr__rt_current_cpu(void);
-bool dr__rt_in_task(void);
-uint32_t dr__rt_current_task(void);
-unsigned dr__rt_irql(void);
-void dr__rt_resume(void);
-void dr__rt_yield(const dr_site *site);
-uint32_t dr__rt_choose(const dr_site *site, uint32_t n);
-unsigned dr__rt_raise_irql(unsigned irql);
-void dr__rt_lower_irql(unsigned irql);
-uint32_t dr__rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name);
-bool dr__rt_dpc_queue(dr_dpc *dpc, unsigned cpu);
-bool dr__rt_dpc_remove(dr_dpc *dpc);
-void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
-bool dr__rt_spin_held_by_me(const dr_spinlock *lock);
-unsigned dr__rt_spin_acquire(dr_spinlock *lock);
-void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql);
-/* Crash catching (builds without ASan/TSan): the handler, installed once;
- * dr__rt_crash_ok: a fault on a processor thread inside a task can become a
- * finding. */
+/* Race-window counters: a new execution has hit none yet (dr_trace.c). */
+void dr__windows_begin(void);
+/* The engine's execution stamp (dr_exec.c): a new execution, of either mode,
+ * takes the next one, so objects stamped by an older one read as reset. */
+uint32_t dr__exec_stamp(void);
+
+/* ---- one execution model, two modes ------------------------------------------------
+ * Every entry point of dr.h that depends on how processors are simulated
+ * calls through the current mode's operations (dr_api.c): fibers (dr_sched.c,
+ * dr_clock.c; the default) or real threads (dr_rt.c, while dr_rt_run runs an
+ * execution). A mode never branches on the other. */
+typedef struct dr_mode_ops {
+    const char *name;
+    bool quiet; /* entry points run engine code TSan-quiet (fiber mode, one OS thread) */
+    void (*fail)(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+    bool (*failed)(void);
+    const dr_scenario *(*scenario)(void);
+    void (*framework_resume)(void);
+    unsigned (*cpus)(void);
+    unsigned (*current_cpu)(void);
+    bool (*in_task)(void);
+    uint32_t (*current_task)(void);
+    unsigned (*irql)(void);
+    void (*yield)(const dr_site *site);
+    uint32_t (*choose)(const dr_site *site, uint32_t n);
+    unsigned (*raise_irql)(unsigned irql);
+    void (*lower_irql)(unsigned irql);
+    uint32_t (*thread_create)(unsigned cpu, dr_fn fn, void *arg, const char *name);
+    bool (*dpc_queue)(dr_dpc *dpc, unsigned cpu);
+    bool (*dpc_remove)(dr_dpc *dpc);
+    void (*wait)(dr_ready_fn ready, const void *arg, const dr_site *site);
+    bool (*spin_held_by_me)(const dr_spinlock *lock);
+    unsigned (*spin_acquire)(dr_spinlock *lock);
+    void (*spin_release)(dr_spinlock *lock, unsigned old_irql);
+    void (*event_arm)(dr_event *ev);
+    bool (*event_disarm)(dr_event *ev);
+    bool (*vtimer_set)(dr_vtimer *t, uint64_t due);
+    bool (*vtimer_cancel)(dr_vtimer *t);
+    void (*trace)(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
+    void (*window)(const dr_site *site);
+    /* a driver memory access (dr_access.c), not through dr_api.c */
+    void (*access)(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
+    /* a fault signal (dr_crash.c): true if it may become a crash finding
+     * here, with where it happened; the mode gets ready for dr_fail */
+    bool (*crash_claim)(const char **where);
+    /* ThreadSanitizer is about to report (dr_tsan_report.c) */
+    void (*tsan_report)(void);
+} dr_mode_ops;
+
+extern const dr_mode_ops dr__fiber_ops; /* dr_sched.c */
+extern const dr_mode_ops dr__rt_ops;    /* dr_rt.c */
+extern const dr_mode_ops *dr__mode;     /* the current one (dr_api.c) */
+
+/* Fiber mode's pieces defined outside dr_sched.c. */
+void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
+void dr__fiber_tsan_report(void);
+
+/* Crash catching (builds without ASan/TSan): the handler, installed once. */
 void dr__install_crash_handler(void);
-bool dr__rt_crash_ok(void);
-void dr__rt_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
 
 #endif

@@ -46,8 +46,6 @@
 
 #include <urcu/wfcqueue.h>
 
-#define G dr__g
-
 #if DR_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
@@ -109,11 +107,10 @@ static struct {
     uint32_t live;    /* tasks created and not finished (queued DPCs and threads included) */
     uint32_t waiting; /* tasks blocked in a wait or spinning on a lock */
     struct rt_waiter *waiters[RT_MAX_TASKS];
-    /* armed events and timers: the fiber engine's own (G.events, G.timers,
-     * G.now), idle while real-thread mode runs, also under the framework lock */
+    /* armed events and timers: dr_clock.c's, shared with fiber mode, also
+     * under the framework lock */
+    uint32_t exec; /* the engine's stamp of this execution */
 } R;
-
-bool dr__rt_on;
 
 /* Per OS thread. */
 static _Thread_local int rt_cpu_index = -1; /* -1: the main thread */
@@ -201,7 +198,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[i] = 0;
 }
 
-void dr__rt_fail(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void rt_vfail(dr_finding_kind kind, const char *title,
+                                                           const char *fmt, va_list ap)
 {
     if (claim_finding()) {
         dr_finding *f = &R.finding;
@@ -222,15 +220,15 @@ __attribute__((format(printf, 3, 4))) static void rt_fail(dr_finding_kind kind, 
 {
     va_list ap;
     va_start(ap, fmt);
-    dr__rt_fail(kind, title, fmt, ap);
+    rt_vfail(kind, title, fmt, ap);
     va_end(ap);
 }
 
-bool dr__rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_relaxed); }
+static bool rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_relaxed); }
 
 /* ThreadSanitizer reported: the execution's finding is a data race (TSan
  * prints the report itself). Called inside TSan's reporting: no locks. */
-void dr__rt_race(void)
+static void rt_race(void)
 {
     if (claim_finding()) {
         R.finding.kind = DR_FIND_DATA_RACE;
@@ -324,7 +322,7 @@ static bool run_next(bool passive_ok)
         rt_task *t = task_of(n);
         bfl_ensure();
         dr_dpc *d = t->dpc;
-        if (d && d->exec == G.exec && d->queued_task == t->id) {
+        if (d && d->exec == R.exec && d->queued_task == t->id) {
             d->queued_task = 0;
             run_task(t, DR_DISPATCH_LEVEL);
         }
@@ -357,23 +355,16 @@ static void drain_dpcs(void)
 /* Fire one armed event or the earliest timer (lock held). */
 static void fire_one(void)
 {
-    uint32_t options = G.nevents + (G.ntimers ? 1 : 0);
+    uint32_t options = dr__clock_options();
     if (!options)
         return;
-    uint32_t k = rt_rand(options);
     bool save_handler = rt_handler;
     const void *save_origin = rt_origin;
     rt_handler = true;
-    if (k < G.nevents) {
-        dr_event *ev = G.events[k];
-        dr__event_take(ev);
-        rt_origin = ev;
-        ev->fn(ev->arg);
-    } else {
-        dr_vtimer *t = dr__timer_take_earliest();
-        rt_origin = t;
-        t->fn(t->arg);
-    }
+    dr_fn fn;
+    void *arg;
+    rt_origin = dr__clock_take(rt_rand(options), &fn, &arg);
+    fn(arg);
     rt_handler = save_handler;
     rt_origin = save_origin;
     bfl_ensure();
@@ -386,7 +377,7 @@ static void fire_one(void)
 static bool stuck(void)
 {
     /* Once a finding is in, waiters abandon their frames without unregistering. */
-    if (atomic_load(&R.over) || !R.live || R.live != R.waiting || G.nevents || G.ntimers)
+    if (atomic_load(&R.over) || !R.live || R.live != R.waiting || dr__clock_options())
         return false;
     for (uint32_t i = 0; i < R.waiting; i++)
         if (R.waiters[i]->ready(R.waiters[i]->arg))
@@ -397,11 +388,11 @@ static bool stuck(void)
 /* Nothing runnable here: fire something, or notice the end (lock held). */
 static void idle_step(void)
 {
-    if (R.live == 0 && G.nevents == 0 && G.ntimers == 0) {
+    if (R.live == 0 && !dr__clock_options()) {
         atomic_store(&R.done, true);
         return;
     }
-    if (G.nevents || G.ntimers) {
+    if (dr__clock_options()) {
         if (rt_rand(4) == 0)
             fire_one();
         return;
@@ -447,7 +438,7 @@ static void cpu_loop(void)
     __atomic_fetch_add(&R.steps, rt_steps, __ATOMIC_RELAXED);
 }
 
-bool dr__rt_crash_ok(void) { return rt_cpu_index >= 0 && rt_cur != NULL; }
+static bool rt_crash_ok(void) { return rt_cpu_index >= 0 && rt_cur != NULL; }
 
 static void *cpu_thread(void *arg)
 {
@@ -517,8 +508,8 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     dr__install_crash_handler();
     if (start_threads(cpus))
         return -1;
-    dr__rt_on = true;
-    G.exec++;
+    dr__mode = &dr__rt_ops;
+    R.exec = dr__exec_stamp();
     R.scn = s;
     R.ncpus = cpus;
     R.seed = seed;
@@ -530,14 +521,12 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     atomic_store(&R.ntasks, 0);
     R.steps = 0;
     R.live = R.waiting = 0;
-    G.nevents = G.ntimers = 0;
-    G.now = G.timer_seq = 0;
+    dr__clock_reset();
     for (unsigned i = 0; i < cpus; i++) {
         __cds_wfcq_init(&R.cpu[i].dpc_head, &R.cpu[i].dpc_tail);
         __cds_wfcq_init(&R.cpu[i].thr_head, &R.cpu[i].thr_tail);
     }
-    for (uint32_t i = 0; i < G.nwindows; i++)
-        G.windows[i].hit_this_exec = false;
+    dr__windows_begin();
     dr_prng_seed(&rt_rng, dr_mix(seed, exec_index));
     rt_cpu_index = -1;
     thread_state_reset();
@@ -558,30 +547,28 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     res->finding = R.finding;
     res->steps = R.steps;
     R.scn = NULL;
-    /* the fiber engine's arrays it borrowed, as the fiber engine leaves them */
-    G.nevents = G.ntimers = 0;
-    G.now = G.timer_seq = 0;
-    dr__rt_on = false;
+    dr__clock_reset(); /* as the fiber engine leaves it */
+    dr__mode = &dr__fiber_ops;
     return 0;
 }
 
-const dr_scenario *dr__rt_scenario(void) { return R.scn; }
+static const dr_scenario *rt_scenario(void) { return R.scn; }
 
-/* ---- the dr.h API in real-thread mode ------------------------------------------------------------------ */
+/* ---- the dr.h API in real-thread mode (dr__rt_ops) ------------------------------------------------------------------ */
 
-unsigned dr__rt_cpus(void) { return R.ncpus; }
-unsigned dr__rt_current_cpu(void) { return rt_cpu_index < 0 ? 0 : (unsigned)rt_cpu_index; }
-bool dr__rt_in_task(void) { return rt_cur && !rt_handler; }
-uint32_t dr__rt_current_task(void) { return rt_cur && !rt_handler ? rt_cur->id : 0; }
-unsigned dr__rt_irql(void) { return rt_handler ? DR_DISPATCH_LEVEL : rt_irql; }
+static unsigned rt_cpus(void) { return R.ncpus; }
+static unsigned rt_current_cpu(void) { return rt_cpu_index < 0 ? 0 : (unsigned)rt_cpu_index; }
+static bool rt_in_task(void) { return rt_cur && !rt_handler; }
+static uint32_t rt_current_task(void) { return rt_cur && !rt_handler ? rt_cur->id : 0; }
+static unsigned rt_get_irql(void) { return rt_handler ? DR_DISPATCH_LEVEL : rt_irql; }
 
-void dr__rt_resume(void)
+static void rt_resume(void)
 {
     if (rt_cpu_index >= 0)
         bfl_ensure();
 }
 
-void dr__rt_yield(const dr_site *site)
+static void rt_yield(const dr_site *site)
 {
     (void)site;
     if (!rt_cur || rt_handler) {
@@ -593,7 +580,7 @@ void dr__rt_yield(const dr_site *site)
     check_deadline();
     drain_dpcs();
     bfl_ensure();
-    if ((G.nevents || G.ntimers) && rt_rand(8) == 0)
+    if ((dr__clock_options()) && rt_rand(8) == 0)
         fire_one();
     if (rt_rand(32) == 0) {
         bfl_drop();
@@ -603,14 +590,14 @@ void dr__rt_yield(const dr_site *site)
     check_over();
 }
 
-uint32_t dr__rt_choose(const dr_site *site, uint32_t n)
+static uint32_t rt_choose(const dr_site *site, uint32_t n)
 {
     (void)site;
     bfl_ensure();
     return rt_rand(n);
 }
 
-unsigned dr__rt_raise_irql(unsigned irql)
+static unsigned rt_raise_irql(unsigned irql)
 {
     bfl_ensure();
     if (!rt_cur || rt_handler)
@@ -622,7 +609,7 @@ unsigned dr__rt_raise_irql(unsigned irql)
     return old;
 }
 
-void dr__rt_lower_irql(unsigned irql)
+static void rt_lower_irql(unsigned irql)
 {
     bfl_ensure();
     if (!rt_cur || rt_handler)
@@ -635,7 +622,7 @@ void dr__rt_lower_irql(unsigned irql)
         drain_dpcs();
 }
 
-uint32_t dr__rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
+static uint32_t rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
     bfl_ensure();
     rt_task *t = new_task(cpu, false, fn, arg, name);
@@ -645,27 +632,27 @@ uint32_t dr__rt_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *nam
     return t->id;
 }
 
-bool dr__rt_dpc_queue(dr_dpc *dpc, unsigned cpu)
+static bool rt_dpc_queue(dr_dpc *dpc, unsigned cpu)
 {
     bfl_ensure();
-    if (dpc->exec == G.exec && dpc->queued_task)
+    if (dpc->exec == R.exec && dpc->queued_task)
         return false;
     rt_task *t = new_task(cpu, true, dpc->fn, dpc->arg, dpc->name);
     if (!t)
         return false;
     t->dpc = dpc;
     dpc->queued_task = t->id;
-    dpc->exec = G.exec;
+    dpc->exec = R.exec;
     enqueue(t);
     if (rt_cur && !rt_handler && (int)cpu == rt_cpu_index)
         drain_dpcs();
     return true;
 }
 
-bool dr__rt_dpc_remove(dr_dpc *dpc)
+static bool rt_dpc_remove(dr_dpc *dpc)
 {
     bfl_ensure();
-    if (dpc->exec != G.exec || !dpc->queued_task)
+    if (dpc->exec != R.exec || !dpc->queued_task)
         return false;
     dpc->queued_task = 0; /* the queue entry stays and is skipped */
     R.live--;
@@ -681,7 +668,7 @@ static void unwait(rt_waiter *w)
         }
 }
 
-void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
+static void rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
     bfl_ensure();
     if (ready(arg))
@@ -700,7 +687,7 @@ void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
                     "%s waits at %s and nothing else can run", rt_cur->name, site ? site->name : "?");
         }
         bool busy = false;
-        if ((G.nevents || G.ntimers) && rt_rand(4) == 0) {
+        if ((dr__clock_options()) && rt_rand(4) == 0) {
             fire_one();
             busy = true;
         } else if (rt_irql < DR_DISPATCH_LEVEL) {
@@ -720,9 +707,9 @@ void dr__rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 
 /* ---- spin locks: real spinning, ownership changed under the framework lock --------- */
 
-bool dr__rt_spin_held_by_me(const dr_spinlock *lock)
+static bool rt_spin_held_by_me(const dr_spinlock *lock)
 {
-    return rt_cur && lock->exec == G.exec && lock->owner_task == rt_cur->id;
+    return rt_cur && lock->exec == R.exec && lock->owner_task == rt_cur->id;
 }
 
 static bool rt_lock_free(const void *arg)
@@ -731,11 +718,11 @@ static bool rt_lock_free(const void *arg)
     return l->owner_task == 0;
 }
 
-unsigned dr__rt_spin_acquire(dr_spinlock *lock)
+static unsigned rt_spin_acquire(dr_spinlock *lock)
 {
     bfl_ensure();
-    if (lock->exec != G.exec) {
-        lock->exec = G.exec;
+    if (lock->exec != R.exec) {
+        lock->exec = R.exec;
         lock->owner_task = 0;
     }
     if (!rt_cur || rt_handler) {
@@ -751,32 +738,32 @@ unsigned dr__rt_spin_acquire(dr_spinlock *lock)
             rt_fail(DR_FIND_DEADLOCK, "spin lock acquired again on the processor that holds it",
                     "%s: %s holds it on P%u and %s spins on the same processor", lock->name ? lock->name : "lock",
                     R.tasks[o - 1].name, rt_cur->cpu, rt_cur->name);
-        dr__rt_wait(rt_lock_free, lock, NULL);
+        rt_wait(rt_lock_free, lock, NULL);
     }
     lock->owner_task = rt_cur->id;
     RT_ACQUIRE(lock);
     return old;
 }
 
-void dr__rt_spin_release(dr_spinlock *lock, unsigned old_irql)
+static void rt_spin_release(dr_spinlock *lock, unsigned old_irql)
 {
     bfl_ensure();
     if (!rt_cur || rt_handler) {
         lock->owner_task = 0;
         return;
     }
-    if (lock->exec != G.exec || lock->owner_task != rt_cur->id)
+    if (lock->exec != R.exec || lock->owner_task != rt_cur->id)
         rt_fail(DR_FIND_CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",
                 lock->name ? lock->name : "lock", rt_cur->name);
     RT_RELEASE(lock);
     lock->owner_task = 0;
     if (old_irql < rt_irql)
-        dr__rt_lower_irql(old_irql);
+        rt_lower_irql(old_irql);
 }
 
 /* ---- driver memory accesses ---------------------------------------------------------------------------------- */
 
-void dr__rt_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer)
+static void rt_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer)
 {
     if (!rt_cur || rt_handler || rt_cpu_index < 0)
         return;
@@ -795,3 +782,82 @@ void dr__rt_access(const void *addr, size_t size, bool write, dr_access_observer
         check_over();
     }
 }
+
+/* Events, timers and the window counters are dr_clock.c's and dr_trace.c's,
+ * under the framework lock. */
+static void rt_event_arm(dr_event *ev)
+{
+    rt_resume();
+    dr__event_arm(ev);
+}
+
+static bool rt_event_disarm(dr_event *ev)
+{
+    rt_resume();
+    return dr__event_disarm(ev);
+}
+
+static bool rt_vtimer_set(dr_vtimer *t, uint64_t due)
+{
+    rt_resume();
+    return dr__vtimer_set(t, due);
+}
+
+static bool rt_vtimer_cancel(dr_vtimer *t)
+{
+    rt_resume();
+    return dr__vtimer_cancel(t);
+}
+
+static void rt_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
+{
+    (void)site, (void)kind, (void)id, (void)value; /* real-thread mode keeps no trace */
+}
+
+static void rt_window(const dr_site *site)
+{
+    rt_resume();
+    dr__window_hit(site);
+}
+
+static bool rt_crash_claim(const char **where)
+{
+    *where = "a task on a processor thread";
+    return rt_crash_ok();
+}
+
+/* Entry points run un-quiet: they run on several OS threads at once, and a
+ * finding leaves a processor's code by longjmp (rt_abort). */
+const dr_mode_ops dr__rt_ops = {
+    .name = "real threads",
+    .quiet = false,
+    .fail = rt_vfail,
+    .failed = rt_failed,
+    .scenario = rt_scenario,
+    .framework_resume = rt_resume,
+    .cpus = rt_cpus,
+    .current_cpu = rt_current_cpu,
+    .in_task = rt_in_task,
+    .current_task = rt_current_task,
+    .irql = rt_get_irql,
+    .yield = rt_yield,
+    .choose = rt_choose,
+    .raise_irql = rt_raise_irql,
+    .lower_irql = rt_lower_irql,
+    .thread_create = rt_thread_create,
+    .dpc_queue = rt_dpc_queue,
+    .dpc_remove = rt_dpc_remove,
+    .wait = rt_wait,
+    .spin_held_by_me = rt_spin_held_by_me,
+    .spin_acquire = rt_spin_acquire,
+    .spin_release = rt_spin_release,
+    .event_arm = rt_event_arm,
+    .event_disarm = rt_event_disarm,
+    .vtimer_set = rt_vtimer_set,
+    .vtimer_cancel = rt_vtimer_cancel,
+    .trace = rt_trace,
+    .window = rt_window,
+    .access = rt_access,
+    .crash_claim = rt_crash_claim,
+    .tsan_report = rt_race,
+};

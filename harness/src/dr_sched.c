@@ -298,8 +298,10 @@ static void drain_now(dr_cpu *c)
 
 /* ---- findings, divergence and the one choice function ---------------------------------- */
 
-void dr__fiber_fail(dr_finding_kind kind, const char *title, const char *fmt,
-                                                         va_list ap)
+/* Record the execution's finding (the first one wins) and abandon the
+ * running task, if any: its fiber is re-prepared at teardown. */
+__attribute__((format(printf, 3, 0))) static void record_finding(dr_finding_kind kind, const char *title,
+                                                                 const char *fmt, va_list ap)
 {
     if (!G.over) {
         dr_finding *f = &G.finding;
@@ -360,14 +362,14 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
 
 /* ---- the fiber mode's side of the API ---------------------------------------------------- */
 
-void dr__fiber_yield(const dr_site *site)
+static void fiber_yield(const dr_site *site)
 {
     if (!G.cur || G.in_handler || G.over)
         return;
     dr__schedule(site);
 }
 
-uint32_t dr__fiber_choose(const dr_site *site, uint32_t n)
+static uint32_t fiber_choose(const dr_site *site, uint32_t n)
 {
     if (n <= 1 || G.over || !G.scn)
         return 0;
@@ -376,7 +378,7 @@ uint32_t dr__fiber_choose(const dr_site *site, uint32_t n)
     return v;
 }
 
-unsigned dr__fiber_raise_irql(unsigned irql)
+static unsigned fiber_raise_irql(unsigned irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler)
@@ -390,7 +392,7 @@ unsigned dr__fiber_raise_irql(unsigned irql)
     return old;
 }
 
-void dr__fiber_lower_irql(unsigned irql)
+static void fiber_lower_irql(unsigned irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler)
@@ -410,7 +412,7 @@ void dr__fiber_lower_irql(unsigned irql)
     }
 }
 
-uint32_t dr__fiber_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
+static uint32_t fiber_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
     if (cpu >= G.ncpus) {
         dr_fail(DR_FIND_CRASH, "thread created on a processor that does not exist", "processor %u of %u", cpu,
@@ -431,7 +433,7 @@ static bool dpc_is_queued(const dr_dpc *dpc)
     return dpc->exec == G.exec && dpc->queued_task != 0;
 }
 
-bool dr__fiber_dpc_queue(dr_dpc *dpc, unsigned cpu)
+static bool fiber_dpc_queue(dr_dpc *dpc, unsigned cpu)
 {
     if (dpc_is_queued(dpc))
         return false;
@@ -458,7 +460,7 @@ bool dr__fiber_dpc_queue(dr_dpc *dpc, unsigned cpu)
     return true;
 }
 
-bool dr__fiber_dpc_remove(dr_dpc *dpc)
+static bool fiber_dpc_remove(dr_dpc *dpc)
 {
     if (!dpc_is_queued(dpc))
         return false;
@@ -483,7 +485,7 @@ bool dr__fiber_dpc_remove(dr_dpc *dpc)
     return false;
 }
 
-void dr__fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
+static void fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler) {
@@ -521,7 +523,7 @@ static const dr_task *task_by_id(uint32_t id)
     return NULL;
 }
 
-unsigned dr__fiber_spin_acquire(dr_spinlock *lock)
+static unsigned fiber_spin_acquire(dr_spinlock *lock)
 {
     dr_task *me = G.cur;
     if (lock->exec != G.exec) {
@@ -550,7 +552,7 @@ unsigned dr__fiber_spin_acquire(dr_spinlock *lock)
     return old;
 }
 
-void dr__fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
+static void fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
 {
     dr_task *me = G.cur;
     if (!me || G.in_handler) {
@@ -566,3 +568,77 @@ void dr__fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
         dr_lower_irql(old_irql);
     dr_yield(&site_spin_release);
 }
+
+__attribute__((format(printf, 3, 0))) static void fiber_fail(dr_finding_kind kind, const char *title,
+                                                             const char *fmt, va_list ap)
+{
+    if (G.scn)
+        record_finding(kind, title, fmt, ap);
+}
+
+static bool fiber_failed(void) { return G.over && !G.diverged; }
+static const dr_scenario *fiber_scenario(void) { return G.scn; }
+static void fiber_framework_resume(void) {}
+static unsigned fiber_cpus(void) { return G.ncpus; }
+static unsigned fiber_current_cpu(void) { return G.cur ? G.cur->cpu : 0; }
+static bool fiber_in_task(void) { return G.cur && !G.in_handler; }
+static uint32_t fiber_current_task(void) { return G.cur && !G.in_handler ? G.cur->id : 0; }
+
+static unsigned fiber_irql(void)
+{
+    if (G.in_handler)
+        return DR_DISPATCH_LEVEL;
+    return G.cur ? G.cur->irql : DR_PASSIVE_LEVEL;
+}
+
+static bool fiber_spin_held_by_me(const dr_spinlock *lock)
+{
+    return G.cur && lock->exec == G.exec && lock->owner_task == G.cur->id;
+}
+
+static void fiber_event_arm(dr_event *ev) { dr__event_arm(ev); }
+
+/* A fault signal: a finding only in a task of a running execution. The
+ * handler, if one ran, is over. */
+static bool fiber_crash_claim(const char **where)
+{
+    if (!G.scn || !G.running_slot || G.over)
+        return false;
+    G.in_handler = false;
+    *where = G.cur ? G.cur->name : "?";
+    return true;
+}
+
+const dr_mode_ops dr__fiber_ops = {
+    .name = "fibers",
+    .quiet = true,
+    .fail = fiber_fail,
+    .failed = fiber_failed,
+    .scenario = fiber_scenario,
+    .framework_resume = fiber_framework_resume,
+    .cpus = fiber_cpus,
+    .current_cpu = fiber_current_cpu,
+    .in_task = fiber_in_task,
+    .current_task = fiber_current_task,
+    .irql = fiber_irql,
+    .yield = fiber_yield,
+    .choose = fiber_choose,
+    .raise_irql = fiber_raise_irql,
+    .lower_irql = fiber_lower_irql,
+    .thread_create = fiber_thread_create,
+    .dpc_queue = fiber_dpc_queue,
+    .dpc_remove = fiber_dpc_remove,
+    .wait = fiber_wait,
+    .spin_held_by_me = fiber_spin_held_by_me,
+    .spin_acquire = fiber_spin_acquire,
+    .spin_release = fiber_spin_release,
+    .event_arm = fiber_event_arm,
+    .event_disarm = dr__event_disarm,
+    .vtimer_set = dr__vtimer_set,
+    .vtimer_cancel = dr__vtimer_cancel,
+    .trace = dr__fiber_trace,
+    .window = dr__window_hit,
+    .access = dr__fiber_access,
+    .crash_claim = fiber_crash_claim,
+    .tsan_report = dr__fiber_tsan_report,
+};

@@ -185,3 +185,9 @@ void dr__trace_begin(void)
     dr__trace_reset();
     icov_reset();
 }
+
+void dr__windows_begin(void)
+{
+    for (uint32_t i = 0; i < G.nwindows; i++)
+        G.windows[i].hit_this_exec = false;
+}

@@ -31,16 +31,19 @@ bool dr_current_result(dr_exec_result *res, uint64_t *exec_index)
     return true;
 }
 
+/* Fiber mode: the handler saves the tape so far (real-thread mode records
+ * a finding without a tape, dr_rt.c). */
+void dr__fiber_tsan_report(void)
+{
+    if (race_handler && dr__g.scn)
+        race_handler();
+}
+
 #if DR_TSAN
 void __tsan_on_report(const void *report);
 void __tsan_on_report(const void *report)
 {
     (void)report;
-    if (dr__rt_on) { /* real-thread mode: a finding without a tape */
-        dr__rt_race();
-        return;
-    }
-    if (race_handler && dr__g.scn)
-        race_handler();
+    dr__mode->tsan_report();
 }
 #endif
