@@ -56,7 +56,8 @@ void __tsan_release(void *addr);
 #define RT_RELEASE(a) ((void)0)
 #endif
 
-enum { RT_MAX_TASKS = 1024, RT_SPINS_BEFORE_YIELD = 64 };
+/* The task limit is the fiber engine's: one fault, one title, one limit in both modes. */
+enum { RT_MAX_TASKS = DR_MAX_TASKS, RT_SPINS_BEFORE_YIELD = 64 };
 
 typedef struct rt_waiter {
     dr_ready_fn ready;
@@ -264,7 +265,8 @@ static rt_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
     }
     unsigned i = atomic_fetch_add(&R.ntasks, 1);
     if (i >= RT_MAX_TASKS) {
-        rt_fail(DR_FIND_LIVELOCK, "task limit reached", "more than %d tasks in one execution", RT_MAX_TASKS);
+        rt_fail(DR_FIND_LIVELOCK, "task limit reached (thread or DPC storm)", "more than %d tasks in one execution",
+                RT_MAX_TASKS);
         return NULL;
     }
     rt_task *t = &R.tasks[i];
@@ -274,7 +276,7 @@ static rt_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
     t->is_dpc = is_dpc;
     t->fn = fn;
     t->arg = arg;
-    t->name = name;
+    t->name = name ? name : (is_dpc ? "dpc" : "thread");
     t->dpc = NULL;
     t->hb_from = rt_handler ? rt_origin : NULL;
     R.live++;
