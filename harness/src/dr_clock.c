@@ -3,6 +3,7 @@
  * scheduling decision; firing a timer moves the clock to its due time.
  * Both modes keep their armed events and timers here (real-thread mode
  * under its framework lock). */
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_quiet.h"
 
@@ -109,7 +110,7 @@ void dr__event_arm(dr_event *ev)
     if (ev->slot >= 0)
         return;
     if (G.nevents == DR_MAX_EVENTS) {
-        dr_fail(DR_FIND_LIVELOCK, "event limit reached", "more than %d events armed", DR_MAX_EVENTS);
+        DR_FAULT(EVENT_LIMIT, DR_MAX_EVENTS);
         return;
     }
     ev->slot = 1;
@@ -141,7 +142,7 @@ bool dr__vtimer_set(dr_vtimer *t, uint64_t due)
     bool was = vtimer_armed(t);
     if (!was) {
         if (G.ntimers == DR_MAX_EVENTS) {
-            dr_fail(DR_FIND_LIVELOCK, "timer limit reached", "more than %d timers armed", DR_MAX_EVENTS);
+            DR_FAULT(TIMER_LIMIT, DR_MAX_EVENTS);
             return false;
         }
         G.timers[G.ntimers++] = t;

@@ -1,5 +1,6 @@
 /* dr_crash.c: faults in driver code become crash findings (builds without
  * ASan or TSan, whose runtimes report faults themselves). */
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_sanitizer.h"
 
@@ -14,20 +15,6 @@
  * task (the engine itself, or the main context) is fatal as usual. */
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 
-static const char *signal_name(int sig)
-{
-    switch (sig) {
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGFPE:
-        return "SIGFPE";
-    default:
-        return "SIGILL";
-    }
-}
-
 static void crash_handler(int sig, siginfo_t *si, void *uctx)
 {
     (void)uctx;
@@ -41,10 +28,15 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
     sigemptyset(&set);
     sigaddset(&set, sig);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
-    char title[64];
-    snprintf(title, sizeof title, "crash: %s while a task ran", signal_name(sig));
-    dr_fail(DR_FIND_CRASH, title, "%s (fault at offset %#lx from page) in %s", signal_name(sig),
-            (unsigned long)((uintptr_t)si->si_addr & 0xfff), where);
+    unsigned long offset = (unsigned long)((uintptr_t)si->si_addr & 0xfff);
+    if (sig == SIGSEGV)
+        DR_FAULT(SIGSEGV, offset, where);
+    else if (sig == SIGBUS)
+        DR_FAULT(SIGBUS, offset, where);
+    else if (sig == SIGFPE)
+        DR_FAULT(SIGFPE, offset, where);
+    else
+        DR_FAULT(SIGILL, offset, where);
 }
 
 bool dr_catches_crashes(void) { return !DR_ASAN && !DR_TSAN; }

@@ -2,6 +2,7 @@
  * from the same engine state (exec_teardown leaves it, and dr_run checks
  * it), so a run is a pure function of its tape whatever ran before it. */
 #include "dr_hash.h"
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_quiet.h"
 
@@ -174,9 +175,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
             if (t->state == DR_TASK_DONE)
                 continue;
             G.cur = NULL;
-            dr_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
-                    "%s on P%u is %s and nothing else can run", t->name, t->cpu,
-                    t->state == DR_TASK_QUEUED ? "a queued DPC" : "blocked");
+            DR_FAULT(DEADLOCK, t->name, t->cpu, t->state == DR_TASK_QUEUED ? "a queued DPC" : "blocked");
             break;
         }
     }

@@ -28,6 +28,7 @@
  * - Environment events (the hardware finishing a transfer, the I/O manager
  *   cancelling) and the virtual clock fire at random scheduling points and
  *   whenever a processor is idle. */
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_hash.h"
 #include "dr_prng.h"
@@ -59,12 +60,14 @@ void __tsan_release(void *addr);
 /* The task limit is the fiber engine's: one fault, one title, one limit in both modes. */
 enum { RT_MAX_TASKS = DR_MAX_TASKS, RT_SPINS_BEFORE_YIELD = 64 };
 
+typedef struct rt_task rt_task;
 typedef struct rt_waiter {
     dr_ready_fn ready;
     const void *arg;
+    rt_task *task;
 } rt_waiter;
 
-typedef struct rt_task {
+struct rt_task {
     struct cds_wfcq_node node;
     uint32_t id;
     uint8_t cpu;
@@ -74,7 +77,7 @@ typedef struct rt_task {
     const char *name;
     dr_dpc *dpc;
     const void *hb_from; /* TSan: the event or timer whose handler created it */
-} rt_task;
+};
 
 typedef struct rt_cpu {
     struct __cds_wfcq_head dpc_head;
@@ -96,7 +99,7 @@ static struct {
     const dr_scenario *scn;
     unsigned ncpus;
     uint64_t seed, exec_index;
-    double deadline;
+    double deadline, time_limit;
     atomic_bool over; /* a finding: every processor stops */
     atomic_bool done; /* nothing left to run */
     dr_finding finding;
@@ -216,15 +219,6 @@ __attribute__((format(printf, 3, 0))) static void rt_vfail(dr_finding_kind kind,
         rt_abort();
 }
 
-__attribute__((format(printf, 3, 4))) static void rt_fail(dr_finding_kind kind, const char *title,
-                                                          const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rt_vfail(kind, title, fmt, ap);
-    va_end(ap);
-}
-
 static bool rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_relaxed); }
 
 /* ThreadSanitizer reported: the execution's finding is a data race (TSan
@@ -232,8 +226,10 @@ static bool rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_
 static void rt_race(void)
 {
     if (claim_finding()) {
-        R.finding.kind = DR_FIND_DATA_RACE;
-        copy_str(R.finding.title, sizeof R.finding.title, "data race (ThreadSanitizer)");
+        /* kind and title from the fault table; the message is copied by hand
+         * (no formatting inside TSan's report) */
+        R.finding.kind = dr__fault_kind(DR_FAULT_DATA_RACE);
+        copy_str(R.finding.title, sizeof R.finding.title, dr__fault_title(DR_FAULT_DATA_RACE));
         copy_str(R.finding.message, sizeof R.finding.message,
                  "ThreadSanitizer reported a race between real threads (report above); fiber mode gives a tape");
         copy_str(R.finding.task_name, sizeof R.finding.task_name, rt_cur ? rt_cur->name : "main");
@@ -249,8 +245,7 @@ static void check_over(void)
 static void check_deadline(void)
 {
     if ((++rt_steps & 1023) == 0 && mono_now() > R.deadline)
-        rt_fail(DR_FIND_LIVELOCK, "livelock: real-thread execution did not finish",
-                "no quiescence within the execution's wall-clock limit");
+        DR_FAULT(WALL_CLOCK, R.time_limit);
 }
 
 /* ---- tasks ---------------------------------------------------------------------------------------- */
@@ -258,15 +253,15 @@ static void check_deadline(void)
 static rt_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const char *name)
 {
     if (cpu >= R.ncpus) {
-        rt_fail(DR_FIND_CRASH, is_dpc ? "DPC queued to a processor that does not exist"
-                                      : "thread created on a processor that does not exist",
-                "processor %u of %u", cpu, R.ncpus);
+        if (is_dpc)
+            DR_FAULT(DPC_NO_CPU, cpu, R.ncpus);
+        else
+            DR_FAULT(THREAD_NO_CPU, cpu, R.ncpus);
         return NULL;
     }
     unsigned i = atomic_fetch_add(&R.ntasks, 1);
     if (i >= RT_MAX_TASKS) {
-        rt_fail(DR_FIND_LIVELOCK, "task limit reached (thread or DPC storm)", "more than %d tasks in one execution",
-                RT_MAX_TASKS);
+        DR_FAULT(TASK_LIMIT, RT_MAX_TASKS);
         return NULL;
     }
     rt_task *t = &R.tasks[i];
@@ -400,8 +395,8 @@ static void idle_step(void)
         return;
     }
     if (stuck())
-        rt_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
-                "every remaining task is blocked and no event or timer is armed");
+        DR_FAULT(DEADLOCK, R.waiters[0]->task->name, R.waiters[0]->task->cpu,
+                 "blocked, as is every other task, and no event or timer is armed,");
 }
 
 /* This OS thread outside any task, at PASSIVE_LEVEL, without the lock. */
@@ -516,7 +511,8 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     R.ncpus = cpus;
     R.seed = seed;
     R.exec_index = exec_index;
-    R.deadline = mono_now() + (time_limit > 0 ? time_limit : 10.0);
+    R.time_limit = time_limit > 0 ? time_limit : 10.0;
+    R.deadline = mono_now() + R.time_limit;
     atomic_store(&R.over, false);
     atomic_store(&R.done, false);
     memset(&R.finding, 0, sizeof R.finding);
@@ -606,7 +602,7 @@ static unsigned rt_raise_irql(unsigned irql)
         return DR_PASSIVE_LEVEL;
     unsigned old = rt_irql;
     if (irql < old)
-        rt_fail(DR_FIND_CRASH, "KeRaiseIrql to a lower IRQL (bugcheck 0x9)", "raise from %u to %u", old, irql);
+        DR_FAULT(RAISE_IRQL_LOWER, old, irql);
     rt_irql = irql;
     return old;
 }
@@ -617,8 +613,7 @@ static void rt_lower_irql(unsigned irql)
     if (!rt_cur || rt_handler)
         return;
     if (irql > rt_irql)
-        rt_fail(DR_FIND_CRASH, "KeLowerIrql to a higher IRQL (bugcheck 0xA)", "lower from %u to %u", rt_irql,
-                irql);
+        DR_FAULT(LOWER_IRQL_HIGHER, rt_irql, irql);
     rt_irql = irql;
     if (irql < DR_DISPATCH_LEVEL && !rt_cur->is_dpc)
         drain_dpcs();
@@ -676,17 +671,15 @@ static void rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
     if (ready(arg))
         return;
     if (!rt_cur || rt_handler) {
-        rt_fail(DR_FIND_DEADLOCK, "blocking wait outside a task", "wait at %s cannot be satisfied",
-                site ? site->name : "?");
+        DR_FAULT(WAIT_OUTSIDE_TASK, site ? site->name : "?");
         return;
     }
-    rt_waiter me = {ready, arg};
+    rt_waiter me = {ready, arg, rt_cur};
     R.waiters[R.waiting++] = &me;
     while (!ready(arg)) {
         if (stuck()) {
             unwait(&me);
-            rt_fail(DR_FIND_DEADLOCK, "deadlock: nothing runnable, work outstanding",
-                    "%s waits at %s and nothing else can run", rt_cur->name, site ? site->name : "?");
+            DR_FAULT(DEADLOCK, rt_cur->name, rt_cur->cpu, "blocked");
         }
         bool busy = false;
         if ((dr__clock_options()) && rt_rand(4) == 0) {
@@ -737,9 +730,8 @@ static unsigned rt_spin_acquire(dr_spinlock *lock)
     if (lock->owner_task) {
         uint32_t o = lock->owner_task;
         if (o <= RT_MAX_TASKS && R.tasks[o - 1].cpu == rt_cur->cpu)
-            rt_fail(DR_FIND_DEADLOCK, "spin lock acquired again on the processor that holds it",
-                    "%s: %s holds it on P%u and %s spins on the same processor", lock->name ? lock->name : "lock",
-                    R.tasks[o - 1].name, rt_cur->cpu, rt_cur->name);
+            DR_FAULT(SPIN_AGAIN, lock->name ? lock->name : "lock", R.tasks[o - 1].name, rt_cur->cpu,
+                     rt_cur->name);
         rt_wait(rt_lock_free, lock, NULL);
     }
     lock->owner_task = rt_cur->id;
@@ -755,8 +747,7 @@ static void rt_spin_release(dr_spinlock *lock, unsigned old_irql)
         return;
     }
     if (lock->exec != R.exec || lock->owner_task != rt_cur->id)
-        rt_fail(DR_FIND_CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",
-                lock->name ? lock->name : "lock", rt_cur->name);
+        DR_FAULT(SPIN_NOT_HELD, lock->name ? lock->name : "lock", rt_cur->name);
     RT_RELEASE(lock);
     lock->owner_task = 0;
     if (old_irql < rt_irql)

@@ -15,6 +15,7 @@
  * ran out (all zeros) means "never preempt". This file holds the fiber
  * mode's side of the API the model calls (dr_api.c dispatches to it). */
 #include "dr_hash.h"
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_quiet.h"
 
@@ -86,8 +87,7 @@ static DR_NO_TSAN void switch_to_task(dr_task *t)
 static dr_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const char *name)
 {
     if (G.ntasks == DR_MAX_TASKS) {
-        dr_fail(DR_FIND_LIVELOCK, "task limit reached (thread or DPC storm)", "more than %d tasks in one execution",
-                DR_MAX_TASKS);
+        DR_FAULT(TASK_LIMIT, DR_MAX_TASKS);
         return NULL;
     }
     dr_task *t = &G.tasks[G.ntasks++];
@@ -187,8 +187,7 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
         if (G.over)
             break;
         if (++G.steps > G.step_budget) {
-            dr_fail(DR_FIND_LIVELOCK, "livelock: step budget exhausted", "no quiescence after %llu steps",
-                    (unsigned long long)G.step_budget);
+            DR_FAULT(STEP_BUDGET, (unsigned long long)G.step_budget);
             break;
         }
         bool has_cur;
@@ -385,7 +384,7 @@ static unsigned fiber_raise_irql(unsigned irql)
         return DR_PASSIVE_LEVEL;
     unsigned old = me->irql;
     if (irql < old)
-        dr_fail(DR_FIND_CRASH, "KeRaiseIrql to a lower IRQL (bugcheck 0x9)", "raise from %u to %u", old, irql);
+        DR_FAULT(RAISE_IRQL_LOWER, old, irql);
     me->irql = (uint8_t)irql;
     if (irql >= DR_DISPATCH_LEVEL)
         G.cpu[me->cpu].pinned = me;
@@ -398,8 +397,7 @@ static void fiber_lower_irql(unsigned irql)
     if (!me || G.in_handler)
         return;
     if (irql > me->irql)
-        dr_fail(DR_FIND_CRASH, "KeLowerIrql to a higher IRQL (bugcheck 0xA)", "lower from %u to %u", me->irql,
-                irql);
+        DR_FAULT(LOWER_IRQL_HIGHER, me->irql, irql);
     me->irql = (uint8_t)irql;
     if (me->is_dpc || irql >= DR_DISPATCH_LEVEL)
         return;
@@ -415,8 +413,7 @@ static void fiber_lower_irql(unsigned irql)
 static uint32_t fiber_thread_create(unsigned cpu, dr_fn fn, void *arg, const char *name)
 {
     if (cpu >= G.ncpus) {
-        dr_fail(DR_FIND_CRASH, "thread created on a processor that does not exist", "processor %u of %u", cpu,
-                G.ncpus);
+        DR_FAULT(THREAD_NO_CPU, cpu, G.ncpus);
         return 0;
     }
     dr_task *t = new_task(cpu, false, fn, arg, name);
@@ -438,8 +435,7 @@ static bool fiber_dpc_queue(dr_dpc *dpc, unsigned cpu)
     if (dpc_is_queued(dpc))
         return false;
     if (cpu >= G.ncpus) {
-        dr_fail(DR_FIND_CRASH, "DPC queued to a processor that does not exist", "processor %u of %u", cpu,
-                G.ncpus);
+        DR_FAULT(DPC_NO_CPU, cpu, G.ncpus);
         return false;
     }
     dr_task *t = new_task(cpu, true, dpc->fn, dpc->arg, dpc->name);
@@ -490,8 +486,7 @@ static void fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
     dr_task *me = G.cur;
     if (!me || G.in_handler) {
         if (!ready(arg))
-            dr_fail(DR_FIND_DEADLOCK, "blocking wait outside a task", "wait at %s cannot be satisfied",
-                    site ? site->name : "?");
+            DR_FAULT(WAIT_OUTSIDE_TASK, site ? site->name : "?");
         return;
     }
     if (G.over)
@@ -542,9 +537,7 @@ static unsigned fiber_spin_acquire(dr_spinlock *lock)
     if (lock->owner_task) {
         const dr_task *owner = task_by_id(lock->owner_task);
         if (owner && owner->cpu == me->cpu)
-            dr_fail(DR_FIND_DEADLOCK, "spin lock acquired again on the processor that holds it",
-                    "%s: %s holds it on P%u and %s spins on the same processor", lock->name ? lock->name : "lock",
-                    owner->name, owner->cpu, me->name);
+            DR_FAULT(SPIN_AGAIN, lock->name ? lock->name : "lock", owner->name, owner->cpu, me->name);
         dr_wait(lock_free, lock, &site_spin);
     }
     lock->owner_task = me->id;
@@ -560,8 +553,7 @@ static void fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
         return;
     }
     if (lock->exec != G.exec || lock->owner_task != me->id)
-        dr_fail(DR_FIND_CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",
-                lock->name ? lock->name : "lock", me->name);
+        DR_FAULT(SPIN_NOT_HELD, lock->name ? lock->name : "lock", me->name);
     TSAN_RELEASE(lock);
     lock->owner_task = 0;
     if (old_irql < me->irql)

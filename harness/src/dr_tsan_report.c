@@ -3,6 +3,7 @@
  * if an execution is running, the handler the CLI registered saves the
  * choices made so far as a data-race tape. Replaying that tape in the tsan
  * build runs the same interleaving to the same report (docs/engine.md). */
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_sanitizer.h"
 
@@ -17,11 +18,12 @@ bool dr_current_result(dr_exec_result *res, uint64_t *exec_index)
     if (!dr__g.scn)
         return false;
     memset(res, 0, sizeof *res);
-    res->finding.kind = DR_FIND_DATA_RACE;
-    snprintf(res->finding.title, sizeof res->finding.title, "data race (ThreadSanitizer)");
-    snprintf(res->finding.message, sizeof res->finding.message,
-             "ThreadSanitizer reported a race at step %llu; replay this tape in the tsan build",
+    res->finding.kind = dr__fault_kind(DR_FAULT_DATA_RACE);
+    snprintf(res->finding.title, sizeof res->finding.title, "%s", dr__fault_title(DR_FAULT_DATA_RACE));
+    char detail[96];
+    snprintf(detail, sizeof detail, "at step %llu; replay this tape in the tsan build",
              (unsigned long long)dr__g.steps);
+    dr__fault_msg_DATA_RACE(res->finding.message, sizeof res->finding.message, detail);
     res->finding.step = dr__g.steps;
     res->digest = 0; /* the execution did not finish: no trace digest */
     res->steps = dr__g.steps;

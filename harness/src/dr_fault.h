@@ -1,0 +1,78 @@
+/* dr_fault.h: every finding the engine itself reports, in one table, for
+ * both modes: its kind, its title (the dedup key with the kind, so it must
+ * never drift between modes or releases: fiber-mode titles are folded into
+ * trace digests) and its message. Raise one with DR_FAULT(NAME, args...):
+ * the message's arguments are type-checked against the table's format.
+ * Findings of the model (KMDF checks) and drivers are not here. */
+#ifndef DR_FAULT_H
+#define DR_FAULT_H
+
+#include "dr/dr.h"
+
+#include <stddef.h>
+
+/* X(NAME, kind, title, message format, (parameters), (arguments)) */
+#define DR_ENGINE_FAULTS(X)                                                                                  \
+    X(TASK_LIMIT, LIVELOCK, "task limit reached (thread or DPC storm)", "more than %d tasks in one execution", \
+      (int max), (max))                                                                                      \
+    X(EVENT_LIMIT, LIVELOCK, "event limit reached", "more than %d events armed", (int max), (max))           \
+    X(TIMER_LIMIT, LIVELOCK, "timer limit reached", "more than %d timers armed", (int max), (max))           \
+    X(STEP_BUDGET, LIVELOCK, "livelock: step budget exhausted", "no quiescence after %llu steps",            \
+      (unsigned long long steps), (steps))                                                                   \
+    X(WALL_CLOCK, LIVELOCK, "livelock: real-thread execution did not finish",                                \
+      "no quiescence within the execution's wall-clock limit of %g s", (double seconds), (seconds))          \
+    X(DEADLOCK, DEADLOCK, "deadlock: nothing runnable, work outstanding",                                     \
+      "%s on P%u is %s and nothing else can run", (const char *task, unsigned cpu, const char *state),      \
+      (task, cpu, state))                                                                                    \
+    X(WAIT_OUTSIDE_TASK, DEADLOCK, "blocking wait outside a task", "wait at %s cannot be satisfied",         \
+      (const char *site), (site))                                                                            \
+    X(SPIN_AGAIN, DEADLOCK, "spin lock acquired again on the processor that holds it",                       \
+      "%s: %s holds it on P%u and %s spins on the same processor",                                           \
+      (const char *lock, const char *owner, unsigned cpu, const char *spinner), (lock, owner, cpu, spinner)) \
+    X(SPIN_NOT_HELD, CRASH, "spin lock released by a processor that does not hold it", "%s released by %s",  \
+      (const char *lock, const char *task), (lock, task))                                                    \
+    X(RAISE_IRQL_LOWER, CRASH, "KeRaiseIrql to a lower IRQL (bugcheck 0x9)", "raise from %u to %u",          \
+      (unsigned from, unsigned to), (from, to))                                                              \
+    X(LOWER_IRQL_HIGHER, CRASH, "KeLowerIrql to a higher IRQL (bugcheck 0xA)", "lower from %u to %u",        \
+      (unsigned from, unsigned to), (from, to))                                                              \
+    X(THREAD_NO_CPU, CRASH, "thread created on a processor that does not exist", "processor %u of %u",      \
+      (unsigned cpu, unsigned ncpus), (cpu, ncpus))                                                          \
+    X(DPC_NO_CPU, CRASH, "DPC queued to a processor that does not exist", "processor %u of %u",             \
+      (unsigned cpu, unsigned ncpus), (cpu, ncpus))                                                          \
+    X(SIGSEGV, CRASH, "crash: SIGSEGV while a task ran", "SIGSEGV (fault at offset %#lx from page) in %s",   \
+      (unsigned long offset, const char *where), (offset, where))                                            \
+    X(SIGBUS, CRASH, "crash: SIGBUS while a task ran", "SIGBUS (fault at offset %#lx from page) in %s",      \
+      (unsigned long offset, const char *where), (offset, where))                                            \
+    X(SIGFPE, CRASH, "crash: SIGFPE while a task ran", "SIGFPE (fault at offset %#lx from page) in %s",      \
+      (unsigned long offset, const char *where), (offset, where))                                            \
+    X(SIGILL, CRASH, "crash: SIGILL while a task ran", "SIGILL (fault at offset %#lx from page) in %s",      \
+      (unsigned long offset, const char *where), (offset, where))                                            \
+    X(DATA_RACE, DATA_RACE, "data race (ThreadSanitizer)", "ThreadSanitizer reported a race %s",             \
+      (const char *detail), (detail))
+
+typedef enum {
+#define DR_X(name, kind, title, fmt, params, args) DR_FAULT_##name,
+    DR_ENGINE_FAULTS(DR_X)
+#undef DR_X
+} dr_fault;
+
+const char *dr__fault_name(dr_fault f);  /* "TASK_LIMIT" */
+const char *dr__fault_title(dr_fault f);
+dr_finding_kind dr__fault_kind(dr_fault f);
+
+/* dr__fault_msg_NAME(buf, len, args...): the fault's message. */
+#define DR_X(name, kind, title, fmt, params, args)                                                           \
+    void dr__fault_msg_##name(char *buf, size_t len, DR_FAULT_UNPAREN params);
+#define DR_FAULT_UNPAREN(...) __VA_ARGS__
+DR_ENGINE_FAULTS(DR_X)
+#undef DR_X
+
+/* Report an engine fault (dr_fail: from a task it does not return). */
+#define DR_FAULT(name, ...)                                                                                  \
+    do {                                                                                                     \
+        char dr_fault_msg_[256];                                                                             \
+        dr__fault_msg_##name(dr_fault_msg_, sizeof dr_fault_msg_, __VA_ARGS__);                              \
+        dr_fail(dr__fault_kind(DR_FAULT_##name), dr__fault_title(DR_FAULT_##name), "%s", dr_fault_msg_);     \
+    } while (0)
+
+#endif
