@@ -1,7 +1,7 @@
 /* dr_icov.h: interleaving coverage for libFuzzer (docs/fuzzing.md).
  *
- * Included once, by dr_engine.c, so the hooks inline into note() and
- * dr_trace_impl(). Compiled in when DR_INTERLEAVING_COVERAGE is 1, which is
+ * Included once, by dr_trace.c, so the hooks inline into dr__note() and
+ * dr__fiber_trace(). Compiled in when DR_INTERLEAVING_COVERAGE is 1, which is
  * the default when FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is defined (the
  * fuzz preset and OSS-Fuzz/ClusterFuzzLite's $CFLAGS); every other build gets
  * empty inline functions, so the engine's hot path is unchanged there.
