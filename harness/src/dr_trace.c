@@ -2,10 +2,12 @@
  * (P0.., T<n> tasks and events, REQ1.. model objects), never pointers. */
 #include "dr_hash.h"
 #include "dr_internal.h"
-#include "dr_icov.h" /* interleaving coverage: empty unless the fuzz build */
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "dr_icov.h" /* interleaving coverage: empty unless the fuzz build */
 
 #define G dr__g
 
