@@ -6,7 +6,9 @@
  * load and store that survives optimisation, with no edit to the driver. An
  * access to anything but the running fiber's own stack is shared memory, so
  * it is a scheduling point: an unlocked read-modify-write can be split by
- * another processor. The harness and model are not compiled with these flags. */
+ * another processor. An access to a poisoned range (dr_poison.c: a guard zone
+ * or freed memory) is a finding before it happens. The harness and model are
+ * not compiled with these flags. */
 #include "dr_internal.h"
 
 #define G dr__g
@@ -15,6 +17,11 @@ DR_SITE(site_load, "driver-load");
 DR_SITE(site_store, "driver-store");
 
 static dr_access_observer_fn observer;
+
+/* Poisoned ranges (dr_poison.c): the bounding box of their windows, and the
+ * check behind it. */
+extern uintptr_t dr__poison_lo, dr__poison_span;
+void dr__poison_check(const void *addr, size_t size, bool write);
 
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
@@ -29,6 +36,10 @@ static inline void access_point(const void *addr, size_t size, bool write)
         return;
     if (dr_fiber_on_stack(&me->slot->fiber, addr))
         return;
+    /* One comparison for everything outside the model's allocations; inside,
+     * a poisoned range is reported before the access happens. */
+    if ((uintptr_t)addr - dr__poison_lo < dr__poison_span)
+        dr__poison_check(addr, size, write);
     if (observer) {
         observer(addr, size, write);
         if (G.over)
