@@ -28,6 +28,8 @@ void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 static inline void access_point(const void *addr, size_t size, bool write)
 {
     if (dr__rt_on) {
+        if ((uintptr_t)addr - dr__poison_lo < dr__poison_span && dr_in_task())
+            dr__poison_check(addr, size, write);
         dr__rt_access(addr, size, write, observer);
         return;
     }

@@ -19,6 +19,7 @@
 #include "dr_sanitizer.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,24 @@ static uint32_t nranges, ranges_cap;
 static node *nodes;
 static uint32_t nnodes, nodes_cap;
 
+/* Real-thread mode (dr_rt.c): driver code on one processor thread checks
+ * while the model on another poisons, so the table is under a spin lock
+ * there. Fiber mode needs none. */
+static atomic_flag table_lock = ATOMIC_FLAG_INIT;
+
+static void table_lock_take(void)
+{
+    if (dr__rt_on)
+        while (atomic_flag_test_and_set_explicit(&table_lock, memory_order_acquire))
+            ;
+}
+
+static void table_lock_drop(void)
+{
+    if (dr__rt_on)
+        atomic_flag_clear_explicit(&table_lock, memory_order_release);
+}
+
 /* The bounding box of every window, read by the access hook. */
 uintptr_t dr__poison_lo, dr__poison_span;
 
@@ -95,7 +114,8 @@ static const window *window_of(uintptr_t a)
 
 /* ---- reporting ------------------------------------------------------------------------- */
 
-static void report(const range *r, uintptr_t addr, size_t size, int write) __attribute__((noreturn));
+/* Inside a task dr_fail does not return; from the main context it records
+ * the finding and returns (the execution is then over). */
 static void report(const range *r, uintptr_t addr, size_t size, int write)
 {
     /* write: 1 a store, 0 a load, -1 unknown (a fault without the access kind). */
@@ -121,7 +141,6 @@ static void report(const range *r, uintptr_t addr, size_t size, int write)
                 (unsigned long long)r->step, r->task ? r->task : "set-up");
     else
         dr_fail(DR_FIND_CRASH, title, "%s of %zu bytes, %s", rw, size, detail);
-    abort(); /* dr_fail does not return inside a task */
 }
 
 static const range *find(uintptr_t a, uintptr_t e)
@@ -154,9 +173,14 @@ void dr__poison_check(const void *addr, size_t size, bool write)
         if (in >= g->cut_lo && in + size <= (uintptr_t)GRANULE - g->cut_hi)
             return;
     }
-    const range *r = find(a, a + size);
-    if (r)
-        report(r, a < r->lo ? r->lo : a, size, write);
+    table_lock_take();
+    const range *found = find(a, a + size);
+    range r;
+    if (found)
+        r = *found;
+    table_lock_drop();
+    if (found)
+        report(&r, a < r.lo ? r.lo : a, size, write);
 }
 
 /* ---- faults on PROT_NONE pages (builds without access hooks) ------------------------------- */
@@ -177,15 +201,21 @@ static int fault_is_write(const void *uctx)
 static void fault_handler(int sig, siginfo_t *si, void *uctx)
 {
     uintptr_t a = (uintptr_t)si->si_addr;
-    const range *r = NULL;
-    if (!dr__rt_on && dr_in_task() && !dr_failed() && a - dr__poison_lo < dr__poison_span)
-        r = find(a, a + 1);
-    if (r) {
+    const range *found = NULL;
+    range r;
+    if ((dr__rt_on ? dr__rt_crash_ok() : dr_in_task()) && !dr_failed() && a - dr__poison_lo < dr__poison_span) {
+        table_lock_take();
+        found = find(a, a + 1);
+        if (found)
+            r = *found;
+        table_lock_drop();
+    }
+    if (found) {
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, sig);
         sigprocmask(SIG_UNBLOCK, &set, NULL);
-        report(r, a, 1, fault_is_write(uctx));
+        report(&r, a, 1, fault_is_write(uctx));
     }
     /* Not ours: the engine's crash handler (or the default action). */
     if (chained.sa_flags & SA_SIGINFO) {
@@ -250,6 +280,7 @@ void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *w
             w = &windows[i];
     if (!w || size == 0)
         return;
+    table_lock_take();
     if (nranges == ranges_cap)
         ranges = grow(ranges, &ranges_cap, sizeof *ranges);
     uint32_t ri = nranges++;
@@ -285,6 +316,7 @@ void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *w
         gr->cut_lo = (uint16_t)(ok_lo - g_lo);
         gr->cut_hi = (uint16_t)(g_hi - ok_hi);
     }
+    table_lock_drop();
 #if DR_ASAN
     ASAN_POISON_MEMORY_REGION(addr, size);
 #endif
@@ -292,6 +324,7 @@ void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *w
 
 void dr_poison_reset(void)
 {
+    table_lock_take();
     for (uint32_t i = 0; i < nnodes; i++)
         *nodes[i].gran = (granule){0, 0, 0};
     nnodes = 0;
@@ -300,4 +333,5 @@ void dr_poison_reset(void)
         ASAN_UNPOISON_MEMORY_REGION((void *)ranges[i].lo, ranges[i].hi - ranges[i].lo);
 #endif
     nranges = 0;
+    table_lock_drop();
 }
