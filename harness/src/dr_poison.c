@@ -183,6 +183,12 @@ void dr__poison_check(const void *addr, size_t size, bool write)
         report(&r, a < r.lo ? r.lo : a, size, write);
 }
 
+void dr_check_access(const void *addr, size_t size, bool write)
+{
+    if ((uintptr_t)addr - dr__poison_lo < dr__poison_span && dr_in_task())
+        dr__poison_check(addr, size, write);
+}
+
 /* ---- faults on PROT_NONE pages (builds without access hooks) ------------------------------- */
 
 static struct sigaction chained;

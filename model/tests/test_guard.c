@@ -48,6 +48,7 @@ typedef enum {
     G_UAF_REQUEST,       /* read the request context after WdfRequestComplete */
     G_UAF_BUFFER,        /* read the request buffer after WdfRequestComplete */
     G_UAF_TX,            /* read a transaction's context after WdfObjectDelete */
+    G_UAF_INTERLOCKED,   /* InterlockedDecrement on the request context after WdfRequestComplete */
     G_HELD_REFERENCE,    /* WdfObjectReference, complete, read, dereference: no finding */
     G_HELD_THEN_RELEASED, /* as G_HELD_REFERENCE, then read again after the dereference */
     G_STALE_PREVIOUS,    /* REQ2 reads REQ1's context (freed in this execution) */
@@ -152,6 +153,10 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     case G_UAF_REQUEST:
         WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, Length);
         sink = ((volatile REQ_CTX *)ctx)->steps[0];
+        return;
+    case G_UAF_INTERLOCKED:
+        WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, Length);
+        InterlockedDecrement((LONG volatile *)&ctx->steps[1]); /* atomics are not seen by the access hooks */
         return;
     case G_UAF_BUFFER:
         if (!NT_SUCCESS(WdfRequestRetrieveOutputBuffer(Request, 1, &buffer, &length)))
@@ -284,6 +289,10 @@ static void test_use_after_free(void)
     KCHECK(strstr(r.first.message, "freed at step") != NULL);
     EXPECT_MODE(G_UAF_BUFFER, DR_FIND_CRASH, "use-after-free: read of a freed request buffer");
     EXPECT_MODE(G_UAF_TX, DR_FIND_CRASH, "use-after-free: read of a freed WDF context");
+    r = run_mode(G_UAF_INTERLOCKED, 1, 5);
+    KCHECK(r.first.kind == DR_FIND_CRASH && km_test_title_has(&r, "use-after-free: ") &&
+           km_test_title_has(&r, " a freed WDF context"));
+    KCHECK(strstr(r.first.message, "at offset 12 of REQ1's") != NULL);
 }
 
 /* Memory still held (a reference on the completed request) is no finding,

@@ -221,6 +221,11 @@ void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *w
  * windows calls this at the start of each execution. */
 void dr_poison_reset(void);
 
+/* Check a driver access the access hooks do not see (an atomic operation
+ * done for the driver): a poisoned range is reported as a driver load or
+ * store would be. Does nothing outside a task. */
+void dr_check_access(const void *addr, size_t size, bool write);
+
 /* Mark an interesting race window as reached (counted per campaign). */
 void dr_window(const dr_site *site);
 
