@@ -28,9 +28,9 @@ void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 static inline void access_point(const void *addr, size_t size, bool write)
 {
     if (dr__rt_on) {
+        dr__rt_access(addr, size, write, observer);
         if ((uintptr_t)addr - dr__poison_lo < dr__poison_span && dr_in_task())
             dr__poison_check(addr, size, write);
-        dr__rt_access(addr, size, write, observer);
         return;
     }
     dr_task *me = G.cur;
@@ -38,16 +38,18 @@ static inline void access_point(const void *addr, size_t size, bool write)
         return;
     if (dr_fiber_on_stack(&me->slot->fiber, addr))
         return;
-    /* One comparison for everything outside the model's allocations; inside,
-     * a poisoned range is reported before the access happens. */
-    if ((uintptr_t)addr - dr__poison_lo < dr__poison_span)
-        dr__poison_check(addr, size, write);
     if (observer) {
         observer(addr, size, write);
         if (G.over)
             return;
     }
     dr_yield(write ? &site_store : &site_load);
+    /* After the scheduling point, right before the access (another processor
+     * may have freed the memory meanwhile): one comparison for everything
+     * outside the model's allocations; inside, a poisoned range is reported
+     * before the access happens. */
+    if ((uintptr_t)addr - dr__poison_lo < dr__poison_span)
+        dr__poison_check(addr, size, write);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \

@@ -48,6 +48,7 @@ typedef enum {
     G_UAF_REQUEST,       /* read the request context after WdfRequestComplete */
     G_UAF_BUFFER,        /* read the request buffer after WdfRequestComplete */
     G_UAF_TX,            /* read a transaction's context after WdfObjectDelete */
+    G_UAF_RACE,          /* a timer on another processor completes the request while EvtIoRead reads its context */
     G_UAF_INTERLOCKED,   /* InterlockedDecrement on the request context after WdfRequestComplete */
     G_HELD_REFERENCE,    /* WdfObjectReference, complete, read, dereference: no finding */
     G_HELD_THEN_RELEASED, /* as G_HELD_REFERENCE, then read again after the dereference */
@@ -64,7 +65,12 @@ static volatile ULONG sink;
 
 static void poke_past(void *ctx, size_t size) { ((volatile UCHAR *)ctx)[size] = 1; }
 
-static VOID EvtTimer(WDFTIMER Timer) { UNREFERENCED_PARAMETER(Timer); }
+static VOID EvtTimer(WDFTIMER Timer)
+{
+    TIMER_CTX *t = GetTimerCtx(Timer);
+    if (t->request)
+        WdfRequestComplete(t->request, STATUS_SUCCESS);
+}
 
 static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 {
@@ -154,6 +160,25 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, Length);
         sink = ((volatile REQ_CTX *)ctx)->steps[0];
         return;
+    case G_UAF_RACE: {
+        /* The context is freed during the read's scheduling point (another
+         * processor's timer DPC completes the request): the read is the
+         * finding. */
+        WDF_TIMER_CONFIG tc;
+        WDFTIMER timer;
+        WDF_TIMER_CONFIG_INIT(&tc, EvtTimer);
+        WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, TIMER_CTX);
+        a.ParentObject = g_device;
+        if (!NT_SUCCESS(WdfTimerCreate(&tc, &a, &timer)))
+            break;
+        GetTimerCtx(timer)->request = Request;
+        WdfTimerStart(timer, WDF_REL_TIMEOUT_IN_MS(1));
+        /* The only scheduling point between the start and the read is the
+         * read's own. */
+        ULONG v = ((volatile REQ_CTX *)ctx)->steps[0];
+        sink = v;
+        return;
+    }
     case G_UAF_INTERLOCKED:
         WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, Length);
         InterlockedDecrement((LONG volatile *)&ctx->steps[1]); /* atomics are not seen by the access hooks */
@@ -289,6 +314,10 @@ static void test_use_after_free(void)
     KCHECK(strstr(r.first.message, "freed at step") != NULL);
     EXPECT_MODE(G_UAF_BUFFER, DR_FIND_CRASH, "use-after-free: read of a freed request buffer");
     EXPECT_MODE(G_UAF_TX, DR_FIND_CRASH, "use-after-free: read of a freed WDF context");
+    /* Freed while the driver was at the scheduling point of its own read:
+     * the check comes after that point, right before the access. */
+    r = run_mode(G_UAF_RACE, 1, 500);
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "use-after-free: read of a freed WDF context");
     r = run_mode(G_UAF_INTERLOCKED, 1, 5);
     KCHECK(r.first.kind == DR_FIND_CRASH && km_test_title_has(&r, "use-after-free: ") &&
            km_test_title_has(&r, " a freed WDF context"));
