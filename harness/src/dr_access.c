@@ -10,6 +10,7 @@
  * or freed memory) is a finding before it happens. The harness and model are
  * not compiled with these flags. */
 #include "dr_internal.h"
+#include "dr_poison.h"
 
 #define G dr__g
 
@@ -18,19 +19,14 @@ DR_SITE(site_store, "driver-store");
 
 static dr_access_observer_fn observer;
 
-/* Poisoned ranges (dr_poison.c): the bounding box of their windows, and the
- * check behind it. */
-extern uintptr_t dr__poison_lo, dr__poison_span;
-void dr__poison_check(const void *addr, size_t size, bool write);
-
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
-static inline void access_point(const void *addr, size_t size, bool write)
+static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
 {
     if (dr__rt_on) {
         dr__rt_access(addr, size, write, observer);
         if ((uintptr_t)addr - dr__poison_lo < dr__poison_span && dr_in_task())
-            dr__poison_check(addr, size, write);
+            dr__poison_access(addr, size, write);
         return;
     }
     dr_task *me = G.cur;
@@ -48,8 +44,7 @@ static inline void access_point(const void *addr, size_t size, bool write)
      * may have freed the memory meanwhile): one comparison for everything
      * outside the model's allocations; inside, a poisoned range is reported
      * before the access happens. */
-    if ((uintptr_t)addr - dr__poison_lo < dr__poison_span)
-        dr__poison_check(addr, size, write);
+    dr__poison_access(addr, size, write);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \

@@ -16,6 +16,7 @@
  * because the hook runs before ASan's check of the same access. */
 #define _GNU_SOURCE
 #include "dr_internal.h"
+#include "dr_poison.h"
 #include "dr_sanitizer.h"
 
 #include <signal.h>
@@ -31,7 +32,7 @@
 
 #define G dr__g
 
-enum { GRANULE_SHIFT = 12, GRANULE = 1 << GRANULE_SHIFT, MAX_WINDOWS = 8 };
+enum { GRANULE_SHIFT = DR_POISON_GRANULE_SHIFT, GRANULE = DR_POISON_GRANULE, MAX_WINDOWS = 8 };
 
 typedef struct range {
     uintptr_t lo, hi;
@@ -43,15 +44,7 @@ typedef struct range {
     const char *task;
 } range;
 
-/* A granule: its chain of ranges, and the one stretch [cut_lo, GRANULE -
- * cut_hi) no range touches when the ranges lie only at its two ends (the
- * usual case: an allocation's granule has its guard zone before or after it).
- * An access inside that stretch needs no walk of the chain. A range in the
- * middle of a granule empties the stretch. Zero-filled: an untouched granule. */
-typedef struct granule {
-    uint32_t head;    /* first node + 1, 0 when none */
-    uint16_t cut_lo, cut_hi;
-} granule;
+typedef dr_poison_granule granule;
 
 typedef struct node {
     uint32_t range;   /* index into ranges */
@@ -89,8 +82,9 @@ static void table_lock_drop(void)
         atomic_flag_clear_explicit(&table_lock, memory_order_release);
 }
 
-/* The bounding box of every window, read by the access hook. */
+/* Read by the access hook (dr_poison.h). */
 uintptr_t dr__poison_lo, dr__poison_span;
+const dr_poison_granule *dr__poison_gran;
 
 static void *grow(void *p, uint32_t *cap, size_t elem)
 {
@@ -166,13 +160,6 @@ void dr__poison_check(const void *addr, size_t size, bool write);
 void dr__poison_check(const void *addr, size_t size, bool write)
 {
     uintptr_t a = (uintptr_t)addr;
-    uintptr_t off = a - windows[0].lo;
-    if (off < windows[0].hi - windows[0].lo) {
-        const granule *g = &windows[0].gran[off >> GRANULE_SHIFT];
-        uintptr_t in = off & (GRANULE - 1);
-        if (in >= g->cut_lo && in + size <= (uintptr_t)GRANULE - g->cut_hi)
-            return;
-    }
     table_lock_take();
     const range *found = find(a, a + size);
     range r;
@@ -186,7 +173,7 @@ void dr__poison_check(const void *addr, size_t size, bool write)
 void dr_check_access(const void *addr, size_t size, bool write)
 {
     if ((uintptr_t)addr - dr__poison_lo < dr__poison_span && dr_in_task())
-        dr__poison_check(addr, size, write);
+        dr__poison_access(addr, size, write);
 }
 
 /* ---- faults on PROT_NONE pages (builds without access hooks) ------------------------------- */
@@ -273,6 +260,7 @@ void dr_poison_window(void *base, size_t size)
     }
     dr__poison_lo = lo;
     dr__poison_span = hi - lo;
+    dr__poison_gran = nwindows == 1 ? windows[0].gran : NULL;
     install_fault_handler();
 }
 
