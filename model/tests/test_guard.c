@@ -314,10 +314,14 @@ static void test_use_after_free(void)
     KCHECK(strstr(r.first.message, "freed at step") != NULL);
     EXPECT_MODE(G_UAF_BUFFER, DR_FIND_CRASH, "use-after-free: read of a freed request buffer");
     EXPECT_MODE(G_UAF_TX, DR_FIND_CRASH, "use-after-free: read of a freed WDF context");
+#if defined(__clang__)
     /* Freed while the driver was at the scheduling point of its own read:
-     * the check comes after that point, right before the access. */
+     * the check comes after that point, right before the access. (gcc
+     * builds have no scheduling points at driver accesses: nothing can free
+     * the request there.) */
     r = run_mode(G_UAF_RACE, 1, 500);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "use-after-free: read of a freed WDF context");
+#endif
     r = run_mode(G_UAF_INTERLOCKED, 1, 5);
     KCHECK(r.first.kind == DR_FIND_CRASH && km_test_title_has(&r, "use-after-free: ") &&
            km_test_title_has(&r, " a freed WDF context"));
