@@ -6,8 +6,11 @@
  * load and store that survives optimisation, with no edit to the driver. An
  * access to anything but the running fiber's own stack is shared memory, so
  * it is a scheduling point: an unlocked read-modify-write can be split by
- * another processor. The harness and model are not compiled with these flags. */
+ * another processor. An access to a poisoned range (dr_poison.c: a guard zone
+ * or freed memory) is a finding before it happens. The harness and model are
+ * not compiled with these flags. */
 #include "dr_internal.h"
+#include "dr_poison.h"
 
 #define G dr__g
 
@@ -15,7 +18,6 @@ DR_SITE(site_load, "driver-load");
 DR_SITE(site_store, "driver-store");
 
 static dr_access_observer_fn observer;
-
 
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
@@ -33,9 +35,14 @@ void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_obser
             return;
     }
     dr_yield(write ? &site_store : &site_load);
+    /* After the scheduling point, right before the access (another processor
+     * may have freed the memory meanwhile): one comparison for everything
+     * outside the model's allocations; inside, a poisoned range is reported
+     * before the access happens. */
+    dr__poison_access(addr, size, write);
 }
 
-static inline void access_point(const void *addr, size_t size, bool write)
+static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
 {
     dr__mode->access(addr, size, write, observer);
 }

@@ -2,6 +2,7 @@
  * ASan or TSan, whose runtimes report faults themselves). */
 #include "dr_fault.h"
 #include "dr_internal.h"
+#include "dr_poison.h"
 #include "dr_sanitizer.h"
 
 #include <signal.h>
@@ -17,7 +18,6 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 
 static void crash_handler(int sig, siginfo_t *si, void *uctx)
 {
-    (void)uctx;
     const char *where;
     if (!dr__mode->crash_claim(&where)) {
         signal(sig, SIG_DFL);
@@ -28,6 +28,8 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
     sigemptyset(&set);
     sigaddset(&set, sig);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
+    if (sig == SIGSEGV || sig == SIGBUS)
+        dr__poison_fault(si->si_addr, uctx); /* a guard zone or freed memory */
     unsigned long offset = (unsigned long)((uintptr_t)si->si_addr & 0xfff);
     if (sig == SIGSEGV)
         DR_FAULT(SIGSEGV, offset, where);

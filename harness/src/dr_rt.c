@@ -31,6 +31,7 @@
 #include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_hash.h"
+#include "dr_poison.h"
 #include "dr_prng.h"
 #include "dr_sanitizer.h"
 
@@ -774,6 +775,7 @@ static void rt_access(const void *addr, size_t size, bool write, dr_access_obser
         bfl_drop();
         check_over();
     }
+    dr__poison_access(addr, size, write); /* a guard zone or freed memory (dr_poison.c) */
 }
 
 /* Events, timers and the window counters are dr_clock.c's and dr_trace.c's,

@@ -175,43 +175,45 @@ void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int
 
 /* ---- interlocked operations ------------------------------------------------------------- */
 /* A scheduling point before the atomic operation, so that other processors
- * interleave around it; the operation itself is indivisible. */
-void KmInterlockedPoint(void);
+ * interleave around it; the operation itself is indivisible. Then the
+ * target is checked against poisoned memory (the access hooks do not see
+ * atomic operations). */
+void KmInterlockedPoint(const volatile void *p, size_t size);
 
 static inline LONG InterlockedIncrement(LONG volatile *p)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
 }
 static inline LONG InterlockedDecrement(LONG volatile *p)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
 }
 static inline LONG InterlockedExchange(LONG volatile *p, LONG v)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
 }
 static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG exchange, LONG comparand)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return comparand;
 }
 static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID exchange, PVOID comparand)
 {
-    KmInterlockedPoint();
+    KmInterlockedPoint(p, sizeof *p);
     __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return comparand;
 }

@@ -99,6 +99,7 @@ typedef struct km_request {
     WDF_REQUEST_TYPE type;
     size_t length;             /* buffer length */
     uint8_t *buffer;           /* the request's buffer (arena memory) */
+    uint32_t buffer_alloc;     /* its km_alloc id */
     ULONG_PTR information;
     NTSTATUS status;           /* completion status once completed */
     bool irp_cancelled;        /* IoCancelIrp happened (the IRP's Cancel flag) */
@@ -264,6 +265,7 @@ struct km_object {
         PCWDF_OBJECT_CONTEXT_TYPE_INFO type;
         void *mem;
         size_t size;
+        uint32_t alloc; /* km_alloc id */
     } ctx[KM_MAX_CONTEXTS];
     bool no_delete;            /* NoDeleteDDI objects: driver, device, queue, request */
     bool delete_called;
@@ -330,8 +332,16 @@ void km_request_dispose(km_object *o);
 void km_dmatx_dispose(km_object *o);
 void km_timer_dispose(km_object *o);
 
-/* Zeroed memory that lives until the end of the execution. */
-void *km_alloc(size_t size);
+/* Memory a driver can touch (contexts, request buffers), from the guarded
+ * arena (km_object.c): zeroed, placed so that it ends at a PROT_NONE guard
+ * page, with the rest of its slot and the guard page poisoned (dr_poison), and
+ * `align` (a power of two, at most 16) respected. `what` names it in findings
+ * ("WDF context"), `type` is its type name (or NULL), owner the object it
+ * belongs to. Returns the memory; *id names it for km_free. */
+void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id);
+/* The memory's owner freed it: poisoned (PROT_NONE where the driver's accesses
+ * are not checked) and quarantined until the execution ends. */
+void km_free(uint32_t id);
 
 /* ---- DDI entry, tracing, findings (km_verifier.c) ---------------------------------------------------- */
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 km_world km_w;
 
@@ -25,48 +27,180 @@ static const char *const type_prefixes[] = {"?",
 const char *km_type_name(km_type t) { return t < KM_T__COUNT ? type_names[t] : "?"; }
 const char *km_type_prefix(km_type t) { return t < KM_T__COUNT ? type_prefixes[t] : "?"; }
 
-/* ---- arena: zeroed memory for contexts and buffers, reset per execution ---------- */
+/* ---- the guarded arena: memory a driver can touch --------------------------------------
+ *
+ * Contexts and request buffers come from slots in one reserved stretch of
+ * address space (more stretches if it fills). A slot of class c is 2^c pages
+ * the driver may use followed by one PROT_NONE guard page; an allocation is
+ * placed at the end of its slot's pages (aligned down to `align`), so the first
+ * byte past it is the guard page, or a poisoned byte just before it. Each
+ * class hands out its slots in order, one per allocation, and starts again at
+ * the first at the next execution: nothing is reused within an execution
+ * (freed memory stays quarantined until the execution ends), and an execution
+ * that allocates what the previous one did touches the same pages with no
+ * system call at all. Slots are made once and never change protection, except
+ * in builds where driver accesses are not checked by the access hooks (gcc):
+ * there a freed allocation's pages are PROT_NONE until the next reset.
+ *
+ * Poison (dr_poison): the part of the slot before the allocation, and the
+ * bytes after it up to the end of the guard page, from allocation on; the
+ * allocation itself once km_free runs. The harness reports a driver access
+ * to any of it before the access happens (docs/model.md). */
 
-enum { ARENA_CHUNK = 1 << 20 };
-typedef struct chunk {
-    struct chunk *next;
-    size_t used, size;
-    _Alignas(16) unsigned char mem[];
-} chunk;
-static chunk *arena;
+#if defined(__clang__)
+#define KM_ACCESS_HOOKS 1 /* driver code is built with the access hooks (DR_DRIVER_FLAGS) */
+#else
+#define KM_ACCESS_HOOKS 0
+#endif
 
-void *km_alloc(size_t size)
+enum { REGION_BYTES = 256u << 20, MAX_REGIONS = 8, CLASSES = 24 };
+
+typedef struct mem_rec {
+    uint8_t *mem;
+    size_t size;
+    uint8_t *slot;      /* the slot's first page */
+    size_t slot_bytes;  /* its usable pages */
+    const char *what, *type;
+    const char *owner_prefix;
+    uint32_t owner_id;
+    bool freed;
+} mem_rec;
+
+static size_t page_size;
+static struct {
+    uint8_t *base;
+    size_t used;
+} regions[MAX_REGIONS];
+static unsigned nregions;
+static struct {
+    uint8_t **slot;
+    uint32_t n, cap, next;
+} classes[CLASSES];
+static mem_rec *mems;
+static uint32_t nmems, mems_cap;
+
+static void out_of_memory(void)
 {
-    size = (size + 15) & ~(size_t)15;
-    if (!arena || arena->used + size > arena->size) {
-        size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-        chunk *c = malloc(sizeof *c + want);
-        if (!c) {
-            fprintf(stderr, "dmarace: model out of memory\n");
-            abort();
-        }
-        c->next = arena;
-        c->used = 0;
-        c->size = want;
-        arena = c;
-    }
-    void *p = arena->mem + arena->used;
-    arena->used += size;
-    km_quiet_writes_begin();
-    memset(p, 0, size);
-    km_quiet_writes_end();
+    fprintf(stderr, "dmarace: model out of memory\n");
+    abort();
+}
+
+static uint8_t *new_region(void)
+{
+    if (nregions == MAX_REGIONS)
+        out_of_memory();
+    void *p = mmap(NULL, REGION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        out_of_memory();
+    regions[nregions].base = p;
+    regions[nregions].used = 0;
+    nregions++;
+    dr_poison_window(p, REGION_BYTES);
     return p;
+}
+
+/* A new slot of `pages` usable pages and a guard page. */
+static uint8_t *new_slot(size_t pages)
+{
+    size_t bytes = (pages + 1) * page_size;
+    if (bytes > REGION_BYTES)
+        out_of_memory();
+    if (!nregions || regions[nregions - 1].used + bytes > REGION_BYTES)
+        new_region();
+    uint8_t *slot = regions[nregions - 1].base + regions[nregions - 1].used;
+    regions[nregions - 1].used += bytes;
+    if (mprotect(slot, pages * page_size, PROT_READ | PROT_WRITE) != 0)
+        out_of_memory();
+    return slot;
+}
+
+static void describe(uint32_t id, const void *addr, char *buf, size_t len)
+{
+    if (id >= nmems) {
+        snprintf(buf, len, "in model memory");
+        return;
+    }
+    const mem_rec *m = &mems[id];
+    long off = (long)((const uint8_t *)addr - m->mem);
+    char where[64];
+    if (off < 0)
+        snprintf(where, sizeof where, "%ld bytes before", -off);
+    else if ((size_t)off >= m->size)
+        snprintf(where, sizeof where, "%zu bytes past the end of", (size_t)off - m->size);
+    else
+        snprintf(where, sizeof where, "at offset %ld of", off);
+    snprintf(buf, len, "%s %s%u's %s%s%s (%zu bytes)", where, m->owner_prefix, m->owner_id, m->what,
+             m->type ? " of type " : "", m->type ? m->type : "", m->size);
+}
+
+void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id)
+{
+    if (!page_size)
+        page_size = (size_t)sysconf(_SC_PAGESIZE);
+    if (!size)
+        size = 1;
+    size_t pages = (size + page_size - 1) / page_size;
+    unsigned c = 0;
+    while (((size_t)1 << c) < pages)
+        c++;
+    if (c >= CLASSES)
+        out_of_memory();
+    if (classes[c].next == classes[c].n) {
+        if (classes[c].n == classes[c].cap) {
+            uint32_t cap = classes[c].cap ? classes[c].cap * 2 : 16;
+            uint8_t **p = realloc(classes[c].slot, cap * sizeof *p);
+            if (!p)
+                out_of_memory();
+            classes[c].slot = p;
+            classes[c].cap = cap;
+        }
+        classes[c].slot[classes[c].n++] = new_slot((size_t)1 << c);
+    }
+    uint8_t *slot = classes[c].slot[classes[c].next++];
+    size_t slot_bytes = ((size_t)1 << c) * page_size;
+    uint8_t *mem = (uint8_t *)((uintptr_t)(slot + slot_bytes - size) & ~(uintptr_t)(align - 1));
+
+    if (nmems == mems_cap) {
+        uint32_t cap = mems_cap ? mems_cap * 2 : 64;
+        mem_rec *p = realloc(mems, cap * sizeof *p);
+        if (!p)
+            out_of_memory();
+        mems = p;
+        mems_cap = cap;
+    }
+    *id = nmems;
+    mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, km_type_prefix(owner->type), owner->id, false};
+
+    km_quiet_writes_begin();
+    memset(mem, 0, size);
+    km_quiet_writes_end();
+    dr_poison(slot, (size_t)(mem - slot), DR_POISON_BEFORE, what, describe, *id);
+    dr_poison(mem + size, (size_t)(slot + slot_bytes + page_size - (mem + size)), DR_POISON_AFTER, what, describe,
+              *id);
+    return mem;
+}
+
+void km_free(uint32_t id)
+{
+    if (id >= nmems || mems[id].freed)
+        return;
+    mem_rec *m = &mems[id];
+    m->freed = true;
+    dr_poison(m->mem, m->size, DR_POISON_FREED, m->what, describe, id);
+    if (!KM_ACCESS_HOOKS && mprotect(m->slot, m->slot_bytes, PROT_NONE) != 0)
+        out_of_memory();
 }
 
 static void arena_reset(void)
 {
-    while (arena && arena->next) {
-        chunk *c = arena;
-        arena = c->next;
-        free(c);
-    }
-    if (arena)
-        arena->used = 0;
+    if (!KM_ACCESS_HOOKS)
+        for (uint32_t i = 0; i < nmems; i++)
+            if (mems[i].freed && mprotect(mems[i].slot, mems[i].slot_bytes, PROT_READ | PROT_WRITE) != 0)
+                out_of_memory();
+    nmems = 0;
+    for (unsigned c = 0; c < CLASSES; c++)
+        classes[c].next = 0;
+    dr_poison_reset();
 }
 
 /* ---- reset --------------------------------------------------------------------------- */
@@ -189,7 +323,12 @@ static bool add_context(km_object *o, PCWDF_OBJECT_CONTEXT_TYPE_INFO type, size_
             size_t size = override > unique->ContextSize ? override : unique->ContextSize;
             o->ctx[i].type = unique;
             o->ctx[i].size = size;
-            o->ctx[i].mem = km_alloc(size ? size : 1);
+            /* Placed at the type's own alignment (which divides its size, up
+             * to 16), so a write just past it meets the guard page. */
+            size_t ts = unique->ContextSize ? unique->ContextSize : 16;
+            size_t align = ts & -ts;
+            o->ctx[i].mem = km_alloc(size, align > 16 ? 16 : align, "WDF context", unique->ContextName, o,
+                                     &o->ctx[i].alloc);
             return true;
         }
     }
@@ -280,6 +419,13 @@ static void obj_free(km_object *o)
         o->destroy(h);
         dr_framework_resume();
     }
+    /* The memory goes: contexts (and a request's buffer) are poisoned and
+     * quarantined until the execution ends. */
+    for (int i = 0; i < KM_MAX_CONTEXTS; i++)
+        if (o->ctx[i].type)
+            km_free(o->ctx[i].alloc);
+    if (o->type == KM_T_REQUEST)
+        km_free(o->u.req.buffer_alloc);
     unlink_from_parent(o);
     o->state = KM_OBJ_FREE;
     o->gen++;

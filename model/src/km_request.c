@@ -46,7 +46,7 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
     r->u.req.queue = queue;
     r->u.req.type = type;
     r->u.req.length = length;
-    r->u.req.buffer = km_alloc(length ? length : 1);
+    r->u.req.buffer = km_alloc(length ? length : 1, 16, "request buffer", NULL, r, &r->u.req.buffer_alloc);
     r->u.req.status = STATUS_PENDING;
     dr_spinlock_init(&r->u.req.queue_lock, "queue-lock");
     return r;

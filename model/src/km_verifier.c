@@ -150,7 +150,11 @@ void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int
 
 DR_SITE(site_interlocked, "Interlocked");
 
-void KmInterlockedPoint(void) { dr_yield(&site_interlocked); }
+void KmInterlockedPoint(const volatile void *p, size_t size)
+{
+    dr_yield(&site_interlocked);
+    dr_check_access((const void *)(uintptr_t)p, size, true);
+}
 
 KIRQL KeGetCurrentIrql(void) { return (KIRQL)dr_irql(); }
 

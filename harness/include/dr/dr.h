@@ -191,6 +191,41 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
 typedef void (*dr_access_observer_fn)(const void *addr, size_t size, bool write);
 void dr_set_access_observer(dr_access_observer_fn fn);
 
+/* ---- poisoned memory ------------------------------------------------------------
+ * Ranges a driver must not touch: guard zones around memory the model hands
+ * out, and memory it freed. A driver load or store that touches one is a
+ * crash finding titled "heap-buffer-overflow: <read|write> past a <what>"
+ * (DR_POISON_AFTER), "... before a <what>" (DR_POISON_BEFORE) or
+ * "use-after-free: <read of|write to> a freed <what>" (DR_POISON_FREED),
+ * reported before the access happens (clang builds: the driver access hooks;
+ * builds without them: a fault on a PROT_NONE page of a poisoned range, see
+ * docs/model.md). In ASan builds the ranges are ASan-poisoned too. */
+typedef enum { DR_POISON_AFTER, DR_POISON_BEFORE, DR_POISON_FREED } dr_poison_kind;
+
+/* Writes the finding's detail for an access at addr in a range registered
+ * with this cookie ("at offset 40 of REQ1's ..."). */
+typedef void (*dr_poison_describe_fn)(uint32_t cookie, const void *addr, char *buf, size_t len);
+
+/* Declare [base, base + size) (page aligned, up to 8 windows per process) as
+ * memory that may hold poisoned ranges; accesses outside every window cost
+ * one comparison. */
+void dr_poison_window(void *base, size_t size);
+
+/* Poison [addr, addr + size) (inside a window) until dr_poison_reset. `what`
+ * names the memory in the title and must be stable ("WDF context"). A FREED
+ * range remembers the step and task that freed it. */
+void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *what, dr_poison_describe_fn describe,
+               uint32_t cookie);
+
+/* Forget every poisoned range (and ASan-unpoison it): the owner of the
+ * windows calls this at the start of each execution. */
+void dr_poison_reset(void);
+
+/* Check a driver access the access hooks do not see (an atomic operation
+ * done for the driver): a poisoned range is reported as a driver load or
+ * store would be. Does nothing outside a task. */
+void dr_check_access(const void *addr, size_t size, bool write);
+
 /* Mark an interesting race window as reached (counted per campaign). */
 void dr_window(const dr_site *site);
 
