@@ -26,6 +26,9 @@ int dr_cli_make_dirs(const char *dir);
 /* Atomic write: a temporary file in the same directory, fsync, rename. */
 int dr_cli_write_atomic(const char *path, const char *data, size_t len);
 
+/* Room for dr_text_esc of a finding's title (at most 4 bytes out per byte in). */
+enum { DR_CLI_ESC_TITLE = 160 * 4 + 1, DR_CLI_ESC_MESSAGE = 512 * 4 + 1 };
+
 /* The dedup key of a finding: kind and title. */
 uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title);
 
@@ -79,7 +82,9 @@ typedef struct dr_json {
 dr_json *dr_json_parse(const char *text, size_t len, char *err, size_t errlen);
 void dr_json_free(dr_json *j);
 const dr_json *dr_json_get(const dr_json *obj, const char *key);
-/* Writes s as a JSON string literal (with quotes). */
+/* Writes s as a JSON string literal (with quotes), always valid UTF-8: control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD. */
 void dr_json_put_str(FILE *out, const char *s);
+
 
 #endif

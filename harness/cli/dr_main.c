@@ -233,7 +233,9 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
     }
     const dr_scenario *s = dr_scenario_find(t->scenario);
     if (!s) {
-        fprintf(stderr, "dmarace: %s: scenario '%s' is not in this build\n", path, t->scenario);
+        char name[sizeof t->scenario * 4 + 1];
+        fprintf(stderr, "dmarace: %s: scenario '%s' is not in this build\n", path,
+                dr_text_esc(t->scenario, name, sizeof name));
         dr_tape_free(t);
         return NULL;
     }

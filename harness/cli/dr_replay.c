@@ -22,11 +22,14 @@
 static void print_finding(const dr_finding *f)
 {
     if (f->kind != DR_FIND_NONE) {
-        printf("finding      [%s] %s\n", dr_finding_kind_name(f->kind), f->title);
+        char title[DR_CLI_ESC_TITLE], msg[DR_CLI_ESC_MESSAGE], task[200];
+        printf("finding      [%s] %s\n", dr_finding_kind_name(f->kind), dr_text_esc(f->title, title, sizeof title));
+        dr_text_esc(f->message, msg, sizeof msg);
         if (f->task)
-            printf("             %s (at step %" PRIu64 " on P%u in %s)\n", f->message, f->step, f->cpu, f->task_name);
+            printf("             %s (at step %" PRIu64 " on P%u in %s)\n", msg, f->step, f->cpu,
+                   dr_text_esc(f->task_name, task, sizeof task));
         else
-            printf("             %s (after step %" PRIu64 ", at the end of the execution)\n", f->message, f->step);
+            printf("             %s (after step %" PRIu64 ", at the end of the execution)\n", msg, f->step);
     } else {
         printf("finding      none\n");
     }

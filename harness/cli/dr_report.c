@@ -145,11 +145,14 @@ void dr_report_story(FILE *out)
                 fprintf(out, "  %s\n", track_title(t, b, sizeof b));
                 any = true;
             }
+            /* names and titles are the driver's text: escaped */
+            char text[sizeof items[i].text * 4 + 1], name[200];
+            dr_text_esc(items[i].text, text, sizeof text);
             if (items[i].task && t < ENV_TRACK)
                 fprintf(out, "    %6" PRIu64 "  T%-3" PRIu32 " %-26.26s %s\n", items[i].step, items[i].task,
-                        tname(items[i].task), items[i].text);
+                        dr_text_esc(tname(items[i].task), name, sizeof name), text);
             else
-                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, items[i].text);
+                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, text);
         }
     }
     free(items);
@@ -230,8 +233,10 @@ static void rule_id(dr_finding_kind kind, const char *title, char *out, size_t l
 
 static const char *finding_where(const dr_finding *f, char *buf, size_t len)
 {
+    char task[200];
     if (f->task)
-        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu, f->task_name);
+        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu,
+                 dr_text_esc(f->task_name, task, sizeof task));
     else
         snprintf(buf, len, "after step %" PRIu64 ", at the end of the execution", f->step);
     return buf;
@@ -250,8 +255,9 @@ static char *text_report(const dr_report_info *in, size_t *len)
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
     if (fd->kind != DR_FIND_NONE) {
-        fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), fd->title);
-        fprintf(f, "             %s\n", fd->message);
+        char esc[DR_CLI_ESC_MESSAGE];
+        fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
+        fprintf(f, "             %s\n", dr_text_esc(fd->message, esc, sizeof esc));
         fprintf(f, "             %s\n", finding_where(fd, where, sizeof where));
         fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
                 dr_cli_finding_key(fd->kind, fd->title));
@@ -396,15 +402,13 @@ char *dr_report_timeline(const dr_report_info *in)
         uint64_t start = r->step;
         uint64_t end = j < nt ? tr[j].step : tr[nt - 1].step + 1;
         if (end > start && r->cpu < DR_MAX_CPUS) {
-            fprintf(f, ",\n  {\"name\": \"T%" PRIu32 " ", r->task);
-            char nm[64];
-            snprintf(nm, sizeof nm, "%s", tname(r->task));
-            for (char *p = nm; *p; p++)
-                if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-                    *p = '_';
-            fprintf(f, "%s\", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
+            char nm[80];
+            snprintf(nm, sizeof nm, "T%" PRIu32 " %s", r->task, tname(r->task));
+            fprintf(f, ",\n  {\"name\": ");
+            dr_json_put_str(f, nm);
+            fprintf(f, ", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
                        ", \"pid\": 1, \"tid\": %u, \"args\": {\"irql\": %u}}",
-                    nm, start, end - start, r->cpu, r->irql);
+                    start, end - start, r->cpu, r->irql);
         }
         last_step = end;
         i = j;
@@ -550,7 +554,7 @@ static int show_text(const char *path, const char *buf, size_t len)
         fprintf(stderr, "dmarace: %s: truncated report (it does not end with 'end of report')\n", path);
         return DR_EXIT_USAGE;
     }
-    fwrite(buf, 1, len, stdout);
+    dr_text_put(stdout, buf, len); /* a report is text: no terminal escape gets through */
     return DR_EXIT_CLEAN;
 }
 
@@ -578,18 +582,38 @@ static int show_json(const char *path, const char *buf, size_t len)
         dr_json_free(j);
         return DR_EXIT_USAGE;
     }
+    /* Every string is the file's: printed escaped. */
     const char *msg = jstr(fd, "message"), *note = jstr(j, "note"), *txt = jstr(j, "report");
-    printf("scenario     %s\n", jstr(j, "scenario"));
-    printf("finding      [%s] %s\n", jstr(fd, "kind"), jstr(fd, "title"));
-    if (msg)
-        printf("             %s (step %.0f)\n", msg, step->num);
-    if (note)
-        printf("             %s\n", note);
-    printf("tape         %s: %.0f steps, %.0f preemptions, digest %s\n", jstr(j, "tape") ? jstr(j, "tape") : "?",
-           steps->num, pre->num, jstr(j, "digest") ? jstr(j, "digest") : "?");
-    printf("replay       %s\n", jstr(j, "replay"));
-    if (txt)
-        printf("story        %s (dmarace show %s)\n", txt, txt);
+    const char *tape = jstr(j, "tape"), *digest = jstr(j, "digest");
+    fputs("scenario     ", stdout);
+    dr_text_put_esc(stdout, jstr(j, "scenario"));
+    fputs("\nfinding      [", stdout);
+    dr_text_put_esc(stdout, jstr(fd, "kind"));
+    fputs("] ", stdout);
+    dr_text_put_esc(stdout, jstr(fd, "title"));
+    if (msg) {
+        fputs("\n             ", stdout);
+        dr_text_put_esc(stdout, msg);
+        printf(" (step %.0f)", step->num);
+    }
+    if (note) {
+        fputs("\n             ", stdout);
+        dr_text_put_esc(stdout, note);
+    }
+    fputs("\ntape         ", stdout);
+    dr_text_put_esc(stdout, tape ? tape : "?");
+    printf(": %.0f steps, %.0f preemptions, digest ", steps->num, pre->num);
+    dr_text_put_esc(stdout, digest ? digest : "?");
+    fputs("\nreplay       ", stdout);
+    dr_text_put_esc(stdout, jstr(j, "replay"));
+    fputs("\n", stdout);
+    if (txt) {
+        fputs("story        ", stdout);
+        dr_text_put_esc(stdout, txt);
+        fputs(" (dmarace show ", stdout);
+        dr_text_put_esc(stdout, txt);
+        fputs(")\n", stdout);
+    }
     dr_json_free(j);
     return DR_EXIT_CLEAN;
 }

@@ -298,9 +298,10 @@ static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_
                         (void)send_msg(sink->fd, 'F', &key, sizeof key);
                     if (save_finding(c, e, &res, key) != 0)
                         r->rc = DR_EXIT_INTERNAL;
+                    char msg[DR_CLI_ESC_MESSAGE];
                     fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
                             c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
-                            res.finding.message, e, res.finding.step);
+                            dr_text_esc(res.finding.message, msg, sizeof msg), e, res.finding.step);
                 }
             }
             if (j < r->ndistinct)
@@ -823,8 +824,10 @@ int dr_cmd_run(int argc, char **argv)
         const distinct *d = &total->d[i];
         char path[4096];
         finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof path);
+        char title[DR_CLI_ESC_TITLE];
         printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
-               dr_finding_kind_name((dr_finding_kind)d->kind), d->title, d->count, d->first_exec);
+               dr_finding_kind_name((dr_finding_kind)d->kind), dr_text_esc(d->title, title, sizeof title), d->count,
+               d->first_exec);
         printf("      replay: dmarace replay %s\n", path);
         size_t pl = strlen(path);
         printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
