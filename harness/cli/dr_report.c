@@ -17,6 +17,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { ENV_TRACK = DR_MAX_CPUS, MAIN_TRACK = DR_MAX_CPUS + 1, NTRACKS = DR_MAX_CPUS + 2 };
 
@@ -160,6 +162,19 @@ void dr_report_story(FILE *out)
 
 /* ---- re-running a tape for its report ------------------------------------------------- */
 
+bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, size_t len)
+{
+    if (f->kind == t->finding && (f->kind == DR_FIND_NONE || strcmp(f->title, t->title) == 0))
+        return true;
+    char a[DR_CLI_ESC_TITLE], b[DR_CLI_ESC_TITLE];
+    snprintf(why, len, "the tape records %s%s%s%s, the run found %s%s%s%s",
+             t->finding == DR_FIND_NONE ? "no finding" : "[", t->finding == DR_FIND_NONE ? "" : dr_finding_kind_name(t->finding),
+             t->finding == DR_FIND_NONE ? "" : "] ", t->finding == DR_FIND_NONE ? "" : dr_text_esc(t->title, a, sizeof a),
+             f->kind == DR_FIND_NONE ? "none" : "[", f->kind == DR_FIND_NONE ? "" : dr_finding_kind_name(f->kind),
+             f->kind == DR_FIND_NONE ? "" : "] ", f->kind == DR_FIND_NONE ? "" : dr_text_esc(f->title, b, sizeof b));
+    return false;
+}
+
 int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res)
 {
     size_t nw = dr_window_count();
@@ -173,8 +188,9 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
     }
     dr_run_config cfg = {.cpus = t->cpus, .step_budget = step_budget, .trace = true};
     int rc = dr_run(s, &cfg, st, t->exec_index, res);
-    char why[512] = "the run failed";
-    if (rc == 0 && !dr_replay_verify(st, res, why, sizeof why))
+    char why[2048] = "the run failed";
+    if (rc == 0 && (!dr_replay_verify(st, res, why, sizeof why) ||
+                    !dr_report_same_finding(t, &res->finding, why, sizeof why)))
         rc = -1;
     if (rc != 0)
         fprintf(stderr, "dmarace: the report's re-run of the tape did not reproduce it: %s\n", why);
@@ -528,7 +544,7 @@ int dr_report_write(const dr_report_info *in)
     files[2].data = dr_report_timeline(in);
     files[2].len = files[2].data ? strlen(files[2].data) : 0;
     files[3].data = sarif_report(in, &files[3].len);
-    int rc = 0;
+    int rc = 0, written = 0;
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s%s", base, files[i].ext);
         if (!files[i].data) {
@@ -536,8 +552,16 @@ int dr_report_write(const dr_report_info *in)
             rc = -1;
         } else if (rc == 0 && dr_cli_write_atomic(path, files[i].data, files[i].len) != 0) {
             rc = -1;
+        } else if (rc == 0) {
+            written++;
         }
         free(files[i].data);
+    }
+    /* All four or none (a full disk): what the summary lists is on disk, and
+     * there is no half set of reports next to a tape. */
+    for (int i = 0; rc != 0 && i < written; i++) {
+        snprintf(path, sizeof path, "%s%s", base, files[i].ext);
+        unlink(path);
     }
     return rc;
 }
@@ -627,9 +651,9 @@ int dr_cmd_show(int argc, char **argv)
     const char *path = argv[0];
     uint8_t *buf;
     size_t len;
-    errno = 0;
-    if (!dr_cli_read_file(path, &buf, &len)) {
-        fprintf(stderr, "dmarace: cannot read %s: %s\n", path, strerror(errno ? errno : EIO));
+    char err[4400];
+    if (!dr_cli_read_file(path, &buf, &len, err, sizeof err)) {
+        fprintf(stderr, "dmarace: %s\n", err);
         return DR_EXIT_USAGE;
     }
     int rc;
@@ -641,7 +665,11 @@ int dr_cmd_show(int argc, char **argv)
         snprintf(txt, sizeof txt, "%s.txt", base);
         uint8_t *tb;
         size_t tl;
-        if (!dr_cli_read_file(txt, &tb, &tl)) {
+        struct stat st;
+        if (stat(txt, &st) == 0 && !dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
+            fprintf(stderr, "dmarace: %s\n", err);
+            rc = DR_EXIT_USAGE;
+        } else if (!dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
             fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
                     path, path);
             rc = DR_EXIT_USAGE;

@@ -276,7 +276,8 @@ void dr_tape_free(dr_tape *t)
 int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
@@ -319,12 +320,21 @@ int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen)
     size_t n;
     if (dr_tape_encode(t, &buf, &n) != 0)
         return fail(err, errlen, "%s: out of memory encoding the tape", path);
+    /* Never replace what is not a regular file (a device, a FIFO, a directory). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        free(buf);
+        return fail(err, errlen, "%s: exists and is not a regular file", path);
+    }
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
         free(buf);
         return fail(err, errlen, "%s: path too long", path);
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* A file of that name can only be a dead process's leftover (same pid). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         free(buf);
         return fail(err, errlen, "%s: %s", tmp, strerror(errno));
