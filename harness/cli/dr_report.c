@@ -666,12 +666,12 @@ int dr_cmd_show(int argc, char **argv)
         uint8_t *tb;
         size_t tl;
         struct stat st;
-        if (stat(txt, &st) == 0 && !dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
-            fprintf(stderr, "dmarace: %s\n", err);
-            rc = DR_EXIT_USAGE;
-        } else if (!dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
-            fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
-                    path, path);
+        if (!dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
+            if (stat(txt, &st) == 0) /* there, but not readable (a FIFO, a directory) */
+                fprintf(stderr, "dmarace: %s\n", err);
+            else
+                fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
+                        path, path);
             rc = DR_EXIT_USAGE;
         } else {
             rc = strncmp((const char *)tb, text_magic, strlen(text_magic)) == 0 ? show_text(txt, (const char *)tb, tl)
