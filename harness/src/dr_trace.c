@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define G dr__g
 
@@ -55,12 +56,15 @@ void dr_trace_print(FILE *out)
     for (size_t i = 0; i < G.ntrace; i++) {
         const dr_trace_rec *r = &G.trace[i];
         /* names and titles are the driver's text: shown escaped (dr_text.c) */
-        char who[64], what[4 * 160 + 1];
+        char who[64], what[4 * 160 + 1], full[sizeof what + 48];
         dr_text_esc(r->what ? r->what : "?", what, sizeof what);
         if (r->task)
-            snprintf(who, sizeof who, "P%u T%" PRIu32 "(%s) %s", r->cpu, r->task, what, irql_name(r->irql));
+            snprintf(full, sizeof full, "P%u T%" PRIu32 "(%s) %s", r->cpu, r->task, what, irql_name(r->irql));
         else
-            snprintf(who, sizeof who, "main");
+            snprintf(full, sizeof full, "main");
+        size_t wl = strnlen(full, sizeof who - 1); /* the column holds 63 bytes, as it always did */
+        memcpy(who, full, wl);
+        who[wl] = 0;
         switch ((dr_trace_type)r->type) {
         case DR_TR_SCHED:
             if (r->other == r->task)
