@@ -15,6 +15,7 @@ PACKAGES=(
   ninja-build
   pkg-config
   liburcu-dev        # real-thread stress mode (RCU handle table, wait-free queues)
+  jq                 # tests: the JSON and SARIF reports are read by a second, independent parser
   ca-certificates
 )
 

@@ -19,12 +19,29 @@ bool dr_cli_parse_seconds(const char *s, double *out);
 /* Does a finding (kind, title) show a scenario's expected verdict: a kind
  * ("crash") or kind:part-of-the-title ("crash:V13")? ("clean" never matches.) */
 bool dr_cli_expect_matches(const char *expect, dr_finding_kind kind, const char *title);
-/* Whole file into a malloc'ed buffer (NUL-terminated, not counted in len). */
-bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len);
+/* The largest file dmarace reads (a report, --input bytes). */
+#define DR_CLI_MAX_FILE ((size_t)1 << 30)
+/* A whole regular file into a malloc'ed buffer (NUL-terminated, not counted
+ * in len). A FIFO, a device or a directory is refused without blocking, and
+ * so is a file over DR_CLI_MAX_FILE; the reason, one line, goes in err. */
+bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 /* mkdir -p */
 int dr_cli_make_dirs(const char *dir);
+/* An output path may be written: it does not exist or is a regular file (a
+ * device, a FIFO or a directory is never replaced). Else one line on stderr. */
+bool dr_cli_output_ok(const char *path);
 /* Atomic write: a temporary file in the same directory, fsync, rename. */
 int dr_cli_write_atomic(const char *path, const char *data, size_t len);
+/* At the start of a campaign: creates the findings directory, checks that a
+ * file can be created in it, and removes temporary files (*.tmp.PID) left by
+ * dead processes. -1 with one line on stderr when it cannot be written. */
+int dr_cli_prepare_dir(const char *dir);
+/* At the end of every command: rc, or DR_EXIT_INTERNAL with one line on
+ * stderr when the standard output could not be written (a full disk). */
+int dr_cli_finish_output(int rc);
+
+/* Room for dr_text_esc of a finding's title (at most 4 bytes out per byte in). */
+enum { DR_CLI_ESC_TITLE = 160 * 4 + 1, DR_CLI_ESC_MESSAGE = 512 * 4 + 1 };
 
 /* The dedup key of a finding: kind and title. */
 uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title);
@@ -45,14 +62,18 @@ typedef struct dr_report_info {
 
 /* After a traced run (cfg.trace) of info->tape: writes <base>.txt, <base>.json,
  * <base>.trace.json and <base>.sarif next to the tape (base = tape path without
- * ".tape"), each atomically. Returns 0, or -1 with a line on stderr. */
+ * ".tape"), each atomically, all four or none. Returns 0, or -1 with a line
+ * on stderr. */
 int dr_report_write(const dr_report_info *info);
 /* The Chrome Trace Event timeline of the last traced run, into a malloc'ed string. */
 char *dr_report_timeline(const dr_report_info *info);
 /* The story per simulated processor of the last traced run. */
 void dr_report_story(FILE *out);
+/* Did a run of tape t find what the tape's header records (kind, and the title
+ * unless clean)? If not, a one-line reason in why. */
+bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, size_t len);
 /* Re-runs a tape with tracing (window counters untouched) into *res; 0 if it
- * reproduced bit for bit, else -1 with a line on stderr. */
+ * reproduced bit for bit with the header's finding, else -1 with a line on stderr. */
 int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res);
 
 int dr_cmd_run(int argc, char **argv);
@@ -79,7 +100,9 @@ typedef struct dr_json {
 dr_json *dr_json_parse(const char *text, size_t len, char *err, size_t errlen);
 void dr_json_free(dr_json *j);
 const dr_json *dr_json_get(const dr_json *obj, const char *key);
-/* Writes s as a JSON string literal (with quotes). */
+/* Writes s as a JSON string literal (with quotes), always valid UTF-8: control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD. */
 void dr_json_put_str(FILE *out, const char *s);
+
 
 #endif

@@ -95,7 +95,18 @@ static char *string(jp *j)
             fail(j, "control character in a string");
             break;
         }
-        if (c != '\\') {
+        if (c >= 0x80) {
+            /* JSON text is UTF-8 (RFC 8259 section 8.1): no stray bytes, no overlong forms */
+            size_t m = dr_utf8_seq((const unsigned char *)j->p - 1, (size_t)(j->end - j->p) + 1, NULL);
+            if (!m) {
+                j->p--;
+                fail(j, "invalid UTF-8 in a string");
+                break;
+            }
+            memcpy(buf, j->p - 1, m);
+            k = m;
+            j->p += m - 1;
+        } else if (c != '\\') {
             buf[k++] = (char)c;
         } else {
             if (j->p >= j->end) {
@@ -362,19 +373,29 @@ const dr_json *dr_json_get(const dr_json *obj, const char *key)
 void dr_json_put_str(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        switch (*p) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    while (n) {
+        uint32_t cp;
+        size_t m = dr_utf8_seq(p, n, &cp);
+        if (!m) {
+            fputs("\\ufffd", out); /* not UTF-8: the replacement character */
+            p++, n--;
+            continue;
+        }
+        switch (cp) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
         case '\n': fputs("\\n", out); break;
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;
         default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
+            if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) /* C0, DEL and C1 controls */
+                fprintf(out, "\\u%04x", (unsigned)cp);
             else
-                fputc(*p, out);
+                fwrite(p, 1, m, out);
         }
+        p += m, n -= m;
     }
     fputc('"', out);
 }

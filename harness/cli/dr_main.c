@@ -6,7 +6,9 @@
 #include "dr_hash.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -69,8 +71,11 @@ static const char usage_text[] =
     "exit codes: 0 clean (replay: no finding; minimize, show: done),\n"
     "            1 findings (with --expect: an unexpected verdict; replay: the finding reproduced),\n"
     "            2 usage or input error (bad option or value, unknown scenario, corrupt, truncated\n"
-    "              or foreign tape or report, minimize on a tape that finds nothing),\n"
-    "            3 internal error\n";
+    "              or foreign tape or report, an input or output that is not a regular file, an\n"
+    "              unwritable findings directory, a tape that does not reproduce its finding,\n"
+    "              minimize on a tape that finds nothing),\n"
+    "            3 internal error, or an output (a finding's files, -o, --timeline, the\n"
+    "              standard output) that could not be written: a full disk\n";
 
 int dr_cli_usage_error(const char *fmt, ...)
 {
@@ -126,38 +131,57 @@ double dr_cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len)
+bool dr_cli_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: a FIFO must not block the open; it is refused below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return false;
-    size_t cap = 4096, n = 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read %s: not a regular file", path);
+        close(fd);
+        return false;
+    }
+    if ((uint64_t)st.st_size > DR_CLI_MAX_FILE) {
+        snprintf(err, errlen, "cannot read %s: %lld bytes is more than the %d MiB dmarace reads", path,
+                 (long long)st.st_size, (int)(DR_CLI_MAX_FILE >> 20));
+        close(fd);
+        return false;
+    }
+    /* The whole file, even if it grew since fstat (up to the limit). */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     uint8_t *b = malloc(cap);
+    int e = b ? 0 : ENOMEM;
     while (b) {
-        size_t k = fread(b + n, 1, cap - 1 - n, f);
-        n += k;
-        if (k == 0)
-            break;
-        if (n == cap - 1) {
-            if (cap >= (64u << 20)) {
-                break;
-            }
-            uint8_t *nb = realloc(b, cap * 2);
+        if (n + 1 == cap) {
+            uint8_t *nb = cap > DR_CLI_MAX_FILE ? NULL : realloc(b, cap * 2);
             if (!nb) {
-                free(b);
-                b = NULL;
+                e = cap > DR_CLI_MAX_FILE ? EFBIG : ENOMEM;
                 break;
             }
             b = nb;
             cap *= 2;
         }
+        ssize_t k = read(fd, b + n, cap - 1 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            e = errno;
+            break;
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
     }
-    bool ok = b && !ferror(f);
-    fclose(f);
-    if (!ok) {
+    close(fd);
+    if (e) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
         free(b);
-        if (!errno)
-            errno = EIO;
         return false;
     }
     b[n] = 0;
@@ -186,14 +210,29 @@ int dr_cli_make_dirs(const char *dir)
     return 0;
 }
 
+bool dr_cli_output_ok(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "dmarace: %s exists and is not a regular file: not replacing it\n", path);
+        return false;
+    }
+    return true;
+}
+
 int dr_cli_write_atomic(const char *path, const char *data, size_t len)
 {
+    if (!dr_cli_output_ok(path))
+        return -1;
     char tmp[4200];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
         fprintf(stderr, "dmarace: %s: path too long\n", path);
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* A file of that name can only be a dead process's leftover (same pid). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "dmarace: %s: %s\n", tmp, strerror(errno));
         return -1;
@@ -219,6 +258,58 @@ int dr_cli_write_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
+int dr_cli_prepare_dir(const char *dir)
+{
+    if (dr_cli_make_dirs(dir) != 0) {
+        fprintf(stderr, "dmarace: cannot create the findings directory %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    /* Writable: a probe file, created and removed (access() is no proof for root
+     * on a read-only file system, nor on a full disk's directory). */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.dmarace-probe.tmp.%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "dmarace: the findings directory %s is not writable: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    /* Temporary files (NAME.tmp.PID) of campaigns that were killed: their
+     * process is gone, so nobody will rename them. Another live campaign's
+     * are left alone. */
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (!t)
+            continue;
+        while (strstr(t + 1, ".tmp."))
+            t = strstr(t + 1, ".tmp.");
+        char *end;
+        errno = 0;
+        long pid = strtol(t + 5, &end, 10);
+        if (errno || *end || end == t + 5 || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+    return 0;
+}
+
+int dr_cli_finish_output(int rc)
+{
+    /* A full disk or a closed pipe on stdout must not pass for success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "dmarace: error writing the standard output: %s\n", strerror(errno ? errno : EIO));
+        return DR_EXIT_INTERNAL;
+    }
+    return rc;
+}
+
 uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title)
 {
     return dr_fmix(dr_fnv1a_str(title) ^ (uint64_t)kind);
@@ -233,7 +324,9 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
     }
     const dr_scenario *s = dr_scenario_find(t->scenario);
     if (!s) {
-        fprintf(stderr, "dmarace: %s: scenario '%s' is not in this build\n", path, t->scenario);
+        char name[sizeof t->scenario * 4 + 1];
+        fprintf(stderr, "dmarace: %s: scenario '%s' is not in this build\n", path,
+                dr_text_esc(t->scenario, name, sizeof name));
         dr_tape_free(t);
         return NULL;
     }
@@ -265,13 +358,13 @@ int main(int argc, char **argv)
         return dr_cli_usage_error("no command given");
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf(usage_text, def ? def->name : "(none)");
-        return DR_EXIT_CLEAN;
+        return dr_cli_finish_output(DR_EXIT_CLEAN);
     }
     int rc;
     if (strcmp(argv[1], "version") == 0) {
         printf("dmarace %s\nflavour %s\n", DR_VERSION, dr_build_flavor());
         dr_engine_shutdown();
-        return DR_EXIT_CLEAN;
+        return dr_cli_finish_output(DR_EXIT_CLEAN);
     }
     if (strcmp(argv[1], "list") == 0)
         rc = argc == 2 ? cmd_list() : dr_cli_usage_error("list takes no arguments");
@@ -288,5 +381,5 @@ int main(int argc, char **argv)
     else
         rc = dr_cli_usage_error("unknown command '%s'", argv[1]);
     dr_engine_shutdown();
-    return rc;
+    return dr_cli_finish_output(rc);
 }

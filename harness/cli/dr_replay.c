@@ -22,15 +22,23 @@
 static void print_finding(const dr_finding *f)
 {
     if (f->kind != DR_FIND_NONE) {
-        printf("finding      [%s] %s\n", dr_finding_kind_name(f->kind), f->title);
+        char title[DR_CLI_ESC_TITLE], msg[DR_CLI_ESC_MESSAGE], task[200];
+        printf("finding      [%s] %s\n", dr_finding_kind_name(f->kind), dr_text_esc(f->title, title, sizeof title));
+        dr_text_esc(f->message, msg, sizeof msg);
         if (f->task)
-            printf("             %s (at step %" PRIu64 " on P%u in %s)\n", f->message, f->step, f->cpu, f->task_name);
+            printf("             %s (at step %" PRIu64 " on P%u in %s)\n", msg, f->step, f->cpu,
+                   dr_text_esc(f->task_name, task, sizeof task));
         else
-            printf("             %s (after step %" PRIu64 ", at the end of the execution)\n", f->message, f->step);
+            printf("             %s (after step %" PRIu64 ", at the end of the execution)\n", msg, f->step);
     } else {
         printf("finding      none\n");
     }
 }
+
+/* A data-race tape (tsan build) is reproduced when ThreadSanitizer reports
+ * during its replay: the engine calls this just before TSan prints. */
+static bool tsan_reported;
+static void on_race(void) { tsan_reported = true; }
 
 int dr_cmd_replay(int argc, char **argv)
 {
@@ -52,6 +60,8 @@ int dr_cmd_replay(int argc, char **argv)
     }
     if (!path)
         return dr_cli_usage_error("replay needs a tape file");
+    if (timeline && !dr_cli_output_ok(timeline))
+        return DR_EXIT_USAGE;
     dr_tape t;
     const dr_scenario *s = dr_cli_load_tape(path, &t);
     if (!s)
@@ -59,14 +69,28 @@ int dr_cmd_replay(int argc, char **argv)
     dr_strategy *strat = dr_strategy_replay(&t);
     dr_run_config cfg = {.cpus = t.cpus, .trace = true};
     dr_exec_result res;
+    tsan_reported = false;
+    dr_set_race_handler(on_race);
     int rc = strat ? dr_run(s, &cfg, strat, t.exec_index, &res) : -1;
+    dr_set_race_handler(NULL);
     if (rc != 0) {
         dr_strategy_destroy(strat);
         dr_tape_free(&t);
         return DR_EXIT_USAGE;
     }
-    char why[512];
+    char why[2048];
     bool same = dr_replay_verify(strat, &res, why, sizeof why);
+    /* The same choices and digest are not enough: the finding must be the one
+     * the tape's header records (a data-race tape has no digest to check). */
+    bool race = t.finding == DR_FIND_DATA_RACE;
+    if (same && race && !tsan_reported) {
+        snprintf(why, sizeof why,
+                 "did not reproduce: the tape records a data race reported by ThreadSanitizer, and none was "
+                 "reported in this run (replay it in the tsan build, with TSan reports on)");
+        same = false;
+    } else if (same && !race && !dr_report_same_finding(&t, &res.finding, why, sizeof why)) {
+        same = false;
+    }
     printf("tape         %s\n", path);
     printf("scenario     %s (%u processors), recorded by %s seed %" PRIu64 " execution %" PRIu64 "\n", s->name,
            t.cpus, dr_strategy_kind_name((dr_strategy_kind)t.strategy), t.seed, t.exec_index);
@@ -85,15 +109,18 @@ int dr_cmd_replay(int argc, char **argv)
         fprintf(stderr, "dmarace: %s: %s\n", path, why);
         out = DR_EXIT_USAGE;
     } else {
-        printf("replay       reproduced bit for bit\n");
-        out = res.finding.kind != DR_FIND_NONE ? DR_EXIT_FINDINGS : DR_EXIT_CLEAN;
+        if (race)
+            printf("replay       reproduced: ThreadSanitizer reported the data race again\n");
+        else
+            printf("replay       reproduced bit for bit\n");
+        out = res.finding.kind != DR_FIND_NONE || race ? DR_EXIT_FINDINGS : DR_EXIT_CLEAN;
         if (timeline) {
             dr_report_info info = {s, &t, path, &res, NULL};
             char *json = dr_report_timeline(&info);
             if (!json || dr_cli_write_atomic(timeline, json, strlen(json)) != 0) {
                 if (!json)
                     fprintf(stderr, "dmarace: out of memory writing %s\n", timeline);
-                out = DR_EXIT_USAGE;
+                out = DR_EXIT_INTERNAL; /* could not write an output file: 3, like run and minimize */
             } else {
                 printf("timeline     %s (Chrome Trace Event format: ui.perfetto.dev or chrome://tracing)\n",
                        timeline);
@@ -252,6 +279,8 @@ int dr_cmd_minimize(int argc, char **argv)
             snprintf(outbuf, sizeof outbuf, "%s-min.tape", path);
         out = outbuf;
     }
+    if (!dr_cli_output_ok(out))
+        return DR_EXIT_USAGE;
     dr_tape t;
     const dr_scenario *s = dr_cli_load_tape(path, &t);
     if (!s)
@@ -316,7 +345,7 @@ int dr_cmd_minimize(int argc, char **argv)
                  path, before.steps, fin.steps, before.preemptions, fin.preemptions);
         if (dr_tape_save(out, &mt, err, sizeof err) != 0) {
             fprintf(stderr, "dmarace: %s\n", err);
-            rc = DR_EXIT_USAGE;
+            rc = DR_EXIT_INTERNAL; /* could not write an output file: 3, like run */
         } else {
             dr_report_info info = {s, &mt, out, &fin, note};
             if (dr_report_write(&info) != 0)

@@ -17,6 +17,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { ENV_TRACK = DR_MAX_CPUS, MAIN_TRACK = DR_MAX_CPUS + 1, NTRACKS = DR_MAX_CPUS + 2 };
 
@@ -145,17 +147,33 @@ void dr_report_story(FILE *out)
                 fprintf(out, "  %s\n", track_title(t, b, sizeof b));
                 any = true;
             }
+            /* names and titles are the driver's text: escaped */
+            char text[sizeof items[i].text * 4 + 1], name[200];
+            dr_text_esc(items[i].text, text, sizeof text);
             if (items[i].task && t < ENV_TRACK)
                 fprintf(out, "    %6" PRIu64 "  T%-3" PRIu32 " %-26.26s %s\n", items[i].step, items[i].task,
-                        tname(items[i].task), items[i].text);
+                        dr_text_esc(tname(items[i].task), name, sizeof name), text);
             else
-                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, items[i].text);
+                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, text);
         }
     }
     free(items);
 }
 
 /* ---- re-running a tape for its report ------------------------------------------------- */
+
+bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, size_t len)
+{
+    if (f->kind == t->finding && (f->kind == DR_FIND_NONE || strcmp(f->title, t->title) == 0))
+        return true;
+    char a[DR_CLI_ESC_TITLE], b[DR_CLI_ESC_TITLE];
+    snprintf(why, len, "the tape records %s%s%s%s, the run found %s%s%s%s",
+             t->finding == DR_FIND_NONE ? "no finding" : "[", t->finding == DR_FIND_NONE ? "" : dr_finding_kind_name(t->finding),
+             t->finding == DR_FIND_NONE ? "" : "] ", t->finding == DR_FIND_NONE ? "" : dr_text_esc(t->title, a, sizeof a),
+             f->kind == DR_FIND_NONE ? "none" : "[", f->kind == DR_FIND_NONE ? "" : dr_finding_kind_name(f->kind),
+             f->kind == DR_FIND_NONE ? "" : "] ", f->kind == DR_FIND_NONE ? "" : dr_text_esc(f->title, b, sizeof b));
+    return false;
+}
 
 int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res)
 {
@@ -170,8 +188,9 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
     }
     dr_run_config cfg = {.cpus = t->cpus, .step_budget = step_budget, .trace = true};
     int rc = dr_run(s, &cfg, st, t->exec_index, res);
-    char why[512] = "the run failed";
-    if (rc == 0 && !dr_replay_verify(st, res, why, sizeof why))
+    char why[2048] = "the run failed";
+    if (rc == 0 && (!dr_replay_verify(st, res, why, sizeof why) ||
+                    !dr_report_same_finding(t, &res->finding, why, sizeof why)))
         rc = -1;
     if (rc != 0)
         fprintf(stderr, "dmarace: the report's re-run of the tape did not reproduce it: %s\n", why);
@@ -230,8 +249,10 @@ static void rule_id(dr_finding_kind kind, const char *title, char *out, size_t l
 
 static const char *finding_where(const dr_finding *f, char *buf, size_t len)
 {
+    char task[200];
     if (f->task)
-        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu, f->task_name);
+        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu,
+                 dr_text_esc(f->task_name, task, sizeof task));
     else
         snprintf(buf, len, "after step %" PRIu64 ", at the end of the execution", f->step);
     return buf;
@@ -250,8 +271,9 @@ static char *text_report(const dr_report_info *in, size_t *len)
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
     if (fd->kind != DR_FIND_NONE) {
-        fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), fd->title);
-        fprintf(f, "             %s\n", fd->message);
+        char esc[DR_CLI_ESC_MESSAGE];
+        fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
+        fprintf(f, "             %s\n", dr_text_esc(fd->message, esc, sizeof esc));
         fprintf(f, "             %s\n", finding_where(fd, where, sizeof where));
         fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
                 dr_cli_finding_key(fd->kind, fd->title));
@@ -396,15 +418,13 @@ char *dr_report_timeline(const dr_report_info *in)
         uint64_t start = r->step;
         uint64_t end = j < nt ? tr[j].step : tr[nt - 1].step + 1;
         if (end > start && r->cpu < DR_MAX_CPUS) {
-            fprintf(f, ",\n  {\"name\": \"T%" PRIu32 " ", r->task);
-            char nm[64];
-            snprintf(nm, sizeof nm, "%s", tname(r->task));
-            for (char *p = nm; *p; p++)
-                if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-                    *p = '_';
-            fprintf(f, "%s\", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
+            char nm[80];
+            snprintf(nm, sizeof nm, "T%" PRIu32 " %s", r->task, tname(r->task));
+            fprintf(f, ",\n  {\"name\": ");
+            dr_json_put_str(f, nm);
+            fprintf(f, ", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
                        ", \"pid\": 1, \"tid\": %u, \"args\": {\"irql\": %u}}",
-                    nm, start, end - start, r->cpu, r->irql);
+                    start, end - start, r->cpu, r->irql);
         }
         last_step = end;
         i = j;
@@ -524,7 +544,7 @@ int dr_report_write(const dr_report_info *in)
     files[2].data = dr_report_timeline(in);
     files[2].len = files[2].data ? strlen(files[2].data) : 0;
     files[3].data = sarif_report(in, &files[3].len);
-    int rc = 0;
+    int rc = 0, written = 0;
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s%s", base, files[i].ext);
         if (!files[i].data) {
@@ -532,8 +552,16 @@ int dr_report_write(const dr_report_info *in)
             rc = -1;
         } else if (rc == 0 && dr_cli_write_atomic(path, files[i].data, files[i].len) != 0) {
             rc = -1;
+        } else if (rc == 0) {
+            written++;
         }
         free(files[i].data);
+    }
+    /* All four or none (a full disk): what the summary lists is on disk, and
+     * there is no half set of reports next to a tape. */
+    for (int i = 0; rc != 0 && i < written; i++) {
+        snprintf(path, sizeof path, "%s%s", base, files[i].ext);
+        unlink(path);
     }
     return rc;
 }
@@ -550,7 +578,7 @@ static int show_text(const char *path, const char *buf, size_t len)
         fprintf(stderr, "dmarace: %s: truncated report (it does not end with 'end of report')\n", path);
         return DR_EXIT_USAGE;
     }
-    fwrite(buf, 1, len, stdout);
+    dr_text_put(stdout, buf, len); /* a report is text: no terminal escape gets through */
     return DR_EXIT_CLEAN;
 }
 
@@ -578,18 +606,38 @@ static int show_json(const char *path, const char *buf, size_t len)
         dr_json_free(j);
         return DR_EXIT_USAGE;
     }
+    /* Every string is the file's: printed escaped. */
     const char *msg = jstr(fd, "message"), *note = jstr(j, "note"), *txt = jstr(j, "report");
-    printf("scenario     %s\n", jstr(j, "scenario"));
-    printf("finding      [%s] %s\n", jstr(fd, "kind"), jstr(fd, "title"));
-    if (msg)
-        printf("             %s (step %.0f)\n", msg, step->num);
-    if (note)
-        printf("             %s\n", note);
-    printf("tape         %s: %.0f steps, %.0f preemptions, digest %s\n", jstr(j, "tape") ? jstr(j, "tape") : "?",
-           steps->num, pre->num, jstr(j, "digest") ? jstr(j, "digest") : "?");
-    printf("replay       %s\n", jstr(j, "replay"));
-    if (txt)
-        printf("story        %s (dmarace show %s)\n", txt, txt);
+    const char *tape = jstr(j, "tape"), *digest = jstr(j, "digest");
+    fputs("scenario     ", stdout);
+    dr_text_put_esc(stdout, jstr(j, "scenario"));
+    fputs("\nfinding      [", stdout);
+    dr_text_put_esc(stdout, jstr(fd, "kind"));
+    fputs("] ", stdout);
+    dr_text_put_esc(stdout, jstr(fd, "title"));
+    if (msg) {
+        fputs("\n             ", stdout);
+        dr_text_put_esc(stdout, msg);
+        printf(" (step %.0f)", step->num);
+    }
+    if (note) {
+        fputs("\n             ", stdout);
+        dr_text_put_esc(stdout, note);
+    }
+    fputs("\ntape         ", stdout);
+    dr_text_put_esc(stdout, tape ? tape : "?");
+    printf(": %.0f steps, %.0f preemptions, digest ", steps->num, pre->num);
+    dr_text_put_esc(stdout, digest ? digest : "?");
+    fputs("\nreplay       ", stdout);
+    dr_text_put_esc(stdout, jstr(j, "replay"));
+    fputs("\n", stdout);
+    if (txt) {
+        fputs("story        ", stdout);
+        dr_text_put_esc(stdout, txt);
+        fputs(" (dmarace show ", stdout);
+        dr_text_put_esc(stdout, txt);
+        fputs(")\n", stdout);
+    }
     dr_json_free(j);
     return DR_EXIT_CLEAN;
 }
@@ -603,9 +651,9 @@ int dr_cmd_show(int argc, char **argv)
     const char *path = argv[0];
     uint8_t *buf;
     size_t len;
-    errno = 0;
-    if (!dr_cli_read_file(path, &buf, &len)) {
-        fprintf(stderr, "dmarace: cannot read %s: %s\n", path, strerror(errno ? errno : EIO));
+    char err[4400];
+    if (!dr_cli_read_file(path, &buf, &len, err, sizeof err)) {
+        fprintf(stderr, "dmarace: %s\n", err);
         return DR_EXIT_USAGE;
     }
     int rc;
@@ -617,9 +665,13 @@ int dr_cmd_show(int argc, char **argv)
         snprintf(txt, sizeof txt, "%s.txt", base);
         uint8_t *tb;
         size_t tl;
-        if (!dr_cli_read_file(txt, &tb, &tl)) {
-            fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
-                    path, path);
+        struct stat st;
+        if (!dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
+            if (stat(txt, &st) == 0) /* there, but not readable (a FIFO, a directory) */
+                fprintf(stderr, "dmarace: %s\n", err);
+            else
+                fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
+                        path, path);
             rc = DR_EXIT_USAGE;
         } else {
             rc = strncmp((const char *)tb, text_magic, strlen(text_magic)) == 0 ? show_text(txt, (const char *)tb, tl)

@@ -34,12 +34,14 @@
 #endif
 #include <unistd.h>
 
+enum { FILE_TAPE = 1, FILE_REPORTS = 2 };
 enum { MAX_DISTINCT = 256, MAX_WINDOWS = 64, MAX_JOBS = 64, DIGEST_BATCH = 1024, PCT_CALIBRATION = 16 };
 
 typedef struct {
     uint64_t key;
     uint32_t kind;
     uint64_t written; /* the execution whose files this worker wrote, or UINT64_MAX */
+    uint32_t files;   /* what is on disk: FILE_TAPE | FILE_REPORTS (a full disk writes less) */
     uint64_t count;
     uint64_t first_exec;
     uint64_t step;
@@ -106,9 +108,12 @@ static void finding_path(const campaign *c, dr_finding_kind kind, uint64_t key, 
     snprintf(out, len, "%s/%s-%s-%016" PRIx64 ".tape", c->dir, c->s->name, dr_finding_kind_name(kind), key);
 }
 
-/* Saves the last execution's tape and its reports. */
-static int save_finding(const campaign *c, uint64_t exec, const dr_exec_result *res, uint64_t key)
+/* Saves the last execution's tape and its reports; *files says which got
+ * written (the summary lists only those). */
+static int save_finding(const campaign *c, uint64_t exec, const dr_exec_result *res, uint64_t key,
+                        uint32_t *files)
 {
+    *files = 0;
     if (dr_cli_make_dirs(c->dir) != 0) {
         fprintf(stderr, "dmarace: cannot create %s: %s\n", c->dir, strerror(errno));
         return -1;
@@ -122,12 +127,15 @@ static int save_finding(const campaign *c, uint64_t exec, const dr_exec_result *
     if (rc != 0) {
         fprintf(stderr, "dmarace: %s\n", err);
     } else {
+        *files |= FILE_TAPE;
         dr_exec_result rr;
         rc = dr_report_rerun(c->s, &t, c->budget, &rr);
         if (rc == 0) {
             dr_report_info info = {c->s, &t, path, &rr, NULL};
             rc = dr_report_write(&info);
         }
+        if (rc == 0)
+            *files |= FILE_REPORTS;
     }
     dr_tape_free(&t);
     return rc;
@@ -287,6 +295,7 @@ static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_
                 distinct *d = &r->d[r->ndistinct++];
                 d->key = key;
                 d->written = UINT64_MAX;
+                d->files = 0;
                 d->kind = res.finding.kind;
                 d->first_exec = e;
                 d->step = res.finding.step;
@@ -296,11 +305,12 @@ static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_
                     d->written = e;
                     if (sink->fd >= 0)
                         (void)send_msg(sink->fd, 'F', &key, sizeof key);
-                    if (save_finding(c, e, &res, key) != 0)
+                    if (save_finding(c, e, &res, key, &d->files) != 0)
                         r->rc = DR_EXIT_INTERNAL;
+                    char msg[DR_CLI_ESC_MESSAGE];
                     fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
                             c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
-                            res.finding.message, e, res.finding.step);
+                            dr_text_esc(res.finding.message, msg, sizeof msg), e, res.finding.step);
                 }
             }
             if (j < r->ndistinct)
@@ -570,8 +580,10 @@ static int run_parallel(const campaign *c, worker_result *total, uint64_t *diges
             uint64_t count = t->count + d->count, written = t->written < d->written ? t->written : d->written;
             if (d->first_exec < t->first_exec)
                 *t = *d;
+            uint32_t files = t->files | d->files; /* only the worker that claimed the key writes */
             t->count = count;
             t->written = written;
+            t->files = files;
         }
         for (uint32_t i = 0; i < r->nwindows && i < MAX_WINDOWS; i++) {
             uint32_t j;
@@ -724,8 +736,9 @@ int dr_cmd_run(int argc, char **argv)
     uint8_t *bytes = NULL;
     if (c.kind == DR_STRAT_TAPE) {
         errno = 0;
-        if (!dr_cli_read_file(input, &bytes, &c.nbytes)) {
-            fprintf(stderr, "dmarace: cannot read %s: %s\n", input, strerror(errno ? errno : EIO));
+        char err[4400];
+        if (!dr_cli_read_file(input, &bytes, &c.nbytes, err, sizeof err)) {
+            fprintf(stderr, "dmarace: %s\n", err);
             return DR_EXIT_USAGE;
         }
         c.bytes = bytes;
@@ -751,6 +764,13 @@ int dr_cmd_run(int argc, char **argv)
         }
         c.pct_k = dr_strategy_pct_k(cal);
         dr_strategy_destroy(cal);
+    }
+
+    /* The findings directory must be writable before the campaign starts, not
+     * at its first finding; temporary files of killed campaigns go. */
+    if (dr_cli_prepare_dir(c.dir) != 0) {
+        free(bytes);
+        return DR_EXIT_USAGE;
     }
 
     shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -791,7 +811,7 @@ int dr_cmd_run(int argc, char **argv)
         dr_strategy *st = make_strategy(&c);
         dr_exec_result res;
         if (!st || dr_run(c.s, &cfg, st, d->first_exec, &res) != 0 || res.finding.kind != (dr_finding_kind)d->kind ||
-            save_finding(&c, d->first_exec, &res, d->key) != 0) {
+            save_finding(&c, d->first_exec, &res, d->key, &d->files) != 0) {
             fprintf(stderr, "dmarace: could not rewrite the finding of execution %" PRIu64 "\n", d->first_exec);
             rc = DR_EXIT_INTERNAL;
         }
@@ -823,11 +843,21 @@ int dr_cmd_run(int argc, char **argv)
         const distinct *d = &total->d[i];
         char path[4096];
         finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof path);
+        char title[DR_CLI_ESC_TITLE];
         printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
-               dr_finding_kind_name((dr_finding_kind)d->kind), d->title, d->count, d->first_exec);
-        printf("      replay: dmarace replay %s\n", path);
+               dr_finding_kind_name((dr_finding_kind)d->kind), dr_text_esc(d->title, title, sizeof title), d->count,
+               d->first_exec);
+        /* Only what is on disk (a full disk, an I/O error: said above, exit 3). */
         size_t pl = strlen(path);
-        printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
+        if (d->files & FILE_TAPE)
+            printf("      replay: dmarace replay %s\n", path);
+        else
+            printf("      NOT WRITTEN: %s (the error is above)\n", path);
+        if (d->files & FILE_REPORTS)
+            printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
+        else if (d->files & FILE_TAPE)
+            printf("      NOT WRITTEN: the reports %.*s.txt, .json, .trace.json, .sarif (the error is above)\n",
+                   (int)(pl > 5 ? pl - 5 : pl), path);
     }
     for (uint32_t i = 0; i < total->nwindows; i++)
         printf("window       %s reached in %" PRIu64 " executions\n", total->w[i].name, total->w[i].hits);

@@ -1,13 +1,19 @@
-/* dr_tape.c: the saved tape, version 1. All integers little-endian.
+/* dr_tape.c: the saved tape, version 2 (docs/tape-format.md). All integers
+ * little-endian.
  *
  *   "DRTP" | u16 version | u16 header_len | header | records | u32 crc32
  *   header:  u64 scenario_digest, u64 trace_digest, u64 seed, u64 exec_index,
  *            u32 nrec, u8 cpus, u8 strategy, u8 finding,
- *            u8 name_len + name, u8 title_len + title
+ *            u16 name_len + name, u16 title_len + title     (version 2)
+ *            u8 name_len + name, u8 title_len + title       (version 1)
  *   record:  u8 kind (0 scheduling, 1 data), varint n (>= 2), varint value (< n)
  *
- * The CRC covers everything before it. The decoder trusts nothing: every
- * length and value is range-checked, and every failure is one line. */
+ * Version 2 stores the name and the title as any bytes but NUL (a finding's
+ * title is the driver's text: newlines, escapes, bytes that are not UTF-8);
+ * the printers escape them. Version 1 tapes, whose strings are printable
+ * ASCII, are still read. The CRC covers everything before it. The decoder
+ * trusts nothing: every length and value is range-checked, and every failure
+ * is one line. */
 #include "dr_hash.h"
 #include "dr_internal.h"
 
@@ -63,12 +69,9 @@ static void put_varint(wbuf *b, uint32_t v)
     }
     put_u8(b, (uint8_t)v);
 }
-static void put_str(wbuf *b, const char *s)
+static void put_str(wbuf *b, const char *s, size_t n)
 {
-    size_t n = strlen(s);
-    if (n > 255)
-        n = 255;
-    put_u8(b, (uint8_t)n);
+    put_le(b, n, 2);
     put(b, s, n);
 }
 
@@ -79,7 +82,7 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     put_le(&b, DR_TAPE_VERSION, 2);
     size_t name_len = strnlen(t->scenario, sizeof t->scenario);
     size_t title_len = strnlen(t->title, sizeof t->title);
-    put_le(&b, FIXED_HEADER + 2 + name_len + title_len, 2);
+    put_le(&b, FIXED_HEADER + 4 + name_len + title_len, 2);
     put_le(&b, t->scenario_digest, 8);
     put_le(&b, t->trace_digest, 8);
     put_le(&b, t->seed, 8);
@@ -88,8 +91,8 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     put_u8(&b, t->cpus);
     put_u8(&b, t->strategy);
     put_u8(&b, (uint8_t)t->finding);
-    put_str(&b, t->scenario);
-    put_str(&b, t->title);
+    put_str(&b, t->scenario, name_len);
+    put_str(&b, t->title, title_len);
     for (size_t i = 0; i < t->nrec; i++) {
         put_u8(&b, t->rec[i].kind);
         put_varint(&b, t->rec[i].n);
@@ -152,16 +155,21 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static bool get_str(rbuf *r, char *dst, size_t dstlen)
+/* A length-prefixed string: version 1 has a one-byte length and printable
+ * ASCII only; version 2 a two-byte length and any bytes but NUL (the strings
+ * are C strings in memory). */
+static bool get_str(rbuf *r, unsigned version, char *dst, size_t dstlen)
 {
     uint64_t n;
-    if (!get_le(r, 1, &n) || r->n - r->pos < n || n >= dstlen)
+    if (!get_le(r, version == 1 ? 1 : 2, &n) || r->n - r->pos < n || n >= dstlen)
         return false;
     memcpy(dst, r->p + r->pos, n);
     dst[n] = 0;
-    for (size_t i = 0; i < n; i++)
-        if (dst[i] < 0x20 || dst[i] == 0x7f)
-            return false; /* printable names only: they end up in file names and reports */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)dst[i];
+        if (c == 0 || (version == 1 && (c < 0x20 || c >= 0x7f)))
+            return false;
+    }
     r->pos += n;
     return true;
 }
@@ -175,13 +183,14 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     uint64_t version, hlen, v;
     if (!get_le(&r, 2, &version) || !get_le(&r, 2, &hlen))
         return fail(err, errlen, "truncated tape: %zu bytes, the header alone needs 8", len);
-    if (version != DR_TAPE_VERSION)
-        return fail(err, errlen, "tape version %llu is not supported (this build reads version %d)",
+    if (version < 1 || version > DR_TAPE_VERSION)
+        return fail(err, errlen, "tape version %llu is not supported (this build reads versions 1 to %d)",
                     (unsigned long long)version, DR_TAPE_VERSION);
+    size_t strings = version == 1 ? 2 : 4; /* the two length fields */
     if (len < 8 + hlen + 4)
         return fail(err, errlen, "truncated tape: %zu bytes, header and checksum need %llu", len,
                     (unsigned long long)(8 + hlen + 4));
-    if (hlen < FIXED_HEADER + 2)
+    if (hlen < FIXED_HEADER + strings)
         return fail(err, errlen, "corrupt tape: header length %llu is too small", (unsigned long long)hlen);
     uint64_t stored;
     rbuf tail = {buf, len, len - 4};
@@ -200,7 +209,8 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     get_le(&h, 1, &cpus);
     get_le(&h, 1, &strat);
     get_le(&h, 1, &finding);
-    if (!get_str(&h, t->scenario, sizeof t->scenario) || !get_str(&h, t->title, sizeof t->title))
+    if (!get_str(&h, (unsigned)version, t->scenario, sizeof t->scenario) ||
+        !get_str(&h, (unsigned)version, t->title, sizeof t->title))
         return fail(err, errlen, "corrupt tape: bad scenario name or title in the header");
     if (h.pos != h.n)
         return fail(err, errlen, "corrupt tape: %zu unexplained header bytes", h.n - h.pos);
@@ -266,7 +276,8 @@ void dr_tape_free(dr_tape *t)
 int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
@@ -309,12 +320,21 @@ int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen)
     size_t n;
     if (dr_tape_encode(t, &buf, &n) != 0)
         return fail(err, errlen, "%s: out of memory encoding the tape", path);
+    /* Never replace what is not a regular file (a device, a FIFO, a directory). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        free(buf);
+        return fail(err, errlen, "%s: exists and is not a regular file", path);
+    }
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
         free(buf);
         return fail(err, errlen, "%s: path too long", path);
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* A file of that name can only be a dead process's leftover (same pid). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         free(buf);
         return fail(err, errlen, "%s: %s", tmp, strerror(errno));

@@ -57,12 +57,16 @@ void dr_trace_print(FILE *out)
 {
     for (size_t i = 0; i < G.ntrace; i++) {
         const dr_trace_rec *r = &G.trace[i];
-        char who[64];
+        /* names and titles are the driver's text: shown escaped (dr_text.c) */
+        char who[64], what[4 * 160 + 1], full[sizeof what + 48];
+        dr_text_esc(r->what ? r->what : "?", what, sizeof what);
         if (r->task)
-            snprintf(who, sizeof who, "P%u T%" PRIu32 "(%s) %s", r->cpu, r->task, r->what ? r->what : "?",
-                     irql_name(r->irql));
+            snprintf(full, sizeof full, "P%u T%" PRIu32 "(%s) %s", r->cpu, r->task, what, irql_name(r->irql));
         else
-            snprintf(who, sizeof who, "main");
+            snprintf(full, sizeof full, "main");
+        size_t wl = strnlen(full, sizeof who - 1); /* the column holds 63 bytes, as it always did */
+        memcpy(who, full, wl);
+        who[wl] = 0;
         switch ((dr_trace_type)r->type) {
         case DR_TR_SCHED:
             if (r->other == r->task)
@@ -73,17 +77,17 @@ void dr_trace_print(FILE *out)
             break;
         case DR_TR_START:
             fprintf(out, "%6" PRIu64 "  %-36s DPC T%" PRIu32 "(%s) starts on this processor\n", r->step, who,
-                    r->other, r->what);
+                    r->other, what);
             break;
         case DR_TR_END:
             fprintf(out, "%6" PRIu64 "  %-36s finished\n", r->step, who);
             break;
         case DR_TR_FIRE:
-            fprintf(out, "%6" PRIu64 "  event T%" PRIu32 "(%s) fires\n", r->step, r->other, r->what);
+            fprintf(out, "%6" PRIu64 "  event T%" PRIu32 "(%s) fires\n", r->step, r->other, what);
             break;
         case DR_TR_TIMER:
             fprintf(out, "%6" PRIu64 "  clock advances to %" PRIu32 ": timer %s expires\n", r->step, r->other,
-                    r->what);
+                    what);
             break;
         case DR_TR_CHOICE:
             fprintf(out, "%6" PRIu64 "  %-36s choice %s = %" PRIu32 "\n", r->step, who, r->site->name, r->other);
@@ -97,7 +101,7 @@ void dr_trace_print(FILE *out)
             break;
         case DR_TR_FINDING:
             fprintf(out, "%6" PRIu64 "  %-36s FINDING %s: %s\n", r->step, who,
-                    dr_finding_kind_name((dr_finding_kind)r->other), r->what);
+                    dr_finding_kind_name((dr_finding_kind)r->other), what);
             break;
         }
     }

@@ -50,6 +50,44 @@ static bool same(const dr_tape *a, const dr_tape *b)
 
 static bool one_line(const char *err) { return err[0] && !strchr(err, '\n'); }
 
+static void put_le(uint8_t *b, size_t *n, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        b[(*n)++] = (uint8_t)(v >> (8 * i));
+}
+
+/* A version 1 tape, as version 1 builds wrote it (one-byte string lengths). */
+static size_t encode_v1(const dr_tape *t, uint8_t *b)
+{
+    size_t n = 0, nl = strlen(t->scenario), tl = strlen(t->title);
+    memcpy(b, "DRTP", 4);
+    n = 4;
+    put_le(b, &n, 1, 2);
+    put_le(b, &n, 8 * 4 + 4 + 3 + 2 + nl + tl, 2);
+    put_le(b, &n, t->scenario_digest, 8);
+    put_le(b, &n, t->trace_digest, 8);
+    put_le(b, &n, t->seed, 8);
+    put_le(b, &n, t->exec_index, 8);
+    put_le(b, &n, t->nrec, 4);
+    b[n++] = t->cpus;
+    b[n++] = t->strategy;
+    b[n++] = (uint8_t)t->finding;
+    b[n++] = (uint8_t)nl;
+    memcpy(b + n, t->scenario, nl);
+    n += nl;
+    b[n++] = (uint8_t)tl;
+    memcpy(b + n, t->title, tl);
+    n += tl;
+    for (size_t i = 0; i < t->nrec; i++) { /* small values: one-byte varints */
+        b[n++] = t->rec[i].kind;
+        b[n++] = (uint8_t)t->rec[i].n;
+        b[n++] = (uint8_t)t->rec[i].value;
+    }
+    uint32_t crc = dr_crc32(0, b, n);
+    put_le(b, &n, crc, 4);
+    return n;
+}
+
 int main(void)
 {
     dr_prng r;
@@ -106,6 +144,58 @@ int main(void)
         dr_tape_free(&t);
     }
 
+    /* Version 2: a title and a name of any bytes but NUL round-trip unchanged
+     * (a driver's assertion text: newlines, ESC, bytes that are not UTF-8). */
+    {
+        dr_tape t, u;
+        make_tape(&t, &r, 4);
+        for (size_t i = 0; i < sizeof t.title - 1; i++)
+            t.title[i] = (char)(1 + (i * 37 + 200) % 255);
+        t.title[sizeof t.title - 1] = 0;
+        snprintf(t.scenario, sizeof t.scenario, "name\n\x1b[2J\xff\xc3\xa9");
+        uint8_t *buf;
+        size_t len;
+        CHECK(dr_tape_encode(&t, &buf, &len) == 0);
+        CHECK(buf[4] == 2 && buf[5] == 0);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == 0);
+        CHECK(same(&t, &u));
+        dr_tape_free(&u);
+        free(buf);
+        /* a NUL inside the title cannot be a C string: rejected in one line */
+        t.title[0] = 'x';
+        t.title[1] = 'y';
+        CHECK(dr_tape_encode(&t, &buf, &len) == 0);
+        for (size_t i = 8; i + 1 < len; i++)
+            if (buf[i] == 'x' && buf[i + 1] == 'y') {
+                buf[i + 1] = 0;
+                break;
+            }
+        uint32_t crc = dr_crc32(0, buf, len - 4);
+        memcpy(buf + len - 4, &crc, 4);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == -1 && one_line(err));
+        free(buf);
+        dr_tape_free(&t);
+    }
+
+    /* Version 1 tapes (corpus/) are still read; their strings are printable ASCII. */
+    {
+        dr_tape t, u;
+        make_tape(&t, &r, 20);
+        for (size_t i = 0; i < t.nrec; i++)
+            t.rec[i] = (dr_tape_rec){(uint8_t)(i & 1), 2 + (uint32_t)(i % 5), (uint32_t)(i % 2)};
+        uint8_t buf[1024];
+        size_t len = encode_v1(&t, buf);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == 0);
+        CHECK(u.version == 1);
+        u.version = t.version;
+        CHECK(same(&t, &u));
+        dr_tape_free(&u);
+        snprintf(t.title, sizeof t.title, "bad\ttitle");
+        len = encode_v1(&t, buf);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == -1 && one_line(err));
+        dr_tape_free(&t);
+    }
+
     /* Records that are well-formed bytes but bad values, with a valid CRC. */
     {
         dr_tape t;
@@ -135,7 +225,7 @@ int main(void)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t)dr_prng_next(&r);
         if (k & 1 && len >= 8) {
-            memcpy(buf, "DRTP\x01\x00", 6);
+            memcpy(buf, k & 2 ? "DRTP\x01\x00" : "DRTP\x02\x00", 6);
             if (len >= 12) {
                 uint32_t crc = dr_crc32(0, buf, len - 4);
                 memcpy(buf + len - 4, &crc, 4);

@@ -243,3 +243,51 @@ static const dr_scenario toy_null_deref = {
     .setup = null_setup,
 };
 DR_SCENARIO(toy_null_deref)
+
+/* ---- toy-odd-title: a finding whose title and message are arbitrary bytes ----------
+ * A driver's NT_ASSERT text is whatever the driver wrote: a newline, a tab,
+ * a terminal escape, UTF-8 and bytes that are not UTF-8. The tape, the
+ * reports and every printer must carry them through unchanged or escaped. */
+
+static int odd_ready, odd_seen;
+
+static void odd_writer(void *arg)
+{
+    (void)arg;
+    dr_yield(&site_work);
+    odd_ready = 1;
+}
+
+static void odd_reader(void *arg)
+{
+    (void)arg;
+    dr_yield(&site_work);
+    odd_seen = odd_ready;
+}
+
+static void odd_setup(void)
+{
+    odd_ready = odd_seen = 0;
+    dr_thread_create(0, odd_writer, NULL, "writer");
+    dr_thread_create(1, odd_reader, NULL, "reader");
+}
+
+/* At the end of the execution, so that every interleaving takes as many steps. */
+static void odd_check(void)
+{
+    if (!odd_seen)
+        dr_fail(DR_FIND_ASSERT, "odd title: line one\nline two\ttab \x1b[31mred\x1b[0m caf\xc3\xa9 \xff end",
+                "the driver's message: \"quoted\"\nsecond line \x1b]0;title\x07 \xfe\xff");
+}
+
+static const dr_scenario toy_odd_title = {
+    .name = "toy-odd-title",
+    .summary = "a finding whose title has a newline, a tab, ESC, UTF-8 and a 0xff byte",
+    .expect = "assertion:odd title",
+    .cpus = 2,
+    .max_cpus = 2,
+    .version = 1,
+    .setup = odd_setup,
+    .check = odd_check,
+};
+DR_SCENARIO(toy_odd_title)

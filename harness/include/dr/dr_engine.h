@@ -71,7 +71,7 @@ typedef struct dr_tape_rec {
     uint32_t value;
 } dr_tape_rec;
 
-enum { DR_TAPE_VERSION = 1 };
+enum { DR_TAPE_VERSION = 2 }; /* written; versions 1 and 2 are read */
 
 typedef struct dr_tape {
     uint16_t version;
@@ -188,6 +188,21 @@ bool dr_current_result(dr_exec_result *res, uint64_t *exec_index);
 int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_index, double time_limit,
               dr_exec_result *res);
 void dr_rt_shutdown(void);
+
+/* ---- text from drivers (dr_text.c) -------------------------------------------
+ * A finding's title, a message, a task name: any bytes. For display (a
+ * terminal, a text report): control characters (ESC included) as \n, \t, \r
+ * or \xNN, a backslash as \\, bytes that are not UTF-8 as \xNN, C1 controls
+ * and bidirectional overrides as \uNNNN; valid UTF-8 as is. dr_text_esc
+ * writes into buf (cut at a whole character) and returns it; dr_text_put
+ * shows a whole text (a saved report), keeping newlines, tabs and backslashes. */
+const char *dr_text_esc(const char *s, char *buf, size_t len);
+void dr_text_put_esc(FILE *out, const char *s);
+void dr_text_put(FILE *out, const char *text, size_t len);
+/* Length (1 to 4) of the valid UTF-8 sequence at p (n bytes available), and its
+ * code point in *cp (may be NULL); 0 if p does not start one (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t dr_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* Release engine resources (fiber stacks). */
 void dr_engine_shutdown(void);
