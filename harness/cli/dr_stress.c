@@ -149,9 +149,11 @@ int dr_cmd_stress(int argc, char **argv)
     printf("executions   %llu in %.3f s (%.0f per second)\n", (unsigned long long)n, elapsed,
            elapsed > 0 ? (double)n / elapsed : 0.0);
     printf("findings     %llu in total, %zu distinct\n", (unsigned long long)total, nd);
-    for (size_t k = 0; k < nd; k++)
+    for (size_t k = 0; k < nd; k++) {
+        char esc[4 * sizeof d[k].title];
         printf("  [%s] %s: %llu times, first in execution %llu after %.6f s\n", dr_finding_kind_name(d[k].kind),
-               d[k].title, (unsigned long long)d[k].count, (unsigned long long)d[k].first_exec, d[k].first_secs);
+               dr_text_esc(d[k].title, esc, sizeof esc), (unsigned long long)d[k].count, (unsigned long long)d[k].first_exec, d[k].first_secs);
+    }
     if (nd)
         printf("replay       real-thread runs have no tape: reproduce with `dmarace run %s` (fiber mode)\n",
                s->name);
