@@ -15,6 +15,7 @@
  * ran out (all zeros) means "never preempt". */
 #include "dr_hash.h"
 #include "dr_internal.h"
+#include "dr_mirror_hook.h"
 #include "dr_sanitizer.h"
 
 #include <signal.h>
@@ -530,6 +531,7 @@ static DR_NO_TSAN void schedule(const dr_site *site)
     for (;;) {
         if (G.over)
             break;
+        dr__mirror_step(G.steps + 1);
         if (++G.steps > G.step_budget) {
             dr_fail(DR_FIND_LIVELOCK, "livelock: step budget exhausted", "no quiescence after %llu steps",
                     (unsigned long long)G.step_budget);
@@ -751,6 +753,7 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
         G.rec.cap = cap;
     }
     G.rec.rec[G.rec.n++] = (dr_tape_rec){kind, n, v};
+    dr__mirror_choice(kind, n, v);
     G.digest = dr_mix(G.digest, ((uint64_t)kind << 62) ^ ((uint64_t)n << 32) ^ v);
     return v;
 }
@@ -1161,6 +1164,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.diverged = false;
     G.diverge_msg[0] = 0;
     G.rec.n = 0;
+    dr__mirror_begin();
     dr__trace_reset();
     icov_reset();
     for (uint32_t i = 0; i < G.nwindows; i++)
