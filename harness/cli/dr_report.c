@@ -9,6 +9,7 @@
  *   <base>.sarif       SARIF 2.1.0 for code scanning: one thread flow per processor
  * Every file is written atomically (temporary file, fsync, rename). */
 #include "dr_cli.h"
+#include "dr_supervise.h"
 
 #include "dr_internal.h"
 
@@ -169,9 +170,9 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
         return -1;
     }
     dr_run_config cfg = {.cpus = t->cpus, .step_budget = step_budget, .trace = true};
-    int rc = dr_run(s, &cfg, st, t->exec_index, res);
+    int rc = dr_sup_run(s, &cfg, st, t->exec_index, res);
     char why[512] = "the run failed";
-    if (rc == 0 && !dr_replay_verify(st, res, why, sizeof why))
+    if (rc == 0 && !dr_sup_replay_verify(t, st, res, why, sizeof why))
         rc = -1;
     if (rc != 0)
         fprintf(stderr, "dmarace: the report's re-run of the tape did not reproduce it: %s\n", why);
