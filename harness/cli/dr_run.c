@@ -927,7 +927,8 @@ int dr_cmd_run(int argc, char **argv)
         dr_strategy_destroy(st);
     }
 
-    qsort(all, total->ndistinct, sizeof all[0], cmp_distinct);
+    if (total->ndistinct)
+        qsort(all, total->ndistinct, sizeof all[0], cmp_distinct);
     qsort(total->w, total->nwindows, sizeof total->w[0], cmp_window);
     printf("scenario     %s (%u processors)\n", c.s->name, c.ncpu);
     printf("strategy     %s", dr_strategy_kind_name(c.kind));

@@ -176,7 +176,10 @@ static bool death_matches(const dr_tape *t, const dr_mirror *m, const dr_finding
                  dr_finding_kind_name(f->kind), f->title, dr_finding_kind_name(t->finding), t->title);
         return false;
     }
-    if (n != t->nrec || memcmp(m->rec, t->rec, n * sizeof *t->rec) != 0) {
+    bool same = n == t->nrec;
+    for (uint64_t i = 0; same && i < n; i++)
+        same = m->rec[i].kind == t->rec[i].kind && m->rec[i].n == t->rec[i].n && m->rec[i].value == t->rec[i].value;
+    if (!same) {
         snprintf(why, len, "replay diverged: the process died after %" PRIu64 " choices, the tape has %zu%s", n,
                  t->nrec, n == t->nrec ? " (different ones)" : "");
         return false;
