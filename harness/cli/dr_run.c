@@ -328,7 +328,10 @@ static void run_worker(const campaign *c, unsigned w)
         uint64_t i = off + k * stride;
         if (i >= c->executions || (k && i < off))
             break;
-        if (c->time_limit > 0 && (k & 15) == 0 && dr_cli_now() - c->t0 >= c->time_limit)
+        /* --time: every worker runs at least its first execution, however
+         * late its process started (a loaded machine), so a campaign with a
+         * time limit always runs something. */
+        if (c->time_limit > 0 && k > 0 && (k & 15) == 0 && dr_cli_now() - c->t0 >= c->time_limit)
             break;
         uint64_t e = c->from + i;
         dr_exec_result res;
