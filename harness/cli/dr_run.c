@@ -349,21 +349,19 @@ static void run_worker(const campaign *c, unsigned w)
             printf("execution %" PRIu64 ":\n", e);
             dr_trace_print(stdout);
         }
+        bool write = false;
+        uint64_t key = 0;
         if (res.diverged) {
             fprintf(stderr, "dmarace: %s\n", res.diverge_msg);
             r->rc = DR_EXIT_INTERNAL;
         } else if (res.finding.kind != DR_FIND_NONE) {
-            uint64_t key = dr_cli_finding_key(res.finding.kind, res.finding.title);
+            key = dr_cli_finding_key(res.finding.kind, res.finding.title);
             bool fresh;
             distinct *d = tally_finding(ws, &res.finding, key, e, &fresh);
             if ((d ? fresh : true) && claim(c->sh, key)) {
+                write = true;
                 if (d)
                     d->written = e;
-                if (save_finding(c, e, &res, key) != 0)
-                    r->rc = DR_EXIT_INTERNAL;
-                fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
-                        c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
-                        res.finding.message, e, res.finding.step);
             }
             if (c->stop_first)
                 __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
@@ -377,6 +375,15 @@ static void run_worker(const campaign *c, unsigned w)
         }
         ws->ring[k % RING] = res.digest;
         __atomic_store_n(&ws->produced, k + 1, __ATOMIC_RELEASE);
+        /* The execution is accounted for: a process that dies writing its
+         * files (a TSan report in the re-run) is restarted after it. */
+        if (write) {
+            if (save_finding(c, e, &res, key) != 0)
+                r->rc = DR_EXIT_INTERNAL;
+            fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
+                    c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind), res.finding.message,
+                    e, res.finding.step);
+        }
         if (r->rc || (c->stop_first && res.finding.kind != DR_FIND_NONE))
             break;
         if (!dr_strategy_next(strat, &res))
@@ -473,6 +480,13 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
     if (__atomic_load_n(&ws->finished, __ATOMIC_ACQUIRE) && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         x->over = true;
         return 0;
+    }
+    if (!__atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE) && c->mirror[w]->raced && !c->stop_first &&
+        !interrupted && c->kind != DR_STRAT_DFS && c->kind != DR_STRAT_TAPE) {
+        /* ThreadSanitizer ended it while it re-ran a finding's tape for the
+         * report (outside the campaign's executions): go on after it. */
+        fprintf(stderr, "dmarace: worker %u: ThreadSanitizer ended a report's re-run; the worker goes on\n", w);
+        return start_worker(c, wk, w, parent) != 0 ? (x->over = true, -1) : 0;
     }
     if (!__atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE)) {
         if (WIFSIGNALED(st))
