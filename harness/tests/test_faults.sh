@@ -21,10 +21,11 @@ for s in fault-ctx-overflow fault-ctx-uaf; do
     "$D" list | awk '{print $1}' | grep -qx "$s" && rows="$rows $s:crash"
 done
 
-N=16
 for row in $rows; do
     s=${row%%:*}
     kind=${row#*:}
+    N=16
+    [ "$kind" = hang ] && N=8 # each hang costs the watchdog's 2 s
     out="$W/$s"
     "$D" run "$s" --executions $N --exec-timeout 2 --findings "$out/f1" >"$out.1" 2>"$out.1.err"
     rc=$?

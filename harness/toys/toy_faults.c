@@ -116,7 +116,7 @@ static void fault_setup(void)
 FAULT_TOY(toy_fault_null_store, "toy-fault-null-store", null_store, 4, "crash", "fault matrix: a NULL store")
 FAULT_TOY(toy_fault_abort, "toy-fault-abort", do_abort, 4, "crash", "fault matrix: abort()")
 FAULT_TOY(toy_fault_recursion, "toy-fault-recursion", recursion, 4, "crash", "fault matrix: unbounded recursion")
-FAULT_TOY(toy_fault_local_loop, "toy-fault-local-loop", local_loop, 8, "hang",
+FAULT_TOY(toy_fault_local_loop, "toy-fault-local-loop", local_loop, 4, "hang",
           "fault matrix: a loop that touches only its own stack")
 FAULT_TOY(toy_fault_oob, "toy-fault-oob", out_of_bounds, 4, "crash", "fault matrix: an array index past the end")
 FAULT_TOY(toy_fault_big_frame, "toy-fault-big-frame", big_frame, 4, "crash",
