@@ -43,7 +43,7 @@ enum {
     MAX_WINDOWS = 64,
     MAX_JOBS = 64,
     PCT_CALIBRATION = 16,
-    RING = 1 << 15,          /* digests a worker may run ahead of the fold */
+    RING = 1 << 18,          /* digests a worker may run ahead of the fold (2 MiB) */
     MAX_DISTINCT = 1 << 14,  /* distinct findings kept per worker (more are counted) */
     CLAIMS = 1 << 16,        /* keys claimed by a writer, campaign-wide */
 };
