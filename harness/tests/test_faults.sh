@@ -4,7 +4,8 @@
 # every execution and prints its summary, -j 1 and -j 2 agree on the digest,
 # and the tape replays to the same finding (kind and title). Nothing here
 # depends on machine speed: fixed --executions, and the hang row relies on
-# the watchdog's own timeout (the loop never ends).
+# the watchdog's own timeout (the loop never ends). minimize works on every
+# such tape (candidates run in a child process).
 set -u
 D=$1
 W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-faults.XXXXXX")
@@ -45,6 +46,16 @@ for row in $rows; do
     rc=$?
     [ "$rc" -eq 1 ] && ok || bad "$s: replay exit $rc, expected 1 (reproduced)"
     grep -qF "finding      [$kind] $title" "$out.r" && ok || bad "$s: replay did not give [$kind] $title"
+    # minimize runs its candidates in a child too; its output replays the same
+    runs=30
+    [ "$kind" = hang ] && runs=3
+    "$D" minimize "$tape" --exec-timeout 2 --max-runs $runs -o "$out.min.tape" >"$out.m" 2>"$out.m.err"
+    rc=$?
+    [ "$rc" -eq 0 ] && ok || bad "$s: minimize exit $rc, expected 0"
+    "$D" replay "$out.min.tape" --exec-timeout 2 >"$out.mr" 2>"$out.mr.err"
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -qF "finding      [$kind] $title" "$out.mr" && ok ||
+        bad "$s: the minimized tape does not replay to [$kind] $title (exit $rc)"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
