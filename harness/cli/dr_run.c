@@ -510,6 +510,7 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
     r->steps += m->steps;
     bool fresh;
     distinct *d = tally_finding(ws, &f, key, e, &fresh);
+    (void)fresh;
     if (d)
         d->died = 1;
     /* Its files come from the lowest execution that died this way. */
@@ -525,7 +526,7 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
         if (d)
             d->written = e;
     }
-    if (fresh)
+    if (e < lowest)
         fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
                 c->progress ? "\r\033[K" : "", dr_finding_kind_name(f.kind), f.message, e, f.step);
     ws->ring[k % RING] = dr_sup_death_digest(m, f.kind);
@@ -705,6 +706,85 @@ static bool verdict_matches(const dr_scenario *s, const tally *r, const distinct
     return false;
 }
 
+/* Calibrates PCT's k on the campaign's first executions (indices 0..15), the
+ * same in every process, in a child process: an execution that kills it
+ * counts with the scheduling choices it made (from the mirror), and the
+ * calibration goes on in a new child from the next index. */
+static int calibrate_pct(campaign *c, const dr_run_config *cfg)
+{
+    typedef struct {
+        uint64_t next, k;
+        volatile uint32_t busy, done;
+        int32_t rc;
+    } calib;
+    calib *cb = mmap(NULL, sizeof *cb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    dr_mirror *m = dr_mirror_map(DR_SUP_MIRROR_CAP);
+    int rc = DR_EXIT_CLEAN;
+    if (cb == MAP_FAILED || !m) {
+        fprintf(stderr, "dmarace: out of memory\n");
+        rc = DR_EXIT_INTERNAL;
+        goto out;
+    }
+    memset(cb, 0, sizeof *cb);
+    while (!cb->done && cb->next < PCT_CALIBRATION) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+            rc = DR_EXIT_INTERNAL;
+            break;
+        }
+        if (pid == 0) {
+            dr_mirror_attach(m);
+            dr_strategy *cal = dr_strategy_pct_from(c->seed, (unsigned)c->depth, cb->k);
+            for (uint64_t e = cb->next; cal && e < PCT_CALIBRATION; e++) {
+                dr_exec_result res;
+                cb->busy = 1;
+                int r = dr_run(c->s, cfg, cal, e, &res);
+                cb->busy = 0;
+                if (r != 0) {
+                    cb->rc = DR_EXIT_USAGE;
+                    break;
+                }
+                dr_strategy_next(cal, &res);
+                cb->k = dr_strategy_pct_k(cal);
+                cb->next = e + 1;
+            }
+            if (!cal)
+                cb->rc = DR_EXIT_INTERNAL;
+            dr_strategy_destroy(cal);
+            cb->done = 1;
+            _exit(0);
+        }
+        bool hung;
+        int st = dr_sup_wait(pid, m, &cb->busy, &hung);
+        if (cb->done)
+            break;
+        if (!cb->busy) {
+            fprintf(stderr, "dmarace: the PCT calibration process failed\n");
+            rc = DR_EXIT_INTERNAL;
+            break;
+        }
+        (void)st;
+        uint64_t n = m->nrec < m->cap ? m->nrec : m->cap, sched = 0;
+        for (uint64_t i = 0; i < n; i++)
+            sched += m->rec[i].kind == DR_CHOICE_SCHED;
+        if (sched > cb->k)
+            cb->k = sched;
+        cb->next++;
+        cb->busy = 0;
+    }
+    if (!rc)
+        rc = cb->rc;
+    c->pct_k = cb->k;
+out:
+    if (cb != MAP_FAILED)
+        munmap(cb, sizeof *cb);
+    dr_mirror_unmap(m);
+    return rc;
+}
+
 /* One campaign at a time writes a findings directory: an exclusive flock on
  * DIR/.dmarace.lock, held until the campaign ends (the kernel drops it when
  * the process dies). A second campaign on the same directory is refused. */
@@ -863,24 +943,11 @@ int dr_cmd_run(int argc, char **argv)
     }
     dr_run_config cfg = {.cpus = c.ncpu, .step_budget = c.budget};
     if (c.kind == DR_STRAT_PCT) {
-        /* Calibrate PCT's k on the campaign's first executions (indices 0..15),
-         * the same in every process, then keep it fixed. */
-        dr_strategy *cal = dr_strategy_pct(c.seed, (unsigned)c.depth);
-        if (!cal) {
+        int crc = calibrate_pct(&c, &cfg);
+        if (crc != 0) {
             free(bytes);
-            return DR_EXIT_INTERNAL;
+            return crc;
         }
-        for (uint64_t e = 0; e < PCT_CALIBRATION; e++) {
-            dr_exec_result res;
-            if (dr_run(c.s, &cfg, cal, e, &res) != 0) {
-                dr_strategy_destroy(cal);
-                free(bytes);
-                return DR_EXIT_USAGE;
-            }
-            dr_strategy_next(cal, &res);
-        }
-        c.pct_k = dr_strategy_pct_k(cal);
-        dr_strategy_destroy(cal);
     }
 
     int lock_fd = -1;

@@ -57,5 +57,13 @@ for row in $rows; do
     [ "$rc" -eq 1 ] && grep -qF "finding      [$kind] $title" "$out.mr" && ok ||
         bad "$s: the minimized tape does not replay to [$kind] $title (exit $rc)"
 done
+# PCT calibrates on the campaign's first executions: one that kills its
+# process counts there too, and the campaign goes on (-j 1 and -j 2 agree).
+"$D" run toy-fault-abort --strategy pct --executions 40 --findings "$W/pct1" >"$W/pct1.txt" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "^executions   40 in" "$W/pct1.txt" && ok || bad "pct: exit $rc, not all 40 executions"
+"$D" run toy-fault-abort --strategy pct --executions 40 -j 2 --findings "$W/pct2" >"$W/pct2.txt" 2>&1
+[ "$(grep '^digest' "$W/pct1.txt")" = "$(grep '^digest' "$W/pct2.txt")" ] && ok || bad "pct: -j 1 and -j 2 differ"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
