@@ -996,19 +996,41 @@ int dr_cmd_run(int argc, char **argv)
         fputs("\r\033[K", stderr);
 
     /* A finding whose files came from a later execution than its first (another
-     * worker got there first in time) is rewritten from its first execution. */
-    for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++) {
-        distinct *d = &all[i];
-        if (d->written == d->first_exec || d->died || (c.kind != DR_STRAT_RANDOM && c.kind != DR_STRAT_PCT))
-            continue;
-        dr_strategy *st = make_strategy(&c);
-        dr_exec_result res;
-        if (!st || dr_run(c.s, &cfg, st, d->first_exec, &res) != 0 || res.finding.kind != (dr_finding_kind)d->kind ||
-            save_finding(&c, d->first_exec, &res, d->key) != 0) {
-            fprintf(stderr, "dmarace: could not rewrite the finding of execution %" PRIu64 "\n", d->first_exec);
+     * worker got there first in time) is rewritten from its first execution,
+     * in a child process like every execution (a sanitizer may end it). */
+    bool rewrite = false;
+    for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++)
+        rewrite |= all[i].written != all[i].first_exec && !all[i].died &&
+                   (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_PCT);
+    if (rewrite) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int out = DR_EXIT_CLEAN;
+            for (uint32_t i = 0; i < total->ndistinct; i++) {
+                distinct *d = &all[i];
+                if (d->written == d->first_exec || d->died)
+                    continue;
+                dr_strategy *st = make_strategy(&c);
+                dr_exec_result res;
+                if (!st || dr_run(c.s, &cfg, st, d->first_exec, &res) != 0 ||
+                    res.finding.kind != (dr_finding_kind)d->kind || save_finding(&c, d->first_exec, &res, d->key) != 0) {
+                    fprintf(stderr, "dmarace: could not rewrite the finding of execution %" PRIu64 "\n", d->first_exec);
+                    out = DR_EXIT_INTERNAL;
+                }
+                dr_strategy_destroy(st);
+            }
+            fflush(stdout);
+            _exit(out);
+        }
+        int st = 0;
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "dmarace: rewriting findings from their first executions failed\n");
             rc = DR_EXIT_INTERNAL;
         }
-        dr_strategy_destroy(st);
     }
 
     if (total->ndistinct)
