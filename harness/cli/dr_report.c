@@ -364,6 +364,8 @@ char *dr_report_timeline(const dr_report_info *in)
         used[c] = true;
     for (size_t i = 0; i < n; i++)
         used[items[i].track] = true;
+    if (fd->kind != DR_FIND_NONE && !fd->task)
+        used[MAIN_TRACK] = true; /* the finding's instant is there (a died execution has no other event) */
     for (unsigned t = 0; t < NTRACKS; t++) {
         if (!used[t])
             continue;

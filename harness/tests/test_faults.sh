@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_faults.sh DMARACE: the fault matrix (docs/faults.md). For every fault,
+# test_faults.sh DMARACE [CHECK_JSON]: the fault matrix (docs/faults.md). For every fault,
 # in whatever build this is: the campaign finds it with a tape, goes on to run
 # every execution and prints its summary, -j 1 and -j 2 agree on the digest,
 # and the tape replays to the same finding (kind and title). Nothing here
@@ -8,6 +8,7 @@
 # such tape (candidates run in a child process).
 set -u
 D=$1
+CJ=${2:-} # check_json: the reports are valid JSON, SARIF and timelines
 W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-faults.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 pass=0
@@ -37,6 +38,13 @@ for row in $rows; do
     title=$(printf '%s\n' "$line" | sed -E 's/^  \[[a-z-]+\] (.*): [0-9]+ times, first in execution [0-9]+$/\1/')
     tape=$(ls "$out"/f1/*-"$kind"-*.tape 2>/dev/null | head -n 1)
     [ -n "$tape" ] && [ -s "${tape%.tape}.txt" ] && ok || bad "$s: no tape and report written"
+    if [ -n "$CJ" ] && [ -n "$tape" ]; then
+        "$CJ" report "${tape%.tape}.json" >/dev/null && "$CJ" sarif "${tape%.tape}.sarif" >/dev/null && ok ||
+            bad "$s: the JSON or SARIF report is not valid"
+        # A died execution has no trace, so its timeline has no task slices.
+        grep -q "the process running this execution died" "${tape%.tape}.txt" ||
+            { "$CJ" timeline "${tape%.tape}.trace.json" >/dev/null && ok || bad "$s: the timeline is not valid"; }
+    fi
     "$D" run "$s" --executions $N --exec-timeout 2 -j 2 --findings "$out/f2" >"$out.2" 2>"$out.2.err"
     d1=$(grep '^digest' "$out.1")
     d2=$(grep '^digest' "$out.2")
