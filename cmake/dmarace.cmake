@@ -158,9 +158,9 @@ function(dmarace_add_driver name)
     if(s${n}_has_EXPECT)
       set(expect "${s${n}_EXPECT}")
     endif()
-    if(NOT expect MATCHES "^(clean|(assertion|check|framework|crash|deadlock|livelock|data-race)(:.+)?)$")
+    if(NOT expect MATCHES "^(clean|(assertion|check|framework|crash|deadlock|livelock|data-race|hang)(:.+)?)$")
       message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: EXPECT takes clean, a finding kind "
-                          "(assertion check framework crash deadlock livelock data-race) or kind:title-part, "
+                          "(assertion check framework crash deadlock livelock data-race hang) or kind:title-part, "
                           "not '${expect}'")
     endif()
     set(env "${s${n}_ENV}")

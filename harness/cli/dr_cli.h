@@ -41,6 +41,8 @@ int dr_cli_prepare_dir(const char *dir);
 int dr_cli_finish_output(int rc);
 
 /* Room for dr_text_esc of a finding's title (at most 4 bytes out per byte in). */
+/* What of a finding got on disk (a full disk writes less): the summary lists only that. */
+enum { DR_CLI_FILE_TAPE = 1, DR_CLI_FILE_REPORTS = 2 };
 enum { DR_CLI_ESC_TITLE = 160 * 4 + 1, DR_CLI_ESC_MESSAGE = 512 * 4 + 1 };
 
 /* The dedup key of a finding: kind and title. */

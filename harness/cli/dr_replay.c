@@ -13,6 +13,7 @@
  * down to one), and setting chunks of choices to 0 (which removes preemptions
  * and events). The result is a re-recorded tape, so it replays bit for bit. */
 #include "dr_cli.h"
+#include "dr_supervise.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,6 +48,10 @@ int dr_cmd_replay(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--trace") == 0)
             trace = true;
+        else if (strcmp(argv[i], "--exec-timeout") == 0) {
+            if (i + 1 >= argc || !dr_cli_parse_seconds(argv[++i], &dr_sup_exec_timeout))
+                return dr_cli_usage_error("--exec-timeout takes a number of seconds > 0");
+        }
         else if (strcmp(argv[i], "--timeline") == 0) {
             if (i + 1 >= argc || !argv[i + 1][0])
                 return dr_cli_usage_error("--timeline takes an output file");
@@ -66,6 +71,11 @@ int dr_cmd_replay(int argc, char **argv)
     const dr_scenario *s = dr_cli_load_tape(path, &t);
     if (!s)
         return DR_EXIT_USAGE;
+    int sup_rc;
+    if (dr_sup_wanted(&t) && dr_sup_replay(s, &t, path, &sup_rc)) { /* the parent: the child replayed */
+        dr_tape_free(&t);
+        return sup_rc;
+    }
     dr_strategy *strat = dr_strategy_replay(&t);
     dr_run_config cfg = {.cpus = t.cpus, .trace = true};
     dr_exec_result res;
@@ -171,13 +181,13 @@ static bool try_candidate(minimizer *m, const dr_tape_rec *rec, size_t n)
     dr_run_config cfg = {.cpus = m->orig->cpus,
                          .step_budget = m->kind == DR_FIND_LIVELOCK ? 0 : m->first.steps + 1};
     dr_exec_result res;
-    int rc = dr_run(m->s, &cfg, st, m->orig->exec_index, &res);
+    int rc = dr_sup_run(m->s, &cfg, st, m->orig->exec_index, &res);
     dr_strategy_destroy(st);
     if (rc != 0 || res.diverged || res.finding.kind != m->kind ||
         dr_cli_finding_key(res.finding.kind, res.finding.title) != m->key)
         return false;
     dr_tape t;
-    dr_last_tape(&t, m->s, m->orig->cpus, DR_STRAT_TAPE, m->orig->seed, m->orig->exec_index, &res);
+    dr_sup_last_tape(&t, m->s, m->orig->cpus, DR_STRAT_TAPE, m->orig->seed, m->orig->exec_index, &res);
     cand c = {t.rec, t.nrec, res.steps, res.preemptions, count_nonzero(t.rec, t.nrec)};
     /* Never longer than the original; better in the order preemptions,
      * non-default choices (events, data), steps, choices. */
@@ -255,6 +265,9 @@ int dr_cmd_minimize(int argc, char **argv)
             if (i + 1 >= argc || !argv[i + 1][0])
                 return dr_cli_usage_error("-o takes an output tape");
             out = argv[++i];
+        } else if (strcmp(argv[i], "--exec-timeout") == 0) {
+            if (i + 1 >= argc || !dr_cli_parse_seconds(argv[++i], &dr_sup_exec_timeout))
+                return dr_cli_usage_error("--exec-timeout takes a number of seconds > 0");
         } else if (strcmp(argv[i], "--max-runs") == 0) {
             if (i + 1 >= argc || !dr_cli_parse_u64(argv[i + 1], 1, UINT64_MAX / 2, &max_runs))
                 return dr_cli_usage_error("--max-runs takes a whole number >= 1, not '%s'",
@@ -286,6 +299,7 @@ int dr_cmd_minimize(int argc, char **argv)
     if (!s)
         return DR_EXIT_USAGE;
     double t0 = dr_cli_now();
+    dr_sup_isolate = dr_sup_wanted(&t); /* every run in a child: the tape's run kills its process */
     dr_exec_result res;
     if (dr_report_rerun(s, &t, 0, &res) != 0) {
         dr_tape_free(&t);
@@ -324,7 +338,7 @@ int dr_cmd_minimize(int argc, char **argv)
         dr_strategy *st = dr_strategy_values(m.best.rec, m.best.n);
         dr_run_config cfg = {.cpus = t.cpus};
         dr_exec_result r2;
-        if (!st || dr_run(s, &cfg, st, t.exec_index, &r2) != 0) {
+        if (!st || dr_sup_run(s, &cfg, st, t.exec_index, &r2) != 0) {
             rc = DR_EXIT_INTERNAL;
         } else {
             mt.trace_digest = r2.digest;

@@ -9,6 +9,7 @@
  *   <base>.sarif       SARIF 2.1.0 for code scanning: one thread flow per processor
  * Every file is written atomically (temporary file, fsync, rename). */
 #include "dr_cli.h"
+#include "dr_supervise.h"
 
 #include "dr_internal.h"
 
@@ -187,9 +188,9 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
         return -1;
     }
     dr_run_config cfg = {.cpus = t->cpus, .step_budget = step_budget, .trace = true};
-    int rc = dr_run(s, &cfg, st, t->exec_index, res);
+    int rc = dr_sup_run(s, &cfg, st, t->exec_index, res);
     char why[2048] = "the run failed";
-    if (rc == 0 && (!dr_replay_verify(st, res, why, sizeof why) ||
+    if (rc == 0 && (!dr_sup_replay_verify(t, st, res, why, sizeof why) ||
                     !dr_report_same_finding(t, &res->finding, why, sizeof why)))
         rc = -1;
     if (rc != 0)
@@ -385,6 +386,8 @@ char *dr_report_timeline(const dr_report_info *in)
         used[c] = true;
     for (size_t i = 0; i < n; i++)
         used[items[i].track] = true;
+    if (fd->kind != DR_FIND_NONE && !fd->task)
+        used[MAIN_TRACK] = true; /* the finding's instant is there (a died execution has no other event) */
     for (unsigned t = 0; t < NTRACKS; t++) {
         if (!used[t])
             continue;

@@ -20,31 +20,43 @@
 
 #include "dr_hash.h"
 
+#include "dr_supervise.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 #include <unistd.h>
 
-enum { FILE_TAPE = 1, FILE_REPORTS = 2 };
-enum { MAX_DISTINCT = 256, MAX_WINDOWS = 64, MAX_JOBS = 64, DIGEST_BATCH = 1024, PCT_CALIBRATION = 16 };
+enum {
+    MAX_WINDOWS = 64,
+    MAX_JOBS = 64,
+    PCT_CALIBRATION = 16,
+    RING = 1 << 18,          /* digests a worker may run ahead of the fold (2 MiB) */
+    MAX_DISTINCT = 1 << 14,  /* distinct findings kept per worker (more are counted) */
+    CLAIMS = 1 << 16,        /* keys claimed by a writer, campaign-wide */
+};
 
 typedef struct {
     uint64_t key;
     uint32_t kind;
-    uint64_t written; /* the execution whose files this worker wrote, or UINT64_MAX */
-    uint32_t files;   /* what is on disk: FILE_TAPE | FILE_REPORTS (a full disk writes less) */
+    uint64_t written; /* the execution whose files were written, or UINT64_MAX */
+    uint32_t files;   /* what is on disk: DR_CLI_FILE_TAPE | DR_CLI_FILE_REPORTS (a full disk writes less) */
     uint64_t count;
     uint64_t first_exec;
     uint64_t step;
+    uint32_t died; /* its process died: the parent wrote its files */
     char title[160];
     char message[512];
 } distinct;
@@ -54,19 +66,36 @@ typedef struct {
     uint64_t hits;
 } window_sum;
 
-/* What a worker reports at the end (sent as raw bytes through its pipe). */
+/* A worker's counts. They live in shared memory, so that they survive the
+ * process that ran the worker's executions. */
 typedef struct {
     uint64_t done, steps, total_findings;
+    uint64_t dropped; /* findings of keys past the table */
     uint32_t ndistinct, nwindows;
     int32_t rc;
+    uint32_t write_failed; /* a finding's files could not be written: exit 3, the campaign goes on */
     uint32_t exhausted;
-    distinct d[MAX_DISTINCT];
     window_sum w[MAX_WINDOWS];
-} worker_result;
+} tally;
+
+/* One per worker, shared (MAP_SHARED before the first fork). The worker's
+ * process is the producer of ring[] and of everything else here; the parent
+ * consumes ring[] in index order, and writes here itself only while no
+ * process runs the worker (after one died, before the next is started). */
+typedef struct {
+    uint64_t produced;  /* executions k = 0..produced-1 of the slice are done: their digests are in ring[] */
+    uint64_t consumed;  /* digests folded by the parent */
+    uint64_t k_cur;     /* slice position of the execution in progress */
+    uint32_t in_exec;   /* 1 while dr_run runs execution k_cur */
+    uint32_t finished;  /* the slice is over (tally final) */
+    tally r;
+    uint64_t ring[RING];
+    distinct d[MAX_DISTINCT];
+} wslot;
 
 /* Shared between the workers (MAP_SHARED before fork). */
 typedef struct {
-    uint64_t claim[MAX_DISTINCT];
+    uint64_t claim[CLAIMS]; /* open addressing on the finding key */
     uint32_t stop;
 } shared_state;
 
@@ -82,6 +111,8 @@ typedef struct {
     const uint8_t *bytes;
     size_t nbytes;
     shared_state *sh;
+    wslot *slot[MAX_JOBS];
+    dr_mirror *mirror[MAX_JOBS];
     double t0;
 } campaign;
 
@@ -127,7 +158,7 @@ static int save_finding(const campaign *c, uint64_t exec, const dr_exec_result *
     if (rc != 0) {
         fprintf(stderr, "dmarace: %s\n", err);
     } else {
-        *files |= FILE_TAPE;
+        *files |= DR_CLI_FILE_TAPE;
         dr_exec_result rr;
         rc = dr_report_rerun(c->s, &t, c->budget, &rr);
         if (rc == 0) {
@@ -135,81 +166,42 @@ static int save_finding(const campaign *c, uint64_t exec, const dr_exec_result *
             rc = dr_report_write(&info);
         }
         if (rc == 0)
-            *files |= FILE_REPORTS;
+            *files |= DR_CLI_FILE_REPORTS;
     }
     dr_tape_free(&t);
     return rc;
 }
 
+/* Saves the tape and reports of an execution whose process died (parent). */
+static int save_death(const campaign *c, uint64_t exec, const dr_finding *f, const dr_mirror *m, uint64_t key,
+                      uint32_t *files)
+{
+    if (dr_cli_make_dirs(c->dir) != 0) {
+        fprintf(stderr, "dmarace: cannot create %s: %s\n", c->dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    finding_path(c, f->kind, key, path, sizeof path);
+    dr_tape t;
+    dr_sup_death_tape(&t, c->s, c->ncpu, c->kind, c->seed, exec, f, m);
+    int rc = dr_sup_save_death(path, c->s, &t, f, m->steps, files);
+    dr_tape_free(&t);
+    return rc;
+}
+
+/* True for the first process to claim key (it writes the finding's files). */
 static bool claim(shared_state *sh, uint64_t key)
 {
     if (!key)
         key = 1;
-    for (size_t i = 0; i < MAX_DISTINCT; i++) {
-        uint64_t cur = __atomic_load_n(&sh->claim[i], __ATOMIC_ACQUIRE);
-        if (cur == key)
+    for (size_t n = 0, i = key % CLAIMS; n < CLAIMS; n++, i = (i + 1) % CLAIMS) {
+        uint64_t expected = 0;
+        if (__atomic_compare_exchange_n(&sh->claim[i], &expected, key, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return true;
+        if (expected == key)
             return false;
-        if (cur == 0) {
-            uint64_t expected = 0;
-            if (__atomic_compare_exchange_n(&sh->claim[i], &expected, key, false, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE))
-                return true;
-            if (expected == key)
-                return false;
-        }
     }
-    return false; /* table full: someone else's problem, nothing written */
-}
-
-/* Digest sink: in-process folds directly, a worker batches to its pipe. */
-typedef struct {
-    int fd; /* -1: in process */
-    uint64_t *fold;
-    uint64_t buf[DIGEST_BATCH];
-    size_t n;
-} digest_sink;
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        b += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Pipe messages: a type byte, a 32-bit length, the payload. */
-static int send_msg(int fd, char type, const void *p, uint32_t len)
-{
-    char hdr[5];
-    hdr[0] = type;
-    memcpy(hdr + 1, &len, 4);
-    return write_all(fd, hdr, 5) || write_all(fd, p, len) ? -1 : 0;
-}
-
-static void sink_flush(digest_sink *k)
-{
-    if (k->fd >= 0 && k->n) {
-        (void)send_msg(k->fd, 'D', k->buf, (uint32_t)(k->n * sizeof k->buf[0]));
-        k->n = 0;
-    }
-}
-
-static void sink_put(digest_sink *k, uint64_t d)
-{
-    if (k->fd < 0) {
-        *k->fold = dr_mix(*k->fold, d);
-        return;
-    }
-    k->buf[k->n++] = d;
-    if (k->n == DIGEST_BATCH)
-        sink_flush(k);
+    return true; /* the table is full: write (files are per key, and each is atomic) */
 }
 
 static int cmp_window(const void *a, const void *b)
@@ -217,20 +209,58 @@ static int cmp_window(const void *a, const void *b)
     return strcmp(((const window_sum *)a)->name, ((const window_sum *)b)->name);
 }
 
+/* Counts one finding of execution e in a worker's tally; returns the entry
+ * (NULL when the table is full: counted in dropped). */
+static distinct *tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uint64_t e, bool *fresh)
+{
+    tally *r = &ws->r;
+    r->total_findings++;
+    *fresh = false;
+    uint32_t j;
+    for (j = 0; j < r->ndistinct && ws->d[j].key != key; j++)
+        ;
+    if (j == r->ndistinct) {
+        if (j == MAX_DISTINCT) {
+            r->dropped++;
+            return NULL;
+        }
+        distinct *d = &ws->d[r->ndistinct++];
+        d->key = key;
+        d->written = UINT64_MAX;
+        d->files = 0;
+        d->kind = f->kind;
+        d->first_exec = e;
+        d->step = f->step;
+        d->count = 0;
+        snprintf(d->title, sizeof d->title, "%s", f->title);
+        snprintf(d->message, sizeof d->message, "%s", f->message);
+        *fresh = true;
+    }
+    ws->d[j].count++;
+    return &ws->d[j];
+}
+
 /* ThreadSanitizer reported (tsan build): keep the interleaving that got
  * there as a data-race tape, written before TSan prints (and, with
- * halt_on_error, exits). Nothing is re-run inside TSan's report. */
+ * halt_on_error, ends the process; the parent then counts the finding).
+ * Nothing is re-run inside TSan's report. */
 static const campaign *race_campaign;
+static dr_mirror *race_mirror;
 
 static void on_tsan_report(void)
 {
     const campaign *c = race_campaign;
     dr_exec_result res;
     uint64_t exec;
+    if (race_mirror)
+        race_mirror->raced = 1;
     if (!c || !dr_current_result(&res, &exec) || dr_cli_make_dirs(c->dir) != 0)
         return;
+    uint64_t key = dr_cli_finding_key(res.finding.kind, res.finding.title);
+    if (!claim(c->sh, key))
+        return;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s-data-race-%" PRIu64 ".tape", c->dir, c->s->name, exec);
+    finding_path(c, res.finding.kind, key, path, sizeof path);
     dr_tape t;
     dr_last_tape(&t, c->s, c->ncpu, c->kind, c->seed, exec, &res);
     char err[512];
@@ -243,33 +273,83 @@ static void on_tsan_report(void)
     dr_tape_free(&t);
 }
 
-/* Runs worker w's slice. */
-static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_result *r)
+static void slice(const campaign *c, unsigned w, uint64_t *stride, uint64_t *off)
 {
-    memset(r, 0, sizeof *r);
+    *stride = c->shard_n * c->jobs;
+    *off = c->shard_i + (uint64_t)w * c->shard_n;
+}
+
+/* The window counters of the worker's earlier processes, plus this one's. */
+typedef struct {
+    uint64_t base[MAX_WINDOWS];
+    int map[MAX_WINDOWS]; /* engine window i -> tally entry */
+    size_t known;
+} window_pub;
+
+static void publish_windows(tally *r, window_pub *p)
+{
+    size_t n = dr_window_count();
+    for (; p->known < n && p->known < MAX_WINDOWS; p->known++) {
+        const char *name = dr_window_name(p->known);
+        uint32_t j;
+        for (j = 0; j < r->nwindows && strcmp(r->w[j].name, name) != 0; j++)
+            ;
+        if (j == r->nwindows) {
+            if (j == MAX_WINDOWS) {
+                p->map[p->known] = -1;
+                continue;
+            }
+            snprintf(r->w[j].name, sizeof r->w[j].name, "%s", name);
+            r->w[j].hits = 0;
+            r->nwindows++;
+        }
+        p->map[p->known] = (int)j;
+        p->base[p->known] = r->w[j].hits;
+    }
+    for (size_t i = 0; i < p->known; i++)
+        if (p->map[i] >= 0)
+            r->w[p->map[i]].hits = p->base[i] + dr_window_hits(i);
+}
+
+/* A worker's process: runs its slice from position ws->produced on. */
+static void run_worker(const campaign *c, unsigned w)
+{
+    wslot *ws = c->slot[w];
+    tally *r = &ws->r;
+    dr_mirror_attach(c->mirror[w]);
     race_campaign = c;
+    race_mirror = c->mirror[w];
     dr_set_race_handler(on_tsan_report);
     dr_strategy *strat = make_strategy(c);
     if (!strat) {
         fprintf(stderr, "dmarace: out of memory\n");
         r->rc = DR_EXIT_INTERNAL;
+        __atomic_store_n(&ws->finished, 1, __ATOMIC_RELEASE);
         return;
     }
-    uint64_t stride = c->shard_n * c->jobs, off = c->shard_i + (uint64_t)w * c->shard_n;
+    uint64_t stride, off;
+    slice(c, w, &stride, &off);
     dr_run_config cfg = {.cpus = c->ncpu, .step_budget = c->budget, .trace = c->trace};
-    double last = c->t0;
+    window_pub pub = {.known = 0};
     dr_windows_reset();
-    for (uint64_t k = 0;; k++) {
+    for (uint64_t k = __atomic_load_n(&ws->produced, __ATOMIC_ACQUIRE);; k++) {
         if (__atomic_load_n(&c->sh->stop, __ATOMIC_RELAXED))
             break;
         uint64_t i = off + k * stride;
         if (i >= c->executions || (k && i < off))
             break;
-        if (c->time_limit > 0 && (k & 15) == 0 && dr_cli_now() - c->t0 >= c->time_limit)
+        /* --time: every worker runs at least its first execution, however
+         * late its process started (a loaded machine), so a campaign with a
+         * time limit always runs something. */
+        if (c->time_limit > 0 && k > 0 && (k & 15) == 0 && dr_cli_now() - c->t0 >= c->time_limit)
             break;
         uint64_t e = c->from + i;
         dr_exec_result res;
-        if (dr_run(c->s, &cfg, strat, e, &res) != 0) {
+        __atomic_store_n(&ws->k_cur, k, __ATOMIC_RELAXED);
+        __atomic_store_n(&ws->in_exec, 1, __ATOMIC_RELEASE);
+        int run = dr_run(c->s, &cfg, strat, e, &res);
+        __atomic_store_n(&ws->in_exec, 0, __ATOMIC_RELEASE);
+        if (run != 0) {
             r->rc = DR_EXIT_USAGE;
             break;
         }
@@ -279,308 +359,346 @@ static void run_worker(const campaign *c, unsigned w, digest_sink *sink, worker_
             printf("execution %" PRIu64 ":\n", e);
             dr_trace_print(stdout);
         }
-        sink_put(sink, res.digest);
+        bool write = false;
+        uint64_t key = 0;
+        distinct *found = NULL;
         if (res.diverged) {
             fprintf(stderr, "dmarace: %s\n", res.diverge_msg);
             r->rc = DR_EXIT_INTERNAL;
-            break;
-        }
-        if (res.finding.kind != DR_FIND_NONE) {
-            r->total_findings++;
-            uint64_t key = dr_cli_finding_key(res.finding.kind, res.finding.title);
-            uint32_t j;
-            for (j = 0; j < r->ndistinct && r->d[j].key != key; j++)
-                ;
-            if (j == r->ndistinct && j < MAX_DISTINCT) {
-                distinct *d = &r->d[r->ndistinct++];
-                d->key = key;
-                d->written = UINT64_MAX;
-                d->files = 0;
-                d->kind = res.finding.kind;
-                d->first_exec = e;
-                d->step = res.finding.step;
-                snprintf(d->title, sizeof d->title, "%s", res.finding.title);
-                snprintf(d->message, sizeof d->message, "%s", res.finding.message);
-                if (claim(c->sh, key)) {
+        } else if (res.finding.kind != DR_FIND_NONE) {
+            key = dr_cli_finding_key(res.finding.kind, res.finding.title);
+            bool fresh;
+            distinct *d = tally_finding(ws, &res.finding, key, e, &fresh);
+            found = d;
+            if ((d ? fresh : true) && claim(c->sh, key)) {
+                write = true;
+                if (d)
                     d->written = e;
-                    if (sink->fd >= 0)
-                        (void)send_msg(sink->fd, 'F', &key, sizeof key);
-                    if (save_finding(c, e, &res, key, &d->files) != 0)
-                        r->rc = DR_EXIT_INTERNAL;
-                    char msg[DR_CLI_ESC_MESSAGE];
-                    fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
-                            c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
-                            dr_text_esc(res.finding.message, msg, sizeof msg), e, res.finding.step);
-                }
             }
-            if (j < r->ndistinct)
-                r->d[j].count++;
-            if (c->stop_first) {
+            if (c->stop_first)
                 __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
-                break;
-            }
         }
+        publish_windows(r, &pub);
+        /* Back-pressure: at most RING-1 digests ahead of the fold (the last
+         * slot is the parent's, for an execution that kills this process). */
+        while (k - __atomic_load_n(&ws->consumed, __ATOMIC_ACQUIRE) >= RING - 1) {
+            struct timespec ts = {0, 200 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        ws->ring[k % RING] = res.digest;
+        __atomic_store_n(&ws->produced, k + 1, __ATOMIC_RELEASE);
+        /* The execution is accounted for: a process that dies writing its
+         * files (a TSan report in the re-run) is restarted after it. */
+        if (write) {
+            uint32_t files;
+            if (save_finding(c, e, &res, key, &files) != 0)
+                r->write_failed = 1;
+            if (found)
+                found->files = files;
+            char msg[DR_CLI_ESC_MESSAGE];
+            fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
+                    c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
+                    dr_text_esc(res.finding.message, msg, sizeof msg), e, res.finding.step);
+        }
+        if (r->rc || (c->stop_first && res.finding.kind != DR_FIND_NONE))
+            break;
         if (!dr_strategy_next(strat, &res))
             break;
-        if (c->progress && (k & 1023) == 0) {
-            double t = dr_cli_now();
-            if (t - last > 0.5) {
-                fprintf(stderr, "\r\033[K%" PRIu64 " executions, %.0f/s, %" PRIu32 " distinct findings, %.1fs",
-                        r->done, (double)r->done / (t - c->t0), r->ndistinct, t - c->t0);
-                last = t;
-            }
-        }
     }
-    sink_flush(sink);
     r->exhausted = dr_strategy_dfs_exhausted(strat);
-    for (size_t i = 0; i < dr_window_count() && r->nwindows < MAX_WINDOWS; i++) {
-        window_sum *ws = &r->w[r->nwindows++];
-        snprintf(ws->name, sizeof ws->name, "%s", dr_window_name(i));
-        ws->hits = dr_window_hits(i);
-    }
     dr_strategy_destroy(strat);
+    fflush(stdout);
+    __atomic_store_n(&ws->finished, 1, __ATOMIC_RELEASE);
 }
 
-/* ---- the parent's side of -j ------------------------------------------------------ */
+/* ---- the parent: supervisor of the workers' processes --------------------------------- */
 
 typedef struct {
-    pid_t pid;
-    int fd;
-    bool eof;
-    uint8_t *in;      /* bytes received, not yet parsed */
-    size_t nin, capin;
-    uint64_t *dig;    /* digests received, not yet folded */
-    size_t dhead, dn, dcap;
-    uint64_t received, findings;
-    worker_result res;
-    bool have_res;
+    pid_t pid;        /* 0: no process (not started, or the worker is over) */
+    bool over;        /* the worker's slice is done: no more digests */
+    bool hung;        /* the watchdog killed the process */
+    uint64_t seen_steps, seen_k;
+    uint32_t seen_busy;
+    double since;     /* last progress */
+    unsigned still;   /* checks without progress */
 } worker;
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+static volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: stop, print the summary */
+
+static void on_interrupt(int sig)
 {
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 4096;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
+    interrupted = sig;
+    signal(sig, SIG_DFL); /* a second one ends the process */
 }
 
-/* Parses complete messages out of wk->in. */
-static int parse_msgs(worker *wk)
+static int start_worker(const campaign *c, worker *wk, unsigned w, pid_t parent)
 {
-    size_t pos = 0;
-    while (wk->nin - pos >= 5) {
-        char type = (char)wk->in[pos];
-        uint32_t len;
-        memcpy(&len, wk->in + pos + 1, 4);
-        if (wk->nin - pos - 5 < len)
-            break;
-        const uint8_t *p = wk->in + pos + 5;
-        if (type == 'D' && len % 8 == 0) {
-            size_t n = len / 8;
-            if (wk->dhead > 0 && wk->dhead == wk->dn)
-                wk->dhead = wk->dn = 0;
-            if (grow((void **)&wk->dig, &wk->dcap, wk->dn + n, sizeof *wk->dig) != 0)
-                return -1;
-            memcpy(wk->dig + wk->dn, p, len);
-            wk->dn += n;
-            wk->received += n;
-        } else if (type == 'F' && len == 8) {
-            wk->findings++;
-        } else if (type == 'R' && len == sizeof wk->res) {
-            memcpy(&wk->res, p, len);
-            wk->have_res = true;
-        } else {
-            return -1;
-        }
-        pos += 5 + len;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+        return -1;
     }
-    memmove(wk->in, wk->in + pos, wk->nin - pos);
-    wk->nin -= pos;
+    if (pid == 0) {
+#ifdef __linux__
+        /* A worker dies with its campaign (kill -9 of the parent included). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        if (getppid() != parent)
+            _exit(DR_EXIT_INTERNAL);
+        /* The parent stops the campaign on SIGINT/SIGTERM (the terminal sends
+         * them to every process of the group). */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+        campaign cc = *c;
+        cc.progress = false;
+        run_worker(&cc, w);
+        dr_engine_shutdown();
+        _exit(DR_EXIT_CLEAN);
+    }
+    worker *x = &wk[w];
+    x->pid = pid;
+    x->hung = false;
+    x->since = dr_cli_now();
+    x->still = 0;
     return 0;
 }
 
 /* Folds digests in global index order: round k, workers 0..J-1; a worker
- * that has finished has no more rounds. */
-static void fold_ready(worker *wk, unsigned jobs, unsigned *cursor, uint64_t *digest)
+ * that is over has no more rounds. */
+static void fold_ready(const campaign *c, const worker *wk, unsigned *cursor, uint64_t *digest)
 {
     unsigned skipped = 0;
-    while (skipped < jobs) {
-        worker *x = &wk[*cursor];
-        if (x->dhead < x->dn) {
-            *digest = dr_mix(*digest, x->dig[x->dhead++]);
+    while (skipped < c->jobs) {
+        wslot *ws = c->slot[*cursor];
+        uint64_t have = __atomic_load_n(&ws->produced, __ATOMIC_ACQUIRE);
+        if (ws->consumed < have) {
+            *digest = dr_mix(*digest, ws->ring[ws->consumed % RING]);
+            __atomic_store_n(&ws->consumed, ws->consumed + 1, __ATOMIC_RELEASE);
             skipped = 0;
-        } else if (x->eof) {
+        } else if (wk[*cursor].over) {
             skipped++;
         } else {
             return; /* its next digest has not arrived yet */
         }
-        *cursor = (*cursor + 1) % jobs;
+        *cursor = (*cursor + 1) % c->jobs;
     }
 }
 
-static int run_parallel(const campaign *c, worker_result *total, uint64_t *digest, bool *exhausted)
+/* The process of worker w ended with status st. */
+static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t parent)
 {
-    worker *wk = calloc(c->jobs, sizeof *wk);
-    if (!wk) {
-        fprintf(stderr, "dmarace: out of memory\n");
-        return DR_EXIT_INTERNAL;
+    wslot *ws = c->slot[w];
+    worker *x = &wk[w];
+    x->pid = 0;
+    if (__atomic_load_n(&ws->finished, __ATOMIC_ACQUIRE) && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        x->over = true;
+        return 0;
     }
-    fflush(stdout);
-    fflush(stderr);
+    if (!__atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE) && c->mirror[w]->raced && !c->stop_first &&
+        !interrupted && c->kind != DR_STRAT_DFS && c->kind != DR_STRAT_TAPE) {
+        /* ThreadSanitizer ended it while it re-ran a finding's tape for the
+         * report (outside the campaign's executions): go on after it. */
+        fprintf(stderr, "dmarace: worker %u: ThreadSanitizer ended a report's re-run; the worker goes on\n", w);
+        return start_worker(c, wk, w, parent) != 0 ? (x->over = true, -1) : 0;
+    }
+    if (!__atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE)) {
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "dmarace: worker %u was killed by signal %d outside an execution\n", w, WTERMSIG(st));
+        else
+            fprintf(stderr, "dmarace: worker %u failed\n", w);
+        x->over = true;
+        return -1;
+    }
+    /* It died in execution k_cur: that execution is a finding, its choices
+     * are in the mirror; the worker goes on at the next one. */
+    const dr_mirror *m = c->mirror[w];
+    uint64_t stride, off, k = ws->k_cur;
+    slice(c, w, &stride, &off);
+    uint64_t e = c->from + off + k * stride;
+    dr_finding f;
+    dr_sup_death_finding(st, x->hung, m, &f);
+    uint64_t key = dr_cli_finding_key(f.kind, f.title);
+    tally *r = &ws->r;
+    r->done++;
+    r->steps += m->steps;
+    bool fresh;
+    distinct *d = tally_finding(ws, &f, key, e, &fresh);
+    (void)fresh;
+    if (d)
+        d->died = 1;
+    /* Its files come from the lowest execution that died this way. */
+    uint64_t lowest = UINT64_MAX;
+    for (unsigned v = 0; v < c->jobs; v++)
+        for (uint32_t j = 0; j < c->slot[v]->r.ndistinct; j++)
+            if (c->slot[v]->d[j].key == key && c->slot[v]->d[j].written < lowest)
+                lowest = c->slot[v]->d[j].written;
+    int rc = 0;
+    if (e < lowest) {
+        uint32_t files;
+        if (save_death(c, e, &f, m, key, &files) != 0)
+            r->write_failed = 1; /* exit 3 at the end; the campaign goes on */
+        if (d) {
+            d->written = e;
+            d->files = files;
+        }
+        char msg[DR_CLI_ESC_MESSAGE];
+        fprintf(stderr, "%sdmarace: finding %s: %s (execution %" PRIu64 ", step %" PRIu64 ")\n",
+                c->progress ? "\r\033[K" : "", dr_finding_kind_name(f.kind), dr_text_esc(f.message, msg, sizeof msg),
+                e, f.step);
+    }
+    ws->ring[k % RING] = dr_sup_death_digest(m, f.kind);
+    ws->in_exec = 0;
+    __atomic_store_n(&ws->produced, k + 1, __ATOMIC_RELEASE);
+    if (c->stop_first)
+        __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
+    /* DFS and the tape strategy keep their state in the process: no going on. */
+    if (c->stop_first || c->kind == DR_STRAT_DFS || c->kind == DR_STRAT_TAPE || interrupted) {
+        x->over = true;
+        return rc;
+    }
+    if (start_worker(c, wk, w, parent) != 0) {
+        x->over = true;
+        return -1;
+    }
+    return rc;
+}
+
+/* Kills a process that has made no step for the watchdog's time. */
+static void watchdog(const campaign *c, worker *wk, unsigned w)
+{
+    worker *x = &wk[w];
+    wslot *ws = c->slot[w];
+    uint64_t steps = c->mirror[w]->steps, k = __atomic_load_n(&ws->k_cur, __ATOMIC_RELAXED);
+    uint32_t busy = __atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE);
+    double t = dr_cli_now();
+    if (steps != x->seen_steps || k != x->seen_k || busy != x->seen_busy || !busy) {
+        x->seen_steps = steps;
+        x->seen_k = k;
+        x->seen_busy = busy;
+        x->since = t;
+        x->still = 0;
+        return;
+    }
+    /* Twenty checks in a row too, so that a parent that was not scheduled
+     * for a while does not mistake that for a hang. */
+    if (++x->still >= 20 && t - x->since >= dr_sup_exec_timeout && !x->hung) {
+        kill(x->pid, SIGKILL);
+        x->hung = true;
+    }
+}
+
+static int run_supervised(const campaign *c, uint64_t *digest)
+{
+    worker wk[MAX_JOBS];
+    memset(wk, 0, sizeof wk);
     int rc = DR_EXIT_CLEAN;
-    unsigned started = 0;
     pid_t parent = getpid();
-    for (unsigned w = 0; w < c->jobs; w++) {
-        int pfd[2];
-        if (pipe(pfd) != 0) {
-            fprintf(stderr, "dmarace: pipe: %s\n", strerror(errno));
+    for (unsigned w = 0; w < c->jobs; w++)
+        if (start_worker(c, wk, w, parent) != 0) {
             rc = DR_EXIT_INTERNAL;
+            for (unsigned v = w; v < c->jobs; v++)
+                wk[v].over = true;
             break;
         }
-        pid_t pid = fork();
-        if (pid < 0) {
-            fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
-            close(pfd[0]);
-            close(pfd[1]);
-            rc = DR_EXIT_INTERNAL;
-            break;
-        }
-        if (pid == 0) {
-#ifdef __linux__
-            /* A worker dies with its campaign (kill -9 of the parent included). */
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-            if (getppid() != parent)
-                _exit(DR_EXIT_INTERNAL);
-            close(pfd[0]);
-            for (unsigned v = 0; v < started; v++)
-                close(wk[v].fd);
-            signal(SIGPIPE, SIG_IGN);
-            campaign cc = *c;
-            cc.progress = false;
-            digest_sink sink = {.fd = pfd[1]};
-            worker_result *r = malloc(sizeof *r);
-            int out = DR_EXIT_INTERNAL;
-            if (r) {
-                run_worker(&cc, w, &sink, r);
-                out = send_msg(pfd[1], 'R', r, sizeof *r) == 0 ? DR_EXIT_CLEAN : DR_EXIT_INTERNAL;
-                free(r);
-            }
-            close(pfd[1]);
-            dr_engine_shutdown();
-            _exit(out);
-        }
-        close(pfd[1]);
-        wk[w].pid = pid;
-        wk[w].fd = pfd[0];
-        started++;
-    }
-    unsigned cursor = 0, open_fds = started;
+    unsigned cursor = 0;
     double last = c->t0;
-    while (open_fds > 0) {
-        struct pollfd pf[MAX_JOBS];
-        unsigned map[MAX_JOBS], np = 0;
-        for (unsigned w = 0; w < started; w++)
-            if (!wk[w].eof) {
-                pf[np] = (struct pollfd){.fd = wk[w].fd, .events = POLLIN};
-                map[np++] = w;
+    bool stopping = false;
+    for (;;) {
+        bool alive = false;
+        for (unsigned w = 0; w < c->jobs; w++) {
+            if (!wk[w].pid)
+                continue;
+            int st;
+            pid_t p = waitpid(wk[w].pid, &st, WNOHANG);
+            if (p == wk[w].pid) {
+                if (worker_ended(c, wk, w, st, parent) != 0)
+                    rc = DR_EXIT_INTERNAL;
+            } else if (p < 0 && errno != EINTR) {
+                fprintf(stderr, "dmarace: waitpid: %s\n", strerror(errno));
+                wk[w].pid = 0;
+                wk[w].over = true;
+                rc = DR_EXIT_INTERNAL;
+            } else {
+                watchdog(c, wk, w);
             }
-        int n = poll(pf, np, 500);
-        if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "dmarace: poll: %s\n", strerror(errno));
-            rc = DR_EXIT_INTERNAL;
+            alive |= wk[w].pid != 0;
+        }
+        fold_ready(c, wk, &cursor, digest);
+        if (!alive)
             break;
+        if (interrupted && !stopping) {
+            __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
+            stopping = true;
         }
-        for (unsigned p = 0; n > 0 && p < np; p++) {
-            if (!(pf[p].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            worker *x = &wk[map[p]];
-            if (grow((void **)&x->in, &x->capin, x->nin + 65536, 1) != 0) {
-                rc = DR_EXIT_INTERNAL;
-                x->eof = true;
-                open_fds--;
-                continue;
-            }
-            ssize_t k = read(x->fd, x->in + x->nin, 65536);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0) {
-                x->eof = true;
-                open_fds--;
-                close(x->fd);
-                continue;
-            }
-            x->nin += (size_t)k;
-            if (parse_msgs(x) != 0) {
-                fprintf(stderr, "dmarace: worker %u sent a malformed message\n", map[p]);
-                rc = DR_EXIT_INTERNAL;
-            }
-        }
-        if (started == c->jobs)
-            fold_ready(wk, c->jobs, &cursor, digest);
         if (c->progress) {
             double t = dr_cli_now();
             if (t - last > 0.5) {
                 uint64_t done = 0, found = 0;
-                for (unsigned w = 0; w < started; w++) {
-                    done += wk[w].received;
-                    found += wk[w].findings;
+                for (unsigned w = 0; w < c->jobs; w++) {
+                    done += __atomic_load_n(&c->slot[w]->produced, __ATOMIC_RELAXED);
+                    found += __atomic_load_n(&c->slot[w]->r.ndistinct, __ATOMIC_RELAXED);
                 }
-                fprintf(stderr, "\r\033[K%" PRIu64 " executions, %.0f/s, %" PRIu64 " distinct findings, %.1fs, %u workers",
-                        done, (double)done / (t - c->t0), found, t - c->t0, started);
+                fprintf(stderr, "\r\033[K%" PRIu64 " executions, %.0f/s, %" PRIu64 " distinct findings, %.1fs",
+                        done, (double)done / (t - c->t0), found, t - c->t0);
+                if (c->jobs > 1)
+                    fprintf(stderr, ", %u workers", c->jobs);
                 last = t;
             }
         }
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
-    for (unsigned w = 0; w < started; w++) {
-        int st;
-        while (waitpid(wk[w].pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !wk[w].have_res) {
-            if (WIFSIGNALED(st))
-                fprintf(stderr, "dmarace: worker %u was killed by signal %d\n", w, WTERMSIG(st));
-            else
-                fprintf(stderr, "dmarace: worker %u failed\n", w);
-            rc = DR_EXIT_INTERNAL;
-        }
-    }
-    if (started == c->jobs)
-        fold_ready(wk, c->jobs, &cursor, digest);
-    /* Merge. */
+    return rc;
+}
+
+/* Merges the workers' tallies; the distinct findings into a growing array. */
+static int merge(const campaign *c, tally *total, distinct **all, bool *exhausted)
+{
     memset(total, 0, sizeof *total);
+    *all = NULL;
+    size_t cap = 0;
     *exhausted = false;
-    for (unsigned w = 0; w < started; w++) {
-        const worker_result *r = &wk[w].res;
-        if (!wk[w].have_res)
-            continue;
+    int rc = DR_EXIT_CLEAN;
+    for (unsigned w = 0; w < c->jobs; w++) {
+        const wslot *ws = c->slot[w];
+        const tally *r = &ws->r;
         total->done += r->done;
         total->steps += r->steps;
         total->total_findings += r->total_findings;
+        total->dropped += r->dropped;
+        if (r->exhausted)
+            *exhausted = true;
         if (r->rc && !rc)
             rc = r->rc;
-        for (uint32_t i = 0; i < r->ndistinct && i < MAX_DISTINCT; i++) {
-            const distinct *d = &r->d[i];
+        if (r->write_failed && !rc)
+            rc = DR_EXIT_INTERNAL;
+        for (uint32_t i = 0; i < r->ndistinct; i++) {
+            const distinct *d = &ws->d[i];
             uint32_t j;
-            for (j = 0; j < total->ndistinct && total->d[j].key != d->key; j++)
+            for (j = 0; j < total->ndistinct && (*all)[j].key != d->key; j++)
                 ;
             if (j == total->ndistinct) {
-                if (j == MAX_DISTINCT)
-                    continue;
-                total->d[total->ndistinct++] = *d;
+                if (j == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    distinct *na = realloc(*all, nc * sizeof *na);
+                    if (!na) {
+                        fprintf(stderr, "dmarace: out of memory\n");
+                        return DR_EXIT_INTERNAL;
+                    }
+                    *all = na;
+                    cap = nc;
+                }
+                (*all)[total->ndistinct++] = *d;
                 continue;
             }
-            distinct *t = &total->d[j];
+            distinct *t = &(*all)[j];
             uint64_t count = t->count + d->count, written = t->written < d->written ? t->written : d->written;
+            uint32_t files = t->files | d->files; /* only the worker that claimed the key writes */
             if (d->first_exec < t->first_exec)
                 *t = *d;
-            uint32_t files = t->files | d->files; /* only the worker that claimed the key writes */
             t->count = count;
             t->written = written;
             t->files = files;
@@ -598,23 +716,124 @@ static int run_parallel(const campaign *c, worker_result *total, uint64_t *diges
             }
         }
     }
-    for (unsigned w = 0; w < started; w++) {
-        free(wk[w].in);
-        free(wk[w].dig);
-    }
-    free(wk);
     return rc;
 }
 
 /* "clean", a kind, or kind:part-of-the-title. */
-static bool verdict_matches(const dr_scenario *s, const worker_result *r)
+static bool verdict_matches(const dr_scenario *s, const tally *r, const distinct *d)
 {
     if (strcmp(s->expect, "clean") == 0)
         return r->ndistinct == 0;
     for (size_t i = 0; i < r->ndistinct; i++)
-        if (dr_cli_expect_matches(s->expect, (dr_finding_kind)r->d[i].kind, r->d[i].title))
+        if (dr_cli_expect_matches(s->expect, (dr_finding_kind)d[i].kind, d[i].title))
             return true;
     return false;
+}
+
+/* Calibrates PCT's k on the campaign's first executions (indices 0..15), the
+ * same in every process, in a child process: an execution that kills it
+ * counts with the scheduling choices it made (from the mirror), and the
+ * calibration goes on in a new child from the next index. */
+static int calibrate_pct(campaign *c, const dr_run_config *cfg)
+{
+    typedef struct {
+        uint64_t next, k;
+        volatile uint32_t busy, done;
+        int32_t rc;
+    } calib;
+    calib *cb = mmap(NULL, sizeof *cb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    dr_mirror *m = dr_mirror_map(DR_SUP_MIRROR_CAP);
+    int rc = DR_EXIT_CLEAN;
+    if (cb == MAP_FAILED || !m) {
+        fprintf(stderr, "dmarace: out of memory\n");
+        rc = DR_EXIT_INTERNAL;
+        goto out;
+    }
+    memset(cb, 0, sizeof *cb);
+    while (!cb->done && cb->next < PCT_CALIBRATION) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+            rc = DR_EXIT_INTERNAL;
+            break;
+        }
+        if (pid == 0) {
+            dr_mirror_attach(m);
+            dr_strategy *cal = dr_strategy_pct_from(c->seed, (unsigned)c->depth, cb->k);
+            for (uint64_t e = cb->next; cal && e < PCT_CALIBRATION; e++) {
+                dr_exec_result res;
+                cb->busy = 1;
+                int r = dr_run(c->s, cfg, cal, e, &res);
+                cb->busy = 0;
+                if (r != 0) {
+                    cb->rc = DR_EXIT_USAGE;
+                    break;
+                }
+                dr_strategy_next(cal, &res);
+                cb->k = dr_strategy_pct_k(cal);
+                cb->next = e + 1;
+            }
+            if (!cal)
+                cb->rc = DR_EXIT_INTERNAL;
+            dr_strategy_destroy(cal);
+            cb->done = 1;
+            _exit(0);
+        }
+        bool hung;
+        int st = dr_sup_wait(pid, m, &cb->busy, &hung);
+        if (cb->done)
+            break;
+        if (!cb->busy) {
+            fprintf(stderr, "dmarace: the PCT calibration process failed\n");
+            rc = DR_EXIT_INTERNAL;
+            break;
+        }
+        (void)st;
+        uint64_t n = m->nrec < m->cap ? m->nrec : m->cap, sched = 0;
+        for (uint64_t i = 0; i < n; i++)
+            sched += m->rec[i].kind == DR_CHOICE_SCHED;
+        if (sched > cb->k)
+            cb->k = sched;
+        cb->next++;
+        cb->busy = 0;
+    }
+    if (!rc)
+        rc = cb->rc;
+    c->pct_k = cb->k;
+out:
+    if (cb != MAP_FAILED)
+        munmap(cb, sizeof *cb);
+    dr_mirror_unmap(m);
+    return rc;
+}
+
+/* One campaign at a time writes a findings directory: an exclusive flock on
+ * DIR/.dmarace.lock, held until the campaign ends (the kernel drops it when
+ * the process dies). A second campaign on the same directory is refused. */
+static int lock_findings(const char *dir, int *fd)
+{
+    if (dr_cli_make_dirs(dir) != 0) {
+        fprintf(stderr, "dmarace: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/.dmarace.lock", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+        fprintf(stderr, "dmarace: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "dmarace: another campaign is writing findings to %s (%s is locked): give this one its own "
+                        "--findings directory\n",
+                dir, path);
+        close(*fd);
+        *fd = -1;
+        return -1;
+    }
+    return 0;
 }
 
 static int cmp_distinct(const void *a, const void *b)
@@ -693,6 +912,9 @@ int dr_cmd_run(int argc, char **argv)
         } else if (OPT("--step-budget")) {
             if (!dr_cli_parse_u64(val, 1, UINT64_MAX, &c.budget))
                 return dr_cli_usage_error("--step-budget takes a whole number >= 1, not '%s'", val ? val : "");
+        } else if (OPT("--exec-timeout")) {
+            if (!dr_cli_parse_seconds(val, &dr_sup_exec_timeout))
+                return dr_cli_usage_error("--exec-timeout takes a number of seconds > 0, not '%s'", val ? val : "");
         } else if (OPT("--findings")) {
             if (!val || !*val)
                 return dr_cli_usage_error("--findings takes a directory");
@@ -735,7 +957,6 @@ int dr_cmd_run(int argc, char **argv)
 
     uint8_t *bytes = NULL;
     if (c.kind == DR_STRAT_TAPE) {
-        errno = 0;
         char err[4400];
         if (!dr_cli_read_file(input, &bytes, &c.nbytes, err, sizeof err)) {
             fprintf(stderr, "dmarace: %s\n", err);
@@ -746,79 +967,108 @@ int dr_cmd_run(int argc, char **argv)
     }
     dr_run_config cfg = {.cpus = c.ncpu, .step_budget = c.budget};
     if (c.kind == DR_STRAT_PCT) {
-        /* Calibrate PCT's k on the campaign's first executions (indices 0..15),
-         * the same in every process, then keep it fixed. */
-        dr_strategy *cal = dr_strategy_pct(c.seed, (unsigned)c.depth);
-        if (!cal) {
+        int crc = calibrate_pct(&c, &cfg);
+        if (crc != 0) {
             free(bytes);
-            return DR_EXIT_INTERNAL;
+            return crc;
         }
-        for (uint64_t e = 0; e < PCT_CALIBRATION; e++) {
-            dr_exec_result res;
-            if (dr_run(c.s, &cfg, cal, e, &res) != 0) {
-                dr_strategy_destroy(cal);
-                free(bytes);
-                return DR_EXIT_USAGE;
-            }
-            dr_strategy_next(cal, &res);
-        }
-        c.pct_k = dr_strategy_pct_k(cal);
-        dr_strategy_destroy(cal);
     }
 
-    /* The findings directory must be writable before the campaign starts, not
-     * at its first finding; temporary files of killed campaigns go. */
-    if (dr_cli_prepare_dir(c.dir) != 0) {
+    int lock_fd = -1;
+    if (lock_findings(c.dir, &lock_fd) != 0) {
         free(bytes);
         return DR_EXIT_USAGE;
     }
-
-    shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    worker_result *total = malloc(sizeof *total);
-    if (sh == MAP_FAILED || !total) {
-        fprintf(stderr, "dmarace: out of memory\n");
+    /* The findings directory must be writable before the campaign starts, not
+     * at its first finding; temporary files of killed campaigns go (the lock
+     * is held: no other campaign writes here). */
+    if (dr_cli_prepare_dir(c.dir) != 0) {
+        close(lock_fd);
         free(bytes);
-        free(total);
-        if (sh != MAP_FAILED)
-            munmap(sh, sizeof *sh);
-        return DR_EXIT_INTERNAL;
+        return DR_EXIT_USAGE;
+    }
+    shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    tally *total = malloc(sizeof *total);
+    distinct *all = NULL;
+    bool mapped = sh != MAP_FAILED && total;
+    for (unsigned w = 0; mapped && w < c.jobs; w++) {
+        void *p = mmap(NULL, sizeof(wslot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        c.slot[w] = p == MAP_FAILED ? NULL : p;
+        c.mirror[w] = dr_mirror_map(DR_SUP_MIRROR_CAP);
+        mapped = c.slot[w] && c.mirror[w];
+    }
+    int rc;
+    uint64_t digest = 0x6a09e667f3bcc908ull;
+    bool exhausted = false;
+    double elapsed = 0;
+    if (!mapped) {
+        fprintf(stderr, "dmarace: out of memory\n");
+        rc = DR_EXIT_INTERNAL;
+        goto out;
     }
     memset(sh, 0, sizeof *sh);
     c.sh = sh;
     c.progress = !quiet && isatty(2);
     c.t0 = dr_cli_now();
-    uint64_t digest = 0x6a09e667f3bcc908ull;
-    bool exhausted = false;
-    int rc;
-    if (c.jobs == 1) {
-        digest_sink sink = {.fd = -1, .fold = &digest};
-        run_worker(&c, 0, &sink, total);
-        rc = total->rc;
-        exhausted = total->exhausted;
-    } else {
-        rc = run_parallel(&c, total, &digest, &exhausted);
+    interrupted = 0;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = run_supervised(&c, &digest);
+    {
+        int mrc = merge(&c, total, &all, &exhausted);
+        if (mrc && !rc)
+            rc = mrc;
     }
-    double elapsed = dr_cli_now() - c.t0;
+    elapsed = dr_cli_now() - c.t0;
     if (c.progress)
         fputs("\r\033[K", stderr);
 
     /* A finding whose files came from a later execution than its first (another
-     * worker got there first in time) is rewritten from its first execution. */
-    for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++) {
-        distinct *d = &total->d[i];
-        if (d->written == d->first_exec || (c.kind != DR_STRAT_RANDOM && c.kind != DR_STRAT_PCT))
-            continue;
-        dr_strategy *st = make_strategy(&c);
-        dr_exec_result res;
-        if (!st || dr_run(c.s, &cfg, st, d->first_exec, &res) != 0 || res.finding.kind != (dr_finding_kind)d->kind ||
-            save_finding(&c, d->first_exec, &res, d->key, &d->files) != 0) {
-            fprintf(stderr, "dmarace: could not rewrite the finding of execution %" PRIu64 "\n", d->first_exec);
+     * worker got there first in time) is rewritten from its first execution,
+     * in a child process like every execution (a sanitizer may end it). */
+    bool rewrite = false;
+    for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++)
+        rewrite |= all[i].written != all[i].first_exec && !all[i].died &&
+                   (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_PCT);
+    if (rewrite) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int out = DR_EXIT_CLEAN;
+            for (uint32_t i = 0; i < total->ndistinct; i++) {
+                distinct *d = &all[i];
+                if (d->written == d->first_exec || d->died)
+                    continue;
+                dr_strategy *st = make_strategy(&c);
+                dr_exec_result res;
+                uint32_t files; /* the files of the first write stay listed: they are on disk */
+                if (!st || dr_run(c.s, &cfg, st, d->first_exec, &res) != 0 ||
+                    res.finding.kind != (dr_finding_kind)d->kind ||
+                    save_finding(&c, d->first_exec, &res, d->key, &files) != 0) {
+                    fprintf(stderr, "dmarace: could not rewrite the finding of execution %" PRIu64 "\n", d->first_exec);
+                    out = DR_EXIT_INTERNAL;
+                }
+                dr_strategy_destroy(st);
+            }
+            fflush(stdout);
+            _exit(out);
+        }
+        int st = 0;
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "dmarace: rewriting findings from their first executions failed\n");
             rc = DR_EXIT_INTERNAL;
         }
-        dr_strategy_destroy(st);
     }
 
-    qsort(total->d, total->ndistinct, sizeof total->d[0], cmp_distinct);
+    if (total->ndistinct)
+        qsort(all, total->ndistinct, sizeof all[0], cmp_distinct);
     qsort(total->w, total->nwindows, sizeof total->w[0], cmp_window);
     printf("scenario     %s (%u processors)\n", c.s->name, c.ncpu);
     printf("strategy     %s", dr_strategy_kind_name(c.kind));
@@ -840,7 +1090,7 @@ int dr_cmd_run(int argc, char **argv)
                exhausted ? "bounded space exhausted" : "stopped before the bounded space was exhausted");
     printf("findings     %" PRIu64 " in total, %" PRIu32 " distinct\n", total->total_findings, total->ndistinct);
     for (uint32_t i = 0; i < total->ndistinct; i++) {
-        const distinct *d = &total->d[i];
+        const distinct *d = &all[i];
         char path[4096];
         finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof path);
         char title[DR_CLI_ESC_TITLE];
@@ -849,25 +1099,45 @@ int dr_cmd_run(int argc, char **argv)
                d->first_exec);
         /* Only what is on disk (a full disk, an I/O error: said above, exit 3). */
         size_t pl = strlen(path);
-        if (d->files & FILE_TAPE)
+        if (d->files & DR_CLI_FILE_TAPE)
             printf("      replay: dmarace replay %s\n", path);
         else
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
-        if (d->files & FILE_REPORTS)
+        if (d->files & DR_CLI_FILE_REPORTS)
             printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
-        else if (d->files & FILE_TAPE)
+        else if (d->files & DR_CLI_FILE_TAPE)
             printf("      NOT WRITTEN: the reports %.*s.txt, .json, .trace.json, .sarif (the error is above)\n",
                    (int)(pl > 5 ? pl - 5 : pl), path);
     }
+    if (total->dropped)
+        printf("             (the table of distinct findings is full: %" PRIu64 " findings of further keys are "
+               "counted in the total only, their files are written)\n",
+               total->dropped);
     for (uint32_t i = 0; i < total->nwindows; i++)
         printf("window       %s reached in %" PRIu64 " executions\n", total->w[i].name, total->w[i].hits);
     printf("digest       %016" PRIx64 "\n", dr_fmix(digest));
+    if (interrupted)
+        printf("stopped      by %s: the summary covers the executions run so far\n",
+               interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+    fflush(stdout);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
 
     uint32_t nd = total->ndistinct;
-    bool ok = verdict_matches(c.s, total);
+    bool ok = verdict_matches(c.s, total, all);
+out:
+    free(all);
     free(total);
-    munmap(sh, sizeof *sh);
+    for (unsigned w = 0; w < c.jobs; w++) {
+        if (c.slot[w])
+            munmap(c.slot[w], sizeof(wslot));
+        dr_mirror_unmap(c.mirror[w]);
+    }
+    if (sh != MAP_FAILED)
+        munmap(sh, sizeof *sh);
     free(bytes);
+    if (lock_fd >= 0)
+        close(lock_fd);
     if (rc != DR_EXIT_CLEAN)
         return rc;
     if (expect) {

@@ -4,6 +4,7 @@
 #include "dr_hash.h"
 #include "dr_fault.h"
 #include "dr_internal.h"
+#include "dr_mirror_hook.h"
 #include "dr_quiet.h"
 
 #include <stdlib.h>
@@ -158,6 +159,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.tracing = cfg->trace;
     G.digest = dr_scenario_digest(s, cpus);
     G.rec.n = 0;
+    dr__mirror_begin();
     dr__trace_begin();
     dr__windows_begin();
 

@@ -24,12 +24,20 @@ void dr__ctx_switch(void **save, void *new_sp);
 
 static dr_fiber *main_fiber; /* for ASan: where the main stack is */
 
+/* Real drivers keep a few KiB of locals per frame (a kernel stack is 24 KiB
+ * on x64, but user-mode code here also runs the model's layers under it).
+ * Sanitizer builds grow frames with redzones. The guard region below the
+ * stack is 64 KiB, so that even code built without -fstack-clash-protection
+ * (which probes every page of a large frame) faults on it rather than
+ * writing into the mapping below: another fiber's stack (docs/byod.md). */
+enum { GUARD_BYTES = 64 * 1024 };
+
 size_t dr_fiber_stack_size(void)
 {
 #if DR_ASAN || DR_TSAN
     return 512 * 1024;
 #else
-    return 128 * 1024;
+    return 256 * 1024;
 #endif
 }
 
@@ -46,18 +54,19 @@ bool dr_fiber_alloc(dr_fiber *f)
 {
     memset(f, 0, sizeof *f);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = dr_fiber_stack_size() + page;
+    size_t guard = (GUARD_BYTES + page - 1) / page * page;
+    size_t size = dr_fiber_stack_size() + guard;
     char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return false;
-    if (mprotect(m, page, PROT_NONE) != 0) { /* guard page: overflow faults */
+    if (mprotect(m, guard, PROT_NONE) != 0) { /* guard region: overflow faults */
         munmap(m, size);
         return false;
     }
     f->map = m;
     f->map_size = size;
-    f->stack_lo = m + page;
-    f->stack_size = size - page;
+    f->stack_lo = m + guard;
+    f->stack_size = size - guard;
 #if DR_TSAN
     f->tsan = __tsan_create_fiber(0);
 #endif

@@ -21,7 +21,7 @@ typedef struct dr_fiber {
 #else
     void *sp;           /* saved stack pointer while suspended */
 #endif
-    char *map;          /* mmap'ed region including the guard page; NULL for main */
+    char *map;          /* mmap'ed region including the guard region; NULL for main */
     size_t map_size;
     const void *stack_lo; /* usable stack bounds (for ASan and access filtering) */
     size_t stack_size;
@@ -35,7 +35,7 @@ size_t dr_fiber_stack_size(void);
 /* The calling OS thread's own context, to switch back to. */
 void dr_fiber_init_main(dr_fiber *main_ctx);
 
-/* Allocate a stack (with a guard page below it). Returns false on failure. */
+/* Allocate a stack (with a 64 KiB guard region below it). Returns false on failure. */
 bool dr_fiber_alloc(dr_fiber *f);
 void dr_fiber_free(dr_fiber *f);
 

@@ -17,6 +17,7 @@
 #include "dr_hash.h"
 #include "dr_fault.h"
 #include "dr_internal.h"
+#include "dr_mirror_hook.h"
 #include "dr_quiet.h"
 
 #include <stdarg.h>
@@ -186,6 +187,7 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
     for (;;) {
         if (G.over)
             break;
+        dr__mirror_step(G.steps + 1);
         if (++G.steps > G.step_budget) {
             DR_FAULT(STEP_BUDGET, (unsigned long long)G.step_budget);
             break;
@@ -355,6 +357,7 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
         G.rec.cap = cap;
     }
     G.rec.rec[G.rec.n++] = (dr_tape_rec){kind, n, v};
+    dr__mirror_choice(kind, n, v);
     G.digest = dr_mix(G.digest, ((uint64_t)kind << 62) ^ ((uint64_t)n << 32) ^ v);
     return v;
 }

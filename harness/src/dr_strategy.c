@@ -211,6 +211,14 @@ dr_strategy *dr_strategy_pct_fixed(uint64_t seed, unsigned depth, uint64_t k)
     return s;
 }
 
+dr_strategy *dr_strategy_pct_from(uint64_t seed, unsigned depth, uint64_t k)
+{
+    dr_strategy *s = dr_strategy_pct(seed, depth);
+    if (s)
+        ((pct_s *)s)->max_seen = k;
+    return s;
+}
+
 uint64_t dr_strategy_pct_k(const dr_strategy *s)
 {
     return s->kind == DR_STRAT_PCT ? ((const pct_s *)s)->max_seen : 0;

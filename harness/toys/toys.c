@@ -4,6 +4,7 @@
 #include "dr/dr.h"
 #include "toy_plain.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- toy-lost-update: plain C increment on two processors ------------------ */
@@ -291,3 +292,30 @@ static const dr_scenario toy_odd_title = {
     .check = odd_check,
 };
 DR_SCENARIO(toy_odd_title)
+
+/* ---- toy-many-findings: 300 distinct findings ----------------------------------
+ * One data choice among 300 names the finding: a campaign must list every
+ * distinct one (the table of distinct findings grows past 256). */
+DR_SITE(site_many, "toy-many");
+
+static void many_task(void *arg)
+{
+    (void)arg;
+    uint32_t v = dr_choose(&site_many, 300);
+    char title[64];
+    snprintf(title, sizeof title, "many findings: number %u", v);
+    dr_fail(DR_FIND_CHECK, title, "finding number %u of 300", v);
+}
+
+static void many_setup(void) { dr_thread_create(0, many_task, NULL, "many"); }
+
+static const dr_scenario toy_many_findings = {
+    .name = "toy-many-findings",
+    .summary = "300 distinct findings (one data choice names each)",
+    .expect = "check",
+    .cpus = 1,
+    .max_cpus = 1,
+    .version = 1,
+    .setup = many_setup,
+};
+DR_SCENARIO(toy_many_findings)

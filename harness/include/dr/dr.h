@@ -49,7 +49,8 @@ typedef struct dr_site {
     X(CRASH, "crash")             /* undefined behaviour the model detected */  \
     X(DEADLOCK, "deadlock")       /* nothing runnable, work outstanding */      \
     X(LIVELOCK, "livelock")       /* step budget exhausted */                   \
-    X(DATA_RACE, "data-race")
+    X(DATA_RACE, "data-race")                                                   \
+    X(HANG, "hang")               /* no progress: the supervisor killed it */
 
 typedef enum {
 #define DR_X(e, s) DR_FIND_##e,

@@ -107,6 +107,9 @@ dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth);
  * plain one learns k from the executions it has run, so its executions depend
  * on the campaign's history; with k fixed each depends only on seed and index). */
 dr_strategy *dr_strategy_pct_fixed(uint64_t seed, unsigned depth, uint64_t k);
+/* PCT that learns k, starting from the estimate k (a calibration resumed in
+ * another process after an execution killed the one that ran it). */
+dr_strategy *dr_strategy_pct_from(uint64_t seed, unsigned depth, uint64_t k);
 /* PCT: the current estimate of k (the largest number of scheduling choices seen). */
 uint64_t dr_strategy_pct_k(const dr_strategy *s);
 dr_strategy *dr_strategy_dfs(unsigned preemption_bound);
