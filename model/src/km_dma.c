@@ -613,8 +613,11 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     return STATUS_SUCCESS;
 }
 
-/* FxDmaTransactionBase::Reset. The transfer-complete callback is cleared too
- * (spec 1.4: the conservative reading of the docs). */
+/* FxDmaTransactionBase::Reset (fxdmatransactionbase.cpp). The
+ * transfer-complete callback stays: Reset does not touch
+ * m_TransferCompleteFunction, and FxDmaTransactionSystem::Reuse
+ * (fxdmatransactionsystem.hpp), the only code that clears it, is never
+ * called. A driver may set it once and reuse the transaction. */
 static void tx_reset(km_dmatx *t)
 {
     t->max_fragment = 0;
@@ -622,8 +625,6 @@ static void tx_reset(km_dmatx *t)
     t->direction = WdfDmaDirectionReadFromDevice;
     t->context = NULL;
     t->program_dma = NULL;
-    t->transfer_complete = NULL;
-    t->transfer_complete_context = NULL;
     t->hw_notify = false;
     t->buffer = NULL;
 }

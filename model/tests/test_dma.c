@@ -42,6 +42,8 @@ typedef struct driver_config {
     cb_mode cb;
     io_mode io;
     bool register_cb;    /* SetTransferCompleteCallback before Execute */
+    bool cb_once;        /* ... instead only once, after WdfDmaTransactionCreate */
+    bool reuse;          /* every request uses the first transaction (requests one after another) */
     bool release;        /* Release after the final DmaCompleted */
     bool reinit;         /* Initialize again after the final DmaCompleted (after Release if `release`) */
     bool stop_twice;     /* StopSystemTransfer twice inside the first EvtProgramDma (V9) */
@@ -304,11 +306,15 @@ static void canceler(WDFDMATRANSACTION tx, TX_CTX *c)
 static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 {
     NTSTATUS s;
-    LONG slot = InterlockedIncrement(&g_next) - 1;
+    LONG slot = drv.reuse ? 0 : InterlockedIncrement(&g_next) - 1;
     WDFDMATRANSACTION tx = g_tx[slot];
     TX_CTX *c = GetTxCtx(tx);
     UNREFERENCED_PARAMETER(Queue);
     UNREFERENCED_PARAMETER(Length);
+    if (drv.reuse) { /* the previous request released the transaction */
+        c->programmed = c->handled = 0;
+        c->done = c->in_completion = FALSE;
+    }
     c->request = Request;
     if (drv.io == IO_CANCEL_FIRST)
         (void)WdfDmaTransactionCancel(tx);
@@ -320,7 +326,7 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     }
     if (WdfDmaTransactionGetRequest(tx) != Request || WdfDmaTransactionGetBytesTransferred(tx) != 0)
         st.state_wrong++;
-    if (drv.register_cb)
+    if (drv.register_cb && !drv.cb_once)
         WdfDmaTransactionSetTransferCompleteCallback(tx, EvtTransferComplete, c);
     c->in_execute = TRUE;
     s = WdfDmaTransactionExecute(tx, c);
@@ -419,6 +425,8 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         s = WdfSpinLockCreate(&attrs, &GetTxCtx(g_tx[i])->lock);
         if (!NT_SUCCESS(s))
             return s;
+        if (drv.register_cb && drv.cb_once)
+            WdfDmaTransactionSetTransferCompleteCallback(g_tx[i], EvtTransferComplete, GetTxCtx(g_tx[i]));
     }
     return STATUS_SUCCESS;
 }
@@ -611,6 +619,27 @@ static void test_v1_initialize_without_release(void)
     env.verifier = false; /* unconditional */
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x8 V1");
+}
+
+/* Release keeps the transfer-complete callback: fxdmatransactionapi.cpp
+ * WdfDmaTransactionRelease calls FxDmaTransactionBase::ReleaseForReuse
+ * (fxdmatransactionbase.cpp), whose Reset() leaves m_TransferCompleteFunction
+ * alone; only FxDmaTransactionSystem::Reuse() (fxdmatransactionsystem.hpp)
+ * clears it, and nothing calls that. A driver may set the callback once and
+ * reuse the transaction. */
+static void test_release_keeps_transfer_complete_callback(void)
+{
+    reset(2);
+    env.requests = 2;
+    env.concurrent = false; /* the second request after the first completed */
+    drv.cb_once = true;
+    drv.reuse = true;
+    want_status = STATUS_SUCCESS;
+    km_test_result r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.executions == 300);
+    KCHECK(st.final_true == 2 * st.executions); /* the second use was called back too */
+    KCHECK(st.status_wrong == 0);
 }
 
 static void test_v2_execute_twice(void)
@@ -821,6 +850,7 @@ int main(void)
     test_give_up_in_program_dma();
     test_initialize_and_configuration_errors();
     test_v1_initialize_without_release();
+    test_release_keeps_transfer_complete_callback();
     test_v2_execute_twice();
     test_v19_complete_in_transfer();
     test_v3_completed_twice();
