@@ -36,6 +36,8 @@ typedef enum {
     IO_COMPLETE_EARLY,   /* DmaCompleted from EvtIoRead, not from the callback (C12) */
     IO_CONCURRENT,       /* DmaCompleted from EvtIoRead while the callback runs it (C12) */
     IO_COMPLETE_IN_TRANSFER, /* WdfRequestComplete right after Execute (V19, C6) */
+    IO_STOP_BEFORE_EXECUTE,  /* StopSystemTransfer in state Initialized, then Execute */
+    IO_STOP_AFTER_RELEASE,   /* Initialize, Release, StopSystemTransfer, Initialize again, Execute */
 } io_mode;
 
 typedef struct driver_config {
@@ -328,6 +330,19 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         st.state_wrong++;
     if (drv.register_cb && !drv.cb_once)
         WdfDmaTransactionSetTransferCompleteCallback(tx, EvtTransferComplete, c);
+    if (drv.io == IO_STOP_BEFORE_EXECUTE) {
+        WdfDmaTransactionStopSystemTransfer(tx);
+        c->stopped = TRUE;
+    } else if (drv.io == IO_STOP_AFTER_RELEASE) {
+        (void)WdfDmaTransactionRelease(tx);
+        WdfDmaTransactionStopSystemTransfer(tx);
+        s = WdfDmaTransactionInitializeUsingRequest(tx, Request, EvtProgramDma, drv.direction);
+        if (!NT_SUCCESS(s)) {
+            last_status = s;
+            WdfRequestComplete(Request, s);
+            return;
+        }
+    }
     c->in_execute = TRUE;
     s = WdfDmaTransactionExecute(tx, c);
     c->in_execute = FALSE;
@@ -827,6 +842,59 @@ static void test_stop_outcomes(void)
     KCHECK(st.final_true == st.executions);
 }
 
+static uint64_t window_hits(const char *name)
+{
+    for (size_t i = 0; i < dr_window_count(); i++)
+        if (strcmp(dr_window_name(i), name) == 0)
+            return dr_window_hits(i);
+    return 0;
+}
+
+/* StopSystemTransfer before the transfer (spec 1.8, revised): not misuse.
+ * fxdmatransactionsystem.cpp FxDmaSystemTransaction::StopTransfer sets
+ * m_IsCancelled unconditionally and asks the HAL to cancel the transfer
+ * context (which exists from FxDmaTransactionBase::Initialize,
+ * InitializeTransferContext); fxdmatransactionpacket.cpp
+ * FxDmaPacketTransaction::StageTransfer then fails the first transfer with
+ * STATUS_CANCELLED and _AdapterControl delivers a synthetic DmaCancelled.
+ * Whether the HAL's CancelMappedTransfer fails on a context never allocated
+ * is the HAL's business: a tape choice, VF-BUGCHECK 0x10D/0x8 (V9) with the
+ * verifier when it fails. InitializeResources clears m_IsCancelled, so a stop
+ * in Released is forgotten by the next Initialize. */
+static void test_stop_before_transfer(void)
+{
+    reset(3);
+    drv.io = IO_STOP_BEFORE_EXECUTE;
+    env.deferred_adapter = true;
+    env.verifier = false;
+    want_status = STATUS_CANCELLED;
+    dr_windows_reset();
+    km_test_result r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.executions == 300);
+    KCHECK(st.out_c == st.executions);  /* the synthetic DmaCancelled, no EvtProgramDma */
+    KCHECK(st.final_true == st.executions);
+    KCHECK(st.status_wrong == 0);
+    KCHECK(GetTxCtx(g_tx[0])->programmed == 0);
+    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel succeeded") > 0);
+    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel failed") > 0);
+    /* With the verifier, the HAL's failure is KMDF's VF-BUGCHECK. */
+    env.verifier = true;
+    r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BUGCHECK 0x10D/0x8 V9: WdfDmaTransactionStopSystemTransfer");
+    KCHECK(r.findings > 0 && r.clean > 0); /* the HAL's success stays clean */
+    /* A stop in Released (no channel): the next Initialize clears it. */
+    reset(3);
+    drv.io = IO_STOP_AFTER_RELEASE;
+    env.verifier = false;
+    want_status = STATUS_SUCCESS;
+    want_bytes = 3 * KM_PAGE_SIZE;
+    r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.final_true == st.executions && st.executions == 300);
+    KCHECK(st.status_wrong == 0 && st.bytes_wrong == 0);
+}
+
 static void test_cancel_only_while_pending(void)
 {
     reset(2);
@@ -864,6 +932,7 @@ int main(void)
     test_c12_completion_outside_callback();
     test_reentrancy_and_environment();
     test_stop_outcomes();
+    test_stop_before_transfer();
     test_cancel_only_while_pending();
     return km_test_done();
 }
