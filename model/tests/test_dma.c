@@ -89,6 +89,13 @@ static size_t last_bytes;
 static int want_programmed;
 
 static UCHAR dummy_buffer[64];
+static LONG g_tx_cleanups; /* EvtCleanupCallback calls on transactions, this execution */
+
+static VOID EvtTxCleanup(WDFOBJECT Object)
+{
+    UNREFERENCED_PARAMETER(Object);
+    InterlockedIncrement(&g_tx_cleanups);
+}
 
 static void finish(WDFDMATRANSACTION tx, TX_CTX *c, NTSTATUS status);
 
@@ -432,6 +439,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         return s;
     for (int i = 0; i < NTX; i++) {
         WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attrs, TX_CTX);
+        attrs.EvtCleanupCallback = EvtTxCleanup;
         s = WdfDmaTransactionCreate(g_enabler, &attrs, &g_tx[i]);
         if (!NT_SUCCESS(s))
             return s;
@@ -456,6 +464,7 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 static void setup(void)
 {
     g_next = 0;
+    g_tx_cleanups = 0;
     memset(g_tx, 0, sizeof g_tx);
     g_enabler = NULL;
     last_status = STATUS_PENDING;
@@ -728,9 +737,14 @@ static void test_v7_delete_in_transfer(void)
     drv.cb = CB_DELETE_IN_TRANSFER;
     km_test_result r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BUGCHECK 0x10D/0x8 V7: WdfObjectDelete");
+    /* FxDmaTransactionBase::Dispose checks the state before CallCleanup
+     * (fxobjectstatemachine.cpp FxObject::DisposeChildrenWorker): the
+     * bugcheck comes first, the cleanup never runs. */
+    KCHECK(g_tx_cleanups == 0);
     env.verifier = false;
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH V7: WdfObjectDelete");
+    KCHECK(g_tx_cleanups == 0);
 }
 
 static void test_v8_cancel_in_created(void)
