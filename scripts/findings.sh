@@ -112,7 +112,7 @@ explain() { # title -> paragraph
             echo
             echo '```'
             grep -E 'WARNING: ThreadSanitizer|^  (Read|Write|Previous|Atomic)|^    #[0-2] ' "$TMP/tsan.txt" |
-                sed -E 's#(/[^ :]*/)?([^/ :]+\.c):([0-9]+)(:[0-9]+)?#\2:\3#; s# \(dmarace\+0x[0-9a-f]+\)##; s# \(BuildId: [0-9a-f]+\)##; s# \(pid=[0-9]+\)##; s#by thread T[0-9]+#by a simulated processor#; s#at 0x[0-9a-f]+ ##' |
+                sed -E 's#(/[^ :]*/)?([^/ :]+\.c):([0-9]+)(:[0-9]+)?#\2:\3#; s#/([^/ ]+/)+([^/ ]+\.c)#\2#g; s# \(dmarace\+0x[0-9a-f]+\)##; s# \(BuildId: [0-9a-f]+\)##; s# \(pid=[0-9]+\)##; s#by thread T[0-9]+#by a simulated processor#; s#at 0x[0-9a-f]+ ##' |
                 head -12
             echo '```'
             echo
