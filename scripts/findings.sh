@@ -17,6 +17,7 @@ fi
 OUT=docs/findings.md
 CORPUS=corpus/findings
 EXPLAIN=scripts/findings-explained.txt
+CHANGES=scripts/findings-changes.md # "changed since the last version, and why", kept by hand
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -71,6 +72,10 @@ explain() { # title -> paragraph
     echo "from a tape kept in corpus/findings/ (tapes replay in the build flavour that"
     echo "recorded them: the release preset). Do not edit by hand: rerun the script."
     echo
+    if [ -f "$CHANGES" ]; then
+        cat "$CHANGES"
+        echo
+    fi
     echo "| scenario | what varies | distinct findings |"
     echo "|---|---|---|"
     for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
@@ -107,7 +112,7 @@ explain() { # title -> paragraph
             echo
             echo '```'
             grep -E 'WARNING: ThreadSanitizer|^  (Read|Write|Previous|Atomic)|^    #[0-2] ' "$TMP/tsan.txt" |
-                sed -E 's#(/[^ :]*/)?([^/ :]+\.c):([0-9]+)(:[0-9]+)?#\2:\3#; s# \(dmarace\+0x[0-9a-f]+\)##; s# \(BuildId: [0-9a-f]+\)##; s# \(pid=[0-9]+\)##; s#by thread T[0-9]+#by a simulated processor#; s#at 0x[0-9a-f]+ ##' |
+                sed -E 's#(/[^ :]*/)?([^/ :]+\.c):([0-9]+)(:[0-9]+)?#\2:\3#; s#/([^/ ]+/)+([^/ ]+\.c)#\2#g; s# \(dmarace\+0x[0-9a-f]+\)##; s# \(BuildId: [0-9a-f]+\)##; s# \(pid=[0-9]+\)##; s#by thread T[0-9]+#by a simulated processor#; s#at 0x[0-9a-f]+ ##' |
                 head -12
             echo '```'
             echo

@@ -321,9 +321,12 @@ km_object *km_peek_freed(WDFOBJECT h, km_type type);
 /* Same, accepting any type (WdfObjectDelete, WdfObjectReference). */
 km_object *km_lookup_any(WDFOBJECT h, const char *api, bool allow_disposed);
 
-/* Run deletion: children first, EvtCleanupCallback, the type's dispose
- * hook, then drop the creation reference. */
+/* Run deletion: children first, the type's dispose hook, then
+ * EvtCleanupCallback (km_obj_dispose), then drop the creation reference. A
+ * timer deleted above PASSIVE defers all of it but the state change to a
+ * passive thread (km_timer_defer_dispose), which drops the reference. */
 void km_obj_delete(km_object *o);
+void km_obj_dispose(km_object *o);
 void km_obj_ref(km_object *o);
 void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, then free */
 
@@ -331,6 +334,7 @@ void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, t
 void km_request_dispose(km_object *o);
 void km_dmatx_dispose(km_object *o);
 void km_timer_dispose(km_object *o);
+void km_timer_defer_dispose(km_object *o);
 
 /* Memory a driver can touch (contexts, request buffers), from the guarded
  * arena (km_object.c): zeroed, placed so that it ends at a PROT_NONE guard

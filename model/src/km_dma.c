@@ -47,6 +47,7 @@ DR_SITE(site_stop_race, "dma-stop-race");             /* 0 hardware finished fir
 DR_SITE(site_hw_error, "dma-hw-status");              /* 0 DmaComplete, then DmaError, DmaAborted */
 DR_SITE(site_hal_cpu, "dma-hal-dpc-cpu");             /* processor of the HAL completion DPC */
 DR_SITE(site_stop_sync, "dma-stop-sync-callback");    /* 0 asynchronous, 1 DmaCancelled inside Stop */
+DR_SITE(site_stop_idle_hal, "dma-stop-before-transfer-hal"); /* 0 HAL cancel succeeds, 1 it fails */
 
 /* Trace points inside the model. */
 DR_SITE(site_adapter_control, "_AdapterControl");
@@ -63,6 +64,8 @@ DR_SITE(win_rerun_completion, "window: HAL completion deferred to the staging th
 DR_SITE(win_rerun_staging, "window: staging deferred (callback nested inside DmaCompleted)");
 DR_SITE(win_synthetic, "window: synthetic completion from _AdapterControl");
 DR_SITE(win_stop_mapped, "window: StopSystemTransfer on a mapped transfer");
+DR_SITE(win_stop_idle_ok, "window: StopSystemTransfer before the transfer, HAL cancel succeeded");
+DR_SITE(win_stop_idle_failed, "window: StopSystemTransfer before the transfer, HAL cancel failed");
 
 enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
 
@@ -613,8 +616,11 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     return STATUS_SUCCESS;
 }
 
-/* FxDmaTransactionBase::Reset. The transfer-complete callback is cleared too
- * (spec 1.4: the conservative reading of the docs). */
+/* FxDmaTransactionBase::Reset (fxdmatransactionbase.cpp). The
+ * transfer-complete callback stays: Reset does not touch
+ * m_TransferCompleteFunction, and FxDmaTransactionSystem::Reuse
+ * (fxdmatransactionsystem.hpp), the only code that clears it, is never
+ * called. A driver may set it once and reuse the transaction. */
 static void tx_reset(km_dmatx *t)
 {
     t->max_fragment = 0;
@@ -622,8 +628,6 @@ static void tx_reset(km_dmatx *t)
     t->direction = WdfDmaDirectionReadFromDevice;
     t->context = NULL;
     t->program_dma = NULL;
-    t->transfer_complete = NULL;
-    t->transfer_complete_context = NULL;
     t->hw_notify = false;
     t->buffer = NULL;
 }
@@ -981,11 +985,27 @@ VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
         return;
     }
     if (t->state != KM_TX_TRANSFER) {
-        /* Spec 1.8: m_AdapterInfo is valid but no transfer context was
-         * allocated; the HAL's result is unknown: "report it as misuse". */
-        km_oracle("misuse: WdfDmaTransactionStopSystemTransfer outside state Transfer (HAL result unknown)",
-                  "TX%u is %s: the HAL is asked to cancel a transfer context that was never allocated", o->id,
-                  km_tx_state_name(t->state));
+        /* Initialized, or Released/TransferFailed with no channel (spec 1.8,
+         * revised): not misuse. fxdmatransactionsystem.cpp
+         * FxDmaSystemTransaction::StopTransfer has set m_IsCancelled, so the
+         * first StageTransfer fails with STATUS_CANCELLED and _AdapterControl
+         * delivers a synthetic DmaCancelled (fxdmatransactionpacket.cpp); the
+         * next Initialize clears it (InitializeResources). The transfer
+         * context exists from Initialize (InitializeTransferContext); whether
+         * the HAL's CancelMappedTransfer fails on one never allocated is the
+         * HAL's: a tape choice. A context already cancelled fails, as in V9. */
+        bool failed = t->hal_cancel_requested || dr_choose(&site_stop_idle_hal, 2) == 1;
+        if (!failed) {
+            t->hal_cancel_requested = true;
+            dr_window(&win_stop_idle_ok);
+            return;
+        }
+        dr_window(&win_stop_idle_failed);
+        /* StopTransfer: IsVerificationEnabled(1, 11) -> FxVerifierBugCheck;
+         * without the verifier only a trace. */
+        km_vf_bugcheck("V9", WDF_DMA_FATAL_ERROR, api, "HAL CancelMappedTransfer failed before the transfer",
+                       "TX%u is %s: the HAL refused to cancel a transfer context that was never allocated", o->id,
+                       km_tx_state_name(t->state));
         return;
     }
     if (t->hal_cancel_requested) {

@@ -449,7 +449,13 @@ void km_obj_unref(km_object *o)
     obj_free(o);
 }
 
-static void dispose(km_object *o)
+/* FxObject::DisposeChildrenWorker (fxobjectstatemachine.cpp) at PASSIVE, or
+ * at any IRQL for an object that is not passive-dispose: the children's
+ * early dispose, then the object's own Dispose() override, and only when that
+ * returns the driver's EvtCleanupCallback (FxObject::CallCleanup). So a timer's
+ * cleanup runs after FxTimer::Dispose cancelled it and flushed its DPC and
+ * work item, and a transaction's after FxDmaTransactionBase::Dispose. */
+void km_obj_dispose(km_object *o)
 {
     /* Children go first, as KMDF disposes a parent's children before it. */
     while (o->first_child) {
@@ -460,12 +466,6 @@ static void dispose(km_object *o)
         if (dr_failed())
             return;
     }
-    if (o->cleanup) {
-        o->cleanup(km_handle(o));
-        dr_framework_resume();
-    }
-    if (dr_failed())
-        return;
     switch (o->type) {
     case KM_T_REQUEST:
         km_request_dispose(o);
@@ -486,6 +486,15 @@ static void dispose(km_object *o)
     case KM_T__COUNT:
         break;
     }
+    if (dr_failed())
+        return;
+    if (o->cleanup) {
+        /* FxObject::CallCleanup: once. */
+        PFN_WDF_OBJECT_CONTEXT_CLEANUP cleanup = o->cleanup;
+        o->cleanup = NULL;
+        cleanup(km_handle(o));
+        dr_framework_resume();
+    }
 }
 
 void km_obj_delete(km_object *o)
@@ -493,11 +502,20 @@ void km_obj_delete(km_object *o)
     if (o->delete_called || o->state != KM_OBJ_LIVE)
         return; /* a second delete is dropped (checked-build ASSERT only) */
     o->delete_called = true;
-    dispose(o);
+    if (o->type == KM_T_TIMER && dr_irql() > PASSIVE_LEVEL) {
+        /* FxObject::ShouldDeferDisposeLocked: a passive-dispose object
+         * (every FxTimer) deleted above PASSIVE is disposed, children and
+         * cleanup included, by a system work item, which then drops the
+         * creation reference (DeletedAndDisposedWorkerLocked). */
+        o->state = KM_OBJ_DISPOSED;
+        km_timer_defer_dispose(o);
+        return;
+    }
+    km_obj_dispose(o);
     if (dr_failed())
         return;
-    /* A timer may have deferred its rundown; km_timer_dispose then keeps an
-     * extra reference until the rundown finishes. */
+    /* A timer's rundown drops its own extra reference; the object lives on
+     * while anything else holds one. */
     o->state = KM_OBJ_DISPOSED;
     km_obj_unref(o);
 }

@@ -366,24 +366,32 @@ static void tmr_rundown(km_object *o)
     km_obj_unref(o); /* the reference WdfTimerCreate took on the timer itself */
 }
 
+/* The deferred dispose (FxObject::QueueDeferredDisposeLocked's work item):
+ * the whole of DisposeChildrenWorker at PASSIVE, this timer's rundown and its
+ * EvtCleanupCallback included, then the creation reference. */
 static void tmr_rundown_thread(void *arg)
 {
     km_object *o = arg;
     HB_ACQ(&o->u.tmr.hb_rundown);
+    km_obj_dispose(o);
+    if (dr_failed())
+        return;
+    km_obj_unref(o);
+}
+
+/* FxTimer::Dispose at PASSIVE, from km_obj_dispose. */
+void km_timer_dispose(km_object *o)
+{
+    ST(o->u.tmr.delete_pending, true);
     tmr_rundown(o);
 }
 
-void km_timer_dispose(km_object *o)
+/* WdfObjectDelete above PASSIVE (km_obj_delete): ShouldDeferDisposeLocked; the
+ * timer may fire until the dispose thread runs. */
+void km_timer_defer_dispose(km_object *o)
 {
     km_timer *t = &o->u.tmr;
     ST(t->delete_pending, true);
-    if (dr_irql() == PASSIVE_LEVEL) {
-        tmr_rundown(o);
-        return;
-    }
-    /* ShouldDeferDisposeLocked: a passive-dispose object deleted above
-     * PASSIVE is disposed later by a system work item; the timer may fire
-     * until then. */
     km_trace(&site_defer, o, dr_irql());
     HB_REL(&t->hb_rundown);
     t->rundown_task = dr_thread_create(pick_cpu(&site_rundown_cpu), tmr_rundown_thread, o, "timer-rundown");

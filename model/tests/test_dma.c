@@ -36,12 +36,16 @@ typedef enum {
     IO_COMPLETE_EARLY,   /* DmaCompleted from EvtIoRead, not from the callback (C12) */
     IO_CONCURRENT,       /* DmaCompleted from EvtIoRead while the callback runs it (C12) */
     IO_COMPLETE_IN_TRANSFER, /* WdfRequestComplete right after Execute (V19, C6) */
+    IO_STOP_BEFORE_EXECUTE,  /* StopSystemTransfer in state Initialized, then Execute */
+    IO_STOP_AFTER_RELEASE,   /* Initialize, Release, StopSystemTransfer, Initialize again, Execute */
 } io_mode;
 
 typedef struct driver_config {
     cb_mode cb;
     io_mode io;
     bool register_cb;    /* SetTransferCompleteCallback before Execute */
+    bool cb_once;        /* ... instead only once, after WdfDmaTransactionCreate */
+    bool reuse;          /* every request uses the first transaction (requests one after another) */
     bool release;        /* Release after the final DmaCompleted */
     bool reinit;         /* Initialize again after the final DmaCompleted (after Release if `release`) */
     bool stop_twice;     /* StopSystemTransfer twice inside the first EvtProgramDma (V9) */
@@ -85,6 +89,13 @@ static size_t last_bytes;
 static int want_programmed;
 
 static UCHAR dummy_buffer[64];
+static LONG g_tx_cleanups; /* EvtCleanupCallback calls on transactions, this execution */
+
+static VOID EvtTxCleanup(WDFOBJECT Object)
+{
+    UNREFERENCED_PARAMETER(Object);
+    InterlockedIncrement(&g_tx_cleanups);
+}
 
 static void finish(WDFDMATRANSACTION tx, TX_CTX *c, NTSTATUS status);
 
@@ -304,11 +315,15 @@ static void canceler(WDFDMATRANSACTION tx, TX_CTX *c)
 static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 {
     NTSTATUS s;
-    LONG slot = InterlockedIncrement(&g_next) - 1;
+    LONG slot = drv.reuse ? 0 : InterlockedIncrement(&g_next) - 1;
     WDFDMATRANSACTION tx = g_tx[slot];
     TX_CTX *c = GetTxCtx(tx);
     UNREFERENCED_PARAMETER(Queue);
     UNREFERENCED_PARAMETER(Length);
+    if (drv.reuse) { /* the previous request released the transaction */
+        c->programmed = c->handled = 0;
+        c->done = c->in_completion = FALSE;
+    }
     c->request = Request;
     if (drv.io == IO_CANCEL_FIRST)
         (void)WdfDmaTransactionCancel(tx);
@@ -320,8 +335,21 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     }
     if (WdfDmaTransactionGetRequest(tx) != Request || WdfDmaTransactionGetBytesTransferred(tx) != 0)
         st.state_wrong++;
-    if (drv.register_cb)
+    if (drv.register_cb && !drv.cb_once)
         WdfDmaTransactionSetTransferCompleteCallback(tx, EvtTransferComplete, c);
+    if (drv.io == IO_STOP_BEFORE_EXECUTE) {
+        WdfDmaTransactionStopSystemTransfer(tx);
+        c->stopped = TRUE;
+    } else if (drv.io == IO_STOP_AFTER_RELEASE) {
+        (void)WdfDmaTransactionRelease(tx);
+        WdfDmaTransactionStopSystemTransfer(tx);
+        s = WdfDmaTransactionInitializeUsingRequest(tx, Request, EvtProgramDma, drv.direction);
+        if (!NT_SUCCESS(s)) {
+            last_status = s;
+            WdfRequestComplete(Request, s);
+            return;
+        }
+    }
     c->in_execute = TRUE;
     s = WdfDmaTransactionExecute(tx, c);
     c->in_execute = FALSE;
@@ -411,6 +439,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         return s;
     for (int i = 0; i < NTX; i++) {
         WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attrs, TX_CTX);
+        attrs.EvtCleanupCallback = EvtTxCleanup;
         s = WdfDmaTransactionCreate(g_enabler, &attrs, &g_tx[i]);
         if (!NT_SUCCESS(s))
             return s;
@@ -419,6 +448,8 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         s = WdfSpinLockCreate(&attrs, &GetTxCtx(g_tx[i])->lock);
         if (!NT_SUCCESS(s))
             return s;
+        if (drv.register_cb && drv.cb_once)
+            WdfDmaTransactionSetTransferCompleteCallback(g_tx[i], EvtTransferComplete, GetTxCtx(g_tx[i]));
     }
     return STATUS_SUCCESS;
 }
@@ -433,6 +464,7 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 static void setup(void)
 {
     g_next = 0;
+    g_tx_cleanups = 0;
     memset(g_tx, 0, sizeof g_tx);
     g_enabler = NULL;
     last_status = STATUS_PENDING;
@@ -613,6 +645,27 @@ static void test_v1_initialize_without_release(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x8 V1");
 }
 
+/* Release keeps the transfer-complete callback: fxdmatransactionapi.cpp
+ * WdfDmaTransactionRelease calls FxDmaTransactionBase::ReleaseForReuse
+ * (fxdmatransactionbase.cpp), whose Reset() leaves m_TransferCompleteFunction
+ * alone; only FxDmaTransactionSystem::Reuse() (fxdmatransactionsystem.hpp)
+ * clears it, and nothing calls that. A driver may set the callback once and
+ * reuse the transaction. */
+static void test_release_keeps_transfer_complete_callback(void)
+{
+    reset(2);
+    env.requests = 2;
+    env.concurrent = false; /* the second request after the first completed */
+    drv.cb_once = true;
+    drv.reuse = true;
+    want_status = STATUS_SUCCESS;
+    km_test_result r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.executions == 300);
+    KCHECK(st.final_true == 2 * st.executions); /* the second use was called back too */
+    KCHECK(st.status_wrong == 0);
+}
+
 static void test_v2_execute_twice(void)
 {
     reset(1);
@@ -684,9 +737,14 @@ static void test_v7_delete_in_transfer(void)
     drv.cb = CB_DELETE_IN_TRANSFER;
     km_test_result r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BUGCHECK 0x10D/0x8 V7: WdfObjectDelete");
+    /* FxDmaTransactionBase::Dispose checks the state before CallCleanup
+     * (fxobjectstatemachine.cpp FxObject::DisposeChildrenWorker): the
+     * bugcheck comes first, the cleanup never runs. */
+    KCHECK(g_tx_cleanups == 0);
     env.verifier = false;
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH V7: WdfObjectDelete");
+    KCHECK(g_tx_cleanups == 0);
 }
 
 static void test_v8_cancel_in_created(void)
@@ -798,6 +856,59 @@ static void test_stop_outcomes(void)
     KCHECK(st.final_true == st.executions);
 }
 
+static uint64_t window_hits(const char *name)
+{
+    for (size_t i = 0; i < dr_window_count(); i++)
+        if (strcmp(dr_window_name(i), name) == 0)
+            return dr_window_hits(i);
+    return 0;
+}
+
+/* StopSystemTransfer before the transfer (spec 1.8, revised): not misuse.
+ * fxdmatransactionsystem.cpp FxDmaSystemTransaction::StopTransfer sets
+ * m_IsCancelled unconditionally and asks the HAL to cancel the transfer
+ * context (which exists from FxDmaTransactionBase::Initialize,
+ * InitializeTransferContext); fxdmatransactionpacket.cpp
+ * FxDmaPacketTransaction::StageTransfer then fails the first transfer with
+ * STATUS_CANCELLED and _AdapterControl delivers a synthetic DmaCancelled.
+ * Whether the HAL's CancelMappedTransfer fails on a context never allocated
+ * is the HAL's business: a tape choice, VF-BUGCHECK 0x10D/0x8 (V9) with the
+ * verifier when it fails. InitializeResources clears m_IsCancelled, so a stop
+ * in Released is forgotten by the next Initialize. */
+static void test_stop_before_transfer(void)
+{
+    reset(3);
+    drv.io = IO_STOP_BEFORE_EXECUTE;
+    env.deferred_adapter = true;
+    env.verifier = false;
+    want_status = STATUS_CANCELLED;
+    dr_windows_reset();
+    km_test_result r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.executions == 300);
+    KCHECK(st.out_c == st.executions);  /* the synthetic DmaCancelled, no EvtProgramDma */
+    KCHECK(st.final_true == st.executions);
+    KCHECK(st.status_wrong == 0);
+    KCHECK(GetTxCtx(g_tx[0])->programmed == 0);
+    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel succeeded") > 0);
+    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel failed") > 0);
+    /* With the verifier, the HAL's failure is KMDF's VF-BUGCHECK. */
+    env.verifier = true;
+    r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BUGCHECK 0x10D/0x8 V9: WdfDmaTransactionStopSystemTransfer");
+    KCHECK(r.findings > 0 && r.clean > 0); /* the HAL's success stays clean */
+    /* A stop in Released (no channel): the next Initialize clears it. */
+    reset(3);
+    drv.io = IO_STOP_AFTER_RELEASE;
+    env.verifier = false;
+    want_status = STATUS_SUCCESS;
+    want_bytes = 3 * KM_PAGE_SIZE;
+    r = km_test_run(&scn, "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.final_true == st.executions && st.executions == 300);
+    KCHECK(st.status_wrong == 0 && st.bytes_wrong == 0);
+}
+
 static void test_cancel_only_while_pending(void)
 {
     reset(2);
@@ -821,6 +932,7 @@ int main(void)
     test_give_up_in_program_dma();
     test_initialize_and_configuration_errors();
     test_v1_initialize_without_release();
+    test_release_keeps_transfer_complete_callback();
     test_v2_execute_twice();
     test_v19_complete_in_transfer();
     test_v3_completed_twice();
@@ -834,6 +946,7 @@ int main(void)
     test_c12_completion_outside_callback();
     test_reentrancy_and_environment();
     test_stop_outcomes();
+    test_stop_before_transfer();
     test_cancel_only_while_pending();
     return km_test_done();
 }

@@ -47,6 +47,8 @@ typedef enum {
     M_PARENT_REF,      /* request timer deleted at DISPATCH, request completed, callback later */
     M_V21,             /* request completed at DISPATCH with its timer still attached */
     M_V33,             /* WdfTimerStart at HIGH_LEVEL */
+    M_CLEANUP_FREE,    /* device timer with a cleanup that frees the callback's data, deleted at PASSIVE */
+    M_CLEANUP_FREE_DISPATCH, /* same, deleted at DISPATCH */
 } tmode;
 
 static tmode mode;
@@ -61,6 +63,15 @@ static LONG g_callbacks, g_cb_at_return, g_arrivals, g_passive_callbacks;
 static BOOLEAN g_s1, g_s2, g_st;
 static NTSTATUS g_status[8];
 static bool g_parent_ok;
+
+/* M_CLEANUP_*: what EvtTimerFunc uses, freed (poisoned) by the timer's
+ * EvtCleanupCallback, and what the cleanup saw when it ran. */
+typedef struct TMR_DATA {
+    LONG alive;
+} TMR_DATA;
+static TMR_DATA g_tmr_data;
+static TMR_DATA *volatile g_tmr_data_ptr;
+static LONG g_in_callback, g_cleanups, g_cleanup_saw_callback, g_cleanup_irql, g_callbacks_after_cleanup;
 
 /* Across executions: which outcomes were seen. */
 static long seen_s2[2], seen_st[2];
@@ -77,6 +88,15 @@ static VOID DropRef(WDFREQUEST Request, REQ_CTX *ctx)
 
 static VOID EvtTimer(WDFTIMER Timer)
 {
+    if (mode == M_CLEANUP_FREE || mode == M_CLEANUP_FREE_DISPATCH) {
+        InterlockedIncrement(&g_in_callback);
+        if (InterlockedCompareExchange(&g_cleanups, 0, 0) != 0)
+            InterlockedIncrement(&g_callbacks_after_cleanup);
+        TMR_DATA *d = g_tmr_data_ptr;
+        NT_ASSERTMSG("EvtTimerFunc ran after the timer's EvtCleanupCallback freed its data",
+                     d != NULL && d->alive == 1);
+        InterlockedDecrement(&g_in_callback);
+    }
     InterlockedIncrement(&g_callbacks);
     if (KeGetCurrentIrql() == PASSIVE_LEVEL)
         InterlockedIncrement(&g_passive_callbacks);
@@ -122,6 +142,21 @@ static VOID EvtTimer(WDFTIMER Timer)
     default:
         break;
     }
+}
+
+/* The timer's EvtCleanupCallback frees what EvtTimerFunc uses: correct in
+ * KMDF, where the cleanup runs after the timer's Dispose has cancelled the
+ * timer and flushed its DPC and work item. */
+static VOID EvtTimerCleanup(WDFOBJECT Object)
+{
+    UNREFERENCED_PARAMETER(Object);
+    g_cleanup_saw_callback += InterlockedCompareExchange(&g_in_callback, 0, 0);
+    g_cleanup_irql = KeGetCurrentIrql();
+    TMR_DATA *d = g_tmr_data_ptr;
+    g_tmr_data_ptr = NULL;
+    if (d)
+        d->alive = 0;
+    InterlockedIncrement(&g_cleanups);
 }
 
 static NTSTATUS RequestTimer(WDFREQUEST Request, ULONG period, WDF_EXECUTION_LEVEL level, WDFTIMER *timer)
@@ -261,6 +296,16 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfRequestComplete(Request, STATUS_SUCCESS);
         WdfSpinLockRelease(g_lock);
         return;
+    case M_CLEANUP_FREE:
+        (void)WdfTimerStart(g_dev_timer, DUE);
+        WdfObjectDelete(g_dev_timer);
+        break;
+    case M_CLEANUP_FREE_DISPATCH:
+        (void)WdfTimerStart(g_dev_timer, DUE);
+        WdfSpinLockAcquire(g_lock);
+        WdfObjectDelete(g_dev_timer);
+        WdfSpinLockRelease(g_lock);
+        break;
     case M_V33:
         KeRaiseIrql(HIGH_LEVEL, &old);
         g_s1 = WdfTimerStart(g_dev_timer, DUE);
@@ -289,6 +334,8 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     WDF_OBJECT_ATTRIBUTES_INIT(&attrs);
     attrs.ParentObject = g_device;
     attrs.ExecutionLevel = dev_timer_level;
+    if (mode == M_CLEANUP_FREE || mode == M_CLEANUP_FREE_DISPATCH)
+        attrs.EvtCleanupCallback = EvtTimerCleanup;
     st = WdfTimerCreate(&tc, &attrs, &g_dev_timer);
     if (!NT_SUCCESS(st))
         return st;
@@ -311,6 +358,10 @@ static void setup(void)
     g_callbacks = g_cb_at_return = g_arrivals = g_passive_callbacks = 0;
     g_s1 = g_s2 = g_st = FALSE;
     g_parent_ok = false;
+    g_tmr_data.alive = 1;
+    g_tmr_data_ptr = &g_tmr_data;
+    g_in_callback = g_cleanups = g_cleanup_saw_callback = g_callbacks_after_cleanup = 0;
+    g_cleanup_irql = -1;
     for (int i = 0; i < 8; i++)
         g_status[i] = STATUS_PENDING;
     km_world_start(&env, DriverEntry);
@@ -350,6 +401,18 @@ static void check(void)
         if (!g_st || g_callbacks < 3)
             dr_fail(DR_FIND_CHECK, "periodic timer", "Stop(FALSE) in the 3rd callback %d, %ld callbacks", g_st,
                     (long)g_callbacks);
+        break;
+    case M_CLEANUP_FREE:
+    case M_CLEANUP_FREE_DISPATCH:
+        /* Dispose (cancel, KeFlushQueuedDpcs, wait for the work item) before
+         * EvtCleanupCallback, and the cleanup at PASSIVE even when the delete
+         * came at DISPATCH. */
+        if (g_cleanups != 1 || g_cleanup_saw_callback || g_callbacks_after_cleanup || g_cleanup_irql != PASSIVE_LEVEL)
+            dr_fail(DR_FIND_CHECK, "timer cleanup order",
+                    "%ld cleanups, %ld callbacks running at the cleanup, %ld after it, cleanup at IRQL %ld",
+                    (long)g_cleanups, (long)g_cleanup_saw_callback, (long)g_callbacks_after_cleanup,
+                    (long)g_cleanup_irql);
+        seen_st[g_callbacks ? 1 : 0]++;
         break;
     case M_V25:
         if (g_s1 || g_callbacks)
@@ -586,6 +649,34 @@ static void test_v21_c15(void)
     KEXPECT_CLEAN(r);
 }
 
+/* fxobjectstatemachine.cpp#DisposeChildrenWorker calls the object's
+ * Dispose() and only then CallCleanup(); fxtimer.cpp#FxTimer::Dispose
+ * (FlushAndRundown: Stop(TRUE), the work item's DeleteObject) is that
+ * Dispose. A timer is MarkPassiveDispose, so a delete above PASSIVE defers the
+ * whole dispose, cleanup included (ShouldDeferDisposeLocked). A cleanup that
+ * frees what EvtTimerFunc uses is therefore correct. */
+static void test_cleanup_after_dispose(void)
+{
+    use(M_CLEANUP_FREE, true, WdfExecutionLevelDispatch);
+    memset(seen_st, 0, sizeof seen_st);
+    km_test_result r = km_test_run(&scn, "random", 2000, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(seen_st[0] > 0 && seen_st[1] > 0); /* deleted before and after the expiry */
+    r = km_test_run_dfs(&scn, 2, 50000, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(r.exhausted);
+    use(M_CLEANUP_FREE, true, WdfExecutionLevelPassive);
+    r = km_test_run(&scn, "random", 2000, false);
+    KEXPECT_CLEAN(r);
+    use(M_CLEANUP_FREE_DISPATCH, true, WdfExecutionLevelDispatch);
+    dr_windows_reset();
+    memset(seen_st, 0, sizeof seen_st);
+    r = km_test_run(&scn, "random", 3000, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(window("timer: callback after WdfObjectDelete") > 0);
+    KCHECK(seen_st[1] > 0);
+}
+
 static void test_v33(void)
 {
     use(M_V33, true, WdfExecutionLevelDispatch);
@@ -614,5 +705,6 @@ int main(void)
     test_parent_reference();
     test_v21_c15();
     test_v33();
+    test_cleanup_after_dispose();
     return km_test_done();
 }
