@@ -419,8 +419,7 @@ typedef struct {
     bool hung;        /* the watchdog killed the process */
     uint64_t seen_steps, seen_k;
     uint32_t seen_busy;
-    double since;     /* last progress */
-    unsigned still;   /* checks without progress */
+    dr_sup_clock since; /* the process's clocks at its last progress */
 } worker;
 
 static volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: stop, print the summary */
@@ -461,8 +460,7 @@ static int start_worker(const campaign *c, worker *wk, unsigned w, pid_t parent)
     worker *x = &wk[w];
     x->pid = pid;
     x->hung = false;
-    x->since = dr_cli_now();
-    x->still = 0;
+    x->since = dr_sup_clock_of(x->pid);
     return 0;
 }
 
@@ -573,18 +571,16 @@ static void watchdog(const campaign *c, worker *wk, unsigned w)
     wslot *ws = c->slot[w];
     uint64_t steps = c->mirror[w]->steps, k = __atomic_load_n(&ws->k_cur, __ATOMIC_RELAXED);
     uint32_t busy = __atomic_load_n(&ws->in_exec, __ATOMIC_ACQUIRE);
-    double t = dr_cli_now();
     if (steps != x->seen_steps || k != x->seen_k || busy != x->seen_busy || !busy) {
         x->seen_steps = steps;
         x->seen_k = k;
         x->seen_busy = busy;
-        x->since = t;
-        x->still = 0;
+        x->since = dr_sup_clock_of(x->pid);
         return;
     }
-    /* Twenty checks in a row too, so that a parent that was not scheduled
-     * for a while does not mistake that for a hang. */
-    if (++x->still >= 20 && t - x->since >= dr_sup_exec_timeout && !x->hung) {
+    /* The worker's own CPU time: a loaded machine that runs it slowly (or a
+     * parent that was not scheduled for a while) is never a hang. */
+    if (!x->hung && dr_sup_stalled(x->pid, x->since)) {
         kill(x->pid, SIGKILL);
         x->hung = true;
     }

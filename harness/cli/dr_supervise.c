@@ -141,12 +141,29 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+dr_sup_clock dr_sup_clock_of(pid_t pid)
+{
+    dr_sup_clock c = {-1, now()};
+    clockid_t cid;
+    struct timespec ts;
+    if (clock_getcpuclockid(pid, &cid) == 0 && clock_gettime(cid, &ts) == 0)
+        c.cpu = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return c;
+}
+
+bool dr_sup_stalled(pid_t pid, dr_sup_clock since)
+{
+    dr_sup_clock c = dr_sup_clock_of(pid);
+    if (c.cpu >= 0 && since.cpu >= 0 && c.cpu - since.cpu >= dr_sup_exec_timeout)
+        return true;
+    return c.wall - since.wall >= dr_sup_exec_timeout * DR_SUP_BLOCKED_FACTOR;
+}
+
 int dr_sup_wait(pid_t pid, const dr_mirror *m, const volatile uint32_t *busy, bool *hung)
 {
     *hung = false;
     uint64_t last = m->steps;
-    double since = now();
-    unsigned still = 0;
+    dr_sup_clock since = dr_sup_clock_of(pid);
     for (;;) {
         int st;
         pid_t r = waitpid(pid, &st, WNOHANG);
@@ -159,9 +176,8 @@ int dr_sup_wait(pid_t pid, const dr_mirror *m, const volatile uint32_t *busy, bo
         uint64_t cur = m->steps;
         if (cur != last || (busy && !*busy)) {
             last = cur;
-            since = now();
-            still = 0;
-        } else if (++still >= 20 && now() - since >= dr_sup_exec_timeout && !*hung) {
+            since = dr_sup_clock_of(pid);
+        } else if (!*hung && dr_sup_stalled(pid, since)) {
             kill(pid, SIGKILL);
             *hung = true;
         }

@@ -19,6 +19,17 @@ enum { DR_SUP_MIRROR_CAP = 1 << 22 }; /* choices kept per execution */
 
 /* Seconds without a step before an execution is a hang (--exec-timeout). */
 extern double dr_sup_exec_timeout;
+/* The watchdog's clock for a supervised process: the CPU time it has used
+ * (so a loaded machine that runs it slowly never makes it a hang), and the
+ * wall clock as a backstop for a process that makes no step and burns no CPU
+ * (blocked), after DR_SUP_BLOCKED_FACTOR times the timeout. */
+enum { DR_SUP_BLOCKED_FACTOR = 12 };
+typedef struct dr_sup_clock {
+    double cpu, wall;
+} dr_sup_clock;
+dr_sup_clock dr_sup_clock_of(pid_t pid);
+/* Has the process made no progress for the timeout since `since`? */
+bool dr_sup_stalled(pid_t pid, dr_sup_clock since);
 #define DR_SUP_DEFAULT_TIMEOUT 5.0
 
 /* The finding for an execution whose process ended with wait status
