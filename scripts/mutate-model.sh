@@ -154,6 +154,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Workers read this snapshot, so editing the catalogue during a run is harmless.
+cp "$CATALOGUE" "$WORK/catalogue.txt" || exit 1
+CATALOGUE_RUN=$WORK/catalogue.txt
 
 TESTS=()
 for t in "$ROOT"/model/tests/test_*.c; do
@@ -199,7 +202,7 @@ worker() {
     while IFS=$'\t' read -r id file class desc; do
         i=$((i + 1))
         [ $(( (i - 1) % JOBS )) -eq $((k - 1)) ] || continue
-        perl -e "$TOOL" apply "$CATALOGUE" "$d/src" "$id" || return 1
+        perl -e "$TOOL" apply "$CATALOGUE_RUN" "$d/src" "$id" || return 1
         if build "$d/src"; then
             what=$(run_tests "$d/src")
             case $what in
