@@ -194,7 +194,7 @@ void dr__vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name);
  * digest (and the trace, when tracing); dr__fiber_trace is dr_trace in
  * fiber mode; dr__window_hit counts a race window (both modes);
  * dr__trace_begin clears the trace and coverage for a new execution. */
-void dr__note(uint8_t type, const dr_site *site, uint32_t other, const char *what);
+void dr__note_full(uint8_t type, const dr_site *site, uint32_t other, const char *what);
 void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
 void dr__window_hit(const dr_site *site);
 void dr__trace_begin(void);
@@ -278,5 +278,30 @@ void dr__fiber_tsan_report(void);
 
 /* Crash catching (builds without ASan/TSan): the handler, installed once. */
 void dr__install_crash_handler(void);
+
+/* dr__note inline: it runs at every engine step, and was inlined into the
+ * scheduler before the engine was split by file. The digest fold is here;
+ * the trace record and the fuzz build's interleaving coverage are in
+ * dr__note_full (dr_trace.c). */
+#ifndef DR_INTERLEAVING_COVERAGE
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define DR_INTERLEAVING_COVERAGE 1
+#else
+#define DR_INTERLEAVING_COVERAGE 0
+#endif
+#endif
+#include "dr_hash.h"
+static inline void dr__note(uint8_t type, const dr_site *site, uint32_t other, const char *what)
+{
+    if (DR_INTERLEAVING_COVERAGE || dr__g.tracing) {
+        dr__note_full(type, site, other, what);
+        return;
+    }
+    const dr_task *me = dr__g.cur;
+    uint64_t h = dr_mix(dr__g.digest, ((uint64_t)type << 56) | ((uint64_t)(me ? me->id : 0) << 24) | other);
+    if (site)
+        h = dr_mix(h, site->hash ? site->hash : dr__site_hash(site));
+    dr__g.digest = h;
+}
 
 #endif

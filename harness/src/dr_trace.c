@@ -109,7 +109,7 @@ void dr_trace_print(FILE *out)
 
 /* ---- the digest, and the model's trace events ---------------------------------------- */
 
-void dr__note(uint8_t type, const dr_site *site, uint32_t other, const char *what)
+void dr__note_full(uint8_t type, const dr_site *site, uint32_t other, const char *what)
 {
     dr_task *me = G.cur;
     uint64_t h = G.digest;
