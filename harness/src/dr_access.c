@@ -11,6 +11,7 @@
  * not compiled with these flags. */
 #include "dr_internal.h"
 #include "dr_poison.h"
+#include "dr_quiet.h"
 
 #define G dr__g
 
@@ -34,7 +35,11 @@ void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_obser
         if (G.over)
             return;
     }
-    dr_yield(write ? &site_store : &site_load);
+    /* dr_yield's fiber path, without its two calls through the operations
+     * table: this runs at every driver load and store. */
+    quiet_begin();
+    dr__schedule(write ? &site_store : &site_load);
+    quiet_end();
     /* After the scheduling point, right before the access (another processor
      * may have freed the memory meanwhile): one comparison for everything
      * outside the model's allocations; inside, a poisoned range is reported
@@ -44,7 +49,11 @@ void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_obser
 
 static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
 {
-    dr__mode->access(addr, size, write, observer);
+    const dr_mode_ops *m = dr__mode;
+    if (m == &dr__fiber_ops) /* a direct call the compiler can inline */
+        dr__fiber_access(addr, size, write, observer);
+    else
+        m->access(addr, size, write, observer);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \
