@@ -36,6 +36,7 @@
 #include <time.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 #include <unistd.h>
 
@@ -419,7 +420,9 @@ typedef struct {
     bool hung;        /* the watchdog killed the process */
     uint64_t seen_steps, seen_k;
     uint32_t seen_busy;
-    dr_sup_clock since; /* the process's clocks at its last progress */
+    bool timing;        /* since holds the clocks of the first poll without progress */
+    dr_sup_clock since; /* the process's clocks then */
+    int pidfd;          /* readable when the process ends; -1 when the kernel has none */
 } worker;
 
 static volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: stop, print the summary */
@@ -460,8 +463,41 @@ static int start_worker(const campaign *c, worker *wk, unsigned w, pid_t parent)
     worker *x = &wk[w];
     x->pid = pid;
     x->hung = false;
-    x->since = dr_sup_clock_of(x->pid);
+    x->timing = false;
+#ifdef SYS_pidfd_open
+    x->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    x->pidfd = -1;
+#endif
     return 0;
+}
+
+/* The worker's process has been reaped (or is lost). */
+static void worker_gone(worker *x)
+{
+    x->pid = 0;
+    if (x->pidfd >= 0)
+        close(x->pidfd);
+    x->pidfd = -1;
+}
+
+/* Sleeps until the next poll: 10 ms, or less when a worker's process ends
+ * (its pidfd) or a signal arrives. Without pidfds, 1 ms. */
+static void supervisor_sleep(const campaign *c, const worker *wk)
+{
+    struct pollfd fds[MAX_JOBS];
+    nfds_t n = 0;
+    for (unsigned w = 0; w < c->jobs; w++) {
+        if (!wk[w].pid)
+            continue;
+        if (wk[w].pidfd < 0) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+            return;
+        }
+        fds[n++] = (struct pollfd){.fd = wk[w].pidfd, .events = POLLIN};
+    }
+    poll(fds, n, 10);
 }
 
 /* Folds digests in global index order: round k, workers 0..J-1; a worker
@@ -490,7 +526,7 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
 {
     wslot *ws = c->slot[w];
     worker *x = &wk[w];
-    x->pid = 0;
+    worker_gone(x);
     if (__atomic_load_n(&ws->finished, __ATOMIC_ACQUIRE) && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         x->over = true;
         return 0;
@@ -575,7 +611,14 @@ static void watchdog(const campaign *c, worker *wk, unsigned w)
         x->seen_steps = steps;
         x->seen_k = k;
         x->seen_busy = busy;
+        x->timing = false;
+        return;
+    }
+    /* The clocks are read only once progress stops: reading another
+     * process's CPU clock at every poll costs the worker time. */
+    if (!x->timing) {
         x->since = dr_sup_clock_of(x->pid);
+        x->timing = true;
         return;
     }
     /* The worker's own CPU time: a loaded machine that runs it slowly (or a
@@ -590,6 +633,8 @@ static int run_supervised(const campaign *c, uint64_t *digest)
 {
     worker wk[MAX_JOBS];
     memset(wk, 0, sizeof wk);
+    for (unsigned w = 0; w < MAX_JOBS; w++)
+        wk[w].pidfd = -1;
     int rc = DR_EXIT_CLEAN;
     pid_t parent = getpid();
     for (unsigned w = 0; w < c->jobs; w++)
@@ -614,7 +659,7 @@ static int run_supervised(const campaign *c, uint64_t *digest)
                     rc = DR_EXIT_INTERNAL;
             } else if (p < 0 && errno != EINTR) {
                 fprintf(stderr, "dmarace: waitpid: %s\n", strerror(errno));
-                wk[w].pid = 0;
+                worker_gone(&wk[w]);
                 wk[w].over = true;
                 rc = DR_EXIT_INTERNAL;
             } else {
@@ -644,8 +689,7 @@ static int run_supervised(const campaign *c, uint64_t *digest)
                 last = t;
             }
         }
-        struct timespec ts = {0, 1000 * 1000};
-        nanosleep(&ts, NULL);
+        supervisor_sleep(c, wk);
     }
     return rc;
 }
