@@ -22,21 +22,27 @@ static dr_access_observer_fn observer;
 
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
-/* Fiber mode's access point (dr__fiber_ops.access). */
-void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn obs)
+/* Does a fiber-mode access need a scheduling point? Not from the engine's
+ * own context, nor after the execution is over, nor on the running fiber's
+ * own stack (most of a driver's accesses): decided inline in the hooks. */
+static inline __attribute__((always_inline)) bool fiber_shared(const void *addr)
 {
     dr_task *me = G.cur;
-    if (!me || G.in_handler || G.over || !me->slot)
-        return;
-    if (dr_fiber_on_stack(&me->slot->fiber, addr))
-        return;
+    return me && me->slot && !dr_fiber_on_stack(&me->slot->fiber, addr) && !G.in_handler && !G.over;
+}
+
+/* A shared access in fiber mode: the observer, the scheduling point, then
+ * the poison check. Out of line, so that the hooks stay small. */
+static __attribute__((noinline)) void fiber_shared_access(const void *addr, size_t size, bool write,
+                                                          dr_access_observer_fn obs)
+{
     if (obs) {
         obs(addr, size, write);
         if (G.over)
             return;
     }
     /* dr_yield's fiber path, without its two calls through the operations
-     * table: this runs at every driver load and store. */
+     * table: this runs at every shared driver load and store. */
     quiet_begin();
     dr__schedule(write ? &site_store : &site_load);
     quiet_end();
@@ -47,13 +53,20 @@ void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_obser
     dr__poison_access(addr, size, write);
 }
 
+/* Fiber mode's access point (dr__fiber_ops.access). */
+void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn obs)
+{
+    if (fiber_shared(addr))
+        fiber_shared_access(addr, size, write, obs);
+}
+
 static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
 {
     const dr_mode_ops *m = dr__mode;
-    if (m == &dr__fiber_ops) /* a direct call the compiler can inline */
-        dr__fiber_access(addr, size, write, observer);
-    else
+    if (m != &dr__fiber_ops)
         m->access(addr, size, write, observer);
+    else if (fiber_shared(addr)) /* the fiber path inline: the usual case */
+        fiber_shared_access(addr, size, write, observer);
 }
 
 #define DR_LOAD_STORE(N, T)                                                                               \
