@@ -435,13 +435,9 @@ static void on_interrupt(int sig)
 
 static int start_worker(const campaign *c, worker *wk, unsigned w, pid_t parent)
 {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+    pid_t pid = dr_sup_fork();
+    if (pid < 0)
         return -1;
-    }
     if (pid == 0) {
 #ifdef __linux__
         /* A worker dies with its campaign (kill -9 of the parent included). */
@@ -791,11 +787,8 @@ static int calibrate_pct(campaign *c, const dr_run_config *cfg)
     }
     memset(cb, 0, sizeof *cb);
     while (!cb->done && cb->next < PCT_CALIBRATION) {
-        fflush(stdout);
-        fflush(stderr);
-        pid_t pid = fork();
+        pid_t pid = dr_sup_fork();
         if (pid < 0) {
-            fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
             rc = DR_EXIT_INTERNAL;
             break;
         }
@@ -1075,9 +1068,7 @@ int dr_cmd_run(int argc, char **argv)
         rewrite |= all[i].written != all[i].first_exec && !all[i].died &&
                    (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_PCT);
     if (rewrite) {
-        fflush(stdout);
-        fflush(stderr);
-        pid_t pid = fork();
+        pid_t pid = dr_sup_fork();
         if (pid == 0) {
             int out = DR_EXIT_CLEAN;
             for (uint32_t i = 0; i < total->ndistinct; i++) {

@@ -219,16 +219,23 @@ static dr_mirror *sup_mirror(void)
     return m;
 }
 
+pid_t dr_sup_fork(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+    return pid;
+}
+
 bool dr_sup_replay(const dr_scenario *s, const dr_tape *t, const char *path, int *rc)
 {
     (void)s;
     dr_mirror *m = sup_mirror();
     dr_mirror_reset(m);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
+    pid_t pid = dr_sup_fork();
     if (pid < 0) {
-        fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
         *rc = DR_EXIT_INTERNAL;
         return true;
     }
@@ -294,13 +301,9 @@ int dr_sup_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *stra
     sup_box *b = box();
     memset(b, 0, sizeof *b);
     dr_mirror_reset(m);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "dmarace: fork: %s\n", strerror(errno));
+    pid_t pid = dr_sup_fork();
+    if (pid < 0)
         return -1;
-    }
     if (pid == 0) {
         dr_mirror_attach(m);
         b->busy = 1;

@@ -47,6 +47,10 @@ void dr_sup_death_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strat
 int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, const dr_finding *f, uint64_t steps,
                       uint32_t *files);
 
+/* fork() with the standard streams flushed first (so the child does not
+ * print the parent's buffered output again); -1 with a line on stderr. */
+pid_t dr_sup_fork(void);
+
 /* Waits for pid, killing it when m->steps does not move for
  * dr_sup_exec_timeout seconds while *busy (NULL: always) is set. */
 int dr_sup_wait(pid_t pid, const dr_mirror *m, const volatile uint32_t *busy, bool *hung);
