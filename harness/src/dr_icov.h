@@ -34,14 +34,7 @@
 #define DR_ICOV_H
 
 #include "dr/dr_icov_ctl.h"
-
-#ifndef DR_INTERLEAVING_COVERAGE
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define DR_INTERLEAVING_COVERAGE 1
-#else
-#define DR_INTERLEAVING_COVERAGE 0
-#endif
-#endif
+#include "dr_internal.h" /* DR_INTERLEAVING_COVERAGE */
 
 #if DR_INTERLEAVING_COVERAGE
 
