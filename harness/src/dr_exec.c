@@ -15,6 +15,17 @@ dr_engine dr__g;
 
 DR_SITE(site_start, "start");
 
+/* No finding: the strings empty, without clearing their whole buffers (this
+ * runs twice per execution). */
+static void finding_clear(dr_finding *f)
+{
+    f->kind = DR_FIND_NONE;
+    f->title[0] = f->message[0] = f->task_name[0] = 0;
+    f->step = 0;
+    f->task = 0;
+    f->cpu = 0;
+}
+
 static void exec_teardown(void);
 
 static void engine_init(void)
@@ -111,7 +122,7 @@ static DR_NO_TSAN void exec_teardown(void)
     G.steps = G.preemptions = 0;
     G.digest = 0;
     G.over = false;
-    memset(&G.finding, 0, sizeof G.finding);
+    finding_clear(&G.finding);
     G.diverged = false;
     G.diverge_msg[0] = 0;
     G.scn = NULL;
@@ -201,10 +212,16 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     }
     G.cur = NULL;
 
-    memset(res, 0, sizeof *res);
-    res->finding = G.finding;
+    /* A clean execution (the usual case) copies no strings. */
+    if (G.finding.kind != DR_FIND_NONE)
+        res->finding = G.finding;
+    else
+        finding_clear(&res->finding);
     res->diverged = G.diverged;
-    memcpy(res->diverge_msg, G.diverge_msg, sizeof res->diverge_msg);
+    if (G.diverged)
+        memcpy(res->diverge_msg, G.diverge_msg, sizeof res->diverge_msg);
+    else
+        res->diverge_msg[0] = 0;
     res->digest = dr_fmix(G.digest);
     res->steps = G.steps;
     res->choices = G.rec.n;
