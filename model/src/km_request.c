@@ -415,19 +415,24 @@ static bool has_timer_child(const km_object *r)
     return false;
 }
 
+/* The status the IRP is completed with: a framework-facility status is mapped
+ * to a standard one, exactly as FxRequest::CompleteInternal does
+ * (src/framework/shared/core/fxrequest.cpp): PAUSED and BUSY to
+ * STATUS_DEVICE_BUSY, INTERNAL_ERROR to STATUS_INTERNAL_ERROR, every other
+ * (TOO_FRAGMENTED, TOO_MANY_TRANSFERS, NOT_ENOUGH_MAP_REGISTERS, ...) to
+ * STATUS_INVALID_DEVICE_REQUEST. Any other status passes unchanged. */
 static NTSTATUS map_wdf_status(NTSTATUS st)
 {
+    if (((ULONG)st & 0x0FFF0000u) != (ULONG)FACILITY_DRIVER_FRAMEWORK << 16)
+        return st;
     switch (st) {
-    case STATUS_WDF_TOO_FRAGMENTED:
-    case STATUS_WDF_TOO_MANY_TRANSFERS:
-        return STATUS_INVALID_DEVICE_REQUEST;
-    case STATUS_WDF_NOT_ENOUGH_MAP_REGISTERS:
-        return STATUS_INSUFFICIENT_RESOURCES;
     case STATUS_WDF_PAUSED:
     case STATUS_WDF_BUSY:
         return STATUS_DEVICE_BUSY;
+    case STATUS_WDF_INTERNAL_ERROR:
+        return STATUS_INTERNAL_ERROR;
     default:
-        return st;
+        return STATUS_INVALID_DEVICE_REQUEST;
     }
 }
 

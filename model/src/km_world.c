@@ -307,8 +307,10 @@ km_object *km_world_request(unsigned i)
 void km_world_request_completed(km_object *req)
 {
     for (unsigned i = 0; i < km_w.nrequests; i++)
-        if (km_w.requests[i] == req && req->gen == km_w.request_gen[i])
+        if (km_w.requests[i] == req && req->gen == km_w.request_gen[i]) {
             km_w.request_completions[i]++;
+            km_w.request_status[i] = req->u.req.status;
+        }
     dr_event_disarm(&req->u.req.cancel_event);
     km_object *q = req->u.req.queue;
     if (q && q->u.q.presented)
@@ -377,6 +379,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
         if (!req)
             return;
         km_w.request_gen[km_w.nrequests] = req->gen;
+        km_w.request_status[km_w.nrequests] = STATUS_PENDING;
         km_w.requests[km_w.nrequests++] = req;
     }
     /* Concurrent requests come from one user thread per request, spread over

@@ -36,9 +36,11 @@ typedef enum {
     IO_REFCOUNTED,          /* correct: an I/O and a cancel reference; the last one out completes */
     IO_NONEX_MARK,          /* non-Ex Mark; only the callback completes (R6) */
     IO_CHILD_THEN_COMPLETE, /* create a child object, then complete (reuses freed request slots) */
+    IO_COMPLETE_STATUS,     /* complete at once with complete_status */
 } io_mode;
 
 static io_mode mode;
+static NTSTATUS complete_status, seen_status; /* IO_COMPLETE_STATUS; the IRP's status at the end */
 static int in_flight, max_in_flight, mark_cancelled_seen, mark_success_seen, cancel_callbacks;
 static WDFQUEUE the_queue;
 
@@ -208,6 +210,10 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfRequestComplete(Request, STATUS_SUCCESS);
         break;
     }
+    case IO_COMPLETE_STATUS:
+        in_flight--;
+        WdfRequestComplete(Request, complete_status);
+        break;
     case IO_MARK_TWICE:
         st = WdfRequestMarkCancelableEx(Request, EvtCancel);
         if (st == STATUS_SUCCESS)
@@ -250,7 +256,11 @@ static void setup(void)
     km_world_start(&env, DriverEntry);
 }
 
-static void check(void) { km_world_check(); }
+static void check(void)
+{
+    seen_status = km_w.request_status[0];
+    km_world_check();
+}
 
 static const dr_scenario scn = {"test-request", "request model", "clean", 2, 4, 1, setup, check, NULL, 0};
 
@@ -436,6 +446,39 @@ static void test_nonex_mark_r6(void) /* 1.12 non-Ex, R6 */
     KCHECK(dr_window_count() > 0);
 }
 
+/* The status the IRP gets: framework-facility statuses mapped as
+ * FxRequest::CompleteInternal maps them (src/framework/shared/core/
+ * fxrequest.cpp), every other status unchanged. */
+static void test_wdf_status_mapping(void)
+{
+    static const struct {
+        NTSTATUS given, irp;
+    } rows[] = {
+        {STATUS_WDF_PAUSED, STATUS_DEVICE_BUSY},
+        {STATUS_WDF_BUSY, STATUS_DEVICE_BUSY},
+        {STATUS_WDF_INTERNAL_ERROR, STATUS_INTERNAL_ERROR},
+        {STATUS_WDF_TOO_FRAGMENTED, STATUS_INVALID_DEVICE_REQUEST},
+        {STATUS_WDF_TOO_MANY_TRANSFERS, STATUS_INVALID_DEVICE_REQUEST},
+        {STATUS_WDF_NOT_ENOUGH_MAP_REGISTERS, STATUS_INVALID_DEVICE_REQUEST}, /* the default case */
+        {STATUS_WDF_PARENT_NOT_SPECIFIED, STATUS_INVALID_DEVICE_REQUEST},
+        {STATUS_SUCCESS, STATUS_SUCCESS},
+        {STATUS_CANCELLED, STATUS_CANCELLED},
+        {STATUS_INSUFFICIENT_RESOURCES, STATUS_INSUFFICIENT_RESOURCES},
+        {STATUS_DEVICE_BUSY, STATUS_DEVICE_BUSY},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        complete_status = rows[i].given;
+        seen_status = 0x12345678;
+        km_test_result r = run_mode(IO_COMPLETE_STATUS, true, false, 1);
+        KEXPECT_CLEAN(r);
+        KCHECK(r.executions == 1);
+        if (seen_status != rows[i].irp)
+            printf("completed with %#x: the IRP got %#x, KMDF gives %#x\n", (unsigned)rows[i].given,
+                   (unsigned)seen_status, (unsigned)rows[i].irp);
+        KCHECK(seen_status == rows[i].irp);
+    }
+}
+
 int main(void)
 {
     test_clean_completion();
@@ -451,5 +494,6 @@ int main(void)
     test_is_canceled_and_mark_twice();
     test_queues();
     test_nonex_mark_r6();
+    test_wdf_status_mapping();
     return km_test_done();
 }
