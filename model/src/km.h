@@ -344,6 +344,13 @@ void km_timer_defer_dispose(km_object *o);
  * ("WDF context"), `type` is its type name (or NULL), owner the object it
  * belongs to. Returns the memory; *id names it for km_free. */
 void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id);
+/* The same, for memory whose address the driver does not have yet (a request
+ * buffer): zeroed only if the driver may have written its slot before. Call
+ * km_mem_exposed before handing its address to the driver, and when a driver
+ * store lands in it. */
+void *km_alloc_unexposed(size_t size, size_t align, const char *what, const char *type, const km_object *owner,
+                         uint32_t *id);
+void km_mem_exposed(uint32_t id);
 /* The memory's owner freed it: poisoned (PROT_NONE where the driver's accesses
  * are not checked) and quarantined until the execution ends. */
 void km_free(uint32_t id);

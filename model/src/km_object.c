@@ -64,6 +64,8 @@ typedef struct mem_rec {
     const char *owner_prefix;
     uint32_t owner_id;
     bool freed;
+    uint8_t cls;        /* its slot: class and index (the slot's written flag) */
+    uint32_t slot_index;
 } mem_rec;
 
 static size_t page_size;
@@ -74,6 +76,7 @@ static struct {
 static unsigned nregions;
 static struct {
     uint8_t **slot;
+    uint8_t *written; /* per slot: the driver may have written it since it was last all zero */
     uint32_t n, cap, next;
 } classes[CLASSES];
 static mem_rec *mems;
@@ -133,7 +136,17 @@ static void describe(uint32_t id, const void *addr, char *buf, size_t len)
              m->type ? " of type " : "", m->type ? m->type : "", m->size);
 }
 
-void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id)
+/* Zeroing on demand (km_alloc_unexposed): the model writes nothing into a
+ * request buffer, and the driver gets its address only from
+ * WdfRequestRetrieve*Buffer, so a buffer the driver never asked for is still
+ * all zero at the next execution and needs no memset (it was the largest
+ * single cost of an execution). A slot is marked written when its memory is
+ * handed to the driver (km_alloc, km_mem_exposed) or a driver store lands in
+ * it (km_request_access); such a slot is zeroed whole before its next
+ * unexposed use. Only where every driver store is seen by the access hooks;
+ * elsewhere (gcc) every allocation is zeroed. */
+static void *alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id,
+                   bool exposed)
 {
     if (!page_size)
         page_size = (size_t)sysconf(_SC_PAGESIZE);
@@ -149,14 +162,19 @@ void *km_alloc(size_t size, size_t align, const char *what, const char *type, co
         if (classes[c].n == classes[c].cap) {
             uint32_t cap = classes[c].cap ? classes[c].cap * 2 : 16;
             uint8_t **p = realloc(classes[c].slot, cap * sizeof *p);
-            if (!p)
+            uint8_t *w = p ? realloc(classes[c].written, cap) : NULL;
+            if (!p || !w)
                 out_of_memory();
             classes[c].slot = p;
+            classes[c].written = w;
             classes[c].cap = cap;
         }
+        classes[c].written[classes[c].n] = 0; /* fresh pages are zero */
         classes[c].slot[classes[c].n++] = new_slot((size_t)1 << c);
     }
-    uint8_t *slot = classes[c].slot[classes[c].next++];
+    uint32_t si = classes[c].next++;
+    uint8_t *slot = classes[c].slot[si];
+    uint8_t *written = &classes[c].written[si];
     size_t slot_bytes = ((size_t)1 << c) * page_size;
     uint8_t *mem = (uint8_t *)((uintptr_t)(slot + slot_bytes - size) & ~(uintptr_t)(align - 1));
 
@@ -169,15 +187,39 @@ void *km_alloc(size_t size, size_t align, const char *what, const char *type, co
         mems_cap = cap;
     }
     *id = nmems;
-    mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, km_type_prefix(owner->type), owner->id, false};
+    mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, km_type_prefix(owner->type), owner->id, false,
+                              (uint8_t)c, si};
 
     km_quiet_writes_begin();
-    memset(mem, 0, size);
+    if (exposed || !KM_ACCESS_HOOKS) {
+        memset(mem, 0, size);
+        *written = 1;
+    } else if (*written) {
+        memset(slot, 0, slot_bytes); /* the whole slot: the next unexposed use may place its memory elsewhere */
+        *written = 0;
+    }
     km_quiet_writes_end();
     dr_poison(slot, (size_t)(mem - slot), DR_POISON_BEFORE, what, describe, *id);
     dr_poison(mem + size, (size_t)(slot + slot_bytes + page_size - (mem + size)), DR_POISON_AFTER, what, describe,
               *id);
     return mem;
+}
+
+void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id)
+{
+    return alloc(size, align, what, type, owner, id, true);
+}
+
+void *km_alloc_unexposed(size_t size, size_t align, const char *what, const char *type, const km_object *owner,
+                         uint32_t *id)
+{
+    return alloc(size, align, what, type, owner, id, false);
+}
+
+void km_mem_exposed(uint32_t id)
+{
+    if (id < nmems)
+        classes[mems[id].cls].written[mems[id].slot_index] = 1;
 }
 
 void km_free(uint32_t id)

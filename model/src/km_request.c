@@ -46,7 +46,8 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
     r->u.req.queue = queue;
     r->u.req.type = type;
     r->u.req.length = length;
-    r->u.req.buffer = km_alloc(length ? length : 1, 16, "request buffer", NULL, r, &r->u.req.buffer_alloc);
+    r->u.req.buffer =
+        km_alloc_unexposed(length ? length : 1, 16, "request buffer", NULL, r, &r->u.req.buffer_alloc);
     r->u.req.status = STATUS_PENDING;
     dr_spinlock_init(&r->u.req.queue_lock, "queue-lock");
     return r;
@@ -153,6 +154,7 @@ static NTSTATUS retrieve(WDFREQUEST Request, size_t min, PVOID *Buffer, size_t *
         return STATUS_INVALID_DEVICE_REQUEST;
     if (r->u.req.length < min)
         return STATUS_BUFFER_TOO_SMALL;
+    km_mem_exposed(r->u.req.buffer_alloc); /* from here the driver can write it */
     *Buffer = r->u.req.buffer;
     if (Length)
         *Length = r->u.req.length;
@@ -574,10 +576,14 @@ void km_request_access(const void *addr, size_t size, bool write)
 {
     for (unsigned i = 0; i < km_w.nrequests; i++) {
         km_object *r = km_world_request(i);
-        if (!r || !r->u.req.device_owned)
+        if (!r)
             continue;
         const uint8_t *p = addr, *b = r->u.req.buffer;
-        if (p + size > b && p < b + r->u.req.length) {
+        if (p + size <= b || p >= b + r->u.req.length)
+            continue;
+        if (write) /* by an address not from WdfRequestRetrieve*Buffer (a scatter/gather element) */
+            km_mem_exposed(r->u.req.buffer_alloc);
+        if (r->u.req.device_owned) {
             km_oracle("C13 buffer touched while the device owns it",
                       "driver %s %zu bytes at offset %ld of REQ%u's buffer between Execute and the final "
                       "DmaCompleted",

@@ -37,10 +37,12 @@ typedef enum {
     IO_NONEX_MARK,          /* non-Ex Mark; only the callback completes (R6) */
     IO_CHILD_THEN_COMPLETE, /* create a child object, then complete (reuses freed request slots) */
     IO_COMPLETE_STATUS,     /* complete at once with complete_status */
+    IO_BUFFER_ZERO,         /* retrieve the buffer, check it is zero, fill it (libc memset), complete */
 } io_mode;
 
 static io_mode mode;
 static NTSTATUS complete_status, seen_status; /* IO_COMPLETE_STATUS; the IRP's status at the end */
+static int buffers_seen, buffers_dirty;        /* IO_BUFFER_ZERO */
 static int in_flight, max_in_flight, mark_cancelled_seen, mark_success_seen, cancel_callbacks;
 static WDFQUEUE the_queue;
 
@@ -214,6 +216,23 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         in_flight--;
         WdfRequestComplete(Request, complete_status);
         break;
+    case IO_BUFFER_ZERO: {
+        PVOID buffer;
+        size_t length;
+        if (NT_SUCCESS(WdfRequestRetrieveOutputBuffer(Request, 1, &buffer, &length))) {
+            const volatile UCHAR *b = buffer;
+            buffers_seen++;
+            for (size_t k = 0; k < length; k += length / 16 + 1)
+                if (b[k] || b[length - 1 - k]) {
+                    buffers_dirty++;
+                    break;
+                }
+            memset(buffer, 0xA5, length); /* a library call: no access hook sees it */
+        }
+        in_flight--;
+        WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, Length);
+        break;
+    }
     case IO_MARK_TWICE:
         st = WdfRequestMarkCancelableEx(Request, EvtCancel);
         if (st == STATUS_SUCCESS)
@@ -479,6 +498,20 @@ static void test_wdf_status_mapping(void)
     }
 }
 
+/* Every execution sees its request buffer all zero, as a fresh process
+ * does, although the model zeroes a buffer slot only when the driver had its
+ * address (km_alloc_unexposed): here the driver fills it in every execution
+ * with a library memset the access hooks cannot see. */
+static void test_buffer_zero_each_execution(void)
+{
+    buffers_seen = buffers_dirty = 0;
+    km_test_result r = run_mode(IO_BUFFER_ZERO, true, false, 40);
+    KEXPECT_CLEAN(r);
+    KCHECK(r.executions == 40);
+    KCHECK(buffers_seen == 40);
+    KCHECK(buffers_dirty == 0);
+}
+
 int main(void)
 {
     test_clean_completion();
@@ -495,5 +528,6 @@ int main(void)
     test_queues();
     test_nonex_mark_r6();
     test_wdf_status_mapping();
+    test_buffer_zero_each_execution();
     return km_test_done();
 }
