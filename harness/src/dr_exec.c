@@ -168,17 +168,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     G.ncpus = cpus;
     G.step_budget = cfg->step_budget ? cfg->step_budget : 100000;
     G.tracing = cfg->trace;
-    /* The scenario digest seeds every execution's digest: hashed once per
-     * scenario and processor count, not at every execution. */
-    static const dr_scenario *digest_of;
-    static unsigned digest_cpus;
-    static uint64_t scenario_digest;
-    if (digest_of != s || digest_cpus != cpus) {
-        scenario_digest = dr_scenario_digest(s, cpus);
-        digest_of = s;
-        digest_cpus = cpus;
-    }
-    G.digest = scenario_digest;
+    G.digest = dr_scenario_digest(s, cpus);
     G.rec.n = 0;
     dr__mirror_begin();
     dr__trace_begin();
