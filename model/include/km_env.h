@@ -14,7 +14,8 @@ enum { KM_ENV_MAX_REQUESTS = 16, KM_PAGE_SIZE = 4096 };
 
 typedef struct km_env {
     bool verifier;              /* KMDF Verifier on (VerifierOn; checks gated by it fire) */
-    bool strict_irql_exit;      /* V34 applied to every callback, not only PnP/power/EvtIo */
+    bool enhanced_verifier;     /* EnhancedVerifierOptions 0x1: V34 on PnP/power and EvtIo* callbacks */
+    bool strict_irql_exit;      /* dmarace's own V34 on every other callback */
     unsigned requests;          /* I/O requests the I/O manager sends, 1..KM_ENV_MAX_REQUESTS */
     bool concurrent;            /* all in flight at once; otherwise each after the previous completes */
     WDF_REQUEST_TYPE request_type; /* WdfRequestTypeRead or WdfRequestTypeWrite */

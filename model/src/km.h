@@ -376,8 +376,12 @@ bool km_vf_bugcheck(const char *check, ULONG code, const char *api, const char *
 /* VF-BREAK and VF-ONLY checks: only when the verifier is on. */
 bool km_vf_break(const char *check, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* VF-BREAK that KMDF raises in every build (e.g. V18, V27). */
-bool km_break_always(const char *check, const char *api, const char *what, const char *fmt, ...)
+/* dmarace's own check, stricter than KMDF: KMDF's free build checks nothing
+ * here (at most an ASSERTMSG of its checked build, or no check at all), but
+ * the driver breaks a documented rule or leaves KMDF in undefined state. A
+ * CHECK finding titled "CHECK <check>: <api>: <what>", its message saying
+ * what KMDF itself does. */
+bool km_own_check(const char *check, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* CRASH: undefined behaviour in real KMDF. Always fires. */
 bool km_crash(const char *check, const char *api, const char *what, const char *fmt, ...)
@@ -397,9 +401,10 @@ enum {
     WDF_VERIFIER_IRQL_MISMATCH = 0xE,
 };
 
-/* Call a driver callback: runs it (at the current IRQL), and with
- * env.strict_irql_exit checks it returns at the IRQL it entered (V34). */
-void km_callback_irql_check(unsigned entry_irql, const char *callback);
+/* After a driver callback returned: V34 if it left at another IRQL than it
+ * entered. `hooked`: a callback KMDF's enhanced verifier wraps (PnP/power,
+ * EvtIo*), so a bugcheck; otherwise dmarace's own check (strict_irql_exit). */
+void km_callback_irql_check(unsigned entry_irql, const char *callback, bool hooked);
 
 /* ---- cross-module hooks ------------------------------------------------------------------------------ */
 /* Requests (km_request.c). */

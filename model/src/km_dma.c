@@ -125,7 +125,7 @@ static void call_program_dma(km_object *o, bool keep_irql)
     if (t->program_dma_task == me)
         t->program_dma_task = 0;
     if (km_w.env.strict_irql_exit) {
-        km_callback_irql_check(entry, "EvtProgramDma");
+        km_callback_irql_check(entry, "EvtProgramDma", false);
         if (dr_failed())
             return;
     }
@@ -147,7 +147,7 @@ static void call_transfer_complete(km_object *o, DMA_COMPLETION_STATUS status, b
     if (dr_failed())
         return;
     if (km_w.env.strict_irql_exit) {
-        km_callback_irql_check(entry, "EvtDmaTransactionDmaTransferComplete");
+        km_callback_irql_check(entry, "EvtDmaTransactionDmaTransferComplete", false);
         if (dr_failed())
             return;
     }
@@ -451,9 +451,11 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
         km_hb_section_begin(&t->transfer_lock);
         km_hb_section_end(&t->transfer_lock);
         if (t->rerun_completion && t->rerun_staging) {
-            km_crash("C12", "StageTransfer", "driver called TransferComplete with pending DMA completion callback",
-                     "TX%u: a deferred HAL completion and a deferred staging are both pending (KMDF ASSERTMSG)",
-                     o->id);
+            km_own_check("C12", "StageTransfer", "driver called TransferComplete with pending DMA completion callback",
+                         "TX%u: a deferred HAL completion and a deferred staging are both pending (KMDF: an "
+                         "ASSERTMSG of its checked build only; the free build goes on with the transaction's "
+                         "state out of step)",
+                         o->id);
             return st;
         }
         if (t->rerun_completion) {
@@ -843,17 +845,17 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
         return TRUE;
     }
     if (t->completing_task && t->completing_task != me) {
-        km_crash("C12", api, "DmaCompleted* called concurrently on one transaction",
-                 "TX%u: two threads inside DmaCompleted*; KMDF does not lock m_State or the counters (double "
-                 "flush, double channel free, double request release)",
-                 o->id);
+        km_own_check("C12", api, "DmaCompleted* called concurrently on one transaction",
+                     "TX%u: two threads inside DmaCompleted*; KMDF checks nothing and does not lock m_State or "
+                     "the counters (double flush, double channel free, double request release)",
+                     o->id);
         return TRUE;
     }
     if (hal_completion_pending(t, me)) {
-        km_crash("C12", api, "driver called TransferComplete with pending DMA completion callback",
-                 "TX%u: DmaCompleted* while the HAL completion of the current transfer is still to come; it will "
-                 "then reach a finished transaction",
-                 o->id);
+        km_own_check("C12", api, "driver called TransferComplete with pending DMA completion callback",
+                     "TX%u: DmaCompleted* while the HAL completion of the current transfer is still to come; it "
+                     "will then reach a finished transaction (KMDF: an ASSERTMSG of its checked build only)",
+                     o->id);
         return TRUE;
     }
     if (t->program_dma_task == me && t->hw_notify) {

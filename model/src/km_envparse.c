@@ -23,7 +23,8 @@ typedef struct {
 #define FIELD(n, k, h) {#n, k, offsetof(km_env, n), h}
 static const field fields[] = {
     FIELD(verifier, F_BOOL, "KMDF Verifier on"),
-    FIELD(strict_irql_exit, F_BOOL, "V34 on every callback"),
+    FIELD(enhanced_verifier, F_BOOL, "EnhancedVerifierOptions 0x1: V34 on EvtIo*"),
+    FIELD(strict_irql_exit, F_BOOL, "dmarace's V34 on every other callback"),
     FIELD(requests, F_UINT, "requests the I/O manager sends"),
     FIELD(concurrent, F_BOOL, "requests in flight at once"),
     FIELD(request_length, F_SIZE, "bytes per request (p = pages)"),

@@ -576,6 +576,17 @@ VOID WdfObjectDelete(WDFOBJECT Object)
     if (!o)
         return;
     km_trace(&site_delete, o, 0);
+    if (o->type == KM_T_REQUEST) {
+        /* fxobjectapi.cpp WdfObjectDelete refuses only IsNoDeleteDDI objects
+         * (devices, drivers, default queues, ...); a framework request is not
+         * one, so KMDF disposes it while its IRP is pending. Every request in
+         * the model comes from a queue: dmarace's own check. */
+        km_own_check("DR1", "WdfObjectDelete", "framework request deleted by the driver",
+                     "REQ%u came from an I/O queue: complete it; KMDF does not refuse the delete and disposes a "
+                     "request whose IRP is still pending",
+                     o->id);
+        return;
+    }
     if (o->no_delete) {
         km_vf_break("V31", "WdfObjectDelete", "object that cannot be deleted by the driver",
                     "%s%u (%s) is deleted by the framework, not the driver", km_type_prefix(o->type), o->id,

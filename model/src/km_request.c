@@ -41,7 +41,6 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
     km_object *r = km_obj_create(KM_T_REQUEST, attrs, NULL, "request", &st);
     if (!r)
         return NULL;
-    r->no_delete = true; /* framework requests are completed, not deleted (1.11) */
     r->u.req.state = KM_REQ_OWNED;
     r->u.req.queue = queue;
     r->u.req.type = type;
@@ -210,7 +209,7 @@ static void run_cancel_callback(km_object *r)
     if (dr_failed())
         return;
     if (km_w.env.strict_irql_exit)
-        km_callback_irql_check(irql, "EvtRequestCancel");
+        km_callback_irql_check(irql, "EvtRequestCancel", false);
     km_hb_section_begin(&r->u.req.queue_lock);
     if (r->u.req.state == KM_REQ_CANCEL_RUNNING)
         r->u.req.state = KM_REQ_CANCELLED_OWNED;
@@ -275,7 +274,10 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
         return STATUS_INVALID_PARAMETER;
     }
     if (!r->u.req.queue) {
-        km_break_always("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
+        /* fxrequestapi.cpp WdfRequestMarkCancelable[Ex] / UnmarkCancelable:
+         * FxVerifierDbgBreakPoint (a break only with DbgBreakOnError, which
+         * VerifierOn sets), then STATUS_INVALID_DEVICE_REQUEST in every build. */
+        km_vf_break("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
         return STATUS_INVALID_DEVICE_REQUEST;
     }
     if (not_owned(r, api))
@@ -353,7 +355,10 @@ NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
     if (!r)
         return STATUS_INVALID_HANDLE;
     if (!r->u.req.queue) {
-        km_break_always("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
+        /* fxrequestapi.cpp WdfRequestMarkCancelable[Ex] / UnmarkCancelable:
+         * FxVerifierDbgBreakPoint (a break only with DbgBreakOnError, which
+         * VerifierOn sets), then STATUS_INVALID_DEVICE_REQUEST in every build. */
+        km_vf_break("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
         return STATUS_INVALID_DEVICE_REQUEST;
     }
     if (not_owned(r, api))

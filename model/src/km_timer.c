@@ -188,7 +188,7 @@ static void tmr_invoke(km_object *o)
         return;
     /* V34 does not cover timer callbacks in KMDF; strict mode applies it. */
     if (km_w.env.strict_irql_exit) {
-        km_callback_irql_check(irql, "EvtTimerFunc");
+        km_callback_irql_check(irql, "EvtTimerFunc", false);
         if (dr_failed())
             return;
     }
@@ -292,11 +292,12 @@ static BOOLEAN tmr_stop_wait(km_object *o, const char *api)
     km_timer *t = &o->u.tmr;
     uint32_t me = dr_current_task();
     if (me && LD(t->callback_task) == me) {
-        /* fxtimer.cpp#Stop: checked in every build, returns FALSE without
-         * stopping. */
+        /* fxtimer.cpp FxTimer::Stop: checked in every build and returns FALSE
+         * without stopping; the break itself is FxVerifierDbgBreakPoint, only
+         * with DbgBreakOnError (which VerifierOn sets). */
         if (api)
-            km_break_always("V27", api, "WdfTimerStop(Wait=TRUE) from the timer's own callback",
-                            "TMR%u: stopping with Wait=TRUE inside EvtTimerFunc waits for itself", o->id);
+            km_vf_break("V27", api, "WdfTimerStop(Wait=TRUE) from the timer's own callback",
+                        "TMR%u: stopping with Wait=TRUE inside EvtTimerFunc waits for itself", o->id);
         return FALSE;
     }
     HB_ACQ(&t->hb_lock);

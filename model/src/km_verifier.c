@@ -54,9 +54,9 @@ bool km_vf_break(const char *check, const char *api, const char *what, const cha
     return true;
 }
 
-bool km_break_always(const char *check, const char *api, const char *what, const char *fmt, ...)
+bool km_own_check(const char *check, const char *api, const char *what, const char *fmt, ...)
 {
-    REPORT(DR_FIND_FRAMEWORK, "VF-BREAK", check, api, what);
+    REPORT(DR_FIND_CHECK, "CHECK", check, api, what);
     return true;
 }
 
@@ -113,13 +113,20 @@ void km_trace(const dr_site *site, const km_object *o, int64_t value)
     dr_trace(site, k, o->id, value);
 }
 
-void km_callback_irql_check(unsigned entry_irql, const char *callback)
+void km_callback_irql_check(unsigned entry_irql, const char *callback, bool hooked)
 {
     unsigned now = dr_irql();
-    if (now != entry_irql)
+    if (now == entry_irql)
+        return;
+    if (hooked)
         km_bugcheck("V34", WDF_VERIFIER_IRQL_MISMATCH, callback, "callback returned at another IRQL",
                     "%s entered at %s and returned at %s (a spin lock left held?)", callback, irql_name(entry_irql),
                     irql_name(now));
+    else
+        km_own_check("V34", callback, "callback returned at another IRQL",
+                     "%s entered at %s and returned at %s (a spin lock left held?); KMDF's enhanced verifier "
+                     "hooks only PnP/power and EvtIo* callbacks (vfeventhooks.cpp), not this one",
+                     callback, irql_name(entry_irql), irql_name(now));
 }
 
 /* ---- driver assertions --------------------------------------------------------------------- */

@@ -24,6 +24,7 @@ void km_env_defaults(km_env *env)
 {
     memset(env, 0, sizeof *env);
     env->verifier = true;
+    env->enhanced_verifier = true;
     env->requests = 1;
     env->concurrent = true;
     env->request_type = WdfRequestTypeRead;
@@ -261,10 +262,12 @@ static void present(km_object *req)
         km_request_dispatch_done(req);
     if (dr_failed())
         return;
-    /* V34 covers the EvtIo* callbacks (EnhancedVerifierOptions 0x1, taken
-     * as part of "verifier on"). */
-    if (km_w.env.verifier || km_w.env.strict_irql_exit)
-        km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite");
+    /* V34 covers the EvtIo* callbacks when EnhancedVerifierOptions has
+     * FxEnhancedVerifierCallbackIrqlAndCRCheck (vfeventhooks.cpp VfEvtIoRead
+     * and VfEvtIoWrite call VerifyIrqlExit, vfprivkm.hpp), whatever
+     * VerifierOn says. */
+    if (km_w.env.enhanced_verifier || km_w.env.strict_irql_exit)
+        km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite", km_w.env.enhanced_verifier);
 }
 
 static bool queue_idle(const void *arg)

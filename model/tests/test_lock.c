@@ -286,12 +286,29 @@ static void test_v34_left_held(void)
 {
     use(L_LEFT_HELD, true, 1);
     km_test_result r = km_test_run(&scn, "random", 10, true);
-    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "V34");
-    /* Timer callbacks are outside KMDF's hook; strict mode covers them. */
-    use(L_TIMER_LEFT_HELD, true, 1);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0xE V34: EvtIoRead/EvtIoWrite");
+    /* The EvtIo* hook is the enhanced verifier's (vfeventhooks.cpp VfEvtIoRead
+     * -> VerifyIrqlExit, EnhancedVerifierOptions 0x1), not VerifierOn: the
+     * bugcheck comes with the verifier off, and not with the option off. */
+    use(L_LEFT_HELD, false, 1);
+    r = km_test_run(&scn, "random", 10, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0xE V34: EvtIoRead/EvtIoWrite");
+    use(L_LEFT_HELD, true, 1);
+    env.enhanced_verifier = false;
+    r = km_test_run(&scn, "random", 10, true);
+    KCHECK(!km_test_title_has(&r, "V34"));
+    /* ... unless dmarace's own strict check is on: then a CHECK. */
     env.strict_irql_exit = true;
     r = km_test_run(&scn, "random", 10, true);
-    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "V34: EvtTimerFunc");
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK V34: EvtIoRead/EvtIoWrite: callback returned at another IRQL");
+    /* Timer callbacks are outside KMDF's hook; strict mode covers them as
+     * dmarace's own check. */
+    use(L_TIMER_LEFT_HELD, true, 1);
+    r = km_test_run(&scn, "random", 10, true);
+    KCHECK(!km_test_title_has(&r, "V34"));
+    env.strict_irql_exit = true;
+    r = km_test_run(&scn, "random", 10, true);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK V34: EvtTimerFunc: callback returned at another IRQL");
 }
 
 static void test_flag_under_lock(void) /* the published sample's BeginCompletion */

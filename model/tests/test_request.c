@@ -28,7 +28,8 @@ typedef enum {
     IO_SETINFO_AFTER,       /* SetInformation after completion, holding a reference */
     IO_USE_AFTER_FREE,      /* GetParameters after completion, no reference */
     IO_REFERENCE_LEAK,      /* WdfObjectReference, complete, never dereference */
-    IO_DELETE_REQUEST,      /* WdfObjectDelete on a framework request (V31) */
+    IO_DELETE_REQUEST,      /* WdfObjectDelete on a framework request (DR1) */
+    IO_DELETE_QUEUE,        /* WdfObjectDelete on the default queue (V31), then complete */
     IO_WRONG_TYPE,          /* pass the queue handle as a request (V30) */
     IO_NULL_HANDLE,         /* WdfRequestComplete(NULL, ...) (V30) */
     IO_IS_CANCELED_CANCELABLE, /* WdfRequestIsCanceled on a cancelable request (V24) */
@@ -168,6 +169,10 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         break;
     case IO_DELETE_REQUEST:
         WdfObjectDelete(Request);
+        break;
+    case IO_DELETE_QUEUE:
+        WdfObjectDelete(WdfRequestGetIoQueue(Request));
+        WdfRequestComplete(Request, STATUS_SUCCESS);
         break;
     case IO_WRONG_TYPE:
         WdfRequestComplete((WDFREQUEST)Queue, STATUS_SUCCESS);
@@ -409,8 +414,20 @@ static void test_handles_and_lifetime(void) /* V30, V31, C11, leak */
     KEXPECT_FINDING(r, DR_FIND_CRASH, "handle of a freed object");
     r = run_mode(IO_REFERENCE_LEAK, true, false, 10);
     KEXPECT_FINDING(r, DR_FIND_CHECK, "request object leaked");
+    /* KMDF's WdfObjectDelete (fxobjectapi.cpp) refuses only no-delete objects,
+     * and a framework request is not one: no VF-BREAK V31, with or without the
+     * verifier; dmarace's own check DR1 instead. */
     r = run_mode(IO_DELETE_REQUEST, true, false, 10);
-    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V31");
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK DR1: WdfObjectDelete: framework request deleted by the driver");
+    r = run_mode(IO_DELETE_REQUEST, false, false, 10);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK DR1: WdfObjectDelete: framework request deleted by the driver");
+    /* The default queue is no-delete (fxpkgio.cpp MarkNoDeleteDDI): V31 with
+     * the verifier; without it FxVerifierDbgBreakPoint breaks nothing and the
+     * delete is ignored, so the request completes cleanly. */
+    r = run_mode(IO_DELETE_QUEUE, true, false, 10);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V31: WdfObjectDelete: object that cannot be deleted");
+    r = run_mode(IO_DELETE_QUEUE, false, false, 10);
+    KEXPECT_CLEAN(r);
     r = run_mode(IO_WRONG_TYPE, true, false, 10);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x5 V30: WdfRequestComplete: handle of the wrong type");
     r = run_mode(IO_NULL_HANDLE, false, false, 10);
