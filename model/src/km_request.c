@@ -503,12 +503,19 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
                     "REQ%u completed at DISPATCH_LEVEL with a WDFTIMER still parented to it", r->id))
         return;
     /* C2: a success status although the DMA transaction reported a failure
-     * (or STATUS_CANCELLED), or success with a partial length after a stop. */
-    if (NT_SUCCESS(Status) && r->u.req.tx_final &&
+     * (or STATUS_CANCELLED), or success with a partial length after a stop.
+     * A protocol expectation, not a KMDF rule: FxRequest::CompleteInternal
+     * completes whatever status the driver gives, and a short read is legal
+     * for a device that ends transfers early (a UART's interval timeout).
+     * Scenarios of such devices turn it off (c2_status_lost=0). */
+    if (km_w.env.c2_status_lost && NT_SUCCESS(Status) && r->u.req.tx_final &&
         (!NT_SUCCESS(r->u.req.tx_status) || (r->u.req.tx_stopped && r->u.req.tx_bytes < r->u.req.length))) {
-        km_oracle("C2 status lost: request completed with success although its DMA transaction did not succeed",
-                  "REQ%u completed with %#x, but its transaction ended with %#x after %zu of %zu bytes%s", r->id,
-                  (unsigned)Status, (unsigned)r->u.req.tx_status, r->u.req.tx_bytes, r->u.req.length,
+        km_oracle("C2 status lost (protocol check): request completed with success although its DMA transaction "
+                  "did not succeed",
+                  "REQ%u completed with %#x, but its transaction ended with %#x after %zu of %zu bytes%s. A "
+                  "protocol expectation, not a KMDF rule (KMDF completes any status); a device whose short "
+                  "transfers are legal turns it off with c2_status_lost=0",
+                  r->id, (unsigned)Status, (unsigned)r->u.req.tx_status, r->u.req.tx_bytes, r->u.req.length,
                   r->u.req.tx_stopped ? " (stopped)" : "");
         return;
     }

@@ -36,6 +36,7 @@ void km_env_defaults(km_env *env)
     env->short_mapping = true;
     env->deferred_adapter = true;
     env->sync_stop_callback = true;
+    env->c2_status_lost = true;
 }
 
 /* ---- driver and device --------------------------------------------------------- */

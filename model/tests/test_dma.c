@@ -51,6 +51,7 @@ typedef struct driver_config {
     bool stop_twice;     /* StopSystemTransfer twice inside the first EvtProgramDma (V9) */
     bool configure;      /* WdfDmaEnablerConfigureSystemProfile in EvtDevicePrepareHardware */
     bool give_up;        /* DmaCompletedFinal(0) inside the second EvtProgramDma (spec 1.3) */
+    bool report_success; /* complete the request with STATUS_SUCCESS whatever DmaCompleted* said (C2) */
     WDF_DMA_DIRECTION direction; /* given to InitializeUsingRequest */
     size_t max_length;   /* the enabler's MaximumLength */
 } driver_config;
@@ -71,6 +72,7 @@ typedef struct stats {
     long out_a, out_b, out_c, stop_cancelled_status, sync_stop;
     long cancel_true, cancel_true_after_program, callbacks_after_cancel;
     long bytes_wrong, status_wrong, state_wrong, reinit_ok;
+    long failed_final, short_final; /* a final DmaCompleted* with an error status; with fewer bytes than asked */
 } stats;
 
 static driver_config drv;
@@ -144,6 +146,8 @@ static void finish(WDFDMATRANSACTION tx, TX_CTX *c, NTSTATUS status)
     last_status = status;
     last_bytes = bytes;
     st.final_true++;
+    st.failed_final += !NT_SUCCESS(status);
+    st.short_final += bytes < env.request_length;
     switch (drv.cb) {
     case CB_DOUBLE:
         (void)WdfDmaTransactionDmaCompleted(tx, &s2);
@@ -168,7 +172,7 @@ static void finish(WDFDMATRANSACTION tx, TX_CTX *c, NTSTATUS status)
         }
     }
     c->request = NULL;
-    WdfRequestCompleteWithInformation(req, status, bytes);
+    WdfRequestCompleteWithInformation(req, drv.report_success ? STATUS_SUCCESS : status, bytes);
 }
 
 /* DmaCompleted* for one transfer, then the request if the transaction ended. */
@@ -858,6 +862,36 @@ static void test_stop_outcomes(void)
     KCHECK(st.final_true == st.executions);
 }
 
+/* C2 "status lost": a protocol check of dmarace's, not a KMDF rule
+ * (fxrequest.cpp FxRequest::CompleteInternal completes any status the driver
+ * gives), with a per-scenario switch for devices whose short transfers are
+ * legal. Both of its halves are reported as a CHECK while it is on, and
+ * neither when it is off. */
+static void test_c2_protocol_check(void)
+{
+    /* A stopped transaction (DmaCompleted* said STATUS_CANCELLED, fewer
+     * bytes than asked), completed as a success. */
+    reset(3);
+    drv.io = IO_STOPPER;
+    drv.report_success = true;
+    km_test_result r = km_test_find(&scn, 5000, "C2");
+    KEXPECT_FINDING(r, DR_FIND_CHECK,
+                    "CHECK: C2 status lost (protocol check): request completed with success although its DMA "
+                    "transaction did not succeed");
+    KCHECK(strstr(r.first.message, "(stopped)") != NULL);
+    KCHECK(strstr(r.first.message, "not a KMDF rule") != NULL);
+    /* Switched off: the same runs are clean, though they reach both halves
+     * (a failed final status, a short transfer). */
+    reset(3);
+    drv.io = IO_STOPPER;
+    drv.report_success = true;
+    env.c2_status_lost = false;
+    r = km_test_run(&scn, "random", 2000, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.failed_final > 0);
+    KCHECK(st.short_final > 0);
+}
+
 static uint64_t window_hits(const char *name)
 {
     for (size_t i = 0; i < dr_window_count(); i++)
@@ -948,6 +982,7 @@ int main(void)
     test_c12_completion_outside_callback();
     test_reentrancy_and_environment();
     test_stop_outcomes();
+    test_c2_protocol_check();
     test_stop_before_transfer();
     test_cancel_only_while_pending();
     return km_test_done();
