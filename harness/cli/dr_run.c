@@ -77,6 +77,7 @@ typedef struct {
     uint32_t write_failed; /* a finding's files could not be written: exit 3, the campaign goes on */
     uint32_t exhausted;
     window_sum w[MAX_WINDOWS];
+    char notice[DR_NOTICE_MAX]; /* the worker's dr_notice_text() */
 } tally;
 
 /* One per worker, shared (MAP_SHARED before the first fork). The worker's
@@ -333,6 +334,7 @@ static void run_worker(const campaign *c, unsigned w)
     dr_run_config cfg = {.cpus = c->ncpu, .step_budget = c->budget, .trace = c->trace};
     window_pub pub = {.known = 0};
     dr_windows_reset();
+    dr_notices_reset();
     for (uint64_t k = __atomic_load_n(&ws->produced, __ATOMIC_ACQUIRE);; k++) {
         if (__atomic_load_n(&c->sh->stop, __ATOMIC_RELAXED))
             break;
@@ -380,6 +382,8 @@ static void run_worker(const campaign *c, unsigned w)
                 __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
         }
         publish_windows(r, &pub);
+        if (dr_notice_text()[0] && strcmp(r->notice, dr_notice_text()) != 0)
+            snprintf(r->notice, sizeof r->notice, "%s", dr_notice_text());
         /* Back-pressure: at most RING-1 digests ahead of the fold (the last
          * slot is the parent's, for an execution that kills this process). */
         while (k - __atomic_load_n(&ws->consumed, __ATOMIC_ACQUIRE) >= RING - 1) {
@@ -711,6 +715,7 @@ static int merge(const campaign *c, tally *total, distinct **all, bool *exhauste
             rc = r->rc;
         if (r->write_failed && !rc)
             rc = DR_EXIT_INTERNAL;
+        dr_notice(r->notice); /* the parent runs no execution: only the workers' notices */
         for (uint32_t i = 0; i < r->ndistinct; i++) {
             const distinct *d = &ws->d[i];
             uint32_t j;
@@ -1119,6 +1124,10 @@ int dr_cmd_run(int argc, char **argv)
     if (c.kind == DR_STRAT_DFS)
         printf("search       %s\n",
                exhausted ? "bounded space exhausted" : "stopped before the bounded space was exhausted");
+    if (dr_notice_text()[0]) {
+        char notice[4 * DR_NOTICE_MAX];
+        printf("notice       %s\n", dr_text_esc(dr_notice_text(), notice, sizeof notice));
+    }
     printf("findings     %" PRIu64 " in total, %" PRIu32 " distinct\n", total->total_findings, total->ndistinct);
     for (uint32_t i = 0; i < total->ndistinct; i++) {
         const distinct *d = &all[i];

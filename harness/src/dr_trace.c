@@ -186,6 +186,25 @@ void dr_window_set_hits(size_t i, uint64_t hits)
         G.windows[i].count = hits;
 }
 
+static char notices[DR_NOTICE_MAX];
+
+void dr_notice(const char *text)
+{
+    if (!text || !text[0] || strstr(notices, text))
+        return;
+    size_t n = strlen(notices), t = strlen(text);
+    if (n + (n ? 2 : 0) + t + 1 > sizeof notices)
+        return; /* full: the first notices stay whole */
+    if (n) {
+        memcpy(notices + n, "; ", 2);
+        n += 2;
+    }
+    memcpy(notices + n, text, t + 1);
+}
+
+const char *dr_notice_text(void) { return notices; }
+void dr_notices_reset(void) { notices[0] = 0; }
+
 void dr__trace_begin(void)
 {
     dr__trace_reset();

@@ -319,3 +319,33 @@ static const dr_scenario toy_many_findings = {
     .setup = many_setup,
 };
 DR_SCENARIO(toy_many_findings)
+
+/* ---- toy-notice: a scenario that notes what it leaves unexplored ---------------
+ * Its set-up calls dr_notice in every execution, twice with one text: the run's
+ * summary shows each distinct text once, from every worker. */
+static volatile int notice_sink;
+
+static void notice_task(void *arg)
+{
+    (void)arg;
+    notice_sink++;
+}
+
+static void notice_setup(void)
+{
+    dr_notice("toy-notice: nothing here is explored");
+    dr_notice("toy-notice: nothing here is explored");
+    dr_notice("toy-notice: a second fact");
+    dr_thread_create(0, notice_task, NULL, "notice");
+}
+
+static const dr_scenario toy_notice = {
+    .name = "toy-notice",
+    .summary = "notes two facts for the summary (dr_notice), each once",
+    .expect = "clean",
+    .cpus = 1,
+    .max_cpus = 1,
+    .version = 1,
+    .setup = notice_setup,
+};
+DR_SCENARIO(toy_notice)

@@ -39,6 +39,15 @@ typedef struct dr_site {
 } dr_site;
 #define DR_SITE(var, str) static dr_site var = {str, 0}
 
+/* ---- notices ------------------------------------------------------------ */
+
+/* A one-line fact about the scenario the user must see once per campaign
+ * (e.g. what the model leaves unexplored), shown in the run's summary. A
+ * text already noted is not added again; "; " joins distinct ones, up to
+ * DR_NOTICE_MAX bytes. */
+enum { DR_NOTICE_MAX = 512 };
+void dr_notice(const char *text);
+
 /* ---- findings ----------------------------------------------------------- */
 
 #define DR_FINDING_KINDS(X)                                                      \

@@ -170,6 +170,11 @@ void dr_windows_reset(void);
 /* Set a counter (a re-run for a report restores the counts it bumped). */
 void dr_window_set_hits(size_t i, uint64_t hits);
 
+/* The notices of this process's executions (dr_notice, dr.h), "" when
+ * there is none; reset at a campaign's start. */
+const char *dr_notice_text(void);
+void dr_notices_reset(void);
+
 /* True when a fault inside a task becomes a crash finding (builds without
  * ASan/TSan; with them the sanitizer reports and stops the process). */
 bool dr_catches_crashes(void);
