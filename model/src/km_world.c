@@ -6,6 +6,7 @@
  * of the execution (every request completed exactly once, nothing left). */
 #include "km.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct _DRIVER_OBJECT {
@@ -321,6 +322,50 @@ void km_world_request_completed(km_object *req)
         q->u.q.presented--;
 }
 
+/* Callbacks a driver may register that this model never calls (no
+ * power-down, removal, unload or IOCTL yet): say so once per campaign, in
+ * the summary, rather than let their races go unexplored in silence. */
+static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_IO_QUEUE_CONFIG *qc)
+{
+    const struct {
+        bool set;
+        const char *name;
+    } cb[] = {
+        {km_w.driver->u.drv.unload != NULL, "EvtDriverUnload"},
+        {pnp->EvtDeviceD0EntryPostInterruptsEnabled != NULL, "EvtDeviceD0EntryPostInterruptsEnabled"},
+        {pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit"},
+        {pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled"},
+        {pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware"},
+        {pnp->EvtDeviceSelfManagedIoCleanup != NULL, "EvtDeviceSelfManagedIoCleanup"},
+        {pnp->EvtDeviceSelfManagedIoFlush != NULL, "EvtDeviceSelfManagedIoFlush"},
+        {pnp->EvtDeviceSelfManagedIoInit != NULL, "EvtDeviceSelfManagedIoInit"},
+        {pnp->EvtDeviceSelfManagedIoSuspend != NULL, "EvtDeviceSelfManagedIoSuspend"},
+        {pnp->EvtDeviceSelfManagedIoRestart != NULL, "EvtDeviceSelfManagedIoRestart"},
+        {pnp->EvtDeviceSurpriseRemoval != NULL, "EvtDeviceSurpriseRemoval"},
+        {pnp->EvtDeviceQueryRemove != NULL, "EvtDeviceQueryRemove"},
+        {pnp->EvtDeviceQueryStop != NULL, "EvtDeviceQueryStop"},
+        {pnp->EvtDeviceUsageNotification != NULL, "EvtDeviceUsageNotification"},
+        {pnp->EvtDeviceRelationsQuery != NULL, "EvtDeviceRelationsQuery"},
+        {pnp->EvtDeviceUsageNotificationEx != NULL, "EvtDeviceUsageNotificationEx"},
+        {qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl"},
+        {qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl"},
+        {qc->EvtIoStop != NULL, "EvtIoStop"},
+        {qc->EvtIoResume != NULL, "EvtIoResume"},
+        {qc->EvtIoCanceledOnQueue != NULL, "EvtIoCanceledOnQueue"},
+    };
+    char text[DR_NOTICE_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof cb / sizeof cb[0]; i++)
+        if (cb[i].set && n < sizeof text)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", n ? ", " : "", cb[i].name);
+    if (n == 0)
+        return;
+    char line[DR_NOTICE_MAX];
+    snprintf(line, sizeof line, "registered but never called by the model (not modelled yet, their races are "
+                                "not explored): %.300s", text);
+    dr_notice(line);
+}
+
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
 {
     static struct _DRIVER_OBJECT driver_object;
@@ -378,6 +423,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
         km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
         return;
     }
+    notice_uncalled(pnp, &q->u.q.config);
     for (unsigned i = 0; i < env->requests; i++) {
         km_object *req = km_request_create(q, env->request_type, env->request_length);
         if (!req)
