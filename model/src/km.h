@@ -358,9 +358,14 @@ void km_free(uint32_t id);
 /* ---- DDI entry, tracing, findings (km_verifier.c) ---------------------------------------------------- */
 
 /* Scheduling point at DDI entry, and the IRQL check of the DDI's annotation
- * (V33 when verifier is on and IRQL is above max_irql). Returns false if a
- * finding fired (the DDI must then return at once). */
+ * above max_irql: KMDF checks only a few DDIs itself, so this is dmarace's
+ * own CHECK V33, in every build. Returns false if a finding fired (the DDI
+ * must then return at once). */
 bool km_enter(const dr_site *site, unsigned max_irql);
+/* The same for a DDI whose KMDF body calls FxVerifierCheckIrqlLevel
+ * (fxverifier.h: a break and STATUS_INVALID_DEVICE_REQUEST with the
+ * verifier on, no check with it off): VF-BREAK V33, verifier on only. */
+bool km_enter_irql_checked(const dr_site *site, unsigned max_irql);
 
 /* Trace a DDI call on an object (REQ1 etc.). */
 void km_trace(const dr_site *site, const km_object *o, int64_t value);

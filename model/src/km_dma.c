@@ -499,7 +499,7 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, P
                              WDFDMAENABLER *DmaEnablerHandle)
 {
     static const char api[] = "WdfDmaEnablerCreate";
-    if (!km_enter(&site_enabler_create, PASSIVE_LEVEL))
+    if (!km_enter_irql_checked(&site_enabler_create, PASSIVE_LEVEL)) /* fxdmaenablerapi.cpp WdfDmaEnablerCreate */
         return STATUS_INVALID_DEVICE_STATE;
     km_object *dev = km_lookup(Device, KM_T_DEVICE, api, false);
     if (!dev)

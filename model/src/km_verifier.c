@@ -86,7 +86,7 @@ static const char *irql_name(unsigned irql)
                                     : "above DISPATCH_LEVEL";
 }
 
-bool km_enter(const dr_site *site, unsigned max_irql)
+static bool enter(const dr_site *site, unsigned max_irql, bool kmdf_checks)
 {
     if (dr_failed())
         return false;
@@ -94,12 +94,20 @@ bool km_enter(const dr_site *site, unsigned max_irql)
     if (dr_failed())
         return false;
     unsigned irql = dr_irql();
-    if (irql > max_irql &&
-        km_vf_break("V33", site->name, "called above its maximum IRQL", "%s at %s (allowed up to %s)", site->name,
-                    irql_name(irql), irql_name(max_irql)))
-        return false;
-    return true;
+    if (irql <= max_irql)
+        return true;
+    if (kmdf_checks)
+        return !km_vf_break("V33", site->name, "called above its maximum IRQL", "%s at %s (allowed up to %s)",
+                            site->name, irql_name(irql), irql_name(max_irql));
+    km_own_check("V33", site->name, "called above its maximum IRQL",
+                 "%s at %s (documented up to %s); KMDF itself does not check this DDI's IRQL", site->name,
+                 irql_name(irql), irql_name(max_irql));
+    return false;
 }
+
+bool km_enter(const dr_site *site, unsigned max_irql) { return enter(site, max_irql, false); }
+
+bool km_enter_irql_checked(const dr_site *site, unsigned max_irql) { return enter(site, max_irql, true); }
 
 void km_trace(const dr_site *site, const km_object *o, int64_t value)
 {

@@ -50,7 +50,7 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
                          PWDF_OBJECT_ATTRIBUTES DriverAttributes, PWDF_DRIVER_CONFIG DriverConfig, WDFDRIVER *Driver)
 {
     (void)RegistryPath;
-    if (!km_enter(&site_driver_create, PASSIVE_LEVEL))
+    if (!km_enter_irql_checked(&site_driver_create, PASSIVE_LEVEL)) /* fxdriverapi.cpp WdfDriverCreate */
         return STATUS_UNSUCCESSFUL;
     if (!DriverObject || !DriverConfig) {
         km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDriverCreate", "NULL required parameter",
@@ -107,7 +107,7 @@ VOID WdfDeviceInitSetRequestAttributes(PWDFDEVICE_INIT DeviceInit, PWDF_OBJECT_A
 
 NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES DeviceAttributes, WDFDEVICE *Device)
 {
-    if (!km_enter(&site_device_create, PASSIVE_LEVEL))
+    if (!km_enter_irql_checked(&site_device_create, PASSIVE_LEVEL)) /* fxdeviceapi.cpp WdfDeviceCreate */
         return STATUS_UNSUCCESSFUL;
     if (!DeviceInit || !*DeviceInit || !Device) {
         km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfDeviceCreate", "NULL required parameter",

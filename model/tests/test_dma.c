@@ -52,6 +52,7 @@ typedef struct driver_config {
     bool configure;      /* WdfDmaEnablerConfigureSystemProfile in EvtDevicePrepareHardware */
     bool give_up;        /* DmaCompletedFinal(0) inside the second EvtProgramDma (spec 1.3) */
     bool report_success; /* complete the request with STATUS_SUCCESS whatever DmaCompleted* said (C2) */
+    bool enabler_at_dispatch; /* WdfDmaEnablerCreate at DISPATCH_LEVEL (V33, a KMDF-checked DDI) */
     WDF_DMA_DIRECTION direction; /* given to InitializeUsingRequest */
     size_t max_length;   /* the enabler's MaximumLength */
 } driver_config;
@@ -329,6 +330,17 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         c->done = c->in_completion = FALSE;
     }
     c->request = Request;
+    if (drv.enabler_at_dispatch) { /* a second enabler, created under a raised IRQL */
+        WDF_DMA_ENABLER_CONFIG dc;
+        WDFDMAENABLER e2;
+        KIRQL old;
+        WDF_DMA_ENABLER_CONFIG_INIT(&dc, WdfDmaProfileSystem, drv.max_length);
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+        s = WdfDmaEnablerCreate(WdfIoQueueGetDevice(Queue), &dc, WDF_NO_OBJECT_ATTRIBUTES, &e2);
+        KeLowerIrql(old);
+        WdfRequestComplete(Request, s);
+        return;
+    }
     if (drv.io == IO_CANCEL_FIRST)
         (void)WdfDmaTransactionCancel(tx);
     s = WdfDmaTransactionInitializeUsingRequest(tx, Request, EvtProgramDma, drv.direction);
@@ -892,6 +904,22 @@ static void test_c2_protocol_check(void)
     KCHECK(st.short_final > 0);
 }
 
+/* V33 where KMDF checks it: fxdmaenablerapi.cpp WdfDmaEnablerCreate calls
+ * FxVerifierCheckIrqlLevel(PASSIVE_LEVEL) (fxverifier.h: with the verifier a
+ * break and STATUS_INVALID_DEVICE_REQUEST; without it no check at all). */
+static void test_v33_kmdf_checked(void)
+{
+    reset(1);
+    drv.enabler_at_dispatch = true;
+    km_test_result r = km_test_run(&scn, "random", 10, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V33: WdfDmaEnablerCreate: called above its maximum IRQL");
+    reset(1);
+    drv.enabler_at_dispatch = true;
+    env.verifier = false;
+    r = km_test_run(&scn, "random", 10, true);
+    KEXPECT_CLEAN(r);
+}
+
 static uint64_t window_hits(const char *name)
 {
     for (size_t i = 0; i < dr_window_count(); i++)
@@ -983,6 +1011,7 @@ int main(void)
     test_reentrancy_and_environment();
     test_stop_outcomes();
     test_c2_protocol_check();
+    test_v33_kmdf_checked();
     test_stop_before_transfer();
     test_cancel_only_while_pending();
     return km_test_done();
