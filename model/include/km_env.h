@@ -22,6 +22,7 @@ typedef struct km_env {
     size_t request_length;      /* bytes per request */
     uint32_t map_registers;     /* the adapter's map registers: fragment <= (n - 1) pages */
     bool cancel;                /* the I/O manager may cancel a pending request at any moment */
+    bool cancel_at_dispatch;    /* ... calling IoCancelIrp at DISPATCH_LEVEL as well as PASSIVE_LEVEL */
     bool dma_error;             /* the hardware may end a transfer with DmaError */
     bool dma_abort;             /* ... or with DmaAborted */
     bool short_mapping;         /* the HAL may map fewer bytes than asked */

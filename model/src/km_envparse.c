@@ -30,6 +30,7 @@ static const field fields[] = {
     FIELD(request_length, F_SIZE, "bytes per request (p = pages)"),
     FIELD(map_registers, F_UINT, "adapter map registers: fragment <= (n-1) pages"),
     FIELD(cancel, F_BOOL, "the I/O manager may cancel"),
+    FIELD(cancel_at_dispatch, F_BOOL, "... at DISPATCH_LEVEL too (EvtRequestCancel there)"),
     FIELD(dma_error, F_BOOL, "hardware may report DmaError"),
     FIELD(dma_abort, F_BOOL, "hardware may report DmaAborted"),
     FIELD(short_mapping, F_BOOL, "the HAL may map fewer bytes"),

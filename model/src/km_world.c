@@ -32,6 +32,7 @@ void km_env_defaults(km_env *env)
     env->request_length = 3 * KM_PAGE_SIZE;
     env->map_registers = 2; /* one page per transfer: three transfers */
     env->cancel = true;
+    env->cancel_at_dispatch = true;
     env->dma_error = true;
     env->dma_abort = true;
     env->short_mapping = true;
@@ -217,12 +218,23 @@ WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
 
 DR_SITE(site_present, "present");
 DR_SITE(site_cancel_cpu, "iomgr-cancel-cpu");
+DR_SITE(site_cancel_irql, "iomgr-cancel-irql");
 DR_SITE(site_wait_done, "iomgr-wait-completion");
 
+/* IoCancelIrp may be called at up to DISPATCH_LEVEL (from a DPC, a timer, a
+ * completion routine). The queue's cancel routine then releases its lock
+ * back to the caller's IRQL and calls EvtRequestCancel there
+ * (fxioqueue.cpp FxIoQueue::_IrpCancelForDriver: Unlock(Irql), then
+ * CancelForDriver), so the callback may run at DISPATCH_LEVEL: a tape
+ * choice while env.cancel_at_dispatch. */
 static void cancel_thread(void *arg)
 {
     km_object *req = arg;
+    bool raised = km_w.env.cancel_at_dispatch && dr_choose(&site_cancel_irql, 2);
+    unsigned old = raised ? dr_raise_irql(DISPATCH_LEVEL) : PASSIVE_LEVEL;
     km_request_io_cancel(req);
+    if (raised && !dr_failed())
+        dr_lower_irql(old);
 }
 
 /* The I/O manager decides to cancel: IoCancelIrp runs on a thread of its own. */

@@ -79,11 +79,17 @@ static VOID EvtCancelNonEx(WDFREQUEST Request)
     WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
+static long cancel_at_passive, cancel_at_dispatch; /* EvtCancel's IRQLs */
+
 static VOID EvtCancel(WDFREQUEST Request)
 {
     PREQUEST_CONTEXT ctx = GetRequestContext(Request);
     ctx->cancel_runs++;
     cancel_callbacks++;
+    if (KeGetCurrentIrql() == DISPATCH_LEVEL)
+        cancel_at_dispatch++;
+    else if (KeGetCurrentIrql() == PASSIVE_LEVEL)
+        cancel_at_passive++;
     in_flight--;
     WdfRequestComplete(Request, STATUS_CANCELLED);
 }
@@ -339,6 +345,27 @@ static void test_cancel_paths(void) /* 1.12 Ex on a cancelled IRP, 1.14, R7 */
     KEXPECT_FINDING(r, DR_FIND_CHECK, "lost completion");
 }
 
+/* IoCancelIrp is callable up to DISPATCH_LEVEL, and the queue's cancel
+ * routine calls EvtRequestCancel at the caller's IRQL (fxioqueue.cpp
+ * FxIoQueue::_IrpCancelForDriver: Unlock(Irql), then CancelForDriver): both
+ * IRQLs are reached while cancel_at_dispatch is on, PASSIVE only when off. */
+static void test_cancel_irql(void)
+{
+    cancel_at_passive = cancel_at_dispatch = 0;
+    km_test_result r = run_mode(IO_CANCEL_ONLY, true, true, 2000);
+    KEXPECT_CLEAN(r);
+    KCHECK(cancel_at_passive > 0);
+    KCHECK(cancel_at_dispatch > 0);
+    cancel_at_passive = cancel_at_dispatch = 0;
+    mode = IO_CANCEL_ONLY;
+    km_env_defaults(&env);
+    env.cancel_at_dispatch = false;
+    r = km_test_run(&scn, "random", 2000, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(cancel_at_passive > 0);
+    KCHECK(cancel_at_dispatch == 0);
+}
+
 /* Run `m` and search for a finding whose title contains needle (other
  * findings of the same buggy driver may come first on other schedules). */
 static km_test_result find_mode(io_mode m, bool verifier, const char *needle)
@@ -536,6 +563,7 @@ int main(void)
     test_double_completion();
     test_pending_status();
     test_cancel_paths();
+    test_cancel_irql();
     test_complete_cancelable();
     test_unmark_never_marked();
     test_mark_unmark();
