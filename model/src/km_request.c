@@ -405,7 +405,11 @@ BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request)
         return FALSE;
     if (not_owned(r, api))
         return FALSE;
-    if (r->u.req.state == KM_REQ_CANCELABLE &&
+    /* The verifier's FXREQUEST_FLAG_DRIVER_CANCELABLE, not the state: it
+     * stays set through EvtRequestCancel (fxioqueue.cpp
+     * FxIoQueue::RequestCancelable clears it only on a successful Unmark or
+     * a failed Mark; fxrequest.cpp FxRequest::VerifyRequestIsNotCancelable). */
+    if (r->u.req.driver_cancelable &&
         km_vf_break("V24", api, "asked of a cancelable request",
                     "REQ%u is cancelable: WdfRequestIsCanceled is for requests that are not", r->id))
         return FALSE;

@@ -29,6 +29,7 @@ typedef enum {
     IO_USE_AFTER_FREE,      /* GetParameters after completion, no reference */
     IO_REFERENCE_LEAK,      /* WdfObjectReference, complete, never dereference */
     IO_DELETE_REQUEST,      /* WdfObjectDelete on a framework request (DR1) */
+    IO_CANCEL_ASKS,         /* EvtRequestCancel asks WdfRequestIsCanceled, then completes (V24) */
     IO_DELETE_QUEUE,        /* WdfObjectDelete on the default queue (V31), then complete */
     IO_WRONG_TYPE,          /* pass the queue handle as a request (V30) */
     IO_NULL_HANDLE,         /* WdfRequestComplete(NULL, ...) (V30) */
@@ -94,6 +95,16 @@ static VOID EvtCancel(WDFREQUEST Request)
     WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
+static long asked, asked_true; /* IO_CANCEL_ASKS: WdfRequestIsCanceled calls, TRUE answers */
+
+static VOID EvtCancelAsks(WDFREQUEST Request)
+{
+    asked++;
+    asked_true += WdfRequestIsCanceled(Request) ? 1 : 0;
+    in_flight--;
+    WdfRequestComplete(Request, STATUS_CANCELLED);
+}
+
 static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 {
     PREQUEST_CONTEXT ctx = GetRequestContext(Request);
@@ -116,6 +127,12 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         break;
     case IO_PENDING:
         WdfRequestComplete(Request, STATUS_PENDING);
+        break;
+    case IO_CANCEL_ASKS:
+        if (WdfRequestMarkCancelableEx(Request, EvtCancelAsks) == STATUS_CANCELLED) {
+            in_flight--;
+            WdfRequestComplete(Request, STATUS_CANCELLED);
+        }
         break;
     case IO_CANCEL_ONLY:
         st = WdfRequestMarkCancelableEx(Request, EvtCancel);
@@ -349,6 +366,28 @@ static void test_cancel_paths(void) /* 1.12 Ex on a cancelled IRP, 1.14, R7 */
  * routine calls EvtRequestCancel at the caller's IRQL (fxioqueue.cpp
  * FxIoQueue::_IrpCancelForDriver: Unlock(Irql), then CancelForDriver): both
  * IRQLs are reached while cancel_at_dispatch is on, PASSIVE only when off. */
+static km_test_result find_mode(io_mode m, bool verifier, const char *needle);
+
+/* V24 follows the verifier's cancelable flag, not the state: fxioqueue.cpp
+ * FxIoQueue::RequestCancelable sets FXREQUEST_FLAG_DRIVER_CANCELABLE and
+ * only a successful Unmark (or a Mark that failed) clears it, so inside
+ * EvtRequestCancel the request still counts as cancelable and
+ * WdfRequestIsCanceled breaks (fxrequestapi.cpp VerifyWdfRequestIsCanceled ->
+ * FxRequest::VerifyRequestIsNotCancelable) and returns FALSE. Without the
+ * verifier there is no check, and the answer is FxRequest::IsCancelled():
+ * TRUE for a cancelled IRP. */
+static void test_v24_after_cancel_callback(void)
+{
+    asked = asked_true = 0;
+    km_test_result r = find_mode(IO_CANCEL_ASKS, true, "V24");
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V24: WdfRequestIsCanceled");
+    asked = asked_true = 0;
+    r = run_mode(IO_CANCEL_ASKS, false, true, 2000);
+    KEXPECT_CLEAN(r);
+    KCHECK(asked > 0);
+    KCHECK(asked_true == asked);
+}
+
 static void test_cancel_irql(void)
 {
     cancel_at_passive = cancel_at_dispatch = 0;
@@ -564,6 +603,7 @@ int main(void)
     test_pending_status();
     test_cancel_paths();
     test_cancel_irql();
+    test_v24_after_cancel_callback();
     test_complete_cancelable();
     test_unmark_never_marked();
     test_mark_unmark();
