@@ -497,12 +497,23 @@ void km_obj_unref(km_object *o)
  * returns the driver's EvtCleanupCallback (FxObject::CallCleanup). So a timer's
  * cleanup runs after FxTimer::Dispose cancelled it and flushed its DPC and
  * work item, and a transaction's after FxDmaTransactionBase::Dispose. */
+DR_SITE(site_child_order, "child-delete-order");
+
 void km_obj_dispose(km_object *o)
 {
-    /* Children go first, as KMDF disposes a parent's children before it. */
+    /* Children go first, as KMDF disposes a parent's children before it, in
+     * an order the WdfObjectDelete docs call unpredictable: with several
+     * children, which goes next is a tape choice. */
     while (o->first_child) {
-        km_object *c = o->first_child;
-        o->first_child = c->next_sibling;
+        unsigned n = 0;
+        for (const km_object *k = o->first_child; k; k = k->next_sibling)
+            n++;
+        unsigned pick = n > 1 ? dr_choose(&site_child_order, n) : 0;
+        km_object **at = &o->first_child;
+        while (pick--)
+            at = &(*at)->next_sibling;
+        km_object *c = *at;
+        *at = c->next_sibling;
         c->next_sibling = NULL;
         km_obj_delete(c);
         if (dr_failed())
