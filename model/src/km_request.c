@@ -144,7 +144,9 @@ static NTSTATUS retrieve(WDFREQUEST Request, size_t min, PVOID *Buffer, size_t *
         km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "Buffer is NULL");
         return STATUS_INVALID_PARAMETER;
     }
-    *Buffer = NULL;
+    *Buffer = NULL; /* fxrequestapi.cpp WdfRequestRetrieve*Buffer: both cleared on entry */
+    if (Length)
+        *Length = 0;
     if (r->u.req.state == KM_REQ_COMPLETED) {
         not_owned(r, api);
         return STATUS_INVALID_DEVICE_REQUEST;

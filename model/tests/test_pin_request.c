@@ -41,6 +41,7 @@ static WDF_REQUEST_PARAMETERS g_params;
 static size_t g_length;                 /* the Length EvtIo* was given */
 static NTSTATUS g_st_small, g_st_exact, g_st_other;
 static PVOID g_buf_small, g_buf_exact, g_buf_other;
+static size_t g_len_small = 1; /* *Length after a failed Retrieve: 0, set on entry */
 static size_t g_len_exact;
 static ULONG_PTR g_info;
 static volatile UCHAR *g_buf;           /* P_DMA_*: the request's buffer */
@@ -68,9 +69,11 @@ static VOID Params(WDFREQUEST Request, size_t Length, bool read)
     g_length = Length;
     WdfRequestGetParameters(Request, &g_params);
     b = (PVOID)1;
-    g_st_small = read ? WdfRequestRetrieveOutputBuffer(Request, Length + 1, &b, NULL)
-                      : WdfRequestRetrieveInputBuffer(Request, Length + 1, &b, NULL);
+    l = 12345;
+    g_st_small = read ? WdfRequestRetrieveOutputBuffer(Request, Length + 1, &b, &l)
+                      : WdfRequestRetrieveInputBuffer(Request, Length + 1, &b, &l);
     g_buf_small = b;
+    g_len_small = l;
     b = NULL;
     g_st_exact = read ? WdfRequestRetrieveOutputBuffer(Request, Length, &b, &l)
                       : WdfRequestRetrieveInputBuffer(Request, Length, &b, &l);
@@ -353,6 +356,7 @@ static void test_parameters_and_buffers(void)
             KCHECK(g_params.Parameters.Write.Length == env.request_length);
         KCHECK(g_st_small == STATUS_BUFFER_TOO_SMALL);
         KCHECK(g_buf_small == NULL);
+        KCHECK(g_len_small == 0); /* fxrequestapi.cpp WdfRequestRetrieveOutputBuffer: *Length = 0 on entry */
         KCHECK(g_st_exact == STATUS_SUCCESS);
         KCHECK(g_buf_exact != NULL);
         KCHECK(g_len_exact == env.request_length);
