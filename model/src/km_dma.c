@@ -512,6 +512,10 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, P
     *DmaEnablerHandle = NULL;
     if (Config->Size != sizeof *Config)
         return STATUS_INFO_LENGTH_MISMATCH;
+    /* fxdmaenablerapi.cpp WdfDmaEnablerCreate: a value outside the profile
+     * enumeration is STATUS_INVALID_PARAMETER. */
+    if (Config->Profile <= WdfDmaProfileInvalid || Config->Profile >= WdfDmaProfileMax)
+        return STATUS_INVALID_PARAMETER;
     if (Config->Profile != WdfDmaProfileSystem && Config->Profile != WdfDmaProfileSystemDuplex)
         return STATUS_NOT_SUPPORTED; /* the model has system DMA only (docs/model-dma.md) */
     if (Config->MaximumLength == 0)
@@ -557,6 +561,17 @@ NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler, PWDF_DMA_
         (ConfigDirection != WdfDmaDirectionReadFromDevice && ConfigDirection != WdfDmaDirectionWriteToDevice))
         return STATUS_INVALID_PARAMETER;
     km_dmaenabler *e = &o->u.dmae;
+    if (e->system_profile_configured[ConfigDirection ? 1 : 0]) {
+        /* fxdmaenabler.cpp FxDmaEnabler::ConfigureSystemAdapter: the
+         * direction's adapter exists already (one adapter for both directions
+         * of a simplex enabler): FxVerifierDbgBreakPoint, then
+         * STATUS_INVALID_PARAMETER in every build. */
+        km_vf_break("DMA-CFG", api, "direction already configured",
+                    "DMAE%u: the system profile for this direction (or the simplex enabler's one adapter) is "
+                    "already configured",
+                    o->id);
+        return STATUS_INVALID_PARAMETER;
+    }
     if (e->duplex) {
         e->system_profile_configured[ConfigDirection ? 1 : 0] = true;
     } else {
@@ -599,9 +614,10 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
         return STATUS_INVALID_PARAMETER;
     }
     *DmaTransaction = NULL;
-    /* FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED: the parent is the enabler. */
+    /* FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED: the parent is the enabler
+     * (fxvalidatefunctions.cpp FxValidateObjectAttributes). */
     if (Attributes && Attributes->ParentObject)
-        return STATUS_INVALID_PARAMETER;
+        return STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED;
     NTSTATUS st;
     km_object *o = km_obj_create(KM_T_DMATRANSACTION, Attributes, en, api, &st);
     if (!o)

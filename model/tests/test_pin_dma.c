@@ -481,14 +481,13 @@ static void reset(size_t pages)
 /* fxdmaenablerapi.cpp WdfDmaEnablerCreate: "Config MaximumLength of zero is
  * invalid" -> STATUS_INVALID_PARAMETER. Profiles: KMDF accepts packet and
  * scatter/gather profiles too; the model has system DMA only and returns
- * STATUS_NOT_SUPPORTED for them (docs/model-dma.md "Enabler"); an unknown
- * profile fails as well (KMDF: STATUS_INVALID_PARAMETER, the model:
- * STATUS_NOT_SUPPORTED). fxdmatransactionapi.cpp WdfDmaTransactionCreate
- * validates the attributes with FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED: a
- * ParentObject fails the create (KMDF's status is
- * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED, shared/object/
- * fxvalidatefunctions.cpp; the model's is STATUS_INVALID_PARAMETER, so only
- * the failure is asserted). A failed create leaves the out-handle NULL. */
+ * STATUS_NOT_SUPPORTED for them (docs/model-dma.md "Enabler"); a value
+ * outside the profile enumeration is STATUS_INVALID_PARAMETER (the switch's
+ * default). fxdmatransactionapi.cpp WdfDmaTransactionCreate validates the
+ * attributes with FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED: a ParentObject is
+ * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED (shared/object/
+ * fxvalidatefunctions.cpp FxValidateObjectAttributes). A failed create
+ * leaves the out-handle NULL. */
 static void test_create_argument_checks(void)
 {
     reset(1);
@@ -498,8 +497,8 @@ static void test_create_argument_checks(void)
     KCHECK(ob.executions == 3);
     KCHECK(ob.maxlen0 == STATUS_INVALID_PARAMETER);
     KCHECK(ob.packet == STATUS_NOT_SUPPORTED);
-    KCHECK(!NT_SUCCESS(ob.invalid_profile));
-    KCHECK(!NT_SUCCESS(ob.parent));
+    KCHECK(ob.invalid_profile == STATUS_INVALID_PARAMETER);
+    KCHECK(ob.parent == STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
     KCHECK(ob.handles_set == 0);
 }
 
@@ -551,6 +550,25 @@ static void test_single_transfer_enabler(void)
  * duplex enabler configured for ReadFromDevice has no adapter object (the
  * model's DMA-CFG crash); configured for both it runs, and EvtProgramDma gets
  * WriteToDevice. */
+/* fxdmaenabler.cpp FxDmaEnabler::ConfigureSystemAdapter: configuring a
+ * direction whose adapter exists already (a simplex enabler has one adapter
+ * for both directions, fxdmaenabler.hpp GetDmaDescription) breaks with the
+ * verifier and fails with STATUS_INVALID_PARAMETER in every build. */
+static void test_configure_simplex_twice(void)
+{
+    reset(1);
+    drv.configure_write = true; /* a simplex System enabler: the write direction is the read one */
+    km_test_result r = km_test_run(&scn, "random", 3, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK,
+                    "VF-BREAK DMA-CFG: WdfDmaEnablerConfigureSystemProfile: direction already configured");
+    reset(1);
+    drv.configure_write = true;
+    env.verifier = false;
+    r = km_test_run(&scn, "random", 3, true);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "EvtDevicePrepareHardware failed");
+    KCHECK(strstr(r.first.message, "0xc000000d") != NULL); /* STATUS_INVALID_PARAMETER */
+}
+
 static void test_duplex_configures_one_direction(void)
 {
     reset(1);
@@ -790,6 +808,7 @@ int main(void)
     test_initialize_zero_length();
     test_single_transfer_enabler();
     test_duplex_configures_one_direction();
+    test_configure_simplex_twice();
     test_program_dma_direction();
     test_withlength_equal_to_transfer();
     test_execute_failure_state();
