@@ -95,6 +95,7 @@ static VOID EvtCancel(WDFREQUEST Request)
     WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
+static NTSTATUS unmark_never_st; /* IO_UNMARK_NEVER_MARKED: what Unmark returned */
 static long asked, asked_true; /* IO_CANCEL_ASKS: WdfRequestIsCanceled calls, TRUE answers */
 
 static VOID EvtCancelAsks(WDFREQUEST Request)
@@ -152,7 +153,8 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfRequestComplete(Request, STATUS_SUCCESS);
         break;
     case IO_UNMARK_NEVER_MARKED:
-        if (WdfRequestUnmarkCancelable(Request) == STATUS_SUCCESS)
+        unmark_never_st = WdfRequestUnmarkCancelable(Request);
+        if (unmark_never_st == STATUS_SUCCESS)
             WdfRequestComplete(Request, STATUS_SUCCESS);
         break; /* STATUS_CANCELLED: "the callback will complete it" */
     case IO_MARK_UNMARK:
@@ -429,7 +431,13 @@ static void test_unmark_never_marked(void) /* R5, V17 */
 {
     km_test_result r = run_mode(IO_UNMARK_NEVER_MARKED, true, false, 10);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V17");
+    /* Without the verifier Unmark on a never-marked request returns
+     * STATUS_CANCELLED (fxioqueue.cpp FxIoQueue::RequestCancelable:
+     * RemoveFromIrpQueue fails on a request not in the CSQ), so a driver
+     * waiting for a callback that never comes loses the completion. */
+    unmark_never_st = STATUS_PENDING;
     r = run_mode(IO_UNMARK_NEVER_MARKED, false, false, 10);
+    KCHECK(unmark_never_st == STATUS_CANCELLED);
     KEXPECT_FINDING(r, DR_FIND_CHECK, "lost completion");
 }
 
