@@ -54,8 +54,9 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
                     "DriverObject or DriverConfig is NULL");
         return STATUS_INVALID_PARAMETER;
     }
+    /* fxdriverapi.cpp#WdfDriverCreate: once per driver object. */
     if (km_w.driver)
-        return STATUS_INVALID_DEVICE_STATE;
+        return STATUS_DRIVER_INTERNAL_ERROR;
     NTSTATUS st;
     km_object *d = km_obj_create(KM_T_DRIVER, DriverAttributes, NULL, "WdfDriverCreate", &st);
     if (!d)
