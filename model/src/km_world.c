@@ -184,8 +184,10 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
     if (Config->DispatchType != WdfIoQueueDispatchSequential && Config->DispatchType != WdfIoQueueDispatchParallel &&
         Config->DispatchType != WdfIoQueueDispatchManual)
         return STATUS_INVALID_PARAMETER;
+    /* One default queue per device: FxPkgIo::InitializeDefaultQueue
+     * (fxpkgio.cpp) fails the second with STATUS_UNSUCCESSFUL. */
     if (Config->DefaultQueue && dev->u.dev.default_queue)
-        return STATUS_INVALID_DEVICE_REQUEST; /* one default queue per device */
+        return STATUS_UNSUCCESSFUL;
     /* The I/O manager model presents requests only through a sequential or
      * parallel default queue; a manual default queue would hold them forever. */
     if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
