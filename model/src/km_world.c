@@ -342,6 +342,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
     }
     struct WDFDEVICE_INIT init;
     memset(&init, 0, sizeof init);
+    init.io_type = WdfDeviceIoBuffered; /* fxdeviceinit.cpp: WDFDEVICE_INIT's default */
     st = km_w.driver->u.drv.device_add((WDFDRIVER)km_handle(km_w.driver), &init);
     if (dr_failed())
         return;
