@@ -647,8 +647,14 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
     }
     NTSTATUS st = STATUS_SUCCESS;
     if (!add_context(o, ContextAttributes->ContextTypeInfo, ContextAttributes->ContextSizeOverride,
-                     "WdfObjectAllocateContext", &st))
+                     "WdfObjectAllocateContext", &st)) {
+        /* FxObject::AddContext (fxobject.cpp): a duplicate type gives the
+         * caller the context already there, with STATUS_OBJECT_NAME_EXISTS
+         * (a success status). */
+        if (st == STATUS_OBJECT_NAME_EXISTS && Context)
+            *Context = WdfObjectGetTypedContextWorker(Handle, ContextAttributes->ContextTypeInfo);
         return st;
+    }
     if (Context)
         *Context = WdfObjectGetTypedContextWorker(Handle, ContextAttributes->ContextTypeInfo);
     return STATUS_SUCCESS;

@@ -58,8 +58,9 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
                     "DriverObject or DriverConfig is NULL");
         return STATUS_INVALID_PARAMETER;
     }
+    /* fxdriverapi.cpp#WdfDriverCreate: once per driver object. */
     if (km_w.driver)
-        return STATUS_INVALID_DEVICE_STATE;
+        return STATUS_DRIVER_INTERNAL_ERROR;
     NTSTATUS st;
     km_object *d = km_obj_create(KM_T_DRIVER, DriverAttributes, NULL, "WdfDriverCreate", &st);
     if (!d)
@@ -187,8 +188,10 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
     if (Config->DispatchType != WdfIoQueueDispatchSequential && Config->DispatchType != WdfIoQueueDispatchParallel &&
         Config->DispatchType != WdfIoQueueDispatchManual)
         return STATUS_INVALID_PARAMETER;
+    /* One default queue per device: FxPkgIo::InitializeDefaultQueue
+     * (fxpkgio.cpp) fails the second with STATUS_UNSUCCESSFUL. */
     if (Config->DefaultQueue && dev->u.dev.default_queue)
-        return STATUS_INVALID_DEVICE_REQUEST; /* one default queue per device */
+        return STATUS_UNSUCCESSFUL;
     /* The I/O manager model presents requests only through a sequential or
      * parallel default queue; a manual default queue would hold them forever. */
     if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
@@ -400,6 +403,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
     }
     struct WDFDEVICE_INIT init;
     memset(&init, 0, sizeof init);
+    init.io_type = WdfDeviceIoBuffered; /* fxdeviceinit.cpp: WDFDEVICE_INIT's default */
     st = km_w.driver->u.drv.device_add((WDFDRIVER)km_handle(km_w.driver), &init);
     if (dr_failed())
         return;
