@@ -371,10 +371,11 @@ static void test_mark_unmark(void) /* 1.13 both outcomes, R3, R4, R7 */
     mode = IO_MARK_UNMARK;
     km_env_defaults(&env);
     env.requests = 2;
-    km_test_result r = km_test_find(&scn, 100000, "V14");
+    km_test_result r = km_test_run_dfs(&scn, 2, 200000, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V14: WdfRequestUnmarkCancelable");
+    printf("mark/unmark, two requests: V14 in DFS execution %ld\n", r.first_exec);
     env.verifier = false;
-    r = km_test_find(&scn, 100000, "R4");
+    r = km_test_run_dfs(&scn, 2, 200000, true);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH R4: WdfRequestUnmarkCancelable");
     /* Completing on STATUS_CANCELLED before the callback began: with the
      * verifier a V16 break, without it R3. */
