@@ -11,7 +11,11 @@
 /* Measured verdicts (docs/findings.md has every finding of every row). */
 #define PUBLISHED_EXPECT_1CPU "crash:V13"
 #define PUBLISHED_EXPECT_1T "crash:V13"
-#define PUBLISHED_EXPECT_ALLOCFAIL "framework:V8" /* Cancel on the transaction released after Execute failed */
+/* Was framework:V8 (the cancel callback calling Cancel on the transaction
+ * EvtIoRead released after Execute failed): that needs EvtRequestCancel to run
+ * while EvtIoRead still runs, which KMDF's dispatch gate (m_Dispatching,
+ * fxioqueue.cpp) rules out with one request in flight. */
+#define PUBLISHED_EXPECT_ALLOCFAIL "crash:V13"
 #define PUBLISHED_EXPECT_MARK_AFTER "framework:V17" /* Unmark before the request was marked */
 #define PUBLISHED_EXPECT_TIMER_NEVER "check:lost"
 #define PUBLISHED_EXPECT_EXEC_FAIL "framework:V16" /* completes a request still cancelable */

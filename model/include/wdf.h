@@ -116,6 +116,9 @@ PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE
 _Must_inspect_result_ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES ContextAttributes,
                                                         PVOID *Context);
 VOID WdfObjectDelete(WDFOBJECT Object);
+/* The object's callback lock (a WDFDRIVER, WDFDEVICE or WDFQUEUE). */
+VOID WdfObjectAcquireLock(WDFOBJECT Object);
+VOID WdfObjectReleaseLock(WDFOBJECT Object);
 #define WdfObjectReference(Handle) WdfObjectReferenceActual((WDFOBJECT)(Handle), NULL, __LINE__, __FILE__)
 #define WdfObjectDereference(Handle) WdfObjectDereferenceActual((WDFOBJECT)(Handle), NULL, __LINE__, __FILE__)
 #define WdfObjectReferenceWithTag(Handle, Tag)                                                            \

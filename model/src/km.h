@@ -55,11 +55,25 @@ enum { KM_MAX_OBJECTS = 512, KM_MAX_CONTEXTS = 3, KM_MAX_RESOURCES = 4 };
 
 typedef struct km_object km_object;
 
+/* A framework callback lock (FxCallbackLock, src/framework/shared/inc/private/
+ * common/fxcallbackspinlock.hpp and fxcallbackmutexlock.hpp): a spin lock for
+ * DISPATCH execution level, a mutex (FAST_MUTEX) for PASSIVE. km_lock.c. */
+typedef struct km_cblock {
+    bool passive;           /* FxCallbackMutexLock, else FxCallbackSpinLock */
+    uint32_t owner_task;    /* m_OwnerThread: task id, 0 when free */
+    unsigned prev_irql;     /* m_PreviousIrql, for WdfObjectAcquireLock */
+    dr_spinlock spin;       /* the spin variant's lock */
+    char name[16];          /* "DEV1-lock", "Q2-lock" */
+} km_cblock;
+
 /* ---- per-type state ------------------------------------------------------------ */
 
 typedef struct km_driver {
     PFN_WDF_DRIVER_DEVICE_ADD device_add;
     PFN_WDF_DRIVER_UNLOAD unload;
+    WDF_EXECUTION_LEVEL level;       /* resolved constraints (fxdriver.cpp#ConfigureConstraints) */
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    km_cblock cblock;                /* m_CallbackMutexLock */
 } km_driver;
 
 typedef struct km_device {
@@ -69,12 +83,28 @@ typedef struct km_device {
     bool has_request_attrs;
     km_object *default_queue;
     km_object *dma_enabler;
+    WDF_EXECUTION_LEVEL level;       /* resolved (fxdevicebase.cpp#ConfigureConstraints) */
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    km_cblock cblock;                /* the device's callback lock, shared by Device-scope queues */
 } km_device;
 
 typedef struct km_queue {
     WDF_IO_QUEUE_CONFIG config;
     km_object *device;
     unsigned presented;       /* requests presented and not yet completed */
+    /* fxioqueue.cpp#ConfigureConstraints */
+    bool passive;             /* m_PassiveLevel */
+    WDF_SYNCHRONIZATION_SCOPE scope; /* resolved */
+    km_cblock own_lock;       /* m_CallbackSpinLock / m_CallbackMutexLock */
+    km_cblock *lock;          /* m_CallbackLockPtr: own_lock, or the device's (Device scope) */
+    km_cblock *cb_lock;       /* the lock around EvtIo* and EvtRequestCancel: lock, or NULL (scope None) */
+    /* fxioqueue.cpp#DispatchEvents */
+    unsigned dispatching;     /* m_Dispatching: threads in the dispatch loop */
+    km_object *cancelled[KM_ENV_MAX_REQUESTS]; /* m_Cancelled, FIFO */
+    unsigned ncancelled;
+    dr_dpc dpc;               /* m_Dpc (deferred dispatch) */
+    bool dpc_queued;          /* m_DpcQueued */
+    bool wi_queued;           /* m_WorkItemQueued */
 } km_queue;
 
 /* Request sub-states, kmdf-model-spec.md section 3. */
@@ -111,12 +141,12 @@ typedef struct km_request {
     bool completed_cancelable; /* completed with its cancel routine armed (verifier off): C5 */
     bool unmark_said_cancelled; /* WdfRequestUnmarkCancelable returned STATUS_CANCELLED (R3) */
     uint32_t dispatch_task;    /* task running EvtIo* for this request, 0 when none */
+    bool on_cancelled_list;    /* in its queue's m_Cancelled, callback not yet dispatched */
     bool device_owned;         /* a transaction between Execute and its final DmaCompleted* holds the buffer (C13) */
     bool tx_final;             /* a transaction on it reached its final DmaCompleted* (C2) */
     NTSTATUS tx_status;        /* ... with this status */
     size_t tx_bytes;           /* ... and this many bytes transferred */
     bool tx_stopped;           /* ... after StopSystemTransfer */
-    bool cancel_deferred;      /* R6: EvtRequestCancel owed when EvtIo* returns */
     dr_event cancel_event;     /* the I/O manager's IoCancelIrp, armed while pending */
     dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
 } km_request;
@@ -223,6 +253,7 @@ typedef struct km_timer {
      * item are changed atomically (relaxed atomics, see km_timer.c); the
      * FxTimer fields below them under the timer's own lock. */
     km_object *parent;          /* m_Object: referenced until the rundown */
+    km_cblock *cb_lock;         /* m_CallbackLock (AutomaticSerialization), or NULL */
     bool queued;                /* in the kernel timer queue (vtimer armed) */
     bool dpc_queued;            /* expired, DPC queued and not started */
     uint32_t dpc_active;        /* timer DPCs executing */
@@ -261,6 +292,7 @@ struct km_object {
     PFN_WDF_OBJECT_CONTEXT_DESTROY destroy;
     WDF_EXECUTION_LEVEL level;
     WDF_SYNCHRONIZATION_SCOPE scope;
+    bool passive_callbacks;    /* FxObject::IsPassiveCallbacks (MarkPassiveCallbacks) */
     struct {
         PCWDF_OBJECT_CONTEXT_TYPE_INFO type;
         void *mem;
@@ -402,6 +434,7 @@ enum {
     WDF_REQUEST_FATAL_ERROR = 0x6,
     WDF_OBJECT_ERROR = 0x7,
     WDF_DMA_FATAL_ERROR = 0x8,
+    WDF_RECURSIVE_LOCK = 0x2,
     WDF_INVALID_LOCK_OPERATION = 0xB,
     WDF_VERIFIER_IRQL_MISMATCH = 0xE,
 };
@@ -417,7 +450,21 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
 void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
 void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
 void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
-void km_request_dispatch_done(km_object *req); /* EvtIo* returned: deliver a deferred cancel (R6) */
+/* Queues (km_request.c): FxIoQueue's dispatch loop around a presentation.
+ * Begin: m_Dispatching++. End: EvtIo* returned; deliver the cancels queued
+ * meanwhile (m_Cancelled, R6 and the gate), then m_Dispatching--. */
+void km_queue_dispatch_begin(km_object *q);
+void km_queue_dispatch_end(km_object *q);
+void km_queue_init_dispatch(km_object *q);
+/* Callback locks (km_lock.c). Acquire returns the IRQL before it (the spin
+ * variant raises to DISPATCH); a recursive acquire is BUGCHECK 0x10D/0x2. */
+void km_cblock_init(km_cblock *l, bool passive, const km_object *owner); /* named "DEV1-lock" */
+unsigned km_cblock_acquire(km_cblock *l, const char *api);
+void km_cblock_release(km_cblock *l, unsigned old_irql);
+bool km_cblock_owned(const km_cblock *l); /* IsOwner: held by the current thread */
+/* The callback lock of an object with callbacks (IFxHasCallbacks: driver,
+ * device, queue) and its resolved scope; NULL for other types. km_world.c. */
+km_cblock *km_callback_lock(km_object *o, WDF_SYNCHRONIZATION_SCOPE *scope);
 /* DMA: the device owns the request's buffer (from Execute to the final DmaCompleted*). */
 void km_request_device_owns(km_object *req, bool owns);
 /* DMA: the transaction's final DmaCompleted* status, for the C2 oracle. */

@@ -110,3 +110,140 @@ VOID WdfSpinLockRelease(WDFSPINLOCK SpinLock)
     HB_REL(&l->lock);
     dr_spin_release(&l->lock, old);
 }
+
+/* ---- framework callback locks ------------------------------------------------------------
+ * FxCallbackSpinLock (DISPATCH execution level) and FxCallbackMutexLock
+ * (PASSIVE), src/framework/shared/inc/private/common/fxcallbackspinlock.hpp and
+ * fxcallbackmutexlock.hpp: the lock KMDF takes around EvtIo*, EvtRequestCancel
+ * and a serialised EvtTimerFunc (automatic serialisation), and the one
+ * WdfObjectAcquireLock takes. The spin variant is the engine's spin lock (it
+ * raises to DISPATCH and spins; a holder on the same processor is the
+ * engine's deadlock finding); the mutex variant blocks the thread until the
+ * lock is free, so a cycle of waiters is the engine's deadlock. A second
+ * acquire by the owning thread is FxVerifierBugCheck(WDF_RECURSIVE_LOCK) in
+ * every build (Lock: m_OwnerThread == current). */
+
+DR_SITE(site_cb_acquire, "callback-lock-acquire");
+DR_SITE(site_cb_wait, "callback-lock-wait");
+DR_SITE(site_cb_release, "callback-lock-release");
+
+void km_cblock_init(km_cblock *l, bool passive, const km_object *o)
+{
+    l->passive = passive;
+    l->owner_task = 0;
+    km_quiet_writes_begin(); /* model memory, through snprintf's TSan interceptor */
+    snprintf(l->name, sizeof l->name, "%s%u-lock", km_type_prefix(o->type), (unsigned)o->id);
+    km_quiet_writes_end();
+    dr_spinlock_init(&l->spin, l->name);
+}
+
+bool km_cblock_owned(const km_cblock *l) { return LD(l->owner_task) == me_id(); }
+
+static bool cblock_free(const void *arg)
+{
+    const km_cblock *l = arg;
+    return LD(l->owner_task) == 0;
+}
+
+unsigned km_cblock_acquire(km_cblock *l, const char *api)
+{
+    if (km_cblock_owned(l)) {
+        km_bugcheck("SYNC", WDF_RECURSIVE_LOCK, api, "recursive acquire of a callback lock",
+                    "%s is already held by this thread", l->name);
+        return dr_irql();
+    }
+    unsigned old;
+    if (l->passive) {
+        /* MxPagedLock::AcquireUnsafe (a FAST_MUTEX in a critical region). */
+        old = dr_irql();
+        if (dr_in_task()) {
+            dr_yield(&site_cb_acquire);
+            if (dr_failed())
+                return old;
+            if (!cblock_free(l))
+                dr_wait(cblock_free, l, &site_cb_wait);
+            if (dr_failed())
+                return old;
+        }
+    } else {
+        old = dr_spin_acquire(&l->spin);
+        if (dr_failed())
+            return old;
+    }
+    HB_ACQ(l);
+    ST(l->owner_task, dr_current_task() ? dr_current_task() : OWNER_MAIN_CONTEXT); /* m_OwnerThread */
+    return old;
+}
+
+void km_cblock_release(km_cblock *l, unsigned old_irql)
+{
+    ST(l->owner_task, 0u); /* m_OwnerThread = NULL */
+    HB_REL(l);
+    if (!l->passive) {
+        dr_spin_release(&l->spin, old_irql);
+        return;
+    }
+    if (dr_in_task())
+        dr_yield(&site_cb_release);
+}
+
+/* WdfObjectAcquireLock / WdfObjectReleaseLock, src/framework/shared/object/
+ * fxobjectapi.cpp: the object's callback lock (FxGetCallbackLock: objects
+ * with callbacks only; a WDFQUEUE always has one, even with scope None), the
+ * IRQL saved in the lock (m_PreviousIrql). Any other object is
+ * FxVerifierBugCheck(WDF_INVALID_LOCK_OPERATION). */
+DR_SITE(site_obj_acquire, "WdfObjectAcquireLock");
+DR_SITE(site_obj_release, "WdfObjectReleaseLock");
+
+static km_cblock *object_lock(WDFOBJECT Object, const dr_site *site)
+{
+    const char *api = site->name;
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return NULL;
+    km_object *o = km_lookup_any(Object, api, false);
+    if (!o)
+        return NULL;
+    km_cblock *l = km_callback_lock(o, NULL);
+    if (!l) {
+        km_bugcheck("SYNC", WDF_INVALID_LOCK_OPERATION, api, "object has no callback lock",
+                    "%s%u is not a driver, device or queue", km_type_prefix(o->type), o->id);
+        return NULL;
+    }
+    km_trace(site, o, km_cblock_owned(l));
+    return l;
+}
+
+VOID WdfObjectAcquireLock(WDFOBJECT Object)
+{
+    km_cblock *l = object_lock(Object, &site_obj_acquire);
+    if (!l)
+        return;
+    if (l->passive && dr_irql() > PASSIVE_LEVEL) {
+        km_crash("SYNC", "WdfObjectAcquireLock", "passive callback lock acquired above PASSIVE_LEVEL",
+                 "%s is a mutex (PASSIVE execution level); acquiring it at IRQL %u", l->name, dr_irql());
+        return;
+    }
+    unsigned old = km_cblock_acquire(l, "WdfObjectAcquireLock");
+    if (dr_failed())
+        return;
+    l->prev_irql = old;
+}
+
+VOID WdfObjectReleaseLock(WDFOBJECT Object)
+{
+    km_cblock *l = object_lock(Object, &site_obj_release);
+    if (!l)
+        return;
+    if (!km_cblock_owned(l)) {
+        /* FxCallbackLock::CheckOwnership: a break with the lock verifier;
+         * then the release goes on and breaks mutual exclusion. */
+        if (km_vf_break("SYNC", "WdfObjectReleaseLock", "callback lock released by a thread that does not own it",
+                        "%s %s", l->name, LD(l->owner_task) ? "is held by another thread" : "is not held"))
+            return;
+        km_crash("SYNC", "WdfObjectReleaseLock", "callback lock released by a thread that does not own it",
+                 "%s %s; the release breaks mutual exclusion", l->name,
+                 LD(l->owner_task) ? "is held by another thread" : "is not held");
+        return;
+    }
+    km_cblock_release(l, l->prev_irql);
+}

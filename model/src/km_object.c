@@ -425,6 +425,8 @@ km_object *km_obj_create(km_type type, PWDF_OBJECT_ATTRIBUTES attrs, km_object *
         o->destroy = attrs->EvtDestroyCallback;
         o->level = attrs->ExecutionLevel;
         o->scope = attrs->SynchronizationScope;
+        /* fxobject.cpp#Commit: MarkPassiveCallbacks for an explicit PASSIVE. */
+        o->passive_callbacks = attrs->ExecutionLevel == WdfExecutionLevelPassive;
         if (!add_context(o, attrs->ContextTypeInfo, attrs->ContextSizeOverride, api, status)) {
             o->state = KM_OBJ_FREE;
             return NULL;

@@ -184,8 +184,10 @@ WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
 
 /* ---- cancellation ---------------------------------------------------------------------------- */
 
-/* Deliver EvtRequestCancel on the calling thread (the queue's dispatcher).
- * The queue holds a reference on the request until the callback returns. */
+/* Deliver EvtRequestCancel on the calling thread (the queue's dispatcher),
+ * under the queue's cancel callback lock when the queue has a sync scope
+ * (FxRequestCancelCallback::InvokeCancel with m_IoCancelCallbackLockPtr,
+ * fxrequestcallbacks.hpp). The caller holds a reference on the request. */
 static void run_cancel_callback(km_object *r)
 {
     PFN_WDF_REQUEST_CANCEL fn = r->u.req.cancel_routine;
@@ -204,6 +206,13 @@ static void run_cancel_callback(km_object *r)
     km_hb_section_end(&r->u.req.queue_lock);
     km_obj_ref(r);
     km_trace(&site_cancel_cb, r, 0);
+    km_cblock *lock = fn && r->u.req.queue ? r->u.req.queue->u.q.cb_lock : NULL;
+    unsigned old = 0;
+    if (lock) {
+        old = km_cblock_acquire(lock, "EvtRequestCancel");
+        if (dr_failed())
+            return;
+    }
     unsigned irql = dr_irql();
     if (fn)
         fn((WDFREQUEST)km_handle(r));
@@ -212,6 +221,10 @@ static void run_cancel_callback(km_object *r)
         return;
     if (km_w.env.strict_irql_exit)
         km_callback_irql_check(irql, "EvtRequestCancel", false);
+    if (dr_failed())
+        return;
+    if (lock)
+        km_cblock_release(lock, old);
     km_hb_section_begin(&r->u.req.queue_lock);
     if (r->u.req.state == KM_REQ_CANCEL_RUNNING)
         r->u.req.state = KM_REQ_CANCELLED_OWNED;
@@ -228,6 +241,108 @@ static void dispatch_cancel(km_object *r)
     if (dr_failed())
         return;
     run_cancel_callback(r);
+}
+
+/* ---- the queue's dispatch loop (fxioqueue.cpp) ------------------------------------------------
+ * A cancelled driver-owned request goes on the queue's m_Cancelled list
+ * (CancelForDriver) and is delivered by the dispatch loop
+ * (DispatchEvents -> ProcessCancelledRequests). DispatchInternalEvents
+ * enters the loop only when no thread is in it (m_Dispatching == 0);
+ * otherwise the thread already dispatching delivers it when its current
+ * EvtIo* returns. A thread that may not dispatch (CanThreadDispatchEventsLocked:
+ * above PASSIVE for a passive queue, or holding the queue's callback lock)
+ * defers the loop to the queue's work item (passive) or DPC. */
+
+DR_SITE(win_gate, "cancel: deferred to the thread dispatching on the queue (m_Dispatching)");
+DR_SITE(win_dpc, "cancel: dispatch deferred to the queue's DPC (callback lock held)");
+DR_SITE(win_wi, "cancel: dispatch deferred to the queue's work item (passive queue)");
+
+static void dispatch_events(km_object *q);
+
+static void queue_dpc(void *arg)
+{
+    km_object *q = arg;
+    q->u.q.dpc_queued = false; /* DeferredDispatchRequestsFromDpc */
+    dispatch_events(q);
+}
+
+static void queue_work_item(void *arg)
+{
+    km_object *q = arg;
+    q->u.q.wi_queued = false; /* DeferredDispatchRequestsFromWorkerThread */
+    dispatch_events(q);
+}
+
+void km_queue_init_dispatch(km_object *q) { dr_dpc_init(&q->u.q.dpc, queue_dpc, q, "queue-dpc"); }
+
+void km_queue_dispatch_begin(km_object *q) { q->u.q.dispatching++; }
+
+/* ProcessCancelledRequests: the list's reference on each request is dropped
+ * after its callback. */
+static void process_cancelled(km_object *q)
+{
+    km_queue *qu = &q->u.q;
+    while (qu->ncancelled && !dr_failed()) {
+        km_object *r = qu->cancelled[0];
+        qu->ncancelled--;
+        memmove(&qu->cancelled[0], &qu->cancelled[1], qu->ncancelled * sizeof qu->cancelled[0]);
+        r->u.req.on_cancelled_list = false;
+        dispatch_cancel(r);
+        if (!dr_failed())
+            km_obj_unref(r);
+    }
+}
+
+void km_queue_dispatch_end(km_object *q)
+{
+    process_cancelled(q);
+    if (dr_failed())
+        return;
+    q->u.q.dispatching--;
+}
+
+/* CanThreadDispatchEventsLocked, then the loop. */
+static void dispatch_events(km_object *q)
+{
+    km_queue *qu = &q->u.q;
+    bool defer_passive = dr_irql() > PASSIVE_LEVEL && qu->passive;
+    bool lock_held = qu->lock && km_cblock_owned(qu->lock);
+    if (defer_passive || (lock_held && qu->passive)) {
+        dr_window(&win_wi);
+        if (!qu->wi_queued) {
+            qu->wi_queued = true;
+            dr_thread_create(dr_current_cpu(), queue_work_item, q, "queue-work-item");
+        }
+        return;
+    }
+    if (lock_held) {
+        dr_window(&win_dpc);
+        if (!qu->dpc_queued) {
+            qu->dpc_queued = true;
+            dr_dpc_queue(&qu->dpc, dr_current_cpu());
+        }
+        return;
+    }
+    qu->dispatching++;
+    process_cancelled(q);
+    if (dr_failed())
+        return;
+    qu->dispatching--;
+}
+
+/* FxIoQueue::CancelForDriver: onto m_Cancelled, then DispatchInternalEvents. */
+static void cancel_for_driver(km_object *r)
+{
+    km_object *q = r->u.req.queue;
+    km_queue *qu = &q->u.q;
+    km_obj_ref(r);
+    qu->cancelled[qu->ncancelled++] = r;
+    r->u.req.on_cancelled_list = true;
+    if (qu->dispatching) {
+        dr_window(&win_gate);
+        return;
+    }
+    dispatch_events(q);
 }
 
 void km_request_io_cancel(km_object *r)
@@ -251,10 +366,7 @@ void km_request_io_cancel(km_object *r)
     km_hb_section_begin(&r->u.req.queue_lock);
     r->u.req.state = KM_REQ_CANCEL_QUEUED; /* out of the CSQ: Unmark now returns STATUS_CANCELLED */
     km_hb_section_end(&r->u.req.queue_lock);
-    km_obj_ref(r);
-    dispatch_cancel(r);
-    if (!dr_failed())
-        km_obj_unref(r);
+    cancel_for_driver(r); /* _IrpCancelForDriver */
 }
 
 static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCancel, bool ex,
@@ -292,8 +404,8 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
     km_hb_section_begin(&r->u.req.queue_lock);
     NTSTATUS st = mark_locked(r, EvtRequestCancel, ex, site);
     km_hb_section_end(&r->u.req.queue_lock);
-    if (st == STATUS_MORE_PROCESSING_REQUIRED) { /* non-Ex on a cancelled IRP: the callback runs now */
-        run_cancel_callback(r);
+    if (st == STATUS_MORE_PROCESSING_REQUIRED) { /* non-Ex on a cancelled IRP: CancelForDriver */
+        cancel_for_driver(r);
         st = STATUS_SUCCESS;
     }
     return st;
@@ -314,26 +426,19 @@ static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCance
         r->u.req.driver_cancelable = false;
         return STATUS_CANCELLED; /* no callback; the caller must complete */
     }
-    /* Non-Ex: EvtRequestCancel runs (R6): synchronously, before Mark
-     * returns, when the caller is outside the queue's dispatch; deferred
-     * until EvtIo* returns when the caller is inside it. */
+    /* Non-Ex: EvtRequestCancel runs (R6), by KMDF's own rule
+     * (fxioqueue.cpp#RequestCancelable -> CancelForDriver): at once on this
+     * thread when no thread dispatches on the queue and this one may
+     * dispatch; else deferred to the dispatching thread (inside its own
+     * EvtIo* the caller is that thread: after EvtIo* returns), or to the
+     * queue's DPC or work item. Which one depends on what the other
+     * processors are doing at that moment: the schedule decides. */
     r->u.req.state = KM_REQ_CANCEL_QUEUED;
     if (r->u.req.dispatch_task && r->u.req.dispatch_task == dr_current_task()) {
         DR_SITE(win_deferred, "window: non-Ex Mark on a cancelled IRP inside EvtIo*: cancel deferred");
         dr_window(&win_deferred);
-        r->u.req.cancel_deferred = true;
-        return STATUS_SUCCESS;
     }
     return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-void km_request_dispatch_done(km_object *r)
-{
-    r->u.req.dispatch_task = 0;
-    if (!r->u.req.cancel_deferred || dr_failed())
-        return;
-    r->u.req.cancel_deferred = false;
-    dispatch_cancel(r);
 }
 
 VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)

@@ -165,9 +165,9 @@ static uint64_t due_ticks(LONGLONG due)
 
 /* ---- delivery ----------------------------------------------------------------------------- */
 
-/* FxTimer::TimerHandler: records m_CallbackThread and calls the driver. The
- * automatic-serialisation callback lock is not modelled (see
- * docs/model-timer-lock.md). */
+/* FxTimer::TimerHandler: records m_CallbackThread and calls the driver,
+ * under the parent's callback lock with AutomaticSerialization
+ * (m_CallbackLock, fxtimer.cpp#TimerHandler). */
 static void tmr_invoke(km_object *o)
 {
     km_timer *t = &o->u.tmr;
@@ -181,6 +181,12 @@ static void tmr_invoke(km_object *o)
     }
     tmr_update(o);
     km_trace(&site_callback, o, dr_irql());
+    unsigned old = 0;
+    if (t->cb_lock) {
+        old = km_cblock_acquire(t->cb_lock, "EvtTimerFunc");
+        if (dr_failed())
+            return;
+    }
     unsigned irql = dr_irql();
     fn((WDFTIMER)km_handle(o));
     dr_framework_resume();
@@ -192,6 +198,8 @@ static void tmr_invoke(km_object *o)
         if (dr_failed())
             return;
     }
+    if (t->cb_lock)
+        km_cblock_release(t->cb_lock, old);
     ST(t->callback_task, 0);
     tmr_update(o);
 }
@@ -437,20 +445,18 @@ static bool has_device_ancestor(const km_object *p)
     return false;
 }
 
-static WDF_SYNCHRONIZATION_SCOPE effective_scope(const km_object *p)
+/* The object whose callback constraints a timer serialises with:
+ * FxDeviceBase::_SearchForDevice's IFxHasCallbacks search from the parent up
+ * (a queue or the device), else the device base's (a presented request has
+ * no parent). */
+static km_object *callbacks_object(km_object *p)
 {
-    for (; p; p = p->parent)
-        if (p->scope != WdfSynchronizationScopeInheritFromParent && p->scope != WdfSynchronizationScopeInvalid)
-            return p->scope;
-    return WdfSynchronizationScopeNone;
-}
-
-static bool passive_constraint(const km_object *p)
-{
-    for (; p; p = p->parent)
-        if (p->level != WdfExecutionLevelInheritFromParent && p->level != WdfExecutionLevelInvalid)
-            return p->level == WdfExecutionLevelPassive;
-    return false;
+    for (km_object *a = p; a; a = a->parent)
+        if (a->type == KM_T_QUEUE || a->type == KM_T_DEVICE)
+            return a;
+    if (p->type == KM_T_REQUEST && p->u.req.queue)
+        return p->u.req.queue->u.q.device;
+    return km_w.device;
 }
 
 NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes, WDFTIMER *Timer)
@@ -485,14 +491,22 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
     /* fxtimer.cpp#Initialize */
     if (!has_device_ancestor(parent))
         return STATUS_INVALID_DEVICE_REQUEST;
+    /* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a
+     * Device or Queue scope in effect on the callbacks object, the timer
+     * takes that object's callback lock; the parent's own passive mark
+     * (IsPassiveCallbacks) must match the timer's level. */
+    km_cblock *cb_lock = NULL;
     if (Config->AutomaticSerialization) {
-        WDF_SYNCHRONIZATION_SCOPE scope = effective_scope(parent);
-        if (scope != WdfSynchronizationScopeNone && passive != passive_constraint(parent)) {
-            /* fxobject.cpp#_GetEffectiveLock */
-            km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                        "a %s timer cannot serialise with a parent whose callbacks run at %s",
-                        passive ? "passive" : "DISPATCH", passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-            return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
+        WDF_SYNCHRONIZATION_SCOPE scope;
+        km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
+        if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
+            if (passive != parent->passive_callbacks) {
+                km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
+                            "a %s timer cannot serialise with a parent whose callbacks run at %s",
+                            passive ? "passive" : "DISPATCH", passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
+                return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
+            }
+            cb_lock = l;
         }
     }
     NTSTATUS st;
@@ -502,6 +516,7 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
     km_timer *t = &o->u.tmr;
     t->config = *Config;
     t->level = passive ? WdfExecutionLevelPassive : WdfExecutionLevelDispatch;
+    t->cb_lock = cb_lock;
     dr_vtimer_init(&t->expiry, tmr_expire, o, "timer");
     dr_dpc_init(&t->dpc, tmr_dpc, o, "timer-dpc");
     /* The timer's reference on itself (dropped at the end of the rundown) and

@@ -47,6 +47,43 @@ DR_SITE(site_driver_create, "WdfDriverCreate");
 DR_SITE(site_device_create, "WdfDeviceCreate");
 DR_SITE(site_queue_create, "WdfIoQueueCreate");
 
+/* Execution level and synchronisation scope: an explicit value, or
+ * InheritFromParent (the model also treats an out-of-range value as that). */
+static bool known_level(WDF_EXECUTION_LEVEL l)
+{
+    return l == WdfExecutionLevelPassive || l == WdfExecutionLevelDispatch;
+}
+
+static bool known_scope(WDF_SYNCHRONIZATION_SCOPE s)
+{
+    return s == WdfSynchronizationScopeDevice || s == WdfSynchronizationScopeQueue || s == WdfSynchronizationScopeNone;
+}
+
+km_cblock *km_callback_lock(km_object *o, WDF_SYNCHRONIZATION_SCOPE *scope)
+{
+    WDF_SYNCHRONIZATION_SCOPE sc = WdfSynchronizationScopeNone;
+    km_cblock *l = NULL;
+    switch (o->type) {
+    case KM_T_DRIVER:
+        sc = o->u.drv.scope;
+        l = &o->u.drv.cblock;
+        break;
+    case KM_T_DEVICE: /* fxdevicebase.cpp#GetCallbackLockPtr */
+        sc = o->u.dev.scope;
+        l = &o->u.dev.cblock;
+        break;
+    case KM_T_QUEUE: /* fxioqueue.hpp#GetCallbackLockPtr: m_CallbackLockPtr */
+        sc = o->u.q.scope;
+        l = o->u.q.lock;
+        break;
+    default:
+        break;
+    }
+    if (scope)
+        *scope = sc;
+    return l;
+}
+
 NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryPath,
                          PWDF_OBJECT_ATTRIBUTES DriverAttributes, PWDF_DRIVER_CONFIG DriverConfig, WDFDRIVER *Driver)
 {
@@ -68,6 +105,17 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
     d->no_delete = true;
     d->u.drv.device_add = DriverConfig->EvtDriverDeviceAdd;
     d->u.drv.unload = DriverConfig->EvtDriverUnload;
+    /* fxdriver.cpp#FxDriver and #ConfigureConstraints: DISPATCH and scope
+     * None unless the attributes say otherwise; the driver's own lock is a
+     * mutex and the object is marked passive. */
+    d->u.drv.level = WdfExecutionLevelDispatch;
+    d->u.drv.scope = WdfSynchronizationScopeNone;
+    if (DriverAttributes && known_level(DriverAttributes->ExecutionLevel))
+        d->u.drv.level = DriverAttributes->ExecutionLevel;
+    if (DriverAttributes && known_scope(DriverAttributes->SynchronizationScope))
+        d->u.drv.scope = DriverAttributes->SynchronizationScope;
+    d->passive_callbacks = true;
+    km_cblock_init(&d->u.drv.cblock, true, d);
     km_w.driver = d;
     if (Driver)
         *Driver = (WDFDRIVER)km_handle(d);
@@ -128,6 +176,14 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
     d->u.dev.io_type = init->io_type;
     d->u.dev.request_attrs = init->request_attrs;
     d->u.dev.has_request_attrs = init->has_request_attrs;
+    /* fxdevicebase.cpp#ConfigureConstraints: inherit from the driver; the
+     * device's callback lock is a mutex at PASSIVE, a spin lock otherwise. */
+    d->u.dev.level = DeviceAttributes && known_level(DeviceAttributes->ExecutionLevel) ? DeviceAttributes->ExecutionLevel
+                                                                                      : km_w.driver->u.drv.level;
+    d->u.dev.scope = DeviceAttributes && known_scope(DeviceAttributes->SynchronizationScope)
+                         ? DeviceAttributes->SynchronizationScope
+                         : km_w.driver->u.drv.scope;
+    km_cblock_init(&d->u.dev.cblock, d->u.dev.level == WdfExecutionLevelPassive, d);
     init->used = true;
     *DeviceInit = NULL; /* KMDF takes ownership of the init structure */
     km_w.device = d;
@@ -196,6 +252,16 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
      * parallel default queue; a manual default queue would hold them forever. */
     if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
         return STATUS_NOT_SUPPORTED;
+    /* fxioqueue.cpp#ConfigureConstraints: inherit from the device; Device
+     * scope needs the device's execution level (else STATUS_INVALID_PARAMETER). */
+    WDF_EXECUTION_LEVEL level = QueueAttributes && known_level(QueueAttributes->ExecutionLevel)
+                                    ? QueueAttributes->ExecutionLevel
+                                    : dev->u.dev.level;
+    WDF_SYNCHRONIZATION_SCOPE scope = QueueAttributes && known_scope(QueueAttributes->SynchronizationScope)
+                                          ? QueueAttributes->SynchronizationScope
+                                          : dev->u.dev.scope;
+    if (scope == WdfSynchronizationScopeDevice && level != dev->u.dev.level)
+        return STATUS_INVALID_PARAMETER;
     NTSTATUS st;
     km_object *q = km_obj_create(KM_T_QUEUE, QueueAttributes, dev, "WdfIoQueueCreate", &st);
     if (!q)
@@ -203,6 +269,14 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
     q->no_delete = true;
     q->u.q.config = *Config;
     q->u.q.device = dev;
+    q->u.q.passive = level == WdfExecutionLevelPassive;
+    q->u.q.scope = scope;
+    if (q->u.q.passive)
+        q->passive_callbacks = true; /* MarkPassiveCallbacks */
+    km_cblock_init(&q->u.q.own_lock, q->u.q.passive, q);
+    q->u.q.lock = scope == WdfSynchronizationScopeDevice ? &dev->u.dev.cblock : &q->u.q.own_lock;
+    q->u.q.cb_lock = scope == WdfSynchronizationScopeNone ? NULL : q->u.q.lock;
+    km_queue_init_dispatch(q);
     if (Config->DefaultQueue)
         dev->u.dev.default_queue = q;
     if (Queue)
@@ -262,12 +336,28 @@ static void present(km_object *req)
     WDFQUEUE qh = (WDFQUEUE)km_handle(q);
     WDFREQUEST rh = (WDFREQUEST)km_handle(req);
     uint16_t gen = req->gen;
-    unsigned irql = dr_irql();
     const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
+    /* FxIoQueue::DispatchEvents: m_Dispatching counts this thread from
+     * before the callback to after the cancels queued meanwhile are
+     * delivered (fxioqueue.cpp). */
+    km_queue_dispatch_begin(q);
+    PFN_WDF_IO_QUEUE_IO_READ fn = NULL;
     if (req->u.req.type == WdfRequestTypeRead && c->EvtIoRead)
-        c->EvtIoRead(qh, rh, req->u.req.length);
+        fn = c->EvtIoRead;
     else if (req->u.req.type == WdfRequestTypeWrite && c->EvtIoWrite)
-        c->EvtIoWrite(qh, rh, req->u.req.length);
+        fn = c->EvtIoWrite;
+    /* fxioqueuecallbacks.hpp FxIoQueueIoRead::Invoke etc.: CallbackStart
+     * takes the queue's callback lock (automatic serialisation). */
+    km_cblock *lock = fn || c->EvtIoDefault ? q->u.q.cb_lock : NULL;
+    unsigned old = 0;
+    if (lock) {
+        old = km_cblock_acquire(lock, "EvtIoRead/EvtIoWrite");
+        if (dr_failed())
+            return;
+    }
+    unsigned irql = dr_irql();
+    if (fn)
+        fn(qh, rh, req->u.req.length);
     else if (c->EvtIoDefault)
         c->EvtIoDefault(qh, rh);
     else if (!dr_failed())
@@ -275,16 +365,19 @@ static void present(km_object *req)
     dr_framework_resume();
     if (dr_failed())
         return;
-    if (req->gen == gen && req->state != KM_OBJ_FREE)
-        km_request_dispatch_done(req);
-    if (dr_failed())
-        return;
     /* V34 covers the EvtIo* callbacks when EnhancedVerifierOptions has
      * FxEnhancedVerifierCallbackIrqlAndCRCheck (vfeventhooks.cpp VfEvtIoRead
      * and VfEvtIoWrite call VerifyIrqlExit, vfprivkm.hpp), whatever
-     * VerifierOn says. */
+     * VerifierOn says: checked as the callback returns. */
     if (km_w.env.enhanced_verifier || km_w.env.strict_irql_exit)
         km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite", km_w.env.enhanced_verifier);
+    if (dr_failed())
+        return;
+    if (lock)
+        km_cblock_release(lock, old);
+    if (req->gen == gen && req->state != KM_OBJ_FREE)
+        req->u.req.dispatch_task = 0;
+    km_queue_dispatch_end(q);
 }
 
 static bool queue_idle(const void *arg)
