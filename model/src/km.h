@@ -389,6 +389,11 @@ void km_free(uint32_t id);
 
 /* ---- DDI entry, tracing, findings (km_verifier.c) ---------------------------------------------------- */
 
+/* fxvalidatefunctions.cpp FxValidateObjectAttributes: STATUS_SUCCESS or the
+ * status KMDF returns for these attributes. */
+enum { KM_ATTRS_REQUIRED = 1, KM_ATTRS_PARENT_NOT_ALLOWED = 2 };
+NTSTATUS km_validate_attributes(PCWDF_OBJECT_ATTRIBUTES attrs, unsigned flags);
+
 /* Scheduling point at DDI entry, and the IRQL check of the DDI's annotation
  * above max_irql: KMDF checks only a few DDIs itself, so this is dmarace's
  * own CHECK V33, in every build. Returns false if a finding fired (the DDI

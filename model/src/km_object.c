@@ -379,16 +379,38 @@ static bool add_context(km_object *o, PCWDF_OBJECT_CONTEXT_TYPE_INFO type, size_
     return false;
 }
 
+/* fxvalidatefunctions.cpp FxValidateObjectAttributes, in its order. */
+NTSTATUS km_validate_attributes(PCWDF_OBJECT_ATTRIBUTES attrs, unsigned flags)
+{
+    if (!attrs)
+        return (flags & KM_ATTRS_REQUIRED) ? STATUS_WDF_PARENT_NOT_SPECIFIED : STATUS_SUCCESS;
+    if (attrs->Size != sizeof(WDF_OBJECT_ATTRIBUTES))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    const WDF_OBJECT_CONTEXT_TYPE_INFO *t = attrs->ContextTypeInfo;
+    if (t && t->Size != sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (t && t->ContextSize > 0 && !t->ContextName)
+        return STATUS_WDF_OBJECT_ATTRIBUTES_INVALID;
+    if (attrs->ContextSizeOverride > 0 && (!t || attrs->ContextSizeOverride < t->ContextSize))
+        return STATUS_WDF_OBJECT_ATTRIBUTES_INVALID; /* no type to enlarge, or smaller than the type */
+    if ((flags & KM_ATTRS_PARENT_NOT_ALLOWED) && attrs->ParentObject)
+        return STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED;
+    if (attrs->ExecutionLevel == WdfExecutionLevelInvalid || attrs->ExecutionLevel > WdfExecutionLevelDispatch ||
+        attrs->SynchronizationScope == WdfSynchronizationScopeInvalid ||
+        attrs->SynchronizationScope > WdfSynchronizationScopeNone)
+        return STATUS_WDF_OBJECT_ATTRIBUTES_INVALID;
+    return STATUS_SUCCESS;
+}
+
 km_object *km_obj_create(km_type type, PWDF_OBJECT_ATTRIBUTES attrs, km_object *default_parent, const char *api,
                          NTSTATUS *status)
 {
     *status = STATUS_SUCCESS;
     km_object *parent = default_parent;
     if (attrs) {
-        if (attrs->Size != sizeof(WDF_OBJECT_ATTRIBUTES)) {
-            *status = STATUS_INFO_LENGTH_MISMATCH;
+        *status = km_validate_attributes(attrs, 0);
+        if (!NT_SUCCESS(*status))
             return NULL;
-        }
         if (attrs->ParentObject) {
             parent = km_lookup_any(attrs->ParentObject, api, false);
             if (!parent) {
@@ -642,12 +664,14 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
     km_object *o = km_lookup_any(Handle, "WdfObjectAllocateContext", false);
     if (!o)
         return STATUS_INVALID_HANDLE;
-    if (!ContextAttributes || !ContextAttributes->ContextTypeInfo) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfObjectAllocateContext", "no context type",
-                    "ContextAttributes without a ContextTypeInfo");
-        return STATUS_INVALID_PARAMETER;
-    }
-    NTSTATUS st = STATUS_SUCCESS;
+    /* handleapi.cpp FxObjectAllocateContext: the attributes are required and
+     * may not name a parent (KMDF 1.11 on), then a NULL ContextTypeInfo is
+     * STATUS_OBJECT_NAME_INVALID; no bugcheck. */
+    NTSTATUS st = km_validate_attributes(ContextAttributes, KM_ATTRS_REQUIRED | KM_ATTRS_PARENT_NOT_ALLOWED);
+    if (!NT_SUCCESS(st))
+        return st;
+    if (!ContextAttributes->ContextTypeInfo)
+        return STATUS_OBJECT_NAME_INVALID;
     if (!add_context(o, ContextAttributes->ContextTypeInfo, ContextAttributes->ContextSizeOverride,
                      "WdfObjectAllocateContext", &st)) {
         /* FxObject::AddContext (fxobject.cpp): a duplicate type gives the

@@ -24,7 +24,12 @@ typedef enum {
     O_DESTROY,         /* cleanup and destroy callbacks around a held reference */
     O_LEVEL,           /* timers under a device whose attributes ask for passive callbacks */
     O_STALE,           /* a handle of a deleted lock whose slot a new lock took */
+    O_VALIDATE,        /* attributes FxValidateObjectAttributes refuses, on create and AllocateContext */
 } omode;
+
+/* O_VALIDATE: what each refused call returned. */
+static NTSTATUS v_alloc_null, v_alloc_notype, v_alloc_parent, v_override_small, v_override_notype, v_level,
+    v_scope;
 
 static omode mode;
 static km_env env;
@@ -141,6 +146,29 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         break;
     case O_LEVEL:
         break;
+    case O_VALIDATE: {
+        WDFSPINLOCK l;
+        PVOID ctx = (PVOID)1;
+        v_alloc_null = WdfObjectAllocateContext(Request, NULL, &ctx);
+        WDF_OBJECT_ATTRIBUTES_INIT(&a);
+        v_alloc_notype = WdfObjectAllocateContext(Request, &a, &ctx);
+        WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, CTX_A);
+        a.ParentObject = g_device;
+        v_alloc_parent = WdfObjectAllocateContext(Request, &a, &ctx);
+        WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, CTX_B);
+        a.ContextSizeOverride = sizeof(CTX_B) - 1;
+        v_override_small = WdfSpinLockCreate(&a, &l);
+        WDF_OBJECT_ATTRIBUTES_INIT(&a);
+        a.ContextSizeOverride = 8;
+        v_override_notype = WdfSpinLockCreate(&a, &l);
+        WDF_OBJECT_ATTRIBUTES_INIT(&a);
+        a.ExecutionLevel = WdfExecutionLevelInvalid;
+        v_level = WdfSpinLockCreate(&a, &l);
+        WDF_OBJECT_ATTRIBUTES_INIT(&a);
+        a.SynchronizationScope = (WDF_SYNCHRONIZATION_SCOPE)(WdfSynchronizationScopeNone + 1);
+        v_scope = WdfSpinLockCreate(&a, &l);
+        break;
+    }
     case O_STALE:
         if (!NT_SUCCESS(WdfSpinLockCreate(WDF_NO_OBJECT_ATTRIBUTES, &g_lock_a)))
             break;
@@ -303,8 +331,26 @@ static void test_stale_handle_reused_slot(void)
     KCHECK(((uintptr_t)g_lock_a & 0xFFFFF) == ((uintptr_t)g_lock_b & 0xFFFFF));
 }
 
+/* fxvalidatefunctions.cpp FxValidateObjectAttributes, for every create and
+ * (handleapi.cpp FxObjectAllocateContext: attributes required, no parent
+ * from KMDF 1.11) WdfObjectAllocateContext; a missing context type there is
+ * STATUS_OBJECT_NAME_INVALID, not a bugcheck. Each a status, no finding. */
+static void test_attribute_validation(void)
+{
+    km_test_result r = run(O_VALIDATE, true, 3);
+    KEXPECT_CLEAN(r);
+    KCHECK(v_alloc_null == STATUS_WDF_PARENT_NOT_SPECIFIED);
+    KCHECK(v_alloc_notype == STATUS_OBJECT_NAME_INVALID);
+    KCHECK(v_alloc_parent == STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+    KCHECK(v_override_small == STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+    KCHECK(v_override_notype == STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+    KCHECK(v_level == STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+    KCHECK(v_scope == STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+}
+
 int main(void)
 {
+    test_attribute_validation();
     test_context_types();
     test_context_size_override();
     test_attributes_size();
