@@ -38,6 +38,10 @@ DR_SITE(site_get_device, "WdfDmaTransactionGetDevice");
 DR_SITE(site_dmac_unlocked, "dma-completed-unlocked");
 DR_SITE(site_stop_unlocked, "dma-stop-unlocked");
 DR_SITE(site_cancel_unlocked, "dma-cancel-unlocked");
+/* The staging thread between MapTransferEx and the transfer-state lock after
+ * EvtProgramDma: the hardware runs from the mapping, whatever EvtProgramDma
+ * does (it may touch nothing, i.e. have no scheduling point of its own). */
+DR_SITE(site_program_dma_return, "dma-program-dma-returned");
 
 /* Nondeterministic choices: value 0 is the ordinary outcome. */
 DR_SITE(site_adapter_later, "dma-adapter-deferred");  /* 0 sync _AdapterControl, 1 later on a DPC */
@@ -442,6 +446,15 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
             st = hal_map_transfer(o);
             if (NT_SUCCESS(st)) {
                 call_program_dma(o, keep_irql);
+                if (dr_failed())
+                    return st;
+                /* fxdmatransactionpacket.cpp FxDmaPacketTransaction::StageTransfer:
+                 * InvokeProgramDma returns, then LockTransferState. The device
+                 * was started at MapTransferEx, so its completion DPC may run on
+                 * another processor in between and find CurrentStagingThread
+                 * set (RerunCompletion) even when EvtProgramDma itself has no
+                 * scheduling point. */
+                dr_yield(&site_program_dma_return);
                 if (dr_failed())
                     return st;
             }
