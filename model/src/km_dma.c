@@ -52,6 +52,7 @@ DR_SITE(site_hw_error, "dma-hw-status");              /* 0 DmaComplete, then Dma
 DR_SITE(site_hal_cpu, "dma-hal-dpc-cpu");             /* processor of the HAL completion DPC */
 DR_SITE(site_stop_sync, "dma-stop-sync-callback");    /* 0 asynchronous, 1 DmaCancelled inside Stop */
 DR_SITE(site_stop_idle_hal, "dma-stop-before-transfer-hal"); /* 0 HAL cancel succeeds, 1 it fails */
+DR_SITE(site_handover_sync, "dma-adapter-handover");  /* 0 next waiter's _AdapterControl on a DPC, 1 inside the free */
 
 /* Trace points inside the model. */
 DR_SITE(site_adapter_control, "_AdapterControl");
@@ -70,6 +71,7 @@ DR_SITE(win_synthetic, "window: synthetic completion from _AdapterControl");
 DR_SITE(win_stop_mapped, "window: StopSystemTransfer on a mapped transfer");
 DR_SITE(win_stop_idle_ok, "window: StopSystemTransfer before the transfer, HAL cancel succeeded");
 DR_SITE(win_stop_idle_failed, "window: StopSystemTransfer before the transfer, HAL cancel failed");
+DR_SITE(win_handover_sync, "window: _AdapterControl of the next waiter inside FreeAdapterChannel");
 
 enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
 
@@ -206,8 +208,17 @@ static void clear_request(km_object *o)
 
 static void adapter_control(km_object *o);
 
-/* The channel is free: give it to the first waiter, whose _AdapterControl
- * then runs from a DPC (IoFreeAdapterChannel's hand-over). */
+/* The channel is free: give it to the first waiter (the HAL's
+ * FreeAdapterChannel hand-over). Its _AdapterControl runs either later from a
+ * DPC, or (`dma-adapter-handover`) synchronously inside the freeing call, on
+ * the freeing thread at DISPATCH_LEVEL: a HAL may call the next waiter's
+ * execution routine from within FreeAdapterChannel, as ReactOS
+ * hal/halx86/generic/dma.c IoFreeAdapterChannel / IoFreeMapRegisters do.
+ * KMDF's FxDmaSystemTransaction::FreeMapRegistersAndAdapter
+ * (fxdmatransactionsystem.hpp) calls FreeAdapterChannel from
+ * ReleaseResources, so the waiter's staging, EvtProgramDma included, may run
+ * nested inside another transaction's final DmaCompleted* (or Release,
+ * Dispose, Cancel): cross-transaction re-entrancy. */
 static void grant_next(km_dmaenabler *e)
 {
     while (!e->channel_owner && e->nwaiters) {
@@ -217,6 +228,16 @@ static void grant_next(km_dmaenabler *e)
         km_quiet_writes_end();
         e->nwaiters--;
         e->channel_owner = w;
+        if (dr_choose(&site_handover_sync, 2) == 1) {
+            dr_window(&win_handover_sync);
+            unsigned old = irql_to_dispatch(); /* FreeMapRegistersAndAdapter: KeRaiseIrql(DISPATCH_LEVEL) */
+            km_hb_section_begin(&w->u.tx.adapter_dpc); /* the HAL's adapter lock, as in adapter_dpc_fn */
+            adapter_control(w);
+            if (dr_failed())
+                return;
+            irql_restore(old);
+            continue;
+        }
         unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
         dr_dpc_queue(&w->u.tx.adapter_dpc, cpu);
     }
