@@ -53,11 +53,15 @@ DR_SITE(site_hal_cpu, "dma-hal-dpc-cpu");             /* processor of the HAL co
 DR_SITE(site_stop_sync, "dma-stop-sync-callback");    /* 0 asynchronous, 1 DmaCancelled inside Stop */
 DR_SITE(site_stop_idle_hal, "dma-stop-before-transfer-hal"); /* 0 HAL cancel succeeds, 1 it fails */
 DR_SITE(site_handover_sync, "dma-adapter-handover");  /* 0 next waiter's _AdapterControl on a DPC, 1 inside the free */
+DR_SITE(site_map_fails, "dma-map-fails");             /* 0 MapTransferEx maps, 1 it fails (env.hal_failure) */
+DR_SITE(site_flush_fails, "dma-flush-fails");         /* 0 FlushAdapterBuffersEx succeeds, 1 it fails (env.hal_failure) */
 
 /* Trace points inside the model. */
 DR_SITE(site_adapter_control, "_AdapterControl");
 DR_SITE(site_channel_wait, "dma-channel-wait");
 DR_SITE(site_map, "MapTransferEx");
+DR_SITE(site_map_failed, "MapTransferEx-failed");
+DR_SITE(site_flush_failed, "FlushAdapterBuffersEx-failed");
 DR_SITE(site_hw_done, "dma-hw-done");
 DR_SITE(site_hal_completion, "_SystemDmaCompletion");
 DR_SITE(site_program_dma, "EvtProgramDma");
@@ -72,6 +76,8 @@ DR_SITE(win_stop_mapped, "window: StopSystemTransfer on a mapped transfer");
 DR_SITE(win_stop_idle_ok, "window: StopSystemTransfer before the transfer, HAL cancel succeeded");
 DR_SITE(win_stop_idle_failed, "window: StopSystemTransfer before the transfer, HAL cancel failed");
 DR_SITE(win_handover_sync, "window: _AdapterControl of the next waiter inside FreeAdapterChannel");
+DR_SITE(win_map_failed, "window: MapTransferEx failed (injected)");
+DR_SITE(win_flush_failed, "window: FlushAdapterBuffersEx failed (injected)");
 
 enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
 
@@ -341,6 +347,21 @@ static NTSTATUS hal_map_transfer(km_object *o)
     km_dmatx *t = &o->u.tx;
     if (t->hal_cancel_requested)
         return STATUS_CANCELLED;
+    /* An injected HAL failure (env.hal_failure). KMDF asserts "With these
+     * parameters, MapTransferEx should never fail" (fxdmatransactionpacket.hpp
+     * FxDmaPacketTransaction::MapTransfer, NT_ASSERTMSG: checked builds only)
+     * but handles it: StageTransfer returns the status without calling
+     * EvtProgramDma; _AdapterControl then fakes a DmaError completion
+     * (fxdmatransactionpacket.cpp FxDmaPacketTransaction::_AdapterControl,
+     * "we leave the possibility that the DMA extension may fail the
+     * transfer"), and DmaCompleted* staging the next transfer returns TRUE
+     * with the status (fxdmatransactionbase.cpp
+     * FxDmaTransactionBase::DmaCompleted). The status is [INF]. */
+    if (km_w.env.hal_failure && dr_choose(&site_map_fails, 2) == 1) {
+        km_trace(&site_map_failed, o, (int64_t)t->fragment);
+        dr_window(&win_map_failed);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     size_t len = t->fragment;
     if (km_w.env.short_mapping && len > KM_PAGE_SIZE) {
         size_t alt = (len - 1) / KM_PAGE_SIZE * KM_PAGE_SIZE;
@@ -436,6 +457,21 @@ static NTSTATUS transfer_completed(km_object *o, const char *api)
     t->mapped = false;
     t->hw_notify = false;
     t->hal_cancel_requested = false;
+    /* An injected HAL failure (env.hal_failure). FxDmaPacketTransaction::
+     * TransferCompleted (fxdmatransactionpacket.cpp) returns the status of
+     * FlushAdapterBuffersEx; FxDmaTransactionBase::DmaCompleted then goes to
+     * End: TransferFailed, ReleaseResources, ReleaseButRetainRequest, and
+     * TRUE with the status in *ReturnStatus. The status is [INF]: KMDF's own
+     * DMA v2 path turns a failed FlushAdapterBuffers into STATUS_UNSUCCESSFUL
+     * (fxdmatransactionpacket.hpp FlushAdapterBuffers). TransferCompleted
+     * also calls FxVerifierDbgBreakPoint, a debugger stop KMDF continues
+     * from; the driver did nothing wrong, so the model reports nothing
+     * (docs/model-dma.md). */
+    if (km_w.env.hal_failure && dr_choose(&site_flush_fails, 2) == 1) {
+        km_trace(&site_flush_failed, o, (int64_t)t->fragment);
+        dr_window(&win_flush_failed);
+        return STATUS_UNSUCCESSFUL;
+    }
     return STATUS_SUCCESS;
 }
 

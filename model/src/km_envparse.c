@@ -35,6 +35,7 @@ static const field fields[] = {
     FIELD(deferred_adapter, F_BOOL, "_AdapterControl may run later"),
     FIELD(sync_stop_callback, F_BOOL, "StopSystemTransfer may call back synchronously"),
     FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
+    FIELD(hal_failure, F_BOOL, "MapTransferEx / FlushAdapterBuffersEx may fail"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
