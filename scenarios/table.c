@@ -18,6 +18,7 @@
 #define PUBLISHED_EXPECT_ALLOCFAIL "crash:V13"
 #define PUBLISHED_EXPECT_MARK_AFTER "framework:V17" /* Unmark before the request was marked */
 #define PUBLISHED_EXPECT_TIMER_NEVER "check:lost"
+#define PUBLISHED_EXPECT_HALFAIL "check:C2" /* DmaCompleted TRUE with the HAL error, completed as success */
 #define PUBLISHED_EXPECT_EXEC_FAIL "framework:V16" /* completes a request still cancelable */
 
 static void as_implied(void) { PublishedVariant = PUBLISHED_AS_IMPLIED; }
@@ -55,6 +56,8 @@ SCN_ROW(published_sync, "published-synchronous", published, 2, "no-deferred_adap
         "crash:V13", 10000, "adapter control always inside Execute, stop never calls back synchronously")
 SCN_ROW(published_allocfail, "published-execute-failure", published, 2, "alloc_failure",
         PUBLISHED_EXPECT_ALLOCFAIL, 10000, "AllocateAdapterChannel may fail: Execute returns an error")
+SCN_ROW(published_halfail, "published-hal-failure", published, 2, "hal_failure", PUBLISHED_EXPECT_HALFAIL, 10000,
+        "MapTransferEx and FlushAdapterBuffersEx may fail")
 
 /* ---- the handler variants ----------------------------------------------------------- */
 SCN_ROW(variant_mark_after, "published-mark-after-execute", published_mark_after, 2, "",

@@ -29,6 +29,7 @@ typedef struct km_env {
     bool deferred_adapter;      /* _AdapterControl may run later, on a DPC, not inside Execute */
     bool sync_stop_callback;    /* [INF] StopSystemTransfer may deliver DmaCancelled synchronously */
     bool alloc_failure;         /* AllocateAdapterChannel may fail: Execute returns an error (off by default) */
+    bool hal_failure;           /* MapTransferEx / FlushAdapterBuffersEx may fail (injected; off by default) */
     bool c2_status_lost;        /* protocol check C2: success only after a whole, successful transfer (on) */
 } km_env;
 

@@ -38,6 +38,10 @@ DR_SITE(site_get_device, "WdfDmaTransactionGetDevice");
 DR_SITE(site_dmac_unlocked, "dma-completed-unlocked");
 DR_SITE(site_stop_unlocked, "dma-stop-unlocked");
 DR_SITE(site_cancel_unlocked, "dma-cancel-unlocked");
+/* The staging thread between MapTransferEx and the transfer-state lock after
+ * EvtProgramDma: the hardware runs from the mapping, whatever EvtProgramDma
+ * does (it may touch nothing, i.e. have no scheduling point of its own). */
+DR_SITE(site_program_dma_return, "dma-program-dma-returned");
 
 /* Nondeterministic choices: value 0 is the ordinary outcome. */
 DR_SITE(site_adapter_later, "dma-adapter-deferred");  /* 0 sync _AdapterControl, 1 later on a DPC */
@@ -48,11 +52,16 @@ DR_SITE(site_hw_error, "dma-hw-status");              /* 0 DmaComplete, then Dma
 DR_SITE(site_hal_cpu, "dma-hal-dpc-cpu");             /* processor of the HAL completion DPC */
 DR_SITE(site_stop_sync, "dma-stop-sync-callback");    /* 0 asynchronous, 1 DmaCancelled inside Stop */
 DR_SITE(site_stop_idle_hal, "dma-stop-before-transfer-hal"); /* 0 HAL cancel succeeds, 1 it fails */
+DR_SITE(site_handover_sync, "dma-adapter-handover");  /* 0 next waiter's _AdapterControl on a DPC, 1 inside the free */
+DR_SITE(site_map_fails, "dma-map-fails");             /* 0 MapTransferEx maps, 1 it fails (env.hal_failure) */
+DR_SITE(site_flush_fails, "dma-flush-fails");         /* 0 FlushAdapterBuffersEx succeeds, 1 it fails (env.hal_failure) */
 
 /* Trace points inside the model. */
 DR_SITE(site_adapter_control, "_AdapterControl");
 DR_SITE(site_channel_wait, "dma-channel-wait");
 DR_SITE(site_map, "MapTransferEx");
+DR_SITE(site_map_failed, "MapTransferEx-failed");
+DR_SITE(site_flush_failed, "FlushAdapterBuffersEx-failed");
 DR_SITE(site_hw_done, "dma-hw-done");
 DR_SITE(site_hal_completion, "_SystemDmaCompletion");
 DR_SITE(site_program_dma, "EvtProgramDma");
@@ -66,6 +75,9 @@ DR_SITE(win_synthetic, "window: synthetic completion from _AdapterControl");
 DR_SITE(win_stop_mapped, "window: StopSystemTransfer on a mapped transfer");
 DR_SITE(win_stop_idle_ok, "window: StopSystemTransfer before the transfer, HAL cancel succeeded");
 DR_SITE(win_stop_idle_failed, "window: StopSystemTransfer before the transfer, HAL cancel failed");
+DR_SITE(win_handover_sync, "window: _AdapterControl of the next waiter inside FreeAdapterChannel");
+DR_SITE(win_map_failed, "window: MapTransferEx failed (injected)");
+DR_SITE(win_flush_failed, "window: FlushAdapterBuffersEx failed (injected)");
 
 enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
 
@@ -202,8 +214,17 @@ static void clear_request(km_object *o)
 
 static void adapter_control(km_object *o);
 
-/* The channel is free: give it to the first waiter, whose _AdapterControl
- * then runs from a DPC (IoFreeAdapterChannel's hand-over). */
+/* The channel is free: give it to the first waiter (the HAL's
+ * FreeAdapterChannel hand-over). Its _AdapterControl runs either later from a
+ * DPC, or (`dma-adapter-handover`) synchronously inside the freeing call, on
+ * the freeing thread at DISPATCH_LEVEL: a HAL may call the next waiter's
+ * execution routine from within FreeAdapterChannel, as ReactOS
+ * hal/halx86/generic/dma.c IoFreeAdapterChannel / IoFreeMapRegisters do.
+ * KMDF's FxDmaSystemTransaction::FreeMapRegistersAndAdapter
+ * (fxdmatransactionsystem.hpp) calls FreeAdapterChannel from
+ * ReleaseResources, so the waiter's staging, EvtProgramDma included, may run
+ * nested inside another transaction's final DmaCompleted* (or Release,
+ * Dispose, Cancel): cross-transaction re-entrancy. */
 static void grant_next(km_dmaenabler *e)
 {
     while (!e->channel_owner && e->nwaiters) {
@@ -213,6 +234,16 @@ static void grant_next(km_dmaenabler *e)
         km_quiet_writes_end();
         e->nwaiters--;
         e->channel_owner = w;
+        if (dr_choose(&site_handover_sync, 2) == 1) {
+            dr_window(&win_handover_sync);
+            unsigned old = irql_to_dispatch(); /* FreeMapRegistersAndAdapter: KeRaiseIrql(DISPATCH_LEVEL) */
+            km_hb_section_begin(&w->u.tx.adapter_dpc); /* the HAL's adapter lock, as in adapter_dpc_fn */
+            adapter_control(w);
+            if (dr_failed())
+                return;
+            irql_restore(old);
+            continue;
+        }
         unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
         dr_dpc_queue(&w->u.tx.adapter_dpc, cpu);
     }
@@ -316,6 +347,21 @@ static NTSTATUS hal_map_transfer(km_object *o)
     km_dmatx *t = &o->u.tx;
     if (t->hal_cancel_requested)
         return STATUS_CANCELLED;
+    /* An injected HAL failure (env.hal_failure). KMDF asserts "With these
+     * parameters, MapTransferEx should never fail" (fxdmatransactionpacket.hpp
+     * FxDmaPacketTransaction::MapTransfer, NT_ASSERTMSG: checked builds only)
+     * but handles it: StageTransfer returns the status without calling
+     * EvtProgramDma; _AdapterControl then fakes a DmaError completion
+     * (fxdmatransactionpacket.cpp FxDmaPacketTransaction::_AdapterControl,
+     * "we leave the possibility that the DMA extension may fail the
+     * transfer"), and DmaCompleted* staging the next transfer returns TRUE
+     * with the status (fxdmatransactionbase.cpp
+     * FxDmaTransactionBase::DmaCompleted). The status is [INF]. */
+    if (km_w.env.hal_failure && dr_choose(&site_map_fails, 2) == 1) {
+        km_trace(&site_map_failed, o, (int64_t)t->fragment);
+        dr_window(&win_map_failed);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     size_t len = t->fragment;
     if (km_w.env.short_mapping && len > KM_PAGE_SIZE) {
         size_t alt = (len - 1) / KM_PAGE_SIZE * KM_PAGE_SIZE;
@@ -411,6 +457,21 @@ static NTSTATUS transfer_completed(km_object *o, const char *api)
     t->mapped = false;
     t->hw_notify = false;
     t->hal_cancel_requested = false;
+    /* An injected HAL failure (env.hal_failure). FxDmaPacketTransaction::
+     * TransferCompleted (fxdmatransactionpacket.cpp) returns the status of
+     * FlushAdapterBuffersEx; FxDmaTransactionBase::DmaCompleted then goes to
+     * End: TransferFailed, ReleaseResources, ReleaseButRetainRequest, and
+     * TRUE with the status in *ReturnStatus. The status is [INF]: KMDF's own
+     * DMA v2 path turns a failed FlushAdapterBuffers into STATUS_UNSUCCESSFUL
+     * (fxdmatransactionpacket.hpp FlushAdapterBuffers). TransferCompleted
+     * also calls FxVerifierDbgBreakPoint, a debugger stop KMDF continues
+     * from; the driver did nothing wrong, so the model reports nothing
+     * (docs/model-dma.md). */
+    if (km_w.env.hal_failure && dr_choose(&site_flush_fails, 2) == 1) {
+        km_trace(&site_flush_failed, o, (int64_t)t->fragment);
+        dr_window(&win_flush_failed);
+        return STATUS_UNSUCCESSFUL;
+    }
     return STATUS_SUCCESS;
 }
 
@@ -442,6 +503,15 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
             st = hal_map_transfer(o);
             if (NT_SUCCESS(st)) {
                 call_program_dma(o, keep_irql);
+                if (dr_failed())
+                    return st;
+                /* fxdmatransactionpacket.cpp FxDmaPacketTransaction::StageTransfer:
+                 * InvokeProgramDma returns, then LockTransferState. The device
+                 * was started at MapTransferEx, so its completion DPC may run on
+                 * another processor in between and find CurrentStagingThread
+                 * set (RerunCompletion) even when EvtProgramDma itself has no
+                 * scheduling point. */
+                dr_yield(&site_program_dma_return);
                 if (dr_failed())
                     return st;
             }

@@ -37,6 +37,7 @@ static const field fields[] = {
     FIELD(deferred_adapter, F_BOOL, "_AdapterControl may run later"),
     FIELD(sync_stop_callback, F_BOOL, "StopSystemTransfer may call back synchronously"),
     FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
+    FIELD(hal_failure, F_BOOL, "MapTransferEx / FlushAdapterBuffersEx may fail"),
     FIELD(c2_status_lost, F_BOOL, "protocol check C2: no success after a failed or cut-short transfer"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])

@@ -27,5 +27,7 @@ SCN_ROW(fixed_2seq, "fixed-2-sequential", fixed, 2, "requests=2 no-concurrent", 
 SCN_ROW(fixed_nover, "fixed-no-verifier", fixed, 2, "no-verifier", "clean", 20000, "fixed protocol, verifier off")
 SCN_ROW(fixed_allocfail, "fixed-execute-failure", fixed, 2, "alloc_failure", "clean", 20000,
         "fixed protocol, AllocateAdapterChannel may fail")
+SCN_ROW(fixed_halfail, "fixed-hal-failure", fixed, 2, "hal_failure", "clean", 20000,
+        "fixed protocol, MapTransferEx and FlushAdapterBuffersEx may fail")
 SCN_ROW(fixed_4req, "fixed-4-requests-4cpu", fixed, 4, "requests=4 request_length=2p", "clean", 20000,
         "fixed protocol, 4 requests of 2 transfers in flight on 4 CPUs")
