@@ -42,6 +42,7 @@ DR_SITE(site_cancel_unlocked, "dma-cancel-unlocked");
  * EvtProgramDma: the hardware runs from the mapping, whatever EvtProgramDma
  * does (it may touch nothing, i.e. have no scheduling point of its own). */
 DR_SITE(site_program_dma_return, "dma-program-dma-returned");
+DR_SITE(site_stage_map, "StageTransfer-map");
 
 /* Nondeterministic choices: value 0 is the ordinary outcome. */
 DR_SITE(site_adapter_later, "dma-adapter-deferred");  /* 0 sync _AdapterControl, 1 later on a DPC */
@@ -500,6 +501,13 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
         if (t->is_cancelled) {
             st = STATUS_CANCELLED;
         } else {
+            /* fxdmatransactionpacket.cpp FxDmaPacketTransaction::StageTransfer:
+             * "A concurrent cancel at this point would mark the TC cancelled
+             * such that MapTransfer will fail": a stop may come between the
+             * unlocked m_IsCancelled check and MapTransferEx. */
+            dr_yield(&site_stage_map);
+            if (dr_failed())
+                return st;
             st = hal_map_transfer(o);
             if (NT_SUCCESS(st)) {
                 call_program_dma(o, keep_irql);
