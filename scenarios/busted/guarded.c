@@ -437,7 +437,7 @@ SCN_ROW(busted_c3, "busted-c3", guarded_c3, 2, "", "check:STATUS_PENDING", 1400,
         "C3: DmaAborted takes the status a stopper should have set; none did: STATUS_PENDING");
 SCN_ROW(busted_c5, "busted-c5", guarded_c5, 2, "no-cancel", "framework:V16:", 200,
         "C5: the cancel reference is dropped without WdfRequestUnmarkCancelable: completed while cancelable");
-SCN_ROW(busted_c7_double_drop, "busted-c7-double-drop", guarded_c7d, 2, "", "crash:C11", 200,
+SCN_ROW(busted_c7_double_drop, "busted-c7-double-drop", guarded_c7d, 2, "", "crash:C11", 1500,
         "C7: the cancel reference is dropped when Unmark says STATUS_CANCELLED and again by EvtRequestCancel");
 SCN_ROW(busted_c7_never_dropped, "busted-c7-never-dropped", guarded_c7n, 2, "", "check:lost", 200,
         "C7: EvtRequestCancel never drops its reference: a cancelled request is never completed");
