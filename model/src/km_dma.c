@@ -302,8 +302,10 @@ static bool cancel_pending_allocation(km_object *o)
     t->channel_pending = false;
     for (unsigned i = 0; i < e->nwaiters; i++)
         if (e->channel_waiters[i] == o) {
+            km_quiet_writes_begin();
             memmove(&e->channel_waiters[i], &e->channel_waiters[i + 1],
                     (e->nwaiters - i - 1) * sizeof e->channel_waiters[0]);
+            km_quiet_writes_end();
             e->nwaiters--;
             return true;
         }
