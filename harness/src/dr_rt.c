@@ -15,7 +15,7 @@
  *   interrupts passive code on its processor at any scheduling point or driver
  *   memory access (a software interrupt), never code at DISPATCH_LEVEL.
  * - Spin locks are real: a processor spins until the lock is free. Driver
- *   Interlocked* operations are real atomics (ntddk.h).
+ *   Interlocked* operations are real atomics (wdm.h).
  * - The model's bookkeeping (request, transaction and timer state machines)
  *   was written for atomic steps between scheduling points. Here it runs
  *   under one framework lock that TSan cannot see: it is taken with plain

@@ -1,0 +1,122 @@
+/* wdfdma.h: one area of dmarace's wdf.h, which is split by area as KMDF's
+ * headers are; a driver includes <wdf.h>, which includes them all. */
+#ifndef DMARACE_WDFDMA_H
+#define DMARACE_WDFDMA_H
+
+#include "wdfio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- DMA ------------------------------------------------------------------------------ */
+typedef enum _WDF_DMA_PROFILE {
+    WdfDmaProfileInvalid = 0,
+    WdfDmaProfilePacket,
+    WdfDmaProfileScatterGather,
+    WdfDmaProfilePacket64,
+    WdfDmaProfileScatterGather64,
+    WdfDmaProfileScatterGatherDuplex,
+    WdfDmaProfileScatterGather64Duplex,
+    WdfDmaProfileSystem,
+    WdfDmaProfileSystemDuplex,
+    WdfDmaProfileMax,
+} WDF_DMA_PROFILE;
+
+typedef enum _WDF_DMA_DIRECTION {
+    WdfDmaDirectionReadFromDevice = FALSE,
+    WdfDmaDirectionWriteToDevice = TRUE,
+} WDF_DMA_DIRECTION;
+
+#define WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER 0x00000004
+
+typedef struct _WDF_DMA_ENABLER_CONFIG {
+    ULONG Size;
+    WDF_DMA_PROFILE Profile;
+    size_t MaximumLength;
+    PVOID EvtDmaEnablerFill;
+    PVOID EvtDmaEnablerFlush;
+    PVOID EvtDmaEnablerDisable;
+    PVOID EvtDmaEnablerEnable;
+    PVOID EvtDmaEnablerSelfManagedIoStart;
+    PVOID EvtDmaEnablerSelfManagedIoStop;
+    ULONG AddressWidthOverride;
+    ULONG WdmDmaVersionOverride;
+    ULONG Flags;
+} WDF_DMA_ENABLER_CONFIG, *PWDF_DMA_ENABLER_CONFIG;
+
+static inline VOID WDF_DMA_ENABLER_CONFIG_INIT(PWDF_DMA_ENABLER_CONFIG Config, WDF_DMA_PROFILE Profile,
+                                               size_t MaximumLength)
+{
+    *Config = (WDF_DMA_ENABLER_CONFIG){0};
+    Config->Size = sizeof(WDF_DMA_ENABLER_CONFIG);
+    Config->Profile = Profile;
+    Config->MaximumLength = MaximumLength;
+}
+
+typedef struct _WDF_DMA_SYSTEM_PROFILE_CONFIG {
+    ULONG Size;
+    BOOLEAN DemandMode;
+    BOOLEAN LoopedTransfer;
+    DMA_WIDTH DmaWidth;
+    PHYSICAL_ADDRESS DeviceAddress;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor;
+} WDF_DMA_SYSTEM_PROFILE_CONFIG, *PWDF_DMA_SYSTEM_PROFILE_CONFIG;
+
+static inline VOID WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(PWDF_DMA_SYSTEM_PROFILE_CONFIG Config,
+                                                      PHYSICAL_ADDRESS Address, DMA_WIDTH DmaWidth,
+                                                      PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor)
+{
+    *Config = (WDF_DMA_SYSTEM_PROFILE_CONFIG){0};
+    Config->Size = sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG);
+    Config->DeviceAddress = Address;
+    Config->DmaWidth = DmaWidth;
+    Config->DmaDescriptor = DmaDescriptor;
+}
+
+typedef BOOLEAN EVT_WDF_PROGRAM_DMA(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
+                                    WDF_DMA_DIRECTION Direction, PSCATTER_GATHER_LIST SgList);
+typedef EVT_WDF_PROGRAM_DMA *PFN_WDF_PROGRAM_DMA;
+typedef VOID EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE(WDFDMATRANSACTION Transaction, WDFDEVICE Device,
+                                                            WDFCONTEXT Context, WDF_DMA_DIRECTION Direction,
+                                                            DMA_COMPLETION_STATUS Status);
+typedef EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE *PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE;
+
+_Must_inspect_result_ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config,
+                                                   PWDF_OBJECT_ATTRIBUTES Attributes, WDFDMAENABLER *DmaEnablerHandle);
+_Must_inspect_result_ NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler,
+                                                                   PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig,
+                                                                   WDF_DMA_DIRECTION ConfigDirection);
+size_t WdfDmaEnablerGetMaximumLength(WDFDMAENABLER DmaEnabler);
+
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTES Attributes,
+                                                       WDFDMATRANSACTION *DmaTransaction);
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction,
+                                                           PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                           WDF_DMA_DIRECTION DmaDirection, PMDL Mdl,
+                                                           PVOID VirtualAddress, size_t Length);
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransaction,
+                                                                       WDFREQUEST Request,
+                                                                       PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                                       WDF_DMA_DIRECTION DmaDirection);
+VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransaction,
+                                                  PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine,
+                                                  PVOID DmaCompletionContext);
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT Context);
+BOOLEAN WdfDmaTransactionDmaCompleted(WDFDMATRANSACTION DmaTransaction, NTSTATUS *Status);
+BOOLEAN WdfDmaTransactionDmaCompletedWithLength(WDFDMATRANSACTION DmaTransaction, size_t TransferredLength,
+                                                NTSTATUS *Status);
+BOOLEAN WdfDmaTransactionDmaCompletedFinal(WDFDMATRANSACTION DmaTransaction, size_t FinalTransferredLength,
+                                           NTSTATUS *Status);
+size_t WdfDmaTransactionGetBytesTransferred(WDFDMATRANSACTION DmaTransaction);
+size_t WdfDmaTransactionGetCurrentDmaTransferLength(WDFDMATRANSACTION DmaTransaction);
+VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction);
+BOOLEAN WdfDmaTransactionCancel(WDFDMATRANSACTION DmaTransaction);
+NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction);
+WDFREQUEST WdfDmaTransactionGetRequest(WDFDMATRANSACTION DmaTransaction);
+WDFDEVICE WdfDmaTransactionGetDevice(WDFDMATRANSACTION DmaTransaction);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,40 @@
+/* wdftypes.h: one area of dmarace's wdf.h, which is split by area as KMDF's
+ * headers are; a driver includes <wdf.h>, which includes them all. */
+#ifndef DMARACE_WDFTYPES_H
+#define DMARACE_WDFTYPES_H
+
+#include "ntddk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- handles ------------------------------------------------------------------ */
+#define WDF_DECLARE_HANDLE(name)                                                                          \
+    struct name##__ {                                                                                     \
+        int unused;                                                                                       \
+    };                                                                                                    \
+    typedef struct name##__ *name
+typedef HANDLE WDFOBJECT, *PWDFOBJECT;
+WDF_DECLARE_HANDLE(WDFDRIVER);
+WDF_DECLARE_HANDLE(WDFDEVICE);
+WDF_DECLARE_HANDLE(WDFQUEUE);
+WDF_DECLARE_HANDLE(WDFREQUEST);
+WDF_DECLARE_HANDLE(WDFDMAENABLER);
+WDF_DECLARE_HANDLE(WDFDMATRANSACTION);
+WDF_DECLARE_HANDLE(WDFTIMER);
+WDF_DECLARE_HANDLE(WDFSPINLOCK);
+WDF_DECLARE_HANDLE(WDFCMRESLIST);
+WDF_DECLARE_HANDLE(WDFMEMORY);
+typedef PVOID WDFCONTEXT;
+typedef struct WDFDEVICE_INIT WDFDEVICE_INIT, *PWDFDEVICE_INIT;
+#define WDF_NO_HANDLE NULL
+#define WDF_NO_OBJECT_ATTRIBUTES NULL
+#define WDF_NO_CONTEXT NULL
+
+typedef enum _WDF_TRI_STATE { WdfFalse = FALSE, WdfTrue = TRUE, WdfUseDefault = 2 } WDF_TRI_STATE;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,292 @@
+/* wdm.h: the part of the Windows kernel headers a KMDF driver's completion
+ * code uses, with Windows' names and types, for dmarace's model. SAL
+ * annotations are accepted and ignored. Interlocked operations are real
+ * sequentially consistent atomics (TSan understands them) preceded by a
+ * scheduling point. */
+#ifndef DMARACE_WDM_H
+#define DMARACE_WDM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- SAL, ignored ---------------------------------------------------------- */
+#define _In_
+#define _In_opt_
+#define _Out_
+#define _Out_opt_
+#define _Inout_
+#define _Inout_opt_
+#define _In_reads_(x)
+#define _In_reads_bytes_(x)
+#define _Out_writes_(x)
+#define _Out_writes_bytes_(x)
+#define _Outptr_
+#define _Outptr_opt_
+#define _Outptr_result_bytebuffer_(x)
+#define _Must_inspect_result_
+#define _Use_decl_annotations_
+#define _Success_(x)
+#define _When_(c, a)
+#define _IRQL_requires_(x)
+#define _IRQL_requires_max_(x)
+#define _IRQL_requires_min_(x)
+#define _IRQL_requires_same_
+#define _IRQL_raises_(x)
+#define _IRQL_saves_
+#define _IRQL_restores_
+#define _IRQL_saves_global_(k, v)
+#define _IRQL_restores_global_(k, v)
+#define _Requires_lock_held_(x)
+#define _Requires_lock_not_held_(x)
+#define _Acquires_lock_(x)
+#define _Releases_lock_(x)
+#define _Guarded_by_(x)
+#define _Interlocked_
+#define _Function_class_(x)
+#define _Dispatch_type_(x)
+#define _Analysis_assume_(x)
+#define _Post_satisfies_(x)
+#define _Pre_satisfies_(x)
+#define _Kernel_requires_resource_held_(x)
+#define __drv_aliasesMem
+#define __drv_maxIRQL(x)
+#define __drv_requiresIRQL(x)
+#define __drv_sameIRQL
+#define __drv_dispatchType(x)
+#define __in
+#define __in_opt
+#define __out
+#define __out_opt
+#define __inout
+#define __inout_opt
+#define __deref_out
+#define __checkReturn
+#define IN
+#define OUT
+#define OPTIONAL
+#define UNREFERENCED_PARAMETER(p) ((void)(p))
+#define FORCEINLINE static inline
+#define NTAPI
+#define WINAPI
+#define CALLBACK
+#define VOID void
+
+/* ---- basic types --------------------------------------------------------------- */
+typedef unsigned char UCHAR, *PUCHAR, BOOLEAN, *PBOOLEAN;
+typedef char CHAR, *PCHAR;
+typedef const char *PCSTR;
+typedef wchar_t WCHAR, *PWCHAR, *PWSTR;
+typedef const wchar_t *PCWSTR;
+typedef uint16_t USHORT, *PUSHORT;
+typedef int16_t SHORT;
+typedef uint32_t ULONG, *PULONG, DWORD;
+typedef int32_t LONG, *PLONG;
+typedef int64_t LONGLONG, *PLONGLONG, LONG64;
+typedef uint64_t ULONGLONG, *PULONGLONG, ULONG64;
+typedef uintptr_t ULONG_PTR, *PULONG_PTR, SIZE_T, *PSIZE_T;
+typedef intptr_t LONG_PTR;
+typedef void *PVOID, *HANDLE;
+typedef int32_t NTSTATUS, *PNTSTATUS;
+typedef UCHAR KIRQL, *PKIRQL;
+typedef ULONG ACCESS_MASK;
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+typedef union _LARGE_INTEGER {
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER, PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
+
+typedef struct _UNICODE_STRING {
+    USHORT Length;
+    USHORT MaximumLength;
+    PWSTR Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
+
+typedef struct _DRIVER_OBJECT DRIVER_OBJECT, *PDRIVER_OBJECT;
+typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
+typedef struct _IRP IRP, *PIRP;
+typedef struct _MDL MDL, *PMDL;
+
+/* ---- IRQL -------------------------------------------------------------------------- */
+#define PASSIVE_LEVEL 0
+#define LOW_LEVEL 0
+#define APC_LEVEL 1
+#define DISPATCH_LEVEL 2
+#define HIGH_LEVEL 15
+
+KIRQL KeGetCurrentIrql(void);
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
+VOID KeLowerIrql(KIRQL NewIrql);
+ULONG KeGetCurrentProcessorNumber(void);
+
+/* ---- status codes (ntstatus.h, wdfstatus.h) ------------------------------------------ */
+#define NT_SUCCESS(s) (((NTSTATUS)(s)) >= 0)
+#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
+#define STATUS_PENDING ((NTSTATUS)0x00000103L)
+#define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001L)
+#define STATUS_NOT_IMPLEMENTED ((NTSTATUS)0xC0000002L)
+#define STATUS_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
+#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008L)
+#define STATUS_OBJECT_NAME_EXISTS ((NTSTATUS)0x40000000L)
+#define STATUS_OBJECT_NAME_INVALID ((NTSTATUS)0xC0000033L)
+#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
+#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010L)
+#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016L)
+#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
+#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
+#define STATUS_DEVICE_DATA_ERROR ((NTSTATUS)0xC000009CL)
+#define STATUS_DEVICE_NOT_READY ((NTSTATUS)0xC00000A3L)
+#define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
+#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
+#define STATUS_INTERNAL_ERROR ((NTSTATUS)0xC00000E5L)
+#define STATUS_CANCELLED ((NTSTATUS)0xC0000120L)
+#define STATUS_DEVICE_BUSY ((NTSTATUS)0x80000011L)
+#define STATUS_DRIVER_INTERNAL_ERROR ((NTSTATUS)0xC0000183L)
+#define STATUS_INVALID_DEVICE_STATE ((NTSTATUS)0xC0000184L)
+#define FACILITY_DRIVER_FRAMEWORK 0x20
+#define STATUS_WDF_INTERNAL_ERROR ((NTSTATUS)0xC0200201L)
+#define STATUS_WDF_TOO_FRAGMENTED ((NTSTATUS)0xC020020AL)
+#define STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL ((NTSTATUS)0xC020020CL)
+#define STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED ((NTSTATUS)0xC020020FL)
+/* wdfstatus.h: the code between REQUEST_ALREADY_PENDING (0x207) and
+ * REQUEST_INVALID_STATE (0x209). */
+#define STATUS_WDF_OBJECT_ATTRIBUTES_INVALID ((NTSTATUS)0xC0200208L)
+#define STATUS_WDF_PARENT_NOT_SPECIFIED ((NTSTATUS)0xC0200212L)
+#define STATUS_WDF_TOO_MANY_TRANSFERS ((NTSTATUS)0xC0200213L)
+#define STATUS_WDF_NOT_ENOUGH_MAP_REGISTERS ((NTSTATUS)0xC0200214L)
+#define STATUS_WDF_PAUSED ((NTSTATUS)0xC0200203L)
+#define STATUS_WDF_BUSY ((NTSTATUS)0xC0200204L)
+
+/* ---- assertions: a failed driver assertion is a finding ------------------------------ */
+void KmAssertFailed(const char *expr, const char *msg, const char *file, int line);
+void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line);
+#define NT_ASSERT(e) ((e) ? (void)0 : KmAssertFailed(#e, NULL, __FILE__, __LINE__))
+#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KmAssertFailed(#e, (m), __FILE__, __LINE__))
+#define NT_ASSERTMSGW(m, e) ((e) ? (void)0 : KmAssertFailedW(#e, (m), __FILE__, __LINE__))
+#define NT_VERIFY(e) NT_ASSERT(e)
+#define ASSERT(e) NT_ASSERT(e)
+
+/* ---- interlocked operations ------------------------------------------------------------- */
+/* A scheduling point before the atomic operation, so that other processors
+ * interleave around it; the operation itself is indivisible. Then the
+ * target is checked against poisoned memory (the access hooks do not see
+ * atomic operations). */
+void KmInterlockedPoint(const volatile void *p, size_t size);
+
+static inline LONG InterlockedIncrement(LONG volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG exchange, LONG comparand)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand;
+}
+static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID exchange, PVOID comparand)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand;
+}
+
+/* ---- DMA and resources (wdm.h) ------------------------------------------------------------- */
+typedef enum _DMA_COMPLETION_STATUS {
+    DmaComplete = 0,
+    DmaAborted = 1,
+    DmaError = 2,
+    DmaCancelled = 3,
+} DMA_COMPLETION_STATUS, *PDMA_COMPLETION_STATUS;
+
+typedef enum _DMA_WIDTH { Width8Bits, Width16Bits, Width32Bits, Width64Bits, WidthNoWrap, MaximumDmaWidth } DMA_WIDTH;
+
+typedef struct _SCATTER_GATHER_ELEMENT {
+    PHYSICAL_ADDRESS Address;
+    ULONG Length;
+    ULONG_PTR Reserved;
+} SCATTER_GATHER_ELEMENT, *PSCATTER_GATHER_ELEMENT;
+
+typedef struct _SCATTER_GATHER_LIST {
+    ULONG NumberOfElements;
+    ULONG_PTR Reserved;
+    SCATTER_GATHER_ELEMENT Elements[1];
+} SCATTER_GATHER_LIST, *PSCATTER_GATHER_LIST;
+
+#define CmResourceTypeNull 0
+#define CmResourceTypePort 1
+#define CmResourceTypeInterrupt 2
+#define CmResourceTypeMemory 3
+#define CmResourceTypeDma 4
+
+typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
+    UCHAR Type;
+    UCHAR ShareDisposition;
+    USHORT Flags;
+    union {
+        struct {
+            PHYSICAL_ADDRESS Start;
+            ULONG Length;
+        } Memory;
+        struct {
+            PHYSICAL_ADDRESS Start;
+            ULONG Length;
+        } Port;
+        struct {
+            ULONG Level;
+            ULONG Vector;
+            ULONG_PTR Affinity;
+        } Interrupt;
+        struct {
+            ULONG Channel;
+            ULONG Port;
+            ULONG Reserved1;
+        } Dma;
+        struct {
+            ULONG Channel;
+            ULONG RequestLine;
+            UCHAR TransferWidth;
+            UCHAR Reserved1, Reserved2, Reserved3;
+        } DmaV3;
+    } u;
+} CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
