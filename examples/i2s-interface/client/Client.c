@@ -33,6 +33,11 @@ typedef struct _CLIENT_STREAM {
 } CLIENT_STREAM, *PCLIENT_STREAM;
 
 //
+// The stream is this many periods long.
+//
+#define CLIENT_STREAM_PERIODS   3
+
+//
 // One stream per execution; I2sClient initialises it before any other task
 // or notification can see it.
 //
@@ -58,6 +63,13 @@ I2sClientNotification(
 
     NT_ASSERTMSG("I2S periods reported out of order",
                  (LONG)PeriodNumber == InterlockedIncrement(&stream->PeriodsPlayed) - 1);
+
+    if (PeriodNumber + 1 == CLIENT_STREAM_PERIODS) {
+        //
+        // End of the stream: stop from the notification (DISPATCH_LEVEL).
+        //
+        (VOID)stream->Interface.StopTx(stream->Interface.InterfaceHeader.Context);
+    }
 }
 
 //
@@ -101,7 +113,7 @@ I2sClient(
                                        1024,
                                        I2sClientNotification,
                                        stream);
-    NT_ASSERTMSG("StartTx on an idle controller succeeds", NT_SUCCESS(status));
+    NT_ASSERTMSG("StartTx on an idle controller is not refused as busy", status != STATUS_DEVICE_BUSY);
 
     if (NT_SUCCESS(status)) {
         status = KmClientStart(1, I2sClientStopTask, stream, "stream-stop");

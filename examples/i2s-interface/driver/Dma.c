@@ -203,6 +203,19 @@ Routine Description:
 
     WRITE_REGISTER_ULONG((PULONG)(deviceContext->Registers + I2S_REG_CONTROL), 0);
 
+    if (I2sVariant == I2sVariantFreeChannelAtEnd) {
+        //
+        // BUG (this variant), a habit from the driver's WDM days: give the
+        // DMA channel back to the HAL when the ring stops. But KMDF owns the
+        // adapter channel of a system-profile transaction: it allocated it
+        // for the transfer and freed it in the final DmaCompleted* (or
+        // WdfDmaTransactionRelease). This frees it a second time.
+        //
+        PDMA_ADAPTER adapter = WdfDmaEnablerWdmGetDmaAdapter(deviceContext->DmaEnabler,
+                                                             WdfDmaDirectionWriteToDevice);
+        adapter->DmaOperations->FreeAdapterChannel(adapter);
+    }
+
     //
     // The loop is over: the last notification, then a new StartTx may come.
     //

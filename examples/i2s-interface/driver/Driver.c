@@ -134,3 +134,11 @@ I2sSelectStopImmediately(
 {
     I2sVariant = I2sVariantStopImmediately;
 }
+
+VOID
+I2sSelectFreeChannelAtEnd(
+    VOID
+    )
+{
+    I2sVariant = I2sVariantFreeChannelAtEnd;
+}

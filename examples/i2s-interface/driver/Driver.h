@@ -50,6 +50,7 @@ Environment:
 typedef enum _I2S_VARIANT {
     I2sVariantStopAtPeriodEnd = 0,      // the loop ends at the next period boundary
     I2sVariantStopImmediately,          // StopTx also stops the transfer in flight (racy)
+    I2sVariantFreeChannelAtEnd,         // the loop's end frees the adapter channel itself (WDM habit)
 } I2S_VARIANT;
 
 extern I2S_VARIANT I2sVariant;
