@@ -15,6 +15,8 @@
 #   type       unknown type name 'X'
 #   function   implicit declaration of function 'X' / call to undeclared
 #              function 'X'
+#   macro      a function-like macro clang only reports as a syntax error
+#              (see syntax_macros below)
 #   identifier use of undeclared identifier 'X'
 #   member     no member named 'X' in 'struct Y' (printed as Y.X)
 #
@@ -197,6 +199,56 @@ undeclared() {
     }' "$work/log"
 }
 
+# Function-like macros clang never names: a missing SAL annotation or
+# helper macro (_Field_size_(n), DEFINE_GUID(...), FIELD_OFFSET(T, f),
+# _IRQL_requires_(...) before a prototype) shows up only as a syntax error
+# at or after its use. For those errors the macro is the identifier followed
+# by '(' at the error's column; for "unexpected type name" the call the type
+# is an argument of; for "expected function body after function declarator"
+# the annotation on the line(s) before the error's.
+syntax_macros() {
+  awk '
+    function line_of(file, ln,    t, n, text) {
+      n = 0; text = ""
+      while ((getline t < file) > 0) { lines[++n] = t }
+      close(file)
+      return n
+    }
+    match($0, /^.*:[0-9]+:[0-9]+: error: /) {
+      msg = substr($0, RSTART + RLENGTH)
+      loc = substr($0, 1, RSTART + RLENGTH); sub(/: error: .*$/, "", loc)
+      col = loc; sub(/^.*:/, "", col)
+      ln = loc; sub(/:[0-9]+$/, "", ln); sub(/^.*:/, "", ln)
+      file = loc; sub(/:[0-9]+:[0-9]+$/, "", file)
+      if (msg !~ /^(C\+\+ requires a type specifier|type specifier missing|type name requires a specifier|a parameter list without types|expected function body after function declarator|unexpected type name)/)
+        next
+      delete lines; n = line_of(file)
+      text = lines[ln + 0]
+      if (msg ~ /^unexpected type name/) {
+        pre = substr(text, 1, col - 1)
+        if (match(pre, /[A-Za-z_][A-Za-z0-9_]*[ \t]*\([^()]*$/)) {
+          name = substr(pre, RSTART); sub(/[ \t]*\(.*/, "", name); print "3macro\t" name
+        }
+        next
+      }
+      if (msg ~ /^expected function body/) {
+        for (k = ln - 1; k >= 1 && k >= ln - 4; k--) {
+          t = lines[k]
+          if (t ~ /^[ \t]*$/) continue
+          if (match(t, /^[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*(\(|$)/)) {
+            name = t; sub(/^[ \t]*/, "", name); sub(/[^A-Za-z0-9_].*$/, "", name); print "3macro\t" name
+          }
+          break
+        }
+        next
+      }
+      rest = substr(text, col)
+      if (match(rest, /^[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/)) {
+        name = rest; sub(/[^A-Za-z0-9_].*$/, "", name); print "3macro\t" name
+      }
+    }' "$work/log"
+}
+
 # kind<TAB>name, in priority order; then the first kind of each name wins.
 {
   while IFS= read -r h; do
@@ -210,6 +262,7 @@ undeclared() {
   sed -n "s/.*error: unknown type name '\\([^']*\\)'.*/2type\\t\\1/p" "$work/log"
   sed -n -e "s/.*implicit declaration of function '\\([^']*\\)'.*/3function\\t\\1/p" \
          -e "s/.*call to undeclared function '\\([^']*\\)'.*/3function\\t\\1/p" "$work/log"
+  syntax_macros
   undeclared
   sed -n "s/.*error: no member named '\\([^']*\\)' in '\\(struct \\|union \\|class \\)\\{0,1\\}\\([^']*\\)'.*/5member\\t\\3.\\1/p" "$work/log"
 } | LC_ALL=C sort -t $'\t' -k2,2 -k1,1 | LC_ALL=C sort -t $'\t' -k2,2 -u -s >"$work/names"
@@ -217,7 +270,7 @@ undeclared() {
 n=$(wc -l <"$work/names")
 echo "$n distinct missing names"
 if ((by_kind)); then
-  for k in 0header 1header-case 2type 3function 4identifier 5member; do
+  for k in 0header 1header-case 2type 3function 3macro 4identifier 5member; do
     c=$(awk -F'\t' -v k="$k" '$1 == k' "$work/names" | wc -l)
     ((c)) || continue
     echo "# ${k#?} ($c)"
