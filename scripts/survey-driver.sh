@@ -264,7 +264,8 @@ syntax_macros() {
          -e "s/.*call to undeclared function '\\([^']*\\)'.*/3function\\t\\1/p" "$work/log"
   syntax_macros
   undeclared
-  sed -n "s/.*error: no member named '\\([^']*\\)' in '\\(struct \\|union \\|class \\)\\{0,1\\}\\([^']*\\)'.*/5member\\t\\3.\\1/p" "$work/log"
+  sed -n "s/.*error: no member named '\\([^']*\\)' in '\\(struct \\|union \\|class \\)\\{0,1\\}\\([^']*\\)'.*/5member\\t\\3.\\1/p" "$work/log" |
+    sed 's/(unnamed \([a-z]*\) at [^)]*)/(unnamed \1)/'
 } | LC_ALL=C sort -t $'\t' -k2,2 -k1,1 | LC_ALL=C sort -t $'\t' -k2,2 -u -s >"$work/names"
 
 n=$(wc -l <"$work/names")
