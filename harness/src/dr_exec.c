@@ -128,6 +128,7 @@ static DR_NO_TSAN void exec_teardown(void)
     G.scn = NULL;
     G.strat = NULL;
     dr_set_access_observer(NULL);
+    dr__hardware_reset();
 }
 
 /* A harness bug check: an execution about to begin finds the state

@@ -201,6 +201,13 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
 typedef void (*dr_access_observer_fn)(const void *addr, size_t size, bool write);
 void dr_set_access_observer(dr_access_observer_fn fn);
 
+/* Code that models hardware (a scenario's device model, called by the model
+ * inside a register access) runs between these: its memory accesses are
+ * neither scheduling points nor observed, as the hardware is no simulated
+ * processor. Nests; reset at the start of every execution. */
+void dr_hardware_begin(void);
+void dr_hardware_end(void);
+
 /* ---- poisoned memory ------------------------------------------------------------
  * Ranges a driver must not touch: guard zones around memory the model hands
  * out, and memory it freed. A driver load or store that touches one is a
