@@ -235,6 +235,7 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
     t->strategy = (uint8_t)kind;
     t->seed = seed;
     t->exec_index = exec_index;
+    snprintf(t->env, sizeof t->env, "%s", dr_scenario_env() ? dr_scenario_env() : "");
     snprintf(t->scenario, sizeof t->scenario, "%s", s->name);
     t->finding = res->finding.kind;
     snprintf(t->title, sizeof t->title, "%s", res->finding.title);
