@@ -21,6 +21,8 @@ enum { MAX_MAPPINGS = 64 };
 #define REGS_BASE 0xFED00000ull /* the first range's physical start, as before memory= existed */
 
 static uint8_t regs[KM_ENV_MAX_MEMORY][KM_ENV_MAX_MEMORY_LENGTH] __attribute__((aligned(KM_PAGE_SIZE)));
+#define REGS_FIRST ((const uint8_t *)regs)
+#define REGS_END (REGS_FIRST + sizeof regs)
 
 static struct {
     unsigned nranges;
@@ -177,9 +179,9 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
 /* The range of register memory holding [p, p + n), or -1 if p is outside it. */
 static int range_of(const uint8_t *p)
 {
-    if (p < regs[0] || p >= regs[0] + sizeof regs)
+    if (p < REGS_FIRST || p >= REGS_END)
         return -1;
-    return (int)((size_t)(p - regs[0]) / KM_ENV_MAX_MEMORY_LENGTH);
+    return (int)((size_t)(p - REGS_FIRST) / KM_ENV_MAX_MEMORY_LENGTH);
 }
 
 static bool mapped(const uint8_t *p, size_t n)
@@ -200,7 +202,7 @@ static bool unmapped_access(const char *api, const uint8_t *p, size_t n, bool wr
     return km_own_check("HW3", api, "register access outside a mapped window",
                         "%s %zu bytes at offset %#zx of memory range %d, which no current MmMapIoSpace mapping "
                         "covers (unmapped, or past the mapped length)",
-                        write ? "wrote" : "read", n, (size_t)(p - regs[r]) % KM_ENV_MAX_MEMORY_LENGTH, r);
+                        write ? "wrote" : "read", n, (size_t)(p - REGS_FIRST) % KM_ENV_MAX_MEMORY_LENGTH, r);
 }
 
 static void hook(bool write, const uint8_t *p, unsigned width, uint64_t *value)
@@ -342,7 +344,7 @@ VOID WRITE_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, 
 void km_regs_access(const void *addr, size_t size, bool write)
 {
     const uint8_t *p = addr;
-    if (p < regs[0] || p >= regs[0] + sizeof regs)
+    if (p < REGS_FIRST || p >= REGS_END)
         return;
     if (unmapped_access(write ? "driver store" : "driver load", p, size, write))
         return;
