@@ -15,9 +15,10 @@
  * `offset` the byte offset in it, `width` 1, 2, 4 or 8 bytes. The hooks run in
  * the driver's context (any IRQL, inside the model: they must not call DDIs).
  * Both READ_REGISTER_* / WRITE_REGISTER_* calls and the driver's plain loads
- * through a mapped pointer reach on_read; plain stores reach no hook (the
- * compiler's store hook runs before the store, when the value is not yet
- * known): they land in register memory. docs/model.md, "The register window". */
+ * through a mapped pointer on a simulated processor reach on_read (not those
+ * of the set-up's main context: DriverEntry, EvtDevicePrepareHardware); plain
+ * stores reach no hook (the compiler's store hook runs before the store, when
+ * the value is not yet known): they land in register memory. docs/model.md, "The register window". */
 #ifndef KM_DEVICE_H
 #define KM_DEVICE_H
 
@@ -43,8 +44,9 @@ void km_device_model_set(const km_device_model *model);
 
 /* The register memory of memory range `range` (NULL past the last range), for
  * a device model to change a register on its own (a status bit): length in
- * *length if not NULL. Writes through it are not driver accesses: no
- * scheduling point, no hook. */
+ * *length if not NULL. Inside a hook, accesses through it are the hardware's
+ * (no scheduling point, no hook, no HW3); elsewhere, wrap them in
+ * dr_hardware_begin() / dr_hardware_end() (dr/dr.h) for the same. */
 volatile void *km_device_registers(unsigned range, size_t *length);
 
 #ifdef __cplusplus
