@@ -1119,6 +1119,10 @@ int dr_cmd_run(int argc, char **argv)
         qsort(all, total->ndistinct, sizeof all[0], cmp_distinct);
     qsort(total->w, total->nwindows, sizeof total->w[0], cmp_window);
     printf("scenario     %s (%u processors)\n", c.s->name, c.ncpu);
+    if (dr_scenario_env()) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        printf("env          %s\n", dr_text_esc(dr_scenario_env(), esc, sizeof esc));
+    }
     printf("strategy     %s", dr_strategy_kind_name(c.kind));
     if (c.kind == DR_STRAT_PCT)
         printf(" depth %" PRIu64 " (k %" PRIu64 ")", c.depth, c.pct_k);

@@ -40,6 +40,8 @@ check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" base.txt
 check test $? -eq 0
 check grep -q "^findings     0" one.txt
 check test "$(digest base.txt)" != "$(digest one.txt)"
+check grep -q "^env          requests=1$" one.txt
+check test "$(grep -c '^env ' base.txt)" -eq 0
 # The row's own setting and an --env that repeats it: same executions, but the
 # settings are part of the scenario's identity (digest).
 "$D" run busted-c19 --executions 300 --quiet --findings f2 --env "requests=2" >two.txt 2>&1
