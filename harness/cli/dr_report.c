@@ -271,6 +271,11 @@ static char *text_report(const dr_report_info *in, size_t *len)
     rule_id(fd->kind, fd->title, rule, sizeof rule);
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
+    if (t->env[0]) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        fprintf(f, "env          %s (--env, on top of the scenario's environment)\n",
+                dr_text_esc(t->env, esc, sizeof esc));
+    }
     if (fd->kind != DR_FIND_NONE) {
         char esc[DR_CLI_ESC_MESSAGE];
         fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
@@ -317,6 +322,10 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     dr_json_put_str(f, dr_build_flavor());
     fprintf(f, ",\n  \"scenario\": ");
     dr_json_put_str(f, in->scn->name);
+    if (t->env[0]) {
+        fprintf(f, ",\n  \"env\": ");
+        dr_json_put_str(f, t->env);
+    }
     fprintf(f, ",\n  \"cpus\": %u,\n  \"strategy\": ", t->cpus);
     dr_json_put_str(f, dr_strategy_kind_name((dr_strategy_kind)t->strategy));
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %" PRIu64 ",\n  \"finding\": {\"kind\": ", t->seed,

@@ -274,6 +274,7 @@ extern const dr_mode_ops *dr__mode;     /* the current one (dr_api.c) */
 
 /* Fiber mode's pieces defined outside dr_sched.c. */
 void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
+void dr__hardware_reset(void); /* dr_access.c: no hardware section open */
 void dr__fiber_tsan_report(void);
 
 /* Crash catching (builds without ASan/TSan): the handler, installed once. */

@@ -530,6 +530,7 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     rt_cpu_index = -1;
     thread_state_reset();
     dr_set_access_observer(NULL);
+    dr__hardware_reset();
 
     s->setup();
     bfl_drop();

@@ -286,6 +286,91 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
     } u;
 } CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
 
+/* ---- registers and I/O space (wdm.h) ----------------------------------------------------------
+ * The device's memory ranges (CmResourceTypeMemory descriptors) map to
+ * register memory the model owns, zeroed at each execution start
+ * (model/src/km_regs.c, docs/model.md "The register window"). Accesses
+ * through READ_REGISTER_* / WRITE_REGISTER_* are scheduling points and reach a
+ * scenario's device model (km_device.h). Port I/O (READ_PORT_*) is not
+ * modelled: the model assigns no port resources. */
+#define CmResourceShareUndetermined 0
+#define CmResourceShareDeviceExclusive 1
+#define CmResourceShareDriverExclusive 2
+#define CmResourceShareShared 3
+#define CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE 0x0
+#define CM_RESOURCE_INTERRUPT_LATCHED 0x1
+#define CM_RESOURCE_MEMORY_READ_WRITE 0x0
+
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNonCached = 0,
+    MmCached = 1,
+    MmWriteCombined = 2,
+    MmHardwareCoherentCached = 3,
+    MmNonCachedUnordered = 4,
+    MmUSWCCached = 5,
+    MmMaximumCacheType = 6,
+    MmNotMapped = -1,
+} MEMORY_CACHING_TYPE;
+
+#ifndef PAGE_READWRITE
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_GUARD 0x100
+#define PAGE_NOCACHE 0x200
+#define PAGE_WRITECOMBINE 0x400
+#endif
+
+typedef volatile UCHAR *PVUCHAR;
+typedef volatile USHORT *PVUSHORT;
+typedef volatile ULONG *PVULONG;
+typedef volatile ULONG64 *PVULONG64;
+
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
+PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect);
+VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
+
+UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register);
+USHORT READ_REGISTER_USHORT(volatile USHORT *Register);
+ULONG READ_REGISTER_ULONG(volatile ULONG *Register);
+ULONG64 READ_REGISTER_ULONG64(volatile ULONG64 *Register);
+VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value);
+VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value);
+VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value);
+VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
+/* The buffer forms access the one register Count times. */
+VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, ULONG Count);
+
+/* Barriers: the processor's full fence and the compiler's; the simulated
+ * processors are sequentially consistent, so they order nothing further.
+ * KeFlushIoBuffers does nothing, as on x86 and x64 (coherent caches). */
+#ifndef MemoryBarrier
+#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef KeMemoryBarrier
+#define KeMemoryBarrier() MemoryBarrier()
+#endif
+#ifndef KeMemoryBarrierWithoutFence
+#define KeMemoryBarrierWithoutFence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef _ReadWriteBarrier
+#define _ReadWriteBarrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef KeFlushIoBuffers
+#define KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation) ((void)(Mdl), (void)(ReadOperation), (void)(DmaOperation))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -201,6 +201,13 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
 typedef void (*dr_access_observer_fn)(const void *addr, size_t size, bool write);
 void dr_set_access_observer(dr_access_observer_fn fn);
 
+/* Code that models hardware (a scenario's device model, called by the model
+ * inside a register access) runs between these: its memory accesses are
+ * neither scheduling points nor observed, as the hardware is no simulated
+ * processor. Nests; reset at the start of every execution. */
+void dr_hardware_begin(void);
+void dr_hardware_end(void);
+
 /* ---- poisoned memory ------------------------------------------------------------
  * Ranges a driver must not touch: guard zones around memory the model hands
  * out, and memory it freed. A driver load or store that touches one is a
@@ -256,6 +263,16 @@ typedef struct dr_scenario {
 
 /* The scenario of the execution in progress (NULL outside one). */
 const dr_scenario *dr_scenario_current(void);
+
+/* Settings given on the command line (`dmarace run NAME --env "TEXT"`), for
+ * the scenario's setup to apply on top of its own environment: NULL if none.
+ * The engine carries the text without reading it: it is folded into the
+ * scenario digest and recorded in tapes, so a replay applies it again. */
+const char *dr_scenario_env(void);
+/* Who checks such a text, before any execution (one per build: the
+ * scenario table registers it): 0, or -1 with a one-line reason in err. */
+typedef int (*dr_env_check_fn)(const dr_scenario *s, const char *text, char *err, size_t errlen);
+void dr_set_env_check(dr_env_check_fn fn);
 
 /* Register a scenario at load time (from a constructor). */
 void dr_scenario_register(const dr_scenario *s);
