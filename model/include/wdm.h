@@ -12,6 +12,24 @@
 #include <stdint.h>
 #include <wchar.h>
 
+/* ---- C++ drivers, MSVC keywords ---------------------------------------------- */
+/* libstdc++ names parameters __in and __out, which legacy SAL below defines
+ * as nothing: a C++ driver gets the standard headers that use those names
+ * now, before the SAL macros exist (their include guards keep later
+ * includes out). <regex> and <locale> are not among them: include them
+ * before <wdm.h>. DMARACE_NO_STD_PRELUDE skips this. */
+#if defined(__cplusplus) && !defined(DMARACE_NO_STD_PRELUDE)
+#include <algorithm>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#endif
+#include "km_msvc.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
