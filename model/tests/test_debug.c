@@ -64,6 +64,7 @@ static void test_format(void)
 /* ---- a driver that prints ------------------------------------------------------------ */
 
 static bool print_messages;
+static bool print_flood; /* DriverEntry prints more lines than the trace keeps, and a long one */
 
 static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 {
@@ -93,6 +94,11 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 {
     WDF_DRIVER_CONFIG config;
     WPP_INIT_TRACING(DriverObject, RegistryPath);
+    if (print_flood) {
+        DbgPrint("%0300d\n", 5);
+        for (int i = 0; i < DR_LOG_MAX_LINES + 10; i++)
+            DbgPrint("line %d\n", i);
+    }
     if (print_messages) {
         DbgPrint("DriverEntry: registry path %wZ\n", RegistryPath);
         KdPrint(("KdPrint %I64x and %ws\n", (ULONG64)0x1122334455667788ULL, L"wide"));
@@ -167,9 +173,46 @@ static void test_trace(void)
     KCHECK(with_trace == silent);
 }
 
+static int count_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* The trace keeps DR_LOG_MAX_LINES lines of an execution, cut to
+ * DR_LOG_LINE_MAX bytes, and says so. */
+static void test_bounds(void)
+{
+    km_env_defaults(&env);
+    env.cancel = false;
+    print_messages = false;
+    print_flood = true;
+    char *text = NULL;
+    run_once(true, &text);
+    print_flood = false;
+    KCHECK(count_lines(text, " log: ") == DR_LOG_MAX_LINES + 1);
+    KCHECK(count_lines(text, "log: (further driver messages left out: at most 4096 lines per execution)\n") == 1);
+    char line[80];
+    snprintf(line, sizeof line, "log: DbgPrint: line %d\n", DR_LOG_MAX_LINES - 2);
+    KCHECK(strstr(text, line) != NULL); /* the first line was the long one */
+    snprintf(line, sizeof line, "log: DbgPrint: line %d\n", DR_LOG_MAX_LINES - 1);
+    KCHECK(strstr(text, line) == NULL);
+    /* "DbgPrint: " and 150 of the 300 digits, then the mark */
+    const char *cut = strstr(text, "log: DbgPrint: 000");
+    KCHECK(cut != NULL);
+    if (cut) {
+        const char *end = strchr(cut, '\n');
+        KCHECK(end && end - (cut + 5) == DR_LOG_LINE_MAX + 5 && memcmp(end - 5, "[...]", 5) == 0);
+    }
+    free(text);
+}
+
 int main(void)
 {
     test_format();
     test_trace();
+    test_bounds();
     return km_test_done();
 }
