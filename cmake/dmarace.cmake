@@ -281,8 +281,9 @@ function(_dmarace_driver_includes name inc_dir sources dirs)
       foreach(d IN LISTS search)
         _dmarace_ci_resolve(target "${d}" "${iname}")
         if(target)
-          get_filename_component(ldir "${inc_dir}/${iname}" DIRECTORY)
-          file(MAKE_DIRECTORY "${ldir}")
+          if(iname MATCHES "^(.*)/[^/]*$") # a name with \ is one file name here
+            file(MAKE_DIRECTORY "${inc_dir}/${CMAKE_MATCH_1}")
+          endif()
           file(CREATE_LINK "${target}" "${inc_dir}/${iname}" SYMBOLIC)
           list(APPEND linked "${iname}")
           break()
@@ -523,9 +524,10 @@ function(dmarace_add_driver name)
   if(CMAKE_C_COMPILER_ID MATCHES "Clang")
     list(APPEND lenient -Wno-nonportable-include-path) # the links above name the file in another case
   endif()
-  target_compile_options(${drv} PRIVATE ${DR_HARNESS_SAN_COMPILE} ${DR_DRIVER_FLAGS} ${lenient}
+  # (lenient last: a -Wall in COMPILE_OPTIONS must not turn MSVC's pragmas into warnings again)
+  target_compile_options(${drv} PRIVATE ${DR_HARNESS_SAN_COMPILE} ${DR_DRIVER_FLAGS}
                                         "$<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions;-fno-rtti>"
-                                        ${arg_COMPILE_OPTIONS})
+                                        ${arg_COMPILE_OPTIONS} ${lenient})
 
   # Each executable is built as its built-in model is (dmarace, fuzz_scenario):
   # the same sources and objects (the toys, the built-in scenarios), the same

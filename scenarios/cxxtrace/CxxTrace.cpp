@@ -8,7 +8,8 @@
 #include <ntddk.h>
 #include <wdf.h>
 
-#include "trace.h" /* the file is Trace.h: the build links the name as written */
+#include "inc\cxxcommon.h" /* inc/CxxCommon.h, written as on Windows */
+#include "trace.h"         /* the file is Trace.h: the build links the name as written */
 #include "CxxTrace.tmh"
 
 /* The driver's own placement form, as kernel C++ code declares it. */
@@ -63,7 +64,7 @@ VOID CxxQueue::EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     QueueGetContext(Queue)->queue->OnRead(Request, Length);
 }
 
-NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
+__declspec(noinline) NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
     UNREFERENCED_PARAMETER(Driver);
     WDFDEVICE device = nullptr;
@@ -94,6 +95,8 @@ extern "C" NTSTATUS CxxTraceDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_ST
     WPP_INIT_TRACING(DriverObject, RegistryPath);
     DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "CxxTrace: DriverEntry %wZ\n", RegistryPath);
     KdPrint(("CxxTrace: built %s, pool tag %lx\n", "for dmarace", static_cast<ULONG>(CXX_TAG)));
+    CxxPrint("CxxTrace: no arguments\n");
+    TraceKd(("CxxTrace: twice 21 is %lu", CxxTwice(21)));
     WDF_DRIVER_CONFIG config;
     WDF_DRIVER_CONFIG_INIT(&config, EvtDeviceAdd);
     NTSTATUS status = WdfDriverCreate(DriverObject, RegistryPath, WDF_NO_OBJECT_ATTRIBUTES, &config, WDF_NO_HANDLE);

@@ -18,5 +18,6 @@
 // FUNC Trace{FLAGS=TRACE_DRIVER}(LEVEL, MSG, ...);
 // USEPREFIX(TraceQueue, "[%!FUNC!] ");
 // FUNC TraceQueue{LEVEL=TRACE_LEVEL_VERBOSE, FLAGS=TRACE_QUEUE}(MSG, ...);
+// FUNC TraceKd{LEVEL=TRACE_LEVEL_INFORMATION}((MSG, ...));
 // end_wpp
 //

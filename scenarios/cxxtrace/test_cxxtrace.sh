@@ -28,9 +28,12 @@ echo "story: $cpu step $step: $line"
 grep -q "^             at step $step on $cpu in iomgr\$" "$report" ||
   { cat "$report"; fail "the finding is not at step $step on $cpu"; }
 
-# main context lines: DbgPrintEx with %wZ, KdPrint with %lx, Trace with %!FUNC! and %!bool!
+# main context lines: DbgPrintEx with %wZ, KdPrint with %lx, a driver macro with an empty
+# __VA_ARGS__, a ((MSG, ...)) WPP function, Trace with %!FUNC! and %!bool!
 for want in 'log: DbgPrintEx(IHVDRIVER, INFO): CxxTrace: DriverEntry \\Registry\\Machine\\System' \
             'log: DbgPrint: CxxTrace: built for dmarace, pool tag 54787843' \
+            'log: DbgPrintEx(IHVDRIVER, TRACE): CxxTrace: no arguments' \
+            'log: TraceKd(TRACE_LEVEL_INFORMATION): CxxTrace: twice 21 is 42' \
             'log: Trace(TRACE_LEVEL_INFORMATION TRACE_DRIVER): EvtDeviceAdd created the queue: TRUE'; do
   grep -qF "         0  $want" "$report" || { cat "$report"; fail "the story has no '$want' at step 0"; }
 done
