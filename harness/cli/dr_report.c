@@ -111,6 +111,10 @@ static story_item *build_story(size_t *count)
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
                      r->what ? r->what : "?");
             break;
+        case DR_TR_LOG:
+            /* the driver's own message: its developer reads these first */
+            snprintf(it->text, sizeof it->text, "log: %s", dr__trace_log_text(r));
+            break;
         }
         if (it->track >= NTRACKS)
             it->track = MAIN_TRACK;
@@ -445,6 +449,7 @@ char *dr_report_timeline(const dr_report_info *in)
     for (size_t k = 0; k < n; k++) {
         const story_item *it = &items[k];
         const char *cat = it->type == DR_TR_FINDING ? "finding"
+                          : it->type == DR_TR_LOG ? "log"
                           : it->type == DR_TR_FIRE || it->type == DR_TR_TIMER ? "event"
                           : it->type == DR_TR_SCHED ? "switch"
                                                     : "ddi";

@@ -8,8 +8,27 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <wchar.h>
+
+/* ---- C++ drivers, MSVC keywords ---------------------------------------------- */
+/* libstdc++ names parameters __in and __out, which legacy SAL below defines
+ * as nothing: a C++ driver gets the standard headers that use those names
+ * now, before the SAL macros exist (their include guards keep later
+ * includes out). <regex> and <locale> are not among them: include them
+ * before <wdm.h>. DMARACE_NO_STD_PRELUDE skips this. */
+#if defined(__cplusplus) && !defined(DMARACE_NO_STD_PRELUDE)
+#include <algorithm>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#endif
+#include "km_msvc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -369,6 +388,46 @@ VOID WRITE_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, 
 #endif
 #ifndef KeFlushIoBuffers
 #define KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation) ((void)(Mdl), (void)(ReadOperation), (void)(DmaOperation))
+#endif
+
+/* ---- debug output ------------------------------------------------------------------------------ */
+/* DbgPrint and friends format with Windows' printf conventions (long is 32
+ * bits, %I64x, %ws, %wZ, %S...; model/src/km_debug.c) and append the text to
+ * the execution's trace at the current step and processor (dr_log): --trace
+ * and a finding's story show it. Not folded into the digest. Every component
+ * and level is shown, each line tagged with them. */
+#define DPFLTR_ERROR_LEVEL 0
+#define DPFLTR_WARNING_LEVEL 1
+#define DPFLTR_TRACE_LEVEL 2
+#define DPFLTR_INFO_LEVEL 3
+#define DPFLTR_MASK 0x80000000
+#define DPFLTR_SYSTEM_ID 0
+#define DPFLTR_IHVDRIVER_ID 77
+#define DPFLTR_IHVVIDEO_ID 78
+#define DPFLTR_IHVAUDIO_ID 79
+#define DPFLTR_IHVNETWORK_ID 80
+#define DPFLTR_IHVSTREAMING_ID 81
+#define DPFLTR_IHVBUS_ID 82
+#define DPFLTR_DEFAULT_ID 101
+ULONG DbgPrint(PCSTR Format, ...);
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list arglist);
+ULONG vDbgPrintExWithPrefix(PCSTR Prefix, ULONG ComponentId, ULONG Level, PCSTR Format, va_list arglist);
+NTSTATUS DbgQueryDebugFilterState(ULONG ComponentId, ULONG Level); /* TRUE: all shown */
+NTSTATUS DbgSetDebugFilterState(ULONG ComponentId, ULONG Level, BOOLEAN State); /* accept-only */
+/* As macros too, so that a driver's own `#define P(fmt, ...) DbgPrint(fmt,
+ * __VA_ARGS__)` called without arguments (MSVC drops the comma) compiles:
+ * __VA_OPT__ drops it here. */
+#define DbgPrint(Format, ...) (DbgPrint)(Format __VA_OPT__(, ) __VA_ARGS__)
+#define DbgPrintEx(ComponentId, Level, Format, ...) \
+    (DbgPrintEx)(ComponentId, Level, Format __VA_OPT__(, ) __VA_ARGS__)
+/* KdPrint((...)) is DbgPrint as in a checked build; -DDBG=0 makes it nothing, as a free build does. */
+#if !defined(DBG) || DBG
+#define KdPrint(_x_) DbgPrint _x_
+#define KdPrintEx(_x_) DbgPrintEx _x_
+#else
+#define KdPrint(_x_) ((void)0)
+#define KdPrintEx(_x_) ((void)0)
 #endif
 
 #ifdef __cplusplus

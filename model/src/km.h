@@ -495,4 +495,11 @@ void km_world_request_completed(km_object *req);
  * reused), else NULL. */
 km_object *km_world_request(unsigned i);
 
+/* ---- the driver's own messages (km_debug.c) ---- */
+/* The name of an NTSTATUS the model defines ("STATUS_CANCELLED"), or NULL. */
+const char *km_status_name(NTSTATUS status);
+/* fmt formatted with Windows' printf conventions into buf (always
+ * NUL-terminated, cut at len); returns the length written. */
+size_t km_format(char *buf, size_t len, const char *fmt, ...);
+
 #endif

@@ -195,6 +195,19 @@ uint32_t dr_id_new(dr_kind *kind);
  * text only when tracing is on). `obj` is (kind, id) or NULL. */
 void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
 
+/* The driver's own messages (DbgPrint, WPP): append one line of text to the
+ * trace at the current step, on the current processor. Not folded into the
+ * digest and no scheduling point, so a driver's message text never changes a
+ * schedule, a tape or a digest. Kept only when tracing (--trace, a finding's
+ * report); real-thread mode keeps none. A line is cut to DR_LOG_LINE_MAX bytes
+ * (marked "[...]"), trailing newlines are dropped, and an execution keeps at
+ * most DR_LOG_MAX_LINES lines (then one line says the rest were left out).
+ * dr_log_enabled() says whether a line would be kept: the model formats a
+ * message only then. */
+enum { DR_LOG_LINE_MAX = 160, DR_LOG_MAX_LINES = 4096 };
+void dr_log(const char *text);
+bool dr_log_enabled(void);
+
 /* Called at every driver access to shared memory (before its scheduling
  * point), for oracles about memory (a buffer the device owns). Set by a
  * scenario's setup; cleared at the start of every execution. */
