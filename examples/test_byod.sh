@@ -65,4 +65,16 @@ bash "$root/scripts/byod.sh" --preset "$preset" --out "$work/script" --name slow
   --findings "$work/findings/script" >"$work/script.out" 2>&1 ||
   { cat "$work/script.out"; fail "the scripts/byod.sh build did not give the declared verdict"; }
 tail -n 1 "$work/script.out"
+
+step "scripts/byod.sh: a C++ driver with WPP tracing (scenarios/cxxtrace)"
+bash "$root/scripts/byod.sh" --preset "$preset" --out "$work/cxx" --name cxx-script \
+  --env "requests=2 concurrent no-cancel" --expect "assertion:one read at a time" --budget 2000 \
+  "$root/scenarios/cxxtrace" CxxTraceDriverEntry >"$work/cxx.log" 2>&1 ||
+  { cat "$work/cxx.log"; fail "scripts/byod.sh failed on a C++ driver"; }
+"$work/cxx/build/$preset/dmarace-cxx-script" run cxx-script --expect --quiet \
+  --findings "$work/findings/cxx" >"$work/cxx.out" 2>&1 ||
+  { cat "$work/cxx.out"; fail "the C++ byod build did not give the declared verdict"; }
+grep -q '^project(byod_cxx_script LANGUAGES C CXX)$' "$work/cxx/CMakeLists.txt" ||
+  fail "the generated project does not declare C++"
+tail -n 1 "$work/cxx.out"
 echo "test_byod: all checks passed"

@@ -6,7 +6,7 @@
 #
 #   scripts/byod.sh [options] DRIVER_DIR ENTRY
 #
-#   DRIVER_DIR   directory with the driver's .c files (all of them are compiled, not its subdirectories)
+#   DRIVER_DIR   directory with the driver's .c, .cpp, .cc and .cxx files (all of them are compiled, not its subdirectories)
 #   ENTRY        the driver's DriverEntry function
 #   --name NAME       driver and scenario name (default: DRIVER_DIR's name); programs dmarace-NAME(-fuzz)
 #   --preset P        release (default), debug, tsan, fuzz or gcc, as in CMakePresets.json
@@ -59,8 +59,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 shopt -s nullglob
-sources=("$driver_dir"/*.c)
-[ ${#sources[@]} -gt 0 ] || die "no .c files in $driver_dir"
+sources=("$driver_dir"/*.c "$driver_dir"/*.cpp "$driver_dir"/*.cc "$driver_dir"/*.cxx)
+[ ${#sources[@]} -gt 0 ] || die "no .c, .cpp, .cc or .cxx files in $driver_dir"
 
 # CMake quoting: backslashes and double quotes.
 q() {
@@ -71,7 +71,7 @@ q() {
 {
   echo "# Written by dmarace's scripts/byod.sh; rerun it rather than editing this file."
   echo "cmake_minimum_required(VERSION 3.25)"
-  echo "project(byod_$(echo "$name" | tr -c 'A-Za-z0-9_\n' _) LANGUAGES C)"
+  echo "project(byod_$(echo "$name" | tr -c 'A-Za-z0-9_\n' _) LANGUAGES C CXX)"
   echo "add_subdirectory($(q "$root") dmarace EXCLUDE_FROM_ALL)"
   echo "include(CTest)"
   echo "dmarace_add_driver($(q "$name")"

@@ -50,6 +50,8 @@ static const char usage_text[] =
     "  --depth D           PCT depth (default 3)\n"
     "  --bound B           DFS preemption bound (default 2)\n"
     "  --cpus N            simulated processors (default: the scenario's)\n"
+    "  --env \"SETTINGS\"    environment settings on top of the scenario's own (\"requests=2 no-cancel\",\n"
+    "                      docs/scenarios.md); recorded in tapes, so replay applies them again\n"
     "  --step-budget N     steps before an execution is a livelock (default 100000)\n"
     "  --input FILE        tape strategy: the bytes to read choices from\n"
     "  --findings DIR      where each distinct finding goes, the moment it is found (default findings):\n"
@@ -327,6 +329,11 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
         char name[sizeof t->scenario * 4 + 1];
         fprintf(stderr, "dmarace: %s: scenario '%s' is not in this build\n", path,
                 dr_text_esc(t->scenario, name, sizeof name));
+        dr_tape_free(t);
+        return NULL;
+    }
+    if (dr_scenario_set_env(s, t->env, err, sizeof err) != 0) {
+        fprintf(stderr, "dmarace: %s: its --env settings: %s\n", path, err);
         dr_tape_free(t);
         return NULL;
     }

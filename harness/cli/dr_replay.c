@@ -104,6 +104,10 @@ int dr_cmd_replay(int argc, char **argv)
     printf("tape         %s\n", path);
     printf("scenario     %s (%u processors), recorded by %s seed %" PRIu64 " execution %" PRIu64 "\n", s->name,
            t.cpus, dr_strategy_kind_name((dr_strategy_kind)t.strategy), t.seed, t.exec_index);
+    if (t.env[0]) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        printf("env          %s\n", dr_text_esc(t.env, esc, sizeof esc));
+    }
     printf("choices      %zu, steps %" PRIu64 ", preemptions %" PRIu64 "\n", t.nrec, res.steps, res.preemptions);
     if (trace) {
         printf("trace:\n");

@@ -111,6 +111,10 @@ static story_item *build_story(size_t *count)
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
                      r->what ? r->what : "?");
             break;
+        case DR_TR_LOG:
+            /* the driver's own message: its developer reads these first */
+            snprintf(it->text, sizeof it->text, "log: %s", dr__trace_log_text(r));
+            break;
         }
         if (it->track >= NTRACKS)
             it->track = MAIN_TRACK;
@@ -271,6 +275,11 @@ static char *text_report(const dr_report_info *in, size_t *len)
     rule_id(fd->kind, fd->title, rule, sizeof rule);
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
+    if (t->env[0]) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        fprintf(f, "env          %s (--env, on top of the scenario's environment)\n",
+                dr_text_esc(t->env, esc, sizeof esc));
+    }
     if (fd->kind != DR_FIND_NONE) {
         char esc[DR_CLI_ESC_MESSAGE];
         fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
@@ -317,6 +326,10 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     dr_json_put_str(f, dr_build_flavor());
     fprintf(f, ",\n  \"scenario\": ");
     dr_json_put_str(f, in->scn->name);
+    if (t->env[0]) {
+        fprintf(f, ",\n  \"env\": ");
+        dr_json_put_str(f, t->env);
+    }
     fprintf(f, ",\n  \"cpus\": %u,\n  \"strategy\": ", t->cpus);
     dr_json_put_str(f, dr_strategy_kind_name((dr_strategy_kind)t->strategy));
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %" PRIu64 ",\n  \"finding\": {\"kind\": ", t->seed,
@@ -436,6 +449,7 @@ char *dr_report_timeline(const dr_report_info *in)
     for (size_t k = 0; k < n; k++) {
         const story_item *it = &items[k];
         const char *cat = it->type == DR_TR_FINDING ? "finding"
+                          : it->type == DR_TR_LOG ? "log"
                           : it->type == DR_TR_FIRE || it->type == DR_TR_TIMER ? "event"
                           : it->type == DR_TR_SCHED ? "switch"
                                                     : "ddi";

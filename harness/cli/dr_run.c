@@ -882,7 +882,7 @@ static int cmp_distinct(const void *a, const void *b)
 
 int dr_cmd_run(int argc, char **argv)
 {
-    const char *scn_name = NULL, *input = NULL;
+    const char *scn_name = NULL, *input = NULL, *env_text = NULL;
     campaign c = {.kind = DR_STRAT_RANDOM, .seed = 1, .executions = 10000, .depth = 3, .bound = 2,
                   .jobs = 1, .shard_n = 1, .dir = "findings"};
     uint64_t cpus = 0, jobs = 1;
@@ -957,6 +957,10 @@ int dr_cmd_run(int argc, char **argv)
             if (!val || !*val)
                 return dr_cli_usage_error("--findings takes a directory");
             c.dir = val;
+        } else if (OPT("--env")) {
+            if (!val)
+                return dr_cli_usage_error("--env takes settings, e.g. --env \"requests=2 no-cancel\"");
+            env_text = val;
         } else if (OPT("--input")) {
             if (!val || !*val)
                 return dr_cli_usage_error("--input takes a file");
@@ -970,6 +974,14 @@ int dr_cmd_run(int argc, char **argv)
     if (!c.s)
         return dr_cli_usage_error("unknown scenario '%s' (dmarace list shows them)",
                                   scn_name ? scn_name : "(default)");
+    if (env_text) {
+        char err[512];
+        if (dr_scenario_set_env(c.s, env_text, err, sizeof err) != 0) {
+            char esc[1100];
+            fprintf(stderr, "dmarace: bad --env for scenario %s: %s\n", c.s->name, dr_text_esc(err, esc, sizeof esc));
+            return DR_EXIT_USAGE;
+        }
+    }
     c.jobs = (unsigned)jobs;
     c.ncpu = cpus ? (unsigned)cpus : c.s->cpus;
     if (c.s->max_cpus && c.ncpu > c.s->max_cpus)
@@ -1107,6 +1119,10 @@ int dr_cmd_run(int argc, char **argv)
         qsort(all, total->ndistinct, sizeof all[0], cmp_distinct);
     qsort(total->w, total->nwindows, sizeof total->w[0], cmp_window);
     printf("scenario     %s (%u processors)\n", c.s->name, c.ncpu);
+    if (dr_scenario_env()) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        printf("env          %s\n", dr_text_esc(dr_scenario_env(), esc, sizeof esc));
+    }
     printf("strategy     %s", dr_strategy_kind_name(c.kind));
     if (c.kind == DR_STRAT_PCT)
         printf(" depth %" PRIu64 " (k %" PRIu64 ")", c.depth, c.pct_k);

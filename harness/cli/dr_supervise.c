@@ -98,6 +98,7 @@ void dr_sup_death_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strat
     t->strategy = (uint8_t)kind;
     t->seed = seed;
     t->exec_index = exec_index;
+    snprintf(t->env, sizeof t->env, "%s", dr_scenario_env() ? dr_scenario_env() : "");
     snprintf(t->scenario, sizeof t->scenario, "%s", s->name);
     t->finding = f->kind;
     snprintf(t->title, sizeof t->title, "%s", f->title);

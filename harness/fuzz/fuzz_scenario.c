@@ -6,8 +6,8 @@
  * the input. The same file replays in the CLI with the same choices and the
  * same finding:
  *
- *   fuzz_scenario --scenario=NAME [--cpus=N] [libFuzzer flags] [corpus dirs]
- *   dmarace run NAME [--cpus N] --strategy tape --input crash-<sha1>
+ *   fuzz_scenario --scenario=NAME [--cpus=N] [--env=SETTINGS] [libFuzzer flags] [corpus dirs]
+ *   dmarace run NAME [--cpus N] [--env SETTINGS] --strategy tape --input crash-<sha1>
  *
  * Inputs stay raw tapes (no header bytes): scenario parameters are the
  * target's flags, so `dmarace run --strategy tape` reads a fuzz input as is.
@@ -71,7 +71,7 @@ static bool flag01(const char *opt, const char *v)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *name = NULL, *cpus_arg = NULL;
+    const char *name = NULL, *cpus_arg = NULL, *env_arg = NULL;
     bool icov = true;
     if (*argc > 0 && (*argv)[0]) {
         const char *slash = strrchr((*argv)[0], '/');
@@ -85,6 +85,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             name = a + 11;
         else if (strncmp(a, "--cpus=", 7) == 0)
             cpus_arg = a + 7;
+        else if (strncmp(a, "--env=", 6) == 0)
+            env_arg = a + 6;
         else if (strncmp(a, "--interleaving-coverage=", 24) == 0)
             icov = flag01("--interleaving-coverage", a + 24);
         else if (strncmp(a, "--tape-mutator=", 15) == 0)
@@ -94,7 +96,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         else if (strncmp(a, "--expect=", 9) == 0)
             only_expected = flag01("--expect", a + 9);
         else if (strncmp(a, "--", 2) == 0)
-            usage_exit("unknown option '%s' (options: --scenario=NAME --cpus=N --interleaving-coverage=0|1 "
+            usage_exit("unknown option '%s' (options: --scenario=NAME --cpus=N --env=SETTINGS --interleaving-coverage=0|1 "
                        "--tape-mutator=0|1 --print-digest=0|1 --expect=0|1)",
                        a);
     }
@@ -123,6 +125,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     scenario = dr_scenario_find(name);
     if (!scenario)
         usage_exit("unknown scenario '%s' (dmarace list shows the scenarios)", name);
+    if (env_arg) {
+        char err[512];
+        if (dr_scenario_set_env(scenario, env_arg, err, sizeof err) != 0)
+            usage_exit("bad --env for scenario %s: %s", scenario->name, err);
+    }
     cpus = scenario->cpus;
     if (cpus_arg) {
         char *end;
@@ -179,8 +186,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fprintf(stderr, "%s: scenario %s, %u processors, step %llu, %llu choices, trace digest %016llx\n", prog,
             scenario->name, cpus, (unsigned long long)res.finding.step, (unsigned long long)res.choices,
             (unsigned long long)res.digest);
-    fprintf(stderr, "%s: replay: dmarace run %s --cpus %u --strategy tape --input <this input>\n", prog,
-            scenario->name, cpus);
+    if (dr_scenario_env())
+        fprintf(stderr, "%s: replay: dmarace run %s --cpus %u --env '%s' --strategy tape --input <this input>\n",
+                prog, scenario->name, cpus, dr_scenario_env());
+    else
+        fprintf(stderr, "%s: replay: dmarace run %s --cpus %u --strategy tape --input <this input>\n", prog,
+                scenario->name, cpus);
     abort();
 }
 

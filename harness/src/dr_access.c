@@ -22,6 +22,18 @@ static dr_access_observer_fn observer;
 
 void dr_set_access_observer(dr_access_observer_fn fn) { observer = fn; }
 
+/* Depth of dr_hardware_begin: per OS thread (the rt mode runs processors on
+ * threads; the fiber mode never switches inside a hardware section). */
+static _Thread_local unsigned hardware_depth;
+
+void dr_hardware_begin(void) { hardware_depth++; }
+void dr_hardware_end(void)
+{
+    if (hardware_depth)
+        hardware_depth--;
+}
+void dr__hardware_reset(void) { hardware_depth = 0; }
+
 /* Does a fiber-mode access need a scheduling point? Not from the engine's
  * own context, nor after the execution is over, nor on the running fiber's
  * own stack (most of a driver's accesses): decided inline in the hooks. */
@@ -63,6 +75,8 @@ void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_obser
 static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
 {
     const dr_mode_ops *m = dr__mode;
+    if (__builtin_expect(hardware_depth != 0, 0))
+        return;
     if (m != &dr__fiber_ops)
         m->access(addr, size, write, observer);
     else if (fiber_shared(addr)) /* the fiber path inline: the usual case */

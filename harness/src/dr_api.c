@@ -265,3 +265,20 @@ void dr_window(const dr_site *site)
     m->window(site);
     leave(m);
 }
+
+/* ---- the driver's own messages ------------------------------------------------------- */
+
+void dr_log(const char *text)
+{
+    const dr_mode_ops *m = enter();
+    m->log(text);
+    leave(m);
+}
+
+bool dr_log_enabled(void)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->log_enabled();
+    leave(m);
+    return r;
+}

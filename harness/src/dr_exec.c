@@ -128,6 +128,7 @@ static DR_NO_TSAN void exec_teardown(void)
     G.scn = NULL;
     G.strat = NULL;
     dr_set_access_observer(NULL);
+    dr__hardware_reset();
 }
 
 /* A harness bug check: an execution about to begin finds the state
@@ -234,6 +235,7 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
     t->strategy = (uint8_t)kind;
     t->seed = seed;
     t->exec_index = exec_index;
+    snprintf(t->env, sizeof t->env, "%s", dr_scenario_env() ? dr_scenario_env() : "");
     snprintf(t->scenario, sizeof t->scenario, "%s", s->name);
     t->finding = res->finding.kind;
     snprintf(t->title, sizeof t->title, "%s", res->finding.title);

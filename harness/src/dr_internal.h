@@ -89,6 +89,7 @@ typedef enum {
     DR_TR_MODEL,   /* dr_trace from the model */
     DR_TR_CHOICE,  /* a data choice */
     DR_TR_FINDING,
+    DR_TR_LOG,     /* dr_log: a line of the driver's own text (value: its offset in the log text) */
 } dr_trace_type;
 
 typedef struct dr_trace_rec {
@@ -146,6 +147,9 @@ typedef struct dr_engine {
     dr_rec_buf rec;
     dr_trace_rec *trace;
     size_t ntrace, trace_cap;
+    char *logtext;           /* dr_log lines, NUL-terminated, one after another */
+    size_t loglen, logcap;
+    uint32_t nlog;           /* lines kept this execution */
 
     /* campaign-wide */
     dr_window_stat windows[64];
@@ -201,6 +205,10 @@ void dr__trace_begin(void);
 uint64_t dr__site_hash(const dr_site *site);
 void dr__trace_add(const dr_trace_rec *r);
 void dr__trace_reset(void);
+/* dr_log in fiber mode; the text of a DR_TR_LOG record. */
+void dr__fiber_log(const char *text);
+bool dr__fiber_log_enabled(void);
+const char *dr__trace_log_text(const dr_trace_rec *r);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 
@@ -259,6 +267,8 @@ typedef struct dr_mode_ops {
     bool (*vtimer_cancel)(dr_vtimer *t);
     void (*trace)(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
     void (*window)(const dr_site *site);
+    void (*log)(const char *text);
+    bool (*log_enabled)(void);
     /* a driver memory access (dr_access.c), not through dr_api.c */
     void (*access)(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
     /* a fault signal (dr_crash.c): true if it may become a crash finding
@@ -274,6 +284,7 @@ extern const dr_mode_ops *dr__mode;     /* the current one (dr_api.c) */
 
 /* Fiber mode's pieces defined outside dr_sched.c. */
 void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
+void dr__hardware_reset(void); /* dr_access.c: no hardware section open */
 void dr__fiber_tsan_report(void);
 
 /* Crash catching (builds without ASan/TSan): the handler, installed once. */

@@ -530,6 +530,7 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     rt_cpu_index = -1;
     thread_state_reset();
     dr_set_access_observer(NULL);
+    dr__hardware_reset();
 
     s->setup();
     bfl_drop();
@@ -809,6 +810,13 @@ static void rt_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int6
     (void)site, (void)kind, (void)id, (void)value; /* real-thread mode keeps no trace */
 }
 
+static void rt_log(const char *text)
+{
+    (void)text; /* real-thread mode keeps no trace, so no driver messages */
+}
+
+static bool rt_log_enabled(void) { return false; }
+
 static void rt_window(const dr_site *site)
 {
     rt_resume();
@@ -852,6 +860,8 @@ const dr_mode_ops dr__rt_ops = {
     .vtimer_cancel = rt_vtimer_cancel,
     .trace = rt_trace,
     .window = rt_window,
+    .log = rt_log,
+    .log_enabled = rt_log_enabled,
     .access = rt_access,
     .crash_claim = rt_crash_claim,
     .tsan_report = rt_race,

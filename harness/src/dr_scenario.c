@@ -73,6 +73,42 @@ const dr_scenario *dr_scenario_find(const char *name)
 #endif
 const dr_scenario *dr_scenario_default(void) { return dr_scenario_find(DR_DEFAULT_SCENARIO); }
 
+/* ---- --env settings ------------------------------------------------------------ */
+
+static char scenario_env[DR_ENV_MAX];
+static unsigned scenario_env_gen; /* bumped at every change: dr_scenario_digest's cache key */
+static dr_env_check_fn env_check;
+
+void dr_set_env_check(dr_env_check_fn fn) { env_check = fn; }
+
+const char *dr_scenario_env(void) { return scenario_env[0] ? scenario_env : NULL; }
+
+int dr_scenario_set_env(const dr_scenario *s, const char *text, char *err, size_t errlen)
+{
+    if (!text || !*text) {
+        scenario_env[0] = 0;
+        scenario_env_gen++;
+        return 0;
+    }
+    if (strlen(text) >= sizeof scenario_env) {
+        snprintf(err, errlen, "--env settings longer than %d bytes", DR_ENV_MAX - 1);
+        return -1;
+    }
+    if (strchr(text, '\n') || strchr(text, '\r')) {
+        snprintf(err, errlen, "--env settings are one line");
+        return -1;
+    }
+    if (!env_check) {
+        snprintf(err, errlen, "scenario %s takes no --env settings", s->name);
+        return -1;
+    }
+    if (env_check(s, text, err, errlen) != 0)
+        return -1;
+    snprintf(scenario_env, sizeof scenario_env, "%s", text);
+    scenario_env_gen++;
+    return 0;
+}
+
 /* Bump when the engine's scheduling semantics change, so old tapes are
  * recognised as recorded by another engine. */
 #define DR_ENGINE_SEMANTICS 1u
@@ -89,16 +125,20 @@ uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus)
 {
     static const char *last_name;
     static uint32_t last_version;
-    static unsigned last_cpus;
+    static unsigned last_cpus, last_env_gen;
     static uint64_t last;
-    if (last_name && s->name == last_name && s->version == last_version && cpus == last_cpus)
+    if (last_name && s->name == last_name && s->version == last_version && cpus == last_cpus &&
+        last_env_gen == scenario_env_gen)
         return last;
     uint64_t h = dr_fnv1a_str(s->name);
     h = dr_mix(h, dr_fnv1a_str(DR_BUILD_FLAVOR));
     h = dr_mix(h, s->version);
     h = dr_mix(h, cpus);
     h = dr_mix(h, DR_ENGINE_SEMANTICS);
+    if (scenario_env[0]) /* without --env, the digest is what it always was */
+        h = dr_mix(h, dr_fnv1a_str(scenario_env));
     last_name = s->name;
+    last_env_gen = scenario_env_gen;
     last_version = s->version;
     last_cpus = cpus;
     return last = dr_fmix(h);

@@ -4,7 +4,8 @@
  *   "DRTP" | u16 version | u16 header_len | header | records | u32 crc32
  *   header:  u64 scenario_digest, u64 trace_digest, u64 seed, u64 exec_index,
  *            u32 nrec, u8 cpus, u8 strategy, u8 finding,
- *            u16 name_len + name, u16 title_len + title     (version 2)
+ *            u16 name_len + name, u16 title_len + title     (versions 2, 3)
+ *            u16 env_len + env                            (version 3: --env)
  *            u8 name_len + name, u8 title_len + title       (version 1)
  *   record:  u8 kind (0 scheduling, 1 data), varint n (>= 2), varint value (< n)
  *
@@ -79,10 +80,12 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
 {
     wbuf b = {0};
     put(&b, "DRTP", 4);
-    put_le(&b, DR_TAPE_VERSION, 2);
     size_t name_len = strnlen(t->scenario, sizeof t->scenario);
     size_t title_len = strnlen(t->title, sizeof t->title);
-    put_le(&b, FIXED_HEADER + 4 + name_len + title_len, 2);
+    size_t env_len = strnlen(t->env, sizeof t->env);
+    /* Version 2 unless the run had --env: such tapes stay what they were. */
+    put_le(&b, env_len ? DR_TAPE_VERSION_ENV : DR_TAPE_VERSION, 2);
+    put_le(&b, FIXED_HEADER + 4 + name_len + title_len + (env_len ? 2 + env_len : 0), 2);
     put_le(&b, t->scenario_digest, 8);
     put_le(&b, t->trace_digest, 8);
     put_le(&b, t->seed, 8);
@@ -93,6 +96,8 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     put_u8(&b, (uint8_t)t->finding);
     put_str(&b, t->scenario, name_len);
     put_str(&b, t->title, title_len);
+    if (env_len)
+        put_str(&b, t->env, env_len);
     for (size_t i = 0; i < t->nrec; i++) {
         put_u8(&b, t->rec[i].kind);
         put_varint(&b, t->rec[i].n);
@@ -183,10 +188,10 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     uint64_t version, hlen, v;
     if (!get_le(&r, 2, &version) || !get_le(&r, 2, &hlen))
         return fail(err, errlen, "truncated tape: %zu bytes, the header alone needs 8", len);
-    if (version < 1 || version > DR_TAPE_VERSION)
+    if (version < 1 || version > DR_TAPE_VERSION_ENV)
         return fail(err, errlen, "tape version %llu is not supported (this build reads versions 1 to %d)",
-                    (unsigned long long)version, DR_TAPE_VERSION);
-    size_t strings = version == 1 ? 2 : 4; /* the two length fields */
+                    (unsigned long long)version, DR_TAPE_VERSION_ENV);
+    size_t strings = version == 1 ? 2 : version == 2 ? 4 : 6; /* the length fields */
     if (len < 8 + hlen + 4)
         return fail(err, errlen, "truncated tape: %zu bytes, header and checksum need %llu", len,
                     (unsigned long long)(8 + hlen + 4));
@@ -212,6 +217,8 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     if (!get_str(&h, (unsigned)version, t->scenario, sizeof t->scenario) ||
         !get_str(&h, (unsigned)version, t->title, sizeof t->title))
         return fail(err, errlen, "corrupt tape: bad scenario name or title in the header");
+    if (version == DR_TAPE_VERSION_ENV && (!get_str(&h, (unsigned)version, t->env, sizeof t->env) || !t->env[0]))
+        return fail(err, errlen, "corrupt tape: bad --env settings in the header");
     if (h.pos != h.n)
         return fail(err, errlen, "corrupt tape: %zu unexplained header bytes", h.n - h.pos);
     if (cpus < 1 || cpus > DR_MAX_CPUS)

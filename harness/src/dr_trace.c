@@ -18,7 +18,12 @@ uint64_t dr__site_hash(const dr_site *site)
     return site->hash;
 }
 
-void dr__trace_reset(void) { G.ntrace = 0; }
+void dr__trace_reset(void)
+{
+    G.ntrace = 0;
+    G.loglen = 0;
+    G.nlog = 0;
+}
 
 const dr_trace_rec *dr__trace_records(size_t *n)
 {
@@ -37,6 +42,78 @@ void dr__trace_add(const dr_trace_rec *r)
         G.trace_cap = cap;
     }
     G.trace[G.ntrace++] = *r;
+}
+
+/* ---- the driver's own messages (dr_log) ---------------------------------------------
+ * Kept beside the trace records, never folded into the digest: editing a
+ * message's text changes no schedule, tape or digest. */
+
+bool dr__fiber_log_enabled(void) { return G.tracing; }
+
+static bool log_append(const char *text, size_t len, const char *tail)
+{
+    size_t tl = strlen(tail), need = G.loglen + len + tl + 1;
+    if (need > G.logcap) {
+        size_t cap = G.logcap ? G.logcap : 16384;
+        while (cap < need)
+            cap *= 2;
+        char *t = realloc(G.logtext, cap);
+        if (!t)
+            return false; /* best effort, as the text trace is */
+        G.logtext = t;
+        G.logcap = cap;
+    }
+    dr_task *me = G.cur;
+    dr_trace_rec r = {.step = G.steps,
+                      .type = DR_TR_LOG,
+                      .cpu = me ? me->cpu : 0,
+                      .irql = me ? me->irql : 0,
+                      .task = me ? me->id : 0,
+                      .what = me ? me->name : "main",
+                      .value = (int64_t)G.loglen};
+    size_t before = G.ntrace;
+    dr__trace_add(&r);
+    if (G.ntrace == before)
+        return false;
+    memcpy(G.logtext + G.loglen, text, len);
+    memcpy(G.logtext + G.loglen + len, tail, tl + 1);
+    G.loglen += len + tl + 1;
+    return true;
+}
+
+void dr__fiber_log(const char *text)
+{
+    if (!G.tracing || !text)
+        return;
+    if (G.nlog >= DR_LOG_MAX_LINES) {
+        if (G.nlog == DR_LOG_MAX_LINES) {
+            char note[96];
+            snprintf(note, sizeof note, "(further driver messages left out: at most %d lines per execution)",
+                     DR_LOG_MAX_LINES);
+            if (log_append(note, strlen(note), ""))
+                G.nlog++;
+        }
+        return;
+    }
+    size_t len = strnlen(text, DR_LOG_LINE_MAX + 1);
+    const char *tail = "";
+    if (len > DR_LOG_LINE_MAX) {
+        len = DR_LOG_LINE_MAX;
+        while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--; /* not inside a UTF-8 sequence */
+        tail = "[...]";
+    }
+    while (len && !tail[0] && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    if (log_append(text, len, tail))
+        G.nlog++;
+}
+
+const char *dr__trace_log_text(const dr_trace_rec *r)
+{
+    if (r->type != DR_TR_LOG || r->value < 0 || (size_t)r->value >= G.loglen)
+        return "";
+    return G.logtext + r->value;
 }
 
 static const char *irql_name(unsigned irql)
@@ -103,6 +180,12 @@ void dr_trace_print(FILE *out)
             fprintf(out, "%6" PRIu64 "  %-36s FINDING %s: %s\n", r->step, who,
                     dr_finding_kind_name((dr_finding_kind)r->other), what);
             break;
+        case DR_TR_LOG: {
+            char text[4 * (DR_LOG_LINE_MAX + 8) + 1];
+            fprintf(out, "%6" PRIu64 "  %-36s log: %s\n", r->step, who,
+                    dr_text_esc(dr__trace_log_text(r), text, sizeof text));
+            break;
+        }
         }
     }
 }

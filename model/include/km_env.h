@@ -11,6 +11,9 @@ extern "C" {
 #endif
 
 enum { KM_ENV_MAX_REQUESTS = 16, KM_PAGE_SIZE = 4096 };
+/* Hardware resources (memory=, interrupts=): up to four memory ranges of up
+ * to 1 MiB each, up to four interrupts. */
+enum { KM_ENV_MAX_MEMORY = 4, KM_ENV_MAX_MEMORY_LENGTH = 1 << 20, KM_ENV_MAX_INTERRUPTS = 4 };
 
 typedef struct km_env {
     bool verifier;              /* KMDF Verifier on (VerifierOn; checks gated by it fire) */
@@ -31,6 +34,11 @@ typedef struct km_env {
     bool alloc_failure;         /* AllocateAdapterChannel may fail: Execute returns an error (off by default) */
     bool hal_failure;           /* MapTransferEx / FlushAdapterBuffersEx may fail (injected; off by default) */
     bool c2_status_lost;        /* protocol check C2: success only after a whole, successful transfer (on) */
+    /* Hardware resources handed to EvtDevicePrepareHardware (docs/model.md). */
+    unsigned memory_ranges;     /* memory=4K,64K: 1..KM_ENV_MAX_MEMORY ranges (default one of 4 KiB) */
+    uint32_t memory_length[KM_ENV_MAX_MEMORY]; /* ... their lengths in bytes */
+    unsigned interrupts;        /* interrupts=N: 0..KM_ENV_MAX_INTERRUPTS interrupt descriptors (default 0) */
+    bool interrupt_latched;     /* their Flags: CM_RESOURCE_INTERRUPT_LATCHED, else level-sensitive (default) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

@@ -48,7 +48,7 @@ typedef struct _WDF_DMA_ENABLER_CONFIG {
 static inline VOID WDF_DMA_ENABLER_CONFIG_INIT(PWDF_DMA_ENABLER_CONFIG Config, WDF_DMA_PROFILE Profile,
                                                size_t MaximumLength)
 {
-    *Config = (WDF_DMA_ENABLER_CONFIG){0};
+    *Config = KM_WDF_ZERO(WDF_DMA_ENABLER_CONFIG);
     Config->Size = sizeof(WDF_DMA_ENABLER_CONFIG);
     Config->Profile = Profile;
     Config->MaximumLength = MaximumLength;
@@ -67,7 +67,7 @@ static inline VOID WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(PWDF_DMA_SYSTEM_PROFILE_CO
                                                       PHYSICAL_ADDRESS Address, DMA_WIDTH DmaWidth,
                                                       PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor)
 {
-    *Config = (WDF_DMA_SYSTEM_PROFILE_CONFIG){0};
+    *Config = KM_WDF_ZERO(WDF_DMA_SYSTEM_PROFILE_CONFIG);
     Config->Size = sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG);
     Config->DeviceAddress = Address;
     Config->DmaWidth = DmaWidth;

@@ -25,7 +25,7 @@ typedef struct _WDF_DRIVER_CONFIG {
 
 static inline VOID WDF_DRIVER_CONFIG_INIT(PWDF_DRIVER_CONFIG Config, PFN_WDF_DRIVER_DEVICE_ADD EvtDriverDeviceAdd)
 {
-    *Config = (WDF_DRIVER_CONFIG){0};
+    *Config = KM_WDF_ZERO(WDF_DRIVER_CONFIG);
     Config->Size = sizeof(WDF_DRIVER_CONFIG);
     Config->EvtDriverDeviceAdd = EvtDriverDeviceAdd;
 }

@@ -60,7 +60,7 @@ typedef struct _WDF_IO_QUEUE_CONFIG {
 
 static inline VOID WDF_IO_QUEUE_CONFIG_INIT(PWDF_IO_QUEUE_CONFIG Config, WDF_IO_QUEUE_DISPATCH_TYPE DispatchType)
 {
-    *Config = (WDF_IO_QUEUE_CONFIG){0};
+    *Config = KM_WDF_ZERO(WDF_IO_QUEUE_CONFIG);
     Config->Size = sizeof(WDF_IO_QUEUE_CONFIG);
     Config->PowerManaged = WdfUseDefault;
     Config->DispatchType = DispatchType;
@@ -115,7 +115,7 @@ typedef struct _WDF_REQUEST_PARAMETERS {
 
 static inline VOID WDF_REQUEST_PARAMETERS_INIT(PWDF_REQUEST_PARAMETERS Parameters)
 {
-    *Parameters = (WDF_REQUEST_PARAMETERS){0};
+    *Parameters = KM_WDF_ZERO(WDF_REQUEST_PARAMETERS);
     Parameters->Size = sizeof(WDF_REQUEST_PARAMETERS);
 }
 

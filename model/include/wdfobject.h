@@ -53,7 +53,7 @@ typedef const WDF_OBJECT_ATTRIBUTES *PCWDF_OBJECT_ATTRIBUTES;
 
 static inline VOID WDF_OBJECT_ATTRIBUTES_INIT(PWDF_OBJECT_ATTRIBUTES Attributes)
 {
-    *Attributes = (WDF_OBJECT_ATTRIBUTES){0};
+    *Attributes = KM_WDF_ZERO(WDF_OBJECT_ATTRIBUTES);
     Attributes->Size = sizeof(WDF_OBJECT_ATTRIBUTES);
     Attributes->SynchronizationScope = WdfSynchronizationScopeInheritFromParent;
     Attributes->ExecutionLevel = WdfExecutionLevelInheritFromParent;

@@ -24,7 +24,7 @@ typedef struct _WDF_TIMER_CONFIG {
 
 static inline VOID WDF_TIMER_CONFIG_INIT(PWDF_TIMER_CONFIG Config, PFN_WDF_TIMER EvtTimerFunc)
 {
-    *Config = (WDF_TIMER_CONFIG){0};
+    *Config = KM_WDF_ZERO(WDF_TIMER_CONFIG);
     Config->Size = sizeof(WDF_TIMER_CONFIG);
     Config->EvtTimerFunc = EvtTimerFunc;
     Config->AutomaticSerialization = TRUE;

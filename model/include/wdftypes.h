@@ -9,6 +9,14 @@
 extern "C" {
 #endif
 
+/* A zeroed structure for the WDF_*_INIT functions: a compound literal in C,
+ * value-initialisation in C++ (which has no compound literals). */
+#ifdef __cplusplus
+#define KM_WDF_ZERO(T) T{}
+#else
+#define KM_WDF_ZERO(T) (T){0}
+#endif
+
 /* ---- handles ------------------------------------------------------------------ */
 #define WDF_DECLARE_HANDLE(name)                                                                          \
     struct name##__ {                                                                                     \

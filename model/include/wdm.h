@@ -8,8 +8,27 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <wchar.h>
+
+/* ---- C++ drivers, MSVC keywords ---------------------------------------------- */
+/* libstdc++ names parameters __in and __out, which legacy SAL below defines
+ * as nothing: a C++ driver gets the standard headers that use those names
+ * now, before the SAL macros exist (their include guards keep later
+ * includes out). <regex> and <locale> are not among them: include them
+ * before <wdm.h>. DMARACE_NO_STD_PRELUDE skips this. */
+#if defined(__cplusplus) && !defined(DMARACE_NO_STD_PRELUDE)
+#include <algorithm>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#endif
+#include "km_msvc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -285,6 +304,131 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
         } DmaV3;
     } u;
 } CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
+
+/* ---- registers and I/O space (wdm.h) ----------------------------------------------------------
+ * The device's memory ranges (CmResourceTypeMemory descriptors) map to
+ * register memory the model owns, zeroed at each execution start
+ * (model/src/km_regs.c, docs/model.md "The register window"). Accesses
+ * through READ_REGISTER_* / WRITE_REGISTER_* are scheduling points and reach a
+ * scenario's device model (km_device.h). Port I/O (READ_PORT_*) is not
+ * modelled: the model assigns no port resources. */
+#define CmResourceShareUndetermined 0
+#define CmResourceShareDeviceExclusive 1
+#define CmResourceShareDriverExclusive 2
+#define CmResourceShareShared 3
+#define CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE 0x0
+#define CM_RESOURCE_INTERRUPT_LATCHED 0x1
+#define CM_RESOURCE_MEMORY_READ_WRITE 0x0
+
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNonCached = 0,
+    MmCached = 1,
+    MmWriteCombined = 2,
+    MmHardwareCoherentCached = 3,
+    MmNonCachedUnordered = 4,
+    MmUSWCCached = 5,
+    MmMaximumCacheType = 6,
+    MmNotMapped = -1,
+} MEMORY_CACHING_TYPE;
+
+#ifndef PAGE_READWRITE
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_GUARD 0x100
+#define PAGE_NOCACHE 0x200
+#define PAGE_WRITECOMBINE 0x400
+#endif
+
+typedef volatile UCHAR *PVUCHAR;
+typedef volatile USHORT *PVUSHORT;
+typedef volatile ULONG *PVULONG;
+typedef volatile ULONG64 *PVULONG64;
+
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
+PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect);
+VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
+
+UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register);
+USHORT READ_REGISTER_USHORT(volatile USHORT *Register);
+ULONG READ_REGISTER_ULONG(volatile ULONG *Register);
+ULONG64 READ_REGISTER_ULONG64(volatile ULONG64 *Register);
+VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value);
+VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value);
+VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value);
+VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
+/* The buffer forms access the one register Count times. */
+VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+VOID READ_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+VOID WRITE_REGISTER_BUFFER_ULONG64(volatile ULONG64 *Register, ULONG64 *Buffer, ULONG Count);
+
+/* Barriers: the processor's full fence and the compiler's; the simulated
+ * processors are sequentially consistent, so they order nothing further.
+ * KeFlushIoBuffers does nothing, as on x86 and x64 (coherent caches). */
+#ifndef MemoryBarrier
+#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef KeMemoryBarrier
+#define KeMemoryBarrier() MemoryBarrier()
+#endif
+#ifndef KeMemoryBarrierWithoutFence
+#define KeMemoryBarrierWithoutFence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef _ReadWriteBarrier
+#define _ReadWriteBarrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+#ifndef KeFlushIoBuffers
+#define KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation) ((void)(Mdl), (void)(ReadOperation), (void)(DmaOperation))
+#endif
+
+/* ---- debug output ------------------------------------------------------------------------------ */
+/* DbgPrint and friends format with Windows' printf conventions (long is 32
+ * bits, %I64x, %ws, %wZ, %S...; model/src/km_debug.c) and append the text to
+ * the execution's trace at the current step and processor (dr_log): --trace
+ * and a finding's story show it. Not folded into the digest. Every component
+ * and level is shown, each line tagged with them. */
+#define DPFLTR_ERROR_LEVEL 0
+#define DPFLTR_WARNING_LEVEL 1
+#define DPFLTR_TRACE_LEVEL 2
+#define DPFLTR_INFO_LEVEL 3
+#define DPFLTR_MASK 0x80000000
+#define DPFLTR_SYSTEM_ID 0
+#define DPFLTR_IHVDRIVER_ID 77
+#define DPFLTR_IHVVIDEO_ID 78
+#define DPFLTR_IHVAUDIO_ID 79
+#define DPFLTR_IHVNETWORK_ID 80
+#define DPFLTR_IHVSTREAMING_ID 81
+#define DPFLTR_IHVBUS_ID 82
+#define DPFLTR_DEFAULT_ID 101
+ULONG DbgPrint(PCSTR Format, ...);
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list arglist);
+ULONG vDbgPrintExWithPrefix(PCSTR Prefix, ULONG ComponentId, ULONG Level, PCSTR Format, va_list arglist);
+NTSTATUS DbgQueryDebugFilterState(ULONG ComponentId, ULONG Level); /* TRUE: all shown */
+NTSTATUS DbgSetDebugFilterState(ULONG ComponentId, ULONG Level, BOOLEAN State); /* accept-only */
+/* As macros too, so that a driver's own `#define P(fmt, ...) DbgPrint(fmt,
+ * __VA_ARGS__)` called without arguments (MSVC drops the comma) compiles:
+ * __VA_OPT__ drops it here. */
+#define DbgPrint(Format, ...) (DbgPrint)(Format __VA_OPT__(, ) __VA_ARGS__)
+#define DbgPrintEx(ComponentId, Level, Format, ...) \
+    (DbgPrintEx)(ComponentId, Level, Format __VA_OPT__(, ) __VA_ARGS__)
+/* KdPrint((...)) is DbgPrint as in a checked build; -DDBG=0 makes it nothing, as a free build does. */
+#if !defined(DBG) || DBG
+#define KdPrint(_x_) DbgPrint _x_
+#define KdPrintEx(_x_) DbgPrintEx _x_
+#else
+#define KdPrint(_x_) ((void)0)
+#define KdPrintEx(_x_) ((void)0)
+#endif
 
 #ifdef __cplusplus
 }

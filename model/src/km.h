@@ -51,7 +51,7 @@ typedef enum {
     KM_OBJ_DISPOSED, /* deleted (or completed), memory still held by references */
 } km_obj_state;
 
-enum { KM_MAX_OBJECTS = 512, KM_MAX_CONTEXTS = 3, KM_MAX_RESOURCES = 4 };
+enum { KM_MAX_OBJECTS = 512, KM_MAX_CONTEXTS = 3, KM_MAX_RESOURCES = 16 };
 
 typedef struct km_object km_object;
 
@@ -476,6 +476,12 @@ void km_request_device_owns(km_object *req, bool owns);
 void km_request_tx_final(km_object *req, NTSTATUS status, size_t bytes, bool stopped);
 /* The world's access observer: C13. */
 void km_request_access(const void *addr, size_t size, bool write);
+/* The register window (km_regs.c): lay out the memory ranges and take the
+ * scenario's device model (execution start, after km_reset); the physical
+ * start of memory range i; the access observer's part for register memory. */
+void km_regs_reset(void);
+uint64_t km_regs_range_start(unsigned i);
+void km_regs_access(const void *addr, size_t size, bool write);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).
@@ -488,5 +494,12 @@ void km_world_request_completed(km_object *req);
 /* The i-th request of the world if its object still exists (not freed and
  * reused), else NULL. */
 km_object *km_world_request(unsigned i);
+
+/* ---- the driver's own messages (km_debug.c) ---- */
+/* The name of an NTSTATUS the model defines ("STATUS_CANCELLED"), or NULL. */
+const char *km_status_name(NTSTATUS status);
+/* fmt formatted with Windows' printf conventions into buf (always
+ * NUL-terminated, cut at len); returns the length written. */
+size_t km_format(char *buf, size_t len, const char *fmt, ...);
 
 #endif

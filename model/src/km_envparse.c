@@ -3,7 +3,8 @@
  *   requests=2 concurrent length=3p map_registers=2 no-cancel dma_error=0 ...
  * `name` or `name=1` sets a flag, `no-name` or `name=0` clears it; lengths take
  * a `p` suffix for pages. km_env_describe writes the settings that differ from
- * the defaults, in the same syntax. */
+ * the defaults, in the same syntax. `memory=4K,64K,256` is a list: its commas
+ * join lengths (each starts with a digit; K, M and p suffixes). */
 #include "km.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { F_BOOL, F_UINT, F_SIZE } field_kind;
+typedef enum { F_BOOL, F_UINT, F_SIZE, F_MEMLIST } field_kind;
 
 typedef struct {
     const char *name;
@@ -39,6 +40,10 @@ static const field fields[] = {
     FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
     FIELD(hal_failure, F_BOOL, "MapTransferEx / FlushAdapterBuffersEx may fail"),
     FIELD(c2_status_lost, F_BOOL, "protocol check C2: no success after a failed or cut-short transfer"),
+    /* hardware resources */
+    {"memory", F_MEMLIST, offsetof(km_env, memory_ranges), "memory ranges' lengths: memory=4K,64K,256"},
+    FIELD(interrupts, F_UINT, "interrupt resources (0 to 4)"),
+    FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -59,6 +64,8 @@ static uint64_t get(const km_env *env, const field *f)
     case F_SIZE:
         memcpy(&z, at, sizeof z);
         return z;
+    case F_MEMLIST:
+        break;
     }
     return 0;
 }
@@ -79,7 +86,67 @@ static void set(km_env *env, const field *f, uint64_t v)
     case F_SIZE:
         memcpy(at, &z, sizeof z);
         break;
+    case F_MEMLIST:
+        break;
     }
+}
+
+/* memory=4K,64K,256: one to KM_ENV_MAX_MEMORY lengths, each 1 byte to
+ * KM_ENV_MAX_MEMORY_LENGTH, with an optional K (KiB), M (MiB) or p (page). */
+static bool parse_memlist(km_env *env, const char *s, size_t len)
+{
+    unsigned n = 0;
+    uint32_t lengths[KM_ENV_MAX_MEMORY];
+    const char *end = s + len;
+    while (s <= end) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        const char *item_end = comma ? comma : end;
+        char buf[24];
+        size_t ilen = (size_t)(item_end - s);
+        if (n == KM_ENV_MAX_MEMORY || ilen == 0 || ilen >= sizeof buf)
+            return false;
+        memcpy(buf, s, ilen);
+        buf[ilen] = 0;
+        uint64_t mult = 1;
+        char last = buf[ilen - 1];
+        if (last == 'K' || last == 'k' || last == 'M' || last == 'm' || last == 'p') {
+            mult = last == 'p' ? KM_PAGE_SIZE : (last == 'K' || last == 'k') ? 1024 : 1 << 20;
+            buf[ilen - 1] = 0;
+        }
+        if (buf[0] < '0' || buf[0] > '9')
+            return false;
+        errno = 0;
+        char *e;
+        unsigned long long v = strtoull(buf, &e, 10);
+        if (errno || *e || v == 0 || v > KM_ENV_MAX_MEMORY_LENGTH || v * mult > KM_ENV_MAX_MEMORY_LENGTH)
+            return false;
+        lengths[n++] = (uint32_t)(v * mult);
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    env->memory_ranges = n;
+    memset(env->memory_length, 0, sizeof env->memory_length);
+    memcpy(env->memory_length, lengths, n * sizeof lengths[0]);
+    return true;
+}
+
+static size_t describe_memlist(const km_env *env, char *out, size_t outlen)
+{
+    size_t n = (size_t)snprintf(out, outlen, "memory=");
+    for (unsigned i = 0; i < env->memory_ranges && i < KM_ENV_MAX_MEMORY; i++) {
+        uint32_t l = env->memory_length[i];
+        char *at = out + (n < outlen ? n : outlen);
+        size_t room = n < outlen ? outlen - n : 0;
+        const char *sep = i ? "," : "";
+        if (l % (1 << 20) == 0)
+            n += (size_t)snprintf(at, room, "%s%uM", sep, (unsigned)(l >> 20));
+        else if (l % 1024 == 0)
+            n += (size_t)snprintf(at, room, "%s%uK", sep, (unsigned)(l >> 10));
+        else
+            n += (size_t)snprintf(at, room, "%s%u", sep, (unsigned)l);
+    }
+    return n;
 }
 
 static const field *find(const char *name, size_t len)
@@ -134,6 +201,20 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
             snprintf(err, errlen, "unknown environment setting '%.*s'", (int)len, tok);
             return -1;
         }
+        if (f->kind == F_MEMLIST) {
+            while (eq && *p == ',' && p[1] >= '0' && p[1] <= '9') /* the list's own commas */
+                for (p++; *p && *p != ' ' && *p != ',';)
+                    p++;
+            len = (size_t)(p - tok);
+            if (neg || !eq || !parse_memlist(env, eq + 1, (size_t)(tok + len - eq - 1))) {
+                snprintf(err, errlen,
+                         "bad memory setting '%.*s' (memory=LEN[,LEN...]: 1 to %d lengths of 1 byte to 1M, e.g. "
+                         "memory=4K,64K,256)",
+                         (int)len, tok, KM_ENV_MAX_MEMORY);
+                return -1;
+            }
+            continue;
+        }
         uint64_t v = 1;
         if (eq && (neg || !parse_number(eq + 1, (size_t)(tok + len - eq - 1), f->kind == F_SIZE, &v))) {
             snprintf(err, errlen, "bad value in environment setting '%.*s'", (int)len, tok);
@@ -167,6 +248,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "request_length must be at least 1");
         return -1;
     }
+    if (env->interrupts > KM_ENV_MAX_INTERRUPTS) {
+        snprintf(err, errlen, "interrupts must be 0 to %d", KM_ENV_MAX_INTERRUPTS);
+        return -1;
+    }
     return 0;
 }
 
@@ -181,9 +266,14 @@ size_t km_env_describe(const km_env *env, char *out, size_t outlen)
         const field *f = &fields[i];
         uint64_t a = get(env, f), b = get(&def, f);
         char item[64];
-        if (a == b)
+        if (f->kind == F_MEMLIST) {
+            if (env->memory_ranges == def.memory_ranges &&
+                memcmp(env->memory_length, def.memory_length, sizeof def.memory_length) == 0)
+                continue;
+            describe_memlist(env, item, sizeof item);
+        } else if (a == b)
             continue;
-        if (f->kind == F_BOOL)
+        else if (f->kind == F_BOOL)
             snprintf(item, sizeof item, "%s%s", a ? "" : "no-", f->name);
         else if (f->kind == F_SIZE && a % KM_PAGE_SIZE == 0)
             snprintf(item, sizeof item, "%s=%llup", f->name, (unsigned long long)(a / KM_PAGE_SIZE));

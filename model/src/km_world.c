@@ -39,6 +39,8 @@ void km_env_defaults(km_env *env)
     env->deferred_adapter = true;
     env->sync_stop_callback = true;
     env->c2_status_lost = true;
+    env->memory_ranges = 1; /* one 4 KiB register range (memory=) */
+    env->memory_length[0] = KM_PAGE_SIZE;
 }
 
 /* ---- driver and device --------------------------------------------------------- */
@@ -206,21 +208,44 @@ PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List
     return &o->u.res.desc[Index];
 }
 
-/* A memory BAR and a system DMA channel, as a PnP manager would assign. */
-static km_object *make_resources(void)
+/* The resources a PnP manager would assign, in the order it lists them:
+ * memory ranges, then interrupts, then the system DMA channel. Memory ranges
+ * are identical raw and translated (x86/x64: CPU and bus physical addresses
+ * coincide); an interrupt is an IRQ line raw, a device IRQL and an IDT vector
+ * translated. Ranges are naturally aligned like PCI BARs (each on a multiple
+ * of its length rounded up to a power of two, at least a page) and do not
+ * overlap. km_regs.c maps them (MmMapIoSpace). */
+static km_object *make_resources(bool translated)
 {
     NTSTATUS st;
     km_object *r = km_obj_create(KM_T_CMRESLIST, NULL, km_w.device, "resources", &st);
     if (!r)
         return NULL;
     r->no_delete = true;
-    r->u.res.count = 2;
-    r->u.res.desc[0].Type = CmResourceTypeMemory;
-    r->u.res.desc[0].u.Memory.Start.QuadPart = 0xFED00000;
-    r->u.res.desc[0].u.Memory.Length = 0x1000;
-    r->u.res.desc[1].Type = CmResourceTypeDma;
-    r->u.res.desc[1].u.Dma.Channel = 3;
-    r->u.res.desc[1].u.Dma.Port = 0;
+    const km_env *env = &km_w.env;
+    ULONG n = 0;
+    for (unsigned i = 0; i < env->memory_ranges; i++) {
+        CM_PARTIAL_RESOURCE_DESCRIPTOR *d = &r->u.res.desc[n++];
+        d->Type = CmResourceTypeMemory;
+        d->ShareDisposition = CmResourceShareDeviceExclusive;
+        d->Flags = CM_RESOURCE_MEMORY_READ_WRITE;
+        d->u.Memory.Start.QuadPart = (LONGLONG)km_regs_range_start(i);
+        d->u.Memory.Length = env->memory_length[i];
+    }
+    for (unsigned i = 0; i < env->interrupts; i++) {
+        CM_PARTIAL_RESOURCE_DESCRIPTOR *d = &r->u.res.desc[n++];
+        d->Type = CmResourceTypeInterrupt;
+        d->ShareDisposition = env->interrupt_latched ? CmResourceShareDeviceExclusive : CmResourceShareShared;
+        d->Flags = env->interrupt_latched ? CM_RESOURCE_INTERRUPT_LATCHED : CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE;
+        d->u.Interrupt.Level = translated ? 5 + i : 16 + i;      /* device IRQL; raw: the IRQ line */
+        d->u.Interrupt.Vector = translated ? 0x50 + 0x10 * i : 16 + i; /* IDT vector; raw: the IRQ line */
+        d->u.Interrupt.Affinity = ((ULONG_PTR)1 << dr_cpus()) - 1; /* every processor */
+    }
+    CM_PARTIAL_RESOURCE_DESCRIPTOR *dma = &r->u.res.desc[n++];
+    dma->Type = CmResourceTypeDma;
+    dma->u.Dma.Channel = 3;
+    dma->u.Dma.Port = 0;
+    r->u.res.count = n;
     return r;
 }
 
@@ -474,14 +499,23 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
     dr_notice(line);
 }
 
+/* The access observer: request buffers (C13), then register memory. */
+static void world_access(const void *addr, size_t size, bool write)
+{
+    km_request_access(addr, size, write);
+    if (!dr_failed())
+        km_regs_access(addr, size, write);
+}
+
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
 {
     static struct _DRIVER_OBJECT driver_object;
     static wchar_t path[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\dmarace";
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
+    km_regs_reset();
     km_w.wdm_driver = &driver_object;
-    dr_set_access_observer(km_request_access);
+    dr_set_access_observer(world_access);
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
         km_oracle("bad environment", "%u requests (1 to %d)", env->requests, KM_ENV_MAX_REQUESTS);
         return;
@@ -504,7 +538,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
         km_oracle("EvtDriverDeviceAdd failed", "EvtDriverDeviceAdd returned %#x", (unsigned)st);
         return;
     }
-    km_object *raw = make_resources(), *translated = make_resources();
+    km_object *raw = make_resources(false), *translated = make_resources(true);
     if (!raw || !translated)
         return;
     const WDF_PNPPOWER_EVENT_CALLBACKS *pnp = &km_w.device->u.dev.pnp;

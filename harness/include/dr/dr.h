@@ -195,11 +195,31 @@ uint32_t dr_id_new(dr_kind *kind);
  * text only when tracing is on). `obj` is (kind, id) or NULL. */
 void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
 
+/* The driver's own messages (DbgPrint, WPP): append one line of text to the
+ * trace at the current step, on the current processor. Not folded into the
+ * digest and no scheduling point, so a driver's message text never changes a
+ * schedule, a tape or a digest. Kept only when tracing (--trace, a finding's
+ * report); real-thread mode keeps none. A line is cut to DR_LOG_LINE_MAX bytes
+ * (marked "[...]"), trailing newlines are dropped, and an execution keeps at
+ * most DR_LOG_MAX_LINES lines (then one line says the rest were left out).
+ * dr_log_enabled() says whether a line would be kept: the model formats a
+ * message only then. */
+enum { DR_LOG_LINE_MAX = 160, DR_LOG_MAX_LINES = 4096 };
+void dr_log(const char *text);
+bool dr_log_enabled(void);
+
 /* Called at every driver access to shared memory (before its scheduling
  * point), for oracles about memory (a buffer the device owns). Set by a
  * scenario's setup; cleared at the start of every execution. */
 typedef void (*dr_access_observer_fn)(const void *addr, size_t size, bool write);
 void dr_set_access_observer(dr_access_observer_fn fn);
+
+/* Code that models hardware (a scenario's device model, called by the model
+ * inside a register access) runs between these: its memory accesses are
+ * neither scheduling points nor observed, as the hardware is no simulated
+ * processor. Nests; reset at the start of every execution. */
+void dr_hardware_begin(void);
+void dr_hardware_end(void);
 
 /* ---- poisoned memory ------------------------------------------------------------
  * Ranges a driver must not touch: guard zones around memory the model hands
@@ -256,6 +276,16 @@ typedef struct dr_scenario {
 
 /* The scenario of the execution in progress (NULL outside one). */
 const dr_scenario *dr_scenario_current(void);
+
+/* Settings given on the command line (`dmarace run NAME --env "TEXT"`), for
+ * the scenario's setup to apply on top of its own environment: NULL if none.
+ * The engine carries the text without reading it: it is folded into the
+ * scenario digest and recorded in tapes, so a replay applies it again. */
+const char *dr_scenario_env(void);
+/* Who checks such a text, before any execution (one per build: the
+ * scenario table registers it): 0, or -1 with a one-line reason in err. */
+typedef int (*dr_env_check_fn)(const dr_scenario *s, const char *text, char *err, size_t errlen);
+void dr_set_env_check(dr_env_check_fn fn);
 
 /* Register a scenario at load time (from a constructor). */
 void dr_scenario_register(const dr_scenario *s);

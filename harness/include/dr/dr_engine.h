@@ -71,7 +71,9 @@ typedef struct dr_tape_rec {
     uint32_t value;
 } dr_tape_rec;
 
-enum { DR_TAPE_VERSION = 2 }; /* written; versions 1 and 2 are read */
+/* Written: version 2, or version 3 when the run had --env settings (the
+ * header then ends with them); versions 1 to 3 are read. */
+enum { DR_TAPE_VERSION = 2, DR_TAPE_VERSION_ENV = 3, DR_ENV_MAX = 256 };
 
 typedef struct dr_tape {
     uint16_t version;
@@ -84,6 +86,7 @@ typedef struct dr_tape {
     char scenario[64];
     dr_finding_kind finding;   /* what the recorded run found */
     char title[160];
+    char env[DR_ENV_MAX];      /* --env settings of the recorded run ("" if none; version 3) */
     size_t nrec;
     dr_tape_rec *rec;          /* owned (malloc) */
 } dr_tape;
@@ -144,6 +147,10 @@ size_t dr_scenario_count(void);
 const dr_scenario *dr_scenario_at(size_t i);
 const dr_scenario *dr_scenario_default(void);
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+/* Set (or with NULL or "" clear) the --env settings of the runs that follow,
+ * checked by the registered check (dr_set_env_check) for scenario s: 0, or -1
+ * with a one-line reason in err (a scenario with no check takes none). */
+int dr_scenario_set_env(const dr_scenario *s, const char *text, char *err, size_t errlen);
 /* Compiler, version, build type and sanitizer of this build ("clang-14.0.6-release-"). */
 const char *dr_build_flavor(void);
 

@@ -1,0 +1,101 @@
+#!/bin/sh
+# test_cli_env.sh DMARACE: `dmarace run SCENARIO --env "SETTINGS"` (issue 13).
+# The settings apply on top of the scenario's own environment without a
+# rebuild and change the outcome; a bad setting is one line on stderr and exit
+# 2 before any execution; a finding's tape records the settings (tape version
+# 3, the reports show them) and replays to the same finding; a tape without
+# them stays version 2.
+set -u
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+D=$(abs "$1")
+W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-env.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { if "$@"; then ok; else bad "$*"; fi; }
+
+expect_usage_error() {
+    what=$1
+    shift
+    "$D" "$@" >out.txt 2>err.txt
+    rc=$?
+    lines=$(wc -l <err.txt)
+    if [ "$rc" -ne 2 ]; then bad "$what: exit $rc, expected 2"; cat err.txt >&2; return; fi
+    if [ "$lines" -ne 1 ]; then bad "$what: $lines stderr lines, expected 1"; cat err.txt >&2; return; fi
+    if [ -s out.txt ]; then bad "$what: output on stdout (an execution ran?)"; cat out.txt >&2; return; fi
+    ok
+}
+digest() { awk '$1 == "digest" {print $2}' "$1"; }
+
+# ---- the outcome changes: busted-c19 reuses one transaction per request
+# without releasing it (its row: requests=2 no-concurrent, expect V1); with one
+# request there is no second initialisation, so nothing to find. ----
+"$D" run busted-c19 --executions 300 --quiet --findings f0 >base.txt 2>&1
+check test $? -eq 1
+check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" base.txt
+"$D" run busted-c19 --executions 300 --quiet --findings f1 --env "requests=1" >one.txt 2>&1
+check test $? -eq 0
+check grep -q "^findings     0" one.txt
+check test "$(digest base.txt)" != "$(digest one.txt)"
+check grep -q "^env          requests=1$" one.txt
+check test "$(grep -c '^env ' base.txt)" -eq 0
+# The row's own setting and an --env that repeats it: same executions, but the
+# settings are part of the scenario's identity (digest).
+"$D" run busted-c19 --executions 300 --quiet --findings f2 --env "requests=2" >two.txt 2>&1
+check test $? -eq 1
+check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" two.txt
+# --expect judges the scenario's expected verdict, with the settings applied.
+"$D" run busted-c19 --expect --quiet --findings f3 --env "requests=1" >exp.txt 2>&1
+check test $? -eq 1
+
+# ---- bad settings: one line, exit 2, no execution ----
+expect_usage_error "unknown setting" run busted-c19 --env "requestz=2"
+check grep -q "bad --env for scenario busted-c19: unknown environment setting 'requestz=2'" err.txt
+expect_usage_error "out of range" run busted-c19 --env "requests=99"
+check grep -q "requests must be 1 to 16" err.txt
+expect_usage_error "bad memory list" run busted-c19 --env "memory=4K,0"
+expect_usage_error "missing value" run busted-c19 --env
+expect_usage_error "not a table scenario" run toy-interleave --env "requests=2"
+check grep -q "scenario toy-interleave takes no --env settings" err.txt
+expect_usage_error "newline" run busted-c19 --env "requests=2
+no-cancel"
+check test ! -d findings
+
+# ---- the tape records the settings and replays to the same finding ----
+"$D" run busted-c19 --stop-on-first --quiet --findings fe --env "requests=2 no-cancel memory=4K,64K" >e.txt 2>&1
+check test $? -eq 1
+tape=$(ls fe/*.tape 2>/dev/null | head -1)
+check test -n "$tape"
+if [ -n "$tape" ]; then
+    # version 3 (bytes 4-5, little-endian)
+    check test "$(od -An -tu1 -j4 -N2 "$tape" | tr -s ' ')" = " 3 0"
+    "$D" replay "$tape" >r.txt 2>&1
+    check test $? -eq 1
+    check grep -q "^env          requests=2 no-cancel memory=4K,64K" r.txt
+    check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" r.txt
+    check grep -q "reproduced" r.txt
+    base=${tape%.tape}
+    check grep -q "^env          requests=2 no-cancel memory=4K,64K (--env" "$base.txt"
+    check grep -q '"env": "requests=2 no-cancel memory=4K,64K"' "$base.json"
+    # minimize keeps the settings: its tape replays too
+    "$D" minimize "$tape" -o min.tape >m.txt 2>&1
+    check test -f min.tape
+    "$D" replay min.tape >rm.txt 2>&1
+    check test $? -eq 1
+    check grep -q "^env          requests=2 no-cancel memory=4K,64K" rm.txt
+fi
+# a tape without --env stays version 2 and shows no env line
+tape0=$(ls f0/*.tape 2>/dev/null | head -1)
+check test -n "$tape0"
+if [ -n "$tape0" ]; then
+    check test "$(od -An -tu1 -j4 -N2 "$tape0" | tr -s ' ')" = " 2 0"
+    "$D" replay "$tape0" >r0.txt 2>&1
+    check test $? -eq 1
+    check test "$(grep -c '^env ' r0.txt)" -eq 0
+fi
+
+echo "test_cli_env: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

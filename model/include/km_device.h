@@ -1,0 +1,55 @@
+/* km_device.h: a scenario's model of its device's registers. The device's
+ * memory ranges (km_env's memory=, CmResourceTypeMemory descriptors) are
+ * register memory the model owns, zeroed at each execution start; a driver
+ * maps them with MmMapIoSpace. With no device model they behave as plain
+ * memory. A device model sees each register read and write the driver makes:
+ *
+ *   on_read:  before a read; *value holds the register memory's contents, and
+ *             what the hook leaves there is what the read returns (and is
+ *             written back to register memory);
+ *   on_write: before a write; *value holds what the driver writes, and what
+ *             the hook leaves there is stored in register memory (a
+ *             write-1-to-clear register stores what it computes).
+ *
+ * `range` is the memory range's index (the order of the memory descriptors),
+ * `offset` the byte offset in it, `width` 1, 2, 4 or 8 bytes. The hooks run in
+ * the driver's context (any IRQL, inside the model: they must not call DDIs).
+ * Both READ_REGISTER_* / WRITE_REGISTER_* calls and the driver's plain loads
+ * through a mapped pointer on a simulated processor reach on_read (not those
+ * of the set-up's main context: DriverEntry, EvtDevicePrepareHardware); plain
+ * stores reach no hook (the compiler's store hook runs before the store, when
+ * the value is not yet known): they land in register memory. docs/model.md, "The register window". */
+#ifndef KM_DEVICE_H
+#define KM_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct km_device_model {
+    void *ctx;
+    void (*on_read)(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value);
+    void (*on_write)(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value);
+    /* Interrupt delivery will add members here: zero-initialise the struct
+     * ("= {0}" or designated initialisers) so a scenario keeps compiling. */
+} km_device_model;
+
+/* From a scenario's setup, before km_world_start: the device model of the
+ * execution about to start (copied; NULL for none). km_world_start takes it,
+ * so each execution's setup sets it again. */
+void km_device_model_set(const km_device_model *model);
+
+/* The register memory of memory range `range` (NULL past the last range), for
+ * a device model to change a register on its own (a status bit): length in
+ * *length if not NULL. Inside a hook, accesses through it are the hardware's
+ * (no scheduling point, no hook, no HW3); elsewhere, wrap them in
+ * dr_hardware_begin() / dr_hardware_end() (dr/dr.h) for the same. */
+volatile void *km_device_registers(unsigned range, size_t *length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
