@@ -109,7 +109,7 @@ static story_item *build_story(size_t *count)
             break;
         case DR_TR_FINDING:
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
-                     r->what ? r->what : "?");
+                     dr__trace_log_text(r));
             break;
         case DR_TR_LOG:
             /* the driver's own message: its developer reads these first */

@@ -208,7 +208,8 @@ void dr__trace_reset(void);
 /* dr_log in fiber mode; the text of a DR_TR_LOG record. */
 void dr__fiber_log(const char *text);
 bool dr__fiber_log_enabled(void);
-const char *dr__trace_log_text(const dr_trace_rec *r);
+const char *dr__trace_log_text(const dr_trace_rec *r); /* a log line's text, or a finding's title */
+void dr__trace_finding(const char *title);             /* keep the title of the finding just noted */
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 

@@ -316,6 +316,7 @@ __attribute__((format(printf, 3, 0))) static void record_finding(dr_finding_kind
         G.over = true;
         G.digest = dr_mix(G.digest, dr_fnv1a_str(title) ^ (uint64_t)kind);
         dr__note(DR_TR_FINDING, NULL, (uint32_t)kind, f->title);
+        dr__trace_finding(f->title);
     }
     if (G.running_slot)
         switch_to_main(true); /* this task is abandoned; its fiber is re-prepared */

@@ -109,9 +109,26 @@ void dr__fiber_log(const char *text)
         G.nlog++;
 }
 
+/* The finding's record (dr__note's, just added) keeps its title in the log
+ * text, as messages are kept: G.finding is cleared when the execution ends,
+ * before its trace is printed. The record names the task, as the others do. */
+void dr__trace_finding(const char *title)
+{
+    if (!G.tracing || !G.ntrace || G.trace[G.ntrace - 1].type != DR_TR_FINDING)
+        return;
+    dr_trace_rec *r = &G.trace[G.ntrace - 1];
+    size_t at = G.loglen, before = G.ntrace;
+    if (!log_append(title, strnlen(title, DR_LOG_LINE_MAX), ""))
+        return;
+    G.ntrace = before; /* log_append added a log record of its own: drop it */
+    r = &G.trace[G.ntrace - 1];
+    r->what = G.cur ? G.cur->name : "main";
+    r->value = (int64_t)at;
+}
+
 const char *dr__trace_log_text(const dr_trace_rec *r)
 {
-    if (r->type != DR_TR_LOG || r->value < 0 || (size_t)r->value >= G.loglen)
+    if ((r->type != DR_TR_LOG && r->type != DR_TR_FINDING) || r->value < 0 || (size_t)r->value >= G.loglen)
         return "";
     return G.logtext + r->value;
 }
@@ -176,10 +193,13 @@ void dr_trace_print(FILE *out)
             else
                 fprintf(out, "%6" PRIu64 "  %-36s %s %" PRId64 "\n", r->step, who, r->site->name, r->value);
             break;
-        case DR_TR_FINDING:
+        case DR_TR_FINDING: {
+            char title[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s FINDING %s: %s\n", r->step, who,
-                    dr_finding_kind_name((dr_finding_kind)r->other), what);
+                    dr_finding_kind_name((dr_finding_kind)r->other),
+                    dr_text_esc(dr__trace_log_text(r), title, sizeof title));
             break;
+        }
         case DR_TR_LOG: {
             char text[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s log: %s\n", r->step, who,

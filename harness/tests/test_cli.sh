@@ -72,6 +72,10 @@ rc=$?
 [ "$rc" -eq 1 ] && ok || bad "replay: exit $rc, expected 1"
 grep -q "reproduced bit for bit" r1.txt && ok || bad "replay not reproduced"
 grep -q "P1 T2" r1.txt && ok || bad "trace lacks stable processor and task names"
+# The finding's own line names its task and its title (both were lost once:
+# the title lived in the finding, cleared before the trace is printed).
+grep -E 'FINDING [a-z]+: .*'"$want" r1.txt >fl.txt && ok || bad "the trace's FINDING line lacks the title"
+grep -q -E 'T[0-9]+\(\)' fl.txt && bad "the trace's FINDING line lacks the task name" || ok
 "$D" replay "$tape" >r2.txt 2>&1
 [ "$(grep digest r1.txt)" = "$(grep digest r2.txt)" ] && ok || bad "replay digests differ"
 grep -q -E '0x[0-9a-f]{8,}' r1.txt && bad "trace prints pointers" || ok
