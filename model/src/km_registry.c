@@ -181,7 +181,10 @@ NTSTATUS WdfRegistryQueryValue(WDFKEY Key, PCUNICODE_STRING ValueName, ULONG Val
     return STATUS_SUCCESS;
 }
 
-/* FxRegKey::_QueryULong: a REG_DWORD of 4 bytes, else STATUS_OBJECT_TYPE_MISMATCH. */
+/* FxRegKey::_QueryULong (km/fxregkeykm.cpp): another type than REG_DWORD is
+ * STATUS_OBJECT_TYPE_MISMATCH; more than 4 bytes do not fit its buffer
+ * (STATUS_BUFFER_OVERFLOW); else the 4 bytes (the model's data is zero past a
+ * shorter value). */
 NTSTATUS WdfRegistryQueryULong(WDFKEY Key, PCUNICODE_STRING ValueName, PULONG Value)
 {
     NTSTATUS st;
@@ -192,8 +195,10 @@ NTSTATUS WdfRegistryQueryULong(WDFKEY Key, PCUNICODE_STRING ValueName, PULONG Va
     const km_reg_value *v = find_value(ValueName);
     if (!v)
         return STATUS_OBJECT_NAME_NOT_FOUND;
-    if (v->type != REG_DWORD || v->length != sizeof(ULONG))
+    if (v->type != REG_DWORD)
         return STATUS_OBJECT_TYPE_MISMATCH;
+    if (v->length > sizeof(ULONG))
+        return STATUS_BUFFER_OVERFLOW;
     memcpy(Value, v->data, sizeof(ULONG));
     return STATUS_SUCCESS;
 }
@@ -279,6 +284,7 @@ NTSTATUS WdfRegistryAssignValue(WDFKEY Key, PCUNICODE_STRING ValueName, ULONG Va
     }
     v->type = ValueType;
     v->length = ValueLength;
+    memset(v->data, 0, sizeof v->data);
     if (ValueLength)
         memcpy(v->data, Value, ValueLength);
     return STATUS_SUCCESS;

@@ -28,7 +28,7 @@ static struct {
     bool fdo_maps_back, pdo_maps_to_null, distinct_wdm, driver_ok, driver_object_ok;
     /* registry */
     NTSTATUS open_params, q_env, q_case, q_missing, a_denied, open_dev, a_written, q_written, open_bad,
-        open_sub, a_sz, qus_small, qus, qs, qv_null, qv, q_sz_as_ulong;
+        open_sub, a_sz, qus_small, qus, qs, qv_null, qv, q_sz_as_ulong, q_wide;
     ULONG env_value, case_value, written_value, qv_len, qv_type, qv_data;
     USHORT qus_len;
     WCHAR qus_text[16];
@@ -117,6 +117,11 @@ static void registry(void)
     R.qv_null = WdfRegistryQueryValue(params, &max, 0, NULL, &R.qv_len, &R.qv_type);
     R.qv = WdfRegistryQueryValue(params, &max, sizeof R.qv_data, &R.qv_data, NULL, NULL);
     R.q_sz_as_ulong = WdfRegistryQueryULong(params, &text, &R.written_value);
+    UNICODE_STRING wide = ustr(L"Wide");
+    ULONGLONG eight = 8;
+    ULONG scratch;
+    if (NT_SUCCESS(WdfRegistryAssignValue(dev, &wide, REG_DWORD, sizeof eight, &eight)))
+        R.q_wide = WdfRegistryQueryULong(params, &wide, &scratch);
     WdfRegistryClose(sub);
     WdfRegistryClose(dev);
     WdfRegistryClose(params);
@@ -361,6 +366,7 @@ static void test_registry(void)
     KCHECK(R.qv_null == STATUS_BUFFER_OVERFLOW && R.qv_len == sizeof(ULONG) && R.qv_type == REG_DWORD);
     KCHECK(R.qv == STATUS_SUCCESS && R.qv_data == 0x10);
     KCHECK(R.q_sz_as_ulong == STATUS_OBJECT_TYPE_MISMATCH);
+    KCHECK(R.q_wide == STATUS_BUFFER_OVERFLOW); /* a REG_DWORD of 8 bytes does not fit */
     /* Every key was closed: no WDFKEY is left. */
     unsigned keys = 0;
     for (uint32_t i = 0; i < km_w.nobjects; i++)
