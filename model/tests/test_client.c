@@ -12,6 +12,8 @@
 
 static const GUID GUID_DEMO_INTERFACE = {0x8a1c2f3e, 0x55aa, 0x4d2b, {0x9e, 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76}};
 static const GUID GUID_OTHER = {0x1, 0x2, 0x3, {4, 5, 6, 7, 8, 9, 10, 11}};
+static const GUID GUID_IMPORT = {0x2, 0x2, 0x3, {4, 5, 6, 7, 8, 9, 10, 11}};
+static const GUID GUID_DENY = {0x3, 0x2, 0x3, {4, 5, 6, 7, 8, 9, 10, 11}};
 
 typedef struct DEMO_INTERFACE {
     INTERFACE Header;
@@ -35,6 +37,45 @@ static bool started, client_saw_started;
 static NTSTATUS qi_status, qi_unknown, qi_small, add_status, start_status;
 static bool table_ok;
 static LONG tasks_left;
+static NTSTATUS qi_import, qi_deny;
+static int import_refs, import_seen_version, deny_refs;
+static bool import_ok;
+
+/* ImportInterface: the framework leaves the caller's buffer as it came, and
+ * the callback fills it. */
+static VOID ImportReference(PVOID Context)
+{
+    (void)Context;
+    import_refs++;
+}
+
+static NTSTATUS ImportProcess(WDFDEVICE Device, LPGUID InterfaceType, PINTERFACE ExposedInterface,
+                              PVOID ExposedInterfaceSpecificData)
+{
+    (void)InterfaceType;
+    (void)ExposedInterfaceSpecificData;
+    import_seen_version = ExposedInterface->Version;
+    ExposedInterface->Context = Device;
+    ExposedInterface->InterfaceReference = ImportReference;
+    ExposedInterface->InterfaceDereference = NULL;
+    return STATUS_SUCCESS;
+}
+
+static VOID DenyReference(PVOID Context)
+{
+    (void)Context;
+    deny_refs++;
+}
+
+static NTSTATUS DenyProcess(WDFDEVICE Device, LPGUID InterfaceType, PINTERFACE ExposedInterface,
+                            PVOID ExposedInterfaceSpecificData)
+{
+    (void)Device;
+    (void)InterfaceType;
+    (void)ExposedInterface;
+    (void)ExposedInterfaceSpecificData;
+    return STATUS_ACCESS_DENIED;
+}
 
 static VOID DemoReference(PVOID Context)
 {
@@ -114,6 +155,16 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     WDF_QUERY_INTERFACE_CONFIG qic;
     WDF_QUERY_INTERFACE_CONFIG_INIT(&qic, &table.Header, &GUID_DEMO_INTERFACE, DemoProcessQueryInterface);
     add_status = WdfDeviceAddQueryInterface(the_device, &qic);
+    if (!NT_SUCCESS(add_status))
+        return add_status;
+    WDF_QUERY_INTERFACE_CONFIG_INIT(&qic, NULL, &GUID_IMPORT, ImportProcess);
+    qic.ImportInterface = TRUE;
+    add_status = WdfDeviceAddQueryInterface(the_device, &qic);
+    if (!NT_SUCCESS(add_status))
+        return add_status;
+    INTERFACE deny = {sizeof(INTERFACE), 1, the_device, DenyReference, NULL};
+    WDF_QUERY_INTERFACE_CONFIG_INIT(&qic, &deny, &GUID_DENY, DenyProcess);
+    add_status = WdfDeviceAddQueryInterface(the_device, &qic);
     return add_status;
 }
 
@@ -154,6 +205,11 @@ static VOID Client(PVOID Context)
     DEMO_INTERFACE other;
     qi_unknown = KmClientQueryInterface(&GUID_OTHER, &other.Header, sizeof other, 1, NULL);
     qi_small = KmClientQueryInterface(&GUID_DEMO_INTERFACE, &other.Header, sizeof(INTERFACE), 1, NULL);
+    INTERFACE imported = {sizeof(INTERFACE), 0x55, NULL, NULL, NULL};
+    qi_import = KmClientQueryInterface(&GUID_IMPORT, &imported, sizeof imported, 0x55, NULL);
+    import_ok = imported.Size == sizeof(INTERFACE) && imported.Version == 0x55 && imported.Context == the_device;
+    INTERFACE denied = {0};
+    qi_deny = KmClientQueryInterface(&GUID_DENY, &denied, sizeof denied, 1, NULL);
     qi_status = KmClientQueryInterface(&GUID_DEMO_INTERFACE, &demo.Header, sizeof demo, 1, NULL);
     if (!NT_SUCCESS(qi_status))
         return;
@@ -168,7 +224,9 @@ static void setup(void)
 {
     seq = process_seq = reference_seq = reference_calls = dereference_calls = process_calls = 0;
     started = client_saw_started = table_ok = false;
-    qi_status = qi_unknown = qi_small = add_status = start_status = STATUS_UNSUCCESSFUL;
+    qi_status = qi_unknown = qi_small = add_status = start_status = qi_import = qi_deny = STATUS_UNSUCCESSFUL;
+    import_refs = import_seen_version = deny_refs = 0;
+    import_ok = false;
     memset(&demo, 0, sizeof demo);
     km_world_start_client(&env, DriverEntry, with_client ? Client : NULL);
 }
@@ -198,7 +256,12 @@ static void test_fixed(void)
     KCHECK(dereference_calls == 1 && ctx->refs == 0 && ctx->buffers == NULL);
     /* No queue, a client: the I/O manager sent nothing. */
     KCHECK(km_w.nrequests == 0);
-    KCHECK(km_w.device->u.dev.setup.nqi == 1);
+    KCHECK(km_w.device->u.dev.setup.nqi == 3);
+    /* ImportInterface: the caller's buffer untouched by the framework, filled
+     * by the callback, then referenced through what the callback put there. */
+    KCHECK(qi_import == STATUS_SUCCESS && import_ok && import_seen_version == 0x55 && import_refs == 1);
+    /* A failing callback: its status, and no reference. */
+    KCHECK(qi_deny == STATUS_ACCESS_DENIED && deny_refs == 0);
     /* PCT finds nothing either. */
     r = km_test_run(&scn, "pct", 500, false);
     KEXPECT_CLEAN(r);
