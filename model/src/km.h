@@ -32,7 +32,10 @@
     X(DMATRANSACTION, "TX", "WDFDMATRANSACTION")                                                          \
     X(TIMER, "TMR", "WDFTIMER")                                                                           \
     X(SPINLOCK, "LOCK", "WDFSPINLOCK")                                                                    \
-    X(CMRESLIST, "RES", "WDFCMRESLIST")
+    X(CMRESLIST, "RES", "WDFCMRESLIST")                                                                   \
+    X(KEY, "KEY", "WDFKEY")                                                                               \
+    X(STRING, "STR", "WDFSTRING")                                                                         \
+    X(COLLECTION, "COLL", "WDFCOLLECTION")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -76,6 +79,63 @@ typedef struct km_driver {
     km_cblock cblock;                /* m_CallbackMutexLock */
 } km_driver;
 
+/* ---- setup DDIs the model accepts (km_accept.c; docs/api-support.md) ---- */
+/* What WdfDeviceInit* recorded; WdfDeviceCreate copies it into the device. */
+typedef struct km_init_setup {
+    bool ppo_set, ppo;                     /* WdfDeviceInitSetPowerPolicyOwnership */
+    WDF_POWER_POLICY_EVENT_CALLBACKS ppo_callbacks; /* never called */
+    wchar_t name[64];                      /* WdfDeviceInitAssignName (truncated copy) */
+    bool has_name;
+    DEVICE_TYPE device_type;               /* WdfDeviceInitSetDeviceType (FILE_DEVICE_UNKNOWN by default) */
+    bool exclusive;
+    ULONG characteristics;                 /* WdfDeviceInitSetCharacteristics */
+    int power_pageable;                    /* 0 unset, 1 pageable, 2 not pageable */
+    WDF_FILEOBJECT_CONFIG file_config;     /* callbacks never called */
+    bool has_file_config;
+    wchar_t sddl[96];                      /* WdfDeviceInitAssignSDDLString (truncated copy) */
+    bool has_sddl;
+} km_init_setup;
+
+enum { KM_MAX_QUERY_INTERFACES = 4, KM_MAX_INTERFACE_BYTES = 256, KM_MAX_DEVICE_INTERFACES = 4 };
+
+/* An interface WdfDeviceAddQueryInterface registered (FxQueryInterface). */
+typedef struct km_query_interface {
+    GUID type;                             /* m_InterfaceType */
+    bool has_interface;                    /* m_Interface != NULL */
+    union {
+        INTERFACE hdr;
+        uint8_t bytes[KM_MAX_INTERFACE_BYTES];
+    } copy;                                /* m_Interface: the driver's INTERFACE, copied */
+    bool import;                           /* m_ImportInterface */
+    bool send_to_parent;                   /* m_SendQueryToParentStack */
+    PFN_WDF_DEVICE_PROCESS_QUERY_INTERFACE_REQUEST process; /* m_ProcessRequest */
+} km_query_interface;
+
+typedef struct km_device_setup {
+    km_init_setup init;
+    bool s0_idle_set;
+    WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS s0_idle;
+    bool sx_wake_set;
+    WDF_DEVICE_POWER_POLICY_WAKE_SETTINGS sx_wake;
+    bool pofx_set;
+    WDF_POWER_FRAMEWORK_SETTINGS pofx;
+    LONG stop_idle_count;                  /* StopIdle minus ResumeIdle */
+    struct {
+        GUID guid;
+        bool enabled;
+    } interfaces[KM_MAX_DEVICE_INTERFACES]; /* WdfDeviceCreateDeviceInterface / SetDeviceInterfaceState */
+    unsigned ninterfaces;
+    bool has_symlink;
+    wchar_t symlink[64];
+    bool pnp_caps_set, power_caps_set;
+    WDF_DEVICE_PNP_CAPABILITIES pnp_caps;
+    WDF_DEVICE_POWER_CAPABILITIES power_caps;
+    ULONG alignment;                       /* WdfDeviceSet/GetAlignmentRequirement */
+    WDF_DEVICE_FAILED_ACTION failed;       /* WdfDeviceSetFailed: WdfDeviceFailedUndefined if never */
+    km_query_interface qi[KM_MAX_QUERY_INTERFACES];
+    unsigned nqi;
+} km_device_setup;
+
 typedef struct km_device {
     WDF_PNPPOWER_EVENT_CALLBACKS pnp;
     WDF_DEVICE_IO_TYPE io_type;
@@ -86,6 +146,7 @@ typedef struct km_device {
     WDF_EXECUTION_LEVEL level;       /* resolved (fxdevicebase.cpp#ConfigureConstraints) */
     WDF_SYNCHRONIZATION_SCOPE scope;
     km_cblock cblock;                /* the device's callback lock, shared by Device-scope queues */
+    km_device_setup setup;           /* km_accept.c */
 } km_device;
 
 typedef struct km_queue {
@@ -274,6 +335,25 @@ typedef struct km_lock {
     char name[16];              /* "LOCK3": the engine's name for the lock */
 } km_lock;
 
+/* A registry key (FxRegKey): the access it was opened with. */
+typedef struct km_key {
+    ACCESS_MASK access;
+} km_key;
+
+/* A WDFSTRING (FxString): its own copy of the text, in driver-visible memory. */
+typedef struct km_string {
+    UNICODE_STRING str;
+    uint32_t alloc; /* km_alloc id of str.Buffer, when it has one */
+    bool has_alloc;
+} km_string;
+
+/* A WDFCOLLECTION (FxCollection): its items in order, each referenced. */
+enum { KM_MAX_COLLECTION = 32 };
+typedef struct km_collection {
+    km_object *items[KM_MAX_COLLECTION];
+    ULONG count;
+} km_collection;
+
 typedef struct km_reslist {
     ULONG count;
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
@@ -311,8 +391,21 @@ struct km_object {
         km_timer tmr;
         km_lock lock;
         km_reslist res;
+        km_key key;
+        km_string str;
+        km_collection coll;
     } u;
 };
+
+/* The registry's values in this execution (km_registry.c): the environment's,
+ * then what the driver assigned. */
+enum { KM_MAX_REG_VALUES = 16, KM_MAX_REG_DATA = 128 };
+typedef struct km_reg_value {
+    wchar_t name[KM_ENV_REG_NAME];
+    ULONG type;
+    ULONG length;
+    uint8_t data[KM_MAX_REG_DATA];
+} km_reg_value;
 
 /* ---- the model's state for one execution -------------------------------------------------------- */
 typedef struct km_world {
@@ -327,6 +420,12 @@ typedef struct km_world {
     NTSTATUS request_status[KM_ENV_MAX_REQUESTS]; /* the IRP's status: STATUS_PENDING until completed */
     unsigned nrequests;
     PDRIVER_OBJECT wdm_driver;
+    /* setup DDIs and the client hook (km_accept.c, km_registry.c, km_client.c) */
+    km_reg_value reg[KM_MAX_REG_VALUES];
+    unsigned nreg;
+    KM_CLIENT *client;                 /* the scenario's client, or NULL */
+    bool device_started;               /* D0Entry returned: the client may run */
+    unsigned nclient_tasks;            /* KmClientStart's tasks (km_client.c) */
 } km_world;
 
 extern km_world km_w;
@@ -494,6 +593,17 @@ void km_world_request_completed(km_object *req);
 /* The i-th request of the world if its object still exists (not freed and
  * reused), else NULL. */
 km_object *km_world_request(unsigned i);
+/* Setup DDIs (km_accept.c): the WDFDEVICE_INIT's record of them, copied into
+ * the device by WdfDeviceCreate (km_world.c). */
+km_init_setup *km_device_init_setup(PWDFDEVICE_INIT init);
+/* Strings and collections (km_string.c, km_collection.c): the object's memory
+ * and references go when its last reference does (FxString and FxCollection
+ * destructors). Called by obj_free. */
+void km_string_destroy(km_object *o);
+NTSTATUS km_string_assign(km_object *o, PCUNICODE_STRING src); /* FxString::Assign */
+void km_collection_destroy(km_object *o);
+/* The registry (km_registry.c): the environment's values, at reset. */
+void km_registry_reset(const km_env *env);
 
 /* ---- the driver's own messages (km_debug.c) ---- */
 /* The name of an NTSTATUS the model defines ("STATUS_CANCELLED"), or NULL. */

@@ -492,6 +492,10 @@ static void obj_free(km_object *o)
             km_free(o->ctx[i].alloc);
     if (o->type == KM_T_REQUEST)
         km_free(o->u.req.buffer_alloc);
+    if (o->type == KM_T_STRING)
+        km_string_destroy(o);
+    if (o->type == KM_T_COLLECTION)
+        km_collection_destroy(o);
     unlink_from_parent(o);
     o->state = KM_OBJ_FREE;
     o->gen++;
@@ -560,6 +564,9 @@ void km_obj_dispose(km_object *o)
     case KM_T_DMAENABLER:
     case KM_T_SPINLOCK:
     case KM_T_CMRESLIST:
+    case KM_T_KEY:
+    case KM_T_STRING:
+    case KM_T_COLLECTION:
     case KM_T__COUNT:
         break;
     }

@@ -19,7 +19,10 @@ struct WDFDEVICE_INIT {
     WDF_OBJECT_ATTRIBUTES request_attrs;
     bool has_request_attrs;
     bool used;
+    km_init_setup setup; /* the setup DDIs' record (km_accept.c) */
 };
+
+km_init_setup *km_device_init_setup(PWDFDEVICE_INIT init) { return &init->setup; }
 
 void km_env_defaults(km_env *env)
 {
@@ -178,6 +181,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
     d->u.dev.io_type = init->io_type;
     d->u.dev.request_attrs = init->request_attrs;
     d->u.dev.has_request_attrs = init->has_request_attrs;
+    d->u.dev.setup.init = init->setup;
     /* fxdevicebase.cpp#ConfigureConstraints: inherit from the driver; the
      * device's callback lock is a mutex at PASSIVE, a spin lock otherwise. */
     d->u.dev.level = DeviceAttributes && known_level(DeviceAttributes->ExecutionLevel) ? DeviceAttributes->ExecutionLevel
@@ -460,6 +464,10 @@ void km_world_request_completed(km_object *req)
  * the summary, rather than let their races go unexplored in silence. */
 static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_IO_QUEUE_CONFIG *qc)
 {
+    static const WDF_IO_QUEUE_CONFIG no_queue;
+    if (!qc)
+        qc = &no_queue;
+    const km_init_setup *su = &km_w.device->u.dev.setup.init;
     const struct {
         bool set;
         const char *name;
@@ -485,6 +493,15 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
         {qc->EvtIoStop != NULL, "EvtIoStop"},
         {qc->EvtIoResume != NULL, "EvtIoResume"},
         {qc->EvtIoCanceledOnQueue != NULL, "EvtIoCanceledOnQueue"},
+        /* the setup DDIs' callbacks (km_accept.c) */
+        {su->ppo_callbacks.EvtDeviceArmWakeFromS0 || su->ppo_callbacks.EvtDeviceDisarmWakeFromS0 ||
+             su->ppo_callbacks.EvtDeviceWakeFromS0Triggered || su->ppo_callbacks.EvtDeviceArmWakeFromSx ||
+             su->ppo_callbacks.EvtDeviceDisarmWakeFromSx || su->ppo_callbacks.EvtDeviceWakeFromSxTriggered ||
+             su->ppo_callbacks.EvtDeviceArmWakeFromSxWithReason,
+         "power policy (wake) callbacks"},
+        {su->has_file_config && (su->file_config.EvtDeviceFileCreate || su->file_config.EvtFileClose ||
+                                 su->file_config.EvtFileCleanup),
+         "file object callbacks"},
     };
     char text[DR_NOTICE_MAX];
     size_t n = 0;
@@ -507,13 +524,27 @@ static void world_access(const void *addr, size_t size, bool write)
         km_regs_access(addr, size, write);
 }
 
+/* The scenario's client (km_client.h): the first client task. */
+static void client_thread(void *arg)
+{
+    (void)arg;
+    km_w.client(NULL);
+    dr_framework_resume();
+}
+
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
+{
+    km_world_start_client(env, driver_entry, NULL);
+}
+
+void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_CLIENT *client)
 {
     static struct _DRIVER_OBJECT driver_object;
     static wchar_t path[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\dmarace";
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
     km_regs_reset();
+    km_registry_reset(env);
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
@@ -531,6 +562,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
     struct WDFDEVICE_INIT init;
     memset(&init, 0, sizeof init);
     init.io_type = WdfDeviceIoBuffered; /* fxdeviceinit.cpp: WDFDEVICE_INIT's default */
+    init.setup.device_type = FILE_DEVICE_UNKNOWN; /* fxdeviceinit.cpp: DeviceType's default */
     st = km_w.driver->u.drv.device_add((WDFDRIVER)km_handle(km_w.driver), &init);
     if (dr_failed())
         return;
@@ -561,12 +593,20 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
             return;
         }
     }
+    km_w.device_started = true;
     km_object *q = km_w.device->u.dev.default_queue;
-    if (!q) {
+    if (!q && !client) {
         km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
         return;
     }
-    notice_uncalled(pnp, &q->u.q.config);
+    notice_uncalled(pnp, q ? &q->u.q.config : NULL);
+    if (client) {
+        /* The client hook: its first task, after the device started. */
+        km_w.client = client;
+        dr_thread_create(0, client_thread, NULL, "client");
+    }
+    if (!q)
+        return; /* a client and no queue: the I/O manager sends nothing */
     for (unsigned i = 0; i < env->requests; i++) {
         km_object *req = km_request_create(q, env->request_type, env->request_length);
         if (!req)
