@@ -39,6 +39,7 @@ static const field fields[] = {
     FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
     FIELD(hal_failure, F_BOOL, "MapTransferEx / FlushAdapterBuffersEx may fail"),
     FIELD(c2_status_lost, F_BOOL, "protocol check C2: no success after a failed or cut-short transfer"),
+    FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -161,6 +162,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
     }
     if (env->map_registers < 2) {
         snprintf(err, errlen, "map_registers must be at least 2");
+        return -1;
+    }
+    if (env->dma_channels < 1 || env->dma_channels > 4) {
+        snprintf(err, errlen, "dma_channels must be 1 to 4");
         return -1;
     }
     if (env->request_length < 1) {

@@ -31,6 +31,7 @@ void km_env_defaults(km_env *env)
     env->request_type = WdfRequestTypeRead;
     env->request_length = 3 * KM_PAGE_SIZE;
     env->map_registers = 2; /* one page per transfer: three transfers */
+    env->dma_channels = 1;
     env->cancel = true;
     env->cancel_at_dispatch = true;
     env->dma_error = true;
@@ -207,6 +208,24 @@ PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List
 }
 
 /* A memory BAR and a system DMA channel, as a PnP manager would assign. */
+/* env.dma_channels system DMA channels, one CmResourceTypeDma descriptor
+ * each (DMA v3 layout: Channel, RequestLine, TransferWidth), with distinct
+ * channel numbers (ISA numbering, skipping the cascade channel 4) and
+ * request lines. WdfDmaEnablerConfigureSystemProfile reads u.Dma.Channel and
+ * u.Dma.Port, which DmaV3.Channel and DmaV3.RequestLine overlay. */
+static void add_dma_resources(km_reslist *res)
+{
+    static const ULONG channels[] = {3, 5, 6, 7};
+    for (unsigned i = 0; i < km_w.env.dma_channels && i < sizeof channels / sizeof channels[0]; i++) {
+        CM_PARTIAL_RESOURCE_DESCRIPTOR *d = &res->desc[res->count++];
+        d->Type = CmResourceTypeDma;
+        d->Flags = CM_RESOURCE_DMA_V3;
+        d->u.DmaV3.Channel = channels[i];
+        d->u.DmaV3.RequestLine = i;
+        d->u.DmaV3.TransferWidth = Width32Bits;
+    }
+}
+
 static km_object *make_resources(void)
 {
     NTSTATUS st;
@@ -214,13 +233,11 @@ static km_object *make_resources(void)
     if (!r)
         return NULL;
     r->no_delete = true;
-    r->u.res.count = 2;
+    r->u.res.count = 1;
     r->u.res.desc[0].Type = CmResourceTypeMemory;
     r->u.res.desc[0].u.Memory.Start.QuadPart = 0xFED00000;
     r->u.res.desc[0].u.Memory.Length = 0x1000;
-    r->u.res.desc[1].Type = CmResourceTypeDma;
-    r->u.res.desc[1].u.Dma.Channel = 3;
-    r->u.res.desc[1].u.Dma.Port = 0;
+    add_dma_resources(&r->u.res);
     return r;
 }
 
