@@ -726,6 +726,77 @@ static void io_reserve_zero_in_created(int i, WDFREQUEST Request)
     WdfRequestComplete(Request, STATUS_SUCCESS);
 }
 
+static void io_transfer_info_created(int i, WDFREQUEST Request)
+{
+    ULONG mr = 0;
+    WdfDmaTransactionGetTransferInfo(g_tx[i], &mr, NULL); /* Created: FxVerifierBugCheck */
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+}
+
+static size_t g_bad_dir_length = 1;
+static PDMA_ADAPTER g_bad_dir_adapter = (PDMA_ADAPTER)1;
+
+static void io_bad_direction(int i, WDFREQUEST Request)
+{
+    g_bad_dir_length = WdfDmaEnablerGetFragmentLength(g_en[0], (WDF_DMA_DIRECTION)7);
+    g_bad_dir_adapter = WdfDmaEnablerWdmGetDmaAdapter(g_en[0], (WDF_DMA_DIRECTION)7);
+    (void)i;
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+}
+
+static void EvtReserveNothing(WDFDMATRANSACTION Transaction, PVOID Context)
+{
+    (void)Transaction, (void)Context;
+}
+
+/* tx1 reserves the channel tx0 holds, then initialises and executes at once
+ * instead of waiting for EvtReserveDma. */
+static void io_execute_before_reserve(int i, WDFREQUEST Request)
+{
+    if (i == 0) {
+        io_plain(i, Request);
+        return;
+    }
+    NTSTATUS s = WdfDmaTransactionAllocateResources(g_tx[i], WdfDmaDirectionReadFromDevice, 2, EvtReserveNothing, NULL);
+    if (NT_SUCCESS(s))
+        s = start(i);
+    if (!NT_SUCCESS(s)) {
+        g_completed_with[i] = s;
+        WdfRequestComplete(Request, s);
+    }
+}
+
+static void test_state_checks_of_the_new_ddis(void)
+{
+    /* GetTransferInfo outside Initialized: FxVerifierBugCheck, every build. */
+    reset(1, KM_PAGE_SIZE);
+    env.verifier = false;
+    drv.io = io_transfer_info_created;
+    km_test_result r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x10D/0x8 DMA-INFO: WdfDmaTransactionGetTransferInfo");
+
+    /* An invalid direction: 0 / NULL in every build, a break with the verifier. */
+    reset(1, KM_PAGE_SIZE);
+    env.verifier = false;
+    drv.io = io_bad_direction;
+    r = km_test_run(&scn, "random", 1, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_bad_dir_length == 0 && g_bad_dir_adapter == NULL);
+    reset(1, KM_PAGE_SIZE);
+    drv.io = io_bad_direction;
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK DMA-DIR: WdfDmaEnablerGetFragmentLength");
+
+    /* Execute with a reservation not granted yet: dmarace's own check. */
+    reset(2, KM_PAGE_SIZE);
+    env.map_registers = 4;
+    drv.same_channel = true;
+    drv.enabler_of[1] = 0;
+    drv.io = io_execute_before_reserve;
+    r = km_test_find(&scn, 300, "DMA-RSV");
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "DMA-RSV: WdfDmaTransactionExecute: Execute with reserved resources before EvtReserveDma");
+}
+
 static void test_reserved_resources(void)
 {
     /* Reserve 2 of 4 map registers: EvtReserveDma at DISPATCH in state
@@ -799,5 +870,6 @@ int main(void)
     test_configure_channel_false();
     test_max_length_and_immediate();
     test_reserved_resources();
+    test_state_checks_of_the_new_ddis();
     return km_test_done();
 }
