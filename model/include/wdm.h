@@ -575,6 +575,11 @@ static inline VOID MmInitializeMdl(PMDL Mdl, PVOID BaseVa, SIZE_T Length)
     Mdl->ByteCount = (ULONG)Length;
 }
 
+/* IoAllocateMdl / IoFreeMdl: an MDL for a buffer of the driver's (Irp must
+ * be NULL in the model: its IRPs are opaque). */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp);
+VOID IoFreeMdl(PMDL Mdl);
+
 /* MmBuildMdlForNonPagedPool: the model's memory is resident and
  * identity-mapped, so the system address is the buffer. */
 static inline VOID MmBuildMdlForNonPagedPool(PMDL Mdl)

@@ -355,6 +355,12 @@ typedef struct km_world {
     unsigned nrequests;
     PDRIVER_OBJECT wdm_driver;
     km_dmaadapter dma_adapters[KM_MAX_DMA_ADAPTERS]; /* system DMA adapters, by channel (km_dma.c) */
+    struct {
+        PMDL mdl;
+        uint32_t alloc;                /* km_alloc id */
+        bool freed;
+    } mdls[16];                        /* IoAllocateMdl's MDLs (km_dma.c) */
+    unsigned nmdls;
 } km_world;
 
 extern km_world km_w;

@@ -677,9 +677,10 @@ static void adapter_control(km_object *o)
  * FreeMapRegistersAndAdapter), and it puts the adapter when the enabler goes
  * (fxdmaenabler.cpp FxDmaEnabler::FreeResources). What a system-DMA driver
  * calls itself is modelled (ReadDmaCounter, GetDmaAdapterInfo,
- * GetDmaAlignment, GetDmaTransferInfo) or reported (FreeAdapterChannel,
- * PutDmaAdapter: misuse of KMDF's adapter); the rest is reported as not
- * modelled, a dmarace CHECK, never a crash of the tool. */
+ * GetDmaAlignment, GetDmaTransferInfo), accepted (ConfigureAdapterChannel)
+ * or reported (FreeAdapterChannel, PutDmaAdapter: misuse of KMDF's
+ * adapter); the rest is reported as not modelled, a dmarace CHECK, never a
+ * crash of the tool. */
 
 DR_SITE(site_wdm_get_adapter, "WdfDmaEnablerWdmGetDmaAdapter");
 DR_SITE(site_op_put, "DMA_OPERATIONS.PutDmaAdapter");
@@ -707,7 +708,8 @@ static void op_not_modelled(const char *op)
         return;
     km_own_check("DMA-WDM", op, "DMA operation not modelled",
                  "the driver called %s on the adapter KMDF owns; the model implements ReadDmaCounter, "
-                 "GetDmaAdapterInfo, GetDmaAlignment and GetDmaTransferInfo (docs/model-dma.md)",
+                 "GetDmaAdapterInfo, GetDmaAlignment, GetDmaTransferInfo and ConfigureAdapterChannel "
+                 "(docs/model-dma.md)",
                  op);
 }
 
@@ -945,11 +947,22 @@ static NTSTATUS op_allocate_adapter_channel_ex(PDMA_ADAPTER a, PDEVICE_OBJECT d,
     op_not_modelled("AllocateAdapterChannelEx");
     return STATUS_NOT_SUPPORTED;
 }
-static NTSTATUS op_configure_adapter_channel(PDMA_ADAPTER a, ULONG f, PVOID c)
+/* ConfigureAdapterChannel: accept-only. The HAL hands the function number
+ * and its context to the DMA controller's extension (controller-specific
+ * numbers: a request line to acquire or release, a watermark, a
+ * notification threshold); the model has no controller extension, so it
+ * records the call in the trace and returns STATUS_SUCCESS. */
+DR_SITE(site_op_configure_channel, "DMA_OPERATIONS.ConfigureAdapterChannel");
+
+static NTSTATUS op_configure_adapter_channel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber, PVOID Context)
 {
-    (void)a, (void)f, (void)c;
-    op_not_modelled("ConfigureAdapterChannel");
-    return STATUS_NOT_SUPPORTED;
+    (void)Context;
+    if (!km_enter(&site_op_configure_channel, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    if (!adapter_from(DmaAdapter, "ConfigureAdapterChannel"))
+        return STATUS_INVALID_PARAMETER;
+    km_trace(&site_op_configure_channel, NULL, FunctionNumber);
+    return STATUS_SUCCESS;
 }
 static BOOLEAN op_cancel_adapter_channel(PDMA_ADAPTER a, PDEVICE_OBJECT d, PVOID tc)
 {
@@ -1031,6 +1044,64 @@ static const DMA_OPERATIONS km_dma_operations = {
     .FreeAdapterObject = op_free_adapter_object,
     .CancelMappedTransfer = op_cancel_mapped_transfer,
 };
+
+/* ---- MDLs of the driver's own (IoAllocateMdl / IoFreeMdl) --------------------------------------------- */
+
+DR_SITE(site_allocate_mdl, "IoAllocateMdl");
+DR_SITE(site_free_mdl, "IoFreeMdl");
+
+/* IoAllocateMdl: an MDL (header and PFN array) from the guarded arena,
+ * initialised as MmInitializeMdl does for VirtualAddress and Length; the
+ * caller builds it (MmBuildMdlForNonPagedPool). SecondaryBuffer and
+ * ChargeQuota change nothing without an IRP; an Irp (to chain the MDL to) is
+ * not modelled: the model's IRPs are opaque. At most 16 per execution (a
+ * model limit: then NULL, as when the pool is exhausted). */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
+{
+    static const char api[] = "IoAllocateMdl";
+    (void)SecondaryBuffer, (void)ChargeQuota;
+    if (!km_enter(&site_allocate_mdl, DISPATCH_LEVEL))
+        return NULL;
+    if (Irp) {
+        km_own_check("DMA-WDM", api, "IoAllocateMdl with an IRP not modelled",
+                     "the model's IRPs are opaque: an MDL cannot be chained to one");
+        return NULL;
+    }
+    if (km_w.nmdls == sizeof km_w.mdls / sizeof km_w.mdls[0] || !km_w.driver)
+        return NULL;
+    size_t pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
+    uint32_t id;
+    PMDL m = km_alloc(sizeof(MDL) + pages * sizeof(ULONG_PTR), 16, "MDL", "MDL", km_w.driver, &id);
+    MmInitializeMdl(m, VirtualAddress, Length);
+    km_w.mdls[km_w.nmdls].mdl = m;
+    km_w.mdls[km_w.nmdls].alloc = id;
+    km_w.mdls[km_w.nmdls].freed = false;
+    km_w.nmdls++;
+    km_trace(&site_allocate_mdl, NULL, Length);
+    return m;
+}
+
+/* IoFreeMdl: an MDL IoAllocateMdl returned, once; anything else is a CRASH
+ * (the I/O manager frees what it did not allocate, or twice). */
+VOID IoFreeMdl(PMDL Mdl)
+{
+    static const char api[] = "IoFreeMdl";
+    if (!km_enter(&site_free_mdl, DISPATCH_LEVEL))
+        return;
+    for (unsigned i = 0; i < km_w.nmdls; i++) {
+        if (km_w.mdls[i].mdl != Mdl)
+            continue;
+        if (km_w.mdls[i].freed) {
+            km_crash("MDL-FREE", api, "MDL freed twice", "IoFreeMdl(%p): this MDL was freed already", (void *)Mdl);
+            return;
+        }
+        km_w.mdls[i].freed = true;
+        km_free(km_w.mdls[i].alloc);
+        return;
+    }
+    km_crash("MDL-FREE", api, "not an MDL from IoAllocateMdl",
+             "IoFreeMdl(%p): the MDL was not allocated by IoAllocateMdl", (void *)Mdl);
+}
 
 /* ---- the enabler -------------------------------------------------------------------------------------- */
 

@@ -39,6 +39,9 @@ static struct {
     bool read_counter;      /* EvtProgramDma and the callback read ReadDmaCounter */
     bool free_resources_after; /* WdfDmaTransactionFreeResources after the Release */
     bool reserve_again_after;  /* AllocateResources again after the Release (still reserved: V12) */
+    bool configure_adapter;    /* the configuration callback calls ConfigureAdapterChannel */
+    bool own_mdl;              /* IoAllocateMdl the buffer's MDL, IoFreeMdl it after the final DmaCompleted */
+    bool free_mdl_twice;
 } drv;
 
 static struct {
@@ -98,6 +101,7 @@ static km_tx_state tx_state(int i)
 static PDMA_ADAPTER adapter_of(int i) { return WdfDmaEnablerWdmGetDmaAdapter(g_en[drv.enabler_of[i]], (WDF_DMA_DIRECTION)drv.enabler_of[i]); }
 
 static EVT_WDF_RESERVE_DMA EvtReserveDma;
+static PMDL g_own_mdl[NTX];
 
 static BOOLEAN EvtConfigureChannel(WDFDMATRANSACTION Transaction, WDFDEVICE Device, PVOID Context, PMDL Mdl,
                                    size_t Offset, size_t Length)
@@ -105,9 +109,17 @@ static BOOLEAN EvtConfigureChannel(WDFDMATRANSACTION Transaction, WDFDEVICE Devi
     int i = (int)(intptr_t)Context;
     UNREFERENCED_PARAMETER(Device);
     g_configured[i]++;
-    if (Mdl != &g_mdl[i] || Offset != g_offset + WdfDmaTransactionGetBytesTransferred(Transaction) ||
+    if (Mdl != (g_own_mdl[i] ? g_own_mdl[i] : &g_mdl[i]) || Offset != g_offset + WdfDmaTransactionGetBytesTransferred(Transaction) ||
         Length == 0 || g_programmed[i] != g_configured[i] - 1 || KeGetCurrentIrql() != DISPATCH_LEVEL)
         BUMP(st.wrong);
+    if (drv.configure_adapter) {
+        /* The i.MX UART pattern: controller-specific settings through the
+         * adapter's ConfigureAdapterChannel (accept-only in the model). */
+        PDMA_ADAPTER a = adapter_of(i);
+        ULONG watermark = 16;
+        if (a->DmaOperations->ConfigureAdapterChannel(a, 0x1001, &watermark) != STATUS_SUCCESS)
+            BUMP(st.wrong);
+    }
     if (drv.configure_false) {
         /* The driver completes the transaction itself and says so. */
         NTSTATUS s;
@@ -194,6 +206,12 @@ static VOID EvtTransferComplete(WDFDMATRANSACTION Transaction, WDFDEVICE Device,
     }
     if (drv.free_channel_after)
         a->DmaOperations->FreeAdapterChannel(a); /* the public drivers' pattern */
+    if (drv.own_mdl && g_own_mdl[i]) {
+        IoFreeMdl(g_own_mdl[i]);
+        if (drv.free_mdl_twice)
+            IoFreeMdl(g_own_mdl[i]);
+        g_own_mdl[i] = NULL;
+    }
     g_completed_with[i] = s;
     WdfRequestCompleteWithInformation(g_req[i], s, bytes);
 }
@@ -212,6 +230,34 @@ static NTSTATUS start(int i)
     s = WdfDmaTransactionExecute(tx, (WDFCONTEXT)(intptr_t)i);
     g_exec_task[i] = 0;
     return s;
+}
+
+static void io_own_mdl(int i, WDFREQUEST Request)
+{
+    PMDL m = IoAllocateMdl(g_buf[i], BUF, FALSE, FALSE, NULL);
+    if (!m || MmGetMdlVirtualAddress(m) != (PVOID)g_buf[i] || MmGetMdlByteCount(m) != BUF ||
+        MmGetMdlByteOffset(m) != 0) {
+        BUMP(st.wrong);
+        WdfRequestComplete(Request, STATUS_INSUFFICIENT_RESOURCES);
+        return;
+    }
+    MmBuildMdlForNonPagedPool(m);
+    if (MmGetSystemAddressForMdlSafe(m, NormalPagePriority | MdlMappingNoExecute) != (PVOID)g_buf[i])
+        BUMP(st.wrong);
+    g_own_mdl[i] = m;
+    WDFDMATRANSACTION tx = g_tx[i];
+    NTSTATUS s = WdfDmaTransactionInitializeUsingOffset(tx, EvtProgramDma, (WDF_DMA_DIRECTION)drv.enabler_of[i], m,
+                                                        g_offset, g_length);
+    if (NT_SUCCESS(s)) {
+        WdfDmaTransactionSetTransferCompleteCallback(tx, EvtTransferComplete, (PVOID)(intptr_t)i);
+        WdfDmaTransactionSetChannelConfigurationCallback(tx, EvtConfigureChannel, (PVOID)(intptr_t)i);
+        g_exec_task[i] = dr_current_task();
+        s = WdfDmaTransactionExecute(tx, (WDFCONTEXT)(intptr_t)i);
+        g_exec_task[i] = 0;
+    }
+    if (!NT_SUCCESS(s)) {
+        WdfRequestComplete(Request, s);
+    }
 }
 
 static void io_plain(int i, WDFREQUEST Request)
@@ -336,6 +382,7 @@ static void setup(void)
     memset(g_configured, 0, sizeof g_configured);
     memset(g_sg_len, 0, sizeof g_sg_len);
     memset(g_sg_addr, 0, sizeof g_sg_addr);
+    memset(g_own_mdl, 0, sizeof g_own_mdl);
     for (int i = 0; i < NTX; i++) {
         g_completed_with[i] = STATUS_PENDING;
         MmInitializeMdl(&g_mdl[i], g_buf[i], BUF);
@@ -597,6 +644,28 @@ static void test_transaction_ddis(void)
     drv.io = io_transaction_ddis;
     r = km_test_run(&scn, "random", 1, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK DMA-TC: WdfDmaTransactionWdmGetTransferContext");
+}
+
+static void test_own_mdl_and_configure_adapter(void)
+{
+    /* IoAllocateMdl + MmBuildMdlForNonPagedPool describe the buffer; a
+     * transfer runs on it; IoFreeMdl after the final DmaCompleted. The
+     * configuration callback's ConfigureAdapterChannel returns success. */
+    reset(1, 2 * KM_PAGE_SIZE);
+    drv.io = io_own_mdl;
+    drv.own_mdl = true;
+    drv.configure_adapter = true;
+    km_test_result r = km_test_run(&scn, "random", 50, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.final_ok == st.executions && st.executions == 50 && st.wrong == 0);
+    KCHECK(st.configure_then_program == 2 * st.executions); /* two one-page transfers each */
+
+    reset(1, KM_PAGE_SIZE);
+    drv.io = io_own_mdl;
+    drv.own_mdl = true;
+    drv.free_mdl_twice = true;
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "MDL-FREE: IoFreeMdl: MDL freed twice");
 }
 
 static void test_configure_channel_false(void)
@@ -868,6 +937,7 @@ int main(void)
     test_adapter_misuse_and_not_modelled();
     test_transaction_ddis();
     test_configure_channel_false();
+    test_own_mdl_and_configure_adapter();
     test_max_length_and_immediate();
     test_reserved_resources();
     test_state_checks_of_the_new_ddis();
