@@ -784,9 +784,11 @@ static ULONG op_read_dma_counter(PDMA_ADAPTER DmaAdapter)
     return left;
 }
 
-/* GetDmaAdapterInfo: version 1 only (other versions STATUS_NOT_SUPPORTED,
- * [INF]). The system DMA controller reads its counter, maps one element per
- * map register, reaches 32-bit addresses, supports DMA_SYNCHRONOUS_CALLBACK,
+/* GetDmaAdapterInfo: the caller sets Version to DMA_ADAPTER_INFO_VERSION1;
+ * any other version is STATUS_NOT_SUPPORTED (docs: PGET_DMA_ADAPTER_INFO,
+ * "does not support the specified version"). The values are [INF]: the
+ * system DMA controller reads its counter, maps one element per map
+ * register, reaches 32-bit addresses, supports DMA_SYNCHRONOUS_CALLBACK,
  * and moves units of the configured DmaWidth. */
 static NTSTATUS op_get_dma_adapter_info(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO AdapterInfo)
 {
