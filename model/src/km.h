@@ -239,7 +239,6 @@ typedef struct km_dmatx {
     /* the rest of system DMA (km_dma.c) */
     km_dmaadapter *adapter;    /* m_AdapterInfo->AdapterObject: set by Initialize / AllocateResources */
     PMDL mdl;                  /* m_StartMdl (NULL for InitializeUsingRequest: the model's requests have none) */
-    size_t start_offset;       /* m_StartOffset */
     ULONG device_offset;       /* m_DeviceAddressOffset */
     bool immediate;            /* m_Flags & DMA_SYNCHRONOUS_CALLBACK */
     PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL configure_channel;

@@ -183,8 +183,12 @@ static bool call_configure_channel(km_object *o, bool keep_irql)
     unsigned old = keep_irql ? dr_irql() : irql_to_dispatch();
     unsigned entry = dr_irql();
     km_trace(&site_configure_channel, o, (int64_t)t->fragment);
+    /* m_StartOffset: VirtualAddress - MmGetMdlVirtualAddress(Mdl), as
+     * WdfDmaTransactionInitialize computes it (read here, not in Initialize,
+     * whose older callers pass a buffer cast to PMDL). */
+    size_t start = t->mdl ? (size_t)((uintptr_t)t->buffer - (uintptr_t)MmGetMdlVirtualAddress(t->mdl)) : 0;
     BOOLEAN ok = fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->configure_channel_context, t->mdl,
-                    t->start_offset + t->transferred, t->fragment);
+                    start + t->transferred, t->fragment);
     dr_framework_resume();
     if (dr_failed())
         return false;
@@ -1293,7 +1297,6 @@ static void tx_reset(km_dmatx *t)
 {
     t->immediate = false; /* m_Flags = 0 */
     t->mdl = NULL;
-    t->start_offset = 0;
     t->max_fragment = 0;
     t->length = t->remaining = t->transferred = t->fragment = 0;
     t->direction = WdfDmaDirectionReadFromDevice;
@@ -1335,6 +1338,7 @@ static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA
     t->fragment = 0;
     t->program_dma = program;
     t->buffer = buffer;
+    t->mdl = NULL; /* m_StartMdl: set by the caller */
     t->hw_notify = false;
     NTSTATUS st = STATUS_SUCCESS;
     if (e->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) {
@@ -1376,7 +1380,10 @@ NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction, PFN_WDF_P
         return STATUS_INVALID_PARAMETER;
     if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice)
         return STATUS_INVALID_PARAMETER;
-    return tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, VirtualAddress);
+    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, VirtualAddress);
+    if (NT_SUCCESS(st))
+        o->u.tx.mdl = Mdl; /* m_StartMdl */
+    return st;
 }
 
 NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransaction, WDFREQUEST Request,
@@ -1866,10 +1873,8 @@ NTSTATUS WdfDmaTransactionInitializeUsingOffset(WDFDMATRANSACTION DmaTransaction
         return STATUS_INVALID_PARAMETER; /* "VirtualAddress %p is not within the Mdl bounds" */
     uint8_t *va = (uint8_t *)MmGetMdlVirtualAddress(Mdl) + Offset;
     NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, va);
-    if (NT_SUCCESS(st)) {
-        o->u.tx.mdl = Mdl;
-        o->u.tx.start_offset = Offset;
-    }
+    if (NT_SUCCESS(st))
+        o->u.tx.mdl = Mdl; /* m_StartMdl; m_StartOffset is Offset */
     return st;
 }
 
@@ -2059,7 +2064,6 @@ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction, WD
     t->reserved_mr = RequiredMapRegisters ? RequiredMapRegisters : km_w.env.map_registers;
     t->direction = DmaDirection;
     t->mdl = NULL;
-    t->start_offset = 0;
     t->remaining = t->length = 0;
     t->buffer = NULL;
     t->reserve_dma = EvtReserveDmaFunction;

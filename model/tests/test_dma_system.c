@@ -668,6 +668,35 @@ static void test_own_mdl_and_configure_adapter(void)
     KEXPECT_FINDING(r, DR_FIND_CRASH, "MDL-FREE: IoFreeMdl: MDL freed twice");
 }
 
+/* WdfDmaTransactionInitialize with an MDL and an address inside it: the
+ * configuration callback gets the MDL and VirtualAddress - MDL address. */
+static void io_initialize_va(int i, WDFREQUEST Request)
+{
+    WDFDMATRANSACTION tx = g_tx[i];
+    NTSTATUS s = WdfDmaTransactionInitialize(tx, EvtProgramDma, (WDF_DMA_DIRECTION)drv.enabler_of[i], &g_mdl[i],
+                                             g_buf[i] + g_offset, g_length);
+    if (NT_SUCCESS(s)) {
+        WdfDmaTransactionSetTransferCompleteCallback(tx, EvtTransferComplete, (PVOID)(intptr_t)i);
+        WdfDmaTransactionSetChannelConfigurationCallback(tx, EvtConfigureChannel, (PVOID)(intptr_t)i);
+        g_exec_task[i] = dr_current_task();
+        s = WdfDmaTransactionExecute(tx, (WDFCONTEXT)(intptr_t)i);
+        g_exec_task[i] = 0;
+    }
+    if (!NT_SUCCESS(s))
+        WdfRequestComplete(Request, s);
+}
+
+static void test_initialize_offset_for_callback(void)
+{
+    reset(1, 2 * KM_PAGE_SIZE);
+    g_offset = 200;
+    drv.io = io_initialize_va;
+    km_test_result r = km_test_run(&scn, "random", 20, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(st.configure_then_program == 2 * st.executions && st.executions == 20);
+    KCHECK(st.final_ok == st.executions && st.wrong == 0);
+}
+
 static void test_configure_channel_false(void)
 {
     /* The callback completes the transaction itself and returns FALSE: no
@@ -938,6 +967,7 @@ int main(void)
     test_transaction_ddis();
     test_configure_channel_false();
     test_own_mdl_and_configure_adapter();
+    test_initialize_offset_for_callback();
     test_max_length_and_immediate();
     test_reserved_resources();
     test_state_checks_of_the_new_ddis();
