@@ -145,6 +145,7 @@ _Must_inspect_result_ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACT
                                                                   PFN_WDF_RESERVE_DMA EvtReserveDmaFunction,
                                                                   PVOID EvtReserveDmaContext);
 VOID WdfDmaTransactionFreeResources(WDFDMATRANSACTION DmaTransaction);
+VOID WdfDmaTransactionSetSingleTransferRequirement(WDFDMATRANSACTION DmaTransaction, BOOLEAN RequireSingleTransfer);
 VOID WdfDmaEnablerSetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler, size_t MaximumFragments);
 size_t WdfDmaEnablerGetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler);
 size_t WdfDmaEnablerGetFragmentLength(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection);

@@ -241,6 +241,7 @@ typedef struct km_dmatx {
     PMDL mdl;                  /* m_StartMdl (NULL for InitializeUsingRequest: the model's requests have none) */
     ULONG device_offset;       /* m_DeviceAddressOffset */
     bool immediate;            /* m_Flags & DMA_SYNCHRONOUS_CALLBACK */
+    bool require_single;       /* m_RequireSingleTransfer */
     PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL configure_channel;
     PVOID configure_channel_context;
     ULONG reserved_mr;         /* m_MapRegistersReserved */

@@ -1279,6 +1279,7 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     km_dmatx *t = &o->u.tx;
     t->state = KM_TX_CREATED;
     t->enabler = en;
+    t->require_single = (en->u.dmae.config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) != 0;
     dr_spinlock_init(&t->transfer_lock, "dma-transfer-state");
     dr_event_init(&t->hw_done, hw_done_fire, o, "dma-hw-done");
     dr_dpc_init(&t->hal_dpc, hal_dpc_fn, o, "HAL DMA completion DPC");
@@ -1295,6 +1296,9 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
  * called. A driver may set it once and reuse the transaction. */
 static void tx_reset(km_dmatx *t)
 {
+    /* m_RequireSingleTransfer = the enabler's flag (Reset). */
+    t->require_single =
+        (t->enabler->u.dmae.config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) != 0;
     t->immediate = false; /* m_Flags = 0 */
     t->mdl = NULL;
     t->max_fragment = 0;
@@ -1341,7 +1345,7 @@ static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA
     t->mdl = NULL; /* m_StartMdl: set by the caller */
     t->hw_notify = false;
     NTSTATUS st = STATUS_SUCCESS;
-    if (e->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) {
+    if (t->require_single) { /* m_RequireSingleTransfer */
         if (t->max_fragment < e->maximum_length)
             t->max_fragment = e->maximum_length;
         if (length > t->max_fragment)
@@ -1586,7 +1590,7 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
         return TRUE;
     if (!NT_SUCCESS(st))
         goto end;
-    if ((enabler_of(o)->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) && t->remaining > 0) {
+    if (t->require_single && t->remaining > 0) {
         st = STATUS_WDF_TOO_MANY_TRANSFERS;
         goto end;
     }
@@ -2174,4 +2178,28 @@ PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(WDFDMAENABLER DmaEnabler, WDF_DMA_DIR
     km_dmaadapter *a = o->u.dmae.adapter[DmaDirection ? 1 : 0];
     km_trace(&site_wdm_get_adapter, o, a ? (int64_t)a->channel : -1);
     return a ? &a->wdm : NULL;
+}
+
+DR_SITE(site_set_single, "WdfDmaTransactionSetSingleTransferRequirement");
+
+/* fxdmatransactionapi.cpp WdfDmaTransactionSetSingleTransferRequirement:
+ * FxVerifierDbgBreakPoint (and no change) outside Created/Released/Reserved;
+ * otherwise m_RequireSingleTransfer, which Release resets to the enabler's
+ * WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER. */
+VOID WdfDmaTransactionSetSingleTransferRequirement(WDFDMATRANSACTION DmaTransaction, BOOLEAN RequireSingleTransfer)
+{
+    static const char api[] = "WdfDmaTransactionSetSingleTransferRequirement";
+    if (!km_enter_irql_checked(&site_set_single, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_set_single, o, RequireSingleTransfer);
+    if (t->state != KM_TX_CREATED && t->state != KM_TX_RELEASED && t->state != KM_TX_RESERVED) {
+        km_vf_break("DMA-SINGLE", api, "single-transfer requirement set on an initialised transaction",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return;
+    }
+    t->require_single = RequireSingleTransfer != FALSE;
 }

@@ -697,6 +697,40 @@ static void test_initialize_offset_for_callback(void)
     KCHECK(st.final_ok == st.executions && st.wrong == 0);
 }
 
+static NTSTATUS g_single_too_long;
+static km_tx_state g_single_state;
+
+static void io_single(int i, WDFREQUEST Request)
+{
+    WdfDmaTransactionSetSingleTransferRequirement(g_tx[i], TRUE);
+    /* Longer than the enabler's MaximumLength (16 pages): refused, Released. */
+    g_single_too_long = WdfDmaTransactionInitializeUsingOffset(g_tx[i], EvtProgramDma, WdfDmaDirectionReadFromDevice,
+                                                               &g_mdl[i], 0, 17 * KM_PAGE_SIZE);
+    g_single_state = tx_state(i);
+    WdfDmaTransactionSetSingleTransferRequirement(g_tx[i], TRUE); /* Release reset it */
+    io_plain(i, Request);
+    WdfDmaTransactionSetSingleTransferRequirement(g_tx[i], FALSE); /* after Initialize: a break */
+}
+
+static void test_single_transfer_requirement(void)
+{
+    /* Three pages with one map register's worth of fragment: one transfer
+     * of three pages (the fragment limit is the enabler's MaximumLength). */
+    reset(1, 3 * KM_PAGE_SIZE);
+    env.verifier = false;
+    drv.io = io_single;
+    km_test_result r = km_test_run(&scn, "random", 20, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_single_too_long == STATUS_WDF_TOO_MANY_TRANSFERS && g_single_state == KM_TX_RELEASED);
+    KCHECK(g_programmed[0] == 1 && g_sg_len[0][0] == 3 * KM_PAGE_SIZE);
+    KCHECK(st.final_ok == st.executions && st.wrong == 0);
+
+    reset(1, 3 * KM_PAGE_SIZE);
+    drv.io = io_single;
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK DMA-SINGLE: WdfDmaTransactionSetSingleTransferRequirement");
+}
+
 static void test_configure_channel_false(void)
 {
     /* The callback completes the transaction itself and returns FALSE: no
@@ -968,6 +1002,7 @@ int main(void)
     test_configure_channel_false();
     test_own_mdl_and_configure_adapter();
     test_initialize_offset_for_callback();
+    test_single_transfer_requirement();
     test_max_length_and_immediate();
     test_reserved_resources();
     test_state_checks_of_the_new_ddis();
