@@ -1334,7 +1334,7 @@ static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA
     }
     km_dmaenabler *e = enabler_of(o);
     t->adapter_info_valid = true; /* m_AdapterInfo = the direction's description */
-    if (!t->channel_allocated) /* a reservation keeps its adapter ([INF] for a duplex enabler) */
+    if (!t->channel_allocated && !t->channel_pending) /* a reservation keeps its adapter ([INF], duplex) */
         t->adapter = e->adapter[dir ? 1 : 0];
     t->max_fragment = e->max_fragment;
     t->direction = dir;
