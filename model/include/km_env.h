@@ -50,6 +50,7 @@ typedef struct km_env {
     bool interrupt_latched;     /* their Flags: CM_RESOURCE_INTERRUPT_LATCHED, else level-sensitive (default) */
     km_env_reg registry[KM_ENV_REG_VALUES]; /* registry=Name:value, in order given */
     unsigned nregistry;
+    unsigned dma_channels;      /* system DMA channels in the resource list, 1..4 (CmResourceTypeDma descriptors) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

@@ -231,15 +231,30 @@ typedef enum {
 } km_tx_state;
 const char *km_tx_state_name(km_tx_state s);
 
+/* A system DMA adapter (one DMA channel): IoGetDmaAdapter returns the same
+ * adapter for the same channel, so enablers configured with the same
+ * channel share it (docs/model-dma.md). */
+typedef struct km_dmaadapter {
+    DMA_ADAPTER wdm;              /* what WdfDmaEnablerWdmGetDmaAdapter returns */
+    bool used;
+    ULONG channel, request_line;  /* the descriptor's u.Dma.Channel / u.Dma.Port */
+    DMA_WIDTH width;
+    km_object *channel_owner;     /* transaction holding the adapter channel, or NULL */
+    km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
+    unsigned nwaiters;
+    unsigned channel_frees;       /* FreeAdapterChannel calls by the HAL's owners (trace) */
+} km_dmaadapter;
+
+enum { KM_MAX_DMA_ADAPTERS = 4 };
+
 typedef struct km_dmaenabler {
     WDF_DMA_ENABLER_CONFIG config;
     km_object *device;
     size_t max_fragment;          /* MaximumFragmentLength (2.3) */
     bool system_profile_configured[2]; /* per direction */
-    km_object *channel_owner;     /* transaction holding the adapter channel, or NULL */
-    km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
-    unsigned nwaiters;
+    km_dmaadapter *adapter[2];    /* per direction (a simplex enabler: the same one) */
     /* km_dma.c */
+    size_t max_sg_elements;       /* m_MaxSGElements (scatter-gather profiles only) */
     bool system_profile;          /* WdfDmaProfileSystem or SystemDuplex */
     bool duplex;                  /* WdfDmaProfileSystemDuplex */
     size_t maximum_length;        /* Config.MaximumLength (m_MaximumLength) */
@@ -282,6 +297,18 @@ typedef struct km_dmatx {
     bool hal_dpc_pending;      /* hardware finished, HAL completion DPC queued, not yet run */
     uint32_t completing_task;  /* task inside the unlocked part of DmaCompleted*, 0 if none */
     uint32_t program_dma_task; /* task inside EvtProgramDma, 0 if none */
+    /* the rest of system DMA (km_dma.c) */
+    km_dmaadapter *adapter;    /* m_AdapterInfo->AdapterObject: set by Initialize / AllocateResources */
+    PMDL mdl;                  /* m_StartMdl (NULL for InitializeUsingRequest: the model's requests have none) */
+    ULONG device_offset;       /* m_DeviceAddressOffset */
+    bool immediate;            /* m_Flags & DMA_SYNCHRONOUS_CALLBACK */
+    bool require_single;       /* m_RequireSingleTransfer */
+    PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL configure_channel;
+    PVOID configure_channel_context;
+    ULONG reserved_mr;         /* m_MapRegistersReserved */
+    PFN_WDF_RESERVE_DMA reserve_dma;
+    PVOID reserve_dma_context;
+    uint8_t transfer_context[DMA_TRANSFER_CONTEXT_SIZE_V1];
 } km_dmatx;
 
 /* Timer states, kmdf-model-spec.md section 4 and 6.1. */
@@ -413,7 +440,7 @@ typedef struct km_world {
     km_object objects[KM_MAX_OBJECTS];
     uint32_t nobjects;                 /* high-water mark */
     uint32_t type_count[KM_T__COUNT];  /* per-type ids */
-    km_object *driver, *device, *enabler;
+    km_object *driver, *device;
     km_object *requests[KM_ENV_MAX_REQUESTS]; /* slots: a completed request's slot is reused */
     uint16_t request_gen[KM_ENV_MAX_REQUESTS];     /* the generation each request had */
     uint32_t request_completions[KM_ENV_MAX_REQUESTS];
@@ -426,6 +453,13 @@ typedef struct km_world {
     KM_CLIENT *client;                 /* the scenario's client, or NULL */
     bool device_started;               /* D0Entry returned: the client may run */
     unsigned nclient_tasks;            /* KmClientStart's tasks (km_client.c) */
+    km_dmaadapter dma_adapters[KM_MAX_DMA_ADAPTERS]; /* system DMA adapters, by channel (km_dma.c) */
+    struct {
+        PMDL mdl;
+        uint32_t alloc;                /* km_alloc id */
+        bool freed;
+    } mdls[16];                        /* IoAllocateMdl's MDLs (km_dma.c) */
+    unsigned nmdls;
 } km_world;
 
 extern km_world km_w;

@@ -44,6 +44,7 @@ static const field fields[] = {
     {"memory", F_MEMLIST, offsetof(km_env, memory_ranges), "memory ranges' lengths: memory=4K,64K,256"},
     FIELD(interrupts, F_UINT, "interrupt resources (0 to 4)"),
     FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
+    FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -297,6 +298,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
     }
     if (env->map_registers < 2) {
         snprintf(err, errlen, "map_registers must be at least 2");
+        return -1;
+    }
+    if (env->dma_channels < 1 || env->dma_channels > 4) {
+        snprintf(err, errlen, "dma_channels must be 1 to 4");
         return -1;
     }
     if (env->request_length < 1) {

@@ -34,6 +34,7 @@ void km_env_defaults(km_env *env)
     env->request_type = WdfRequestTypeRead;
     env->request_length = 3 * KM_PAGE_SIZE;
     env->map_registers = 2; /* one page per transfer: three transfers */
+    env->dma_channels = 1;
     env->cancel = true;
     env->cancel_at_dispatch = true;
     env->dma_error = true;
@@ -212,8 +213,26 @@ PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List
     return &o->u.res.desc[Index];
 }
 
+/* env.dma_channels system DMA channels, one CmResourceTypeDma descriptor
+ * each (DMA v3 layout: Channel, RequestLine, TransferWidth), with distinct
+ * channel numbers (ISA numbering, skipping the cascade channel 4) and
+ * request lines. WdfDmaEnablerConfigureSystemProfile reads u.Dma.Channel and
+ * u.Dma.Port, which DmaV3.Channel and DmaV3.RequestLine overlay. */
+static void add_dma_resources(km_reslist *res)
+{
+    static const ULONG channels[] = {3, 5, 6, 7};
+    for (unsigned i = 0; i < km_w.env.dma_channels && i < sizeof channels / sizeof channels[0]; i++) {
+        CM_PARTIAL_RESOURCE_DESCRIPTOR *d = &res->desc[res->count++];
+        d->Type = CmResourceTypeDma;
+        d->Flags = CM_RESOURCE_DMA_V3;
+        d->u.DmaV3.Channel = channels[i];
+        d->u.DmaV3.RequestLine = i;
+        d->u.DmaV3.TransferWidth = Width32Bits;
+    }
+}
+
 /* The resources a PnP manager would assign, in the order it lists them:
- * memory ranges, then interrupts, then the system DMA channel. Memory ranges
+ * memory ranges, then interrupts, then the system DMA channels. Memory ranges
  * are identical raw and translated (x86/x64: CPU and bus physical addresses
  * coincide); an interrupt is an IRQ line raw, a device IRQL and an IDT vector
  * translated. Ranges are naturally aligned like PCI BARs (each on a multiple
@@ -245,11 +264,8 @@ static km_object *make_resources(bool translated)
         d->u.Interrupt.Vector = translated ? 0x50 + 0x10 * i : 16 + i; /* IDT vector; raw: the IRQ line */
         d->u.Interrupt.Affinity = ((ULONG_PTR)1 << dr_cpus()) - 1; /* every processor */
     }
-    CM_PARTIAL_RESOURCE_DESCRIPTOR *dma = &r->u.res.desc[n++];
-    dma->Type = CmResourceTypeDma;
-    dma->u.Dma.Channel = 3;
-    dma->u.Dma.Port = 0;
     r->u.res.count = n;
+    add_dma_resources(&r->u.res);
     return r;
 }
 
