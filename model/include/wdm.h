@@ -5,7 +5,8 @@
  * scheduling point. Provides: every SAL name (km_sal.h) and every
  * ntstatus.h code (km_ntstatus.h), both generated from mingw-w64's headers;
  * the basic types, LARGE_INTEGER, UNICODE_STRING, IRQL, the NT_ASSERT family,
- * Interlocked*, the DMA and resource types. */
+ * Interlocked*, the DMA and resource types; and, through km_wdk.h, the rest
+ * of the WDM names (pool, lists, spin locks, time, strings, GUIDs). */
 #ifndef DMARACE_WDM_H
 #define DMARACE_WDM_H
 
@@ -60,6 +61,10 @@ typedef union _LARGE_INTEGER {
     struct {
         ULONG LowPart;
         LONG HighPart;
+    };
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
     } u;
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER, PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
@@ -109,11 +114,47 @@ ULONG KeGetCurrentProcessorNumber(void);
 /* ---- assertions: a failed driver assertion is a finding ------------------------------ */
 void KmAssertFailed(const char *expr, const char *msg, const char *file, int line);
 void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line);
+/* The message of NT_ASSERTMSG may be narrow or wide ("a" L"b" is wide): the
+ * model takes either, as the WDK's compilers do. */
+#ifdef __cplusplus
+}
+static inline void KmAssertFailedMsg(const char *e, const char *m, const char *f, int l)
+{
+    KmAssertFailed(e, m, f, l);
+}
+static inline void KmAssertFailedMsg(const char *e, const wchar_t *m, const char *f, int l)
+{
+    KmAssertFailedW(e, m, f, l);
+}
+extern "C" {
+#define KM_ASSERT_MSG(e, m) KmAssertFailedMsg(#e, (m), __FILE__, __LINE__)
+#else
+#define KM_ASSERT_MSG(e, m)                                                                                 \
+    _Generic((m), wchar_t *: KmAssertFailedW, const wchar_t *: KmAssertFailedW, default: KmAssertFailed)(    \
+        #e, (m), __FILE__, __LINE__)
+#endif
 #define NT_ASSERT(e) ((e) ? (void)0 : KmAssertFailed(#e, NULL, __FILE__, __LINE__))
-#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KmAssertFailed(#e, (m), __FILE__, __LINE__))
+#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KM_ASSERT_MSG(e, m))
 #define NT_ASSERTMSGW(m, e) ((e) ? (void)0 : KmAssertFailedW(#e, (m), __FILE__, __LINE__))
-#define NT_VERIFY(e) NT_ASSERT(e)
+#define NT_ASSERT_ASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_ASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_ASSUME(m, e) NT_ASSERTMSGW(m, e)
+#define NT_ASSERT_NOASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_NOASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_NOASSUME(m, e) NT_ASSERTMSGW(m, e)
+/* Free-build assertions: checked in every build, like the others. */
+#define NT_FRE_ASSERT(e) NT_ASSERT(e)
+#define NT_FRE_ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_FRE_ASSERTMSGW(m, e) NT_ASSERTMSGW(m, e)
+/* An assumption for static analysis: nothing at run time (the WDK's
+ * __analysis_assume), the expression not evaluated. */
+#define NT_ANALYSIS_ASSUME(e) ((void)sizeof(!(e)))
+/* NT_VERIFY is an expression with the condition's truth: if (NT_VERIFY(x)). */
+#define NT_VERIFY(e) ((e) ? TRUE : (KmAssertFailed(#e, NULL, __FILE__, __LINE__), FALSE))
+#define NT_VERIFYMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_VERIFYMSGW(m, e) NT_ASSERTMSGW(m, e)
 #define ASSERT(e) NT_ASSERT(e)
+#define ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
 
 /* ---- interlocked operations ------------------------------------------------------------- */
 /* A scheduling point before the atomic operation, so that other processors
@@ -223,4 +264,8 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the WDM and WDK names (types, pool, lists, spin locks, time,
+ * strings, GUIDs). */
+#include "km_wdk.h"
 #endif
