@@ -31,6 +31,7 @@ typedef struct km_env {
     bool alloc_failure;         /* AllocateAdapterChannel may fail: Execute returns an error (off by default) */
     bool hal_failure;           /* MapTransferEx / FlushAdapterBuffersEx may fail (injected; off by default) */
     bool c2_status_lost;        /* protocol check C2: success only after a whole, successful transfer (on) */
+    bool pool_failure;          /* ExAllocatePool* may return NULL (a tape choice; off by default) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

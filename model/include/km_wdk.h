@@ -3,15 +3,19 @@
  *   types        BOOL INT UINT PUINT BYTE PBYTE WORD PWORD DWORD PDWORD
  *                DWORD_PTR SSIZE_T INT8..INT64 UINT8..UINT64 LONG32 ULONG32
  *                PVOID64 PHANDLE KAFFINITY CCHAR CSHORT PSTR PCHAR PCCH PWCH
- *                PCWCH PCWCHAR PSZ PCSZ POOL_FLAGS
+ *                PCWCH PCWCHAR PSZ PCSZ POOL_TYPE POOL_FLAGS KSPIN_LOCK
  *                LIST_ENTRY SINGLE_LIST_ENTRY ANSI_STRING STRING GUID
  *                DEVPROPKEY DEVPROPTYPE DEVPROPGUID DEVPROPID ULARGE_INTEGER
  *   macros       EXTERN_C EXTERN_C_START EXTERN_C_END DECLSPEC_* C_ASSERT
  *                FIELD_OFFSET RTL_FIELD_SIZE RTL_NUMBER_OF ARRAYSIZE
  *                CONTAINING_RECORD min max UNALIGNED POINTER_ALIGNMENT
  *                ANYSIZE_ARRAY ALLOC_PRAGMA ALLOC_DATA_PRAGMA NOP_FUNCTION
- *   routines     Rtl*Memory, list routines, Rtl*String (model/src/km_rtl.c),
- *                IsEqualGUID, InlineIsEqualGUID (guiddef.h)
+ *                PAGED_CODE PAGED_CODE_LOCKED (model/src/km_wdm.c)
+ *   routines     Rtl*Memory, ExAllocatePool*, ExFreePool*, list routines,
+ *                KeInitializeSpinLock / KeAcquireSpinLock* / KeReleaseSpinLock*,
+ *                KeStallExecutionProcessor, KeQuery*Time*, KeQueryPerformanceCounter,
+ *                KeQueryTickCount, KeQueryTimeIncrement, Rtl*String,
+ *                IsEqualGUID, InlineIsEqualGUID
  * What each is in the model: docs/api-support.md, "WDM and the WDK headers". */
 #ifndef DMARACE_KM_WDK_H
 #define DMARACE_KM_WDK_H
@@ -173,6 +177,64 @@ static inline PVOID RtlSecureZeroMemory(PVOID ptr, SIZE_T cnt)
     return ptr;
 }
 
+/* ---- pool (model/src/km_wdm.c): guarded, checked, leak-checked ---------------------------- */
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0,
+    NonPagedPoolExecute = 0,
+    PagedPool = 1,
+    NonPagedPoolMustSucceed = 2,
+    DontUseThisType = 3,
+    NonPagedPoolCacheAligned = 4,
+    PagedPoolCacheAligned = 5,
+    NonPagedPoolCacheAlignedMustS = 6,
+    MaxPoolType = 7,
+    NonPagedPoolBase = 0,
+    NonPagedPoolBaseMustSucceed = 2,
+    NonPagedPoolBaseCacheAligned = 4,
+    NonPagedPoolBaseCacheAlignedMustS = 6,
+    NonPagedPoolSession = 32,
+    PagedPoolSession = 33,
+    NonPagedPoolMustSucceedSession = 34,
+    DontUseThisTypeSession = 35,
+    NonPagedPoolCacheAlignedSession = 36,
+    PagedPoolCacheAlignedSession = 37,
+    NonPagedPoolCacheAlignedMustSSession = 38,
+    NonPagedPoolNx = 512,
+    NonPagedPoolNxCacheAligned = 516,
+    NonPagedPoolSessionNx = 544,
+} POOL_TYPE;
+
+#define POOL_FLAG_REQUIRED_START 0x0000000000000001ULL
+#define POOL_FLAG_USE_QUOTA 0x0000000000000001ULL
+#define POOL_FLAG_UNINITIALIZED 0x0000000000000002ULL
+#define POOL_FLAG_SESSION 0x0000000000000004ULL
+#define POOL_FLAG_CACHE_ALIGNED 0x0000000000000008ULL
+#define POOL_FLAG_RESERVED1 0x0000000000000010ULL
+#define POOL_FLAG_RAISE_ON_FAILURE 0x0000000000000020ULL
+#define POOL_FLAG_NON_PAGED 0x0000000000000040ULL
+#define POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ULL
+#define POOL_FLAG_PAGED 0x0000000000000100ULL
+#define POOL_FLAG_RESERVED2 0x0000000000000200ULL
+#define POOL_FLAG_RESERVED3 0x0000000000000400ULL
+#define POOL_FLAG_REQUIRED_END 0x0000000080000000ULL
+#define POOL_FLAG_OPTIONAL_START 0x0000000100000000ULL
+#define POOL_FLAG_SPECIAL_POOL 0x0000000100000000ULL
+
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes);
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
+VOID ExFreePool(PVOID P);
+VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters, ULONG ExtendedParametersCount);
+
+/* PAGED_CODE(): Driver Verifier's IRQL check of pageable code (km_wdm.c). */
+VOID KmPagedCode(const char *function);
+#define PAGED_CODE() KmPagedCode(__func__)
+/* Pageable code locked in memory (MmLockPagableCodeSection): no IRQL rule. */
+#define PAGED_CODE_LOCKED() NOP_FUNCTION
+
 /* ---- doubly and singly linked lists (wdm.h's inline routines) ----------------------------- */
 typedef struct _LIST_ENTRY {
     struct _LIST_ENTRY *Flink;
@@ -239,6 +301,25 @@ static inline VOID PushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY
     Entry->Next = ListHead->Next;
     ListHead->Next = Entry;
 }
+
+/* ---- spin locks (km_wdm.c, on the harness's dr_spinlock) ---------------------------------- */
+typedef ULONG_PTR KSPIN_LOCK, *PKSPIN_LOCK;
+VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock);
+KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock);
+#define KeAcquireSpinLock(SpinLock, OldIrql) (*(OldIrql) = KeAcquireSpinLockRaiseToDpc(SpinLock))
+VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql);
+VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
+
+/* ---- time (km_wdm.c, from the virtual clock: 1 tick = 100 ns) ------------------------------ */
+VOID KeStallExecutionProcessor(ULONG MicroSeconds);
+LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
+VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
+ULONGLONG KeQueryInterruptTime(void);
+ULONGLONG KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp);
+VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount);
+ULONG KeQueryTimeIncrement(void);
 
 /* ---- counted strings (km_wdm.c) ------------------------------------------------------------ */
 typedef struct _STRING {

@@ -39,6 +39,7 @@ static const field fields[] = {
     FIELD(alloc_failure, F_BOOL, "AllocateAdapterChannel may fail (Execute fails)"),
     FIELD(hal_failure, F_BOOL, "MapTransferEx / FlushAdapterBuffersEx may fail"),
     FIELD(c2_status_lost, F_BOOL, "protocol check C2: no success after a failed or cut-short transfer"),
+    FIELD(pool_failure, F_BOOL, "ExAllocatePool* may fail (returns NULL)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

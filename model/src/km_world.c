@@ -533,6 +533,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
         return;
     }
     notice_uncalled(pnp, &q->u.q.config);
+    km_wdm_setup_done();
     for (unsigned i = 0; i < env->requests; i++) {
         km_object *req = km_request_create(q, env->request_type, env->request_length);
         if (!req)
@@ -581,4 +582,5 @@ void km_world_check(void)
             return;
         }
     }
+    km_wdm_check();
 }
