@@ -3,7 +3,9 @@
  *   types        BOOL INT UINT PUINT BYTE PBYTE WORD PWORD DWORD PDWORD
  *                DWORD_PTR SSIZE_T INT8..INT64 UINT8..UINT64 LONG32 ULONG32
  *                PVOID64 PHANDLE KAFFINITY CCHAR CSHORT PSTR PCHAR PCCH PWCH
- *                PCWCH PCWCHAR PSZ PCSZ POOL_TYPE POOL_FLAGS KSPIN_LOCK
+ *                PCWCH PCWCHAR PSZ PCSZ POOL_TYPE POOL_FLAGS KSPIN_LOCK KEVENT
+ *                DISPATCHER_HEADER EVENT_TYPE KWAIT_REASON MODE KPROCESSOR_MODE
+ *                KPRIORITY
  *                LIST_ENTRY SINGLE_LIST_ENTRY ANSI_STRING STRING GUID
  *                DEVPROPKEY DEVPROPTYPE DEVPROPGUID DEVPROPID ULARGE_INTEGER
  *   macros       EXTERN_C EXTERN_C_START EXTERN_C_END DECLSPEC_* C_ASSERT
@@ -14,7 +16,9 @@
  *   routines     Rtl*Memory, ExAllocatePool*, ExFreePool*, list routines,
  *                KeInitializeSpinLock / KeAcquireSpinLock* / KeReleaseSpinLock*,
  *                KeStallExecutionProcessor, KeQuery*Time*, KeQueryPerformanceCounter,
- *                KeQueryTickCount, KeQueryTimeIncrement, Rtl*String,
+ *                KeQueryTickCount, KeQueryTimeIncrement, KeInitializeEvent,
+ *                KeSetEvent, KeClearEvent, KeResetEvent, KeReadStateEvent,
+ *                KeWaitForSingleObject (on a KEVENT), Rtl*String,
  *                IsEqualGUID, InlineIsEqualGUID
  * What each is in the model: docs/api-support.md, "WDM and the WDK headers". */
 #ifndef DMARACE_KM_WDK_H
@@ -320,6 +324,50 @@ ULONGLONG KeQueryInterruptTime(void);
 ULONGLONG KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp);
 VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount);
 ULONG KeQueryTimeIncrement(void);
+
+/* ---- events (km_wdm.c): KEVENT and KeWaitForSingleObject on it ---------------------------------- */
+typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
+typedef enum _KWAIT_REASON {
+    Executive,
+    FreePage,
+    PageIn,
+    PoolAllocation,
+    DelayExecution,
+    Suspended,
+    UserRequest,
+    WrExecutive,
+    WrFreePage,
+    WrPageIn,
+    WrPoolAllocation,
+    WrDelayExecution,
+    WrSuspended,
+    WrUserRequest,
+} KWAIT_REASON;
+typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
+typedef CCHAR KPROCESSOR_MODE;
+typedef LONG KPRIORITY;
+#define IO_NO_INCREMENT 0
+#define EVENT_INCREMENT 1
+typedef struct _DISPATCHER_HEADER {
+    UCHAR Type;
+    UCHAR Signalling;
+    UCHAR Size;
+    UCHAR Reserved1;
+    LONG SignalState;
+    LIST_ENTRY WaitListHead;
+} DISPATCHER_HEADER, *PDISPATCHER_HEADER;
+typedef struct _KEVENT {
+    DISPATCHER_HEADER Header;
+} KEVENT, *PKEVENT, *PRKEVENT;
+
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+VOID KeClearEvent(PRKEVENT Event);
+LONG KeResetEvent(PRKEVENT Event);
+LONG KeReadStateEvent(PRKEVENT Event);
+/* Object must be a KEVENT: the model has no other dispatcher object. */
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                               PLARGE_INTEGER Timeout);
 
 /* ---- counted strings (km_wdm.c) ------------------------------------------------------------ */
 typedef struct _STRING {

@@ -1,12 +1,14 @@
 /* km_wdm.c: the WDM kernel routines of km_wdk.h that have behaviour: the
  * pool (guarded allocations, Driver Verifier's IRQL and free checks, a leak
  * oracle), PAGED_CODE's IRQL check, KSPIN_LOCK on the harness's spin locks,
- * and the time queries on the virtual clock. Windows' behaviour, from
+ * KEVENT and KeWaitForSingleObject, and the time queries on the virtual
+ * clock. Windows' behaviour, from
  * learn.microsoft.com: Bug Check 0xC4 (DRIVER_VERIFIER_DETECTED_VIOLATION)
  * for the pool's parameter-1 codes, Bug Check 0xC2 (BAD_POOL_CALLER), and
- * the pages of ExAllocatePool2, KeStallExecutionProcessor and
- * KeQueryPerformanceCounter. docs/model.md, "WDM routines". */
+ * the pages of ExAllocatePool2, KeWaitForSingleObject, KeSetEvent,
+ * KeStallExecutionProcessor and KeQueryPerformanceCounter. docs/model.md, "WDM routines". */
 #include "km.h"
+#include "km_hb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,50 +252,66 @@ static dr_spinlock *spin_of(PKSPIN_LOCK l)
     return &spins[nspins++].lock;
 }
 
+DR_SITE(site_spin, "KSPIN_LOCK");
+
+/* A scheduling point, then the lock's state (in the real-thread mode, the
+ * table is the model's: the point takes the framework lock). NULL if a
+ * finding fired. */
+static dr_spinlock *spin_enter(PKSPIN_LOCK l)
+{
+    if (dr_failed())
+        return NULL;
+    dr_yield(&site_spin);
+    return dr_failed() ? NULL : spin_of(l);
+}
+
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
     *SpinLock = 0;
-    dr_spinlock_init(spin_of(SpinLock), "KSPIN_LOCK");
+    dr_spinlock *sl = spin_enter(SpinLock);
+    if (sl)
+        dr_spinlock_init(sl, "KSPIN_LOCK");
 }
 
 KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
 {
-    if (dr_failed())
-        return (KIRQL)dr_irql();
-    return (KIRQL)dr_spin_acquire(spin_of(SpinLock));
+    dr_spinlock *sl = spin_enter(SpinLock);
+    return sl ? (KIRQL)dr_spin_acquire(sl) : (KIRQL)dr_irql();
 }
 
-static bool spin_held(PKSPIN_LOCK SpinLock, const char *api)
+static dr_spinlock *spin_held(PKSPIN_LOCK SpinLock, const char *api)
 {
-    if (dr_failed())
-        return false;
-    if (dr_spin_held_by_me(spin_of(SpinLock)))
-        return true;
+    dr_spinlock *sl = spin_enter(SpinLock);
+    if (!sl || dr_spin_held_by_me(sl))
+        return sl;
     km_crash("SPIN", api, "released a spin lock it does not hold",
              "%s of a KSPIN_LOCK this processor does not hold (never acquired, or released twice)", api);
-    return false;
+    return NULL;
 }
 
 VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 {
-    if (spin_held(SpinLock, "KeReleaseSpinLock"))
-        dr_spin_release(spin_of(SpinLock), NewIrql);
+    dr_spinlock *sl = spin_held(SpinLock, "KeReleaseSpinLock");
+    if (sl)
+        dr_spin_release(sl, NewIrql);
 }
 
 /* Acquire without raising: the caller is at DISPATCH_LEVEL already. */
 VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
-    if (dr_failed())
+    dr_spinlock *sl = spin_enter(SpinLock);
+    if (!sl)
         return;
-    unsigned old = dr_spin_acquire(spin_of(SpinLock));
+    unsigned old = dr_spin_acquire(sl);
     if (old < DISPATCH_LEVEL)
         dr_lower_irql(old);
 }
 
 VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 {
-    if (spin_held(SpinLock, "KeReleaseSpinLockFromDpcLevel"))
-        dr_spin_release(spin_of(SpinLock), dr_irql());
+    dr_spinlock *sl = spin_held(SpinLock, "KeReleaseSpinLockFromDpcLevel");
+    if (sl)
+        dr_spin_release(sl, dr_irql());
 }
 
 /* ---- time ------------------------------------------------------------------------------------------------ */
@@ -355,6 +373,166 @@ VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount)
 
 ULONG KeQueryTimeIncrement(void) { return TIME_INCREMENT; }
 
+/* ---- events -------------------------------------------------------------------------------------------- */
+
+/* A KEVENT's state is its DISPATCHER_HEADER's SignalState, as in Windows. A
+ * waiter blocks on a harness wait whose predicate reads that state (and its
+ * timeout); woken, it consumes a synchronization event's signal, or, if
+ * another waiter took it first, waits again: one waiter per KeSetEvent, as
+ * the dispatcher does it. The documented IRQL rules (KeWaitForSingleObject:
+ * <= APC_LEVEL unless the timeout is zero, then <= DISPATCH_LEVEL;
+ * KeSetEvent, KeClearEvent, KeResetEvent: <= DISPATCH_LEVEL) are dmarace's own
+ * CHECK IRQL. */
+enum { WAITERS_MAX = 64 };
+typedef struct km_waiter {
+    PRKEVENT event;
+    dr_vtimer timer;
+    bool in_use, timed_out;
+} km_waiter;
+static km_waiter waiters[WAITERS_MAX];
+
+DR_SITE(site_event, "KEVENT");
+DR_SITE(site_event_wait, "KeWaitForSingleObject");
+
+static bool event_irql_ok(const char *api, unsigned max)
+{
+    if (dr_failed())
+        return false;
+    dr_yield(&site_event);
+    if (dr_failed())
+        return false;
+    unsigned irql = dr_irql();
+    if (irql <= max)
+        return true;
+    km_own_check("IRQL", api, max == APC_LEVEL ? "waited above APC_LEVEL" : "called above DISPATCH_LEVEL",
+                 "%s at %s (documented up to %s); Windows bug-checks when a wait must switch threads there",
+                 api, irql_name(irql), irql_name(max));
+    return false;
+}
+
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
+{
+    Event->Header.Type = (UCHAR)Type;
+    Event->Header.Signalling = 0;
+    Event->Header.Size = (UCHAR)(sizeof *Event / sizeof(LONG));
+    Event->Header.Reserved1 = 0;
+    Event->Header.SignalState = State ? 1 : 0;
+    InitializeListHead(&Event->Header.WaitListHead);
+}
+
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+    if (!event_irql_ok("KeSetEvent", DISPATCH_LEVEL))
+        return 0;
+    LONG old = Event->Header.SignalState;
+    km_hb_section_end(Event); /* the setter's writes happen before the waiter's wake-up */
+    Event->Header.SignalState = 1;
+    return old;
+}
+
+VOID KeClearEvent(PRKEVENT Event)
+{
+    if (event_irql_ok("KeClearEvent", DISPATCH_LEVEL))
+        Event->Header.SignalState = 0;
+}
+
+LONG KeResetEvent(PRKEVENT Event)
+{
+    if (!event_irql_ok("KeResetEvent", DISPATCH_LEVEL))
+        return 0;
+    LONG old = Event->Header.SignalState;
+    Event->Header.SignalState = 0;
+    return old;
+}
+
+LONG KeReadStateEvent(PRKEVENT Event) { return Event->Header.SignalState; }
+
+static bool waiter_ready(const void *arg)
+{
+    const km_waiter *w = arg;
+    return w->event->Header.SignalState > 0 || w->timed_out;
+}
+
+static void waiter_timeout(void *arg) { ((km_waiter *)arg)->timed_out = true; }
+
+/* Take the event's signal if it has one (a synchronization event resets). */
+static bool event_take(PRKEVENT ev)
+{
+    if (ev->Header.SignalState <= 0)
+        return false;
+    if (ev->Header.Type == SynchronizationEvent)
+        ev->Header.SignalState = 0;
+    km_hb_section_begin(ev);
+    return true;
+}
+
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                               PLARGE_INTEGER Timeout)
+{
+    PRKEVENT ev = Object;
+    bool poll = Timeout && Timeout->QuadPart == 0;
+    if (!event_irql_ok("KeWaitForSingleObject", poll ? DISPATCH_LEVEL : APC_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    if (event_take(ev))
+        return STATUS_SUCCESS;
+    if (poll)
+        return STATUS_TIMEOUT;
+    /* The timeout in virtual-clock ticks: relative (negative, 100 ns) or an
+     * absolute system time. */
+    uint64_t due = UINT64_MAX;
+    if (Timeout) {
+        uint64_t now = dr_now();
+        if (Timeout->QuadPart < 0) {
+            uint64_t rel = (uint64_t)(-(Timeout->QuadPart + 1)) + 1;
+            due = rel > UINT64_MAX - now ? UINT64_MAX : now + rel;
+        } else {
+            uint64_t abs = (uint64_t)Timeout->QuadPart, base = BOOT_SYSTEM_TIME + W.stall_ticks;
+            due = abs > base ? abs - base : now;
+        }
+    }
+    if (!dr_in_task()) {
+        /* DriverEntry and the set-up callbacks: nothing else runs to set it. */
+        if (!Timeout) {
+            dr_fail(DR_FIND_DEADLOCK, "deadlock: KeWaitForSingleObject waits during set-up for an event nothing sets",
+                    "the driver waits without a timeout on a KEVENT while it starts (DriverEntry, "
+                    "EvtDriverDeviceAdd, EvtDevicePrepareHardware or D0Entry), where nothing else runs");
+            return STATUS_UNSUCCESSFUL;
+        }
+        if (due > dr_now())
+            W.stall_ticks += due - dr_now();
+        return STATUS_TIMEOUT;
+    }
+    km_waiter *w = NULL;
+    for (unsigned i = 0; i < WAITERS_MAX && !w; i++)
+        if (!waiters[i].in_use)
+            w = &waiters[i];
+    if (!w) {
+        fprintf(stderr, "dmarace: more than %u KeWaitForSingleObject waiters at once\n", (unsigned)WAITERS_MAX);
+        abort();
+    }
+    *w = (km_waiter){.event = ev, .in_use = true};
+    dr_vtimer_init(&w->timer, waiter_timeout, w, "KeWaitForSingleObject timeout");
+    if (Timeout)
+        dr_vtimer_set(&w->timer, due);
+    NTSTATUS st = STATUS_TIMEOUT;
+    for (;;) {
+        dr_wait(waiter_ready, w, &site_event_wait);
+        if (dr_failed()) {
+            st = STATUS_UNSUCCESSFUL;
+            break;
+        }
+        if (event_take(ev)) {
+            st = STATUS_SUCCESS;
+            break;
+        }
+        if (w->timed_out)
+            break;
+    }
+    dr_vtimer_cancel(&w->timer);
+    w->in_use = false;
+    return st;
+}
+
 /* ---- the execution's life ----------------------------------------------------------------------------------- */
 
 void km_wdm_reset(void)
@@ -363,6 +541,8 @@ void km_wdm_reset(void)
     W.setup_done = false;
     W.stall_ticks = 0;
     nspins = 0;
+    for (unsigned i = 0; i < WAITERS_MAX; i++)
+        waiters[i].in_use = false;
 }
 
 void km_wdm_setup_done(void) { W.setup_done = true; }

@@ -26,11 +26,20 @@ typedef enum {
     P_TIME,             /* KeStallExecutionProcessor advances the time queries */
     P_ASSERT_WIDE,      /* NT_ASSERTMSG with a wide literal */
     P_ASSERT_CONCAT,    /* NT_ASSERTMSG with "narrow" L"wide" */
+    P_EVENT_ONE,        /* 3 requests: two wait on g_event (1 s timeout), the third sets it once */
+    P_EVENT_STATES,     /* one request: timeouts, polls, initial states, reset */
+    P_EVENT_NEVER,      /* wait forever on an event nothing sets */
+    P_EVENT_DISPATCH,   /* wait with a timeout at DISPATCH_LEVEL */
 } pmode;
 
 static pmode mode;
 static long nulls, allocs, zero_ok, spin_irql_ok, time_ok;
 static PVOID kept;
+static KEVENT g_event;
+static EVENT_TYPE g_event_type;
+static LONG g_arrivals, g_success, g_timeout;
+static long states_ok;
+static long outcomes[3][3]; /* [successes][timeouts] per execution, P_EVENT_ONE */
 
 static VOID PagedRoutine(void)
 {
@@ -152,6 +161,49 @@ static void io(void)
     case P_ASSERT_CONCAT:
         NT_ASSERTMSG("narrow " L"and wide", allocs < 0);
         break;
+    case P_EVENT_ONE:
+        if (InterlockedIncrement(&g_arrivals) == 3) {
+            KeSetEvent(&g_event, IO_NO_INCREMENT, FALSE);
+        } else {
+            LARGE_INTEGER second = {.QuadPart = -10000000LL};
+            NTSTATUS st = KeWaitForSingleObject(&g_event, Executive, KernelMode, FALSE, &second);
+            InterlockedIncrement(st == STATUS_SUCCESS ? &g_success : &g_timeout);
+        }
+        break;
+    case P_EVENT_STATES: {
+        KEVENT n, sy;
+        LARGE_INTEGER zero = {.QuadPart = 0}, ms = {.QuadPart = -10000LL};
+        KeInitializeEvent(&n, NotificationEvent, TRUE);
+        KeInitializeEvent(&sy, SynchronizationEvent, TRUE);
+        bool ok = KeWaitForSingleObject(&n, Executive, KernelMode, FALSE, NULL) == STATUS_SUCCESS &&
+                  KeWaitForSingleObject(&n, Executive, KernelMode, FALSE, &zero) == STATUS_SUCCESS &&
+                  KeReadStateEvent(&n) == 1 &&
+                  KeWaitForSingleObject(&sy, Executive, KernelMode, FALSE, &zero) == STATUS_SUCCESS &&
+                  KeReadStateEvent(&sy) == 0 &&
+                  KeWaitForSingleObject(&sy, Executive, KernelMode, FALSE, &zero) == STATUS_TIMEOUT &&
+                  KeWaitForSingleObject(&sy, Executive, KernelMode, FALSE, &ms) == STATUS_TIMEOUT &&
+                  KeSetEvent(&sy, IO_NO_INCREMENT, FALSE) == 0 && KeSetEvent(&sy, IO_NO_INCREMENT, FALSE) == 1 &&
+                  KeResetEvent(&sy) == 1 && KeReadStateEvent(&sy) == 0;
+        KeClearEvent(&n);
+        ok = ok && KeReadStateEvent(&n) == 0;
+        /* At DISPATCH_LEVEL a zero timeout (a poll) is allowed. */
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+        ok = ok && KeWaitForSingleObject(&n, Executive, KernelMode, FALSE, &zero) == STATUS_TIMEOUT;
+        KeLowerIrql(old);
+        states_ok += ok;
+        break;
+    }
+    case P_EVENT_NEVER:
+        KeInitializeEvent(&g_event, NotificationEvent, FALSE);
+        KeWaitForSingleObject(&g_event, Executive, KernelMode, FALSE, NULL);
+        break;
+    case P_EVENT_DISPATCH: {
+        LARGE_INTEGER ms = {.QuadPart = -10000LL};
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+        KeWaitForSingleObject(&g_event, Executive, KernelMode, FALSE, &ms);
+        KeLowerIrql(old);
+        break;
+    }
     }
 }
 
@@ -183,8 +235,18 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 }
 
 static km_env env;
-static void setup(void) { km_world_start(&env, DriverEntry); }
-static void check(void) { km_world_check(); }
+static void setup(void)
+{
+    g_arrivals = g_success = g_timeout = 0;
+    KeInitializeEvent(&g_event, g_event_type, FALSE);
+    km_world_start(&env, DriverEntry);
+}
+static void check(void)
+{
+    km_world_check();
+    if (mode == P_EVENT_ONE && !dr_failed() && g_success < 3 && g_timeout < 3)
+        outcomes[g_success][g_timeout]++;
+}
 static const dr_scenario scn = {"test-wdm-pool", "WDM pool and kernel routines", "clean", 2, 4, 1, setup, check,
                                 NULL, 0};
 
@@ -266,5 +328,34 @@ int main(void)
     KEXPECT_FINDING(r, DR_FIND_ASSERT, "NT_ASSERT: wide message");
     r = run(P_ASSERT_CONCAT, 10);
     KEXPECT_FINDING(r, DR_FIND_ASSERT, "NT_ASSERT: narrow and wide");
+
+    /* A synchronization event set once wakes at most one of its two
+     * waiters; a notification event may wake both. */
+    g_event_type = SynchronizationEvent;
+    memset(outcomes, 0, sizeof outcomes);
+    mode = P_EVENT_ONE;
+    km_env_defaults(&env);
+    env.cancel = false;
+    env.requests = 3;
+    env.concurrent = true;
+    r = km_test_run(&scn, "random", 200, true);
+    KEXPECT_CLEAN(r);
+    /* Never both: one KeSetEvent releases one waiter. Both time out when
+     * the timer fires before the third request sets the event. */
+    KCHECK(outcomes[2][0] == 0 && outcomes[1][1] > 0 && outcomes[1][1] + outcomes[0][2] == 200);
+    g_event_type = NotificationEvent;
+    memset(outcomes, 0, sizeof outcomes);
+    r = km_test_run(&scn, "random", 200, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(outcomes[2][0] > 0 && outcomes[2][0] + outcomes[1][1] + outcomes[0][2] == 200);
+
+    states_ok = 0;
+    r = run(P_EVENT_STATES, 20);
+    KEXPECT_CLEAN(r);
+    KCHECK(states_ok == 20);
+    r = run(P_EVENT_NEVER, 20);
+    KEXPECT_FINDING(r, DR_FIND_DEADLOCK, "");
+    r = run(P_EVENT_DISPATCH, 20);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK IRQL: KeWaitForSingleObject: waited above APC_LEVEL");
     return km_test_done();
 }
