@@ -151,7 +151,7 @@ typedef union _ULARGE_INTEGER {
 #define RTL_NUMBER_OF_V2(a) RTL_NUMBER_OF(a)
 #define ARRAYSIZE(a) RTL_NUMBER_OF(a)
 #define CONTAINING_RECORD(address, type, field)                                                           \
-    ((type *)(void *)((PCHAR)(address) - (ULONG_PTR)(&((type *)0)->field)))
+    ((type *)(void *)((PCHAR)(address) - offsetof(type, field)))
 #ifndef __cplusplus
 #ifndef min
 #define min(a, b) (((a) < (b)) ? (a) : (b))
