@@ -112,7 +112,13 @@ printf '{"version": 6, "include": [%s]}\n' "$(q "$root/CMakePresets.json")" >"$o
 
 (cd "$out" && cmake --preset "$preset" >"$out/configure-$preset.log") ||
   { cat "$out/configure-$preset.log" >&2; die "configure failed (preset $preset)"; }
-cmake --build "$out/build/$preset"
+# A name the driver uses that the model does not have is a compile error
+# (-Werror=implicit-function-declaration, DR_DRIVER_FLAGS); say so, once per
+# name, after the compiler's own messages.
+if ! cmake --build "$out/build/$preset" 2>&1 | tee "$out/build-$preset.log"; then
+  bash "$root/scripts/byod-missing.sh" "$out/build-$preset.log" >&2
+  die "build failed (preset $preset; log: $out/build-$preset.log)"
+fi
 echo "built for preset $preset:"
 echo "  $out/build/$preset/dmarace-$name       run $name --expect | run $name --strategy pct|dfs|tape ... | replay TAPE"
 echo "  $out/build/$preset/dmarace-$name-fuzz  --scenario=$name [libFuzzer flags] [corpus dirs]"

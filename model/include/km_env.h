@@ -51,6 +51,7 @@ typedef struct km_env {
     km_env_reg registry[KM_ENV_REG_VALUES]; /* registry=Name:value, in order given */
     unsigned nregistry;
     unsigned dma_channels;      /* system DMA channels in the resource list, 1..4 (CmResourceTypeDma descriptors) */
+    bool pool_failure;          /* ExAllocatePool* may return NULL (a tape choice; off by default) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

@@ -2,7 +2,11 @@
  * code uses, with Windows' names and types, for dmarace's model. SAL
  * annotations are accepted and ignored. Interlocked operations are real
  * sequentially consistent atomics (TSan understands them) preceded by a
- * scheduling point. */
+ * scheduling point. Provides: every SAL name (km_sal.h) and every
+ * ntstatus.h code (km_ntstatus.h), both generated from mingw-w64's headers;
+ * the basic types, LARGE_INTEGER, UNICODE_STRING, IRQL, the NT_ASSERT family,
+ * Interlocked*, the DMA and resource types; and, through km_wdk.h, the rest
+ * of the WDM names (pool, lists, spin locks, time, strings, GUIDs). */
 #ifndef DMARACE_WDM_H
 #define DMARACE_WDM_H
 
@@ -34,58 +38,9 @@
 extern "C" {
 #endif
 
-/* ---- SAL, ignored ---------------------------------------------------------- */
-#define _In_
-#define _In_opt_
-#define _Out_
-#define _Out_opt_
-#define _Inout_
-#define _Inout_opt_
-#define _In_reads_(x)
-#define _In_reads_bytes_(x)
-#define _Out_writes_(x)
-#define _Out_writes_bytes_(x)
-#define _Outptr_
-#define _Outptr_opt_
-#define _Outptr_result_bytebuffer_(x)
-#define _Must_inspect_result_
-#define _Use_decl_annotations_
-#define _Success_(x)
-#define _When_(c, a)
-#define _IRQL_requires_(x)
-#define _IRQL_requires_max_(x)
-#define _IRQL_requires_min_(x)
-#define _IRQL_requires_same_
-#define _IRQL_raises_(x)
-#define _IRQL_saves_
-#define _IRQL_restores_
-#define _IRQL_saves_global_(k, v)
-#define _IRQL_restores_global_(k, v)
-#define _Requires_lock_held_(x)
-#define _Requires_lock_not_held_(x)
-#define _Acquires_lock_(x)
-#define _Releases_lock_(x)
-#define _Guarded_by_(x)
-#define _Interlocked_
-#define _Function_class_(x)
-#define _Dispatch_type_(x)
-#define _Analysis_assume_(x)
-#define _Post_satisfies_(x)
-#define _Pre_satisfies_(x)
-#define _Kernel_requires_resource_held_(x)
-#define __drv_aliasesMem
-#define __drv_maxIRQL(x)
-#define __drv_requiresIRQL(x)
-#define __drv_sameIRQL
-#define __drv_dispatchType(x)
-#define __in
-#define __in_opt
-#define __out
-#define __out_opt
-#define __inout
-#define __inout_opt
-#define __deref_out
-#define __checkReturn
+/* ---- SAL, ignored: every SAL 2.0 and driver-annotation name (km_sal.h,
+ * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h). */
+#include "km_sal.h"
 #define IN
 #define OUT
 #define OPTIONAL
@@ -125,6 +80,10 @@ typedef union _LARGE_INTEGER {
     struct {
         ULONG LowPart;
         LONG HighPart;
+    };
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
     } u;
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER, PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
@@ -155,28 +114,8 @@ ULONG KeGetCurrentProcessorNumber(void);
 
 /* ---- status codes (ntstatus.h, wdfstatus.h) ------------------------------------------ */
 #define NT_SUCCESS(s) (((NTSTATUS)(s)) >= 0)
-#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
-#define STATUS_PENDING ((NTSTATUS)0x00000103L)
-#define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001L)
-#define STATUS_NOT_IMPLEMENTED ((NTSTATUS)0xC0000002L)
-#define STATUS_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
-#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008L)
-#define STATUS_OBJECT_NAME_EXISTS ((NTSTATUS)0x40000000L)
-#define STATUS_OBJECT_NAME_INVALID ((NTSTATUS)0xC0000033L)
-#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
-#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010L)
-#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016L)
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
-#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
-#define STATUS_DEVICE_DATA_ERROR ((NTSTATUS)0xC000009CL)
-#define STATUS_DEVICE_NOT_READY ((NTSTATUS)0xC00000A3L)
-#define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
-#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
-#define STATUS_INTERNAL_ERROR ((NTSTATUS)0xC00000E5L)
-#define STATUS_CANCELLED ((NTSTATUS)0xC0000120L)
-#define STATUS_DEVICE_BUSY ((NTSTATUS)0x80000011L)
-#define STATUS_DRIVER_INTERNAL_ERROR ((NTSTATUS)0xC0000183L)
-#define STATUS_INVALID_DEVICE_STATE ((NTSTATUS)0xC0000184L)
+/* Every ntstatus.h code (km_ntstatus.h, generated from mingw-w64's ntstatus.h). */
+#include "km_ntstatus.h"
 #define FACILITY_DRIVER_FRAMEWORK 0x20
 #define STATUS_WDF_INTERNAL_ERROR ((NTSTATUS)0xC0200201L)
 #define STATUS_WDF_TOO_FRAGMENTED ((NTSTATUS)0xC020020AL)
@@ -194,11 +133,47 @@ ULONG KeGetCurrentProcessorNumber(void);
 /* ---- assertions: a failed driver assertion is a finding ------------------------------ */
 void KmAssertFailed(const char *expr, const char *msg, const char *file, int line);
 void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line);
+/* The message of NT_ASSERTMSG may be narrow or wide ("a" L"b" is wide): the
+ * model takes either, as the WDK's compilers do. */
+#ifdef __cplusplus
+}
+static inline void KmAssertFailedMsg(const char *e, const char *m, const char *f, int l)
+{
+    KmAssertFailed(e, m, f, l);
+}
+static inline void KmAssertFailedMsg(const char *e, const wchar_t *m, const char *f, int l)
+{
+    KmAssertFailedW(e, m, f, l);
+}
+extern "C" {
+#define KM_ASSERT_MSG(e, m) KmAssertFailedMsg(#e, (m), __FILE__, __LINE__)
+#else
+#define KM_ASSERT_MSG(e, m)                                                                                 \
+    _Generic((m), wchar_t *: KmAssertFailedW, const wchar_t *: KmAssertFailedW, default: KmAssertFailed)(    \
+        #e, (m), __FILE__, __LINE__)
+#endif
 #define NT_ASSERT(e) ((e) ? (void)0 : KmAssertFailed(#e, NULL, __FILE__, __LINE__))
-#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KmAssertFailed(#e, (m), __FILE__, __LINE__))
+#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KM_ASSERT_MSG(e, m))
 #define NT_ASSERTMSGW(m, e) ((e) ? (void)0 : KmAssertFailedW(#e, (m), __FILE__, __LINE__))
-#define NT_VERIFY(e) NT_ASSERT(e)
+#define NT_ASSERT_ASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_ASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_ASSUME(m, e) NT_ASSERTMSGW(m, e)
+#define NT_ASSERT_NOASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_NOASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_NOASSUME(m, e) NT_ASSERTMSGW(m, e)
+/* Free-build assertions: checked in every build, like the others. */
+#define NT_FRE_ASSERT(e) NT_ASSERT(e)
+#define NT_FRE_ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_FRE_ASSERTMSGW(m, e) NT_ASSERTMSGW(m, e)
+/* An assumption for static analysis: nothing at run time (the WDK's
+ * __analysis_assume), the expression not evaluated. */
+#define NT_ANALYSIS_ASSUME(e) ((void)sizeof(!(e)))
+/* NT_VERIFY is an expression with the condition's truth: if (NT_VERIFY(x)). */
+#define NT_VERIFY(e) ((e) ? TRUE : (KmAssertFailed(#e, NULL, __FILE__, __LINE__), FALSE))
+#define NT_VERIFYMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_VERIFYMSGW(m, e) NT_ASSERTMSGW(m, e)
 #define ASSERT(e) NT_ASSERT(e)
+#define ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
 
 /* ---- interlocked operations ------------------------------------------------------------- */
 /* A scheduling point before the atomic operation, so that other processors
@@ -897,4 +872,8 @@ static inline PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the WDM and WDK names (types, pool, lists, spin locks, time,
+ * strings, GUIDs). */
+#include "km_wdk.h"
 #endif

@@ -507,7 +507,8 @@ void km_timer_defer_dispose(km_object *o);
  * page, with the rest of its slot and the guard page poisoned (dr_poison), and
  * `align` (a power of two, at most 16) respected. `what` names it in findings
  * ("WDF context"), `type` is its type name (or NULL), owner the object it
- * belongs to. Returns the memory; *id names it for km_free. */
+ * belongs to (NULL: the driver's own, pool memory). Returns the memory; *id
+ * names it for km_free. */
 void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id);
 /* The same, for memory whose address the driver does not have yet (a request
  * buffer): zeroed only if the driver may have written its slot before. Call
@@ -581,6 +582,11 @@ enum {
  * entered. `hooked`: a callback KMDF's enhanced verifier wraps (PnP/power,
  * EvtIo*), so a bugcheck; otherwise dmarace's own check (strict_irql_exit). */
 void km_callback_irql_check(unsigned entry_irql, const char *callback, bool hooked);
+
+/* ---- WDM kernel routines (km_wdm.c) ------------------------------------------------------------- */
+void km_wdm_reset(void);      /* km_reset: forget the last execution's pool, spin locks, stalls */
+void km_wdm_setup_done(void); /* km_world_start: the driver is up; later pool allocations are the I/O's */
+void km_wdm_check(void);      /* km_world_check: the pool leak oracle */
 
 /* ---- cross-module hooks ------------------------------------------------------------------------------ */
 /* Requests (km_request.c). */

@@ -45,6 +45,7 @@ static const field fields[] = {
     FIELD(interrupts, F_UINT, "interrupt resources (0 to 4)"),
     FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
     FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
+    FIELD(pool_failure, F_BOOL, "ExAllocatePool* may fail (returns NULL)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

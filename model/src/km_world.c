@@ -616,6 +616,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         return;
     }
     notice_uncalled(pnp, q ? &q->u.q.config : NULL);
+    km_wdm_setup_done();
     if (client) {
         /* The client hook: its first task, after the device started. */
         km_w.client = client;
@@ -671,4 +672,5 @@ void km_world_check(void)
             return;
         }
     }
+    km_wdm_check();
 }
