@@ -9,7 +9,7 @@
 #     [INCLUDE_DIRECTORIES <dirs...>] [COMPILE_DEFINITIONS <defs...>] [COMPILE_OPTIONS <opts...>]
 #     [LINK_LIBRARIES <libs...>] [NO_BUILTIN_SCENARIOS]
 #     SCENARIO <scenario> [CPUS <n>] [ENV "<settings>"] [EXPECT <verdict>] [BUDGET <n>]
-#                         [SUMMARY "<text>"] [ENTRY <function>] [SELECT <function>]
+#                         [SUMMARY "<text>"] [ENTRY <function>] [SELECT <function>] [CLIENT <function>]
 #     [SCENARIO ...]...)
 # which builds
 #   dmarace-<name>        the dmarace CLI with the built-in scenarios and these
@@ -21,6 +21,11 @@
 # EXPECT clean, BUDGET 10000, SUMMARY "<name>: <settings>". A scenario's ENTRY
 # overrides the driver's; SELECT names a `void f(void)` the driver provides,
 # run before each execution's DriverEntry (to pick a variant at run time).
+# CLIENT names a `VOID f(PVOID Context)` the driver's sources provide (driver
+# code, model/include/km_client.h): the scenario's client, run on a passive
+# thread once the device has started, for drivers that export an interface
+# (WdfDeviceAddQueryInterface) instead of taking I/O requests; with a client a
+# driver needs no default queue, and without one the I/O manager sends nothing.
 # The flags are the dmarace build's own (DR_SANITIZER, clang's access
 # instrumentation), so the same call works in every preset.
 # Sources may be C (.c: C17 with GNU extensions) or C++ (.cpp, .cc, .cxx:
@@ -322,7 +327,7 @@ function(dmarace_add_driver name)
 
   # Arguments, read one by one so that empty values (ENV "") survive.
   set(multi SOURCES INCLUDE_DIRECTORIES COMPILE_DEFINITIONS COMPILE_OPTIONS LINK_LIBRARIES)
-  set(single ENTRY CPUS ENV EXPECT BUDGET SUMMARY SELECT)
+  set(single ENTRY CPUS ENV EXPECT BUDGET SUMMARY SELECT CLIENT)
   set(mode "")
   set(entry "")
   set(no_builtin FALSE)
@@ -349,7 +354,7 @@ function(dmarace_add_driver name)
       if(a STREQUAL "SCENARIO")
         math(EXPR nscn "${nscn} + 1")
         set(s${nscn}_SCENARIO "${v}")
-        foreach(k CPUS EXPECT BUDGET SUMMARY ENTRY SELECT ENV)
+        foreach(k CPUS EXPECT BUDGET SUMMARY ENTRY SELECT CLIENT ENV)
           set(s${nscn}_${k} "")
           set(s${nscn}_has_${k} FALSE)
         endforeach()
@@ -447,7 +452,11 @@ function(dmarace_add_driver name)
     if(s${n}_has_SELECT)
       set(sel "${s${n}_SELECT}")
     endif()
-    foreach(id IN ITEMS ${fn} ${sel})
+    set(client NULL)
+    if(s${n}_has_CLIENT)
+      set(client "${s${n}_CLIENT}")
+    endif()
+    foreach(id IN ITEMS ${fn} ${sel} ${client})
       if(NOT id MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
         message(FATAL_ERROR "dmarace_add_driver(${name}): scenario ${scn}: '${id}' is not a C function name")
       endif()
@@ -460,12 +469,16 @@ function(dmarace_add_driver name)
       string(APPEND decls "void ${sel}(void);\n")
       list(APPEND declared "${sel}()")
     endif()
+    if(NOT client STREQUAL "NULL" AND NOT "${client}(c)" IN_LIST declared)
+      string(APPEND decls "KM_CLIENT ${client};\n")
+      list(APPEND declared "${client}(c)")
+    endif()
     _dmarace_c_string(q_name "${name}")
     _dmarace_c_string(q_scn "${scn}")
     _dmarace_c_string(q_env "${env}")
     _dmarace_c_string(q_expect "${expect}")
     _dmarace_c_string(q_summary "${summary}")
-    string(APPEND rows "SCN_DRIVER(byod_driver_${n}, ${q_name}, ${fn}, ${sel});\n"
+    string(APPEND rows "SCN_DRIVER_CLIENT(byod_driver_${n}, ${q_name}, ${fn}, ${sel}, ${client});\n"
                        "SCN_ROW(byod_scenario_${n}, ${q_scn}, byod_driver_${n}, ${cpus}, ${q_env}, ${q_expect}, "
                        "${budget},\n        ${q_summary})\n")
     set(scn_${n}_name "${scn}")

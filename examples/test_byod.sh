@@ -22,11 +22,11 @@ fuzz=$work/build/dmarace-slowread-fuzz
 
 step list
 "$cli" list >"$work/list.out" || fail "dmarace-slowread list failed"
-for s in slowread slowread-buggy fixed; do
+for s in slowread slowread-buggy exporter exporter-racy fixed; do
   grep -q "^$s " "$work/list.out" || { cat "$work/list.out"; fail "scenario $s missing from dmarace-slowread list"; }
 done
 
-for s in slowread slowread-buggy; do
+for s in slowread slowread-buggy exporter exporter-racy; do
   step "run $s --expect"
   "$cli" run $s --expect --quiet --findings "$work/findings/$s" >"$work/$s.out" 2>&1 ||
     { cat "$work/$s.out"; fail "$s did not give its declared verdict"; }
@@ -35,6 +35,9 @@ done
 # The buggy driver's finding is the one the example's README promises.
 grep -q "^  \[framework\] VF-BREAK V16: " "$work/slowread-buggy.out" ||
   { cat "$work/slowread-buggy.out"; fail "slowread-buggy did not report V16"; }
+# The client hook (CLIENT): the racy exporter's double delete.
+grep -q "^  \[crash\] CRASH C11: WdfObjectDelete: " "$work/exporter-racy.out" ||
+  { cat "$work/exporter-racy.out"; fail "exporter-racy did not report C11 in WdfObjectDelete"; }
 
 step "fuzz target, standalone replay of generated inputs (clean scenario)"
 mkdir -p "$work/corpus"

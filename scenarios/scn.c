@@ -25,7 +25,7 @@ void scn_setup(void)
     }
     if (row->driver->select)
         row->driver->select();
-    km_world_start(&env, row->driver->entry);
+    km_world_start_client(&env, row->driver->entry, row->driver->client);
 }
 
 void scn_check(void) { km_world_check(); }

@@ -8,7 +8,13 @@
  *           "completes twice");
  *
  * `select` (may be NULL) runs before each execution's DriverEntry: it sets
- * whatever globals pick the driver's variant. */
+ * whatever globals pick the driver's variant.
+ *
+ *   SCN_DRIVER_CLIENT(audio, "audio", AudioDriverEntry, NULL, AudioClient);
+ *
+ * gives the driver a client (model/include/km_client.h): AudioClient runs on
+ * a passive thread once the device has started, calling what the driver
+ * exports; a driver with a client needs no I/O queue. */
 #ifndef SCN_H
 #define SCN_H
 
@@ -19,6 +25,7 @@ typedef struct scn_driver {
     const char *name;
     KM_DRIVER_ENTRY *entry;
     void (*select)(void);
+    KM_CLIENT *client; /* NULL: no client */
 } scn_driver;
 
 typedef struct scn_row {
@@ -29,7 +36,9 @@ typedef struct scn_row {
 void scn_setup(void); /* km_world_start with the row's driver and environment */
 void scn_check(void); /* km_world_check */
 
-#define SCN_DRIVER(var, name_, entry_, select_) static const scn_driver var = {name_, entry_, select_}
+#define SCN_DRIVER(var, name_, entry_, select_) static const scn_driver var = {name_, entry_, select_, NULL}
+#define SCN_DRIVER_CLIENT(var, name_, entry_, select_, client_)                                           \
+    static const scn_driver var = {name_, entry_, select_, client_}
 
 #define SCN_ROW(var, name_, driver_, cpus_, env_, expect_, budget_, summary_)                             \
     static const scn_row var##_row = {&driver_, env_};                                                    \

@@ -17,11 +17,13 @@
 #   -I DIR            include directory for the driver (repeatable)
 #   -D DEF            preprocessor definition for the driver (repeatable)
 #   --out DIR         project and build directory (default: build/byod/NAME in dmarace's tree)
+#   --source FILE     one more source compiled as driver code, e.g. a client (repeatable)
+#   --client FN       the scenario's client: FN runs once the device has started (docs/byod.md, CLIENT)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
-  sed -n '5,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,22p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 die() {
@@ -29,8 +31,8 @@ die() {
   exit 2
 }
 
-name= preset=release env= cpus=2 expect=clean budget=10000 out=
-incs=() defs=() args=()
+name= preset=release env= cpus=2 expect=clean budget=10000 out= client=
+incs=() defs=() args=() extra=()
 while [ $# -gt 0 ]; do
   case $1 in
   --name) name=${2:?--name takes a name}; shift 2 ;;
@@ -42,6 +44,10 @@ while [ $# -gt 0 ]; do
   --out) out=${2:?--out takes a directory}; shift 2 ;;
   -I) incs+=("$(cd "${2:?-I takes a directory}" && pwd)"); shift 2 ;;
   -D) defs+=("${2:?-D takes a definition}"); shift 2 ;;
+  --source)
+    [ -f "${2:?--source takes a file}" ] || die "--source $2: no such file"
+    extra+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+  --client) client=${2:?--client takes a function name}; shift 2 ;;
   -h | --help) usage ;;
   -*) die "unknown option '$1' (--help)" ;;
   *) args+=("$1"); shift ;;
@@ -60,7 +66,9 @@ out=$(cd "$out" && pwd)
 
 shopt -s nullglob
 sources=("$driver_dir"/*.c "$driver_dir"/*.cpp "$driver_dir"/*.cc "$driver_dir"/*.cxx)
+[[ -z $client || $client =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "--client '$client' is not a C identifier"
 [ ${#sources[@]} -gt 0 ] || die "no .c, .cpp, .cc or .cxx files in $driver_dir"
+[ ${#extra[@]} -eq 0 ] || sources+=("${extra[@]}")
 
 # CMake quoting: backslashes and double quotes.
 q() {
@@ -89,7 +97,9 @@ q() {
     for d in "${defs[@]}"; do printf ' %s' "$(q "$d")"; done
     echo
   fi
-  echo "  SCENARIO $(q "$name") CPUS $cpus ENV $(q "$env") EXPECT $(q "$expect") BUDGET $budget)"
+  printf '  SCENARIO %s CPUS %s ENV %s EXPECT %s BUDGET %s' "$(q "$name")" "$cpus" "$(q "$env")" "$(q "$expect")" "$budget"
+  [ -z "$client" ] || printf ' CLIENT %s' "$client"
+  echo ")"
 } >"$out/CMakeLists.txt.new"
 # Rewrite only on change, so that reruns do not rebuild.
 if ! cmp -s "$out/CMakeLists.txt.new" "$out/CMakeLists.txt" 2>/dev/null; then
@@ -102,7 +112,13 @@ printf '{"version": 6, "include": [%s]}\n' "$(q "$root/CMakePresets.json")" >"$o
 
 (cd "$out" && cmake --preset "$preset" >"$out/configure-$preset.log") ||
   { cat "$out/configure-$preset.log" >&2; die "configure failed (preset $preset)"; }
-cmake --build "$out/build/$preset"
+# A name the driver uses that the model does not have is a compile error
+# (-Werror=implicit-function-declaration, DR_DRIVER_FLAGS); say so, once per
+# name, after the compiler's own messages.
+if ! cmake --build "$out/build/$preset" 2>&1 | tee "$out/build-$preset.log"; then
+  bash "$root/scripts/byod-missing.sh" "$out/build-$preset.log" >&2
+  die "build failed (preset $preset; log: $out/build-$preset.log)"
+fi
 echo "built for preset $preset:"
 echo "  $out/build/$preset/dmarace-$name       run $name --expect | run $name --strategy pct|dfs|tape ... | replay TAPE"
 echo "  $out/build/$preset/dmarace-$name-fuzz  --scenario=$name [libFuzzer flags] [corpus dirs]"

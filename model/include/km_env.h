@@ -4,6 +4,7 @@
 #ifndef KM_ENV_H
 #define KM_ENV_H
 
+#include "km_client.h"
 #include "wdf.h"
 
 #ifdef __cplusplus
@@ -14,6 +15,14 @@ enum { KM_ENV_MAX_REQUESTS = 16, KM_PAGE_SIZE = 4096 };
 /* Hardware resources (memory=, interrupts=): up to four memory ranges of up
  * to 1 MiB each, up to four interrupts. */
 enum { KM_ENV_MAX_MEMORY = 4, KM_ENV_MAX_MEMORY_LENGTH = 1 << 20, KM_ENV_MAX_INTERRUPTS = 4 };
+
+/* A registry value the environment gives (`registry=Name:value`, a REG_DWORD
+ * every key of the model's registry shows; km_registry.c). */
+enum { KM_ENV_REG_VALUES = 8, KM_ENV_REG_NAME = 32 };
+typedef struct km_env_reg {
+    char name[KM_ENV_REG_NAME];
+    ULONG value;
+} km_env_reg;
 
 typedef struct km_env {
     bool verifier;              /* KMDF Verifier on (VerifierOn; checks gated by it fire) */
@@ -39,6 +48,10 @@ typedef struct km_env {
     uint32_t memory_length[KM_ENV_MAX_MEMORY]; /* ... their lengths in bytes */
     unsigned interrupts;        /* interrupts=N: 0..KM_ENV_MAX_INTERRUPTS interrupt descriptors (default 0) */
     bool interrupt_latched;     /* their Flags: CM_RESOURCE_INTERRUPT_LATCHED, else level-sensitive (default) */
+    km_env_reg registry[KM_ENV_REG_VALUES]; /* registry=Name:value, in order given */
+    unsigned nregistry;
+    unsigned dma_channels;      /* system DMA channels in the resource list, 1..4 (CmResourceTypeDma descriptors) */
+    bool pool_failure;          /* ExAllocatePool* may return NULL (a tape choice; off by default) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one
@@ -58,6 +71,13 @@ size_t km_env_describe(const km_env *env, char *out, size_t outlen);
  * manager, which presents them to the default queue on passive threads. */
 typedef NTSTATUS KM_DRIVER_ENTRY(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry);
+
+/* The same with a client (km_client.h; may be NULL): once EvtDeviceD0Entry
+ * has returned, `client` runs on a passive thread of its own (processor 0,
+ * Context NULL) and may start more. A driver with a client needs no default
+ * I/O queue: without one the I/O manager sends no requests. The execution
+ * ends, and km_world_check judges it, when every client task has returned. */
+void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_CLIENT *client);
 
 /* The end-of-execution oracles, from a scenario's check: every request
  * completed exactly once and not with STATUS_PENDING, no transfer in flight,

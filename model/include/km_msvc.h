@@ -30,9 +30,15 @@
 #define __vectorcall
 #endif
 
-/* Inlining. (__inline is a GNU keyword already.) */
+/* Inlining. (__inline is a GNU keyword already.) In C, static: a header's
+ * __forceinline function needs no external definition (C99 inline would);
+ * in C++ not, since __forceinline also qualifies member functions. */
 #ifndef __forceinline
-#define __forceinline __inline__ __attribute__((__always_inline__))
+#ifdef __cplusplus
+#define __forceinline inline __attribute__((__always_inline__))
+#else
+#define __forceinline static __inline__ __attribute__((__always_inline__, __unused__))
+#endif
 #endif
 
 /* Sized integers and pointer qualifiers. */

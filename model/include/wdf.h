@@ -13,5 +13,9 @@
 #include "wdfdma.h"
 #include "wdftimer.h"
 #include "wdfsync.h"
+#include "wdfstring.h"
+#include "wdfcollection.h"
+#include "wdfregistry.h"
+#include "wdfqueryinterface.h"
 
 #endif

@@ -116,6 +116,41 @@ NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction);
 WDFREQUEST WdfDmaTransactionGetRequest(WDFDMATRANSACTION DmaTransaction);
 WDFDEVICE WdfDmaTransactionGetDevice(WDFDMATRANSACTION DmaTransaction);
 
+/* ---- DMA: the rest of the system-DMA DDIs (KMDF 1.11+) ---------------------------------- */
+#define WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS ((ULONG)-1)
+
+typedef BOOLEAN EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL(WDFDMATRANSACTION DmaTransaction, WDFDEVICE Device,
+                                                              PVOID Context, PMDL Mdl, size_t Offset,
+                                                              size_t Length);
+typedef EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL *PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL;
+typedef VOID EVT_WDF_RESERVE_DMA(WDFDMATRANSACTION DmaTransaction, PVOID Context);
+typedef EVT_WDF_RESERVE_DMA *PFN_WDF_RESERVE_DMA;
+
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionInitializeUsingOffset(WDFDMATRANSACTION DmaTransaction,
+                                                                      PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                                      WDF_DMA_DIRECTION DmaDirection, PMDL Mdl,
+                                                                      size_t Offset, size_t Length);
+VOID WdfDmaTransactionSetDeviceAddressOffset(WDFDMATRANSACTION DmaTransaction, ULONG Offset);
+VOID WdfDmaTransactionSetImmediateExecution(WDFDMATRANSACTION DmaTransaction, BOOLEAN UseImmediateExecution);
+VOID WdfDmaTransactionSetChannelConfigurationCallback(WDFDMATRANSACTION DmaTransaction,
+                                                      PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL ConfigureRoutine,
+                                                      PVOID ConfigureContext);
+VOID WdfDmaTransactionSetMaximumLength(WDFDMATRANSACTION DmaTransaction, size_t MaximumLength);
+VOID WdfDmaTransactionGetTransferInfo(WDFDMATRANSACTION DmaTransaction, ULONG *MapRegisterCount,
+                                      ULONG *ScatterGatherElementCount);
+PVOID WdfDmaTransactionWdmGetTransferContext(WDFDMATRANSACTION DmaTransaction);
+_Must_inspect_result_ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction,
+                                                                  WDF_DMA_DIRECTION DmaDirection,
+                                                                  ULONG RequiredMapRegisters,
+                                                                  PFN_WDF_RESERVE_DMA EvtReserveDmaFunction,
+                                                                  PVOID EvtReserveDmaContext);
+VOID WdfDmaTransactionFreeResources(WDFDMATRANSACTION DmaTransaction);
+VOID WdfDmaTransactionSetSingleTransferRequirement(WDFDMATRANSACTION DmaTransaction, BOOLEAN RequireSingleTransfer);
+VOID WdfDmaEnablerSetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler, size_t MaximumFragments);
+size_t WdfDmaEnablerGetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler);
+size_t WdfDmaEnablerGetFragmentLength(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection);
+PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection);
+
 #ifdef __cplusplus
 }
 #endif

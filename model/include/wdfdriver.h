@@ -35,6 +35,11 @@ _Must_inspect_result_ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUN
                                                PWDF_DRIVER_CONFIG DriverConfig, WDFDRIVER *Driver);
 typedef NTSTATUS DRIVER_INITIALIZE(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 
+/* ---- setup DDIs (issue 13; docs/api-support.md) ----------------------------------------- */
+PDRIVER_OBJECT WdfDriverWdmGetDriverObject(WDFDRIVER Driver);
+_Must_inspect_result_ NTSTATUS WdfDriverOpenParametersRegistryKey(WDFDRIVER Driver, ACCESS_MASK DesiredAccess,
+                                                                  PWDF_OBJECT_ATTRIBUTES KeyAttributes, WDFKEY *Key);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,6 +42,12 @@ typedef struct WDFDEVICE_INIT WDFDEVICE_INIT, *PWDFDEVICE_INIT;
 
 typedef enum _WDF_TRI_STATE { WdfFalse = FALSE, WdfTrue = TRUE, WdfUseDefault = 2 } WDF_TRI_STATE;
 
+/* ---- handles of the setup DDIs (issue 13: registry, strings, collections, file objects) ---- */
+WDF_DECLARE_HANDLE(WDFKEY);
+WDF_DECLARE_HANDLE(WDFSTRING);
+WDF_DECLARE_HANDLE(WDFCOLLECTION);
+WDF_DECLARE_HANDLE(WDFFILEOBJECT);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,11 @@
  * code uses, with Windows' names and types, for dmarace's model. SAL
  * annotations are accepted and ignored. Interlocked operations are real
  * sequentially consistent atomics (TSan understands them) preceded by a
- * scheduling point. */
+ * scheduling point. Provides: every SAL name (km_sal.h) and every
+ * ntstatus.h code (km_ntstatus.h), both generated from mingw-w64's headers;
+ * the basic types, LARGE_INTEGER, UNICODE_STRING, IRQL, the NT_ASSERT family,
+ * Interlocked*, the DMA and resource types; and, through km_wdk.h, the rest
+ * of the WDM names (pool, lists, spin locks, time, strings, GUIDs). */
 #ifndef DMARACE_WDM_H
 #define DMARACE_WDM_H
 
@@ -34,58 +38,9 @@
 extern "C" {
 #endif
 
-/* ---- SAL, ignored ---------------------------------------------------------- */
-#define _In_
-#define _In_opt_
-#define _Out_
-#define _Out_opt_
-#define _Inout_
-#define _Inout_opt_
-#define _In_reads_(x)
-#define _In_reads_bytes_(x)
-#define _Out_writes_(x)
-#define _Out_writes_bytes_(x)
-#define _Outptr_
-#define _Outptr_opt_
-#define _Outptr_result_bytebuffer_(x)
-#define _Must_inspect_result_
-#define _Use_decl_annotations_
-#define _Success_(x)
-#define _When_(c, a)
-#define _IRQL_requires_(x)
-#define _IRQL_requires_max_(x)
-#define _IRQL_requires_min_(x)
-#define _IRQL_requires_same_
-#define _IRQL_raises_(x)
-#define _IRQL_saves_
-#define _IRQL_restores_
-#define _IRQL_saves_global_(k, v)
-#define _IRQL_restores_global_(k, v)
-#define _Requires_lock_held_(x)
-#define _Requires_lock_not_held_(x)
-#define _Acquires_lock_(x)
-#define _Releases_lock_(x)
-#define _Guarded_by_(x)
-#define _Interlocked_
-#define _Function_class_(x)
-#define _Dispatch_type_(x)
-#define _Analysis_assume_(x)
-#define _Post_satisfies_(x)
-#define _Pre_satisfies_(x)
-#define _Kernel_requires_resource_held_(x)
-#define __drv_aliasesMem
-#define __drv_maxIRQL(x)
-#define __drv_requiresIRQL(x)
-#define __drv_sameIRQL
-#define __drv_dispatchType(x)
-#define __in
-#define __in_opt
-#define __out
-#define __out_opt
-#define __inout
-#define __inout_opt
-#define __deref_out
-#define __checkReturn
+/* ---- SAL, ignored: every SAL 2.0 and driver-annotation name (km_sal.h,
+ * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h). */
+#include "km_sal.h"
 #define IN
 #define OUT
 #define OPTIONAL
@@ -125,6 +80,10 @@ typedef union _LARGE_INTEGER {
     struct {
         ULONG LowPart;
         LONG HighPart;
+    };
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
     } u;
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER, PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
@@ -155,28 +114,8 @@ ULONG KeGetCurrentProcessorNumber(void);
 
 /* ---- status codes (ntstatus.h, wdfstatus.h) ------------------------------------------ */
 #define NT_SUCCESS(s) (((NTSTATUS)(s)) >= 0)
-#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
-#define STATUS_PENDING ((NTSTATUS)0x00000103L)
-#define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001L)
-#define STATUS_NOT_IMPLEMENTED ((NTSTATUS)0xC0000002L)
-#define STATUS_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
-#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008L)
-#define STATUS_OBJECT_NAME_EXISTS ((NTSTATUS)0x40000000L)
-#define STATUS_OBJECT_NAME_INVALID ((NTSTATUS)0xC0000033L)
-#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
-#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010L)
-#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016L)
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
-#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
-#define STATUS_DEVICE_DATA_ERROR ((NTSTATUS)0xC000009CL)
-#define STATUS_DEVICE_NOT_READY ((NTSTATUS)0xC00000A3L)
-#define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
-#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
-#define STATUS_INTERNAL_ERROR ((NTSTATUS)0xC00000E5L)
-#define STATUS_CANCELLED ((NTSTATUS)0xC0000120L)
-#define STATUS_DEVICE_BUSY ((NTSTATUS)0x80000011L)
-#define STATUS_DRIVER_INTERNAL_ERROR ((NTSTATUS)0xC0000183L)
-#define STATUS_INVALID_DEVICE_STATE ((NTSTATUS)0xC0000184L)
+/* Every ntstatus.h code (km_ntstatus.h, generated from mingw-w64's ntstatus.h). */
+#include "km_ntstatus.h"
 #define FACILITY_DRIVER_FRAMEWORK 0x20
 #define STATUS_WDF_INTERNAL_ERROR ((NTSTATUS)0xC0200201L)
 #define STATUS_WDF_TOO_FRAGMENTED ((NTSTATUS)0xC020020AL)
@@ -194,11 +133,47 @@ ULONG KeGetCurrentProcessorNumber(void);
 /* ---- assertions: a failed driver assertion is a finding ------------------------------ */
 void KmAssertFailed(const char *expr, const char *msg, const char *file, int line);
 void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line);
+/* The message of NT_ASSERTMSG may be narrow or wide ("a" L"b" is wide): the
+ * model takes either, as the WDK's compilers do. */
+#ifdef __cplusplus
+}
+static inline void KmAssertFailedMsg(const char *e, const char *m, const char *f, int l)
+{
+    KmAssertFailed(e, m, f, l);
+}
+static inline void KmAssertFailedMsg(const char *e, const wchar_t *m, const char *f, int l)
+{
+    KmAssertFailedW(e, m, f, l);
+}
+extern "C" {
+#define KM_ASSERT_MSG(e, m) KmAssertFailedMsg(#e, (m), __FILE__, __LINE__)
+#else
+#define KM_ASSERT_MSG(e, m)                                                                                 \
+    _Generic((m), wchar_t *: KmAssertFailedW, const wchar_t *: KmAssertFailedW, default: KmAssertFailed)(    \
+        #e, (m), __FILE__, __LINE__)
+#endif
 #define NT_ASSERT(e) ((e) ? (void)0 : KmAssertFailed(#e, NULL, __FILE__, __LINE__))
-#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KmAssertFailed(#e, (m), __FILE__, __LINE__))
+#define NT_ASSERTMSG(m, e) ((e) ? (void)0 : KM_ASSERT_MSG(e, m))
 #define NT_ASSERTMSGW(m, e) ((e) ? (void)0 : KmAssertFailedW(#e, (m), __FILE__, __LINE__))
-#define NT_VERIFY(e) NT_ASSERT(e)
+#define NT_ASSERT_ASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_ASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_ASSUME(m, e) NT_ASSERTMSGW(m, e)
+#define NT_ASSERT_NOASSUME(e) NT_ASSERT(e)
+#define NT_ASSERTMSG_NOASSUME(m, e) NT_ASSERTMSG(m, e)
+#define NT_ASSERTMSGW_NOASSUME(m, e) NT_ASSERTMSGW(m, e)
+/* Free-build assertions: checked in every build, like the others. */
+#define NT_FRE_ASSERT(e) NT_ASSERT(e)
+#define NT_FRE_ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_FRE_ASSERTMSGW(m, e) NT_ASSERTMSGW(m, e)
+/* An assumption for static analysis: nothing at run time (the WDK's
+ * __analysis_assume), the expression not evaluated. */
+#define NT_ANALYSIS_ASSUME(e) ((void)sizeof(!(e)))
+/* NT_VERIFY is an expression with the condition's truth: if (NT_VERIFY(x)). */
+#define NT_VERIFY(e) ((e) ? TRUE : (KmAssertFailed(#e, NULL, __FILE__, __LINE__), FALSE))
+#define NT_VERIFYMSG(m, e) NT_ASSERTMSG(m, e)
+#define NT_VERIFYMSGW(m, e) NT_ASSERTMSGW(m, e)
 #define ASSERT(e) NT_ASSERT(e)
+#define ASSERTMSG(m, e) NT_ASSERTMSG(m, e)
 
 /* ---- interlocked operations ------------------------------------------------------------- */
 /* A scheduling point before the atomic operation, so that other processors
@@ -272,6 +247,9 @@ typedef struct _SCATTER_GATHER_LIST {
 #define CmResourceTypeInterrupt 2
 #define CmResourceTypeMemory 3
 #define CmResourceTypeDma 4
+#ifndef CM_RESOURCE_DMA_V3
+#define CM_RESOURCE_DMA_V3 0x0100
+#endif
 
 typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
     UCHAR Type;
@@ -430,7 +408,472 @@ NTSTATUS DbgSetDebugFilterState(ULONG ComponentId, ULONG Level, BOOLEAN State); 
 #define KdPrintEx(_x_) ((void)0)
 #endif
 
+/* ---- setup DDIs' kernel types (issue 13: accept-only DDIs, the client hook) ------------------ */
+#ifndef GUID_DEFINED
+#define GUID_DEFINED
+typedef struct _GUID {
+    ULONG Data1;
+    USHORT Data2;
+    USHORT Data3;
+    UCHAR Data4[8];
+} GUID;
+#endif
+typedef GUID *LPGUID;
+typedef const GUID *LPCGUID;
+#ifndef CONST
+#define CONST const
+#endif
+typedef const WCHAR *PCWCH;
+typedef const CHAR *PCCH;
+typedef ULONG DEVICE_TYPE;
+typedef PVOID POHANDLE;
+
+#define STATUS_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#define STATUS_OBJECT_TYPE_MISMATCH ((NTSTATUS)0xC0000024L)
+#define STATUS_OBJECT_NAME_NOT_FOUND ((NTSTATUS)0xC0000034L)
+#define STATUS_RESOURCE_DATA_NOT_FOUND ((NTSTATUS)0xC0000089L)
+#define STATUS_NOT_FOUND ((NTSTATUS)0xC0000225L)
+#define STATUS_INVALID_BUFFER_SIZE ((NTSTATUS)0xC0000206L)
+
+/* The interface a driver exports through IRP_MN_QUERY_INTERFACE. */
+typedef VOID (*PINTERFACE_REFERENCE)(PVOID Context);
+typedef VOID (*PINTERFACE_DEREFERENCE)(PVOID Context);
+typedef struct _INTERFACE {
+    USHORT Size;
+    USHORT Version;
+    PVOID Context;
+    PINTERFACE_REFERENCE InterfaceReference;
+    PINTERFACE_DEREFERENCE InterfaceDereference;
+} INTERFACE, *PINTERFACE;
+
+typedef enum _DEVICE_POWER_STATE {
+    PowerDeviceUnspecified = 0,
+    PowerDeviceD0,
+    PowerDeviceD1,
+    PowerDeviceD2,
+    PowerDeviceD3,
+    PowerDeviceMaximum,
+} DEVICE_POWER_STATE, *PDEVICE_POWER_STATE;
+typedef enum _SYSTEM_POWER_STATE {
+    PowerSystemUnspecified = 0,
+    PowerSystemWorking,
+    PowerSystemSleeping1,
+    PowerSystemSleeping2,
+    PowerSystemSleeping3,
+    PowerSystemHibernate,
+    PowerSystemShutdown,
+    PowerSystemMaximum,
+} SYSTEM_POWER_STATE, *PSYSTEM_POWER_STATE;
+
+/* The power framework (PoFx) component description. */
+typedef struct _PO_FX_COMPONENT_IDLE_STATE {
+    ULONGLONG TransitionLatency;
+    ULONGLONG ResidencyRequirement;
+    ULONG NominalPower;
+} PO_FX_COMPONENT_IDLE_STATE, *PPO_FX_COMPONENT_IDLE_STATE;
+typedef struct _PO_FX_COMPONENT_V1 {
+    GUID Id;
+    ULONG IdleStateCount;
+    ULONG DeepestWakeableIdleState;
+    PPO_FX_COMPONENT_IDLE_STATE IdleStates;
+} PO_FX_COMPONENT_V1, *PPO_FX_COMPONENT_V1;
+typedef struct _PO_FX_COMPONENT_V2 {
+    GUID Id;
+    ULONGLONG Flags;
+    ULONG DeepestWakeableIdleState;
+    ULONG IdleStateCount;
+    PPO_FX_COMPONENT_IDLE_STATE IdleStates;
+    ULONG ProviderCount;
+    PULONG Providers;
+} PO_FX_COMPONENT_V2, *PPO_FX_COMPONENT_V2;
+typedef PO_FX_COMPONENT_V1 PO_FX_COMPONENT, *PPO_FX_COMPONENT;
+#define PO_FX_VERSION_V1 0x00000001
+#define PO_FX_VERSION_V2 0x00000002
+#define PO_FX_UNKNOWN_POWER 0xFFFFFFFF
+#define PO_FX_UNKNOWN_TIME 0xFFFFFFFFFFFFFFFFull
+typedef VOID PO_FX_COMPONENT_ACTIVE_CONDITION_CALLBACK(PVOID Context, ULONG Component);
+typedef PO_FX_COMPONENT_ACTIVE_CONDITION_CALLBACK *PPO_FX_COMPONENT_ACTIVE_CONDITION_CALLBACK;
+typedef VOID PO_FX_COMPONENT_IDLE_CONDITION_CALLBACK(PVOID Context, ULONG Component);
+typedef PO_FX_COMPONENT_IDLE_CONDITION_CALLBACK *PPO_FX_COMPONENT_IDLE_CONDITION_CALLBACK;
+typedef VOID PO_FX_COMPONENT_IDLE_STATE_CALLBACK(PVOID Context, ULONG Component, ULONG State);
+typedef PO_FX_COMPONENT_IDLE_STATE_CALLBACK *PPO_FX_COMPONENT_IDLE_STATE_CALLBACK;
+typedef NTSTATUS PO_FX_POWER_CONTROL_CALLBACK(PVOID DeviceContext, LPCGUID PowerControlCode, PVOID InBuffer,
+                                              SIZE_T InBufferSize, PVOID OutBuffer, SIZE_T OutBufferSize,
+                                              PSIZE_T BytesReturned);
+typedef PO_FX_POWER_CONTROL_CALLBACK *PPO_FX_POWER_CONTROL_CALLBACK;
+
+/* Device objects: types, characteristics, alignment (wdm.h, devioctl.h). */
+#define FILE_DEVICE_UNKNOWN 0x00000022
+#define FILE_DEVICE_SOUND 0x0000001d
+#define FILE_DEVICE_KS 0x0000002f
+#define FILE_DEVICE_BUS_EXTENDER 0x0000002a
+#define FILE_REMOVABLE_MEDIA 0x00000001
+#define FILE_READ_ONLY_DEVICE 0x00000002
+#define FILE_FLOPPY_DISKETTE 0x00000004
+#define FILE_WRITE_ONCE_MEDIA 0x00000008
+#define FILE_REMOTE_DEVICE 0x00000010
+#define FILE_DEVICE_IS_MOUNTED 0x00000020
+#define FILE_VIRTUAL_VOLUME 0x00000040
+#define FILE_AUTOGENERATED_DEVICE_NAME 0x00000080
+#define FILE_DEVICE_SECURE_OPEN 0x00000100
+#define FILE_CHARACTERISTIC_PNP_DEVICE 0x00000800
+#define FILE_BYTE_ALIGNMENT 0x00000000
+#define FILE_WORD_ALIGNMENT 0x00000001
+#define FILE_LONG_ALIGNMENT 0x00000003
+#define FILE_QUAD_ALIGNMENT 0x00000007
+#define FILE_OCTA_ALIGNMENT 0x0000000f
+#define FILE_32_BYTE_ALIGNMENT 0x0000001f
+#define FILE_64_BYTE_ALIGNMENT 0x0000003f
+#define FILE_128_BYTE_ALIGNMENT 0x0000007f
+#define FILE_256_BYTE_ALIGNMENT 0x000000ff
+#define FILE_512_BYTE_ALIGNMENT 0x000001ff
+
+/* Registry (wdm.h). */
+#define PLUGPLAY_REGKEY_DEVICE 1
+#define PLUGPLAY_REGKEY_DRIVER 2
+#define PLUGPLAY_REGKEY_CURRENT_HWPROFILE 4
+#define KEY_QUERY_VALUE 0x0001
+#define KEY_SET_VALUE 0x0002
+#define KEY_CREATE_SUB_KEY 0x0004
+#define KEY_ENUMERATE_SUB_KEYS 0x0008
+#define KEY_NOTIFY 0x0010
+#define KEY_CREATE_LINK 0x0020
+#define STANDARD_RIGHTS_READ 0x00020000L
+#define STANDARD_RIGHTS_WRITE 0x00020000L
+#define STANDARD_RIGHTS_ALL 0x001F0000L
+#define SYNCHRONIZE 0x00100000L
+#define GENERIC_READ 0x80000000L
+#define GENERIC_WRITE 0x40000000L
+#define GENERIC_ALL 0x10000000L
+#define KEY_READ ((STANDARD_RIGHTS_READ | KEY_QUERY_VALUE | KEY_ENUMERATE_SUB_KEYS | KEY_NOTIFY) & (~SYNCHRONIZE))
+#define KEY_WRITE ((STANDARD_RIGHTS_WRITE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY) & (~SYNCHRONIZE))
+#define KEY_ALL_ACCESS                                                                                    \
+    ((STANDARD_RIGHTS_ALL | KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_ENUMERATE_SUB_KEYS | \
+      KEY_NOTIFY | KEY_CREATE_LINK) &                                                                     \
+     (~SYNCHRONIZE))
+#define REG_NONE 0
+#define REG_SZ 1
+#define REG_EXPAND_SZ 2
+#define REG_BINARY 3
+#define REG_DWORD 4
+#define REG_MULTI_SZ 7
+#define REG_QWORD 11
+
+/* ---- DMA: adapters, operations, MDLs (wdm.h) ------------------------------------------------ */
+/* The WDM DMA interface a system-DMA driver reaches through
+ * WdfDmaEnablerWdmGetDmaAdapter: field names, order and signatures as in the
+ * WDK's wdm.h (DMA_OPERATIONS up to CancelMappedTransfer, the DMA v3 table).
+ * Which operations the model implements: docs/model-dma.md. */
+typedef struct _DMA_ADAPTER DMA_ADAPTER, *PDMA_ADAPTER;
+typedef struct _DMA_OPERATIONS DMA_OPERATIONS, *PDMA_OPERATIONS;
+
+typedef enum _IO_ALLOCATION_ACTION {
+    KeepObject = 1,
+    DeallocateObject,
+    DeallocateObjectKeepRegisters,
+} IO_ALLOCATION_ACTION, *PIO_ALLOCATION_ACTION;
+
+typedef IO_ALLOCATION_ACTION DRIVER_CONTROL(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID MapRegisterBase,
+                                            PVOID Context);
+typedef DRIVER_CONTROL *PDRIVER_CONTROL;
+typedef VOID DRIVER_LIST_CONTROL(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST ScatterGather,
+                                 PVOID Context);
+typedef DRIVER_LIST_CONTROL *PDRIVER_LIST_CONTROL;
+typedef VOID DMA_COMPLETION_ROUTINE(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID CompletionContext,
+                                    DMA_COMPLETION_STATUS Status);
+typedef DMA_COMPLETION_ROUTINE *PDMA_COMPLETION_ROUTINE;
+
+typedef enum _DMA_SPEED { Compatible, TypeA, TypeB, TypeC, TypeF, MaximumDmaSpeed } DMA_SPEED, *PDMA_SPEED;
+
+typedef enum _INTERFACE_TYPE {
+    InterfaceTypeUndefined = -1,
+    Internal,
+    Isa,
+    Eisa,
+    MicroChannel,
+    TurboChannel,
+    PCIBus,
+    VMEBus,
+    NuBus,
+    PCMCIABus,
+    CBus,
+    MPIBus,
+    MPSABus,
+    ProcessorInternal,
+    InternalPowerBus,
+    PNPISABus,
+    PNPBus,
+    Vmcs,
+    ACPIBus,
+    MaximumInterfaceType
+} INTERFACE_TYPE, *PINTERFACE_TYPE;
+
+#define DEVICE_DESCRIPTION_VERSION 0
+#define DEVICE_DESCRIPTION_VERSION1 1
+#define DEVICE_DESCRIPTION_VERSION2 2
+#define DEVICE_DESCRIPTION_VERSION3 3
+
+typedef struct _DEVICE_DESCRIPTION {
+    ULONG Version;
+    BOOLEAN Master;
+    BOOLEAN ScatterGather;
+    BOOLEAN DemandMode;
+    BOOLEAN AutoInitialize;
+    BOOLEAN Dma32BitAddresses;
+    BOOLEAN IgnoreCount;
+    BOOLEAN Reserved1;
+    BOOLEAN Dma64BitAddresses;
+    ULONG BusNumber;
+    ULONG DmaChannel;
+    INTERFACE_TYPE InterfaceType;
+    DMA_WIDTH DmaWidth;
+    DMA_SPEED DmaSpeed;
+    ULONG MaximumLength;
+    ULONG DmaPort;
+    ULONG DmaAddressWidth;
+    ULONG DmaControllerInstance;
+    ULONG DmaRequestLine;
+    PHYSICAL_ADDRESS DeviceAddress;
+} DEVICE_DESCRIPTION, *PDEVICE_DESCRIPTION;
+
+#define DMA_ADAPTER_INFO_VERSION1 1
+#define ADAPTER_INFO_SYNCHRONOUS_CALLBACK 0x0001
+#define ADAPTER_INFO_API_BYPASS 0x0002
+
+typedef struct _DMA_ADAPTER_INFO_V1 {
+    ULONG ReadDmaCounterAvailable;
+    ULONG ScatterGatherLimit;
+    ULONG DmaAddressWidth;
+    ULONG Flags;
+    ULONG MinimumTransferUnit;
+} DMA_ADAPTER_INFO_V1, *PDMA_ADAPTER_INFO_V1;
+
+typedef struct _DMA_ADAPTER_INFO {
+    ULONG Version;
+    union {
+        DMA_ADAPTER_INFO_V1 V1;
+    };
+} DMA_ADAPTER_INFO, *PDMA_ADAPTER_INFO;
+
+#define DMA_TRANSFER_INFO_VERSION1 1
+#define DMA_TRANSFER_INFO_VERSION2 2
+
+typedef struct _DMA_TRANSFER_INFO_V1 {
+    ULONG MapRegisterCount;
+    ULONG ScatterGatherElementCount;
+    ULONG ScatterGatherListSize;
+} DMA_TRANSFER_INFO_V1, *PDMA_TRANSFER_INFO_V1;
+
+typedef struct _DMA_TRANSFER_INFO_V2 {
+    ULONG MapRegisterCount;
+    ULONG ScatterGatherElementCount;
+    ULONG ScatterGatherListSize;
+    ULONG LogicalPageCount;
+} DMA_TRANSFER_INFO_V2, *PDMA_TRANSFER_INFO_V2;
+
+typedef struct _DMA_TRANSFER_INFO {
+    ULONG Version;
+    union {
+        DMA_TRANSFER_INFO_V1 V1;
+        DMA_TRANSFER_INFO_V2 V2;
+    };
+} DMA_TRANSFER_INFO, *PDMA_TRANSFER_INFO;
+
+#define DMA_TRANSFER_CONTEXT_VERSION1 1
+#define DMA_TRANSFER_CONTEXT_SIZE_V1 128
+#define DMA_SYNCHRONOUS_CALLBACK 0x01
+typedef ULONG NODE_REQUIREMENT;
+
+typedef VOID (*PPUT_DMA_ADAPTER)(PDMA_ADAPTER DmaAdapter);
+typedef PVOID (*PALLOCATE_COMMON_BUFFER)(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
+                                         BOOLEAN CacheEnabled);
+typedef VOID (*PFREE_COMMON_BUFFER)(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRESS LogicalAddress,
+                                    PVOID VirtualAddress, BOOLEAN CacheEnabled);
+typedef NTSTATUS (*PALLOCATE_ADAPTER_CHANNEL)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                              ULONG NumberOfMapRegisters, PDRIVER_CONTROL ExecutionRoutine,
+                                              PVOID Context);
+typedef BOOLEAN (*PFLUSH_ADAPTER_BUFFERS)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
+                                          ULONG Length, BOOLEAN WriteToDevice);
+typedef VOID (*PFREE_ADAPTER_CHANNEL)(PDMA_ADAPTER DmaAdapter);
+typedef VOID (*PFREE_MAP_REGISTERS)(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG NumberOfMapRegisters);
+typedef PHYSICAL_ADDRESS (*PMAP_TRANSFER)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
+                                          PULONG Length, BOOLEAN WriteToDevice);
+typedef ULONG (*PGET_DMA_ALIGNMENT)(PDMA_ADAPTER DmaAdapter);
+typedef ULONG (*PREAD_DMA_COUNTER)(PDMA_ADAPTER DmaAdapter);
+typedef NTSTATUS (*PGET_SCATTER_GATHER_LIST)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl,
+                                             PVOID CurrentVa, ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine,
+                                             PVOID Context, BOOLEAN WriteToDevice);
+typedef VOID (*PPUT_SCATTER_GATHER_LIST)(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather,
+                                         BOOLEAN WriteToDevice);
+typedef NTSTATUS (*PCALCULATE_SCATTER_GATHER_LIST_SIZE)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID CurrentVa,
+                                                        ULONG Length, PULONG ScatterGatherListSize,
+                                                        PULONG pNumberOfMapRegisters);
+typedef NTSTATUS (*PBUILD_SCATTER_GATHER_LIST)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl,
+                                               PVOID CurrentVa, ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine,
+                                               PVOID Context, BOOLEAN WriteToDevice, PVOID ScatterGatherBuffer,
+                                               ULONG ScatterGatherLength);
+typedef NTSTATUS (*PBUILD_MDL_FROM_SCATTER_GATHER_LIST)(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather,
+                                                        PMDL OriginalMdl, PMDL *TargetMdl);
+typedef NTSTATUS (*PGET_DMA_ADAPTER_INFO)(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO AdapterInfo);
+typedef NTSTATUS (*PGET_DMA_TRANSFER_INFO)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                           BOOLEAN WriteOnly, PDMA_TRANSFER_INFO TransferInfo);
+typedef NTSTATUS (*PINITIALIZE_DMA_TRANSFER_CONTEXT)(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext);
+typedef PVOID (*PALLOCATE_COMMON_BUFFER_EX)(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS MaximumAddress, ULONG Length,
+                                            PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled,
+                                            NODE_REQUIREMENT PreferredNode);
+typedef NTSTATUS (*PALLOCATE_ADAPTER_CHANNEL_EX)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                                 PVOID DmaTransferContext, ULONG NumberOfMapRegisters, ULONG Flags,
+                                                 PDRIVER_CONTROL ExecutionRoutine, PVOID ExecutionContext,
+                                                 PVOID *MapRegisterBase);
+typedef NTSTATUS (*PCONFIGURE_ADAPTER_CHANNEL)(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber, PVOID Context);
+typedef BOOLEAN (*PCANCEL_ADAPTER_CHANNEL)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                           PVOID DmaTransferContext);
+typedef NTSTATUS (*PMAP_TRANSFER_EX)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, ULONGLONG Offset,
+                                     ULONG DeviceOffset, PULONG Length, BOOLEAN WriteToDevice,
+                                     PSCATTER_GATHER_LIST ScatterGatherBuffer, ULONG ScatterGatherBufferLength,
+                                     PDMA_COMPLETION_ROUTINE DmaCompletionRoutine, PVOID CompletionContext);
+typedef NTSTATUS (*PGET_SCATTER_GATHER_LIST_EX)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                                PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                                ULONG Flags, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                                BOOLEAN WriteToDevice, PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+                                                PVOID CompletionContext, PSCATTER_GATHER_LIST *ScatterGatherList);
+typedef NTSTATUS (*PBUILD_SCATTER_GATHER_LIST_EX)(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                                  PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                                  ULONG Flags, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                                  BOOLEAN WriteToDevice, PVOID ScatterGatherBuffer,
+                                                  ULONG ScatterGatherLength,
+                                                  PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+                                                  PVOID CompletionContext, PVOID ScatterGatherList);
+typedef NTSTATUS (*PFLUSH_ADAPTER_BUFFERS_EX)(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
+                                              ULONGLONG Offset, ULONG Length, BOOLEAN WriteToDevice);
+typedef VOID (*PFREE_ADAPTER_OBJECT)(PDMA_ADAPTER DmaAdapter, IO_ALLOCATION_ACTION AllocationAction);
+typedef NTSTATUS (*PCANCEL_MAPPED_TRANSFER)(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext);
+
+struct _DMA_OPERATIONS {
+    ULONG Size;
+    PPUT_DMA_ADAPTER PutDmaAdapter;
+    PALLOCATE_COMMON_BUFFER AllocateCommonBuffer;
+    PFREE_COMMON_BUFFER FreeCommonBuffer;
+    PALLOCATE_ADAPTER_CHANNEL AllocateAdapterChannel;
+    PFLUSH_ADAPTER_BUFFERS FlushAdapterBuffers;
+    PFREE_ADAPTER_CHANNEL FreeAdapterChannel;
+    PFREE_MAP_REGISTERS FreeMapRegisters;
+    PMAP_TRANSFER MapTransfer;
+    PGET_DMA_ALIGNMENT GetDmaAlignment;
+    PREAD_DMA_COUNTER ReadDmaCounter;
+    PGET_SCATTER_GATHER_LIST GetScatterGatherList;
+    PPUT_SCATTER_GATHER_LIST PutScatterGatherList;
+    PCALCULATE_SCATTER_GATHER_LIST_SIZE CalculateScatterGatherList;
+    PBUILD_SCATTER_GATHER_LIST BuildScatterGatherList;
+    PBUILD_MDL_FROM_SCATTER_GATHER_LIST BuildMdlFromScatterGatherList;
+    PGET_DMA_ADAPTER_INFO GetDmaAdapterInfo;
+    PGET_DMA_TRANSFER_INFO GetDmaTransferInfo;
+    PINITIALIZE_DMA_TRANSFER_CONTEXT InitializeDmaTransferContext;
+    PALLOCATE_COMMON_BUFFER_EX AllocateCommonBufferEx;
+    PALLOCATE_ADAPTER_CHANNEL_EX AllocateAdapterChannelEx;
+    PCONFIGURE_ADAPTER_CHANNEL ConfigureAdapterChannel;
+    PCANCEL_ADAPTER_CHANNEL CancelAdapterChannel;
+    PMAP_TRANSFER_EX MapTransferEx;
+    PGET_SCATTER_GATHER_LIST_EX GetScatterGatherListEx;
+    PBUILD_SCATTER_GATHER_LIST_EX BuildScatterGatherListEx;
+    PFLUSH_ADAPTER_BUFFERS_EX FlushAdapterBuffersEx;
+    PFREE_ADAPTER_OBJECT FreeAdapterObject;
+    PCANCEL_MAPPED_TRANSFER CancelMappedTransfer;
+};
+
+struct _DMA_ADAPTER {
+    USHORT Version;
+    USHORT Size;
+    PDMA_OPERATIONS DmaOperations;
+};
+
+/* The MDL with the fields drivers read (wdm.h order). The model's MDLs
+ * describe identity-mapped memory: MappedSystemVa is the buffer itself. */
+#define MDL_MAPPED_TO_SYSTEM_VA 0x0001
+#define MDL_PAGES_LOCKED 0x0002
+#define MDL_SOURCE_IS_NONPAGED_POOL 0x0004
+#define MDL_ALLOCATED_FIXED_SIZE 0x0008
+#define MDL_PARTIAL 0x0010
+
+struct _MDL {
+    struct _MDL *Next;
+    SHORT Size;
+    SHORT MdlFlags;
+    PVOID Process;
+    PVOID MappedSystemVa;
+    PVOID StartVa;
+    ULONG ByteCount;
+    ULONG ByteOffset;
+};
+
+#ifndef PAGE_SIZE
+#define PAGE_SIZE 0x1000
+#endif
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT 12
+#endif
+#ifndef BYTE_OFFSET
+#define BYTE_OFFSET(Va) ((ULONG)((ULONG_PTR)(Va) & (PAGE_SIZE - 1)))
+#endif
+#ifndef PAGE_ALIGN
+#define PAGE_ALIGN(Va) ((PVOID)((ULONG_PTR)(Va) & ~(ULONG_PTR)(PAGE_SIZE - 1)))
+#endif
+#ifndef ADDRESS_AND_SIZE_TO_SPAN_PAGES
+#define ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Size)                                                          \
+    ((ULONG)((((ULONG_PTR)(Va) & (PAGE_SIZE - 1)) + (Size) + (PAGE_SIZE - 1)) >> PAGE_SHIFT))
+#endif
+
+typedef enum _MM_PAGE_PRIORITY { LowPagePriority, NormalPagePriority = 16, HighPagePriority = 32 } MM_PAGE_PRIORITY;
+#define MdlMappingNoWrite 0x80000000
+#define MdlMappingNoExecute 0x40000000
+
+#define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
+#define MmGetMdlByteCount(Mdl) ((Mdl)->ByteCount)
+#define MmGetMdlByteOffset(Mdl) ((Mdl)->ByteOffset)
+#define MmGetMdlBaseVa(Mdl) ((Mdl)->StartVa)
+
+/* MmInitializeMdl: the header of an MDL the driver allocated itself. */
+static inline VOID MmInitializeMdl(PMDL Mdl, PVOID BaseVa, SIZE_T Length)
+{
+    Mdl->Next = NULL;
+    Mdl->Size = (SHORT)(sizeof(MDL) + sizeof(ULONG_PTR) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(BaseVa, Length));
+    Mdl->MdlFlags = 0;
+    Mdl->Process = NULL;
+    Mdl->MappedSystemVa = NULL;
+    Mdl->StartVa = PAGE_ALIGN(BaseVa);
+    Mdl->ByteOffset = BYTE_OFFSET(BaseVa);
+    Mdl->ByteCount = (ULONG)Length;
+}
+
+/* IoAllocateMdl / IoFreeMdl: an MDL for a buffer of the driver's (Irp must
+ * be NULL in the model: its IRPs are opaque). */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp);
+VOID IoFreeMdl(PMDL Mdl);
+
+/* MmBuildMdlForNonPagedPool: the model's memory is resident and
+ * identity-mapped, so the system address is the buffer. */
+static inline VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
+{
+    Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
+    Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+}
+
+/* MmGetSystemAddressForMdlSafe: the mapping if the MDL has one, else the
+ * identity mapping of its buffer (the model never runs out of system PTEs). */
+static inline PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+{
+    (void)Priority;
+    if (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+        return Mdl->MappedSystemVa;
+    return MmGetMdlVirtualAddress(Mdl);
+}
+
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the WDM and WDK names (types, pool, lists, spin locks, time,
+ * strings, GUIDs). */
+#include "km_wdk.h"
 #endif

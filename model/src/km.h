@@ -32,7 +32,10 @@
     X(DMATRANSACTION, "TX", "WDFDMATRANSACTION")                                                          \
     X(TIMER, "TMR", "WDFTIMER")                                                                           \
     X(SPINLOCK, "LOCK", "WDFSPINLOCK")                                                                    \
-    X(CMRESLIST, "RES", "WDFCMRESLIST")
+    X(CMRESLIST, "RES", "WDFCMRESLIST")                                                                   \
+    X(KEY, "KEY", "WDFKEY")                                                                               \
+    X(STRING, "STR", "WDFSTRING")                                                                         \
+    X(COLLECTION, "COLL", "WDFCOLLECTION")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -76,6 +79,63 @@ typedef struct km_driver {
     km_cblock cblock;                /* m_CallbackMutexLock */
 } km_driver;
 
+/* ---- setup DDIs the model accepts (km_accept.c; docs/api-support.md) ---- */
+/* What WdfDeviceInit* recorded; WdfDeviceCreate copies it into the device. */
+typedef struct km_init_setup {
+    bool ppo_set, ppo;                     /* WdfDeviceInitSetPowerPolicyOwnership */
+    WDF_POWER_POLICY_EVENT_CALLBACKS ppo_callbacks; /* never called */
+    wchar_t name[64];                      /* WdfDeviceInitAssignName (truncated copy) */
+    bool has_name;
+    DEVICE_TYPE device_type;               /* WdfDeviceInitSetDeviceType (FILE_DEVICE_UNKNOWN by default) */
+    bool exclusive;
+    ULONG characteristics;                 /* WdfDeviceInitSetCharacteristics */
+    int power_pageable;                    /* 0 unset, 1 pageable, 2 not pageable */
+    WDF_FILEOBJECT_CONFIG file_config;     /* callbacks never called */
+    bool has_file_config;
+    wchar_t sddl[96];                      /* WdfDeviceInitAssignSDDLString (truncated copy) */
+    bool has_sddl;
+} km_init_setup;
+
+enum { KM_MAX_QUERY_INTERFACES = 4, KM_MAX_INTERFACE_BYTES = 256, KM_MAX_DEVICE_INTERFACES = 4 };
+
+/* An interface WdfDeviceAddQueryInterface registered (FxQueryInterface). */
+typedef struct km_query_interface {
+    GUID type;                             /* m_InterfaceType */
+    bool has_interface;                    /* m_Interface != NULL */
+    union {
+        INTERFACE hdr;
+        uint8_t bytes[KM_MAX_INTERFACE_BYTES];
+    } copy;                                /* m_Interface: the driver's INTERFACE, copied */
+    bool import;                           /* m_ImportInterface */
+    bool send_to_parent;                   /* m_SendQueryToParentStack */
+    PFN_WDF_DEVICE_PROCESS_QUERY_INTERFACE_REQUEST process; /* m_ProcessRequest */
+} km_query_interface;
+
+typedef struct km_device_setup {
+    km_init_setup init;
+    bool s0_idle_set;
+    WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS s0_idle;
+    bool sx_wake_set;
+    WDF_DEVICE_POWER_POLICY_WAKE_SETTINGS sx_wake;
+    bool pofx_set;
+    WDF_POWER_FRAMEWORK_SETTINGS pofx;
+    LONG stop_idle_count;                  /* StopIdle minus ResumeIdle */
+    struct {
+        GUID guid;
+        bool enabled;
+    } interfaces[KM_MAX_DEVICE_INTERFACES]; /* WdfDeviceCreateDeviceInterface / SetDeviceInterfaceState */
+    unsigned ninterfaces;
+    bool has_symlink;
+    wchar_t symlink[64];
+    bool pnp_caps_set, power_caps_set;
+    WDF_DEVICE_PNP_CAPABILITIES pnp_caps;
+    WDF_DEVICE_POWER_CAPABILITIES power_caps;
+    ULONG alignment;                       /* WdfDeviceSet/GetAlignmentRequirement */
+    WDF_DEVICE_FAILED_ACTION failed;       /* WdfDeviceSetFailed: WdfDeviceFailedUndefined if never */
+    km_query_interface qi[KM_MAX_QUERY_INTERFACES];
+    unsigned nqi;
+} km_device_setup;
+
 typedef struct km_device {
     WDF_PNPPOWER_EVENT_CALLBACKS pnp;
     WDF_DEVICE_IO_TYPE io_type;
@@ -86,6 +146,7 @@ typedef struct km_device {
     WDF_EXECUTION_LEVEL level;       /* resolved (fxdevicebase.cpp#ConfigureConstraints) */
     WDF_SYNCHRONIZATION_SCOPE scope;
     km_cblock cblock;                /* the device's callback lock, shared by Device-scope queues */
+    km_device_setup setup;           /* km_accept.c */
 } km_device;
 
 typedef struct km_queue {
@@ -170,15 +231,30 @@ typedef enum {
 } km_tx_state;
 const char *km_tx_state_name(km_tx_state s);
 
+/* A system DMA adapter (one DMA channel): IoGetDmaAdapter returns the same
+ * adapter for the same channel, so enablers configured with the same
+ * channel share it (docs/model-dma.md). */
+typedef struct km_dmaadapter {
+    DMA_ADAPTER wdm;              /* what WdfDmaEnablerWdmGetDmaAdapter returns */
+    bool used;
+    ULONG channel, request_line;  /* the descriptor's u.Dma.Channel / u.Dma.Port */
+    DMA_WIDTH width;
+    km_object *channel_owner;     /* transaction holding the adapter channel, or NULL */
+    km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
+    unsigned nwaiters;
+    unsigned channel_frees;       /* FreeAdapterChannel calls by the HAL's owners (trace) */
+} km_dmaadapter;
+
+enum { KM_MAX_DMA_ADAPTERS = 4 };
+
 typedef struct km_dmaenabler {
     WDF_DMA_ENABLER_CONFIG config;
     km_object *device;
     size_t max_fragment;          /* MaximumFragmentLength (2.3) */
     bool system_profile_configured[2]; /* per direction */
-    km_object *channel_owner;     /* transaction holding the adapter channel, or NULL */
-    km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
-    unsigned nwaiters;
+    km_dmaadapter *adapter[2];    /* per direction (a simplex enabler: the same one) */
     /* km_dma.c */
+    size_t max_sg_elements;       /* m_MaxSGElements (scatter-gather profiles only) */
     bool system_profile;          /* WdfDmaProfileSystem or SystemDuplex */
     bool duplex;                  /* WdfDmaProfileSystemDuplex */
     size_t maximum_length;        /* Config.MaximumLength (m_MaximumLength) */
@@ -221,6 +297,18 @@ typedef struct km_dmatx {
     bool hal_dpc_pending;      /* hardware finished, HAL completion DPC queued, not yet run */
     uint32_t completing_task;  /* task inside the unlocked part of DmaCompleted*, 0 if none */
     uint32_t program_dma_task; /* task inside EvtProgramDma, 0 if none */
+    /* the rest of system DMA (km_dma.c) */
+    km_dmaadapter *adapter;    /* m_AdapterInfo->AdapterObject: set by Initialize / AllocateResources */
+    PMDL mdl;                  /* m_StartMdl (NULL for InitializeUsingRequest: the model's requests have none) */
+    ULONG device_offset;       /* m_DeviceAddressOffset */
+    bool immediate;            /* m_Flags & DMA_SYNCHRONOUS_CALLBACK */
+    bool require_single;       /* m_RequireSingleTransfer */
+    PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL configure_channel;
+    PVOID configure_channel_context;
+    ULONG reserved_mr;         /* m_MapRegistersReserved */
+    PFN_WDF_RESERVE_DMA reserve_dma;
+    PVOID reserve_dma_context;
+    uint8_t transfer_context[DMA_TRANSFER_CONTEXT_SIZE_V1];
 } km_dmatx;
 
 /* Timer states, kmdf-model-spec.md section 4 and 6.1. */
@@ -274,6 +362,25 @@ typedef struct km_lock {
     char name[16];              /* "LOCK3": the engine's name for the lock */
 } km_lock;
 
+/* A registry key (FxRegKey): the access it was opened with. */
+typedef struct km_key {
+    ACCESS_MASK access;
+} km_key;
+
+/* A WDFSTRING (FxString): its own copy of the text, in driver-visible memory. */
+typedef struct km_string {
+    UNICODE_STRING str;
+    uint32_t alloc; /* km_alloc id of str.Buffer, when it has one */
+    bool has_alloc;
+} km_string;
+
+/* A WDFCOLLECTION (FxCollection): its items in order, each referenced. */
+enum { KM_MAX_COLLECTION = 32 };
+typedef struct km_collection {
+    km_object *items[KM_MAX_COLLECTION];
+    ULONG count;
+} km_collection;
+
 typedef struct km_reslist {
     ULONG count;
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
@@ -311,8 +418,21 @@ struct km_object {
         km_timer tmr;
         km_lock lock;
         km_reslist res;
+        km_key key;
+        km_string str;
+        km_collection coll;
     } u;
 };
+
+/* The registry's values in this execution (km_registry.c): the environment's,
+ * then what the driver assigned. */
+enum { KM_MAX_REG_VALUES = 16, KM_MAX_REG_DATA = 128 };
+typedef struct km_reg_value {
+    wchar_t name[KM_ENV_REG_NAME];
+    ULONG type;
+    ULONG length;
+    uint8_t data[KM_MAX_REG_DATA];
+} km_reg_value;
 
 /* ---- the model's state for one execution -------------------------------------------------------- */
 typedef struct km_world {
@@ -320,13 +440,26 @@ typedef struct km_world {
     km_object objects[KM_MAX_OBJECTS];
     uint32_t nobjects;                 /* high-water mark */
     uint32_t type_count[KM_T__COUNT];  /* per-type ids */
-    km_object *driver, *device, *enabler;
+    km_object *driver, *device;
     km_object *requests[KM_ENV_MAX_REQUESTS]; /* slots: a completed request's slot is reused */
     uint16_t request_gen[KM_ENV_MAX_REQUESTS];     /* the generation each request had */
     uint32_t request_completions[KM_ENV_MAX_REQUESTS];
     NTSTATUS request_status[KM_ENV_MAX_REQUESTS]; /* the IRP's status: STATUS_PENDING until completed */
     unsigned nrequests;
     PDRIVER_OBJECT wdm_driver;
+    /* setup DDIs and the client hook (km_accept.c, km_registry.c, km_client.c) */
+    km_reg_value reg[KM_MAX_REG_VALUES];
+    unsigned nreg;
+    KM_CLIENT *client;                 /* the scenario's client, or NULL */
+    bool device_started;               /* D0Entry returned: the client may run */
+    unsigned nclient_tasks;            /* KmClientStart's tasks (km_client.c) */
+    km_dmaadapter dma_adapters[KM_MAX_DMA_ADAPTERS]; /* system DMA adapters, by channel (km_dma.c) */
+    struct {
+        PMDL mdl;
+        uint32_t alloc;                /* km_alloc id */
+        bool freed;
+    } mdls[16];                        /* IoAllocateMdl's MDLs (km_dma.c) */
+    unsigned nmdls;
 } km_world;
 
 extern km_world km_w;
@@ -374,7 +507,8 @@ void km_timer_defer_dispose(km_object *o);
  * page, with the rest of its slot and the guard page poisoned (dr_poison), and
  * `align` (a power of two, at most 16) respected. `what` names it in findings
  * ("WDF context"), `type` is its type name (or NULL), owner the object it
- * belongs to. Returns the memory; *id names it for km_free. */
+ * belongs to (NULL: the driver's own, pool memory). Returns the memory; *id
+ * names it for km_free. */
 void *km_alloc(size_t size, size_t align, const char *what, const char *type, const km_object *owner, uint32_t *id);
 /* The same, for memory whose address the driver does not have yet (a request
  * buffer): zeroed only if the driver may have written its slot before. Call
@@ -449,6 +583,11 @@ enum {
  * EvtIo*), so a bugcheck; otherwise dmarace's own check (strict_irql_exit). */
 void km_callback_irql_check(unsigned entry_irql, const char *callback, bool hooked);
 
+/* ---- WDM kernel routines (km_wdm.c) ------------------------------------------------------------- */
+void km_wdm_reset(void);      /* km_reset: forget the last execution's pool, spin locks, stalls */
+void km_wdm_setup_done(void); /* km_world_start: the driver is up; later pool allocations are the I/O's */
+void km_wdm_check(void);      /* km_world_check: the pool leak oracle */
+
 /* ---- cross-module hooks ------------------------------------------------------------------------------ */
 /* Requests (km_request.c). */
 km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t length);
@@ -494,6 +633,17 @@ void km_world_request_completed(km_object *req);
 /* The i-th request of the world if its object still exists (not freed and
  * reused), else NULL. */
 km_object *km_world_request(unsigned i);
+/* Setup DDIs (km_accept.c): the WDFDEVICE_INIT's record of them, copied into
+ * the device by WdfDeviceCreate (km_world.c). */
+km_init_setup *km_device_init_setup(PWDFDEVICE_INIT init);
+/* Strings and collections (km_string.c, km_collection.c): the object's memory
+ * and references go when its last reference does (FxString and FxCollection
+ * destructors). Called by obj_free. */
+void km_string_destroy(km_object *o);
+NTSTATUS km_string_assign(km_object *o, PCUNICODE_STRING src); /* FxString::Assign */
+void km_collection_destroy(km_object *o);
+/* The registry (km_registry.c): the environment's values, at reset. */
+void km_registry_reset(const km_env *env);
 
 /* ---- the driver's own messages (km_debug.c) ---- */
 /* The name of an NTSTATUS the model defines ("STATUS_CANCELLED"), or NULL. */

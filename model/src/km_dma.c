@@ -67,6 +67,8 @@ DR_SITE(site_hw_done, "dma-hw-done");
 DR_SITE(site_hal_completion, "_SystemDmaCompletion");
 DR_SITE(site_program_dma, "EvtProgramDma");
 DR_SITE(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete");
+DR_SITE(site_configure_channel, "EvtDmaTransactionConfigureDmaChannel");
+DR_SITE(site_reserve_dma, "EvtReserveDma");
 DR_SITE(site_final, "dma-transaction-final");
 
 /* Race windows worth counting in campaigns. */
@@ -79,6 +81,7 @@ DR_SITE(win_stop_idle_failed, "window: StopSystemTransfer before the transfer, H
 DR_SITE(win_handover_sync, "window: _AdapterControl of the next waiter inside FreeAdapterChannel");
 DR_SITE(win_map_failed, "window: MapTransferEx failed (injected)");
 DR_SITE(win_flush_failed, "window: FlushAdapterBuffersEx failed (injected)");
+DR_SITE(win_immediate_busy, "window: immediate execution refused, channel busy");
 
 enum { COMPLETE_FULL = 1, COMPLETE_PARTIAL = 2, COMPLETE_ABORT = 3 }; /* FxDmaCompletionType */
 
@@ -167,6 +170,37 @@ static void call_transfer_complete(km_object *o, DMA_COMPLETION_STATUS status, b
     irql_restore(old);
 }
 
+/* EvtDmaTransactionConfigureDmaChannel (FxDmaSystemTransaction::PreMapTransfer),
+ * before the channel is programmed for the current fragment: the start MDL,
+ * m_CurrentFragmentOffset (start offset + bytes transferred) and the
+ * fragment's length before the HAL maps it. TRUE with no callback. */
+static bool call_configure_channel(km_object *o, bool keep_irql)
+{
+    km_dmatx *t = &o->u.tx;
+    PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL fn = t->configure_channel;
+    if (!fn)
+        return true;
+    unsigned old = keep_irql ? dr_irql() : irql_to_dispatch();
+    unsigned entry = dr_irql();
+    km_trace(&site_configure_channel, o, (int64_t)t->fragment);
+    /* m_StartOffset: VirtualAddress - MmGetMdlVirtualAddress(Mdl), as
+     * WdfDmaTransactionInitialize computes it (read here, not in Initialize,
+     * whose older callers pass a buffer cast to PMDL). */
+    size_t start = t->mdl ? (size_t)((uintptr_t)t->buffer - (uintptr_t)MmGetMdlVirtualAddress(t->mdl)) : 0;
+    BOOLEAN ok = fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->configure_channel_context, t->mdl,
+                    start + t->transferred, t->fragment);
+    dr_framework_resume();
+    if (dr_failed())
+        return false;
+    if (km_w.env.strict_irql_exit) {
+        km_callback_irql_check(entry, "EvtDmaTransactionConfigureDmaChannel", false);
+        if (dr_failed())
+            return false;
+    }
+    irql_restore(old);
+    return ok != FALSE;
+}
+
 /* ---- request references (ReferenceRequest / ReleaseButRetainRequest / ClearRequest) --------------- */
 
 static bool reference_request(km_object *o, const char *api)
@@ -226,7 +260,7 @@ static void adapter_control(km_object *o);
  * ReleaseResources, so the waiter's staging, EvtProgramDma included, may run
  * nested inside another transaction's final DmaCompleted* (or Release,
  * Dispose, Cancel): cross-transaction re-entrancy. */
-static void grant_next(km_dmaenabler *e)
+static void grant_next(km_dmaadapter *e)
 {
     while (!e->channel_owner && e->nwaiters) {
         km_object *w = e->channel_waiters[0];
@@ -267,11 +301,29 @@ DR_SITE(site_alloc_failure, "dma-allocate-fails"); /* 0 allocation proceeds, 1 i
 static NTSTATUS allocate_adapter_channel(km_object *o)
 {
     km_dmatx *t = &o->u.tx;
-    km_dmaenabler *e = enabler_of(o);
+    km_dmaadapter *e = t->adapter;
+    /* fxdmatransactionpacket.hpp FxDmaPacketTransaction::AllocateAdapterChannel
+     * with reserved map registers: no HAL call, _AdapterControl runs at once
+     * with the map register base of the reservation. */
+    if (t->reserved_mr > 0 && t->state != KM_TX_RESERVED) {
+        adapter_control(o);
+        return STATUS_SUCCESS;
+    }
     /* StartTransfer can fail (spec 1.2 step 4): Execute then returns the
      * error with the transaction in TransferFailed. */
     if (km_w.env.alloc_failure && dr_choose(&site_alloc_failure, 2) == 1)
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* AllocateResources asking for more map registers than the adapter has
+     * ([INF]: KMDF only ASSERTs, fxdmatransactionpacket.cpp StartTransfer). */
+    if (t->state == KM_TX_RESERVED && t->reserved_mr > km_w.env.map_registers)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (e->channel_owner && t->immediate) {
+        /* DMA_SYNCHRONOUS_CALLBACK (SetImmediateExecution, m_Flags): the
+         * HAL's AllocateAdapterChannelEx fails rather than queue the
+         * request when the channel is not free at once. */
+        dr_window(&win_immediate_busy);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     if (e->channel_owner) {
         if (e->nwaiters == sizeof e->channel_waiters / sizeof e->channel_waiters[0])
             return STATUS_INSUFFICIENT_RESOURCES; /* model limit, docs/model-dma.md */
@@ -283,7 +335,7 @@ static NTSTATUS allocate_adapter_channel(km_object *o)
     }
     e->channel_owner = o;
     t->channel_pending = true;
-    if (km_w.env.deferred_adapter && dr_choose(&site_adapter_later, 2) == 1) {
+    if (!t->immediate && km_w.env.deferred_adapter && dr_choose(&site_adapter_later, 2) == 1) {
         unsigned cpu = dr_choose(&site_adapter_cpu, dr_cpus());
         dr_dpc_queue(&t->adapter_dpc, cpu);
         return STATUS_SUCCESS;
@@ -296,7 +348,7 @@ static NTSTATUS allocate_adapter_channel(km_object *o)
 static bool cancel_pending_allocation(km_object *o)
 {
     km_dmatx *t = &o->u.tx;
-    km_dmaenabler *e = enabler_of(o);
+    km_dmaadapter *e = t->adapter;
     if (!t->channel_pending)
         return false;
     t->channel_pending = false;
@@ -320,24 +372,31 @@ static bool cancel_pending_allocation(km_object *o)
 /* FreeMapRegistersAndAdapter. */
 static void free_channel(km_object *o)
 {
-    km_dmaenabler *e = enabler_of(o);
+    km_dmaadapter *e = o->u.tx.adapter;
     o->u.tx.channel_allocated = false;
-    if (e->channel_owner == o) {
+    if (e && e->channel_owner == o) {
         e->channel_owner = NULL;
         grant_next(e);
     }
 }
 
-/* ReleaseResources: only once the map register base was set (_AdapterControl ran). */
-static void release_resources(km_object *o)
+/* ReleaseResources: only once the map register base was set (_AdapterControl
+ * ran). Reserved map registers (AllocateResources) are kept unless forced
+ * (fxdmatransactionpacket.cpp FxDmaPacketTransaction::ReleaseResources):
+ * Release and the final DmaCompleted* keep them, FreeResources and Dispose
+ * free them. */
+static void release_resources(km_object *o, bool force)
 {
     km_dmatx *t = &o->u.tx;
     if (!t->channel_allocated)
+        return;
+    if (t->reserved_mr > 0 && !force)
         return;
     dr_event_disarm(&t->hw_done);
     t->mapped = false;
     t->adapter_info_valid = false; /* m_AdapterInfo = NULL */
     free_channel(o);
+    t->reserved_mr = 0;
 }
 
 /* ---- the system DMA controller: transfers ------------------------------------------------------------ */
@@ -497,6 +556,14 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
     bool again = true;
     while (again) {
         t->fragment = min_size(t->remaining, t->max_fragment);
+        /* fxdmatransactionpacket.cpp FxDmaPacketTransaction::StageTransfer:
+         * with fewer map registers reserved than the adapter has (system
+         * DMA needs them all), the fragment ends where the reservation does,
+         * counting the first page's offset. */
+        if (t->reserved_mr > 0 && km_w.env.map_registers > t->reserved_mr) {
+            size_t page_off = (size_t)(((uintptr_t)t->buffer + t->transferred) & (KM_PAGE_SIZE - 1));
+            t->fragment = min_size(t->fragment, (size_t)KM_PAGE_SIZE * (t->reserved_mr - 1) + KM_PAGE_SIZE - page_off);
+        }
         t->remaining -= t->fragment;
         /* Unlocked check: a stop between the HAL completion and the flush
          * (which clears the transfer context's cancel bit). */
@@ -510,8 +577,15 @@ static NTSTATUS stage_transfer(km_object *o, bool keep_irql)
             dr_yield(&site_stage_map);
             if (dr_failed())
                 return st;
-            st = hal_map_transfer(o);
-            if (NT_SUCCESS(st)) {
+            /* PreMapTransfer (fxdmatransactionsystem.cpp): FALSE means the
+             * driver completed the transaction itself: no mapping, no
+             * EvtProgramDma, and 'this' may be gone (the staging reference
+             * keeps the model's object). */
+            if (!call_configure_channel(o, keep_irql)) {
+                if (dr_failed())
+                    return st;
+                st = STATUS_SUCCESS;
+            } else if (NT_SUCCESS(st = hal_map_transfer(o))) {
                 call_program_dma(o, keep_irql);
                 if (dr_failed())
                     return st;
@@ -566,11 +640,473 @@ static void adapter_control(km_object *o)
     t->channel_pending = false;
     t->channel_allocated = true; /* SetMapRegisterBase */
     km_trace(&site_adapter_control, o, 0);
+    if (t->state == KM_TX_RESERVED) {
+        /* fxdmatransactionpacket.cpp FxDmaPacketTransaction::_AdapterControl:
+         * a reservation calls EvtReserveDma (cleared first) instead of
+         * staging; the driver may Initialize and Execute from there. */
+        PFN_WDF_RESERVE_DMA fn = t->reserve_dma;
+        PVOID ctx = t->reserve_dma_context;
+        t->reserve_dma = NULL;
+        t->reserve_dma_context = NULL;
+        if (!fn)
+            return;
+        unsigned old = irql_to_dispatch();
+        unsigned entry = dr_irql();
+        km_trace(&site_reserve_dma, o, (int64_t)t->reserved_mr);
+        fn((WDFDMATRANSACTION)km_handle(o), ctx);
+        dr_framework_resume();
+        if (dr_failed())
+            return;
+        if (km_w.env.strict_irql_exit) {
+            km_callback_irql_check(entry, "EvtReserveDma", false);
+            if (dr_failed())
+                return;
+        }
+        irql_restore(old);
+        return;
+    }
     NTSTATUS st = stage_transfer(o, false);
     if (dr_failed() || NT_SUCCESS(st))
         return;
     dr_window(&win_synthetic);
     call_transfer_complete(o, st == STATUS_CANCELLED ? DmaCancelled : DmaError, false);
+}
+
+/* ---- the WDM DMA adapter (WdfDmaEnablerWdmGetDmaAdapter) ------------------------------------- */
+
+/* The DMA_OPERATIONS of the model's system DMA adapters. KMDF owns the
+ * adapter and its channel: it allocates the channel with
+ * AllocateAdapterChannelEx and frees it in ReleaseResources
+ * (fxdmatransactionsystem.hpp FxDmaSystemTransaction::
+ * FreeMapRegistersAndAdapter), and it puts the adapter when the enabler goes
+ * (fxdmaenabler.cpp FxDmaEnabler::FreeResources). What a system-DMA driver
+ * calls itself is modelled (ReadDmaCounter, GetDmaAdapterInfo,
+ * GetDmaAlignment, GetDmaTransferInfo), accepted (ConfigureAdapterChannel)
+ * or reported (FreeAdapterChannel, PutDmaAdapter: misuse of KMDF's
+ * adapter); the rest is reported as not modelled, a dmarace CHECK, never a
+ * crash of the tool. */
+
+DR_SITE(site_wdm_get_adapter, "WdfDmaEnablerWdmGetDmaAdapter");
+DR_SITE(site_op_put, "DMA_OPERATIONS.PutDmaAdapter");
+DR_SITE(site_op_free_channel, "DMA_OPERATIONS.FreeAdapterChannel");
+DR_SITE(site_op_read_counter, "DMA_OPERATIONS.ReadDmaCounter");
+DR_SITE(site_op_adapter_info, "DMA_OPERATIONS.GetDmaAdapterInfo");
+DR_SITE(site_op_alignment, "DMA_OPERATIONS.GetDmaAlignment");
+DR_SITE(site_op_transfer_info, "DMA_OPERATIONS.GetDmaTransferInfo");
+DR_SITE(site_op_other, "DMA_OPERATIONS (not modelled)");
+
+/* The model's adapter behind a driver's PDMA_ADAPTER, or NULL (a CRASH). */
+static km_dmaadapter *adapter_from(PDMA_ADAPTER p, const char *api)
+{
+    for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS; i++)
+        if (km_w.dma_adapters[i].used && p == &km_w.dma_adapters[i].wdm)
+            return &km_w.dma_adapters[i];
+    km_crash("DMA-ADAPTER", api, "not a DMA adapter", "%s called with %p, which no WdfDmaEnablerWdmGetDmaAdapter returned",
+             api, (void *)p);
+    return NULL;
+}
+
+static void op_not_modelled(const char *op)
+{
+    if (!km_enter(&site_op_other, HIGH_LEVEL))
+        return;
+    km_own_check("DMA-WDM", op, "DMA operation not modelled",
+                 "the driver called %s on the adapter KMDF owns; the model implements ReadDmaCounter, "
+                 "GetDmaAdapterInfo, GetDmaAlignment, GetDmaTransferInfo and ConfigureAdapterChannel "
+                 "(docs/model-dma.md)",
+                 op);
+}
+
+/* PutDmaAdapter: KMDF puts its adapter itself when the enabler is deleted
+ * (FxDmaEnabler::FreeResources); a driver's put drops a reference it never
+ * took, and KMDF's later put releases the object under everyone who still
+ * uses it (the HAL's adapter object reference count goes below zero). */
+static VOID op_put_dma_adapter(PDMA_ADAPTER DmaAdapter)
+{
+    static const char api[] = "PutDmaAdapter";
+    if (!km_enter(&site_op_put, DISPATCH_LEVEL))
+        return;
+    if (!adapter_from(DmaAdapter, api))
+        return;
+    km_crash("DMA-PUT", api, "driver put the DMA adapter KMDF owns",
+             "KMDF got this adapter with IoGetDmaAdapter and puts it itself when the enabler is deleted "
+             "(fxdmaenabler.cpp FxDmaEnabler::FreeResources): the driver's PutDmaAdapter is one put too many");
+}
+
+/* FreeAdapterChannel: KMDF owns the channel of a system-DMA transaction. It
+ * frees it itself once the transaction is done (the final DmaCompleted*,
+ * Release, Dispose: FxDmaPacketTransaction::ReleaseResources ->
+ * FxDmaSystemTransaction::FreeMapRegistersAndAdapter -> FreeAdapterChannel).
+ * A driver's FreeAdapterChannel is therefore always one too many: either it
+ * takes the channel from the transaction that holds it (and the HAL hands it
+ * to the next waiter while the first still transfers), or it frees a channel
+ * already freed. Driver Verifier's DMA verification bugchecks 0xE6
+ * (DRIVER_VERIFIER_DMA_VIOLATION, parameter 1 = 0x04, "the driver freed too
+ * many DMA adapter channels"); without it the HAL runs its wait queue again
+ * (ReactOS IoFreeAdapterChannel). */
+static VOID op_free_adapter_channel(PDMA_ADAPTER DmaAdapter)
+{
+    static const char api[] = "FreeAdapterChannel";
+    if (!km_enter(&site_op_free_channel, DISPATCH_LEVEL))
+        return;
+    km_dmaadapter *a = adapter_from(DmaAdapter, api);
+    if (!a)
+        return;
+    if (a->channel_owner)
+        km_crash("DMA-FREE", api, "driver freed the adapter channel a KMDF transaction holds",
+                 "TX%u holds the channel of DMA channel %u; KMDF frees it itself in ReleaseResources "
+                 "(fxdmatransactionsystem.hpp FreeMapRegistersAndAdapter), so this is a double free: Driver "
+                 "Verifier bugchecks 0xE6/0x04 (freed too many adapter channels), without it the HAL gives the "
+                 "channel to the next waiter while TX%u still transfers",
+                 a->channel_owner->id, (unsigned)a->channel, a->channel_owner->id);
+    else
+        km_crash("DMA-FREE", api, "driver freed an adapter channel KMDF already freed",
+                 "DMA channel %u is free: KMDF freed it at the final DmaCompleted*/Release "
+                 "(fxdmatransactionsystem.hpp FreeMapRegistersAndAdapter); a second FreeAdapterChannel is a double "
+                 "free: Driver Verifier bugchecks 0xE6/0x04 (freed too many adapter channels), without it the HAL's "
+                 "adapter wait queue is run for a channel nobody released",
+                 (unsigned)a->channel);
+}
+
+/* ReadDmaCounter: the bytes of the current transfer the system DMA
+ * controller has not moved yet. The model's hardware moves a transfer at
+ * once when it finishes (the hw_done event): the whole mapped length while
+ * the transfer runs, 0 once it finished or when nothing is mapped. */
+static ULONG op_read_dma_counter(PDMA_ADAPTER DmaAdapter)
+{
+    static const char api[] = "ReadDmaCounter";
+    if (!km_enter(&site_op_read_counter, HIGH_LEVEL))
+        return 0;
+    km_dmaadapter *a = adapter_from(DmaAdapter, api);
+    if (!a)
+        return 0;
+    km_object *o = a->channel_owner;
+    ULONG left = 0;
+    if (o && o->u.tx.mapped && dr_event_armed(&o->u.tx.hw_done))
+        left = o->u.tx.sg.Elements[0].Length;
+    km_trace(&site_op_read_counter, o, left);
+    return left;
+}
+
+/* GetDmaAdapterInfo: the caller sets Version to DMA_ADAPTER_INFO_VERSION1;
+ * any other version is STATUS_NOT_SUPPORTED (docs: PGET_DMA_ADAPTER_INFO,
+ * "does not support the specified version"). The values are [INF]: the
+ * system DMA controller reads its counter, maps one element per map
+ * register, reaches 32-bit addresses, supports DMA_SYNCHRONOUS_CALLBACK,
+ * and moves units of the configured DmaWidth. */
+static NTSTATUS op_get_dma_adapter_info(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO AdapterInfo)
+{
+    static const char api[] = "GetDmaAdapterInfo";
+    if (!km_enter(&site_op_adapter_info, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_dmaadapter *a = adapter_from(DmaAdapter, api);
+    if (!a)
+        return STATUS_INVALID_PARAMETER;
+    if (!AdapterInfo) {
+        km_crash("V30", api, "NULL AdapterInfo", "%s without AdapterInfo", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (AdapterInfo->Version != DMA_ADAPTER_INFO_VERSION1)
+        return STATUS_NOT_SUPPORTED;
+    static const ULONG unit[] = {1, 2, 4, 8};
+    AdapterInfo->V1.ReadDmaCounterAvailable = TRUE;
+    AdapterInfo->V1.ScatterGatherLimit = km_w.env.map_registers;
+    AdapterInfo->V1.DmaAddressWidth = 32;
+    AdapterInfo->V1.Flags = ADAPTER_INFO_SYNCHRONOUS_CALLBACK;
+    AdapterInfo->V1.MinimumTransferUnit = (unsigned)a->width < 4 ? unit[a->width] : 1;
+    return STATUS_SUCCESS;
+}
+
+/* GetDmaAlignment: no alignment requirement (1), as the ReactOS HAL's
+ * HalpDmaGetDmaAlignment answers. */
+static ULONG op_get_dma_alignment(PDMA_ADAPTER DmaAdapter)
+{
+    if (!km_enter(&site_op_alignment, HIGH_LEVEL))
+        return 1;
+    (void)adapter_from(DmaAdapter, "GetDmaAlignment");
+    return 1;
+}
+
+/* The counts of a system-DMA transfer: one map register and one element per
+ * page the buffer spans ([INF]; KMDF's own DMA v2 fallback in
+ * FxDmaTransactionBase::GetTransferInfo counts the same). */
+static void transfer_counts(uintptr_t va, size_t length, ULONG *map_registers, ULONG *elements)
+{
+    ULONG pages = (ULONG)(((va & (KM_PAGE_SIZE - 1)) + length + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE);
+    if (map_registers)
+        *map_registers = pages;
+    if (elements)
+        *elements = pages;
+}
+
+static NTSTATUS op_get_dma_transfer_info(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                         BOOLEAN WriteOnly, PDMA_TRANSFER_INFO TransferInfo)
+{
+    static const char api[] = "GetDmaTransferInfo";
+    (void)WriteOnly;
+    if (!km_enter(&site_op_transfer_info, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    if (!adapter_from(DmaAdapter, api))
+        return STATUS_INVALID_PARAMETER;
+    if (!Mdl || !TransferInfo) {
+        km_crash("V30", api, "NULL Mdl or TransferInfo", "%s without Mdl or TransferInfo", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (TransferInfo->Version != DMA_TRANSFER_INFO_VERSION1 && TransferInfo->Version != DMA_TRANSFER_INFO_VERSION2)
+        return STATUS_NOT_SUPPORTED;
+    ULONG mr, el;
+    transfer_counts((uintptr_t)MmGetMdlVirtualAddress(Mdl) + (uintptr_t)Offset, Length, &mr, &el);
+    TransferInfo->V1.MapRegisterCount = mr;
+    TransferInfo->V1.ScatterGatherElementCount = el;
+    TransferInfo->V1.ScatterGatherListSize =
+        (ULONG)(offsetof(SCATTER_GATHER_LIST, Elements) + el * sizeof(SCATTER_GATHER_ELEMENT));
+    if (TransferInfo->Version == DMA_TRANSFER_INFO_VERSION2)
+        TransferInfo->V2.LogicalPageCount = mr;
+    return STATUS_SUCCESS;
+}
+
+/* The operations a system-DMA driver has no business calling on KMDF's
+ * adapter, or that the model does not implement: reported, then a failure. */
+static PVOID op_allocate_common_buffer(PDMA_ADAPTER a, ULONG l, PPHYSICAL_ADDRESS la, BOOLEAN c)
+{
+    (void)a, (void)l, (void)la, (void)c;
+    op_not_modelled("AllocateCommonBuffer");
+    return NULL;
+}
+static VOID op_free_common_buffer(PDMA_ADAPTER a, ULONG l, PHYSICAL_ADDRESS la, PVOID va, BOOLEAN c)
+{
+    (void)a, (void)l, (void)la, (void)va, (void)c;
+    op_not_modelled("FreeCommonBuffer");
+}
+static NTSTATUS op_allocate_adapter_channel(PDMA_ADAPTER a, PDEVICE_OBJECT d, ULONG n, PDRIVER_CONTROL r, PVOID c)
+{
+    (void)a, (void)d, (void)n, (void)r, (void)c;
+    op_not_modelled("AllocateAdapterChannel");
+    return STATUS_NOT_SUPPORTED;
+}
+static BOOLEAN op_flush_adapter_buffers(PDMA_ADAPTER a, PMDL m, PVOID b, PVOID va, ULONG l, BOOLEAN w)
+{
+    (void)a, (void)m, (void)b, (void)va, (void)l, (void)w;
+    op_not_modelled("FlushAdapterBuffers");
+    return FALSE;
+}
+static VOID op_free_map_registers(PDMA_ADAPTER a, PVOID b, ULONG n)
+{
+    (void)a, (void)b, (void)n;
+    op_not_modelled("FreeMapRegisters");
+}
+static PHYSICAL_ADDRESS op_map_transfer(PDMA_ADAPTER a, PMDL m, PVOID b, PVOID va, PULONG l, BOOLEAN w)
+{
+    (void)a, (void)m, (void)b, (void)va, (void)l, (void)w;
+    op_not_modelled("MapTransfer");
+    PHYSICAL_ADDRESS z = {.QuadPart = 0};
+    return z;
+}
+static NTSTATUS op_get_sg_list(PDMA_ADAPTER a, PDEVICE_OBJECT d, PMDL m, PVOID va, ULONG l, PDRIVER_LIST_CONTROL r,
+                               PVOID c, BOOLEAN w)
+{
+    (void)a, (void)d, (void)m, (void)va, (void)l, (void)r, (void)c, (void)w;
+    op_not_modelled("GetScatterGatherList");
+    return STATUS_NOT_SUPPORTED;
+}
+static VOID op_put_sg_list(PDMA_ADAPTER a, PSCATTER_GATHER_LIST sg, BOOLEAN w)
+{
+    (void)a, (void)sg, (void)w;
+    op_not_modelled("PutScatterGatherList");
+}
+static NTSTATUS op_calculate_sg_list(PDMA_ADAPTER a, PMDL m, PVOID va, ULONG l, PULONG size, PULONG n)
+{
+    (void)a, (void)m, (void)va, (void)l, (void)size, (void)n;
+    op_not_modelled("CalculateScatterGatherList");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_build_sg_list(PDMA_ADAPTER a, PDEVICE_OBJECT d, PMDL m, PVOID va, ULONG l,
+                                 PDRIVER_LIST_CONTROL r, PVOID c, BOOLEAN w, PVOID b, ULONG bl)
+{
+    (void)a, (void)d, (void)m, (void)va, (void)l, (void)r, (void)c, (void)w, (void)b, (void)bl;
+    op_not_modelled("BuildScatterGatherList");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_build_mdl_from_sg(PDMA_ADAPTER a, PSCATTER_GATHER_LIST sg, PMDL m, PMDL *t)
+{
+    (void)a, (void)sg, (void)m, (void)t;
+    op_not_modelled("BuildMdlFromScatterGatherList");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_initialize_transfer_context(PDMA_ADAPTER a, PVOID c)
+{
+    (void)a, (void)c;
+    op_not_modelled("InitializeDmaTransferContext");
+    return STATUS_NOT_SUPPORTED;
+}
+static PVOID op_allocate_common_buffer_ex(PDMA_ADAPTER a, PPHYSICAL_ADDRESS max, ULONG l, PPHYSICAL_ADDRESS la,
+                                          BOOLEAN c, NODE_REQUIREMENT n)
+{
+    (void)a, (void)max, (void)l, (void)la, (void)c, (void)n;
+    op_not_modelled("AllocateCommonBufferEx");
+    return NULL;
+}
+static NTSTATUS op_allocate_adapter_channel_ex(PDMA_ADAPTER a, PDEVICE_OBJECT d, PVOID tc, ULONG n, ULONG f,
+                                               PDRIVER_CONTROL r, PVOID c, PVOID *b)
+{
+    (void)a, (void)d, (void)tc, (void)n, (void)f, (void)r, (void)c, (void)b;
+    op_not_modelled("AllocateAdapterChannelEx");
+    return STATUS_NOT_SUPPORTED;
+}
+/* ConfigureAdapterChannel: accept-only. The HAL hands the function number
+ * and its context to the DMA controller's extension (controller-specific
+ * numbers: a request line to acquire or release, a watermark, a
+ * notification threshold); the model has no controller extension, so it
+ * records the call in the trace and returns STATUS_SUCCESS. */
+DR_SITE(site_op_configure_channel, "DMA_OPERATIONS.ConfigureAdapterChannel");
+
+static NTSTATUS op_configure_adapter_channel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber, PVOID Context)
+{
+    (void)Context;
+    if (!km_enter(&site_op_configure_channel, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    if (!adapter_from(DmaAdapter, "ConfigureAdapterChannel"))
+        return STATUS_INVALID_PARAMETER;
+    km_trace(&site_op_configure_channel, NULL, FunctionNumber);
+    return STATUS_SUCCESS;
+}
+static BOOLEAN op_cancel_adapter_channel(PDMA_ADAPTER a, PDEVICE_OBJECT d, PVOID tc)
+{
+    (void)a, (void)d, (void)tc;
+    op_not_modelled("CancelAdapterChannel");
+    return FALSE;
+}
+static NTSTATUS op_map_transfer_ex(PDMA_ADAPTER a, PMDL m, PVOID b, ULONGLONG off, ULONG doff, PULONG l, BOOLEAN w,
+                                   PSCATTER_GATHER_LIST sg, ULONG sgl, PDMA_COMPLETION_ROUTINE r, PVOID c)
+{
+    (void)a, (void)m, (void)b, (void)off, (void)doff, (void)l, (void)w, (void)sg, (void)sgl, (void)r, (void)c;
+    op_not_modelled("MapTransferEx");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_get_sg_list_ex(PDMA_ADAPTER a, PDEVICE_OBJECT d, PVOID tc, PMDL m, ULONGLONG off, ULONG l,
+                                  ULONG f, PDRIVER_LIST_CONTROL r, PVOID c, BOOLEAN w, PDMA_COMPLETION_ROUTINE cr,
+                                  PVOID cc, PSCATTER_GATHER_LIST *sg)
+{
+    (void)a, (void)d, (void)tc, (void)m, (void)off, (void)l, (void)f, (void)r, (void)c, (void)w, (void)cr, (void)cc,
+        (void)sg;
+    op_not_modelled("GetScatterGatherListEx");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_build_sg_list_ex(PDMA_ADAPTER a, PDEVICE_OBJECT d, PVOID tc, PMDL m, ULONGLONG off, ULONG l,
+                                    ULONG f, PDRIVER_LIST_CONTROL r, PVOID c, BOOLEAN w, PVOID b, ULONG bl,
+                                    PDMA_COMPLETION_ROUTINE cr, PVOID cc, PVOID sg)
+{
+    (void)a, (void)d, (void)tc, (void)m, (void)off, (void)l, (void)f, (void)r, (void)c, (void)w, (void)b, (void)bl,
+        (void)cr, (void)cc, (void)sg;
+    op_not_modelled("BuildScatterGatherListEx");
+    return STATUS_NOT_SUPPORTED;
+}
+static NTSTATUS op_flush_adapter_buffers_ex(PDMA_ADAPTER a, PMDL m, PVOID b, ULONGLONG off, ULONG l, BOOLEAN w)
+{
+    (void)a, (void)m, (void)b, (void)off, (void)l, (void)w;
+    op_not_modelled("FlushAdapterBuffersEx");
+    return STATUS_NOT_SUPPORTED;
+}
+static VOID op_free_adapter_object(PDMA_ADAPTER a, IO_ALLOCATION_ACTION act)
+{
+    (void)a, (void)act;
+    op_not_modelled("FreeAdapterObject");
+}
+static NTSTATUS op_cancel_mapped_transfer(PDMA_ADAPTER a, PVOID tc)
+{
+    (void)a, (void)tc;
+    op_not_modelled("CancelMappedTransfer");
+    return STATUS_NOT_SUPPORTED;
+}
+
+static const DMA_OPERATIONS km_dma_operations = {
+    .Size = sizeof(DMA_OPERATIONS),
+    .PutDmaAdapter = op_put_dma_adapter,
+    .AllocateCommonBuffer = op_allocate_common_buffer,
+    .FreeCommonBuffer = op_free_common_buffer,
+    .AllocateAdapterChannel = op_allocate_adapter_channel,
+    .FlushAdapterBuffers = op_flush_adapter_buffers,
+    .FreeAdapterChannel = op_free_adapter_channel,
+    .FreeMapRegisters = op_free_map_registers,
+    .MapTransfer = op_map_transfer,
+    .GetDmaAlignment = op_get_dma_alignment,
+    .ReadDmaCounter = op_read_dma_counter,
+    .GetScatterGatherList = op_get_sg_list,
+    .PutScatterGatherList = op_put_sg_list,
+    .CalculateScatterGatherList = op_calculate_sg_list,
+    .BuildScatterGatherList = op_build_sg_list,
+    .BuildMdlFromScatterGatherList = op_build_mdl_from_sg,
+    .GetDmaAdapterInfo = op_get_dma_adapter_info,
+    .GetDmaTransferInfo = op_get_dma_transfer_info,
+    .InitializeDmaTransferContext = op_initialize_transfer_context,
+    .AllocateCommonBufferEx = op_allocate_common_buffer_ex,
+    .AllocateAdapterChannelEx = op_allocate_adapter_channel_ex,
+    .ConfigureAdapterChannel = op_configure_adapter_channel,
+    .CancelAdapterChannel = op_cancel_adapter_channel,
+    .MapTransferEx = op_map_transfer_ex,
+    .GetScatterGatherListEx = op_get_sg_list_ex,
+    .BuildScatterGatherListEx = op_build_sg_list_ex,
+    .FlushAdapterBuffersEx = op_flush_adapter_buffers_ex,
+    .FreeAdapterObject = op_free_adapter_object,
+    .CancelMappedTransfer = op_cancel_mapped_transfer,
+};
+
+/* ---- MDLs of the driver's own (IoAllocateMdl / IoFreeMdl) --------------------------------------------- */
+
+DR_SITE(site_allocate_mdl, "IoAllocateMdl");
+DR_SITE(site_free_mdl, "IoFreeMdl");
+
+/* IoAllocateMdl: an MDL (header and PFN array) from the guarded arena,
+ * initialised as MmInitializeMdl does for VirtualAddress and Length; the
+ * caller builds it (MmBuildMdlForNonPagedPool). SecondaryBuffer and
+ * ChargeQuota change nothing without an IRP; an Irp (to chain the MDL to) is
+ * not modelled: the model's IRPs are opaque. At most 16 per execution (a
+ * model limit: then NULL, as when the pool is exhausted). */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
+{
+    static const char api[] = "IoAllocateMdl";
+    (void)SecondaryBuffer, (void)ChargeQuota;
+    if (!km_enter(&site_allocate_mdl, DISPATCH_LEVEL))
+        return NULL;
+    if (Irp) {
+        km_own_check("DMA-WDM", api, "IoAllocateMdl with an IRP not modelled",
+                     "the model's IRPs are opaque: an MDL cannot be chained to one");
+        return NULL;
+    }
+    if (km_w.nmdls == sizeof km_w.mdls / sizeof km_w.mdls[0] || !km_w.driver)
+        return NULL;
+    size_t pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
+    uint32_t id;
+    PMDL m = km_alloc(sizeof(MDL) + pages * sizeof(ULONG_PTR), 16, "MDL", "MDL", km_w.driver, &id);
+    MmInitializeMdl(m, VirtualAddress, Length);
+    km_w.mdls[km_w.nmdls].mdl = m;
+    km_w.mdls[km_w.nmdls].alloc = id;
+    km_w.mdls[km_w.nmdls].freed = false;
+    km_w.nmdls++;
+    km_trace(&site_allocate_mdl, NULL, Length);
+    return m;
+}
+
+/* IoFreeMdl: an MDL IoAllocateMdl returned, once; anything else is a CRASH
+ * (the I/O manager frees what it did not allocate, or twice). */
+VOID IoFreeMdl(PMDL Mdl)
+{
+    static const char api[] = "IoFreeMdl";
+    if (!km_enter(&site_free_mdl, DISPATCH_LEVEL))
+        return;
+    for (unsigned i = 0; i < km_w.nmdls; i++) {
+        if (km_w.mdls[i].mdl != Mdl)
+            continue;
+        if (km_w.mdls[i].freed) {
+            km_crash("MDL-FREE", api, "MDL freed twice", "IoFreeMdl(%p): this MDL was freed already", (void *)Mdl);
+            return;
+        }
+        km_w.mdls[i].freed = true;
+        km_free(km_w.mdls[i].alloc);
+        return;
+    }
+    km_crash("MDL-FREE", api, "not an MDL from IoAllocateMdl",
+             "IoFreeMdl(%p): the MDL was not allocated by IoAllocateMdl", (void *)Mdl);
 }
 
 /* ---- the enabler -------------------------------------------------------------------------------------- */
@@ -614,11 +1150,42 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, P
     e->maximum_length = Config->MaximumLength;
     /* fxdmaenabler.cpp#InitializeResources (spec 2.3). */
     e->max_fragment = min_size(Config->MaximumLength, (size_t)(km_w.env.map_registers - 1) * KM_PAGE_SIZE);
+    e->max_sg_elements = WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS; /* FxDmaEnabler::FxDmaEnabler */
     dev->u.dev.dma_enabler = o;
-    km_w.enabler = o;
     km_trace(&site_enabler_create, o, (int64_t)e->max_fragment);
     *DmaEnablerHandle = (WDFDMAENABLER)km_handle(o);
     return STATUS_SUCCESS;
+}
+
+/* IoGetDmaAdapter for a system DMA channel. The HAL keeps one adapter
+ * object per system DMA channel and hands the same one to every caller that
+ * names the channel (ReactOS hal/halx86/generic/dma.c HalGetAdapter: "for
+ * first eight ISA/EISA channels there are static adapter objects that are
+ * reused", HalpEisaAdapter[DmaChannel]). Two enablers (or both directions of
+ * a duplex enabler) configured with the same channel therefore share one
+ * adapter channel: their transactions wait for each other. NULL when the
+ * model's adapters are all taken (a model limit). */
+static km_dmaadapter *get_dma_adapter(const CM_PARTIAL_RESOURCE_DESCRIPTOR *d, DMA_WIDTH width)
+{
+    for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS; i++) {
+        km_dmaadapter *a = &km_w.dma_adapters[i];
+        if (a->used && a->channel == d->u.Dma.Channel)
+            return a;
+    }
+    for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS; i++) {
+        km_dmaadapter *a = &km_w.dma_adapters[i];
+        if (a->used)
+            continue;
+        a->used = true;
+        a->channel = d->u.Dma.Channel;
+        a->request_line = d->u.Dma.Port;
+        a->width = width;
+        a->wdm.Version = 1;
+        a->wdm.Size = sizeof a->wdm;
+        a->wdm.DmaOperations = (PDMA_OPERATIONS)&km_dma_operations;
+        return a;
+    }
+    return NULL;
 }
 
 NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler, PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig,
@@ -652,11 +1219,18 @@ NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler, PWDF_DMA_
                     o->id);
         return STATUS_INVALID_PARAMETER;
     }
+    /* FxDmaEnabler::ConfigureSystemAdapter: IoGetDmaAdapter with
+     * DmaChannel = u.Dma.Channel, DmaRequestLine = u.Dma.Port. */
+    km_dmaadapter *a = get_dma_adapter(ProfileConfig->DmaDescriptor, ProfileConfig->DmaWidth);
+    if (!a) /* the model's adapters are all taken: IoGetDmaAdapter returned NULL */
+        return STATUS_UNSUCCESSFUL /* FxDmaEnabler::InitializeResources */;
     if (e->duplex) {
         e->system_profile_configured[ConfigDirection ? 1 : 0] = true;
+        e->adapter[ConfigDirection ? 1 : 0] = a;
     } else {
         /* A simplex system enabler has one adapter for both directions. */
         e->system_profile_configured[0] = e->system_profile_configured[1] = true;
+        e->adapter[0] = e->adapter[1] = a;
     }
     km_trace(&site_configure_system, o, ConfigDirection);
     return STATUS_SUCCESS;
@@ -705,6 +1279,7 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     km_dmatx *t = &o->u.tx;
     t->state = KM_TX_CREATED;
     t->enabler = en;
+    t->require_single = (en->u.dmae.config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) != 0;
     dr_spinlock_init(&t->transfer_lock, "dma-transfer-state");
     dr_event_init(&t->hw_done, hw_done_fire, o, "dma-hw-done");
     dr_dpc_init(&t->hal_dpc, hal_dpc_fn, o, "HAL DMA completion DPC");
@@ -721,6 +1296,11 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
  * called. A driver may set it once and reuse the transaction. */
 static void tx_reset(km_dmatx *t)
 {
+    /* m_RequireSingleTransfer = the enabler's flag (Reset). */
+    t->require_single =
+        (t->enabler->u.dmae.config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) != 0;
+    t->immediate = false; /* m_Flags = 0 */
+    t->mdl = NULL;
     t->max_fragment = 0;
     t->length = t->remaining = t->transferred = t->fragment = 0;
     t->direction = WdfDmaDirectionReadFromDevice;
@@ -730,12 +1310,13 @@ static void tx_reset(km_dmatx *t)
     t->buffer = NULL;
 }
 
-/* ReleaseForReuse(FALSE) outside state Transfer. */
-static void release_for_reuse(km_object *o)
+/* ReleaseForReuse: FALSE outside state Transfer (Release), TRUE to free
+ * reserved map registers too (FreeResources, a failed AllocateResources). */
+static void release_for_reuse(km_object *o, bool force)
 {
     km_dmatx *t = &o->u.tx;
     t->state = KM_TX_RELEASED;
-    release_resources(o);
+    release_resources(o, force);
     cancel_pending_allocation(o);
     tx_reset(t);
     clear_request(o);
@@ -753,26 +1334,31 @@ static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA
     }
     km_dmaenabler *e = enabler_of(o);
     t->adapter_info_valid = true; /* m_AdapterInfo = the direction's description */
+    if (!t->channel_allocated && !t->channel_pending) /* a reservation keeps its adapter ([INF], duplex) */
+        t->adapter = e->adapter[dir ? 1 : 0];
     t->max_fragment = e->max_fragment;
     t->direction = dir;
     t->remaining = t->length = length;
     t->fragment = 0;
     t->program_dma = program;
     t->buffer = buffer;
+    t->mdl = NULL; /* m_StartMdl: set by the caller */
     t->hw_notify = false;
     NTSTATUS st = STATUS_SUCCESS;
-    if (e->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) {
+    if (t->require_single) { /* m_RequireSingleTransfer */
         if (t->max_fragment < e->maximum_length)
             t->max_fragment = e->maximum_length;
         if (length > t->max_fragment)
             st = STATUS_WDF_TOO_MANY_TRANSFERS; /* PrepareForSingleTransfer */
     }
     if (!NT_SUCCESS(st)) {
-        release_for_reuse(o);
+        release_for_reuse(o, false);
         return st;
     }
     /* InitializeResources: under the transfer-state lock; a new transfer
-     * context has no cancel bit. */
+     * context has no cancel bit. m_DeviceAddressOffset = 0
+     * (fxdmatransactionpacket.cpp InitializeResources). */
+    t->device_offset = 0;
     t->is_cancelled = false;
     t->hal_cancel_requested = false;
     t->state = KM_TX_INITIALIZED;
@@ -798,7 +1384,10 @@ NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction, PFN_WDF_P
         return STATUS_INVALID_PARAMETER;
     if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice)
         return STATUS_INVALID_PARAMETER;
-    return tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, VirtualAddress);
+    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, VirtualAddress);
+    if (NT_SUCCESS(st))
+        o->u.tx.mdl = Mdl; /* m_StartMdl */
+    return st;
 }
 
 NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransaction, WDFREQUEST Request,
@@ -876,10 +1465,23 @@ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT C
                     "TX%u is %s", o->id, km_tx_state_name(t->state));
         return STATUS_INVALID_DEVICE_STATE;
     }
-    if (!enabler_of(o)->system_profile_configured[t->direction ? 1 : 0]) {
+    if (!t->adapter) /* configured after Initialize: m_AdapterInfo is read at use */
+        t->adapter = enabler_of(o)->adapter[t->direction ? 1 : 0];
+    if (!t->adapter) {
         km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
                  "TX%u executes on an enabler never given WdfDmaEnablerConfigureSystemProfile for this direction",
                  o->id);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (t->reserved_mr > 0 && !t->channel_allocated) {
+        /* StartTransfer with reserved map registers calls _AdapterControl
+         * itself with the map register base the reservation has not got
+         * yet; the HAL's grant then runs _AdapterControl a second time on a
+         * transferring transaction. KMDF checks nothing. */
+        km_own_check("DMA-RSV", api, "Execute with reserved resources before EvtReserveDma",
+                     "TX%u: AllocateResources has not been granted the channel yet (EvtReserveDma has not run); "
+                     "KMDF would stage with a NULL map register base and stage again when the HAL grants it",
+                     o->id);
         return STATUS_INVALID_DEVICE_STATE;
     }
     if (!reference_request(o, api))
@@ -988,7 +1590,7 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
         return TRUE;
     if (!NT_SUCCESS(st))
         goto end;
-    if ((enabler_of(o)->config.Flags & WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER) && t->remaining > 0) {
+    if (t->require_single && t->remaining > 0) {
         st = STATUS_WDF_TOO_MANY_TRANSFERS;
         goto end;
     }
@@ -1012,7 +1614,7 @@ end:
     t->state = NT_SUCCESS(st) ? KM_TX_TRANSFER_COMPLETED : KM_TX_TRANSFER_FAILED;
     if (t->request && t->request_strong)
         km_request_tx_final(t->request, st, t->transferred, t->is_cancelled);
-    release_resources(o);
+    release_resources(o, false);
     release_request(o);
     if (dr_failed())
         return TRUE;
@@ -1180,7 +1782,7 @@ NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction)
                  o->id);
         return STATUS_SUCCESS;
     }
-    release_for_reuse(o);
+    release_for_reuse(o, false);
     return STATUS_SUCCESS; /* always, in the source (spec 2.9) */
 }
 
@@ -1216,11 +1818,388 @@ void km_dmatx_dispose(km_object *o)
             return;
     }
     t->state = KM_TX_DELETED;
-    release_resources(o);
+    release_resources(o, true);
     cancel_pending_allocation(o);
     /* Nothing of the HAL may outlive the object's memory. */
     dr_event_disarm(&t->hw_done);
     if (dr_dpc_remove(&t->hal_dpc))
         t->hal_dpc_pending = false;
     clear_request(o);
+}
+
+/* ---- the rest of system DMA: KMDF 1.11+ DDIs ---------------------------------------------------------- */
+
+DR_SITE(site_init_offset, "WdfDmaTransactionInitializeUsingOffset");
+DR_SITE(site_set_device_offset, "WdfDmaTransactionSetDeviceAddressOffset");
+DR_SITE(site_set_immediate, "WdfDmaTransactionSetImmediateExecution");
+DR_SITE(site_set_configure_cb, "WdfDmaTransactionSetChannelConfigurationCallback");
+DR_SITE(site_set_max_length, "WdfDmaTransactionSetMaximumLength");
+DR_SITE(site_get_transfer_info, "WdfDmaTransactionGetTransferInfo");
+DR_SITE(site_get_transfer_context, "WdfDmaTransactionWdmGetTransferContext");
+DR_SITE(site_allocate_resources, "WdfDmaTransactionAllocateResources");
+DR_SITE(site_free_resources, "WdfDmaTransactionFreeResources");
+DR_SITE(site_set_max_sg, "WdfDmaEnablerSetMaximumScatterGatherElements");
+DR_SITE(site_get_max_sg, "WdfDmaEnablerGetMaximumScatterGatherElements");
+DR_SITE(site_get_fragment_length, "WdfDmaEnablerGetFragmentLength");
+
+/* fxdmatransactionapi.cpp WdfDmaTransactionInitializeUsingOffset: Initialize
+ * with VirtualAddress = MmGetMdlVirtualAddress(Mdl) + Offset, and
+ * WdfDmaTransactionInitialize's bounds check: the address must lie in the
+ * first MDL (system DMA v3 takes chained MDLs, so the length may go on into
+ * Mdl->Next: SupportsChainedMdls). */
+NTSTATUS WdfDmaTransactionInitializeUsingOffset(WDFDMATRANSACTION DmaTransaction,
+                                                PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                WDF_DMA_DIRECTION DmaDirection, PMDL Mdl, size_t Offset,
+                                                size_t Length)
+{
+    static const char api[] = "WdfDmaTransactionInitializeUsingOffset";
+    if (!km_enter(&site_init_offset, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    if (!Mdl) {
+        /* MmGetMdlVirtualAddress(NULL) before Initialize's FxPointerNotNull. */
+        km_crash("V30", api, "NULL Mdl dereferenced", "%s reads MmGetMdlVirtualAddress of a NULL Mdl", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!EvtProgramDmaFunction) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without EvtProgramDma", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    km_trace(&site_init_offset, o, (int64_t)Length);
+    if (!Length) /* as WdfDmaTransactionInitialize */
+        return STATUS_INVALID_PARAMETER;
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice)
+        return STATUS_INVALID_PARAMETER;
+    if (Offset >= MmGetMdlByteCount(Mdl))
+        return STATUS_INVALID_PARAMETER; /* "VirtualAddress %p is not within the Mdl bounds" */
+    uint8_t *va = (uint8_t *)MmGetMdlVirtualAddress(Mdl) + Offset;
+    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, Length, va);
+    if (NT_SUCCESS(st))
+        o->u.tx.mdl = Mdl; /* m_StartMdl; m_StartOffset is Offset */
+    return st;
+}
+
+/* FxDmaPacketTransaction::SetDeviceAddressOffset: recorded and given to
+ * MapTransferEx as DeviceOffset; no state check; Initialize resets it
+ * (InitializeResources), so it is set between Initialize and Execute. */
+VOID WdfDmaTransactionSetDeviceAddressOffset(WDFDMATRANSACTION DmaTransaction, ULONG Offset)
+{
+    if (!km_enter(&site_set_device_offset, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetDeviceAddressOffset");
+    if (!o)
+        return;
+    km_trace(&site_set_device_offset, o, Offset);
+    o->u.tx.device_offset = Offset;
+}
+
+/* FxDmaTransactionBase::SetImmediateExecution (fxdmatransactionbase.cpp):
+ * outside Created/Initialized/Released FxVerifierDbgBreakPoint (V11), and
+ * the flag is set anyway. Reset (Release) clears it. */
+VOID WdfDmaTransactionSetImmediateExecution(WDFDMATRANSACTION DmaTransaction, BOOLEAN UseImmediateExecution)
+{
+    static const char api[] = "WdfDmaTransactionSetImmediateExecution";
+    if (!km_enter(&site_set_immediate, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_set_immediate, o, UseImmediateExecution);
+    if (t->state != KM_TX_CREATED && t->state != KM_TX_INITIALIZED && t->state != KM_TX_RELEASED) {
+        if (km_vf_break("V11", api, "immediate execution set after Execute or AllocateResources",
+                        "TX%u is %s: the flag must be set before AllocateResources or Execute", o->id,
+                        km_tx_state_name(t->state)))
+            return;
+    }
+    t->immediate = UseImmediateExecution != FALSE;
+}
+
+/* FxDmaSystemTransaction::SetConfigureChannelCallback: no state check; kept
+ * across Release (only Reuse, never called, clears it). */
+VOID WdfDmaTransactionSetChannelConfigurationCallback(WDFDMATRANSACTION DmaTransaction,
+                                                      PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL ConfigureRoutine,
+                                                      PVOID ConfigureContext)
+{
+    if (!km_enter(&site_set_configure_cb, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetChannelConfigurationCallback");
+    if (!o)
+        return;
+    /* V10 (non-system profile) cannot fire: the model has system enablers only. */
+    km_trace(&site_set_configure_cb, o, ConfigureRoutine != NULL);
+    o->u.tx.configure_channel = ConfigureRoutine;
+    o->u.tx.configure_channel_context = ConfigureContext;
+}
+
+/* FxDmaTransactionBase::SetMaximumFragmentLength (fxdmatransactionbase.hpp):
+ * lowers m_MaxFragmentLength when below m_AdapterInfo->MaximumFragmentLength;
+ * no state check, but m_AdapterInfo is NULL before Initialize (and after the
+ * channel was freed): a NULL dereference. Initialize resets the length, so
+ * it is set between Initialize and Execute. */
+VOID WdfDmaTransactionSetMaximumLength(WDFDMATRANSACTION DmaTransaction, size_t MaximumLength)
+{
+    static const char api[] = "WdfDmaTransactionSetMaximumLength";
+    if (!km_enter(&site_set_max_length, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_set_max_length, o, (int64_t)MaximumLength);
+    if (!t->adapter_info_valid) {
+        km_crash("DMA-MAXLEN", api, "m_AdapterInfo is NULL (SetMaximumLength before Initialize)",
+                 "TX%u is %s: SetMaximumFragmentLength reads m_AdapterInfo->MaximumFragmentLength, NULL before "
+                 "Initialize and after the transaction released its channel",
+                 o->id, km_tx_state_name(t->state));
+        return;
+    }
+    if (MaximumLength == 0) {
+        km_own_check("DMA-MAXLEN", api, "zero maximum length",
+                     "TX%u: KMDF takes 0 (it checks nothing) and every later transfer would be empty", o->id);
+        return;
+    }
+    if (MaximumLength < enabler_of(o)->max_fragment)
+        t->max_fragment = MaximumLength;
+}
+
+/* FxDmaTransactionBase::GetTransferInfo: only in Initialized
+ * (FxVerifierBugCheck otherwise, every build); DMA v3 asks the HAL's
+ * GetDmaTransferInfo about the transaction's buffer. */
+VOID WdfDmaTransactionGetTransferInfo(WDFDMATRANSACTION DmaTransaction, ULONG *MapRegisterCount,
+                                      ULONG *ScatterGatherElementCount)
+{
+    static const char api[] = "WdfDmaTransactionGetTransferInfo";
+    if (!km_enter(&site_get_transfer_info, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    if (KM_TX_INITIALIZED != t->state) {
+        km_bugcheck("DMA-INFO", WDF_DMA_FATAL_ERROR, api, "transfer info in a state other than Initialized",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return;
+    }
+    if (!t->adapter)
+        t->adapter = enabler_of(o)->adapter[t->direction ? 1 : 0];
+    if (!t->adapter) {
+        km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
+                 "TX%u: GetDmaTransferInfo through a NULL m_AdapterInfo->AdapterObject", o->id);
+        return;
+    }
+    transfer_counts((uintptr_t)t->buffer, t->length, MapRegisterCount, ScatterGatherElementCount);
+    km_trace(&site_get_transfer_info, o, MapRegisterCount ? *MapRegisterCount : 0);
+}
+
+/* fxdmatransactionapi.cpp WdfDmaTransactionWdmGetTransferContext: NULL with
+ * FxVerifierDbgBreakPoint in Invalid/Created/Released/Deleted. */
+PVOID WdfDmaTransactionWdmGetTransferContext(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionWdmGetTransferContext";
+    if (!km_enter(&site_get_transfer_context, DISPATCH_LEVEL))
+        return NULL;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return NULL;
+    km_dmatx *t = &o->u.tx;
+    if (t->state == KM_TX_INVALID || t->state == KM_TX_CREATED || t->state == KM_TX_RELEASED ||
+        t->state == KM_TX_DELETED) {
+        km_vf_break("DMA-TC", api, "transfer context of an uninitialised, reused or deleted transaction",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return NULL;
+    }
+    return t->transfer_context;
+}
+
+/* fxdmatransactionapi.cpp WdfDmaTransactionAllocateResources and
+ * fxdmatransactionpacket.cpp FxDmaPacketTransaction::ReserveAdapter. */
+NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction, WDF_DMA_DIRECTION DmaDirection,
+                                            ULONG RequiredMapRegisters, PFN_WDF_RESERVE_DMA EvtReserveDmaFunction,
+                                            PVOID EvtReserveDmaContext)
+{
+    static const char api[] = "WdfDmaTransactionAllocateResources";
+    if (!km_enter(&site_allocate_resources, DISPATCH_LEVEL))
+        return STATUS_INVALID_DEVICE_STATE;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return STATUS_INVALID_HANDLE;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_allocate_resources, o, RequiredMapRegisters);
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice) {
+        if (km_vf_break("DMA-RSV", api, "invalid DMA direction", "TX%u: direction %d", o->id, (int)DmaDirection))
+            return STATUS_INVALID_PARAMETER;
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!EvtReserveDmaFunction) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
+                    "%s without EvtReserveDmaFunction", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    /* ReserveAdapter: FxVerifierBugCheck (every build) for the wrong state
+     * or a second reservation (spec V12). */
+    if (RequiredMapRegisters == 0 ? t->state != KM_TX_INITIALIZED
+                                  : (t->state != KM_TX_CREATED && t->state != KM_TX_INITIALIZED &&
+                                     t->state != KM_TX_RELEASED)) {
+        km_bugcheck("V12", WDF_DMA_FATAL_ERROR, api, "AllocateResources in the wrong state",
+                    "TX%u is %s (RequiredMapRegisters %u)", o->id, km_tx_state_name(t->state),
+                    (unsigned)RequiredMapRegisters);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (t->reserved_mr != 0) {
+        km_bugcheck("V12", WDF_DMA_FATAL_ERROR, api, "map registers already reserved",
+                    "TX%u already holds a reservation of %u map registers", o->id, (unsigned)t->reserved_mr);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    km_dmaenabler *e = enabler_of(o);
+    t->adapter = e->adapter[DmaDirection ? 1 : 0]; /* m_AdapterInfo */
+    if (!t->adapter) {
+        km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
+                 "TX%u reserves on an enabler never given WdfDmaEnablerConfigureSystemProfile for this direction",
+                 o->id);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    t->adapter_info_valid = true;
+    /* System DMA (not a bus master) reserves all of the adapter's map
+     * registers when none are named. */
+    t->reserved_mr = RequiredMapRegisters ? RequiredMapRegisters : km_w.env.map_registers;
+    t->direction = DmaDirection;
+    t->mdl = NULL;
+    t->remaining = t->length = 0;
+    t->buffer = NULL;
+    t->reserve_dma = EvtReserveDmaFunction;
+    t->reserve_dma_context = EvtReserveDmaContext;
+    t->device_offset = 0; /* InitializeResources */
+    t->is_cancelled = t->hal_cancel_requested = false;
+    t->state = KM_TX_RESERVED;
+    /* StartTransfer: AllocateAdapterChannelEx at DISPATCH_LEVEL; EvtReserveDma
+     * runs from _AdapterControl, now or when the channel is granted. */
+    t->fragment = 0;
+    unsigned old = irql_to_dispatch();
+    NTSTATUS st = allocate_adapter_channel(o);
+    if (dr_failed())
+        return st;
+    if (!NT_SUCCESS(st)) {
+        t->state = KM_TX_TRANSFER_FAILED;
+        t->reserve_dma = NULL;
+        t->reserve_dma_context = NULL;
+        t->reserved_mr = 0;
+        release_request(o);
+        if (dr_failed())
+            return st;
+    }
+    irql_restore(old);
+    return st;
+}
+
+/* FxDmaPacketTransaction::ReleaseAdapter: FxVerifierBugCheck in
+ * Invalid/Created/Transfer/Deleted, then ReleaseForReuse(TRUE): the reserved
+ * channel is freed. */
+VOID WdfDmaTransactionFreeResources(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char api[] = "WdfDmaTransactionFreeResources";
+    if (!km_enter(&site_free_resources, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_free_resources, o, t->state);
+    if (t->state == KM_TX_INVALID || t->state == KM_TX_CREATED || t->state == KM_TX_TRANSFER ||
+        t->state == KM_TX_DELETED) {
+        km_bugcheck("V12", WDF_DMA_FATAL_ERROR, api, "FreeResources in state Invalid/Created/Transfer/Deleted",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return;
+    }
+    release_for_reuse(o, true);
+}
+
+/* fxdmaenablerapi.cpp WdfDmaEnablerSetMaximumScatterGatherElements:
+ * PASSIVE_LEVEL (checked), 0 ignored, clamped to UNLIMITED; only
+ * scatter-gather profiles use it, so for a system enabler it is recorded. */
+VOID WdfDmaEnablerSetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler, size_t MaximumFragments)
+{
+    static const char api[] = "WdfDmaEnablerSetMaximumScatterGatherElements";
+    if (!km_enter_irql_checked(&site_set_max_sg, PASSIVE_LEVEL))
+        return;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!o || MaximumFragments == 0)
+        return;
+    if (MaximumFragments > WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS)
+        MaximumFragments = WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS;
+    o->u.dmae.max_sg_elements = MaximumFragments;
+}
+
+size_t WdfDmaEnablerGetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler)
+{
+    if (!km_enter(&site_get_max_sg, DISPATCH_LEVEL))
+        return 0;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, "WdfDmaEnablerGetMaximumScatterGatherElements", false);
+    return o ? o->u.dmae.max_sg_elements : 0;
+}
+
+/* fxdmaenablerapi.cpp WdfDmaEnablerGetFragmentLength: the direction's
+ * MaximumFragmentLength, 0 before the direction was configured (the
+ * description is zeroed); an invalid direction is 0 with
+ * FxVerifierDbgBreakPoint. */
+size_t WdfDmaEnablerGetFragmentLength(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection)
+{
+    static const char api[] = "WdfDmaEnablerGetFragmentLength";
+    if (!km_enter(&site_get_fragment_length, DISPATCH_LEVEL))
+        return 0;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!o)
+        return 0;
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice) {
+        km_vf_break("DMA-DIR", api, "invalid DMA direction", "DMAE%u: direction %d", o->id, (int)DmaDirection);
+        return 0;
+    }
+    return o->u.dmae.adapter[DmaDirection ? 1 : 0] ? o->u.dmae.max_fragment : 0;
+}
+
+/* fxdmaenablerapi.cpp WdfDmaEnablerWdmGetDmaAdapter: the direction's
+ * AdapterObject (NULL before the direction was configured); an invalid
+ * direction is NULL with FxVerifierDbgBreakPoint. */
+PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection)
+{
+    static const char api[] = "WdfDmaEnablerWdmGetDmaAdapter";
+    if (!km_enter(&site_wdm_get_adapter, DISPATCH_LEVEL))
+        return NULL;
+    km_object *o = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!o)
+        return NULL;
+    if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice) {
+        km_vf_break("DMA-DIR", api, "invalid DMA direction", "DMAE%u: direction %d", o->id, (int)DmaDirection);
+        return NULL;
+    }
+    km_dmaadapter *a = o->u.dmae.adapter[DmaDirection ? 1 : 0];
+    km_trace(&site_wdm_get_adapter, o, a ? (int64_t)a->channel : -1);
+    return a ? &a->wdm : NULL;
+}
+
+DR_SITE(site_set_single, "WdfDmaTransactionSetSingleTransferRequirement");
+
+/* fxdmatransactionapi.cpp WdfDmaTransactionSetSingleTransferRequirement:
+ * FxVerifierDbgBreakPoint (and no change) outside Created/Released/Reserved;
+ * otherwise m_RequireSingleTransfer, which Release resets to the enabler's
+ * WDF_DMA_ENABLER_CONFIG_FLAG_REQUIRE_SINGLE_TRANSFER. */
+VOID WdfDmaTransactionSetSingleTransferRequirement(WDFDMATRANSACTION DmaTransaction, BOOLEAN RequireSingleTransfer)
+{
+    static const char api[] = "WdfDmaTransactionSetSingleTransferRequirement";
+    if (!km_enter_irql_checked(&site_set_single, DISPATCH_LEVEL))
+        return;
+    km_object *o = tx_lookup(DmaTransaction, api);
+    if (!o)
+        return;
+    km_dmatx *t = &o->u.tx;
+    km_trace(&site_set_single, o, RequireSingleTransfer);
+    if (t->state != KM_TX_CREATED && t->state != KM_TX_RELEASED && t->state != KM_TX_RESERVED) {
+        km_vf_break("DMA-SINGLE", api, "single-transfer requirement set on an initialised transaction",
+                    "TX%u is %s", o->id, km_tx_state_name(t->state));
+        return;
+    }
+    t->require_single = RequireSingleTransfer != FALSE;
 }

@@ -44,6 +44,8 @@ static const field fields[] = {
     {"memory", F_MEMLIST, offsetof(km_env, memory_ranges), "memory ranges' lengths: memory=4K,64K,256"},
     FIELD(interrupts, F_UINT, "interrupt resources (0 to 4)"),
     FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
+    FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
+    FIELD(pool_failure, F_BOOL, "ExAllocatePool* may fail (returns NULL)"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -180,6 +182,56 @@ static bool parse_number(const char *s, size_t len, bool pages_ok, uint64_t *out
     return true;
 }
 
+/* ---- registry=Name:value (km_registry.c): repeatable, one REG_DWORD each ---- */
+static int parse_registry(km_env *env, const char *s, size_t len, char *err, size_t errlen)
+{
+    const char *colon = memchr(s, ':', len);
+    size_t nlen = colon ? (size_t)(colon - s) : 0;
+    bool ok = colon && nlen > 0 && nlen < KM_ENV_REG_NAME;
+    for (size_t i = 0; ok && i < nlen; i++)
+        ok = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+             s[i] == '_';
+    char num[24];
+    size_t vlen = colon ? len - nlen - 1 : 0;
+    ok = ok && vlen > 0 && vlen < sizeof num;
+    unsigned long long v = 0;
+    if (ok) {
+        memcpy(num, colon + 1, vlen);
+        num[vlen] = 0;
+        char *end;
+        errno = 0;
+        v = strtoull(num, &end, 0);
+        ok = num[0] != '-' && num[0] != '+' && !errno && !*end && v <= 0xFFFFFFFFull;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "bad registry setting 'registry=%.*s' (registry=Name:value, a ULONG)", (int)len, s);
+        return -1;
+    }
+    unsigned i;
+    for (i = 0; i < env->nregistry; i++)
+        if (strlen(env->registry[i].name) == nlen && strncmp(env->registry[i].name, s, nlen) == 0)
+            break;
+    if (i == KM_ENV_REG_VALUES) {
+        snprintf(err, errlen, "more than %d registry values", KM_ENV_REG_VALUES);
+        return -1;
+    }
+    if (i == env->nregistry) {
+        memset(&env->registry[i], 0, sizeof env->registry[i]);
+        memcpy(env->registry[i].name, s, nlen);
+        env->nregistry++;
+    }
+    env->registry[i].value = (ULONG)v;
+    return 0;
+}
+
+static size_t describe_registry(const km_env *env, char *out, size_t outlen, size_t n)
+{
+    for (unsigned i = 0; i < env->nregistry && i < KM_ENV_REG_VALUES; i++)
+        n += (size_t)snprintf(out + (n < outlen ? n : outlen), n < outlen ? outlen - n : 0, "%sregistry=%s:%#x",
+                              n ? " " : "", env->registry[i].name, (unsigned)env->registry[i].value);
+    return n;
+}
+
 int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
 {
     const char *p = text ? text : "";
@@ -194,6 +246,11 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
         size_t len = (size_t)(p - tok);
         bool neg = len > 3 && strncmp(tok, "no-", 3) == 0;
         const char *name = neg ? tok + 3 : tok;
+        if (!neg && len > 9 && strncmp(tok, "registry=", 9) == 0) {
+            if (parse_registry(env, tok + 9, len - 9, err, errlen) != 0)
+                return -1;
+            continue;
+        }
         const char *eq = memchr(name, '=', (size_t)(tok + len - name));
         size_t nlen = eq ? (size_t)(eq - name) : (size_t)(tok + len - name);
         const field *f = find(name, nlen);
@@ -244,6 +301,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "map_registers must be at least 2");
         return -1;
     }
+    if (env->dma_channels < 1 || env->dma_channels > 4) {
+        snprintf(err, errlen, "dma_channels must be 1 to 4");
+        return -1;
+    }
     if (env->request_length < 1) {
         snprintf(err, errlen, "request_length must be at least 1");
         return -1;
@@ -282,6 +343,7 @@ size_t km_env_describe(const km_env *env, char *out, size_t outlen)
         n += (size_t)snprintf(out + (n < outlen ? n : outlen), n < outlen ? outlen - n : 0, "%s%s", n ? " " : "",
                               item);
     }
+    n = describe_registry(env, out, outlen, n);
     if (n == 0)
         n = (size_t)snprintf(out, outlen, "defaults");
     return n;

@@ -132,8 +132,12 @@ static void describe(uint32_t id, const void *addr, char *buf, size_t len)
         snprintf(where, sizeof where, "%zu bytes past the end of", (size_t)off - m->size);
     else
         snprintf(where, sizeof where, "at offset %ld of", off);
-    snprintf(buf, len, "%s %s%u's %s%s%s (%zu bytes)", where, m->owner_prefix, m->owner_id, m->what,
-             m->type ? " of type " : "", m->type ? m->type : "", m->size);
+    if (!m->owner_prefix) /* memory of the driver's own (pool): no object owns it */
+        snprintf(buf, len, "%s a %s%s%s (%zu bytes)", where, m->what, m->type ? " " : "", m->type ? m->type : "",
+                 m->size);
+    else
+        snprintf(buf, len, "%s %s%u's %s%s%s (%zu bytes)", where, m->owner_prefix, m->owner_id, m->what,
+                 m->type ? " of type " : "", m->type ? m->type : "", m->size);
 }
 
 /* Zeroing on demand (km_alloc_unexposed): the model writes nothing into a
@@ -187,8 +191,8 @@ static void *alloc(size_t size, size_t align, const char *what, const char *type
         mems_cap = cap;
     }
     *id = nmems;
-    mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, km_type_prefix(owner->type), owner->id, false,
-                              (uint8_t)c, si};
+    mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, owner ? km_type_prefix(owner->type) : NULL,
+                              owner ? owner->id : 0, false, (uint8_t)c, si};
 
     km_quiet_writes_begin();
     if (exposed || !KM_ACCESS_HOOKS) {
@@ -250,6 +254,7 @@ static void arena_reset(void)
 void km_reset(const km_env *env)
 {
     arena_reset();
+    km_wdm_reset();
     /* Only slots below the high-water mark were touched since the last reset:
      * clearing those, not the whole table, keeps a reset cheap (under TSan
      * the memset of the whole world dominated an execution). */
@@ -492,6 +497,10 @@ static void obj_free(km_object *o)
             km_free(o->ctx[i].alloc);
     if (o->type == KM_T_REQUEST)
         km_free(o->u.req.buffer_alloc);
+    if (o->type == KM_T_STRING)
+        km_string_destroy(o);
+    if (o->type == KM_T_COLLECTION)
+        km_collection_destroy(o);
     unlink_from_parent(o);
     o->state = KM_OBJ_FREE;
     o->gen++;
@@ -560,6 +569,9 @@ void km_obj_dispose(km_object *o)
     case KM_T_DMAENABLER:
     case KM_T_SPINLOCK:
     case KM_T_CMRESLIST:
+    case KM_T_KEY:
+    case KM_T_STRING:
+    case KM_T_COLLECTION:
     case KM_T__COUNT:
         break;
     }

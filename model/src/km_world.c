@@ -19,7 +19,10 @@ struct WDFDEVICE_INIT {
     WDF_OBJECT_ATTRIBUTES request_attrs;
     bool has_request_attrs;
     bool used;
+    km_init_setup setup; /* the setup DDIs' record (km_accept.c) */
 };
+
+km_init_setup *km_device_init_setup(PWDFDEVICE_INIT init) { return &init->setup; }
 
 void km_env_defaults(km_env *env)
 {
@@ -31,6 +34,7 @@ void km_env_defaults(km_env *env)
     env->request_type = WdfRequestTypeRead;
     env->request_length = 3 * KM_PAGE_SIZE;
     env->map_registers = 2; /* one page per transfer: three transfers */
+    env->dma_channels = 1;
     env->cancel = true;
     env->cancel_at_dispatch = true;
     env->dma_error = true;
@@ -178,6 +182,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
     d->u.dev.io_type = init->io_type;
     d->u.dev.request_attrs = init->request_attrs;
     d->u.dev.has_request_attrs = init->has_request_attrs;
+    d->u.dev.setup.init = init->setup;
     /* fxdevicebase.cpp#ConfigureConstraints: inherit from the driver; the
      * device's callback lock is a mutex at PASSIVE, a spin lock otherwise. */
     d->u.dev.level = DeviceAttributes && known_level(DeviceAttributes->ExecutionLevel) ? DeviceAttributes->ExecutionLevel
@@ -208,8 +213,26 @@ PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List
     return &o->u.res.desc[Index];
 }
 
+/* env.dma_channels system DMA channels, one CmResourceTypeDma descriptor
+ * each (DMA v3 layout: Channel, RequestLine, TransferWidth), with distinct
+ * channel numbers (ISA numbering, skipping the cascade channel 4) and
+ * request lines. WdfDmaEnablerConfigureSystemProfile reads u.Dma.Channel and
+ * u.Dma.Port, which DmaV3.Channel and DmaV3.RequestLine overlay. */
+static void add_dma_resources(km_reslist *res)
+{
+    static const ULONG channels[] = {3, 5, 6, 7};
+    for (unsigned i = 0; i < km_w.env.dma_channels && i < sizeof channels / sizeof channels[0]; i++) {
+        CM_PARTIAL_RESOURCE_DESCRIPTOR *d = &res->desc[res->count++];
+        d->Type = CmResourceTypeDma;
+        d->Flags = CM_RESOURCE_DMA_V3;
+        d->u.DmaV3.Channel = channels[i];
+        d->u.DmaV3.RequestLine = i;
+        d->u.DmaV3.TransferWidth = Width32Bits;
+    }
+}
+
 /* The resources a PnP manager would assign, in the order it lists them:
- * memory ranges, then interrupts, then the system DMA channel. Memory ranges
+ * memory ranges, then interrupts, then the system DMA channels. Memory ranges
  * are identical raw and translated (x86/x64: CPU and bus physical addresses
  * coincide); an interrupt is an IRQ line raw, a device IRQL and an IDT vector
  * translated. Ranges are naturally aligned like PCI BARs (each on a multiple
@@ -241,11 +264,8 @@ static km_object *make_resources(bool translated)
         d->u.Interrupt.Vector = translated ? 0x50 + 0x10 * i : 16 + i; /* IDT vector; raw: the IRQ line */
         d->u.Interrupt.Affinity = ((ULONG_PTR)1 << dr_cpus()) - 1; /* every processor */
     }
-    CM_PARTIAL_RESOURCE_DESCRIPTOR *dma = &r->u.res.desc[n++];
-    dma->Type = CmResourceTypeDma;
-    dma->u.Dma.Channel = 3;
-    dma->u.Dma.Port = 0;
     r->u.res.count = n;
+    add_dma_resources(&r->u.res);
     return r;
 }
 
@@ -460,6 +480,10 @@ void km_world_request_completed(km_object *req)
  * the summary, rather than let their races go unexplored in silence. */
 static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_IO_QUEUE_CONFIG *qc)
 {
+    static const WDF_IO_QUEUE_CONFIG no_queue;
+    if (!qc)
+        qc = &no_queue;
+    const km_init_setup *su = &km_w.device->u.dev.setup.init;
     const struct {
         bool set;
         const char *name;
@@ -485,6 +509,15 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
         {qc->EvtIoStop != NULL, "EvtIoStop"},
         {qc->EvtIoResume != NULL, "EvtIoResume"},
         {qc->EvtIoCanceledOnQueue != NULL, "EvtIoCanceledOnQueue"},
+        /* the setup DDIs' callbacks (km_accept.c) */
+        {su->ppo_callbacks.EvtDeviceArmWakeFromS0 || su->ppo_callbacks.EvtDeviceDisarmWakeFromS0 ||
+             su->ppo_callbacks.EvtDeviceWakeFromS0Triggered || su->ppo_callbacks.EvtDeviceArmWakeFromSx ||
+             su->ppo_callbacks.EvtDeviceDisarmWakeFromSx || su->ppo_callbacks.EvtDeviceWakeFromSxTriggered ||
+             su->ppo_callbacks.EvtDeviceArmWakeFromSxWithReason,
+         "power policy (wake) callbacks"},
+        {su->has_file_config && (su->file_config.EvtDeviceFileCreate || su->file_config.EvtFileClose ||
+                                 su->file_config.EvtFileCleanup),
+         "file object callbacks"},
     };
     char text[DR_NOTICE_MAX];
     size_t n = 0;
@@ -507,13 +540,27 @@ static void world_access(const void *addr, size_t size, bool write)
         km_regs_access(addr, size, write);
 }
 
+/* The scenario's client (km_client.h): the first client task. */
+static void client_thread(void *arg)
+{
+    (void)arg;
+    km_w.client(NULL);
+    dr_framework_resume();
+}
+
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
+{
+    km_world_start_client(env, driver_entry, NULL);
+}
+
+void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_CLIENT *client)
 {
     static struct _DRIVER_OBJECT driver_object;
     static wchar_t path[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\dmarace";
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
     km_regs_reset();
+    km_registry_reset(env);
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
@@ -531,6 +578,7 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
     struct WDFDEVICE_INIT init;
     memset(&init, 0, sizeof init);
     init.io_type = WdfDeviceIoBuffered; /* fxdeviceinit.cpp: WDFDEVICE_INIT's default */
+    init.setup.device_type = FILE_DEVICE_UNKNOWN; /* fxdeviceinit.cpp: DeviceType's default */
     st = km_w.driver->u.drv.device_add((WDFDRIVER)km_handle(km_w.driver), &init);
     if (dr_failed())
         return;
@@ -561,12 +609,21 @@ void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
             return;
         }
     }
+    km_w.device_started = true;
     km_object *q = km_w.device->u.dev.default_queue;
-    if (!q) {
+    if (!q && !client) {
         km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
         return;
     }
-    notice_uncalled(pnp, &q->u.q.config);
+    notice_uncalled(pnp, q ? &q->u.q.config : NULL);
+    km_wdm_setup_done();
+    if (client) {
+        /* The client hook: its first task, after the device started. */
+        km_w.client = client;
+        dr_thread_create(0, client_thread, NULL, "client");
+    }
+    if (!q)
+        return; /* a client and no queue: the I/O manager sends nothing */
     for (unsigned i = 0; i < env->requests; i++) {
         km_object *req = km_request_create(q, env->request_type, env->request_length);
         if (!req)
@@ -615,4 +672,5 @@ void km_world_check(void)
             return;
         }
     }
+    km_wdm_check();
 }

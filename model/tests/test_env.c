@@ -35,5 +35,27 @@ int main(void)
         if (rc != -1)
             fprintf(stderr, "accepted: %s\n", bad[i]);
     }
+    /* registry=Name:value (km_registry.c): repeatable, the last value of a
+     * name wins, described and parsed back alike. */
+    e = d;
+    KCHECK(km_env_parse(&e, "registry=MaxTransfers:0x10 registry=Mode:5 registry=MaxTransfers:3", err,
+                        sizeof err) == 0);
+    KCHECK(e.nregistry == 2 && strcmp(e.registry[0].name, "MaxTransfers") == 0 && e.registry[0].value == 3 &&
+           strcmp(e.registry[1].name, "Mode") == 0 && e.registry[1].value == 5);
+    km_env_describe(&e, text, sizeof text);
+    KCHECK(strstr(text, "registry=MaxTransfers:0x3") && strstr(text, "registry=Mode:0x5"));
+    again = d;
+    KCHECK(km_env_parse(&again, text, err, sizeof err) == 0);
+    KCHECK(memcmp(&again, &e, sizeof e) == 0);
+    static const char *bad_reg[] = {"registry=Foo", "registry=:5", "registry=Foo:x", "registry=Foo:-1",
+                                    "registry=Foo:0x100000000", "registry=Fo-o:1", "no-registry=Foo:1"};
+    for (size_t i = 0; i < sizeof bad_reg / sizeof bad_reg[0]; i++) {
+        e = d;
+        err[0] = 0;
+        int rc = km_env_parse(&e, bad_reg[i], err, sizeof err);
+        KCHECK(rc == -1 && err[0]);
+        if (rc != -1)
+            fprintf(stderr, "accepted: %s\n", bad_reg[i]);
+    }
     return km_test_done();
 }

@@ -110,13 +110,13 @@ static BOOLEAN EvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WD
      * Initialize. */
     if (Direction != c->direction)
         InterlockedIncrement(&ob.direction_wrong);
-    /* One adapter channel per system DMA enabler, held by the transaction
+    /* One adapter channel per system DMA adapter (channel), held by the transaction
      * being programmed (fxdmatransactionpacket.cpp StageTransfer: "we won't
      * be mapping multiple system DMA requests concurrently (HAL doesn't
      * allow it)"; the channel is allocated by AllocateAdapterChannel and
      * freed by ReleaseResources / FreeMapRegistersAndAdapter). */
     km_object *o = tx_obj(Transaction);
-    if (!o || o->u.tx.enabler->u.dmae.channel_owner != o)
+    if (!o || !o->u.tx.adapter || o->u.tx.adapter->channel_owner != o)
         InterlockedIncrement(&ob.owner_wrong);
     if (InterlockedIncrement(&c->programmed) == 1) {
         c->active = TRUE;
