@@ -39,6 +39,21 @@ static inline VOID WDF_QUERY_INTERFACE_CONFIG_INIT(
 _Must_inspect_result_ NTSTATUS WdfDeviceAddQueryInterface(WDFDEVICE Device,
                                                           PWDF_QUERY_INTERFACE_CONFIG InterfaceConfig);
 
+/* ---- reference routines that do nothing (issue 13, examples/i2s-interface) ----
+ * For INTERFACE::InterfaceReference and ::InterfaceDereference of an
+ * interface usable whatever the device's PnP state: KMDF's public
+ * wdfqueryinterface.h defines both as FORCEINLINE functions that do nothing
+ * (src/publicinc/wdf/kmdf/1.19/wdfqueryinterface.h); they are not DDIs. */
+static inline VOID WdfDeviceInterfaceReferenceNoOp(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+}
+
+static inline VOID WdfDeviceInterfaceDereferenceNoOp(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+}
+
 #ifdef __cplusplus
 }
 #endif
