@@ -38,8 +38,9 @@ nm -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 && ($2 == "T" || $2 == "W
   grep -Ev '^(km_|Km|dr_|_)' | sort -u >"$tmp/impl"
 # The hand-written part: everything outside the generated section.
 awk -v b="$begin" -v e="$end" '$0 == b {skip = 1} !skip {print} $0 == e {skip = 0}' "$doc" >"$tmp/hand"
-# Rows name routines in full, or as Name_{A,B} for Name_A and Name_B.
-grep '^|' "$tmp/hand" | perl -pe '1 while s/(\w*)\{(\w+(?:,\w+)+)\}(\w*)/join(" ", map {"$1$_$3"} split(",", $2))/e' >"$tmp/rows" || true
+# Rows name routines in full, or as Name_{A,B} for Name_A and Name_B
+# (several groups: every combination).
+grep '^|' "$tmp/hand" | perl -pe '1 while s/(\w*)\{(\w+(?:,\w+)+)\}((?:\w|\{[\w,]+\})*)/join(" ", map {"$1$_$3"} split(",", $2))/e' >"$tmp/rows" || true
 
 status=0
 while read -r name; do

@@ -33,6 +33,10 @@
 # stubbed; it is listed with kind header-case.
 #
 # Options:
+#   --build DIR             a dmarace build directory, for the headers it
+#                           generates (DIR/gen/include: the NTSTATUS and SAL
+#                           names); default: the first of build/release,
+#                           build/debug, build/gcc, build/tsan, build/fuzz
 #   -I DIR                  extra include directory (repeatable)
 #   -D DEF                  extra macro definition (repeatable)
 #   --recursive             also the sources in DRIVER_DIR's subdirectories
@@ -60,12 +64,14 @@ stub=0
 by_kind=0
 keep_log=
 dir=
+build=
 while (($#)); do
   case "$1" in
     -I) (($# >= 2)) || usage_error "-I needs a directory"; incs+=("$2"); shift 2 ;;
     -I?*) incs+=("${1#-I}"); shift ;;
     -D) (($# >= 2)) || usage_error "-D needs a definition"; defs+=("$2"); shift 2 ;;
     -D?*) defs+=("${1#-D}"); shift ;;
+    --build) (($# >= 2)) || usage_error "--build needs a directory"; build=$2; shift 2 ;;
     --recursive) recursive=1; shift ;;
     --stub-missing-headers) stub=1; shift ;;
     --by-kind) by_kind=1; shift ;;
@@ -85,6 +91,16 @@ done
 for d in "${incs[@]+"${incs[@]}"}"; do
   [[ -d "$d" ]] || usage_error "-I '$d' is not a directory"
 done
+if [[ -n "$build" ]]; then
+  gen_inc=$build/gen/include
+else
+  gen_inc=
+  for p in release debug gcc tsan fuzz; do
+    [[ -d "$root/build/$p/gen/include" ]] && { gen_inc=$root/build/$p/gen/include; break; }
+  done
+fi
+[[ -n "$gen_inc" && -d "$gen_inc" ]] ||
+  usage_error "no generated model headers (gen/include): build a preset first, or give --build DIR"
 command -v clang >/dev/null || { echo "survey-driver.sh: clang not found" >&2; exit 1; }
 
 depth=(-maxdepth 1)
@@ -100,7 +116,7 @@ mkdir -p "$stubdir"
 : >"$work/header-case"    # headers resolved by spelling
 
 flags=(-fsyntax-only -ferror-limit=0 -fno-color-diagnostics -fno-caret-diagnostics
-       -I "$model_inc" -I "$dir")
+       -I "$model_inc" -I "$gen_inc" -I "$dir")
 for d in "${incs[@]+"${incs[@]}"}"; do flags+=(-I "$d"); done
 for d in "${defs[@]+"${defs[@]}"}"; do flags+=(-D "$d"); done
 ((stub)) && flags+=(-I "$stubdir")
