@@ -31,6 +31,7 @@ typedef struct km_env {
     unsigned requests;          /* I/O requests the I/O manager sends, 1..KM_ENV_MAX_REQUESTS */
     bool concurrent;            /* all in flight at once; otherwise each after the previous completes */
     WDF_REQUEST_TYPE request_type; /* WdfRequestTypeRead or WdfRequestTypeWrite */
+    unsigned writes;            /* writes=N: the last N requests are writes (WdfRequestTypeWrite), 0..requests */
     size_t request_length;      /* bytes per request */
     uint32_t map_registers;     /* the adapter's map registers: fragment <= (n - 1) pages */
     bool cancel;                /* the I/O manager may cancel a pending request at any moment */

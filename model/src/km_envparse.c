@@ -29,6 +29,7 @@ static const field fields[] = {
     FIELD(requests, F_UINT, "requests the I/O manager sends"),
     FIELD(concurrent, F_BOOL, "requests in flight at once"),
     FIELD(request_length, F_SIZE, "bytes per request (p = pages)"),
+    FIELD(writes, F_UINT, "the last N requests are writes, the others reads"),
     FIELD(map_registers, F_UINT, "adapter map registers: fragment <= (n-1) pages"),
     FIELD(cancel, F_BOOL, "the I/O manager may cancel"),
     FIELD(cancel_at_dispatch, F_BOOL, "... at DISPATCH_LEVEL too (EvtRequestCancel there)"),
@@ -295,6 +296,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
     }
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
         snprintf(err, errlen, "requests must be 1 to %d", KM_ENV_MAX_REQUESTS);
+        return -1;
+    }
+    if (env->writes > env->requests) {
+        snprintf(err, errlen, "writes must be 0 to requests (%u)", env->requests);
         return -1;
     }
     if (env->map_registers < 2) {

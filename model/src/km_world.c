@@ -625,7 +625,9 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     if (!q)
         return; /* a client and no queue: the I/O manager sends nothing */
     for (unsigned i = 0; i < env->requests; i++) {
-        km_object *req = km_request_create(q, env->request_type, env->request_length);
+        /* writes=N: the last N requests are writes (a UART's TX after its RX). */
+        WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
+        km_object *req = km_request_create(q, type, env->request_length);
         if (!req)
             return;
         km_w.request_gen[km_w.nrequests] = req->gen;

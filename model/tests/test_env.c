@@ -25,8 +25,20 @@ int main(void)
     KCHECK(memcmp(&again, &e, sizeof e) == 0);
     KCHECK(strstr(text, "requests=3") && strstr(text, "no-concurrent") && strstr(text, "request_length=5p"));
 
+    /* writes=N: the last N requests are writes; at most requests. */
+    e = d;
+    KCHECK(km_env_parse(&e, "requests=3 writes=1", err, sizeof err) == 0);
+    KCHECK(e.requests == 3 && e.writes == 1 && e.request_type == WdfRequestTypeRead);
+    km_env_describe(&e, text, sizeof text);
+    KCHECK(strstr(text, "writes=1") != NULL);
+    again = d;
+    KCHECK(km_env_parse(&again, text, err, sizeof err) == 0);
+    KCHECK(memcmp(&again, &e, sizeof e) == 0);
+    KCHECK(d.writes == 0);
+
     static const char *bad[] = {"bogus", "requests", "requests=0", "requests=99", "requests=-1", "cancel=2",
-                                "map_registers=1", "request_length=xp", "no-requests", "requests=1=2"};
+                                "map_registers=1", "request_length=xp", "no-requests", "requests=1=2",
+                                "writes=2", "requests=2 writes=3", "no-writes"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         e = d;
         err[0] = 0;
