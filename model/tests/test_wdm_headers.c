@@ -14,6 +14,7 @@
 #include <ntstrsafe.h>
 #include <ntintsafe.h>
 #include <evntrace.h>
+#include <portcls.h>
 
 #include "km_test.h"
 
@@ -74,6 +75,11 @@ typedef struct {
 C_ASSERT(sizeof(PACKED1) == 5);
 C_ASSERT(sizeof(PACKED4) == 12);
 C_ASSERT(sizeof(UNPACKED) == 16);
+/* portcls.h's wave formats, packed on 1 as mmreg.h and ksmedia.h declare them:
+ * 18 bytes, and 18 + 2 + 4 + 16. */
+C_ASSERT(sizeof(WAVEFORMATEX) == 18);
+C_ASSERT(sizeof(WAVEFORMATEXTENSIBLE) == 40);
+C_ASSERT(FIELD_OFFSET(WAVEFORMATEXTENSIBLE, SubFormat) == 24);
 
 typedef struct ITEM {
     int value;
