@@ -41,6 +41,11 @@ extern "C" {
 /* ---- SAL, ignored: every SAL 2.0 and driver-annotation name (km_sal.h,
  * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h). */
 #include "km_sal.h"
+/* __fallthrough; marks an intended fall-through between switch cases: the
+ * compiler's statement attribute, so -Wimplicit-fallthrough accepts it. */
+#ifndef __fallthrough
+#define __fallthrough __attribute__((fallthrough))
+#endif
 #define IN
 #define OUT
 #define OPTIONAL
