@@ -252,6 +252,17 @@ typedef struct _SCATTER_GATHER_LIST {
 #define CmResourceTypeInterrupt 2
 #define CmResourceTypeMemory 3
 #define CmResourceTypeDma 4
+/* Connection resources (GPIO, SPB and UART connection IDs, wdm.h): the model
+ * assigns none, so a driver looking for one finds it missing. */
+#define CmResourceTypeConnection 0x84
+#define CM_RESOURCE_CONNECTION_CLASS_GPIO 0x01
+#define CM_RESOURCE_CONNECTION_CLASS_SERIAL 0x02
+#define CM_RESOURCE_CONNECTION_CLASS_FUNCTION_CONFIG 0x03
+#define CM_RESOURCE_CONNECTION_TYPE_GPIO_IO 0x02
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_I2C 0x01
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_SPI 0x02
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_UART 0x03
+#define CM_RESOURCE_CONNECTION_TYPE_FUNCTION_CONFIG 0x01
 #ifndef CM_RESOURCE_DMA_V3
 #define CM_RESOURCE_DMA_V3 0x0100
 #endif
@@ -285,6 +296,14 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
             UCHAR TransferWidth;
             UCHAR Reserved1, Reserved2, Reserved3;
         } DmaV3;
+        struct {
+            UCHAR Class;
+            UCHAR Type;
+            UCHAR Reserved1;
+            UCHAR Reserved2;
+            ULONG IdLowPart;
+            ULONG IdHighPart;
+        } Connection;
     } u;
 } CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
 
