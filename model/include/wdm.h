@@ -224,6 +224,93 @@ static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID e
     __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return comparand;
 }
+/* The rest of the family (issue 13): InterlockedAdd returns the new value,
+ * InterlockedAnd / Or / Xor the old one, as in the WDK. */
+static inline LONG InterlockedAdd(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedAnd(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedOr(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedXor(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedIncrement64(LONG64 volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedDecrement64(LONG64 volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchange64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchangeAdd64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedAdd64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedCompareExchange64(LONG64 volatile *p, LONG64 exchange, LONG64 comparand)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand;
+}
+/* The acquire / release / no-fence reads and writes of the WDK (wdm.h,
+ * ReadULongAcquire...): a scheduling point, then one indivisible access. The
+ * simulated processors are sequentially consistent, so every form is
+ * seq_cst here (stronger than Windows' acquire or no-fence on arm64). */
+#define KM_READ_ONCE(T, name)                                                                            \
+    static inline T name(T const volatile *p)                                                            \
+    {                                                                                                    \
+        KmInterlockedPoint(p, sizeof *p);                                                                \
+        return __atomic_load_n(p, __ATOMIC_SEQ_CST);                                                     \
+    }
+#define KM_WRITE_ONCE(T, name)                                                                           \
+    static inline VOID name(T volatile *p, T v)                                                          \
+    {                                                                                                    \
+        KmInterlockedPoint(p, sizeof *p);                                                                \
+        __atomic_store_n(p, v, __ATOMIC_SEQ_CST);                                                        \
+    }
+KM_READ_ONCE(LONG, ReadAcquire)
+KM_READ_ONCE(LONG, ReadNoFence)
+KM_READ_ONCE(ULONG, ReadULongAcquire)
+KM_READ_ONCE(ULONG, ReadULongNoFence)
+KM_READ_ONCE(LONG64, ReadAcquire64)
+KM_READ_ONCE(LONG64, ReadNoFence64)
+KM_READ_ONCE(PVOID, ReadPointerAcquire)
+KM_READ_ONCE(PVOID, ReadPointerNoFence)
+KM_WRITE_ONCE(LONG, WriteRelease)
+KM_WRITE_ONCE(LONG, WriteNoFence)
+KM_WRITE_ONCE(ULONG, WriteULongRelease)
+KM_WRITE_ONCE(ULONG, WriteULongNoFence)
+KM_WRITE_ONCE(LONG64, WriteRelease64)
+KM_WRITE_ONCE(LONG64, WriteNoFence64)
+KM_WRITE_ONCE(PVOID, WritePointerRelease)
+KM_WRITE_ONCE(PVOID, WritePointerNoFence)
+#undef KM_READ_ONCE
+#undef KM_WRITE_ONCE
 
 /* ---- DMA and resources (wdm.h) ------------------------------------------------------------- */
 typedef enum _DMA_COMPLETION_STATUS {
