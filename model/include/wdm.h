@@ -450,6 +450,17 @@ VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value);
 VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value);
 VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value);
 VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
+/* The NOFENCE forms (no memory barrier on arm64; plain volatile accesses on
+ * x64 in the WDK): in the model the same scheduling point and device-model
+ * access as the forms above. */
+UCHAR READ_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register);
+USHORT READ_REGISTER_NOFENCE_USHORT(volatile USHORT *Register);
+ULONG READ_REGISTER_NOFENCE_ULONG(volatile ULONG *Register);
+ULONG64 READ_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register);
+VOID WRITE_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register, UCHAR Value);
+VOID WRITE_REGISTER_NOFENCE_USHORT(volatile USHORT *Register, USHORT Value);
+VOID WRITE_REGISTER_NOFENCE_ULONG(volatile ULONG *Register, ULONG Value);
+VOID WRITE_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
 /* The buffer forms access the one register Count times. */
 VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
 VOID READ_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
