@@ -73,6 +73,7 @@ typedef struct pool_rec {
     bool freed;
     bool io;         /* allocated after the driver was up (km_wdm_setup_done) */
     const char *api;
+    const char *free_api; /* the routine that must free it: NULL for ExFreePool* */
 } pool_rec;
 
 static struct {
@@ -131,7 +132,7 @@ static PVOID pool_alloc(const char *api, bool paged, bool zero, bool may_fail, S
     void *p = km_alloc(size, 16, "pool allocation", NULL, NULL, &id);
     if (!zero) /* uninitialized pool: not the zeroes a driver might rely on */
         memset(p, 0xA5, size);
-    W.recs[W.n++] = (pool_rec){p, size, id, tag, paged, false, W.setup_done, api};
+    W.recs[W.n++] = (pool_rec){p, size, id, tag, paged, false, W.setup_done, api, NULL};
     return p;
 }
 
@@ -171,7 +172,9 @@ PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
                       (unsigned)PoolType);
 }
 
-static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
+static bool same_free_api(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag, const char *free_api)
 {
     if (dr_failed())
         return;
@@ -197,6 +200,12 @@ static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
                     api, r->size, t, r->api);
         return;
     }
+    if (!same_free_api(r->free_api, free_api)) {
+        km_own_check("MEMORY", api, "freed with another routine than its allocator's",
+                     "%s of %zu bytes from %s, which %s must free", api, r->size, r->api,
+                     r->free_api ? r->free_api : "ExFreePool*");
+        return;
+    }
     if (r->paged && irql > APC_LEVEL) {
         dv_bugcheck(0x11, api, "paged pool freed above APC_LEVEL", "%s of paged pool (tag '%s') at %s", api, t,
                     irql_name(irql));
@@ -220,11 +229,78 @@ static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
     km_free(r->mem);
 }
 
-VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { pool_free("ExFreePoolWithTag", P, Tag != 0, Tag); }
-VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P, false, 0); }
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { pool_free("ExFreePoolWithTag", P, Tag != 0, Tag, NULL); }
+VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P, false, 0, NULL); }
 VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters, ULONG ExtendedParametersCount)
 {
-    pool_free("ExFreePool2", P, Tag != 0, Tag);
+    pool_free("ExFreePool2", P, Tag != 0, Tag, NULL);
+}
+
+/* ---- non-cached and contiguous memory ------------------------------------------------------------------ */
+
+/* MmAllocateNonCachedMemory (<= APC_LEVEL) and MmAllocateContiguousMemory
+ * (<= DISPATCH_LEVEL), from their Microsoft docs pages: the pool's guarded
+ * memory, not zeroed, NULL when pool_failure makes it fail; each must be
+ * freed by its own routine (MmFreeNonCachedMemory with the allocated size,
+ * <= APC_LEVEL; MmFreeContiguousMemory, <= APC_LEVEL). The model's memory
+ * has no physical placement: HighestAcceptableAddress is not checked. */
+DR_SITE(site_mm_memory, "MmAllocateNonCachedMemory");
+
+static bool mm_irql_ok(const char *api, unsigned max)
+{
+    if (dr_failed())
+        return false;
+    unsigned irql = dr_irql();
+    if (irql <= max)
+        return true;
+    dr_yield(&site_mm_memory);
+    km_own_check("IRQL", api, max == APC_LEVEL ? "called above APC_LEVEL" : "called above DISPATCH_LEVEL",
+                 "%s at %s (documented up to %s)", api, irql_name(irql), irql_name(max));
+    return false;
+}
+
+static PVOID mm_alloc(const char *api, const char *free_api, unsigned max_irql, SIZE_T size)
+{
+    if (!mm_irql_ok(api, max_irql))
+        return NULL;
+    PVOID p = pool_alloc(api, false, false, true, size, 0x6d6d4d4b /* "KMmm" */, 0);
+    if (p)
+        W.recs[W.n - 1].free_api = free_api;
+    return p;
+}
+
+PVOID MmAllocateNonCachedMemory(SIZE_T NumberOfBytes)
+{
+    return mm_alloc("MmAllocateNonCachedMemory", "MmFreeNonCachedMemory", APC_LEVEL, NumberOfBytes);
+}
+
+VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes)
+{
+    const char *api = "MmFreeNonCachedMemory";
+    if (!mm_irql_ok(api, APC_LEVEL))
+        return;
+    for (unsigned i = W.n; i-- > 0;)
+        if (W.recs[i].p == BaseAddress && !W.recs[i].freed && same_free_api(W.recs[i].free_api, api) &&
+            W.recs[i].size != NumberOfBytes) {
+            km_own_check("MEMORY", api, "freed with another size than allocated",
+                         "%s(%p, %zu) of a %zu-byte allocation (the size must be the one allocated)", api,
+                         BaseAddress, (size_t)NumberOfBytes, W.recs[i].size);
+            return;
+        }
+    pool_free(api, BaseAddress, false, 0, api);
+}
+
+PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress)
+{
+    (void)HighestAcceptableAddress;
+    return mm_alloc("MmAllocateContiguousMemory", "MmFreeContiguousMemory", DISPATCH_LEVEL, NumberOfBytes);
+}
+
+VOID MmFreeContiguousMemory(PVOID BaseAddress)
+{
+    const char *api = "MmFreeContiguousMemory";
+    if (mm_irql_ok(api, APC_LEVEL))
+        pool_free(api, BaseAddress, false, 0, api);
 }
 
 /* ---- spin locks ------------------------------------------------------------------------------------------ */
@@ -563,8 +639,8 @@ void km_wdm_check(void)
         char t[5];
         tag_text(r->tag, t);
         km_oracle("pool leak: memory allocated while requests ran was never freed",
-                  "%zu bytes of %s pool (tag '%s', from %s) were still allocated when every request had completed",
-                  r->size, r->paged ? "paged" : "nonpaged", t, r->api);
+                  "%zu bytes of %s (tag '%s', from %s) were still allocated when every request had completed",
+                  r->size, r->paged ? "paged pool" : r->free_api ? "memory" : "nonpaged pool", t, r->api);
         return;
     }
 }
