@@ -609,6 +609,90 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     return st;
 }
 
+/* KeDelayExecutionThread: the thread waits out the interval (a relative
+ * one when negative, in 100 ns; else an absolute system time) on a harness
+ * wait that only its timer ends, so other processors run meanwhile; during
+ * set-up, where nothing else runs, the virtual time just moves on, as with
+ * KeWaitForSingleObject. PASSIVE_LEVEL..APC_LEVEL (docs page of
+ * KeDelayExecutionThread), dmarace's own CHECK IRQL above; no APCs, so
+ * WaitMode and Alertable change nothing; STATUS_SUCCESS. */
+DR_SITE(site_delay, "KeDelayExecutionThread");
+
+static bool delay_ready(const void *arg) { return ((const km_waiter *)arg)->timed_out; }
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    if (!event_irql_ok("KeDelayExecutionThread", APC_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    uint64_t now = dr_now(), due;
+    if (Interval->QuadPart < 0) {
+        uint64_t rel = (uint64_t)(-(Interval->QuadPart + 1)) + 1;
+        due = rel > UINT64_MAX - now ? UINT64_MAX : now + rel;
+    } else {
+        uint64_t abs = (uint64_t)Interval->QuadPart, base = BOOT_SYSTEM_TIME + W.stall_ticks;
+        due = abs > base ? abs - base : now;
+    }
+    if (due <= now)
+        return STATUS_SUCCESS;
+    if (!dr_in_task()) {
+        W.stall_ticks += due - now;
+        return STATUS_SUCCESS;
+    }
+    km_waiter *w = NULL;
+    for (unsigned i = 0; i < WAITERS_MAX && !w; i++)
+        if (!waiters[i].in_use)
+            w = &waiters[i];
+    if (!w) {
+        fprintf(stderr, "dmarace: more than %u waiting threads at once\n", (unsigned)WAITERS_MAX);
+        abort();
+    }
+    *w = (km_waiter){.event = NULL, .in_use = true};
+    dr_vtimer_init(&w->timer, waiter_timeout, w, "KeDelayExecutionThread interval");
+    dr_vtimer_set(&w->timer, due);
+    while (!w->timed_out && !dr_failed())
+        dr_wait(delay_ready, w, &site_delay);
+    dr_vtimer_cancel(&w->timer);
+    w->in_use = false;
+    return dr_failed() ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS;
+}
+
+/* ---- the system: version, routine lookup ----------------------------------------------------------------- */
+
+/* RtlGetVersion: the model's fixed Windows, Windows 10 22H2 (10.0.19045).
+ * As documented (RtlGetVersion, RTL_OSVERSIONINFOEXW): the size field says
+ * which structure it is; the EX fields are filled only for the EX size; any
+ * other size is STATUS_INVALID_PARAMETER (what Windows returns for it). */
+NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW lpVersionInformation)
+{
+    ULONG size = lpVersionInformation->dwOSVersionInfoSize;
+    if (size != sizeof(RTL_OSVERSIONINFOW) && size != sizeof(RTL_OSVERSIONINFOEXW))
+        return STATUS_INVALID_PARAMETER;
+    lpVersionInformation->dwMajorVersion = 10;
+    lpVersionInformation->dwMinorVersion = 0;
+    lpVersionInformation->dwBuildNumber = 19045;
+    lpVersionInformation->dwPlatformId = VER_PLATFORM_WIN32_NT;
+    memset(lpVersionInformation->szCSDVersion, 0, sizeof lpVersionInformation->szCSDVersion);
+    if (size == sizeof(RTL_OSVERSIONINFOEXW)) {
+        PRTL_OSVERSIONINFOEXW ex = (PRTL_OSVERSIONINFOEXW)lpVersionInformation;
+        ex->wServicePackMajor = 0;
+        ex->wServicePackMinor = 0;
+        ex->wSuiteMask = VER_SUITE_SINGLEUSERTS;
+        ex->wProductType = VER_NT_WORKSTATION;
+        ex->wReserved = 0;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* MmGetSystemRoutineAddress: accept-only. Every name is absent (NULL), so a
+ * driver that probes for an optional routine takes its fallback path. */
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
+{
+    (void)SystemRoutineName;
+    return NULL;
+}
+
 /* ---- the execution's life ----------------------------------------------------------------------------------- */
 
 void km_wdm_reset(void)
