@@ -494,6 +494,21 @@ VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes);
 PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress);
 VOID MmFreeContiguousMemory(PVOID BaseAddress);
 
+/* IoSetDeviceInterfacePropertyData (km_wdm.c): accept-only, PASSIVE_LEVEL
+ * (CHECK IRQL above); records nothing and returns STATUS_SUCCESS. Its types
+ * come from devpropdef.h, which the WDK's wdm.h includes too. */
+#ifdef __cplusplus
+}
+#endif
+#include "devpropdef.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef ULONG LCID, *PLCID;
+#define PLUGPLAY_PROPERTY_PERSISTENT 0x00000001
+NTSTATUS IoSetDeviceInterfacePropertyData(PUNICODE_STRING SymbolicLinkName, const DEVPROPKEY *PropertyKey, LCID Lcid,
+                                          ULONG Flags, DEVPROPTYPE Type, ULONG Size, PVOID Data);
+
 /* ---- GUIDs: guiddef.h --------------------------------------------------------------------- */
 #ifdef __cplusplus
 }

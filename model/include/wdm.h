@@ -557,6 +557,10 @@ typedef PVOID POHANDLE;
 #define STATUS_RESOURCE_DATA_NOT_FOUND ((NTSTATUS)0xC0000089L)
 #define STATUS_NOT_FOUND ((NTSTATUS)0xC0000225L)
 #define STATUS_INVALID_BUFFER_SIZE ((NTSTATUS)0xC0000206L)
+/* ntstatus.h codes newer than mingw-w64's. */
+#ifndef STATUS_BAD_DATA
+#define STATUS_BAD_DATA ((NTSTATUS)0xC000090BL)
+#endif
 
 /* The interface a driver exports through IRP_MN_QUERY_INTERFACE. */
 typedef VOID (*PINTERFACE_REFERENCE)(PVOID Context);

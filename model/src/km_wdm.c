@@ -254,7 +254,10 @@ static bool mm_irql_ok(const char *api, unsigned max)
     if (irql <= max)
         return true;
     dr_yield(&site_mm_memory);
-    km_own_check("IRQL", api, max == APC_LEVEL ? "called above APC_LEVEL" : "called above DISPATCH_LEVEL",
+    km_own_check("IRQL", api,
+                 max == PASSIVE_LEVEL ? "called above PASSIVE_LEVEL"
+                 : max == APC_LEVEL   ? "called above APC_LEVEL"
+                                      : "called above DISPATCH_LEVEL",
                  "%s at %s (documented up to %s)", api, irql_name(irql), irql_name(max));
     return false;
 }
@@ -691,6 +694,24 @@ PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
 {
     (void)SystemRoutineName;
     return NULL;
+}
+
+/* IoSetDeviceInterfacePropertyData: accept-only. PASSIVE_LEVEL (its docs
+ * page; CHECK IRQL above); the model keeps no property store, so nothing is
+ * recorded; STATUS_SUCCESS. */
+NTSTATUS IoSetDeviceInterfacePropertyData(PUNICODE_STRING SymbolicLinkName, const DEVPROPKEY *PropertyKey, LCID Lcid,
+                                          ULONG Flags, DEVPROPTYPE Type, ULONG Size, PVOID Data)
+{
+    (void)SymbolicLinkName;
+    (void)PropertyKey;
+    (void)Lcid;
+    (void)Flags;
+    (void)Type;
+    (void)Size;
+    (void)Data;
+    if (!mm_irql_ok("IoSetDeviceInterfacePropertyData", PASSIVE_LEVEL))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    return STATUS_SUCCESS;
 }
 
 /* ---- the execution's life ----------------------------------------------------------------------------------- */

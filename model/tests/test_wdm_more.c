@@ -48,6 +48,7 @@ C_ASSERT(MAKELANGID(LANG_NEUTRAL, SUBLANG_NEUTRAL) == 0 && LOCALE_NEUTRAL == 0);
 C_ASSERT(MAKELANGID(0x09, SUBLANG_DEFAULT) == 0x0409 && MAKELCID(0x0409, SORT_DEFAULT) == 0x0409);
 C_ASSERT(PRIMARYLANGID(0x0409) == 0x09 && SUBLANGID(0x0409) == 0x01);
 C_ASSERT(VER_PLATFORM_WIN32_NT == 2);
+C_ASSERT(STATUS_BAD_DATA == (NTSTATUS)0xC000090B);
 
 C_ASSERT(CmResourceTypeConnection == 0x84);
 C_ASSERT(CM_RESOURCE_CONNECTION_CLASS_GPIO == 1 && CM_RESOURCE_CONNECTION_CLASS_SERIAL == 2 &&
@@ -165,6 +166,8 @@ typedef enum {
     M_MEM_DISPATCH,   /* MmAllocateNonCachedMemory at DISPATCH_LEVEL */
     M_DELAY,          /* KeDelayExecutionThread: time moves, STATUS_SUCCESS */
     M_DELAY_DISPATCH, /* KeDelayExecutionThread at DISPATCH_LEVEL */
+    M_PROP,           /* IoSetDeviceInterfacePropertyData at PASSIVE_LEVEL */
+    M_PROP_DISPATCH,  /* ... at DISPATCH_LEVEL */
 } mmode;
 
 static mmode mode;
@@ -313,6 +316,21 @@ static void io(void)
             InterlockedIncrement(&ok_count);
         break;
     }
+    case M_PROP:
+    case M_PROP_DISPATCH: {
+        UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\??\\COM7");
+        WCHAR port[] = L"COM7";
+        if (mode == M_PROP_DISPATCH)
+            KeRaiseIrql(DISPATCH_LEVEL, &old);
+        NTSTATUS st = IoSetDeviceInterfacePropertyData(&link, &DEVPKEY_DeviceInterface_Serial_PortName, LOCALE_NEUTRAL,
+                                                       PLUGPLAY_PROPERTY_PERSISTENT, DEVPROP_TYPE_STRING,
+                                                       (ULONG)sizeof port, port);
+        if (mode == M_PROP_DISPATCH)
+            KeLowerIrql(old);
+        if (st == STATUS_SUCCESS)
+            InterlockedIncrement(&ok_count);
+        break;
+    }
     case M_DELAY_DISPATCH: {
         LARGE_INTEGER ms = {.QuadPart = -10000LL};
         KeRaiseIrql(DISPATCH_LEVEL, &old);
@@ -456,5 +474,11 @@ int main(void)
     KCHECK(g_setup_delay >= 10000);
     r = run(M_DELAY_DISPATCH, 1, 5);
     KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK IRQL: KeDelayExecutionThread: waited above APC_LEVEL");
+
+    r = run(M_PROP, 1, 5);
+    KEXPECT_CLEAN(r);
+    KCHECK(ok_count == 5);
+    r = run(M_PROP_DISPATCH, 1, 5);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK IRQL: IoSetDeviceInterfacePropertyData: called above PASSIVE_LEVEL");
     return km_test_done();
 }
