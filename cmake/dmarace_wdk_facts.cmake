@@ -91,7 +91,13 @@ set(_dr_sal_extra
     "__drv_dispatchType_other" "__drv_dispatchType(" "__drv_setsIRQL(" "__drv_raisesIRQL(" "__drv_savesIRQL"
     "__drv_restoresIRQL" "__drv_savesIRQLGlobal(" "__drv_restoresIRQLGlobal(" "__drv_useCancelIRQL"
     "__drv_requiresIRQL(" "__drv_maxIRQL(" "__drv_sameIRQL" "__drv_formatString(" "__drv_nonConstant"
-    "__drv_in_deref(" "__drv_out_deref(")
+    "__drv_in_deref(" "__drv_out_deref("
+    # SAL 2.0 names of Microsoft's sal.h documentation that mingw-w64's sal.h lacks
+    "_Maybenull_" "_Notnull_" "_Null_" "_Valid_" "_Notvalid_" "_Pre_null_" "_Pre_valid_" "_Pre_opt_valid_"
+    "_Pre_z_" "_Post_notnull_" "_Post_null_" "_Post_maybenull_" "_Post_valid_" "_Post_invalid_" "_Post_z_"
+    "_Deref_ret_z_" "_Satisfies_(" "_Analysis_noreturn_" "_Interlocked_operand_" "_Inexpressible_("
+    "_In_defensive_(" "_Out_defensive_(" "_Inout_defensive_(" "_Must_inspect_impl_" "_Notref_" "_Deref_"
+    "_Old_(" "_Param_(" "_Curr_" "_Nullterm_length_(" "_String_length_(")
 set(_dr_sal "")
 foreach(f sal.h concurrencysal.h driverspecs.h)
   file(STRINGS "${DR_MINGW_INCLUDE}/${f}" lines REGEX "^[ \t]*#[ \t]*define[ \t]+[A-Za-z_]")

@@ -20,6 +20,11 @@
  *                KeSetEvent, KeClearEvent, KeResetEvent, KeReadStateEvent,
  *                KeWaitForSingleObject (on a KEVENT), Rtl*String,
  *                IsEqualGUID, InlineIsEqualGUID
+ *   issue 13     UNICODE_NULL ANSI_NULL CTL_CODE METHOD_* FILE_*_ACCESS
+ *                BYTES_TO_PAGES ROUND_TO_PAGES MAKELANGID LOCALE_NEUTRAL ...
+ *                RTL_OSVERSIONINFO(EX)W RtlGetVersion MmGetSystemRoutineAddress
+ *                KeDelayExecutionThread MmAllocateNonCachedMemory
+ *                MmAllocateContiguousMemory (and their frees)
  * What each is in the model: docs/api-support.md, "WDM and the WDK headers". */
 #ifndef DMARACE_KM_WDK_H
 #define DMARACE_KM_WDK_H
@@ -151,7 +156,10 @@ typedef union _ULARGE_INTEGER {
 #define ARRAYSIZE(a) RTL_NUMBER_OF(a)
 #define CONTAINING_RECORD(address, type, field)                                                           \
     ((type *)(void *)((PCHAR)(address) - offsetof(type, field)))
-#ifndef __cplusplus
+/* min and max as ntdef.h has them unless NOMINMAX; in C++ too, after the
+ * standard headers of wdm.h's prelude (a standard header included after
+ * wdm.h may then need NOMINMAX, as with the WDK). */
+#ifndef NOMINMAX
 #ifndef min
 #define min(a, b) (((a) < (b)) ? (a) : (b))
 #endif
@@ -393,6 +401,113 @@ BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2
 #define DECLARE_UNICODE_STRING_SIZE(name, size)                                                            \
     WCHAR name##_buffer[size];                                                                             \
     UNICODE_STRING name = {0, (USHORT)((size) * sizeof(WCHAR)), name##_buffer}
+
+/* ---- issue 13's remaining WDK names (ntdef.h, devioctl.h, wdm.h, ntddk.h) ------------------ */
+#define UNICODE_NULL ((WCHAR)0)
+#define ANSI_NULL ((CHAR)0)
+
+/* I/O control codes (devioctl.h): the device type in bits 16-31, the access
+ * in 14-15, the function in 2-13, the transfer method in 0-1. */
+#define CTL_CODE(DeviceType, Function, Method, Access)                                                    \
+    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define DEVICE_TYPE_FROM_CTL_CODE(ctl) (((ULONG)((ctl) & 0xffff0000)) >> 16)
+#define METHOD_FROM_CTL_CODE(ctl) ((ULONG)((ctl) & 3))
+#define IoGetFunctionCodeFromCtlCode(ctl) (((ULONG)(ctl) >> 2) & 0x00000FFF)
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define METHOD_DIRECT_TO_HARDWARE METHOD_IN_DIRECT
+#define METHOD_DIRECT_FROM_HARDWARE METHOD_OUT_DIRECT
+#define FILE_ANY_ACCESS 0
+#define FILE_SPECIAL_ACCESS (FILE_ANY_ACCESS)
+#define FILE_READ_ACCESS 0x0001
+#define FILE_WRITE_ACCESS 0x0002
+
+/* Pages (wdm.h): PAGE_SIZE, BYTE_OFFSET, PAGE_ALIGN and
+ * ADDRESS_AND_SIZE_TO_SPAN_PAGES are in wdm.h's MDL section. */
+#ifndef BYTES_TO_PAGES
+#define BYTES_TO_PAGES(Size) ((ULONG)((SIZE_T)(Size) >> PAGE_SHIFT) + (((ULONG)(Size) & (PAGE_SIZE - 1)) != 0))
+#endif
+#ifndef ROUND_TO_PAGES
+#define ROUND_TO_PAGES(Size) (((ULONG_PTR)(Size) + PAGE_SIZE - 1) & ~(ULONG_PTR)(PAGE_SIZE - 1))
+#endif
+
+/* Languages and locales (ntdef.h). */
+#define LANG_NEUTRAL 0x00
+#define SUBLANG_NEUTRAL 0x00
+#define SUBLANG_DEFAULT 0x01
+#define SORT_DEFAULT 0x0
+#define MAKELANGID(p, s) ((((USHORT)(s)) << 10) | (USHORT)(p))
+#define PRIMARYLANGID(lgid) ((USHORT)(lgid) & 0x3ff)
+#define SUBLANGID(lgid) ((USHORT)(lgid) >> 10)
+#define MAKELCID(lgid, srtid) ((ULONG)((((ULONG)((USHORT)(srtid))) << 16) | ((ULONG)((USHORT)(lgid)))))
+#define LANG_SYSTEM_DEFAULT MAKELANGID(LANG_NEUTRAL, SUBLANG_SYS_DEFAULT)
+#define SUBLANG_SYS_DEFAULT 0x02
+#define LOCALE_NEUTRAL (MAKELCID(MAKELANGID(LANG_NEUTRAL, SUBLANG_NEUTRAL), SORT_DEFAULT))
+
+/* RtlGetVersion (km_wdm.c): the model's fixed Windows, Windows 10 22H2
+ * (10.0.19045), VER_PLATFORM_WIN32_NT; the EX form adds service pack 0,
+ * VER_NT_WORKSTATION and VER_SUITE_SINGLEUSERTS. */
+#define VER_PLATFORM_WIN32_NT 2
+#define VER_NT_WORKSTATION 0x0000001
+#define VER_NT_DOMAIN_CONTROLLER 0x0000002
+#define VER_NT_SERVER 0x0000003
+#define VER_SUITE_SINGLEUSERTS 0x00000100
+typedef struct _OSVERSIONINFOW {
+    ULONG dwOSVersionInfoSize;
+    ULONG dwMajorVersion;
+    ULONG dwMinorVersion;
+    ULONG dwBuildNumber;
+    ULONG dwPlatformId;
+    WCHAR szCSDVersion[128];
+} OSVERSIONINFOW, *POSVERSIONINFOW, *LPOSVERSIONINFOW, RTL_OSVERSIONINFOW, *PRTL_OSVERSIONINFOW;
+typedef struct _OSVERSIONINFOEXW {
+    ULONG dwOSVersionInfoSize;
+    ULONG dwMajorVersion;
+    ULONG dwMinorVersion;
+    ULONG dwBuildNumber;
+    ULONG dwPlatformId;
+    WCHAR szCSDVersion[128];
+    USHORT wServicePackMajor;
+    USHORT wServicePackMinor;
+    USHORT wSuiteMask;
+    UCHAR wProductType;
+    UCHAR wReserved;
+} OSVERSIONINFOEXW, *POSVERSIONINFOEXW, *LPOSVERSIONINFOEXW, RTL_OSVERSIONINFOEXW, *PRTL_OSVERSIONINFOEXW;
+NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW lpVersionInformation);
+
+/* MmGetSystemRoutineAddress (km_wdm.c): accept-only, NULL for every name, as
+ * if no routine existed by that name: a driver probing for an optional
+ * routine takes its fallback path. */
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName);
+
+/* KeDelayExecutionThread (km_wdm.c): PASSIVE_LEVEL..APC_LEVEL; the thread
+ * waits out the interval on the virtual clock (relative when negative, an
+ * absolute system time otherwise); STATUS_SUCCESS. */
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval);
+
+/* Non-cached and contiguous memory (km_wdm.c): guarded memory with the
+ * pool's checks and leak oracle; each must be freed by its own routine. */
+PVOID MmAllocateNonCachedMemory(SIZE_T NumberOfBytes);
+VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes);
+PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress);
+VOID MmFreeContiguousMemory(PVOID BaseAddress);
+
+/* IoSetDeviceInterfacePropertyData (km_wdm.c): accept-only, PASSIVE_LEVEL
+ * (CHECK IRQL above); records nothing and returns STATUS_SUCCESS. Its types
+ * come from devpropdef.h, which the WDK's wdm.h includes too. */
+#ifdef __cplusplus
+}
+#endif
+#include "devpropdef.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef ULONG LCID, *PLCID;
+#define PLUGPLAY_PROPERTY_PERSISTENT 0x00000001
+NTSTATUS IoSetDeviceInterfacePropertyData(PUNICODE_STRING SymbolicLinkName, const DEVPROPKEY *PropertyKey, LCID Lcid,
+                                          ULONG Flags, DEVPROPTYPE Type, ULONG Size, PVOID Data);
 
 /* ---- GUIDs: guiddef.h --------------------------------------------------------------------- */
 #ifdef __cplusplus

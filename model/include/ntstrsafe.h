@@ -2,6 +2,7 @@
  * model/src/km_strsafe.c. Provides, narrow (A) and wide (W):
  *   RtlStringCch{Copy,Cat,CopyN,CatN,Printf,VPrintf,Length}{A,W}
  *   RtlStringCb{Copy,Cat,CopyN,CatN,Printf,VPrintf,Length}{A,W}
+ *   RtlUnicodeStringInit
  *   NTSTRSAFE_MAX_CCH, NTSTRSAFE_MAX_LENGTH, NTSTRSAFE_PSTR / _PCSTR / _PWSTR /
  *   _PCWSTR, STRSAFE_LPSTR ...
  * As the WDK documents: the destination is always NUL-terminated when its
@@ -64,6 +65,12 @@ NTSTATUS RtlStringCchLengthA(NTSTRSAFE_PCSTR psz, size_t cchMax, size_t *pcchLen
 NTSTATUS RtlStringCchLengthW(NTSTRSAFE_PCWSTR psz, size_t cchMax, size_t *pcchLength);
 NTSTATUS RtlStringCbLengthA(NTSTRSAFE_PCSTR psz, size_t cbMax, size_t *pcbLength);
 NTSTATUS RtlStringCbLengthW(NTSTRSAFE_PCWSTR psz, size_t cbMax, size_t *pcbLength);
+/* RtlUnicodeStringInit: Buffer is pszSrc, Length its length in bytes,
+ * MaximumLength one WCHAR more; NULL gives the empty string. A string over
+ * NTSTRSAFE_UNICODE_STRING_MAX_CCH characters, or too long for the USHORT
+ * lengths with the model's 4-byte WCHAR (over 16382 characters), is
+ * STATUS_INVALID_PARAMETER and leaves an empty string. */
+NTSTATUS RtlUnicodeStringInit(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszSrc);
 
 #ifdef __cplusplus
 }

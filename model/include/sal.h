@@ -3,3 +3,6 @@
  * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h.
  * __in, __out and __range are defined for C only (libstdc++ uses them). */
 #include "km_sal.h"
+#ifndef __fallthrough
+#define __fallthrough __attribute__((fallthrough))
+#endif

@@ -41,6 +41,11 @@ extern "C" {
 /* ---- SAL, ignored: every SAL 2.0 and driver-annotation name (km_sal.h,
  * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h). */
 #include "km_sal.h"
+/* __fallthrough; marks an intended fall-through between switch cases: the
+ * compiler's statement attribute, so -Wimplicit-fallthrough accepts it. */
+#ifndef __fallthrough
+#define __fallthrough __attribute__((fallthrough))
+#endif
 #define IN
 #define OUT
 #define OPTIONAL
@@ -219,6 +224,93 @@ static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID e
     __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return comparand;
 }
+/* The rest of the family (issue 13): InterlockedAdd returns the new value,
+ * InterlockedAnd / Or / Xor the old one, as in the WDK. */
+static inline LONG InterlockedAdd(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedAnd(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedOr(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedXor(LONG volatile *p, LONG v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedIncrement64(LONG64 volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedDecrement64(LONG64 volatile *p)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchange64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedExchangeAdd64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedAdd64(LONG64 volatile *p, LONG64 v)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG64 InterlockedCompareExchange64(LONG64 volatile *p, LONG64 exchange, LONG64 comparand)
+{
+    KmInterlockedPoint(p, sizeof *p);
+    __atomic_compare_exchange_n(p, &comparand, exchange, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand;
+}
+/* The acquire / release / no-fence reads and writes of the WDK (wdm.h,
+ * ReadULongAcquire...): a scheduling point, then one indivisible access. The
+ * simulated processors are sequentially consistent, so every form is
+ * seq_cst here (stronger than Windows' acquire or no-fence on arm64). */
+#define KM_READ_ONCE(T, name)                                                                            \
+    static inline T name(T const volatile *p)                                                            \
+    {                                                                                                    \
+        KmInterlockedPoint(p, sizeof *p);                                                                \
+        return __atomic_load_n(p, __ATOMIC_SEQ_CST);                                                     \
+    }
+#define KM_WRITE_ONCE(T, name)                                                                           \
+    static inline VOID name(T volatile *p, T v)                                                          \
+    {                                                                                                    \
+        KmInterlockedPoint(p, sizeof *p);                                                                \
+        __atomic_store_n(p, v, __ATOMIC_SEQ_CST);                                                        \
+    }
+KM_READ_ONCE(LONG, ReadAcquire)
+KM_READ_ONCE(LONG, ReadNoFence)
+KM_READ_ONCE(ULONG, ReadULongAcquire)
+KM_READ_ONCE(ULONG, ReadULongNoFence)
+KM_READ_ONCE(LONG64, ReadAcquire64)
+KM_READ_ONCE(LONG64, ReadNoFence64)
+KM_READ_ONCE(PVOID, ReadPointerAcquire)
+KM_READ_ONCE(PVOID, ReadPointerNoFence)
+KM_WRITE_ONCE(LONG, WriteRelease)
+KM_WRITE_ONCE(LONG, WriteNoFence)
+KM_WRITE_ONCE(ULONG, WriteULongRelease)
+KM_WRITE_ONCE(ULONG, WriteULongNoFence)
+KM_WRITE_ONCE(LONG64, WriteRelease64)
+KM_WRITE_ONCE(LONG64, WriteNoFence64)
+KM_WRITE_ONCE(PVOID, WritePointerRelease)
+KM_WRITE_ONCE(PVOID, WritePointerNoFence)
+#undef KM_READ_ONCE
+#undef KM_WRITE_ONCE
 
 /* ---- DMA and resources (wdm.h) ------------------------------------------------------------- */
 typedef enum _DMA_COMPLETION_STATUS {
@@ -247,6 +339,17 @@ typedef struct _SCATTER_GATHER_LIST {
 #define CmResourceTypeInterrupt 2
 #define CmResourceTypeMemory 3
 #define CmResourceTypeDma 4
+/* Connection resources (GPIO, SPB and UART connection IDs, wdm.h): the model
+ * assigns none, so a driver looking for one finds it missing. */
+#define CmResourceTypeConnection 0x84
+#define CM_RESOURCE_CONNECTION_CLASS_GPIO 0x01
+#define CM_RESOURCE_CONNECTION_CLASS_SERIAL 0x02
+#define CM_RESOURCE_CONNECTION_CLASS_FUNCTION_CONFIG 0x03
+#define CM_RESOURCE_CONNECTION_TYPE_GPIO_IO 0x02
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_I2C 0x01
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_SPI 0x02
+#define CM_RESOURCE_CONNECTION_TYPE_SERIAL_UART 0x03
+#define CM_RESOURCE_CONNECTION_TYPE_FUNCTION_CONFIG 0x01
 #ifndef CM_RESOURCE_DMA_V3
 #define CM_RESOURCE_DMA_V3 0x0100
 #endif
@@ -280,6 +383,14 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
             UCHAR TransferWidth;
             UCHAR Reserved1, Reserved2, Reserved3;
         } DmaV3;
+        struct {
+            UCHAR Class;
+            UCHAR Type;
+            UCHAR Reserved1;
+            UCHAR Reserved2;
+            ULONG IdLowPart;
+            ULONG IdHighPart;
+        } Connection;
     } u;
 } CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
 
@@ -339,6 +450,17 @@ VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value);
 VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value);
 VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value);
 VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
+/* The NOFENCE forms (no memory barrier on arm64; plain volatile accesses on
+ * x64 in the WDK): in the model the same scheduling point and device-model
+ * access as the forms above. */
+UCHAR READ_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register);
+USHORT READ_REGISTER_NOFENCE_USHORT(volatile USHORT *Register);
+ULONG READ_REGISTER_NOFENCE_ULONG(volatile ULONG *Register);
+ULONG64 READ_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register);
+VOID WRITE_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register, UCHAR Value);
+VOID WRITE_REGISTER_NOFENCE_USHORT(volatile USHORT *Register, USHORT Value);
+VOID WRITE_REGISTER_NOFENCE_ULONG(volatile ULONG *Register, ULONG Value);
+VOID WRITE_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register, ULONG64 Value);
 /* The buffer forms access the one register Count times. */
 VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count);
 VOID READ_REGISTER_BUFFER_USHORT(volatile USHORT *Register, PUSHORT Buffer, ULONG Count);
@@ -435,6 +557,10 @@ typedef PVOID POHANDLE;
 #define STATUS_RESOURCE_DATA_NOT_FOUND ((NTSTATUS)0xC0000089L)
 #define STATUS_NOT_FOUND ((NTSTATUS)0xC0000225L)
 #define STATUS_INVALID_BUFFER_SIZE ((NTSTATUS)0xC0000206L)
+/* ntstatus.h codes newer than mingw-w64's. */
+#ifndef STATUS_BAD_DATA
+#define STATUS_BAD_DATA ((NTSTATUS)0xC000090BL)
+#endif
 
 /* The interface a driver exports through IRP_MN_QUERY_INTERFACE. */
 typedef VOID (*PINTERFACE_REFERENCE)(PVOID Context);

@@ -304,6 +304,41 @@ VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value)
     reg_write("WRITE_REGISTER_ULONG64", Register, 8, Value);
 }
 
+/* The NOFENCE forms: the same scheduling point and device-model access (the
+ * simulated processors have no fences to omit). */
+UCHAR READ_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register)
+{
+    return (UCHAR)reg_read("READ_REGISTER_NOFENCE_UCHAR", Register, 1);
+}
+USHORT READ_REGISTER_NOFENCE_USHORT(volatile USHORT *Register)
+{
+    return (USHORT)reg_read("READ_REGISTER_NOFENCE_USHORT", Register, 2);
+}
+ULONG READ_REGISTER_NOFENCE_ULONG(volatile ULONG *Register)
+{
+    return (ULONG)reg_read("READ_REGISTER_NOFENCE_ULONG", Register, 4);
+}
+ULONG64 READ_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register)
+{
+    return reg_read("READ_REGISTER_NOFENCE_ULONG64", Register, 8);
+}
+VOID WRITE_REGISTER_NOFENCE_UCHAR(volatile UCHAR *Register, UCHAR Value)
+{
+    reg_write("WRITE_REGISTER_NOFENCE_UCHAR", Register, 1, Value);
+}
+VOID WRITE_REGISTER_NOFENCE_USHORT(volatile USHORT *Register, USHORT Value)
+{
+    reg_write("WRITE_REGISTER_NOFENCE_USHORT", Register, 2, Value);
+}
+VOID WRITE_REGISTER_NOFENCE_ULONG(volatile ULONG *Register, ULONG Value)
+{
+    reg_write("WRITE_REGISTER_NOFENCE_ULONG", Register, 4, Value);
+}
+VOID WRITE_REGISTER_NOFENCE_ULONG64(volatile ULONG64 *Register, ULONG64 Value)
+{
+    reg_write("WRITE_REGISTER_NOFENCE_ULONG64", Register, 8, Value);
+}
+
 VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count)
 {
     reg_buffer("READ_REGISTER_BUFFER_UCHAR", Register, Buffer, 1, Count, false);

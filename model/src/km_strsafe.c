@@ -205,3 +205,24 @@ NTSTATUS RtlStringCbLengthW(NTSTRSAFE_PCWSTR s, size_t max, size_t *len)
         *len = n * sizeof(wchar_t);
     return st;
 }
+
+NTSTATUS RtlUnicodeStringInit(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszSrc)
+{
+    DestinationString->Length = 0;
+    DestinationString->MaximumLength = 0;
+    DestinationString->Buffer = NULL;
+    if (!pszSrc)
+        return STATUS_SUCCESS;
+    size_t limit = (0xFFFF / sizeof(WCHAR)) - 1; /* MaximumLength must hold the string and its NUL */
+    if (limit > NTSTRSAFE_UNICODE_STRING_MAX_CCH)
+        limit = NTSTRSAFE_UNICODE_STRING_MAX_CCH;
+    size_t n = 0;
+    while (n <= limit && pszSrc[n])
+        n++;
+    if (n > limit)
+        return STATUS_INVALID_PARAMETER;
+    DestinationString->Length = (USHORT)(n * sizeof(WCHAR));
+    DestinationString->MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
+    DestinationString->Buffer = (PWSTR)pszSrc;
+    return STATUS_SUCCESS;
+}

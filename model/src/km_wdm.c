@@ -73,6 +73,7 @@ typedef struct pool_rec {
     bool freed;
     bool io;         /* allocated after the driver was up (km_wdm_setup_done) */
     const char *api;
+    const char *free_api; /* the routine that must free it: NULL for ExFreePool* */
 } pool_rec;
 
 static struct {
@@ -131,7 +132,7 @@ static PVOID pool_alloc(const char *api, bool paged, bool zero, bool may_fail, S
     void *p = km_alloc(size, 16, "pool allocation", NULL, NULL, &id);
     if (!zero) /* uninitialized pool: not the zeroes a driver might rely on */
         memset(p, 0xA5, size);
-    W.recs[W.n++] = (pool_rec){p, size, id, tag, paged, false, W.setup_done, api};
+    W.recs[W.n++] = (pool_rec){p, size, id, tag, paged, false, W.setup_done, api, NULL};
     return p;
 }
 
@@ -171,7 +172,9 @@ PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
                       (unsigned)PoolType);
 }
 
-static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
+static bool same_free_api(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag, const char *free_api)
 {
     if (dr_failed())
         return;
@@ -197,6 +200,12 @@ static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
                     api, r->size, t, r->api);
         return;
     }
+    if (!same_free_api(r->free_api, free_api)) {
+        km_own_check("MEMORY", api, "freed with another routine than its allocator's",
+                     "%s of %zu bytes from %s, which %s must free", api, r->size, r->api,
+                     r->free_api ? r->free_api : "ExFreePool*");
+        return;
+    }
     if (r->paged && irql > APC_LEVEL) {
         dv_bugcheck(0x11, api, "paged pool freed above APC_LEVEL", "%s of paged pool (tag '%s') at %s", api, t,
                     irql_name(irql));
@@ -220,11 +229,81 @@ static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag)
     km_free(r->mem);
 }
 
-VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { pool_free("ExFreePoolWithTag", P, Tag != 0, Tag); }
-VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P, false, 0); }
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { pool_free("ExFreePoolWithTag", P, Tag != 0, Tag, NULL); }
+VOID ExFreePool(PVOID P) { pool_free("ExFreePool", P, false, 0, NULL); }
 VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters, ULONG ExtendedParametersCount)
 {
-    pool_free("ExFreePool2", P, Tag != 0, Tag);
+    pool_free("ExFreePool2", P, Tag != 0, Tag, NULL);
+}
+
+/* ---- non-cached and contiguous memory ------------------------------------------------------------------ */
+
+/* MmAllocateNonCachedMemory (<= APC_LEVEL) and MmAllocateContiguousMemory
+ * (<= DISPATCH_LEVEL), from their Microsoft docs pages: the pool's guarded
+ * memory, not zeroed, NULL when pool_failure makes it fail; each must be
+ * freed by its own routine (MmFreeNonCachedMemory with the allocated size,
+ * <= APC_LEVEL; MmFreeContiguousMemory, <= APC_LEVEL). The model's memory
+ * has no physical placement: HighestAcceptableAddress is not checked. */
+DR_SITE(site_mm_memory, "MmAllocateNonCachedMemory");
+
+static bool mm_irql_ok(const char *api, unsigned max)
+{
+    if (dr_failed())
+        return false;
+    unsigned irql = dr_irql();
+    if (irql <= max)
+        return true;
+    dr_yield(&site_mm_memory);
+    km_own_check("IRQL", api,
+                 max == PASSIVE_LEVEL ? "called above PASSIVE_LEVEL"
+                 : max == APC_LEVEL   ? "called above APC_LEVEL"
+                                      : "called above DISPATCH_LEVEL",
+                 "%s at %s (documented up to %s)", api, irql_name(irql), irql_name(max));
+    return false;
+}
+
+static PVOID mm_alloc(const char *api, const char *free_api, unsigned max_irql, SIZE_T size)
+{
+    if (!mm_irql_ok(api, max_irql))
+        return NULL;
+    PVOID p = pool_alloc(api, false, false, true, size, 0x6d6d4d4b /* "KMmm" */, 0);
+    if (p)
+        W.recs[W.n - 1].free_api = free_api;
+    return p;
+}
+
+PVOID MmAllocateNonCachedMemory(SIZE_T NumberOfBytes)
+{
+    return mm_alloc("MmAllocateNonCachedMemory", "MmFreeNonCachedMemory", APC_LEVEL, NumberOfBytes);
+}
+
+VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes)
+{
+    const char *api = "MmFreeNonCachedMemory";
+    if (!mm_irql_ok(api, APC_LEVEL))
+        return;
+    for (unsigned i = W.n; i-- > 0;)
+        if (W.recs[i].p == BaseAddress && !W.recs[i].freed && same_free_api(W.recs[i].free_api, api) &&
+            W.recs[i].size != NumberOfBytes) {
+            km_own_check("MEMORY", api, "freed with another size than allocated",
+                         "%s(%p, %zu) of a %zu-byte allocation (the size must be the one allocated)", api,
+                         BaseAddress, (size_t)NumberOfBytes, W.recs[i].size);
+            return;
+        }
+    pool_free(api, BaseAddress, false, 0, api);
+}
+
+PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress)
+{
+    (void)HighestAcceptableAddress;
+    return mm_alloc("MmAllocateContiguousMemory", "MmFreeContiguousMemory", DISPATCH_LEVEL, NumberOfBytes);
+}
+
+VOID MmFreeContiguousMemory(PVOID BaseAddress)
+{
+    const char *api = "MmFreeContiguousMemory";
+    if (mm_irql_ok(api, APC_LEVEL))
+        pool_free(api, BaseAddress, false, 0, api);
 }
 
 /* ---- spin locks ------------------------------------------------------------------------------------------ */
@@ -533,6 +612,108 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     return st;
 }
 
+/* KeDelayExecutionThread: the thread waits out the interval (a relative
+ * one when negative, in 100 ns; else an absolute system time) on a harness
+ * wait that only its timer ends, so other processors run meanwhile; during
+ * set-up, where nothing else runs, the virtual time just moves on, as with
+ * KeWaitForSingleObject. PASSIVE_LEVEL..APC_LEVEL (docs page of
+ * KeDelayExecutionThread), dmarace's own CHECK IRQL above; no APCs, so
+ * WaitMode and Alertable change nothing; STATUS_SUCCESS. */
+DR_SITE(site_delay, "KeDelayExecutionThread");
+
+static bool delay_ready(const void *arg) { return ((const km_waiter *)arg)->timed_out; }
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    if (!event_irql_ok("KeDelayExecutionThread", APC_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    uint64_t now = dr_now(), due;
+    if (Interval->QuadPart < 0) {
+        uint64_t rel = (uint64_t)(-(Interval->QuadPart + 1)) + 1;
+        due = rel > UINT64_MAX - now ? UINT64_MAX : now + rel;
+    } else {
+        uint64_t abs = (uint64_t)Interval->QuadPart, base = BOOT_SYSTEM_TIME + W.stall_ticks;
+        due = abs > base ? abs - base : now;
+    }
+    if (due <= now)
+        return STATUS_SUCCESS;
+    if (!dr_in_task()) {
+        W.stall_ticks += due - now;
+        return STATUS_SUCCESS;
+    }
+    km_waiter *w = NULL;
+    for (unsigned i = 0; i < WAITERS_MAX && !w; i++)
+        if (!waiters[i].in_use)
+            w = &waiters[i];
+    if (!w) {
+        fprintf(stderr, "dmarace: more than %u waiting threads at once\n", (unsigned)WAITERS_MAX);
+        abort();
+    }
+    *w = (km_waiter){.event = NULL, .in_use = true};
+    dr_vtimer_init(&w->timer, waiter_timeout, w, "KeDelayExecutionThread interval");
+    dr_vtimer_set(&w->timer, due);
+    while (!w->timed_out && !dr_failed())
+        dr_wait(delay_ready, w, &site_delay);
+    dr_vtimer_cancel(&w->timer);
+    w->in_use = false;
+    return dr_failed() ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS;
+}
+
+/* ---- the system: version, routine lookup ----------------------------------------------------------------- */
+
+/* RtlGetVersion: the model's fixed Windows, Windows 10 22H2 (10.0.19045).
+ * As documented (RtlGetVersion, RTL_OSVERSIONINFOEXW): the size field says
+ * which structure it is; the EX fields are filled only for the EX size; any
+ * other size is STATUS_INVALID_PARAMETER (what Windows returns for it). */
+NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW lpVersionInformation)
+{
+    ULONG size = lpVersionInformation->dwOSVersionInfoSize;
+    if (size != sizeof(RTL_OSVERSIONINFOW) && size != sizeof(RTL_OSVERSIONINFOEXW))
+        return STATUS_INVALID_PARAMETER;
+    lpVersionInformation->dwMajorVersion = 10;
+    lpVersionInformation->dwMinorVersion = 0;
+    lpVersionInformation->dwBuildNumber = 19045;
+    lpVersionInformation->dwPlatformId = VER_PLATFORM_WIN32_NT;
+    memset(lpVersionInformation->szCSDVersion, 0, sizeof lpVersionInformation->szCSDVersion);
+    if (size == sizeof(RTL_OSVERSIONINFOEXW)) {
+        PRTL_OSVERSIONINFOEXW ex = (PRTL_OSVERSIONINFOEXW)lpVersionInformation;
+        ex->wServicePackMajor = 0;
+        ex->wServicePackMinor = 0;
+        ex->wSuiteMask = VER_SUITE_SINGLEUSERTS;
+        ex->wProductType = VER_NT_WORKSTATION;
+        ex->wReserved = 0;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* MmGetSystemRoutineAddress: accept-only. Every name is absent (NULL), so a
+ * driver that probes for an optional routine takes its fallback path. */
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
+{
+    (void)SystemRoutineName;
+    return NULL;
+}
+
+/* IoSetDeviceInterfacePropertyData: accept-only. PASSIVE_LEVEL (its docs
+ * page; CHECK IRQL above); the model keeps no property store, so nothing is
+ * recorded; STATUS_SUCCESS. */
+NTSTATUS IoSetDeviceInterfacePropertyData(PUNICODE_STRING SymbolicLinkName, const DEVPROPKEY *PropertyKey, LCID Lcid,
+                                          ULONG Flags, DEVPROPTYPE Type, ULONG Size, PVOID Data)
+{
+    (void)SymbolicLinkName;
+    (void)PropertyKey;
+    (void)Lcid;
+    (void)Flags;
+    (void)Type;
+    (void)Size;
+    (void)Data;
+    if (!mm_irql_ok("IoSetDeviceInterfacePropertyData", PASSIVE_LEVEL))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    return STATUS_SUCCESS;
+}
+
 /* ---- the execution's life ----------------------------------------------------------------------------------- */
 
 void km_wdm_reset(void)
@@ -563,8 +744,8 @@ void km_wdm_check(void)
         char t[5];
         tag_text(r->tag, t);
         km_oracle("pool leak: memory allocated while requests ran was never freed",
-                  "%zu bytes of %s pool (tag '%s', from %s) were still allocated when every request had completed",
-                  r->size, r->paged ? "paged" : "nonpaged", t, r->api);
+                  "%zu bytes of %s (tag '%s', from %s) were still allocated when every request had completed",
+                  r->size, r->paged ? "paged pool" : r->free_api ? "memory" : "nonpaged pool", t, r->api);
         return;
     }
 }
