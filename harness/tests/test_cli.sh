@@ -3,28 +3,10 @@
 # line on stderr and exit code 2, never a crash; findings give exit code 1 and
 # a tape that replays bit for bit.
 set -u
-D=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/cli_lib.sh"
+D=$(abs "$1")
 MODE=${2:-instrumented} # plain: driver accesses are not scheduling points (gcc)
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-cli.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# expect_usage_error DESCRIPTION ARGS...: exit 2, exactly one stderr line, no sanitizer text.
-expect_usage_error() {
-    what=$1
-    shift
-    "$D" "$@" >out.txt 2>err.txt
-    rc=$?
-    lines=$(wc -l <err.txt)
-    if [ "$rc" -ne 2 ]; then bad "$what: exit $rc, expected 2"; return; fi
-    if [ "$lines" -ne 1 ]; then bad "$what: $lines stderr lines, expected 1"; cat err.txt >&2; return; fi
-    if grep -q -i -E 'sanitizer|runtime error|segmentation' err.txt out.txt; then bad "$what: sanitizer output"; return; fi
-    ok
-}
+cli_workdir cli
 
 expect_usage_error "no command"           # prints usage to stdout, exits 2
 expect_usage_error "unknown command" frobnicate

@@ -6,17 +6,10 @@
 # SARIF as valid UTF-8 JSON, and reach a terminal escaped: no raw control
 # character or invalid UTF-8 in anything dmarace prints.
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
 CJ=$(abs "$2")
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-bytes.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*" >&2; }
-check() { if "$@"; then ok; else bad "$*"; fi; }
+cli_workdir bytes
 ESC=$(printf '\033')
 FF=$(printf '\377')
 # clean FILE: no ESC, no other C0 control but newline, valid UTF-8

@@ -4,33 +4,12 @@
 # timeline, SARIF), replay --timeline, minimize and show, and their bad input:
 # one line on stderr, exit code 2, never a crash.
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
 CJ=$(abs "$2")
 MK=$(abs "$3")
 MODE=${4:-instrumented}
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-cmds.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if "$@"; then ok; else bad "$*"; fi; }
-
-# expect_usage_error DESCRIPTION ARGS...: exit 2, exactly one stderr line, no sanitizer text.
-expect_usage_error() {
-    what=$1
-    shift
-    "$D" "$@" >out.txt 2>err.txt
-    rc=$?
-    lines=$(wc -l <err.txt)
-    if [ "$rc" -ne 2 ]; then bad "$what: exit $rc, expected 2"; cat err.txt >&2; return; fi
-    if [ "$lines" -ne 1 ]; then bad "$what: $lines stderr lines, expected 1"; cat err.txt >&2; return; fi
-    if grep -q -i -E 'sanitizer|runtime error|segmentation' err.txt out.txt; then bad "$what: sanitizer output"; return; fi
-    ok
-}
-digest() { awk '$1 == "digest" {print $2}' "$1"; }
+cli_workdir cmds
 execs() { awk '$1 == "executions" {print $2}' "$1"; }
 
 # ---- bad campaign options ----

@@ -6,29 +6,16 @@
 # 3, the reports show them) and replays to the same finding; a tape without
 # them stays version 2.
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-env.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if "$@"; then ok; else bad "$*"; fi; }
+cli_workdir env
 
-expect_usage_error() {
-    what=$1
-    shift
-    "$D" "$@" >out.txt 2>err.txt
-    rc=$?
-    lines=$(wc -l <err.txt)
-    if [ "$rc" -ne 2 ]; then bad "$what: exit $rc, expected 2"; cat err.txt >&2; return; fi
-    if [ "$lines" -ne 1 ]; then bad "$what: $lines stderr lines, expected 1"; cat err.txt >&2; return; fi
-    if [ -s out.txt ]; then bad "$what: output on stdout (an execution ran?)"; cat out.txt >&2; return; fi
-    ok
+# expect_setting_error DESCRIPTION ARGS...: a usage error (cli_lib.sh), and
+# nothing on stdout: the setting was refused before any execution ran.
+expect_setting_error() {
+    expect_usage_error "$@" || return
+    if [ -s out.txt ]; then bad "$1: output on stdout (an execution ran?)"; cat out.txt >&2; fi
 }
-digest() { awk '$1 == "digest" {print $2}' "$1"; }
 
 # ---- the outcome changes: busted-c19 reuses one transaction per request
 # without releasing it (its row: requests=2 no-concurrent, expect V1); with one
@@ -52,15 +39,15 @@ check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" two.txt
 check test $? -eq 1
 
 # ---- bad settings: one line, exit 2, no execution ----
-expect_usage_error "unknown setting" run busted-c19 --env "requestz=2"
+expect_setting_error "unknown setting" run busted-c19 --env "requestz=2"
 check grep -q "bad --env for scenario busted-c19: unknown environment setting 'requestz=2'" err.txt
-expect_usage_error "out of range" run busted-c19 --env "requests=99"
+expect_setting_error "out of range" run busted-c19 --env "requests=99"
 check grep -q "requests must be 1 to 16" err.txt
-expect_usage_error "bad memory list" run busted-c19 --env "memory=4K,0"
-expect_usage_error "missing value" run busted-c19 --env
-expect_usage_error "not a table scenario" run toy-interleave --env "requests=2"
+expect_setting_error "bad memory list" run busted-c19 --env "memory=4K,0"
+expect_setting_error "missing value" run busted-c19 --env
+expect_setting_error "not a table scenario" run toy-interleave --env "requests=2"
 check grep -q "scenario toy-interleave takes no --env settings" err.txt
-expect_usage_error "newline" run busted-c19 --env "requests=2
+expect_setting_error "newline" run busted-c19 --env "requests=2
 no-cancel"
 check test ! -d findings
 

@@ -8,18 +8,11 @@
 # directory that cannot be written stops the campaign before it starts; and
 # temporary files of dead campaigns are removed.
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
 MK=$(abs "$2")
 MODE=${3:-instrumented}
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-io.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*" >&2; }
-check() { if "$@"; then ok; else bad "$*"; fi; }
+cli_workdir io
 
 # expect_error CODE DESCRIPTION ARGS...: exit CODE, exactly one stderr line, within 60 s
 # (a command waiting on a FIFO is killed: exit 124).

@@ -3,13 +3,9 @@
 # summary as one "notice" line, each distinct text once, with one worker or
 # several; a scenario without notices prints no such line.
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
-W=$(mktemp -d "${TMPDIR:-/tmp}/dmarace-notice.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
-fail=0
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*" >&2; }
+cli_workdir notice
 for j in 1 2; do
     "$D" run toy-notice --expect --quiet --executions 50 -j $j --findings f$j >out$j.txt 2>&1 || bad "-j $j: exit $?"
     n=$(grep -c '^notice ' out$j.txt)

@@ -144,6 +144,16 @@ static km_object *device(WDFDEVICE Device, const char *api)
     return km_lookup(Device, KM_T_DEVICE, api, false);
 }
 
+/* The prologue of a device DDI callable up to DISPATCH_LEVEL that returns
+ * one value for both failures: the entry check, then the handle. NULL when
+ * either fired a finding. */
+static km_object *device_enter(const dr_site *site, WDFDEVICE Device, const char *api)
+{
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return NULL;
+    return device(Device, api);
+}
+
 /* The model's device is an FDO, the power policy owner unless the driver
  * said otherwise (fxdeviceinit.cpp: PowerPolicyOwner WdfUseDefault, an FDO
  * owns). KMDF fails the power policy DDIs of a non-owner with
@@ -244,9 +254,7 @@ VOID WdfDeviceResumeIdleActual(WDFDEVICE Device, PVOID Tag, LONG Line, PCCH File
     (void)Tag;
     (void)Line;
     (void)File;
-    if (!km_enter(&site_resume_idle, DISPATCH_LEVEL))
-        return;
-    km_object *d = device(Device, "WdfDeviceResumeIdle");
+    km_object *d = device_enter(&site_resume_idle, Device, "WdfDeviceResumeIdle");
     if (!d)
         return;
     d->u.dev.setup.stop_idle_count--;
@@ -329,20 +337,24 @@ DR_SITE(site_set_align, "WdfDeviceSetAlignmentRequirement");
 DR_SITE(site_get_align, "WdfDeviceGetAlignmentRequirement");
 DR_SITE(site_set_failed, "WdfDeviceSetFailed");
 
+/* fxdeviceapi.cpp WdfDeviceSetPnpCapabilities, WdfDeviceSetPowerCapabilities:
+ * a structure of another size is a verifier break, and nothing is set. */
+static bool wrong_caps_size(ULONG size, size_t expected, const char *api)
+{
+    if (size == expected)
+        return false;
+    km_vf_break("CFG", api, "structure of the wrong size", "Size %u, expected %zu", (unsigned)size, expected);
+    return true;
+}
+
 VOID WdfDeviceSetPnpCapabilities(WDFDEVICE Device, PWDF_DEVICE_PNP_CAPABILITIES PnpCapabilities)
 {
     const char *api = "WdfDeviceSetPnpCapabilities";
-    if (!km_enter(&site_pnp_caps, DISPATCH_LEVEL))
-        return;
-    km_object *d = device(Device, api);
+    km_object *d = device_enter(&site_pnp_caps, Device, api);
     if (!d || null_param(PnpCapabilities, api, "PnpCapabilities"))
         return;
-    /* fxdeviceapi.cpp: a verifier break, and nothing is set. */
-    if (PnpCapabilities->Size != sizeof(WDF_DEVICE_PNP_CAPABILITIES)) {
-        km_vf_break("CFG", api, "structure of the wrong size", "Size %u, expected %zu",
-                    (unsigned)PnpCapabilities->Size, sizeof(WDF_DEVICE_PNP_CAPABILITIES));
+    if (wrong_caps_size(PnpCapabilities->Size, sizeof(WDF_DEVICE_PNP_CAPABILITIES), api))
         return;
-    }
     d->u.dev.setup.pnp_caps = *PnpCapabilities;
     d->u.dev.setup.pnp_caps_set = true;
     km_trace(&site_pnp_caps, d, 0);
@@ -351,16 +363,11 @@ VOID WdfDeviceSetPnpCapabilities(WDFDEVICE Device, PWDF_DEVICE_PNP_CAPABILITIES 
 VOID WdfDeviceSetPowerCapabilities(WDFDEVICE Device, PWDF_DEVICE_POWER_CAPABILITIES PowerCapabilities)
 {
     const char *api = "WdfDeviceSetPowerCapabilities";
-    if (!km_enter(&site_power_caps, DISPATCH_LEVEL))
-        return;
-    km_object *d = device(Device, api);
+    km_object *d = device_enter(&site_power_caps, Device, api);
     if (!d || null_param(PowerCapabilities, api, "PowerCapabilities"))
         return;
-    if (PowerCapabilities->Size != sizeof(WDF_DEVICE_POWER_CAPABILITIES)) {
-        km_vf_break("CFG", api, "structure of the wrong size", "Size %u, expected %zu",
-                    (unsigned)PowerCapabilities->Size, sizeof(WDF_DEVICE_POWER_CAPABILITIES));
+    if (wrong_caps_size(PowerCapabilities->Size, sizeof(WDF_DEVICE_POWER_CAPABILITIES), api))
         return;
-    }
     d->u.dev.setup.power_caps = *PowerCapabilities;
     d->u.dev.setup.power_caps_set = true;
     km_trace(&site_power_caps, d, 0);
@@ -370,9 +377,7 @@ VOID WdfDeviceSetPowerCapabilities(WDFDEVICE Device, PWDF_DEVICE_POWER_CAPABILIT
  * FILE_BYTE_ALIGNMENT until then. The model's DMA does not use it. */
 VOID WdfDeviceSetAlignmentRequirement(WDFDEVICE Device, ULONG AlignmentRequirement)
 {
-    if (!km_enter(&site_set_align, DISPATCH_LEVEL))
-        return;
-    km_object *d = device(Device, "WdfDeviceSetAlignmentRequirement");
+    km_object *d = device_enter(&site_set_align, Device, "WdfDeviceSetAlignmentRequirement");
     if (!d)
         return;
     d->u.dev.setup.alignment = AlignmentRequirement;
@@ -381,9 +386,7 @@ VOID WdfDeviceSetAlignmentRequirement(WDFDEVICE Device, ULONG AlignmentRequireme
 
 ULONG WdfDeviceGetAlignmentRequirement(WDFDEVICE Device)
 {
-    if (!km_enter(&site_get_align, DISPATCH_LEVEL))
-        return 0;
-    km_object *d = device(Device, "WdfDeviceGetAlignmentRequirement");
+    km_object *d = device_enter(&site_get_align, Device, "WdfDeviceGetAlignmentRequirement");
     return d ? d->u.dev.setup.alignment : 0;
 }
 
@@ -391,9 +394,7 @@ ULONG WdfDeviceGetAlignmentRequirement(WDFDEVICE Device)
  * device, so the execution goes on as if the driver had not called it. */
 VOID WdfDeviceSetFailed(WDFDEVICE Device, WDF_DEVICE_FAILED_ACTION FailedAction)
 {
-    if (!km_enter(&site_set_failed, DISPATCH_LEVEL))
-        return;
-    km_object *d = device(Device, "WdfDeviceSetFailed");
+    km_object *d = device_enter(&site_set_failed, Device, "WdfDeviceSetFailed");
     if (!d)
         return;
     d->u.dev.setup.failed = FailedAction;

@@ -1253,6 +1253,27 @@ static km_object *tx_lookup(WDFDMATRANSACTION h, const char *api)
     return km_lookup(h, KM_T_DMATRANSACTION, api, true);
 }
 
+/* The prologue of a transaction DDI callable up to DISPATCH_LEVEL: the entry
+ * check, then the handle. NULL when either fired a finding; *status (when
+ * given) is then what the DDI returns: STATUS_INVALID_DEVICE_STATE for the
+ * entry check, STATUS_INVALID_HANDLE for the handle. */
+static km_object *tx_enter_status(const dr_site *site, WDFDMATRANSACTION h, const char *api, NTSTATUS *status)
+{
+    if (!km_enter(site, DISPATCH_LEVEL)) {
+        *status = STATUS_INVALID_DEVICE_STATE;
+        return NULL;
+    }
+    *status = STATUS_INVALID_HANDLE;
+    return tx_lookup(h, api);
+}
+
+/* The same for a DDI that returns one value for both failures. */
+static km_object *tx_enter(const dr_site *site, WDFDMATRANSACTION h, const char *api)
+{
+    NTSTATUS ignored;
+    return tx_enter_status(site, h, api, &ignored);
+}
+
 NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTES Attributes,
                                  WDFDMATRANSACTION *DmaTransaction)
 {
@@ -1369,11 +1390,10 @@ NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction, PFN_WDF_P
                                      WDF_DMA_DIRECTION DmaDirection, PMDL Mdl, PVOID VirtualAddress, size_t Length)
 {
     static const char api[] = "WdfDmaTransactionInitialize";
-    if (!km_enter(&site_initialize, DISPATCH_LEVEL))
-        return STATUS_INVALID_DEVICE_STATE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    NTSTATUS refused;
+    km_object *o = tx_enter_status(&site_initialize, DmaTransaction, api, &refused);
     if (!o)
-        return STATUS_INVALID_HANDLE;
+        return refused;
     if (!EvtProgramDmaFunction || !Mdl) {
         km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
                     "%s without EvtProgramDma or Mdl", api);
@@ -1395,11 +1415,10 @@ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransactio
                                                  WDF_DMA_DIRECTION DmaDirection)
 {
     static const char api[] = "WdfDmaTransactionInitializeUsingRequest";
-    if (!km_enter(&site_initialize_request, DISPATCH_LEVEL))
-        return STATUS_INVALID_DEVICE_STATE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    NTSTATUS refused;
+    km_object *o = tx_enter_status(&site_initialize_request, DmaTransaction, api, &refused);
     if (!o)
-        return STATUS_INVALID_HANDLE;
+        return refused;
     if (!EvtProgramDmaFunction) {
         km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
                     "%s without EvtProgramDma", api);
@@ -1438,9 +1457,7 @@ VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransacti
                                                   PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine,
                                                   PVOID DmaCompletionContext)
 {
-    if (!km_enter(&site_set_complete_cb, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetTransferCompleteCallback");
+    km_object *o = tx_enter(&site_set_complete_cb, DmaTransaction, "WdfDmaTransactionSetTransferCompleteCallback");
     if (!o)
         return;
     /* Only system-profile enablers exist in the model, so V10 cannot fire. No
@@ -1453,11 +1470,10 @@ VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransacti
 NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT Context)
 {
     static const char api[] = "WdfDmaTransactionExecute";
-    if (!km_enter(&site_execute, DISPATCH_LEVEL))
-        return STATUS_INVALID_DEVICE_STATE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    NTSTATUS refused;
+    km_object *o = tx_enter_status(&site_execute, DmaTransaction, api, &refused);
     if (!o)
-        return STATUS_INVALID_HANDLE;
+        return refused;
     km_dmatx *t = &o->u.tx;
     km_trace(&site_execute, o, (int64_t)t->length);
     if (t->state != KM_TX_INITIALIZED) {
@@ -1645,9 +1661,7 @@ BOOLEAN WdfDmaTransactionDmaCompletedFinal(WDFDMATRANSACTION DmaTransaction, siz
 
 size_t WdfDmaTransactionGetBytesTransferred(WDFDMATRANSACTION DmaTransaction)
 {
-    if (!km_enter(&site_bytes, DISPATCH_LEVEL))
-        return 0;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetBytesTransferred");
+    km_object *o = tx_enter(&site_bytes, DmaTransaction, "WdfDmaTransactionGetBytesTransferred");
     if (!o)
         return 0;
     km_trace(&site_bytes, o, (int64_t)o->u.tx.transferred);
@@ -1656,18 +1670,14 @@ size_t WdfDmaTransactionGetBytesTransferred(WDFDMATRANSACTION DmaTransaction)
 
 size_t WdfDmaTransactionGetCurrentDmaTransferLength(WDFDMATRANSACTION DmaTransaction)
 {
-    if (!km_enter(&site_cur_len, DISPATCH_LEVEL))
-        return 0;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength");
+    km_object *o = tx_enter(&site_cur_len, DmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength");
     return o ? o->u.tx.fragment : 0;
 }
 
 VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
 {
     static const char api[] = "WdfDmaTransactionStopSystemTransfer";
-    if (!km_enter(&site_stop, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_stop, DmaTransaction, api);
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;
@@ -1731,9 +1741,7 @@ VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
 BOOLEAN WdfDmaTransactionCancel(WDFDMATRANSACTION DmaTransaction)
 {
     static const char api[] = "WdfDmaTransactionCancel";
-    if (!km_enter(&site_cancel, DISPATCH_LEVEL))
-        return FALSE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_cancel, DmaTransaction, api);
     if (!o)
         return FALSE;
     km_dmatx *t = &o->u.tx;
@@ -1763,9 +1771,7 @@ BOOLEAN WdfDmaTransactionCancel(WDFDMATRANSACTION DmaTransaction)
 NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction)
 {
     static const char api[] = "WdfDmaTransactionRelease";
-    if (!km_enter(&site_release, DISPATCH_LEVEL))
-        return STATUS_SUCCESS;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_release, DmaTransaction, api);
     if (!o)
         return STATUS_SUCCESS;
     km_dmatx *t = &o->u.tx;
@@ -1788,17 +1794,13 @@ NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction)
 
 WDFREQUEST WdfDmaTransactionGetRequest(WDFDMATRANSACTION DmaTransaction)
 {
-    if (!km_enter(&site_get_request, DISPATCH_LEVEL))
-        return NULL;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetRequest");
+    km_object *o = tx_enter(&site_get_request, DmaTransaction, "WdfDmaTransactionGetRequest");
     return o && o->u.tx.request ? o->u.tx.request_handle : NULL;
 }
 
 WDFDEVICE WdfDmaTransactionGetDevice(WDFDMATRANSACTION DmaTransaction)
 {
-    if (!km_enter(&site_get_device, DISPATCH_LEVEL))
-        return NULL;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionGetDevice");
+    km_object *o = tx_enter(&site_get_device, DmaTransaction, "WdfDmaTransactionGetDevice");
     return o ? device_of(o) : NULL;
 }
 
@@ -1853,11 +1855,10 @@ NTSTATUS WdfDmaTransactionInitializeUsingOffset(WDFDMATRANSACTION DmaTransaction
                                                 size_t Length)
 {
     static const char api[] = "WdfDmaTransactionInitializeUsingOffset";
-    if (!km_enter(&site_init_offset, DISPATCH_LEVEL))
-        return STATUS_INVALID_DEVICE_STATE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    NTSTATUS refused;
+    km_object *o = tx_enter_status(&site_init_offset, DmaTransaction, api, &refused);
     if (!o)
-        return STATUS_INVALID_HANDLE;
+        return refused;
     if (!Mdl) {
         /* MmGetMdlVirtualAddress(NULL) before Initialize's FxPointerNotNull. */
         km_crash("V30", api, "NULL Mdl dereferenced", "%s reads MmGetMdlVirtualAddress of a NULL Mdl", api);
@@ -1887,9 +1888,7 @@ NTSTATUS WdfDmaTransactionInitializeUsingOffset(WDFDMATRANSACTION DmaTransaction
  * (InitializeResources), so it is set between Initialize and Execute. */
 VOID WdfDmaTransactionSetDeviceAddressOffset(WDFDMATRANSACTION DmaTransaction, ULONG Offset)
 {
-    if (!km_enter(&site_set_device_offset, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetDeviceAddressOffset");
+    km_object *o = tx_enter(&site_set_device_offset, DmaTransaction, "WdfDmaTransactionSetDeviceAddressOffset");
     if (!o)
         return;
     km_trace(&site_set_device_offset, o, Offset);
@@ -1902,9 +1901,7 @@ VOID WdfDmaTransactionSetDeviceAddressOffset(WDFDMATRANSACTION DmaTransaction, U
 VOID WdfDmaTransactionSetImmediateExecution(WDFDMATRANSACTION DmaTransaction, BOOLEAN UseImmediateExecution)
 {
     static const char api[] = "WdfDmaTransactionSetImmediateExecution";
-    if (!km_enter(&site_set_immediate, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_set_immediate, DmaTransaction, api);
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;
@@ -1924,9 +1921,7 @@ VOID WdfDmaTransactionSetChannelConfigurationCallback(WDFDMATRANSACTION DmaTrans
                                                       PFN_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL ConfigureRoutine,
                                                       PVOID ConfigureContext)
 {
-    if (!km_enter(&site_set_configure_cb, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, "WdfDmaTransactionSetChannelConfigurationCallback");
+    km_object *o = tx_enter(&site_set_configure_cb, DmaTransaction, "WdfDmaTransactionSetChannelConfigurationCallback");
     if (!o)
         return;
     /* V10 (non-system profile) cannot fire: the model has system enablers only. */
@@ -1943,9 +1938,7 @@ VOID WdfDmaTransactionSetChannelConfigurationCallback(WDFDMATRANSACTION DmaTrans
 VOID WdfDmaTransactionSetMaximumLength(WDFDMATRANSACTION DmaTransaction, size_t MaximumLength)
 {
     static const char api[] = "WdfDmaTransactionSetMaximumLength";
-    if (!km_enter(&site_set_max_length, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_set_max_length, DmaTransaction, api);
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;
@@ -1973,9 +1966,7 @@ VOID WdfDmaTransactionGetTransferInfo(WDFDMATRANSACTION DmaTransaction, ULONG *M
                                       ULONG *ScatterGatherElementCount)
 {
     static const char api[] = "WdfDmaTransactionGetTransferInfo";
-    if (!km_enter(&site_get_transfer_info, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_get_transfer_info, DmaTransaction, api);
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;
@@ -2000,9 +1991,7 @@ VOID WdfDmaTransactionGetTransferInfo(WDFDMATRANSACTION DmaTransaction, ULONG *M
 PVOID WdfDmaTransactionWdmGetTransferContext(WDFDMATRANSACTION DmaTransaction)
 {
     static const char api[] = "WdfDmaTransactionWdmGetTransferContext";
-    if (!km_enter(&site_get_transfer_context, DISPATCH_LEVEL))
-        return NULL;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_get_transfer_context, DmaTransaction, api);
     if (!o)
         return NULL;
     km_dmatx *t = &o->u.tx;
@@ -2022,11 +2011,10 @@ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction, WD
                                             PVOID EvtReserveDmaContext)
 {
     static const char api[] = "WdfDmaTransactionAllocateResources";
-    if (!km_enter(&site_allocate_resources, DISPATCH_LEVEL))
-        return STATUS_INVALID_DEVICE_STATE;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    NTSTATUS refused;
+    km_object *o = tx_enter_status(&site_allocate_resources, DmaTransaction, api, &refused);
     if (!o)
-        return STATUS_INVALID_HANDLE;
+        return refused;
     km_dmatx *t = &o->u.tx;
     km_trace(&site_allocate_resources, o, RequiredMapRegisters);
     if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice) {
@@ -2101,9 +2089,7 @@ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction, WD
 VOID WdfDmaTransactionFreeResources(WDFDMATRANSACTION DmaTransaction)
 {
     static const char api[] = "WdfDmaTransactionFreeResources";
-    if (!km_enter(&site_free_resources, DISPATCH_LEVEL))
-        return;
-    km_object *o = tx_lookup(DmaTransaction, api);
+    km_object *o = tx_enter(&site_free_resources, DmaTransaction, api);
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;

@@ -81,18 +81,35 @@ static NTSTATUS open_key(km_object *default_parent, ACCESS_MASK access, PWDF_OBJ
     return STATUS_SUCCESS;
 }
 
+/* The prologue of the DDIs that open a key of a driver or device object:
+ * the entry check at PASSIVE_LEVEL (KMDF's), the object's handle (of type
+ * want), a Key to write, cleared. NULL when one failed; *st is then what
+ * the DDI returns. */
+static km_object *open_key_of(const dr_site *site, WDFOBJECT h, km_type want, WDFKEY *Key, const char *api,
+                              NTSTATUS *st)
+{
+    *st = STATUS_INVALID_DEVICE_REQUEST;
+    if (!km_enter_irql_checked(site, PASSIVE_LEVEL))
+        return NULL;
+    *st = STATUS_INVALID_HANDLE;
+    km_object *o = km_lookup(h, want, api, false);
+    if (!o)
+        return NULL;
+    *st = STATUS_INVALID_PARAMETER;
+    if (null_param(Key, api, "Key"))
+        return NULL;
+    *Key = NULL;
+    return o;
+}
+
 NTSTATUS WdfDriverOpenParametersRegistryKey(WDFDRIVER Driver, ACCESS_MASK DesiredAccess,
                                             PWDF_OBJECT_ATTRIBUTES KeyAttributes, WDFKEY *Key)
 {
     const char *api = "WdfDriverOpenParametersRegistryKey";
-    if (!km_enter_irql_checked(&site_open_params, PASSIVE_LEVEL))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    km_object *d = km_lookup(Driver, KM_T_DRIVER, api, false);
+    NTSTATUS st;
+    km_object *d = open_key_of(&site_open_params, Driver, KM_T_DRIVER, Key, api, &st);
     if (!d)
-        return STATUS_INVALID_HANDLE;
-    if (null_param(Key, api, "Key"))
-        return STATUS_INVALID_PARAMETER;
-    *Key = NULL;
+        return st;
     return open_key(d, DesiredAccess, KeyAttributes, Key, &site_open_params, api);
 }
 
@@ -100,14 +117,10 @@ NTSTATUS WdfDeviceOpenRegistryKey(WDFDEVICE Device, ULONG DeviceInstanceKeyType,
                                   PWDF_OBJECT_ATTRIBUTES KeyAttributes, WDFKEY *Key)
 {
     const char *api = "WdfDeviceOpenRegistryKey";
-    if (!km_enter_irql_checked(&site_open_device_key, PASSIVE_LEVEL))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    km_object *d = km_lookup(Device, KM_T_DEVICE, api, false);
+    NTSTATUS st;
+    km_object *d = open_key_of(&site_open_device_key, Device, KM_T_DEVICE, Key, api, &st);
     if (!d)
-        return STATUS_INVALID_HANDLE;
-    if (null_param(Key, api, "Key"))
-        return STATUS_INVALID_PARAMETER;
-    *Key = NULL;
+        return st;
     /* IoOpenDeviceRegistryKey: the hardware (DEVICE) or software (DRIVER)
      * key, optionally of the current hardware profile. */
     ULONG kind = DeviceInstanceKeyType & ~(ULONG)PLUGPLAY_REGKEY_CURRENT_HWPROFILE;

@@ -4,6 +4,7 @@
  * a driver whose cleanups assume one order is caught. kmdf-model-spec.md
  * 1.11; issue 12. */
 #include "km_test.h"
+#include "km_test_driver.h"
 
 static int first_cleaned; /* 1 or 2: which child's cleanup ran first in this execution */
 static int cleanups;
@@ -42,15 +43,9 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
-    WDF_IO_QUEUE_CONFIG qc;
     WDFDEVICE device;
     UNREFERENCED_PARAMETER(Driver);
-    NTSTATUS st = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
-    if (!NT_SUCCESS(st))
-        return st;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
-    qc.EvtIoRead = EvtIoRead;
-    return WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, WDF_NO_HANDLE);
+    return km_test_device_queue(&DeviceInit, NULL, WdfDeviceIoUndefined, EvtIoRead, &device, NULL);
 }
 
 static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)

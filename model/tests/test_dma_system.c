@@ -22,6 +22,7 @@
  * finding's kind and title. */
 #include "km.h"
 #include "km_test.h"
+#include "km_test_driver.h"
 #include "wdf.h"
 
 enum { NTX = 2, BUF = 4 * KM_PAGE_SIZE };
@@ -323,23 +324,12 @@ static NTSTATUS EvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST ResourcesRaw, 
 
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
-    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
-    WDF_IO_QUEUE_CONFIG qc;
     WDF_DMA_ENABLER_CONFIG dc;
     WDFDEVICE device;
     WDFQUEUE queue;
     NTSTATUS s;
     UNREFERENCED_PARAMETER(Driver);
-    WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&pnp);
-    pnp.EvtDevicePrepareHardware = EvtPrepareHardware;
-    WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
-    WdfDeviceInitSetIoType(DeviceInit, WdfDeviceIoDirect);
-    s = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
-    if (!NT_SUCCESS(s))
-        return s;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
-    qc.EvtIoRead = EvtIoRead;
-    s = WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+    s = km_test_device_queue(&DeviceInit, EvtPrepareHardware, WdfDeviceIoDirect, EvtIoRead, &device, &queue);
     if (!NT_SUCCESS(s))
         return s;
     for (int e = 0; e < 2; e++) {

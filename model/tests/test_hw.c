@@ -7,6 +7,7 @@
 #include "km.h"
 #include "km_device.h"
 #include "km_test.h"
+#include "km_test_driver.h"
 #include "wdf.h"
 
 typedef enum {
@@ -146,19 +147,9 @@ static NTSTATUS EvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST ResourcesRaw, 
 
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
-    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
-    WDF_IO_QUEUE_CONFIG qc;
     WDFDEVICE device;
     UNREFERENCED_PARAMETER(Driver);
-    WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&pnp);
-    pnp.EvtDevicePrepareHardware = EvtPrepareHardware;
-    WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
-    NTSTATUS st = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
-    if (!NT_SUCCESS(st))
-        return st;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
-    qc.EvtIoRead = EvtIoRead;
-    return WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, NULL);
+    return km_test_device_queue(&DeviceInit, EvtPrepareHardware, WdfDeviceIoUndefined, EvtIoRead, &device, NULL);
 }
 
 static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)

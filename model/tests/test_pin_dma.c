@@ -10,6 +10,7 @@
  * choices are in docs/model-dma.md. */
 #include "km.h"
 #include "km_test.h"
+#include "km_test_driver.h"
 #include "wdf.h"
 
 enum { NTX = 4 };
@@ -386,24 +387,13 @@ static NTSTATUS probe_enabler(WDFDEVICE device, WDF_DMA_PROFILE profile, size_t 
 
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
-    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
-    WDF_IO_QUEUE_CONFIG qc;
     WDF_DMA_ENABLER_CONFIG dc;
     WDF_OBJECT_ATTRIBUTES attrs;
     WDFDEVICE device;
     WDFQUEUE queue;
     NTSTATUS s;
     UNREFERENCED_PARAMETER(Driver);
-    WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&pnp);
-    pnp.EvtDevicePrepareHardware = EvtPrepareHardware;
-    WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
-    WdfDeviceInitSetIoType(DeviceInit, WdfDeviceIoDirect);
-    s = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
-    if (!NT_SUCCESS(s))
-        return s;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
-    qc.EvtIoRead = EvtIoRead;
-    s = WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+    s = km_test_device_queue(&DeviceInit, EvtPrepareHardware, WdfDeviceIoDirect, EvtIoRead, &device, &queue);
     if (!NT_SUCCESS(s))
         return s;
     if (drv.mode == P_PROBE_CREATE) {

@@ -5,6 +5,7 @@
  * small driver whose EvtIoRead does what the test chose. */
 #include "km.h"
 #include "km_test.h"
+#include "km_test_driver.h"
 #include "wdf.h"
 
 typedef enum {
@@ -216,13 +217,7 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
     WDFDEVICE dev;
-    NTSTATUS st = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &dev);
-    if (!NT_SUCCESS(st))
-        return st;
-    WDF_IO_QUEUE_CONFIG qc;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
-    qc.EvtIoRead = EvtIoRead;
-    return WdfIoQueueCreate(dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, NULL);
+    return km_test_device_queue(&DeviceInit, NULL, WdfDeviceIoUndefined, EvtIoRead, &dev, NULL);
 }
 
 static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
