@@ -14,6 +14,7 @@
  * access outside every current mapping. docs/model.md, "The register window". */
 #include "km.h"
 #include "km_device.h"
+#include "km_hb.h"
 
 #include <string.h>
 
@@ -221,15 +222,27 @@ static void hook(bool write, const uint8_t *p, unsigned width, uint64_t *value)
 /* One register read or write of `width` bytes at `reg` (no scheduling point:
  * the caller made it). Memory outside register memory is plain memory
  * (READ_REGISTER_* on a common buffer). */
+/* Register memory is the device's: the model's copies to and from it are
+ * hardware accesses, not the driver's memory accesses, so TSan (which
+ * intercepts memcpy even in the uninstrumented model) does not see them;
+ * two processors' unlocked register read-modify-writes are the driver's race
+ * to find by schedule, not a data race of the model's. */
+static void reg_copy(void *dst, const void *src, size_t n)
+{
+    km_quiet_writes_begin();
+    memcpy(dst, src, n);
+    km_quiet_writes_end();
+}
+
 static void access1(const char *api, volatile void *reg, unsigned width, bool write, uint64_t *value)
 {
     uint8_t *p = (uint8_t *)(uintptr_t)reg;
     if (range_of(p) < 0) {
         if (write)
-            memcpy(p, value, width);
+            reg_copy(p, value, width);
         else {
             *value = 0;
-            memcpy(value, p, width);
+            reg_copy(value, p, width);
         }
         return;
     }
@@ -237,10 +250,10 @@ static void access1(const char *api, volatile void *reg, unsigned width, bool wr
         return;
     if (!write) {
         *value = 0;
-        memcpy(value, p, width); /* little-endian, as x86, x64 and arm64 Windows */
+        reg_copy(value, p, width); /* little-endian, as x86, x64 and arm64 Windows */
     }
     hook(write, p, width, value);
-    memcpy(p, value, width);
+    reg_copy(p, value, width);
 }
 
 static uint64_t reg_read(const char *api, volatile void *reg, unsigned width)
@@ -386,7 +399,7 @@ void km_regs_access(const void *addr, size_t size, bool write)
     if (write || !R.device.on_read || size > 8)
         return;
     uint64_t v = 0;
-    memcpy(&v, p, size);
+    reg_copy(&v, p, size);
     hook(false, p, (unsigned)size, &v);
-    memcpy((uint8_t *)(uintptr_t)p, &v, size);
+    reg_copy((uint8_t *)(uintptr_t)p, &v, size);
 }
