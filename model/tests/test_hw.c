@@ -296,7 +296,11 @@ static void test_window_device(void)
     KCHECK(g_dev_last_range == 1 && g_dev_last_offset == 0x30 && g_dev_last_width == 2 &&
            g_dev_last_value == 0x5555);
     KCHECK(g_final == 0); /* on_write stored 0 */
-    KCHECK(g_dev_reads >= 6);
+#if defined(__clang__)
+    KCHECK(g_dev_reads >= 6); /* four READ_REGISTER calls and two plain loads (the access hooks) */
+#else
+    KCHECK(g_dev_reads == 4); /* gcc builds have no access hooks: the four READ_REGISTER calls */
+#endif
     /* The device model is the execution's: the next run without one sees plain memory. */
     r = run(H_WINDOW, "memory=4K,64K", false, 1);
     KCHECK(g_device_read == 0 && g_dev_reads == 0);
@@ -316,8 +320,11 @@ static void test_window_checks(void)
     KCHECK(strstr(r.first.message, "another length") != NULL);
     r = run(H_STALE_REGISTER, "memory=4K,64K", false, 1);
     KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK HW3: READ_REGISTER_ULONG: register access outside a mapped window");
+#if defined(__clang__)
+    /* A plain load is seen through the access hooks (clang builds only). */
     r = run(H_STALE_LOAD, "memory=4K,64K", false, 1);
     KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK HW3: driver load: register access outside a mapped window");
+#endif
 }
 
 /* READ_REGISTER and WRITE_REGISTER are scheduling points: two requests'
