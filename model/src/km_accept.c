@@ -163,20 +163,36 @@ static bool is_ppo(const km_object *d)
     return !d->u.dev.setup.init.ppo_set || d->u.dev.setup.init.ppo;
 }
 
+/* What the power policy DDIs check after their entry, in KMDF's order: the
+ * handle, the required structure, ownership, then the structure's Size (its
+ * first member, as in every WDF_* configuration structure). */
+static NTSTATUS policy_checks(WDFDEVICE Device, const char *api, const void *config, const char *what,
+                              size_t size, km_object **out)
+{
+    km_object *d = device(Device, api);
+    if (!d)
+        return STATUS_INVALID_HANDLE;
+    if (null_param(config, api, what))
+        return STATUS_INVALID_PARAMETER;
+    if (!is_ppo(d))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    ULONG given;
+    memcpy(&given, config, sizeof given);
+    if (given != size)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    *out = d;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS WdfDeviceAssignS0IdleSettings(WDFDEVICE Device, PWDF_DEVICE_POWER_POLICY_IDLE_SETTINGS Settings)
 {
     const char *api = "WdfDeviceAssignS0IdleSettings";
     if (!km_enter(&site_s0_idle, DISPATCH_LEVEL))
         return STATUS_UNSUCCESSFUL;
-    km_object *d = device(Device, api);
-    if (!d)
-        return STATUS_INVALID_HANDLE;
-    if (null_param(Settings, api, "Settings"))
-        return STATUS_INVALID_PARAMETER;
-    if (!is_ppo(d))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    if (Settings->Size != sizeof(WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS))
-        return STATUS_INFO_LENGTH_MISMATCH;
+    km_object *d = NULL;
+    NTSTATUS st = policy_checks(Device, api, Settings, "Settings", sizeof *Settings, &d);
+    if (!NT_SUCCESS(st))
+        return st;
     /* fxdeviceapi.cpp WdfDeviceAssignS0IdleSettings: the ranges it checks. */
     if (Settings->DxState < PowerDeviceD1 || Settings->DxState > PowerDeviceMaximum ||
         Settings->IdleCaps < IdleCannotWakeFromS0 || Settings->IdleCaps > IdleUsbSelectiveSuspend ||
@@ -195,15 +211,10 @@ NTSTATUS WdfDeviceAssignSxWakeSettings(WDFDEVICE Device, PWDF_DEVICE_POWER_POLIC
     const char *api = "WdfDeviceAssignSxWakeSettings";
     if (!km_enter(&site_sx_wake, DISPATCH_LEVEL))
         return STATUS_UNSUCCESSFUL;
-    km_object *d = device(Device, api);
-    if (!d)
-        return STATUS_INVALID_HANDLE;
-    if (null_param(Settings, api, "Settings"))
-        return STATUS_INVALID_PARAMETER;
-    if (!is_ppo(d))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    if (Settings->Size != sizeof(WDF_DEVICE_POWER_POLICY_WAKE_SETTINGS))
-        return STATUS_INFO_LENGTH_MISMATCH;
+    km_object *d = NULL;
+    NTSTATUS st = policy_checks(Device, api, Settings, "Settings", sizeof *Settings, &d);
+    if (!NT_SUCCESS(st))
+        return st;
     d->u.dev.setup.sx_wake = *Settings;
     d->u.dev.setup.sx_wake_set = true;
     km_trace(&site_sx_wake, d, Settings->DxState);
@@ -216,15 +227,11 @@ NTSTATUS WdfDeviceWdmAssignPowerFrameworkSettings(WDFDEVICE Device,
     const char *api = "WdfDeviceWdmAssignPowerFrameworkSettings";
     if (!km_enter_irql_checked(&site_pofx, PASSIVE_LEVEL))
         return STATUS_INVALID_DEVICE_REQUEST;
-    km_object *d = device(Device, api);
-    if (!d)
-        return STATUS_INVALID_HANDLE;
-    if (null_param(PowerFrameworkSettings, api, "PowerFrameworkSettings"))
-        return STATUS_INVALID_PARAMETER;
-    if (!is_ppo(d))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    if (PowerFrameworkSettings->Size != sizeof(WDF_POWER_FRAMEWORK_SETTINGS))
-        return STATUS_INFO_LENGTH_MISMATCH;
+    km_object *d = NULL;
+    NTSTATUS st = policy_checks(Device, api, PowerFrameworkSettings, "PowerFrameworkSettings",
+                                sizeof *PowerFrameworkSettings, &d);
+    if (!NT_SUCCESS(st))
+        return st;
     d->u.dev.setup.pofx = *PowerFrameworkSettings;
     d->u.dev.setup.pofx_set = true;
     km_trace(&site_pofx, d, 0);
