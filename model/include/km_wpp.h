@@ -12,24 +12,10 @@
 #define DMARACE_KM_WPP_H
 
 #include "wdm.h"
+#include "evntrace.h" /* TRACE_LEVEL_* */
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* evntrace.h's levels, if nothing defined them yet. */
-#ifndef TRACE_LEVEL_NONE
-#define TRACE_LEVEL_NONE 0
-#define TRACE_LEVEL_CRITICAL 1
-#define TRACE_LEVEL_FATAL 1
-#define TRACE_LEVEL_ERROR 2
-#define TRACE_LEVEL_WARNING 3
-#define TRACE_LEVEL_INFORMATION 4
-#define TRACE_LEVEL_VERBOSE 5
-#define TRACE_LEVEL_RESERVED6 6
-#define TRACE_LEVEL_RESERVED7 7
-#define TRACE_LEVEL_RESERVED8 8
-#define TRACE_LEVEL_RESERVED9 9
 #endif
 
 /* One message: file, line and function of the call (for %!FILE!, %!LINE!,

@@ -33,19 +33,15 @@
 #include <utility>
 #endif
 #include "km_msvc.h"
+#include "guiddef.h" /* GUID, as the WDK's wdm.h has it */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- SAL, ignored: every SAL 2.0 and driver-annotation name (km_sal.h,
- * generated from mingw-w64's sal.h, concurrencysal.h and driverspecs.h). */
-#include "km_sal.h"
-/* __fallthrough; marks an intended fall-through between switch cases: the
- * compiler's statement attribute, so -Wimplicit-fallthrough accepts it. */
-#ifndef __fallthrough
-#define __fallthrough __attribute__((fallthrough))
-#endif
+/* ---- SAL, ignored: every SAL 2.0 and driver-annotation name, and
+ * __fallthrough as the compiler's statement attribute (sal.h). */
+#include "sal.h"
 #define IN
 #define OUT
 #define OPTIONAL
@@ -531,17 +527,6 @@ NTSTATUS DbgSetDebugFilterState(ULONG ComponentId, ULONG Level, BOOLEAN State); 
 #endif
 
 /* ---- setup DDIs' kernel types (issue 13: accept-only DDIs, the client hook) ------------------ */
-#ifndef GUID_DEFINED
-#define GUID_DEFINED
-typedef struct _GUID {
-    ULONG Data1;
-    USHORT Data2;
-    USHORT Data3;
-    UCHAR Data4[8];
-} GUID;
-#endif
-typedef GUID *LPGUID;
-typedef const GUID *LPCGUID;
 #ifndef CONST
 #define CONST const
 #endif
