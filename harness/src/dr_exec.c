@@ -102,7 +102,7 @@ static DR_NO_TSAN void fibers_reset(void)
 }
 
 /* The engine state every execution starts from: every fiber at its start,
- * no task, nothing queued, pinned, armed or running, the clock and every
+ * no task, nothing queued, no processor frame, nothing armed or running, the clock and every
  * counter at zero, no finding. dr_run calls it when an execution is over
  * (after the check, once the result is copied out), whatever the execution
  * did, so the next one cannot see anything of it. What dr_run's caller reads
@@ -140,7 +140,7 @@ static void exec_check_clean(void)
     for (uint32_t i = 0; ok && i < G.nslots; i++)
         ok = G.slots[i].at_start && !G.slots[i].task;
     for (unsigned c = 0; ok && c < DR_MAX_CPUS; c++)
-        ok = !G.cpu[c].pinned && !G.cpu[c].dpc_head;
+        ok = !G.cpu[c].nframes && !G.cpu[c].dpc_head;
     if (!ok) {
         fprintf(stderr, "dmarace: internal error: an execution left engine state behind (%s:%d)\n", __FILE__,
                 __LINE__);

@@ -51,10 +51,18 @@ struct dr_slot {
                      * freshly prepared (or, under TSan, after its round trip) */
 };
 
+/* A processor's frames: the tasks that own it at DISPATCH_LEVEL or above, in
+ * the order they took it (a thread that raised IRQL, a running DPC). Only the
+ * top frame runs; the ones below resume, in turn, as the frames above them
+ * end. */
+enum { DR_MAX_FRAMES = 8 };
 typedef struct dr_cpu {
-    dr_task *pinned;             /* task owning this processor at >= DISPATCH */
+    dr_task *frame[DR_MAX_FRAMES];
+    uint8_t nframes;
     dr_task *dpc_head, *dpc_tail;
 } dr_cpu;
+
+static inline dr_task *dr__cpu_top(const dr_cpu *c) { return c->nframes ? c->frame[c->nframes - 1] : NULL; }
 
 /* Strategy callbacks (dr_strategy.c). */
 struct dr_strategy {

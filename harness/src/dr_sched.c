@@ -85,6 +85,23 @@ static DR_NO_TSAN void switch_to_task(dr_task *t)
 
 /* ---- tasks ------------------------------------------------------------------------ */
 
+/* A task takes its processor (it runs at DISPATCH_LEVEL or above). */
+static void frame_push(dr_cpu *c, dr_task *t)
+{
+    if (c->nframes == DR_MAX_FRAMES) {
+        fprintf(stderr, "dmarace: internal error: more than %d frames on a processor\n", DR_MAX_FRAMES);
+        abort();
+    }
+    c->frame[c->nframes++] = t;
+}
+
+/* The top frame ends (its task exits or drops below DISPATCH_LEVEL). */
+static void frame_pop(dr_cpu *c, const dr_task *t)
+{
+    if (dr__cpu_top(c) == t)
+        c->nframes--;
+}
+
 static dr_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const char *name)
 {
     if (G.ntasks == DR_MAX_TASKS) {
@@ -126,7 +143,7 @@ static void start_dpc(dr_task *t)
         c->dpc_tail = NULL;
     t->dpc_next = NULL;
     t->state = DR_TASK_READY;
-    c->pinned = t;
+    frame_push(c, t);
     if (t->dpc && t->dpc->exec == G.exec && t->dpc->queued_task == t->id)
         t->dpc->queued_task = 0; /* it may be queued again while it runs */
 }
@@ -155,9 +172,9 @@ static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *h
         dr_cpu *c = &G.cpu[t->cpu];
         bool ok;
         if (t->state == DR_TASK_QUEUED)
-            ok = !c->pinned && c->dpc_head == t;
+            ok = !c->nframes && c->dpc_head == t;
         else
-            ok = (!c->pinned || c->pinned == t) && runnable(t);
+            ok = (!c->nframes || dr__cpu_top(c) == t) && runnable(t);
         if (ok) {
             opt[n] = (dr_opt){DR_OPT_TASK, t};
             actor[n++] = t->id;
@@ -238,8 +255,7 @@ static void task_exit(dr_task *t)
     t->slot->task = NULL; /* the fiber is idle from here on */
     t->slot = NULL;
     dr_cpu *c = &G.cpu[t->cpu];
-    if (c->pinned == t)
-        c->pinned = NULL;
+    frame_pop(c, t);
     if (t->is_dpc && c->dpc_head && !G.over) {
         /* The DPC drain continues on this processor. */
         dr_task *next = c->dpc_head;
@@ -390,8 +406,9 @@ static unsigned fiber_raise_irql(unsigned irql)
     if (irql < old)
         DR_FAULT(RAISE_IRQL_LOWER, old, irql);
     me->irql = (uint8_t)irql;
-    if (irql >= DR_DISPATCH_LEVEL)
-        G.cpu[me->cpu].pinned = me;
+    dr_cpu *c = &G.cpu[me->cpu];
+    if (irql >= DR_DISPATCH_LEVEL && dr__cpu_top(c) != me)
+        frame_push(c, me);
     return old;
 }
 
@@ -406,8 +423,7 @@ static void fiber_lower_irql(unsigned irql)
     if (me->is_dpc || irql >= DR_DISPATCH_LEVEL)
         return;
     dr_cpu *c = &G.cpu[me->cpu];
-    if (c->pinned == me)
-        c->pinned = NULL;
+    frame_pop(c, me);
     if (c->dpc_head && !G.over) {
         dr__note(DR_TR_SCHED, &site_irql, c->dpc_head->id, me->name);
         drain_now(c);
@@ -455,7 +471,7 @@ static bool fiber_dpc_queue(dr_dpc *dpc, unsigned cpu)
         c->dpc_head = t;
     c->dpc_tail = t;
     dr_task *me = G.cur;
-    if (me && !G.in_handler && me->cpu == cpu && !c->pinned && me->irql < DR_DISPATCH_LEVEL && !G.over)
+    if (me && !G.in_handler && me->cpu == cpu && !c->nframes && me->irql < DR_DISPATCH_LEVEL && !G.over)
         drain_now(c);
     return true;
 }
