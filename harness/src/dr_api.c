@@ -164,6 +164,35 @@ bool dr_dpc_remove(dr_dpc *dpc)
     return r;
 }
 
+void dr_isr_init(dr_isr *isr, dr_fn fn, void *arg, const char *name, unsigned irql)
+{
+    *isr = (dr_isr){fn, arg, name, irql, 0, 0};
+}
+
+bool dr_isr_raise(dr_isr *isr, unsigned cpu)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->isr_raise(isr, cpu);
+    leave(m);
+    return r;
+}
+
+bool dr_isr_withdraw(dr_isr *isr)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->isr_withdraw(isr);
+    leave(m);
+    return r;
+}
+
+bool dr_isr_pending(const dr_isr *isr)
+{
+    const dr_mode_ops *m = enter();
+    bool r = m->isr_pending(isr);
+    leave(m);
+    return r;
+}
+
 void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
     const dr_mode_ops *m = enter();
@@ -180,10 +209,12 @@ void dr_spinlock_init(dr_spinlock *lock, const char *name)
     leave(m);
 }
 
-unsigned dr_spin_acquire(dr_spinlock *lock)
+unsigned dr_spin_acquire(dr_spinlock *lock) { return dr_spin_acquire_at(lock, DR_DISPATCH_LEVEL); }
+
+unsigned dr_spin_acquire_at(dr_spinlock *lock, unsigned irql)
 {
     const dr_mode_ops *m = enter();
-    unsigned r = m->spin_acquire(lock);
+    unsigned r = m->spin_acquire(lock, irql < DR_DISPATCH_LEVEL ? DR_DISPATCH_LEVEL : irql);
     leave(m);
     return r;
 }

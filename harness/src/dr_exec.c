@@ -189,7 +189,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
             if (t->state == DR_TASK_DONE)
                 continue;
             G.cur = NULL;
-            DR_FAULT(DEADLOCK, t->name, t->cpu, t->state == DR_TASK_QUEUED ? "a queued DPC" : "blocked");
+            DR_FAULT(DEADLOCK, t->name, t->cpu, t->state != DR_TASK_QUEUED ? "blocked" : t->is_isr ? "a pending interrupt" : "a queued DPC");
             break;
         }
     }

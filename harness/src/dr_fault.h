@@ -39,6 +39,10 @@
       (unsigned cpu, unsigned ncpus), (cpu, ncpus))                                                          \
     X(DPC_NO_CPU, CRASH, "DPC queued to a processor that does not exist", "processor %u of %u",             \
       (unsigned cpu, unsigned ncpus), (cpu, ncpus))                                                          \
+    X(ISR_NO_CPU, CRASH, "interrupt raised to a processor that does not exist", "processor %u of %u",       \
+      (unsigned cpu, unsigned ncpus), (cpu, ncpus))                                                          \
+    X(ISR_IRQL, CRASH, "interrupt at an IRQL that is no device IRQL", "%s at IRQL %u (%u to %u)",             \
+      (const char *isr, unsigned irql, unsigned lo, unsigned hi), (isr, irql, lo, hi))                      \
     X(SIGSEGV, CRASH, "crash: SIGSEGV while a task ran", "SIGSEGV (fault at offset %#lx from page) in %s",   \
       (unsigned long offset, const char *where), (offset, where))                                            \
     X(SIGBUS, CRASH, "crash: SIGBUS while a task ran", "SIGBUS (fault at offset %#lx from page) in %s",      \

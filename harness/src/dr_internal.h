@@ -28,6 +28,7 @@ typedef struct dr_task {
     uint32_t id;       /* actor id, 1.. in creation order */
     uint8_t cpu;
     uint8_t is_dpc;
+    uint8_t is_isr;
     uint8_t state;
     uint8_t irql;
     dr_fn fn;
@@ -39,6 +40,7 @@ typedef struct dr_task {
     const void *hb_from; /* TSan: sync address its start acquires (its creator's release) */
     struct dr_task *dpc_next;
     dr_dpc *dpc;
+    dr_isr *isr;
 } dr_task;
 
 /* A pooled fiber. Fibers run fiber_main forever: they pick up a task, run it
@@ -266,9 +268,12 @@ typedef struct dr_mode_ops {
     uint32_t (*thread_create)(unsigned cpu, dr_fn fn, void *arg, const char *name);
     bool (*dpc_queue)(dr_dpc *dpc, unsigned cpu);
     bool (*dpc_remove)(dr_dpc *dpc);
+    bool (*isr_raise)(dr_isr *isr, unsigned cpu);
+    bool (*isr_withdraw)(dr_isr *isr);
+    bool (*isr_pending)(const dr_isr *isr);
     void (*wait)(dr_ready_fn ready, const void *arg, const dr_site *site);
     bool (*spin_held_by_me)(const dr_spinlock *lock);
-    unsigned (*spin_acquire)(dr_spinlock *lock);
+    unsigned (*spin_acquire)(dr_spinlock *lock, unsigned irql); /* irql >= DISPATCH_LEVEL */
     void (*spin_release)(dr_spinlock *lock, unsigned old_irql);
     void (*event_arm)(dr_event *ev);
     bool (*event_disarm)(dr_event *ev);

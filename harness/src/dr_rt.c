@@ -73,14 +73,19 @@ struct rt_task {
     uint32_t id;
     uint8_t cpu;
     bool is_dpc;
+    uint8_t irql; /* an ISR's */
     dr_fn fn;
     void *arg;
     const char *name;
     dr_dpc *dpc;
+    dr_isr *isr;
     const void *hb_from; /* TSan: the event or timer whose handler created it */
 };
 
+enum { RT_MAX_PENDING_ISRS = 16 };
 typedef struct rt_cpu {
+    rt_task *isr[RT_MAX_PENDING_ISRS]; /* pending ISRs (framework lock) */
+    _Atomic unsigned nisr; /* read without the lock by rt_access */
     struct __cds_wfcq_head dpc_head;
     struct cds_wfcq_tail dpc_tail;
     struct __cds_wfcq_head thr_head;
@@ -274,6 +279,8 @@ static rt_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
     t->arg = arg;
     t->name = name ? name : (is_dpc ? "dpc" : "thread");
     t->dpc = NULL;
+    t->isr = NULL;
+    t->irql = 0;
     t->hb_from = rt_handler ? rt_origin : NULL;
     R.live++;
     return t;
@@ -310,11 +317,20 @@ static void run_task(rt_task *t, unsigned irql)
     rt_irql = save_irql;
 }
 
-/* Run the next DPC queued to this processor, or (passive_ok) the next thread
+static void deliver_isrs(void);
+
+/* Run a pending ISR, or the next DPC queued to this processor, or (passive_ok) the next thread
  * bound to it. Returns false if there was nothing. Lock held on return. */
 static bool run_next(bool passive_ok)
 {
     rt_cpu *c = &R.cpu[rt_cpu_index];
+    bfl_ensure();
+    if (c->nisr) {
+        unsigned before = c->nisr;
+        deliver_isrs();
+        if (c->nisr != before)
+            return true;
+    }
     struct cds_wfcq_node *n = __cds_wfcq_dequeue_blocking(&c->dpc_head, &c->dpc_tail);
     if (n) {
         rt_task *t = task_of(n);
@@ -335,6 +351,31 @@ static bool run_next(bool passive_ok)
     bfl_ensure();
     run_task(task_of(n), DR_PASSIVE_LEVEL);
     return true;
+}
+
+/* Deliver the ISRs pending on this processor above its IRQL, highest first;
+ * each runs nested in whatever this OS thread was running (lock held on
+ * entry and on return). */
+static void deliver_isrs(void)
+{
+    if (rt_handler || rt_cpu_index < 0)
+        return;
+    rt_cpu *c = &R.cpu[rt_cpu_index];
+    for (;;) {
+        bfl_ensure();
+        unsigned best = RT_MAX_PENDING_ISRS;
+        for (unsigned i = 0; i < c->nisr; i++)
+            if (c->isr[i]->irql > rt_irql && (best == RT_MAX_PENDING_ISRS || c->isr[i]->irql > c->isr[best]->irql))
+                best = i;
+        if (best == RT_MAX_PENDING_ISRS)
+            return;
+        rt_task *t = c->isr[best];
+        c->isr[best] = c->isr[--c->nisr];
+        dr_isr *isr = t->isr;
+        if (isr->exec == R.exec && isr->queued_task == t->id)
+            isr->queued_task = 0;
+        run_task(t, t->irql);
+    }
 }
 
 /* A software interrupt: below DISPATCH_LEVEL, DPCs queued to this processor
@@ -522,6 +563,7 @@ int dr_rt_run(const dr_scenario *s, unsigned cpus, uint64_t seed, uint64_t exec_
     R.live = R.waiting = 0;
     dr__clock_reset();
     for (unsigned i = 0; i < cpus; i++) {
+        R.cpu[i].nisr = 0;
         __cds_wfcq_init(&R.cpu[i].dpc_head, &R.cpu[i].dpc_tail);
         __cds_wfcq_init(&R.cpu[i].thr_head, &R.cpu[i].thr_tail);
     }
@@ -578,6 +620,7 @@ static void rt_yield(const dr_site *site)
     bfl_drop();
     check_over();
     check_deadline();
+    deliver_isrs();
     drain_dpcs();
     bfl_ensure();
     if ((dr__clock_options()) && rt_rand(8) == 0)
@@ -658,6 +701,60 @@ static bool rt_dpc_remove(dr_dpc *dpc)
     return true;
 }
 
+static bool rt_isr_raise(dr_isr *isr, unsigned cpu)
+{
+    bfl_ensure();
+    if (isr->exec == R.exec && isr->queued_task)
+        return false;
+    if (cpu >= R.ncpus) {
+        DR_FAULT(ISR_NO_CPU, cpu, R.ncpus);
+        return false;
+    }
+    if (isr->irql < DR_DIRQL_MIN || isr->irql > DR_HIGH_LEVEL) {
+        DR_FAULT(ISR_IRQL, isr->name ? isr->name : "isr", isr->irql, DR_DIRQL_MIN, DR_HIGH_LEVEL);
+        return false;
+    }
+    rt_cpu *c = &R.cpu[cpu];
+    if (c->nisr == RT_MAX_PENDING_ISRS) {
+        DR_FAULT(TASK_LIMIT, RT_MAX_PENDING_ISRS);
+        return false;
+    }
+    rt_task *t = new_task(cpu, false, isr->fn, isr->arg, isr->name ? isr->name : "isr");
+    if (!t)
+        return false;
+    t->isr = isr;
+    t->irql = (uint8_t)isr->irql;
+    isr->queued_task = t->id;
+    isr->exec = R.exec;
+    RT_RELEASE(t);
+    c->isr[c->nisr++] = t;
+    return true;
+}
+
+static bool rt_isr_withdraw(dr_isr *isr)
+{
+    bfl_ensure();
+    if (isr->exec != R.exec || !isr->queued_task)
+        return false;
+    for (unsigned k = 0; k < R.ncpus; k++) {
+        rt_cpu *c = &R.cpu[k];
+        for (unsigned i = 0; i < c->nisr; i++)
+            if (c->isr[i]->id == isr->queued_task) {
+                c->isr[i] = c->isr[--c->nisr];
+                R.live--;
+                break;
+            }
+    }
+    isr->queued_task = 0;
+    return true;
+}
+
+static bool rt_isr_pending(const dr_isr *isr)
+{
+    bfl_ensure();
+    return isr->exec == R.exec && isr->queued_task != 0;
+}
+
 static void unwait(rt_waiter *w)
 {
     for (uint32_t i = 0; i < R.waiting; i++)
@@ -687,6 +784,10 @@ static void rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
         if ((dr__clock_options()) && rt_rand(4) == 0) {
             fire_one();
             busy = true;
+        } else if (R.cpu[rt_cpu_index].nisr) {
+            unsigned before = R.cpu[rt_cpu_index].nisr;
+            deliver_isrs(); /* an interrupt preempts a waiter or a spinner alike */
+            busy = R.cpu[rt_cpu_index].nisr != before;
         } else if (rt_irql < DR_DISPATCH_LEVEL) {
             /* blocked at PASSIVE_LEVEL: this processor runs its other work
              * meanwhile; spinning at DISPATCH_LEVEL it runs nothing */
@@ -715,7 +816,7 @@ static bool rt_lock_free(const void *arg)
     return l->owner_task == 0;
 }
 
-static unsigned rt_spin_acquire(dr_spinlock *lock)
+static unsigned rt_spin_acquire(dr_spinlock *lock, unsigned irql)
 {
     bfl_ensure();
     if (lock->exec != R.exec) {
@@ -727,8 +828,8 @@ static unsigned rt_spin_acquire(dr_spinlock *lock)
         return DR_PASSIVE_LEVEL;
     }
     unsigned old = rt_irql;
-    if (old < DR_DISPATCH_LEVEL)
-        rt_irql = DR_DISPATCH_LEVEL;
+    if (old < irql)
+        rt_irql = irql;
     if (lock->owner_task) {
         uint32_t o = lock->owner_task;
         if (o <= RT_MAX_TASKS && R.tasks[o - 1].cpu == rt_cur->cpu)
@@ -766,6 +867,10 @@ static void rt_access(const void *addr, size_t size, bool write, dr_access_obser
     bfl_drop();
     check_over();
     rt_cpu *c = &R.cpu[rt_cpu_index];
+    if (c->nisr) { /* deliver_isrs looks again under the lock */
+        deliver_isrs();
+        bfl_drop();
+    }
     if (rt_irql < DR_DISPATCH_LEVEL && !cds_wfcq_empty(&c->dpc_head, &c->dpc_tail)) {
         drain_dpcs();
         bfl_drop();
@@ -850,6 +955,9 @@ const dr_mode_ops dr__rt_ops = {
     .thread_create = rt_thread_create,
     .dpc_queue = rt_dpc_queue,
     .dpc_remove = rt_dpc_remove,
+    .isr_raise = rt_isr_raise,
+    .isr_withdraw = rt_isr_withdraw,
+    .isr_pending = rt_isr_pending,
     .wait = rt_wait,
     .spin_held_by_me = rt_spin_held_by_me,
     .spin_acquire = rt_spin_acquire,

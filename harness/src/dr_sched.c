@@ -10,6 +10,8 @@
  *   - DPCs on one processor run in queue order; a DPC queued to the current
  *     processor below DISPATCH, or pending when IRQL drops, runs at once;
  *     one queued to another processor starts when the scheduler chooses;
+ *   - a pending ISR may be delivered whenever its processor runs below its
+ *     IRQL: it preempts the top frame and the frame resumes after it;
  *   - armed environment events and the earliest armed timer are options too.
  * The running task, when it may continue, is always option 0: a tape that
  * ran out (all zeros) means "never preempt". This file holds the fiber
@@ -95,6 +97,13 @@ static void frame_push(dr_cpu *c, dr_task *t)
     c->frame[c->nframes++] = t;
 }
 
+/* The IRQL a processor runs at: its top frame's, or below DISPATCH_LEVEL. */
+static unsigned cpu_level(const dr_cpu *c)
+{
+    const dr_task *top = dr__cpu_top(c);
+    return top ? top->irql : DR_PASSIVE_LEVEL;
+}
+
 /* The top frame ends (its task exits or drops below DISPATCH_LEVEL). */
 static void frame_pop(dr_cpu *c, const dr_task *t)
 {
@@ -148,6 +157,15 @@ static void start_dpc(dr_task *t)
         t->dpc->queued_task = 0; /* it may be queued again while it runs */
 }
 
+/* Deliver a pending ISR: it preempts whatever runs on its processor. */
+static void start_isr(dr_task *t)
+{
+    t->state = DR_TASK_READY;
+    frame_push(&G.cpu[t->cpu], t);
+    if (t->isr && t->isr->exec == G.exec && t->isr->queued_task == t->id)
+        t->isr->queued_task = 0; /* it may be raised again while it runs */
+}
+
 /* ---- options and the scheduler loop ------------------------------------------------- */
 
 typedef struct dr_opt {
@@ -171,7 +189,9 @@ static uint32_t build_options(dr_task *me, dr_opt *opt, uint32_t *actor, bool *h
             continue;
         dr_cpu *c = &G.cpu[t->cpu];
         bool ok;
-        if (t->state == DR_TASK_QUEUED)
+        if (t->state == DR_TASK_QUEUED && t->is_isr)
+            ok = cpu_level(c) < t->irql;
+        else if (t->state == DR_TASK_QUEUED)
             ok = !c->nframes && c->dpc_head == t;
         else
             ok = (!c->nframes || dr__cpu_top(c) == t) && runnable(t);
@@ -233,7 +253,9 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
             continue;
         }
         dr_task *t = o.ptr;
-        if (t->state == DR_TASK_QUEUED) {
+        if (t->state == DR_TASK_QUEUED && t->is_isr) {
+            start_isr(t);
+        } else if (t->state == DR_TASK_QUEUED) {
             start_dpc(t);
         } else if (t->state == DR_TASK_BLOCKED) {
             t->state = DR_TASK_READY;
@@ -256,8 +278,9 @@ static void task_exit(dr_task *t)
     t->slot = NULL;
     dr_cpu *c = &G.cpu[t->cpu];
     frame_pop(c, t);
-    if (t->is_dpc && c->dpc_head && !G.over) {
-        /* The DPC drain continues on this processor. */
+    if ((t->is_dpc || t->is_isr) && c->dpc_head && !G.over && cpu_level(c) < DR_DISPATCH_LEVEL) {
+        /* The DPC drain continues on this processor (or, after an ISR that
+         * queued DPCs, starts: IRQL drops below DISPATCH_LEVEL). */
         dr_task *next = c->dpc_head;
         start_dpc(next);
         G.cur = t;
@@ -420,7 +443,7 @@ static void fiber_lower_irql(unsigned irql)
     if (irql > me->irql)
         DR_FAULT(LOWER_IRQL_HIGHER, me->irql, irql);
     me->irql = (uint8_t)irql;
-    if (me->is_dpc || irql >= DR_DISPATCH_LEVEL)
+    if (me->is_dpc || me->is_isr || irql >= DR_DISPATCH_LEVEL)
         return;
     dr_cpu *c = &G.cpu[me->cpu];
     frame_pop(c, me);
@@ -501,6 +524,50 @@ static bool fiber_dpc_remove(dr_dpc *dpc)
     return false;
 }
 
+static bool isr_is_pending(const dr_isr *isr)
+{
+    return isr->exec == G.exec && isr->queued_task != 0;
+}
+
+static bool fiber_isr_raise(dr_isr *isr, unsigned cpu)
+{
+    if (isr_is_pending(isr))
+        return false;
+    if (cpu >= G.ncpus) {
+        DR_FAULT(ISR_NO_CPU, cpu, G.ncpus);
+        return false;
+    }
+    if (isr->irql < DR_DIRQL_MIN || isr->irql > DR_HIGH_LEVEL) {
+        DR_FAULT(ISR_IRQL, isr->name ? isr->name : "isr", isr->irql, DR_DIRQL_MIN, DR_HIGH_LEVEL);
+        return false;
+    }
+    dr_task *t = new_task(cpu, false, isr->fn, isr->arg, isr->name ? isr->name : "isr");
+    if (!t)
+        return false;
+    t->is_isr = true;
+    t->isr = isr;
+    t->irql = (uint8_t)isr->irql;
+    t->state = DR_TASK_QUEUED;
+    isr->queued_task = t->id;
+    isr->exec = G.exec;
+    return true;
+}
+
+static bool fiber_isr_withdraw(dr_isr *isr)
+{
+    if (!isr_is_pending(isr))
+        return false;
+    for (uint32_t i = 0; i < G.ntasks; i++) {
+        dr_task *t = &G.tasks[i];
+        if (t->id == isr->queued_task && t->state == DR_TASK_QUEUED)
+            t->state = DR_TASK_DONE;
+    }
+    isr->queued_task = 0;
+    return true;
+}
+
+static bool fiber_isr_pending(const dr_isr *isr) { return isr_is_pending(isr); }
+
 static void fiber_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
 {
     dr_task *me = G.cur;
@@ -538,7 +605,7 @@ static const dr_task *task_by_id(uint32_t id)
     return NULL;
 }
 
-static unsigned fiber_spin_acquire(dr_spinlock *lock)
+static unsigned fiber_spin_acquire(dr_spinlock *lock, unsigned irql)
 {
     dr_task *me = G.cur;
     if (lock->exec != G.exec) {
@@ -550,8 +617,8 @@ static unsigned fiber_spin_acquire(dr_spinlock *lock)
         return DR_PASSIVE_LEVEL;
     }
     unsigned old = me->irql;
-    if (old < DR_DISPATCH_LEVEL)
-        dr_raise_irql(DR_DISPATCH_LEVEL);
+    if (old < irql)
+        dr_raise_irql(irql);
     DR_SITE(site_acquire, "spin-acquire");
     dr_yield(&site_acquire);
     if (lock->owner_task) {
@@ -640,6 +707,9 @@ const dr_mode_ops dr__fiber_ops = {
     .thread_create = fiber_thread_create,
     .dpc_queue = fiber_dpc_queue,
     .dpc_remove = fiber_dpc_remove,
+    .isr_raise = fiber_isr_raise,
+    .isr_withdraw = fiber_isr_withdraw,
+    .isr_pending = fiber_isr_pending,
     .wait = fiber_wait,
     .spin_held_by_me = fiber_spin_held_by_me,
     .spin_acquire = fiber_spin_acquire,

@@ -143,7 +143,7 @@ static const char *irql_name(unsigned irql)
     case DR_DISPATCH_LEVEL:
         return "DISPATCH";
     default:
-        return "HIGH";
+        return irql <= DR_DIRQL_MAX ? "DIRQL" : "HIGH";
     }
 }
 

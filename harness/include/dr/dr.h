@@ -4,7 +4,7 @@
  * processor runs next, whether an event fires, any data choice the model makes)
  * goes through one choice function, so a run is a pure function of its tape.
  * The engine knows nothing about DMA: it offers processors with an IRQL, passive
- * threads, DPC queues, spin locks, waits, one-shot environment events, a virtual
+ * threads, DPC queues, interrupts, spin locks, waits, one-shot environment events, a virtual
  * clock with timers, findings and a trace.
  *
  * Contract for callers: every dr_* function below may be called only from inside
@@ -28,8 +28,16 @@ enum {
     DR_MAX_OPTIONS = DR_MAX_TASKS + DR_MAX_EVENTS + 1,
 };
 
-/* IRQL numbering follows Windows on x64. */
-enum { DR_PASSIVE_LEVEL = 0, DR_APC_LEVEL = 1, DR_DISPATCH_LEVEL = 2, DR_HIGH_LEVEL = 15 };
+/* IRQL numbering follows Windows on x64: device interrupts (DIRQL) run at
+ * DR_DIRQL_MIN..DR_DIRQL_MAX. */
+enum {
+    DR_PASSIVE_LEVEL = 0,
+    DR_APC_LEVEL = 1,
+    DR_DISPATCH_LEVEL = 2,
+    DR_DIRQL_MIN = 3,
+    DR_DIRQL_MAX = 12,
+    DR_HIGH_LEVEL = 15
+};
 
 /* A named program point. Declare with DR_SITE; the name is what traces and
  * digests use (never the address), so it must be stable across builds. */
@@ -129,6 +137,35 @@ void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
  * again, which driver code runs without. */
 void dr_framework_resume(void);
 
+/* ---- interrupts: nested frames on a processor -------------------------------------
+ *
+ * An interrupt service routine (ISR) raised to a processor is pending until
+ * the scheduler delivers it, at any decision while that processor runs below
+ * the ISR's IRQL (the latency is a choice). Delivered, it preempts whatever
+ * runs there (a passive thread, a thread holding a spin lock, a DPC mid-way,
+ * an ISR of lower IRQL) and runs at its IRQL; the preempted task resumes when
+ * the ISR returns, before anything else that processor had queued, except
+ * DPCs the ISR queued to it, which run first when IRQL drops below
+ * DISPATCH_LEVEL. An ISR raised again while it runs is pending again (a
+ * level-triggered line still asserted). The engine knows no lines, vectors or
+ * interrupt spin locks: the model's ISR function takes its lock with
+ * dr_spin_acquire_at, so an ISR whose lock another processor holds spins. */
+typedef struct dr_isr {
+    dr_fn fn;
+    void *arg;
+    const char *name;
+    unsigned irql;        /* DR_DIRQL_MIN..DR_HIGH_LEVEL */
+    uint32_t queued_task; /* engine-owned: task id while pending, else 0 */
+    uint32_t exec;        /* engine-owned: execution the queued_task belongs to */
+} dr_isr;
+void dr_isr_init(dr_isr *isr, dr_fn fn, void *arg, const char *name, unsigned irql);
+/* Make the ISR pending on `cpu`. Returns false if it already is. */
+bool dr_isr_raise(dr_isr *isr, unsigned cpu);
+/* The request went away before delivery (a line deasserted, an interrupt
+ * disabled): true if it was pending. */
+bool dr_isr_withdraw(dr_isr *isr);
+bool dr_isr_pending(const dr_isr *isr);
+
 /* ---- spin locks ------------------------------------------------------------- */
 
 /* A spin lock raises IRQL to DISPATCH_LEVEL; a processor spinning on a held
@@ -141,6 +178,8 @@ typedef struct dr_spinlock {
 } dr_spinlock;
 void dr_spinlock_init(dr_spinlock *lock, const char *name);
 unsigned dr_spin_acquire(dr_spinlock *lock);        /* returns old IRQL */
+/* The same at `irql` (>= DISPATCH_LEVEL): an interrupt spin lock at DIRQL. */
+unsigned dr_spin_acquire_at(dr_spinlock *lock, unsigned irql);
 void dr_spin_release(dr_spinlock *lock, unsigned old_irql);
 bool dr_spin_held_by_me(const dr_spinlock *lock);
 
