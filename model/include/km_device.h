@@ -33,9 +33,23 @@ typedef struct km_device_model {
     void *ctx;
     void (*on_read)(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value);
     void (*on_write)(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value);
-    /* Interrupt delivery will add members here: zero-initialise the struct
-     * ("= {0}" or designated initialisers) so a scenario keeps compiling. */
+    /* Members may be added: zero-initialise the struct ("= {0}" or
+     * designated initialisers) so a scenario keeps compiling. */
 } km_device_model;
+
+/* Interrupt lines (km_interrupt.c). `line` is the index of one of the
+ * device's interrupt resources (km_env's interrupts=N, in the order of the
+ * interrupt descriptors EvtDevicePrepareHardware sees). A level-sensitive line
+ * (the default) interrupts while it is asserted: the ISR of the WDFINTERRUPT
+ * connected to it runs, whenever its processor can take it, and runs again
+ * after it returns as long as the device keeps the line asserted (a driver
+ * that does not acknowledge its device storms). A latched line
+ * (interrupt_latched: edge or message-signalled) delivers one interrupt per
+ * assert. A line no enabled WDFINTERRUPT is connected to delivers nothing.
+ * Callable from the hooks above and from a device model's own event handlers
+ * (dr_event, dr_vtimer: the hardware acting later). */
+void km_device_irq_assert(unsigned line);
+void km_device_irq_deassert(unsigned line);
 
 /* From a scenario's setup, before km_world_start: the device model of the
  * execution about to start (copied; NULL for none). km_world_start takes it,
