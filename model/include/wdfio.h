@@ -124,6 +124,11 @@ _Must_inspect_result_ NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request
                                                               PVOID *Buffer, size_t *Length);
 _Must_inspect_result_ NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize,
                                                              PVOID *Buffer, size_t *Length);
+_Must_inspect_result_ NTSTATUS WdfRequestRetrieveInputWdmMdl(WDFREQUEST Request, PMDL *Mdl);
+_Must_inspect_result_ NTSTATUS WdfRequestRetrieveOutputWdmMdl(WDFREQUEST Request, PMDL *Mdl);
+/* Route a request type to a queue (before the device starts). */
+_Must_inspect_result_ NTSTATUS WdfDeviceConfigureRequestDispatching(WDFDEVICE Device, WDFQUEUE Queue,
+                                                                   WDF_REQUEST_TYPE RequestType);
 VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
 _Must_inspect_result_ NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
 _Must_inspect_result_ NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request);

@@ -142,6 +142,8 @@ typedef struct km_device {
     WDF_OBJECT_ATTRIBUTES request_attrs; /* from WdfDeviceInitSetRequestAttributes */
     bool has_request_attrs;
     km_object *default_queue;
+    km_object *dispatch[WdfRequestTypeMax]; /* WdfDeviceConfigureRequestDispatching (m_DispatchTable) */
+    bool pnp_started;                /* left WdfDevStatePnpInit: EvtDevicePrepareHardware is next */
     km_object *dma_enabler;
     WDF_EXECUTION_LEVEL level;       /* resolved (fxdevicebase.cpp#ConfigureConstraints) */
     WDF_SYNCHRONIZATION_SCOPE scope;
@@ -210,6 +212,8 @@ typedef struct km_request {
     bool tx_stopped;           /* ... after StopSystemTransfer */
     dr_event cancel_event;     /* the I/O manager's IoCancelIrp, armed while pending */
     dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
+    MDL mdl;                   /* WdfRequestRetrieve*WdmMdl's (FxRequest::GetMdl's m_AllocatedMdl) */
+    bool has_mdl;
 } km_request;
 
 /* DMA transaction states, kmdf-model-spec.md 2.1. */
@@ -630,6 +634,8 @@ bool km_timer_is_passive_dispose(const km_object *t);
 bool km_timer_destroy(km_object *t);
 /* The world (km_world.c): a request reached its completion. */
 void km_world_request_completed(km_object *req);
+/* The queue a request of `type` goes to: its configured queue, else the default one (NULL if none). */
+km_object *km_world_queue_for(WDF_REQUEST_TYPE type);
 /* The i-th request of the world if its object still exists (not freed and
  * reused), else NULL. */
 km_object *km_world_request(unsigned i);

@@ -176,6 +176,49 @@ NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequire
                     "WdfRequestRetrieveInputBuffer");
 }
 
+/* fxrequestapi.cpp WdfRequestRetrieveInputWdmMdl / OutputWdmMdl: *Mdl
+ * cleared on entry; the input MDL of a read and the output MDL of a write
+ * are STATUS_INVALID_DEVICE_REQUEST; otherwise FxRequest::GetMdl: for
+ * buffered I/O an MDL KMDF builds once over the system buffer
+ * (IoAllocateMdl + MmBuildMdlForNonPagedPool, kept in m_AllocatedMdl until
+ * the request completes). The model's requests are buffered and both
+ * calls return that one MDL over the request's buffer. */
+static NTSTATUS retrieve_mdl(WDFREQUEST Request, PMDL *Mdl, WDF_REQUEST_TYPE refused, const char *api)
+{
+    km_object *r = req_lookup(Request, api);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    if (!Mdl) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "Mdl is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    *Mdl = NULL;
+    if (r->u.req.state == KM_REQ_COMPLETED) {
+        not_owned(r, api);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (r->u.req.type == refused)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    km_mem_exposed(r->u.req.buffer_alloc);
+    if (!r->u.req.has_mdl) {
+        MmInitializeMdl(&r->u.req.mdl, r->u.req.buffer, r->u.req.length);
+        MmBuildMdlForNonPagedPool(&r->u.req.mdl);
+        r->u.req.has_mdl = true;
+    }
+    *Mdl = &r->u.req.mdl;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfRequestRetrieveInputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
+{
+    return retrieve_mdl(Request, Mdl, WdfRequestTypeRead, "WdfRequestRetrieveInputWdmMdl");
+}
+
+NTSTATUS WdfRequestRetrieveOutputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
+{
+    return retrieve_mdl(Request, Mdl, WdfRequestTypeWrite, "WdfRequestRetrieveOutputWdmMdl");
+}
+
 WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
 {
     km_object *r = req_lookup(Request, "WdfRequestGetIoQueue");

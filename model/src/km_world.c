@@ -330,6 +330,60 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
     return STATUS_SUCCESS;
 }
 
+km_object *km_world_queue_for(WDF_REQUEST_TYPE type)
+{
+    km_device *d = &km_w.device->u.dev;
+    return (unsigned)type < WdfRequestTypeMax && d->dispatch[type] ? d->dispatch[type] : d->default_queue;
+}
+
+/* fxdeviceapi.cpp WdfDeviceConfigureRequestDispatching and fxpkgio.cpp
+ * FxPkgIo::ConfigureForwarding: route one request type to a queue of the
+ * device, before the device starts; not the default queue, not a type
+ * routed already, and only to a queue with a callback for that type (each
+ * refusal a FxVerifierDbgBreakPoint: VF-BREAK with the verifier on, the
+ * status otherwise). Create goes to FxPkgGeneral: the model sends no
+ * creates, so it is recorded only. */
+DR_SITE(site_configure_dispatch, "WdfDeviceConfigureRequestDispatching");
+NTSTATUS WdfDeviceConfigureRequestDispatching(WDFDEVICE Device, WDFQUEUE Queue, WDF_REQUEST_TYPE RequestType)
+{
+    static const char api[] = "WdfDeviceConfigureRequestDispatching";
+    km_object *dev = km_lookup(Device, KM_T_DEVICE, api, false);
+    if (!dev)
+        return STATUS_INVALID_HANDLE;
+    if (RequestType != WdfRequestTypeCreate && RequestType != WdfRequestTypeRead &&
+        RequestType != WdfRequestTypeWrite && RequestType != WdfRequestTypeDeviceControl &&
+        RequestType != WdfRequestTypeDeviceControlInternal)
+        return STATUS_INVALID_PARAMETER;
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    if (q->u.q.device != dev)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (dev->u.dev.pnp_started)
+        return STATUS_INVALID_DEVICE_STATE;
+    if (RequestType == WdfRequestTypeCreate) {
+        km_trace(&site_configure_dispatch, q, RequestType);
+        return STATUS_SUCCESS;
+    }
+    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
+    bool handler = c->EvtIoDefault || (RequestType == WdfRequestTypeRead && c->EvtIoRead) ||
+                   (RequestType == WdfRequestTypeWrite && c->EvtIoWrite) ||
+                   (RequestType == WdfRequestTypeDeviceControl && c->EvtIoDeviceControl) ||
+                   (RequestType == WdfRequestTypeDeviceControlInternal && c->EvtIoInternalDeviceControl);
+    const char *why = !handler                             ? "the queue has no callback for this request type"
+                      : q == dev->u.dev.default_queue       ? "the default queue cannot be configured"
+                      : dev->u.dev.dispatch[RequestType]    ? "the request type is configured already"
+                                                            : NULL;
+    if (why) {
+        NTSTATUS st = !handler || q == dev->u.dev.default_queue ? STATUS_INVALID_DEVICE_REQUEST : STATUS_WDF_BUSY;
+        km_vf_break("DISPATCH-CFG", api, why, "request type %#x to QUEUE%u", (unsigned)RequestType, q->id);
+        return st;
+    }
+    dev->u.dev.dispatch[RequestType] = q;
+    km_trace(&site_configure_dispatch, q, RequestType);
+    return STATUS_SUCCESS;
+}
+
 WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
 {
     km_object *q = km_lookup(Queue, KM_T_QUEUE, "WdfIoQueueGetDevice", false);
@@ -441,14 +495,20 @@ static sender senders[KM_ENV_MAX_REQUESTS];
 static void sender_thread(void *arg)
 {
     const sender *s = arg;
-    km_object *q = km_w.device->u.dev.default_queue;
-    bool one_at_a_time = !km_w.env.concurrent || q->u.q.config.DispatchType == WdfIoQueueDispatchSequential;
+    const km_object *prev = NULL;
     for (unsigned i = 0; i < s->count; i++) {
-        if (one_at_a_time)
+        km_object *req = km_w.requests[s->first + i];
+        km_object *q = req->u.req.queue;
+        /* Not concurrent: after the previous request completed (its queue is
+         * idle). A sequential queue: after its own previous one. */
+        if (!km_w.env.concurrent)
+            dr_wait(queue_idle, prev ? prev : q, &site_wait_done);
+        else if (q->u.q.config.DispatchType == WdfIoQueueDispatchSequential)
             dr_wait(queue_idle, q, &site_wait_done);
         if (dr_failed())
             return;
-        present(km_w.requests[s->first + i]);
+        prev = q;
+        present(req);
         if (dr_failed())
             return;
     }
@@ -586,6 +646,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         km_oracle("EvtDriverDeviceAdd failed", "EvtDriverDeviceAdd returned %#x", (unsigned)st);
         return;
     }
+    km_w.device->u.dev.pnp_started = true; /* the start IRP: WdfDevStatePnpInit is left */
     km_object *raw = make_resources(false), *translated = make_resources(true);
     if (!raw || !translated)
         return;
@@ -611,6 +672,8 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     }
     km_w.device_started = true;
     km_object *q = km_w.device->u.dev.default_queue;
+    for (unsigned i = 0; !q && i < WdfRequestTypeMax; i++)
+        q = km_w.device->u.dev.dispatch[i];
     if (!q && !client) {
         km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
         return;
@@ -627,7 +690,13 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     for (unsigned i = 0; i < env->requests; i++) {
         /* writes=N: the last N requests are writes (a UART's TX after its RX). */
         WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
-        km_object *req = km_request_create(q, type, env->request_length);
+        km_object *rq = km_world_queue_for(type);
+        if (!rq) {
+            km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
+                      type == WdfRequestTypeWrite ? "write" : "read");
+            return;
+        }
+        km_object *req = km_request_create(rq, type, env->request_length);
         if (!req)
             return;
         km_w.request_gen[km_w.nrequests] = req->gen;
