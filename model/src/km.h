@@ -243,6 +243,7 @@ typedef struct km_dmaadapter {
     km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
     unsigned nwaiters;
     unsigned channel_frees;       /* FreeAdapterChannel calls by the HAL's owners (trace) */
+    bool bus_master;              /* a bus-master adapter (packet / scatter-gather profile): no channel number */
 } km_dmaadapter;
 
 enum { KM_MAX_DMA_ADAPTERS = 4 };
@@ -258,6 +259,9 @@ typedef struct km_dmaenabler {
     bool system_profile;          /* WdfDmaProfileSystem or SystemDuplex */
     bool duplex;                  /* WdfDmaProfileSystemDuplex */
     size_t maximum_length;        /* Config.MaximumLength (m_MaximumLength) */
+    /* bus-master profiles (km_dma.c) */
+    bool bus_master;              /* m_IsBusMaster: Packet*, ScatterGather* */
+    bool scatter_gather;          /* m_IsScatterGather */
 } km_dmaenabler;
 
 typedef struct km_dmatx {
@@ -309,6 +313,11 @@ typedef struct km_dmatx {
     PFN_WDF_RESERVE_DMA reserve_dma;
     PVOID reserve_dma_context;
     uint8_t transfer_context[DMA_TRANSFER_CONTEXT_SIZE_V1];
+    /* bus-master scatter-gather (km_dma.c) */
+    SCATTER_GATHER_LIST *sgl;  /* m_SGListBuffer: the list BuildScatterGatherList fills (guarded memory) */
+    uint32_t sgl_alloc;        /* its km_alloc id */
+    ULONG sgl_capacity;        /* elements it holds */
+    bool sg_live;              /* m_SGList != NULL: a stage is built and not yet put back */
 } km_dmatx;
 
 /* Timer states, kmdf-model-spec.md section 4 and 6.1. */
@@ -615,6 +624,15 @@ void km_request_device_owns(km_object *req, bool owns);
 void km_request_tx_final(km_object *req, NTSTATUS status, size_t bytes, bool stopped);
 /* The world's access observer: C13. */
 void km_request_access(const void *addr, size_t size, bool write);
+/* Bus-master DMA, for the device model (km_dma.c). The scatter/gather list
+ * of the transaction's current stage (the one its last EvtProgramDma got)
+ * and its direction, or NULL when no stage is live (before Execute, between
+ * DmaCompleted* and the next EvtProgramDma, after the final one) or tx is
+ * not a transaction. km_dma_logical_owned: [addr, addr+len) lies inside one
+ * element of a live stage of some transaction (packet: the mapped transfer;
+ * scatter-gather: the built list), i.e. the device may move data there. */
+const SCATTER_GATHER_LIST *km_dma_stage(const km_object *tx, WDF_DMA_DIRECTION *direction);
+bool km_dma_logical_owned(uint64_t addr, size_t len);
 /* The register window (km_regs.c): lay out the memory ranges and take the
  * scenario's device model (execution start, after km_reset); the physical
  * start of memory range i; the access observer's part for register memory. */
