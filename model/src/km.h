@@ -35,7 +35,8 @@
     X(CMRESLIST, "RES", "WDFCMRESLIST")                                                                   \
     X(KEY, "KEY", "WDFKEY")                                                                               \
     X(STRING, "STR", "WDFSTRING")                                                                         \
-    X(COLLECTION, "COLL", "WDFCOLLECTION")
+    X(COLLECTION, "COLL", "WDFCOLLECTION")                                                                \
+    X(COMMONBUFFER, "CB", "WDFCOMMONBUFFER")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -395,6 +396,16 @@ typedef struct km_reslist {
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
 } km_reslist;
 
+/* A common buffer (km_dma.c, fxcommonbuffer.cpp). */
+typedef struct km_commonbuffer {
+    uint8_t *raw;              /* m_BufferRawVA (= m_BufferRawLA: identity-mapped) */
+    uint8_t *aligned;          /* m_BufferAlignedVA (= m_BufferAlignedLA) */
+    size_t length, raw_length; /* m_Length, m_RawLength */
+    ULONG alignment;           /* m_Alignment (a mask) */
+    uint32_t alloc;            /* km_alloc id */
+    bool freed;
+} km_commonbuffer;
+
 /* ---- the object ----------------------------------------------------------------------- */
 struct km_object {
     km_type type;
@@ -430,6 +441,7 @@ struct km_object {
         km_key key;
         km_string str;
         km_collection coll;
+        km_commonbuffer cb;
     } u;
 };
 
@@ -508,6 +520,7 @@ void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, t
 /* Per-type hooks, called by km_obj_delete / free (defined in each module). */
 void km_request_dispose(km_object *o);
 void km_dmatx_dispose(km_object *o);
+void km_commonbuffer_dispose(km_object *o);
 void km_timer_dispose(km_object *o);
 void km_timer_defer_dispose(km_object *o);
 

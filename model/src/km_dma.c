@@ -1,7 +1,8 @@
 /* km_dma.c: the DMA enabler, the DMA transaction state machine and the system
  * DMA controller (HAL) behind them. kmdf-model-spec.md 1.1-1.10, 2, V1-V13.
  * Also the bus-master profiles (packet, scatter-gather; issue 14: see the
- * section at the end and docs/model-dma.md "Bus-master profiles").
+ * section at the end and docs/model-dma.md "Bus-master profiles") and
+ * common buffers.
  *
  * Real KMDF locks only the transfer state (staging thread, RerunStaging,
  * RerunCompletion) of a transaction; the model changes that state without a
@@ -2478,3 +2479,142 @@ bool km_dma_logical_owned(uint64_t addr, size_t len)
     return false;
 }
 
+/* ---- common buffers (fxcommonbufferapi.cpp, fxcommonbuffer.cpp) ---------------------------------------- */
+
+DR_SITE(site_cb_create, "WdfCommonBufferCreate");
+DR_SITE(site_cb_create_cfg, "WdfCommonBufferCreateWithConfig");
+DR_SITE(site_cb_va, "WdfCommonBufferGetAlignedVirtualAddress");
+DR_SITE(site_cb_la, "WdfCommonBufferGetAlignedLogicalAddress");
+DR_SITE(site_cb_len, "WdfCommonBufferGetLength");
+DR_SITE(site_cb_fails, "dma-common-buffer-fails"); /* 0 allocated, 1 AllocateCommonBuffer returns NULL (env.alloc_failure) */
+
+/* WdfCommonBufferCreate[WithConfig]: FxVerifierCheckIrqlLevel(PASSIVE_LEVEL),
+ * Length 0 STATUS_INVALID_PARAMETER, attributes without a parent (the
+ * enabler is it), then FxCommonBuffer::AllocateCommonBuffer: m_RawLength =
+ * Length, plus the alignment mask when that exceeds PAGE_SIZE - 1; the
+ * HAL's AllocateCommonBuffer gives at least a page, page-aligned (the model:
+ * m_RawLength rounded up to pages from the guarded arena, named "common
+ * buffer", its rest and a guard page poisoned); aligned = (raw + mask) &
+ * ~mask, the same for the virtual and the logical address (identity-mapped).
+ * A NULL from the HAL (env.alloc_failure) is STATUS_INSUFFICIENT_RESOURCES
+ * and no object. */
+static NTSTATUS common_buffer_create(const dr_site *site, WDFDMAENABLER DmaEnabler, size_t Length, const ULONG *alignment,
+                                     PWDF_OBJECT_ATTRIBUTES Attributes, WDFCOMMONBUFFER *CommonBuffer)
+{
+    const char *api = site->name;
+    km_object *en = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!en)
+        return STATUS_INVALID_HANDLE;
+    if (!CommonBuffer) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s without CommonBuffer",
+                    api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *CommonBuffer = NULL;
+    if (!Length) /* "Length is 0" */
+        return STATUS_INVALID_PARAMETER;
+    NTSTATUS st = km_validate_attributes(Attributes, KM_ATTRS_PARENT_NOT_ALLOWED);
+    if (!NT_SUCCESS(st))
+        return st;
+    km_dmaenabler *e = &en->u.dmae;
+    /* FxDmaEnabler::AllocateCommonBuffer: the read direction's adapter. */
+    if (!e->adapter[0]) {
+        km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
+                 "DMAE%u: AllocateCommonBuffer through a NULL read-direction AdapterObject", en->id);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    /* The enabler's alignment (m_CommonBufferAlignment: the device's
+     * alignment requirement, byte-aligned in the model) unless configured. */
+    ULONG mask = alignment ? *alignment : 0;
+    size_t raw = Length;
+    if (mask > KM_PAGE_SIZE - 1 && __builtin_add_overflow(Length, (size_t)mask, &raw)) {
+        km_vf_break("DMA-CB", api, "length plus alignment overflows", "%zu + 0x%x", Length, (unsigned)mask);
+        return STATUS_INTEGER_OVERFLOW;
+    }
+    if (raw > 0xFFFFFFFFu) { /* FxDmaEnabler::AllocateCommonBuffer: RtlSizeTToULong */
+        km_vf_break("DMA-CB", api, "length does not fit a ULONG", "%zu bytes", raw);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    km_object *o = km_obj_create(KM_T_COMMONBUFFER, Attributes, en, api, &st);
+    if (!o)
+        return st;
+    if (km_w.env.alloc_failure && dr_choose(&site_cb_fails, 2) == 1) {
+        km_obj_delete(o); /* DeleteFromFailedCreate */
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    km_commonbuffer *cb = &o->u.cb;
+    size_t pages = (raw + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE;
+    cb->raw = km_alloc(pages * KM_PAGE_SIZE, 16, "common buffer", NULL, o, &cb->alloc);
+    cb->aligned = (uint8_t *)(((uintptr_t)cb->raw + mask) & ~(uintptr_t)mask);
+    cb->length = Length;
+    cb->raw_length = raw;
+    cb->alignment = mask;
+    km_trace(site, o, (int64_t)Length);
+    *CommonBuffer = (WDFCOMMONBUFFER)km_handle(o);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfCommonBufferCreate(WDFDMAENABLER DmaEnabler, size_t Length, PWDF_OBJECT_ATTRIBUTES Attributes,
+                               WDFCOMMONBUFFER *CommonBuffer)
+{
+    if (!km_enter_irql_checked(&site_cb_create, PASSIVE_LEVEL)) /* FxVerifierCheckIrqlLevel */
+        return STATUS_INVALID_DEVICE_REQUEST;
+    return common_buffer_create(&site_cb_create, DmaEnabler, Length, NULL, Attributes, CommonBuffer);
+}
+
+NTSTATUS WdfCommonBufferCreateWithConfig(WDFDMAENABLER DmaEnabler, size_t Length, PWDF_COMMON_BUFFER_CONFIG Config,
+                                         PWDF_OBJECT_ATTRIBUTES Attributes, WDFCOMMONBUFFER *CommonBuffer)
+{
+    static const char api[] = "WdfCommonBufferCreateWithConfig";
+    if (!km_enter_irql_checked(&site_cb_create_cfg, PASSIVE_LEVEL)) /* FxVerifierCheckIrqlLevel */
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (!Config) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s without Config", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Config->Size != sizeof *Config)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    return common_buffer_create(&site_cb_create_cfg, DmaEnabler, Length, &Config->AlignmentRequirement, Attributes,
+                                CommonBuffer);
+}
+
+/* FxCommonBuffer::Dispose -> FreeCommonBuffer: the HAL's FreeCommonBuffer;
+ * the memory is poisoned FREED, so a later touch is a use-after-free of a
+ * "freed common buffer". Runs for WdfObjectDelete and for the enabler's (its
+ * parent's) deletion. */
+void km_commonbuffer_dispose(km_object *o)
+{
+    km_commonbuffer *cb = &o->u.cb;
+    if (!cb->raw || cb->freed)
+        return;
+    cb->freed = true;
+    km_free(cb->alloc);
+}
+
+static km_object *cb_enter(const dr_site *site, WDFCOMMONBUFFER h)
+{
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return NULL;
+    return km_lookup(h, KM_T_COMMONBUFFER, site->name, false);
+}
+
+PVOID WdfCommonBufferGetAlignedVirtualAddress(WDFCOMMONBUFFER CommonBuffer)
+{
+    km_object *o = cb_enter(&site_cb_va, CommonBuffer);
+    return o ? o->u.cb.aligned : NULL;
+}
+
+PHYSICAL_ADDRESS WdfCommonBufferGetAlignedLogicalAddress(WDFCOMMONBUFFER CommonBuffer)
+{
+    PHYSICAL_ADDRESS a = {.QuadPart = 0};
+    km_object *o = cb_enter(&site_cb_la, CommonBuffer);
+    if (o)
+        a.QuadPart = (LONGLONG)(uintptr_t)o->u.cb.aligned; /* identity-mapped: logical = virtual */
+    return a;
+}
+
+size_t WdfCommonBufferGetLength(WDFCOMMONBUFFER CommonBuffer)
+{
+    km_object *o = cb_enter(&site_cb_len, CommonBuffer);
+    return o ? o->u.cb.length : 0;
+}
