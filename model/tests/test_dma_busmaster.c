@@ -41,6 +41,8 @@ static struct {
     bool release_in_transfer;/* Release inside EvtProgramDma (V6) */
     bool touch_in_program;   /* EvtProgramDma writes to the request's buffer (C13) */
     bool allocate_resources; /* AllocateResources on this transaction */
+    bool program_false;      /* EvtProgramDma returns FALSE (KMDF ignores it) */
+    size_t tx_max_length;    /* WdfDmaTransactionSetMaximumLength after Initialize (0: not called) */
 } drv;
 
 static struct {
@@ -62,12 +64,14 @@ static struct {
     size_t frag_len[2], max_len, sg_default, sg_after;
     size_t sg_max_seen;       /* elements in the largest list */
     bool callback_ran;
+    bool request_ok, device_ok; /* GetRequest / GetDevice inside EvtProgramDma */
 } obs;
 
 static km_env env;
 static WDFDMAENABLER g_en;
 static WDFDMATRANSACTION g_tx;
 static WDFREQUEST g_req;
+static WDFDEVICE g_device;
 static MDL g_mdl;
 static uint8_t g_buf[BUFSZ] __attribute__((aligned(4096)));
 
@@ -107,12 +111,14 @@ static BOOLEAN EvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WD
         obs.owned[k] = false;
     if (drv.release_in_transfer)
         (void)WdfDmaTransactionRelease(Transaction);
+    obs.request_ok = WdfDmaTransactionGetRequest(Transaction) == (drv.use_request ? g_req : NULL);
+    obs.device_ok = WdfDmaTransactionGetDevice(Transaction) == g_device;
     if (drv.touch_in_program) {
         PVOID b;
         if (NT_SUCCESS(WdfRequestRetrieveOutputBuffer(g_req, 1, &b, NULL)))
             ((volatile uint8_t *)b)[0] = 1;
     }
-    return TRUE;
+    return drv.program_false ? FALSE : TRUE;
 }
 
 static VOID EvtTransferComplete(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
@@ -191,6 +197,8 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfRequestComplete(Request, obs.init);
         return;
     }
+    if (drv.tx_max_length)
+        WdfDmaTransactionSetMaximumLength(g_tx, drv.tx_max_length);
     if (drv.complete_before) {
         NTSTATUS s;
         (void)WdfDmaTransactionDmaCompleted(g_tx, &s);
@@ -229,6 +237,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     NTSTATUS s = km_test_device_queue(&DeviceInit, NULL, WdfDeviceIoDirect, EvtIoRead, &device, NULL);
     if (!NT_SUCCESS(s))
         return s;
+    g_device = device;
     WDF_DMA_ENABLER_CONFIG c;
     WDF_DMA_ENABLER_CONFIG_INIT(&c, drv.profile, drv.max_length);
     obs.create = WdfDmaEnablerCreate(device, &c, WDF_NO_OBJECT_ATTRIBUTES, &g_en);
@@ -364,6 +373,26 @@ static void test_map_register_split(void)
     KEXPECT_CLEAN(r);
     KCHECK(obs.stages == 1 && obs.ncalls == 1 && obs.returns[0] == 1);
     KCHECK(obs.count[0] == 1 && obs.len[0][0] == 3 * KM_PAGE_SIZE);
+    /* WdfDmaTransactionSetMaximumLength lowers the fragment of this
+     * transaction (SetMaximumFragmentLength: only below the enabler's). */
+    reset(WdfDmaProfileScatterGather64, 5);
+    drv.offset = 0;
+    drv.tx_max_length = KM_PAGE_SIZE;
+    r = run(2);
+    KEXPECT_CLEAN(r);
+    KCHECK(obs.stages == 3 && obs.cur_len[0] == KM_PAGE_SIZE && obs.count[0] == 1);
+    KCHECK(obs.request_ok && obs.device_ok); /* no request: GetRequest is NULL */
+    /* EvtProgramDma's FALSE changes nothing: KMDF ignores the value. */
+    reset(WdfDmaProfileScatterGather64, 3);
+    drv.program_false = true;
+    r = run(2);
+    KEXPECT_CLEAN(r);
+    KCHECK(obs.stages == 2 && obs.returns[0] == 0 && obs.returns[1] == 1 && obs.bytes == 3 * KM_PAGE_SIZE);
+    reset(WdfDmaProfilePacket, 3);
+    drv.program_false = true;
+    r = run(2);
+    KEXPECT_CLEAN(r);
+    KCHECK(obs.stages == 2 && obs.bytes == 3 * KM_PAGE_SIZE);
     /* MaximumLength below the map-register limit bounds it too. */
     reset(WdfDmaProfilePacket, 5);
     drv.max_length = KM_PAGE_SIZE;
@@ -457,6 +486,7 @@ static void test_request_buffer(void)
     km_test_result r = run(2);
     KEXPECT_CLEAN(r);
     KCHECK(obs.init == STATUS_SUCCESS && obs.stages == 2 && obs.bytes == 3 * KM_PAGE_SIZE);
+    KCHECK(obs.request_ok && obs.device_ok);
     reset(WdfDmaProfileScatterGather, 3);
     drv.use_request = true;
     drv.touch_in_program = true;
