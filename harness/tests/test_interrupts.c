@@ -31,6 +31,57 @@ static const dr_scenario *find(const char *name)
 
 #define FAIL(title) dr_fail(DR_FIND_ASSERT, title, "-")
 
+/* Every schedule of s under DFS with the given preemption bound (at most
+ * cap): how many ran, how many were clean, in how many `seen` (read after
+ * each execution) was true, and how many ended with a finding titled
+ * `title`. Other findings are printed. */
+typedef struct explored {
+    int n, clean, seen, titled;
+    bool exhausted;
+} explored;
+
+static explored explore(const char *name, unsigned bound, int cap, const int *seen, const char *title)
+{
+    const dr_scenario *s = find(name);
+    dr_strategy *st = dr_strategy_dfs(bound);
+    dr_run_config cfg = {0};
+    explored x = {0, 0, 0, 0, false};
+    for (;;) {
+        dr_exec_result res;
+        dr_run(s, &cfg, st, (uint64_t)x.n, &res);
+        x.n++;
+        x.clean += res.finding.kind == DR_FIND_NONE;
+        x.seen += seen && *seen;
+        if (title && strcmp(res.finding.title, title) == 0)
+            x.titled++;
+        else if (res.finding.kind != DR_FIND_NONE)
+            fprintf(stderr, "%s: %s: %s\n", name, res.finding.title, res.finding.message);
+        if (!dr_strategy_next(st, &res) || x.n > cap)
+            break;
+    }
+    x.exhausted = dr_strategy_dfs_exhausted(st);
+    dr_strategy_destroy(st);
+    printf("%s: %d schedules, %d clean, %d with the event looked for, %d with the finding\n", name, x.n, x.clean,
+           x.seen, x.titled);
+    return x;
+}
+
+/* n executions in real-thread mode: all clean. */
+static void threads_clean(const char *name, uint64_t seed, int n)
+{
+    const dr_scenario *s = find(name);
+    for (int i = 0; i < n; i++) {
+        dr_exec_result res;
+        CHECK_EQ(dr_rt_run(s, s->cpus, seed, (uint64_t)i, 10.0, &res), 0);
+        if (res.finding.kind != DR_FIND_NONE) {
+            fprintf(stderr, "%s (threads): %s: %s\n", name, res.finding.title, res.finding.message);
+            CHECK_EQ(res.finding.kind, DR_FIND_NONE);
+            break;
+        }
+    }
+    dr_rt_shutdown();
+}
+
 /* ---- an ISR preempting a DPC -------------------------------------------------------------- */
 
 static dr_isr isr_a;
@@ -135,40 +186,13 @@ DR_SCENARIO(preempt)
  * really lands in the middle of the DPC in some of them. */
 static void test_preempt(void)
 {
-    const dr_scenario *s = find("test-isr-preempt");
-    dr_strategy *st = dr_strategy_dfs(2);
-    dr_run_config cfg = {0};
-    int n = 0, clean = 0, midway = 0, before = 0;
-    for (;;) {
-        dr_exec_result res;
-        dr_run(s, &cfg, st, (uint64_t)n, &res);
-        n++;
-        clean += res.finding.kind == DR_FIND_NONE;
-        if (res.finding.kind != DR_FIND_NONE)
-            fprintf(stderr, "preempt: %s: %s\n", res.finding.title, res.finding.message);
-        midway += isr_saw_dpc_midway;
-        before += !isr_saw_dpc_midway;
-        if (!dr_strategy_next(st, &res) || n > 200000)
-            break;
-    }
-    CHECK(dr_strategy_dfs_exhausted(st));
-    CHECK_EQ(clean, n);
-    printf("preempt: %d schedules, ISR inside the DPC in %d\n", n, midway);
-    CHECK(midway > 0);
-    CHECK(before > 0);
-    dr_strategy_destroy(st);
-
-    /* Real-thread mode: the same rules, the operating system's schedule. */
-    for (int i = 0; i < 200; i++) {
-        dr_exec_result res;
-        CHECK_EQ(dr_rt_run(s, 2, 7, (uint64_t)i, 10.0, &res), 0);
-        if (res.finding.kind != DR_FIND_NONE) {
-            fprintf(stderr, "preempt (threads): %s: %s\n", res.finding.title, res.finding.message);
-            CHECK_EQ(res.finding.kind, DR_FIND_NONE);
-            break;
-        }
-    }
-    dr_rt_shutdown();
+    /* midway: the ISR landed inside the DPC */
+    explored x = explore("test-isr-preempt", 2, 200000, &isr_saw_dpc_midway, NULL);
+    CHECK(x.exhausted);
+    CHECK_EQ(x.clean, x.n);
+    CHECK(x.seen > 0);
+    CHECK(x.seen < x.n); /* and elsewhere before or after it */
+    threads_clean("test-isr-preempt", 7, 200);
 }
 
 /* ---- interrupt spin lock contention across processors ------------------------------------------- */
@@ -250,36 +274,11 @@ DR_SCENARIO(lockc)
 
 static void test_lock_contention(void)
 {
-    const dr_scenario *s = find("test-isr-lock");
-    dr_strategy *st = dr_strategy_dfs(2);
-    dr_run_config cfg = {0};
-    int n = 0, clean = 0, saw_contention = 0;
-    for (;;) {
-        dr_exec_result res;
-        dr_run(s, &cfg, st, (uint64_t)n, &res);
-        n++;
-        clean += res.finding.kind == DR_FIND_NONE;
-        if (res.finding.kind != DR_FIND_NONE)
-            fprintf(stderr, "lock: %s: %s\n", res.finding.title, res.finding.message);
-        saw_contention += contended > 0;
-        if (!dr_strategy_next(st, &res) || n > 200000)
-            break;
-    }
-    CHECK(dr_strategy_dfs_exhausted(st));
-    CHECK_EQ(clean, n);
-    printf("lock: %d schedules, contended in %d\n", n, saw_contention);
-    CHECK(saw_contention > 0);
-    dr_strategy_destroy(st);
-    for (int i = 0; i < 200; i++) {
-        dr_exec_result res;
-        CHECK_EQ(dr_rt_run(s, 2, 9, (uint64_t)i, 10.0, &res), 0);
-        if (res.finding.kind != DR_FIND_NONE) {
-            fprintf(stderr, "lock (threads): %s: %s\n", res.finding.title, res.finding.message);
-            CHECK_EQ(res.finding.kind, DR_FIND_NONE);
-            break;
-        }
-    }
-    dr_rt_shutdown();
+    explored x = explore("test-isr-lock", 2, 200000, &contended, NULL);
+    CHECK(x.exhausted);
+    CHECK_EQ(x.clean, x.n);
+    CHECK(x.seen > 0); /* an ISR found the lock held and spun */
+    threads_clean("test-isr-lock", 9, 200);
 }
 
 /* ---- an ISR taking the lock of the task it preempted ------------------------------------------ */
@@ -316,26 +315,10 @@ DR_SCENARIO(dlock)
 
 static void test_self_deadlock(void)
 {
-    const dr_scenario *s = find("test-isr-selflock");
-    dr_strategy *st = dr_strategy_dfs(2);
-    dr_run_config cfg = {0};
-    int n = 0, deadlocks = 0, clean = 0;
-    for (;;) {
-        dr_exec_result res;
-        dr_run(s, &cfg, st, (uint64_t)n, &res);
-        n++;
-        if (res.finding.kind == DR_FIND_DEADLOCK &&
-            strcmp(res.finding.title, "spin lock acquired again on the processor that holds it") == 0)
-            deadlocks++;
-        clean += res.finding.kind == DR_FIND_NONE;
-        if (!dr_strategy_next(st, &res) || n > 1000)
-            break;
-    }
-    printf("selflock: %d schedules, %d deadlocks\n", n, deadlocks);
-    CHECK(deadlocks > 0); /* delivered while the thread holds the lock */
-    CHECK(clean > 0);     /* delivered after it released it */
-    CHECK_EQ(deadlocks + clean, n);
-    dr_strategy_destroy(st);
+    explored x = explore("test-isr-selflock", 2, 1000, NULL, "spin lock acquired again on the processor that holds it");
+    CHECK(x.titled > 0); /* delivered while the thread holds the lock: the deadlock */
+    CHECK(x.clean > 0);  /* delivered after it released it */
+    CHECK_EQ(x.titled + x.clean, x.n);
 }
 
 /* ---- raise, withdraw, re-raise ------------------------------------------------------------------ */
@@ -386,23 +369,9 @@ DR_SCENARIO(rraise)
 
 static void test_raise_withdraw(void)
 {
-    const dr_scenario *s = find("test-isr-reraise");
-    dr_strategy *st = dr_strategy_dfs(3);
-    dr_run_config cfg = {0};
-    int n = 0, clean = 0;
-    for (;;) {
-        dr_exec_result res;
-        dr_run(s, &cfg, st, (uint64_t)n, &res);
-        n++;
-        clean += res.finding.kind == DR_FIND_NONE;
-        if (res.finding.kind != DR_FIND_NONE)
-            fprintf(stderr, "reraise: %s: %s\n", res.finding.title, res.finding.message);
-        if (!dr_strategy_next(st, &res) || n > 10000)
-            break;
-    }
-    CHECK(n > 1);
-    CHECK_EQ(clean, n);
-    dr_strategy_destroy(st);
+    explored x = explore("test-isr-reraise", 3, 10000, NULL, NULL);
+    CHECK(x.n > 1);
+    CHECK_EQ(x.clean, x.n);
 }
 
 int main(void)
