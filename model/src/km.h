@@ -628,6 +628,20 @@ bool km_timer_is_passive_dispose(const km_object *t);
  * be called by km_obj_unref before it frees a timer (or reports C7 for a
  * live one); returns false if a finding fired. */
 bool km_timer_destroy(km_object *t);
+/* What WDFTIMER (km_timer.c) shares with other objects that defer a
+ * callback. FxDeviceBase::_SearchForDevice: the parent has a device
+ * ancestor (a request counts). */
+bool km_defer_has_device(const km_object *parent);
+/* fxobject.cpp#_GetEffectiveLock for an object created with `automatic`
+ * serialisation whose callbacks run at PASSIVE when `passive`: *lock is the
+ * callbacks object's lock or NULL; STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL
+ * (after a VF-BREAK SYNC, `what` naming the object) when the levels differ. */
+NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
+                                 km_cblock **lock);
+/* Processor for a DPC or a system thread, a tape choice at `site`: 0 is the
+ * current processor, others the rest in order. */
+unsigned km_defer_pick_cpu(const dr_site *site);
+
 /* The world (km_world.c): a request reached its completion. */
 void km_world_request_completed(km_object *req);
 /* The i-th request of the world if its object still exists (not freed and

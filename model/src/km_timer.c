@@ -114,8 +114,9 @@ static void tmr_update(km_object *o)
 }
 
 /* Processor for a DPC or a system thread: 0 is the processor that took the
- * clock interrupt or queued the item, others are the rest in order. */
-static unsigned pick_cpu(const dr_site *site)
+ * clock interrupt or queued the item, others are the rest in order. Shared
+ * with WDFDPC and WDFWORKITEM (km_defer.c). */
+unsigned km_defer_pick_cpu(const dr_site *site)
 {
     unsigned n = dr_cpus();
     if (n == 0)
@@ -238,7 +239,7 @@ static void tmr_dpc(void *arg)
             ST(t->wi_enqueued, true);
             tmr_update(o);
             HB_REL(&t->hb_wi);
-            dr_thread_create(pick_cpu(&site_wi_cpu), tmr_work_item, o, "timer-work-item");
+            dr_thread_create(km_defer_pick_cpu(&site_wi_cpu), tmr_work_item, o, "timer-work-item");
         } else {
             km_trace(&site_wi_skip, o, 0);
         }
@@ -266,7 +267,7 @@ static void tmr_expire(void *arg)
     else
         ST(t->queued, false);
     HB_REL(&t->hb_arm);
-    unsigned cpu = pick_cpu(&site_expire_cpu);
+    unsigned cpu = km_defer_pick_cpu(&site_expire_cpu);
     HB_REL(&t->hb_dpc);
     if (dr_dpc_queue(&t->dpc, cpu))
         ST(t->dpc_queued, true);
@@ -403,7 +404,7 @@ void km_timer_defer_dispose(km_object *o)
     ST(t->delete_pending, true);
     km_trace(&site_defer, o, dr_irql());
     HB_REL(&t->hb_rundown);
-    t->rundown_task = dr_thread_create(pick_cpu(&site_rundown_cpu), tmr_rundown_thread, o, "timer-rundown");
+    t->rundown_task = dr_thread_create(km_defer_pick_cpu(&site_rundown_cpu), tmr_rundown_thread, o, "timer-rundown");
 }
 
 bool km_timer_is_passive_dispose(const km_object *t)
@@ -436,7 +437,7 @@ bool km_timer_destroy(km_object *o)
 
 /* ---- DDIs ------------------------------------------------------------------------------------ */
 
-static bool has_device_ancestor(const km_object *p)
+bool km_defer_has_device(const km_object *p)
 {
     /* FxDeviceBase::_SearchForDevice; a request counts (its device base). */
     for (; p; p = p->parent)
@@ -445,10 +446,10 @@ static bool has_device_ancestor(const km_object *p)
     return false;
 }
 
-/* The object whose callback constraints a timer serialises with:
- * FxDeviceBase::_SearchForDevice's IFxHasCallbacks search from the parent up
- * (a queue or the device), else the device base's (a presented request has
- * no parent). */
+/* The object whose callback constraints a timer, DPC or work item serialises
+ * with: FxDeviceBase::_SearchForDevice's IFxHasCallbacks search from the
+ * parent up (a queue or the device), else the device base's (a presented
+ * request has no parent). */
 static km_object *callbacks_object(km_object *p)
 {
     for (km_object *a = p; a; a = a->parent)
@@ -457,6 +458,31 @@ static km_object *callbacks_object(km_object *p)
     if (p->type == KM_T_REQUEST && p->u.req.queue)
         return p->u.req.queue->u.q.device;
     return km_w.device;
+}
+
+/* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a Device or
+ * Queue scope in effect on the callbacks object, the object takes that
+ * object's callback lock; the parent's own passive mark (IsPassiveCallbacks)
+ * must match the object's level. Shared by FxTimer, FxDpc and FxWorkItem
+ * (their Initialize). */
+NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
+                                 km_cblock **lock)
+{
+    *lock = NULL;
+    if (!automatic)
+        return STATUS_SUCCESS;
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
+    if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
+        if (passive != parent->passive_callbacks) {
+            km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
+                        "a %s %s cannot serialise with a parent whose callbacks run at %s",
+                        passive ? "passive" : "DISPATCH", what, passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
+            return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
+        }
+        *lock = l;
+    }
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes, WDFTIMER *Timer)
@@ -489,26 +515,12 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
     if (Config->Period > 0 && passive)
         return STATUS_NOT_SUPPORTED;
     /* fxtimer.cpp#Initialize */
-    if (!has_device_ancestor(parent))
+    if (!km_defer_has_device(parent))
         return STATUS_INVALID_DEVICE_REQUEST;
-    /* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a
-     * Device or Queue scope in effect on the callbacks object, the timer
-     * takes that object's callback lock; the parent's own passive mark
-     * (IsPassiveCallbacks) must match the timer's level. */
-    km_cblock *cb_lock = NULL;
-    if (Config->AutomaticSerialization) {
-        WDF_SYNCHRONIZATION_SCOPE scope;
-        km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
-        if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
-            if (passive != parent->passive_callbacks) {
-                km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                            "a %s timer cannot serialise with a parent whose callbacks run at %s",
-                            passive ? "passive" : "DISPATCH", passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-                return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
-            }
-            cb_lock = l;
-        }
-    }
+    km_cblock *cb_lock;
+    NTSTATUS lst = km_defer_effective_lock(parent, Config->AutomaticSerialization, passive, api, "timer", &cb_lock);
+    if (!NT_SUCCESS(lst))
+        return lst;
     NTSTATUS st;
     km_object *o = km_obj_create(KM_T_TIMER, Attributes, NULL, api, &st);
     if (!o)
