@@ -9,6 +9,8 @@ typedef enum {
     M_DPC_RETURNS,     /* Enqueue/Enqueue/Cancel(FALSE) under a spin lock, then Cancel(TRUE) */
     M_DPC_CANCEL_WAIT, /* two requests: one enqueues the DPC, the other Cancel(TRUE)s it */
     M_DPC_CANCEL_DISPATCH, /* Cancel(TRUE) under a spin lock */
+    M_DPC_DELETE_QUEUED, /* two requests: one enqueues the DPC, the other deletes it */
+    M_DPC_OVERDEREF,   /* two WdfObjectDereference of a queued DPC never referenced */
     M_WI_FLUSH,        /* Enqueue twice, Flush */
     M_WI_FLUSH_DISPATCH, /* Flush under a spin lock */
     M_WI_AFTER_DELETE, /* Enqueue after WdfObjectDelete */
@@ -50,8 +52,8 @@ static long seen_cancel[2], seen_wi_runs[3], seen_wl_status[2];
 /* A few DDI calls: scheduling points inside a callback. */
 static VOID Dawdle(void)
 {
-    for (int i = 0; i < 2; i++)
-        (void)WdfDpcGetParentObject(g_dpc);
+    WdfObjectReference(g_device);
+    WdfObjectDereference(g_device);
 }
 
 /* EvtIoRead and the deferred callback mark themselves inside; the other one
@@ -171,6 +173,7 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         g_returned = g_dpc_runs;
         break;
     case M_DPC_CANCEL_WAIT:
+    case M_DPC_DELETE_QUEUED:
         if (n == 1) {
             /* Queued at DISPATCH, it waits for this processor to lower its
              * IRQL: meanwhile the other processor may dequeue it. */
@@ -181,6 +184,15 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfSpinLockRelease(g_lock);
         } else {
             g_enqueued_before = InterlockedCompareExchange(&g_enqueued, 0, 0);
+            if (mode == M_DPC_DELETE_QUEUED) {
+                /* Only once the other request is done with the handle. */
+                if (g_enqueued_before)
+                    WdfObjectDelete(g_dpc);
+                g_inside_at_return = g_in_dpc;
+                g_runs_at_return = g_dpc_runs;
+                g_returned = 1;
+                break;
+            }
             BOOLEAN c = WdfDpcCancel(g_dpc, TRUE);
             g_inside_at_return = g_in_dpc;
             g_runs_at_return = g_dpc_runs;
@@ -192,6 +204,13 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     case M_DPC_CANCEL_DISPATCH:
         WdfSpinLockAcquire(g_lock);
         (void)WdfDpcCancel(g_dpc, TRUE);
+        WdfSpinLockRelease(g_lock);
+        break;
+    case M_DPC_OVERDEREF:
+        WdfSpinLockAcquire(g_lock);
+        (void)WdfDpcEnqueue(g_dpc);
+        WdfObjectDereference(g_dpc);
+        WdfObjectDereference(g_dpc);
         WdfSpinLockRelease(g_lock);
         break;
     case M_WI_FLUSH:
@@ -367,6 +386,12 @@ static void check(void)
                     "%ld inside and %ld runs at its return, %ld runs in all, Cancel %d", (long)g_inside_at_return,
                     (long)g_runs_at_return, (long)g_dpc_runs, g_c1);
         break;
+    case M_DPC_DELETE_QUEUED:
+        /* FxDpc::Dispose flushes: the queued DPC ran before the delete returned. */
+        if (g_returned == 1 && g_enqueued_before && (g_inside_at_return != 0 || g_runs_at_return != 1))
+            dr_fail(DR_FIND_CHECK, "WdfObjectDelete returned before the queued DPC ran",
+                    "%ld inside and %ld runs at its return", (long)g_inside_at_return, (long)g_runs_at_return);
+        break;
     case M_WI_FLUSH:
         seen_wi_runs[g_wi_runs < 3 ? g_wi_runs : 2]++;
         if (g_inside_at_return != 0 || g_runs_at_return != g_wi_runs || g_wi_runs < 1 || g_wi_runs > 2 || !g_parent_ok)
@@ -437,6 +462,19 @@ static void test_dpc_cancel_wait(void)
     KCHECK(window("dpc: Cancel(TRUE) waits for a running callback") > 0);
 }
 
+/* Deleting a DPC another processor has queued waits for it to run. */
+static void test_dpc_delete_queued(void)
+{
+    use(M_DPC_DELETE_QUEUED, true);
+    env.requests = 2;
+    env.concurrent = true;
+    km_test_result r = km_test_run(&scn, "pct", 2000, true);
+    KEXPECT_CLEAN(r);
+    r = km_test_run_dfs(&scn, 2, 50000, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(r.exhausted);
+}
+
 static void test_dpc_cancel_dispatch(void)
 {
     use(M_DPC_CANCEL_DISPATCH, true);
@@ -445,6 +483,10 @@ static void test_dpc_cancel_dispatch(void)
     use(M_DPC_CANCEL_DISPATCH, false);
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH V33: WdfDpcCancel: WdfDpcCancel(Wait=TRUE) above PASSIVE_LEVEL");
+    /* A reference count bug frees the DPC the kernel still has queued. */
+    use(M_DPC_OVERDEREF, true);
+    r = km_test_run(&scn, "random", 20, true);
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH C11: EvtDpcFunc: deferred callback object freed while pending");
 }
 
 static void test_work_item_flush(void)
@@ -576,6 +618,7 @@ int main(void)
 {
     test_dpc_returns();
     test_dpc_cancel_wait();
+    test_dpc_delete_queued();
     test_dpc_cancel_dispatch();
     test_work_item_flush();
     test_serialisation();
