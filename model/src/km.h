@@ -679,6 +679,13 @@ bool km_defer_has_device(const km_object *parent);
  * (after a VF-BREAK SYNC, `what` naming the object) when the levels differ. */
 NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
                                  km_cblock **lock);
+/* The opening checks of WdfTimerCreate, WdfDpcCreate and WdfWorkItemCreate:
+ * attributes with a parent (STATUS_WDF_PARENT_NOT_SPECIFIED,
+ * STATUS_INFO_LENGTH_MISMATCH), its handle, NULL Config or `out` (V30,
+ * `out_name` naming it), Config's leading Size against config_size. The
+ * parent, or NULL with *st set. */
+km_object *km_defer_create_checks(PWDF_OBJECT_ATTRIBUTES Attributes, const void *Config, ULONG config_size,
+                                  const void *out, const char *out_name, const char *api, NTSTATUS *st);
 /* Processor for a DPC or a system thread, a tape choice at `site`: 0 is the
  * current processor, others the rest in order. */
 unsigned km_defer_pick_cpu(const dr_site *site);

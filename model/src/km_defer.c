@@ -65,35 +65,42 @@ static bool invoke(km_cblock *cb_lock, void (*fn)(WDFOBJECT), km_object *o, cons
     return true;
 }
 
-/* FxValidateObjectAttributesForParentHandle with the parent required, then
- * the parent's handle, as WdfDpcCreate and WdfWorkItemCreate (and
- * WdfTimerCreate) start. Returns the parent or NULL with *st set. */
-static km_object *deferred_parent(PWDF_OBJECT_ATTRIBUTES Attributes, const char *api, NTSTATUS *st)
+/* After the config checks, FxDpc::Initialize and FxWorkItem::Initialize in
+ * their order: _SearchForDevice, _GetEffectiveLock (a passive lock for a
+ * work item), then the object, its reference on itself (ADDREF(this)) and
+ * on its parent (ParentObject->ADDREF), both released by the rundown. NULL
+ * with *st set on failure. */
+static km_object *deferred_create(km_type type, PWDF_OBJECT_ATTRIBUTES Attributes, km_object *parent, bool serialise,
+                                  const char *api, km_cblock **lock, NTSTATUS *st)
 {
-    *st = STATUS_WDF_PARENT_NOT_SPECIFIED;
-    if (!Attributes)
+    bool passive = type == KM_T_WORKITEM;
+    *st = STATUS_INVALID_DEVICE_REQUEST;
+    if (!km_defer_has_device(parent))
         return NULL;
-    if (Attributes->Size != sizeof(WDF_OBJECT_ATTRIBUTES)) {
-        *st = STATUS_INFO_LENGTH_MISMATCH;
+    *st = km_defer_effective_lock(parent, serialise, passive, api, passive ? "work item" : "DPC", lock);
+    if (!NT_SUCCESS(*st))
         return NULL;
-    }
-    if (!Attributes->ParentObject)
+    km_object *o = km_obj_create(type, Attributes, NULL, api, st);
+    if (!o)
         return NULL;
-    km_object *parent = km_lookup_any(Attributes->ParentObject, api, false);
-    if (!parent)
-        *st = STATUS_INVALID_HANDLE;
-    return parent;
+    km_obj_ref(o);
+    km_obj_ref(parent);
+    return o;
 }
 
-/* After the config checks: _SearchForDevice and _GetEffectiveLock, in
- * Initialize's order. */
-static NTSTATUS deferred_lock(km_object *parent, bool serialise, bool passive, const char *api, const char *what,
-                              km_cblock **lock)
+/* The end of FlushAndRundown (fxdpc.cpp, fxworkitem.cpp): m_Object's
+ * reference, then the object's own. */
+static void rundown_end(km_object *o, km_object **parent, bool *done)
 {
-    *lock = NULL;
-    if (!km_defer_has_device(parent))
-        return STATUS_INVALID_DEVICE_REQUEST;
-    return km_defer_effective_lock(parent, serialise, passive, api, what, lock);
+    km_object *p = *parent;
+    *parent = NULL;
+    if (p) {
+        km_obj_unref(p); /* may free a completed request and its context */
+        if (dr_failed())
+            return;
+    }
+    ST(*done, true);
+    km_obj_unref(o);
 }
 
 /* ---- WDFDPC ------------------------------------------------------------------------------------- */
@@ -142,32 +149,18 @@ NTSTATUS WdfDpcCreate(PWDF_DPC_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes,
         return STATUS_INVALID_DEVICE_REQUEST;
     /* fxdpcapi.cpp#WdfDpcCreate, in its order. */
     NTSTATUS st;
-    km_object *parent = deferred_parent(Attributes, api, &st);
+    km_object *parent = km_defer_create_checks(Attributes, Config, sizeof(WDF_DPC_CONFIG), Dpc, "Dpc", api, &st);
     if (!parent)
         return st;
-    if (!Config || !Dpc) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s is NULL",
-                    Config ? "Dpc" : "Config");
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (Config->Size != sizeof(WDF_DPC_CONFIG))
-        return STATUS_INFO_LENGTH_MISMATCH;
     /* fxdpc.cpp#Initialize */
-    km_cblock *cb_lock;
-    st = deferred_lock(parent, Config->AutomaticSerialization, false, api, "DPC", &cb_lock);
-    if (!NT_SUCCESS(st))
-        return st;
-    km_object *o = km_obj_create(KM_T_DPC, Attributes, NULL, api, &st);
+    km_cblock *cb_lock = NULL;
+    km_object *o = deferred_create(KM_T_DPC, Attributes, parent, Config->AutomaticSerialization, api, &cb_lock, &st);
     if (!o)
         return st;
     km_dpcobj *d = &o->u.dpc;
     d->config = *Config;
     d->cb_lock = cb_lock;
     dr_dpc_init(&d->dpc, dpc_routine, o, "wdf-dpc");
-    /* ADDREF(this) in Initialize and ParentObject->ADDREF, both released by
-     * FlushAndRundown. */
-    km_obj_ref(o);
-    km_obj_ref(parent);
     d->parent = parent;
     km_trace(&site_dpc_create, o, cb_lock != NULL);
     *Dpc = (WDFDPC)km_handle(o);
@@ -255,15 +248,7 @@ static void dpc_rundown(km_object *o)
             return;
     }
     HB_ACQ(&d->hb_done);
-    km_object *parent = d->parent;
-    d->parent = NULL;
-    if (parent) {
-        km_obj_unref(parent);
-        if (dr_failed())
-            return;
-    }
-    ST(d->rundown_done, true);
-    km_obj_unref(o);
+    rundown_end(o, &d->parent, &d->rundown_done);
 }
 
 /* ---- WDFWORKITEM ------------------------------------------------------------------------------- */
@@ -312,32 +297,22 @@ NTSTATUS WdfWorkItemCreate(PWDF_WORKITEM_CONFIG Config, PWDF_OBJECT_ATTRIBUTES A
         return STATUS_INVALID_DEVICE_REQUEST;
     /* fxworkitemapi.cpp#WdfWorkItemCreate, in its order. */
     NTSTATUS st;
-    km_object *parent = deferred_parent(Attributes, api, &st);
+    km_object *parent =
+        km_defer_create_checks(Attributes, Config, sizeof(WDF_WORKITEM_CONFIG), WorkItem, "WorkItem", api, &st);
     if (!parent)
         return st;
-    if (!Config || !WorkItem) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s is NULL",
-                    Config ? "WorkItem" : "Config");
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (Config->Size != sizeof(WDF_WORKITEM_CONFIG))
-        return STATUS_INFO_LENGTH_MISMATCH;
     if (!Config->EvtWorkItemFunc)
         return STATUS_INVALID_PARAMETER;
     /* fxworkitem.cpp#Initialize: PassiveCallbacks TRUE. */
-    km_cblock *cb_lock;
-    st = deferred_lock(parent, Config->AutomaticSerialization, true, api, "work item", &cb_lock);
-    if (!NT_SUCCESS(st))
-        return st;
-    km_object *o = km_obj_create(KM_T_WORKITEM, Attributes, NULL, api, &st);
+    km_cblock *cb_lock = NULL;
+    km_object *o =
+        deferred_create(KM_T_WORKITEM, Attributes, parent, Config->AutomaticSerialization, api, &cb_lock, &st);
     if (!o)
         return st;
     km_workitem *w = &o->u.wi;
     w->config = *Config;
     w->cb_lock = cb_lock;
     o->passive_callbacks = true; /* MarkPassiveCallbacks in FxWorkItem::FxWorkItem */
-    km_obj_ref(o);
-    km_obj_ref(parent);
     w->parent = parent;
     km_trace(&site_wi_create, o, cb_lock != NULL);
     *WorkItem = (WDFWORKITEM)km_handle(o);
@@ -422,15 +397,7 @@ static void wi_rundown(km_object *o)
             return;
         HB_ACQ(&w->hb_done);
     }
-    km_object *parent = w->parent;
-    w->parent = NULL;
-    if (parent) {
-        km_obj_unref(parent);
-        if (dr_failed())
-            return;
-    }
-    ST(w->rundown_done, true);
-    km_obj_unref(o);
+    rundown_end(o, &w->parent, &w->rundown_done);
 }
 
 /* ---- dispose, shared ----------------------------------------------------------------------------- */

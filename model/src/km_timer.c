@@ -30,6 +30,8 @@
 #include "km.h"
 #include "km_hb.h"
 
+#include <string.h>
+
 /* Happens-before edges the real kernel and framework give (timer table lock,
  * DPC queue, work item queue, KeFlushQueuedDpcs, the FxTimer lock), and no
  * others: in particular none from Stop(FALSE) to a callback already pending.
@@ -485,28 +487,52 @@ NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive
     return STATUS_SUCCESS;
 }
 
+/* The checks WdfTimerCreate, WdfDpcCreate and WdfWorkItemCreate
+ * (fxtimerapi.cpp, fxdpcapi.cpp, fxworkitemapi.cpp) open with, in their
+ * order: FxValidateObjectAttributesForParentHandle with the parent required,
+ * the parent's handle, the NULL Config and output pointers (V30), then
+ * Config->Size (the first field of every config). */
+km_object *km_defer_create_checks(PWDF_OBJECT_ATTRIBUTES Attributes, const void *Config, ULONG config_size,
+                                  const void *out, const char *out_name, const char *api, NTSTATUS *st)
+{
+    *st = STATUS_WDF_PARENT_NOT_SPECIFIED;
+    if (!Attributes)
+        return NULL;
+    if (Attributes->Size != sizeof(WDF_OBJECT_ATTRIBUTES)) {
+        *st = STATUS_INFO_LENGTH_MISMATCH;
+        return NULL;
+    }
+    if (!Attributes->ParentObject)
+        return NULL;
+    km_object *parent = km_lookup_any(Attributes->ParentObject, api, false);
+    *st = STATUS_INVALID_HANDLE;
+    if (!parent)
+        return NULL;
+    if (!Config || !out) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s is NULL",
+                    Config ? out_name : "Config");
+        *st = STATUS_INVALID_PARAMETER;
+        return NULL;
+    }
+    ULONG size;
+    memcpy(&size, Config, sizeof size);
+    if (size != config_size) {
+        *st = STATUS_INFO_LENGTH_MISMATCH;
+        return NULL;
+    }
+    return parent;
+}
+
 NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes, WDFTIMER *Timer)
 {
     const char *api = "WdfTimerCreate";
     if (!km_enter(&site_create, DISPATCH_LEVEL))
         return STATUS_INVALID_DEVICE_REQUEST;
     /* fxtimerapi.cpp#WdfTimerCreate, in its order. */
-    if (!Attributes)
-        return STATUS_WDF_PARENT_NOT_SPECIFIED;
-    if (Attributes->Size != sizeof(WDF_OBJECT_ATTRIBUTES))
-        return STATUS_INFO_LENGTH_MISMATCH;
-    if (!Attributes->ParentObject)
-        return STATUS_WDF_PARENT_NOT_SPECIFIED;
-    km_object *parent = km_lookup_any(Attributes->ParentObject, api, false);
+    NTSTATUS st;
+    km_object *parent = km_defer_create_checks(Attributes, Config, sizeof(WDF_TIMER_CONFIG), Timer, "Timer", api, &st);
     if (!parent)
-        return STATUS_INVALID_HANDLE;
-    if (!Config || !Timer) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
-                    "%s is NULL", Config ? "Timer" : "Config");
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (Config->Size != sizeof(WDF_TIMER_CONFIG))
-        return STATUS_INFO_LENGTH_MISMATCH;
+        return st;
     if (Config->Period > 0x7FFFFFFFu) /* MAXLONG */
         return STATUS_INVALID_PARAMETER;
     if (Config->TolerableDelay > 0 && Config->UseHighResolutionTimer)
@@ -518,10 +544,9 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
     if (!km_defer_has_device(parent))
         return STATUS_INVALID_DEVICE_REQUEST;
     km_cblock *cb_lock;
-    NTSTATUS lst = km_defer_effective_lock(parent, Config->AutomaticSerialization, passive, api, "timer", &cb_lock);
-    if (!NT_SUCCESS(lst))
-        return lst;
-    NTSTATUS st;
+    st = km_defer_effective_lock(parent, Config->AutomaticSerialization, passive, api, "timer", &cb_lock);
+    if (!NT_SUCCESS(st))
+        return st;
     km_object *o = km_obj_create(KM_T_TIMER, Attributes, NULL, api, &st);
     if (!o)
         return st;
