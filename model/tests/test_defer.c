@@ -18,6 +18,7 @@ typedef enum {
     M_CREATE_ERRORS,   /* the create DDIs' failures */
     M_PARENT_DELETE,   /* DPC and work item parented to the request, completed while pending */
     M_OUTLIVES,        /* device work item completing the request EvtIoRead already completed */
+    M_V21,             /* request completed at DISPATCH with a DPC or work item parented to it */
     M_WL_DISPATCH,     /* WdfWaitLockAcquire(NULL) under a spin lock */
     M_WL_TRY_DISPATCH, /* WdfWaitLockAcquire(0) under a spin lock */
     M_WL_TIMEOUT,      /* acquire, then try and timed acquire of the held lock */
@@ -256,6 +257,17 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfRequestComplete(Request, STATUS_SUCCESS);
         g_runs_at_return = g_dpc_runs * 10 + g_wi_runs;
         g_inside_at_return = g_in_dpc + g_in_wi;
+        return;
+    }
+    case M_V21: {
+        WDFDPC d;
+        WDFWORKITEM w;
+        NTSTATUS st = use_work_item ? MakeWorkItem(Request, FALSE, &w) : MakeDpc(Request, FALSE, &d);
+        if (!NT_SUCCESS(st))
+            break;
+        WdfSpinLockAcquire(g_lock);
+        WdfRequestComplete(Request, STATUS_SUCCESS);
+        WdfSpinLockRelease(g_lock);
         return;
     }
     case M_OUTLIVES:
@@ -574,6 +586,25 @@ static void test_outlives_request(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V15: WdfRequestComplete: request already completed");
 }
 
+/* V21 (kmdf-model-spec.md 5): the early dispose of a request completed at
+ * DISPATCH is deferred by any passive-dispose child, a DPC or work item as
+ * much as a timer; with the verifier off the children are disposed by a
+ * passive thread and nothing is reported. */
+static void test_v21(void)
+{
+    for (int wi = 0; wi < 2; wi++) {
+        use(M_V21, true);
+        use_work_item = wi;
+        km_test_result r = km_test_run(&scn, "random", 20, true);
+        KEXPECT_FINDING(r, DR_FIND_FRAMEWORK,
+                        "VF-BREAK V21: WdfRequestComplete: early dispose deferred by a DPC or work item child");
+        use(M_V21, false);
+        use_work_item = wi;
+        r = km_test_run(&scn, "random", 200, true);
+        KEXPECT_CLEAN(r);
+    }
+}
+
 static void test_wait_lock(void)
 {
     use(M_WL_DISPATCH, true);
@@ -625,6 +656,7 @@ int main(void)
     test_create_errors();
     test_parent_delete();
     test_outlives_request();
+    test_v21();
     test_wait_lock();
     return km_test_done();
 }
