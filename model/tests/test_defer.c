@@ -14,6 +14,7 @@ typedef enum {
     M_WI_FLUSH,        /* Enqueue twice, Flush */
     M_WI_FLUSH_DISPATCH, /* Flush under a spin lock */
     M_WI_AFTER_DELETE, /* Enqueue after WdfObjectDelete */
+    M_WI_FLUSH_SELF,   /* Flush from the work item's own callback */
     M_SERIAL,          /* two requests and a device DPC or work item, marking who is inside */
     M_CREATE_ERRORS,   /* the create DDIs' failures */
     M_PARENT_DELETE,   /* DPC and work item parented to the request, completed while pending */
@@ -92,6 +93,9 @@ static VOID EvtWorkItem(WDFWORKITEM WorkItem)
     switch (mode) {
     case M_SERIAL:
         Inside(&g_in_wi, &g_in_io);
+        break;
+    case M_WI_FLUSH_SELF:
+        WdfWorkItemFlush(WorkItem); /* waits for itself */
         break;
     case M_OUTLIVES:
         /* Wrong: EvtIoRead completed this request already. */
@@ -225,6 +229,9 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfSpinLockAcquire(g_lock);
         WdfWorkItemFlush(g_wi);
         WdfSpinLockRelease(g_lock);
+        break;
+    case M_WI_FLUSH_SELF:
+        WdfWorkItemEnqueue(g_wi);
         break;
     case M_WI_AFTER_DELETE:
         WdfObjectReference(g_wi);
@@ -516,6 +523,10 @@ static void test_work_item_flush(void)
     use(M_WI_FLUSH_DISPATCH, true);
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK V33: WdfWorkItemFlush: called above its maximum IRQL");
+    use(M_WI_FLUSH_SELF, true);
+    r = km_test_run(&scn, "random", 20, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK,
+                    "VF-BREAK WI2: WdfWorkItemFlush: flush from the work item's own callback");
     use(M_WI_AFTER_DELETE, true);
     r = km_test_run(&scn, "random", 20, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK WI1: WdfWorkItemEnqueue: work item enqueued after its deletion");
