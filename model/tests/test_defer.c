@@ -413,7 +413,8 @@ static void check(void)
         break;
     case M_WI_FLUSH:
         seen_wi_runs[g_wi_runs < 3 ? g_wi_runs : 2]++;
-        if (g_inside_at_return != 0 || g_runs_at_return != g_wi_runs || g_wi_runs < 1 || g_wi_runs > 2 || !g_parent_ok)
+        if (g_inside_at_return != 0 || g_runs_at_return != g_wi_runs || g_wi_runs < 1 || g_wi_runs > 2 ||
+            !g_parent_ok)
             dr_fail(DR_FIND_CHECK, "Flush returned before the work item finished",
                     "%ld inside and %ld runs at its return, %ld runs in all", (long)g_inside_at_return,
                     (long)g_runs_at_return, (long)g_wi_runs);
@@ -650,7 +651,8 @@ static void test_wait_lock(void)
 
     use(M_WL_RELEASE_FREE, true);
     r = km_test_run(&scn, "random", 20, true);
-    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK WL1: WdfWaitLockRelease: wait lock released by a thread that does not own it");
+    KEXPECT_FINDING(r, DR_FIND_CHECK,
+                    "CHECK WL1: WdfWaitLockRelease: wait lock released by a thread that does not own it");
     use(M_WL_RECURSIVE, true);
     r = km_test_run(&scn, "random", 20, true);
     KCHECK(r.first.kind == DR_FIND_DEADLOCK);
