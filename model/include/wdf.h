@@ -13,6 +13,8 @@
 #include "wdfdma.h"
 #include "wdftimer.h"
 #include "wdfsync.h"
+#include "wdfdpc.h"
+#include "wdfworkitem.h"
 #include "wdfstring.h"
 #include "wdfcollection.h"
 #include "wdfregistry.h"

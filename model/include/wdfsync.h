@@ -14,6 +14,12 @@ _Must_inspect_result_ NTSTATUS WdfSpinLockCreate(PWDF_OBJECT_ATTRIBUTES SpinLock
 VOID WdfSpinLockAcquire(WDFSPINLOCK SpinLock);
 VOID WdfSpinLockRelease(WDFSPINLOCK SpinLock);
 
+/* ---- wait locks ------------------------------------------------------------------------ */
+_Must_inspect_result_ NTSTATUS WdfWaitLockCreate(PWDF_OBJECT_ATTRIBUTES LockAttributes, WDFWAITLOCK *Lock);
+/* Timeout: NULL waits forever; 0 tries once; negative is relative, in 100 ns. */
+NTSTATUS WdfWaitLockAcquire(WDFWAITLOCK Lock, PLONGLONG Timeout);
+VOID WdfWaitLockRelease(WDFWAITLOCK Lock);
+
 #ifdef __cplusplus
 }
 #endif

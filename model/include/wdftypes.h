@@ -49,6 +49,11 @@ WDF_DECLARE_HANDLE(WDFSTRING);
 WDF_DECLARE_HANDLE(WDFCOLLECTION);
 WDF_DECLARE_HANDLE(WDFFILEOBJECT);
 
+/* ---- handles of the deferral objects (issue 14: DPCs, work items, wait locks) ---- */
+WDF_DECLARE_HANDLE(WDFDPC);
+WDF_DECLARE_HANDLE(WDFWORKITEM);
+WDF_DECLARE_HANDLE(WDFWAITLOCK);
+
 #ifdef __cplusplus
 }
 #endif

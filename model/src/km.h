@@ -36,7 +36,10 @@
     X(KEY, "KEY", "WDFKEY")                                                                               \
     X(STRING, "STR", "WDFSTRING")                                                                         \
     X(COLLECTION, "COLL", "WDFCOLLECTION")                                                                \
-    X(COMMONBUFFER, "CB", "WDFCOMMONBUFFER")
+    X(COMMONBUFFER, "CB", "WDFCOMMONBUFFER")                                                            \
+    X(DPC, "DPC", "WDFDPC")                                                                               \
+    X(WORKITEM, "WI", "WDFWORKITEM")                                                                      \
+    X(WAITLOCK, "WL", "WDFWAITLOCK")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -376,6 +379,41 @@ typedef struct km_lock {
     char name[16];              /* "LOCK3": the engine's name for the lock */
 } km_lock;
 
+/* ---- deferral objects (km_defer.c, docs/model-defer.md) ---- */
+/* A WDFDPC (FxDpc): a KDPC and its callback. */
+typedef struct km_dpcobj {
+    WDF_DPC_CONFIG config;
+    km_object *parent;          /* m_Object: referenced until the rundown */
+    km_cblock *cb_lock;         /* m_CallbackLock (AutomaticSerialization), or NULL */
+    dr_dpc dpc;                 /* m_Dpc */
+    bool queued;                /* in a processor's DPC queue, not started */
+    uint32_t active;            /* DPC routines executing */
+    uint32_t callback_task;     /* task running EvtDpcFunc, 0 if none */
+    bool running_down;          /* m_RunningDown */
+    bool rundown_done;          /* FlushAndRundown finished */
+    char hb_q, hb_done, hb_rundown; /* TSan sync addresses */
+} km_dpcobj;
+
+/* A WDFWORKITEM (FxWorkItem): an IO_WORKITEM run on a system worker thread. */
+typedef struct km_workitem {
+    WDF_WORKITEM_CONFIG config;
+    km_object *parent;          /* m_Object */
+    km_cblock *cb_lock;         /* m_CallbackLock (AutomaticSerialization), or NULL */
+    bool enqueued;              /* m_Enqueued */
+    uint32_t running;           /* m_WorkItemRunningCount */
+    uint32_t thread_task;       /* m_WorkItemThread: task running the item, 0 if none */
+    bool running_down;          /* m_RunningDown */
+    bool rundown_done;          /* FlushAndRundown finished */
+    char hb_q, hb_done, hb_rundown; /* TSan sync addresses */
+} km_workitem;
+
+/* A WDFWAITLOCK (FxWaitLock): a synchronization KEVENT, signalled when free,
+ * and m_OwningThread. */
+typedef struct km_waitlock {
+    KEVENT event;               /* m_Event */
+    uint32_t owner_task;        /* m_OwningThread, 0 when free */
+} km_waitlock;
+
 /* A registry key (FxRegKey): the access it was opened with. */
 typedef struct km_key {
     ACCESS_MASK access;
@@ -446,6 +484,9 @@ struct km_object {
         km_string str;
         km_collection coll;
         km_commonbuffer cb;
+        km_dpcobj dpc;
+        km_workitem wi;
+        km_waitlock wl;
     } u;
 };
 
@@ -663,6 +704,33 @@ bool km_timer_is_passive_dispose(const km_object *t);
  * be called by km_obj_unref before it frees a timer (or reports C7 for a
  * live one); returns false if a finding fired. */
 bool km_timer_destroy(km_object *t);
+/* Deferral objects (km_defer.c) and what they share with WDFTIMER
+ * (km_timer.c). FxDeviceBase::_SearchForDevice: the parent has a device
+ * ancestor (a request counts). */
+bool km_defer_has_device(const km_object *parent);
+/* fxobject.cpp#_GetEffectiveLock for an object created with `automatic`
+ * serialisation whose callbacks run at PASSIVE when `passive`: *lock is the
+ * callbacks object's lock or NULL; STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL
+ * (after a VF-BREAK SYNC, `what` naming the object) when the levels differ. */
+NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
+                                 km_cblock **lock);
+/* The opening checks of WdfTimerCreate, WdfDpcCreate and WdfWorkItemCreate:
+ * attributes with a parent (STATUS_WDF_PARENT_NOT_SPECIFIED,
+ * STATUS_INFO_LENGTH_MISMATCH), its handle, NULL Config or `out` (V30,
+ * `out_name` naming it), Config's leading Size against config_size. The
+ * parent, or NULL with *st set. */
+km_object *km_defer_create_checks(PWDF_OBJECT_ATTRIBUTES Attributes, const void *Config, ULONG config_size,
+                                  const void *out, const char *out_name, const char *api, NTSTATUS *st);
+/* Processor for a DPC or a system thread, a tape choice at `site`: 0 is the
+ * current processor, others the rest in order. */
+unsigned km_defer_pick_cpu(const dr_site *site);
+/* Dispose (km_obj_dispose) and deferred dispose (km_obj_delete above
+ * PASSIVE) of a WDFDPC or WDFWORKITEM; its last reference (km_obj_unref:
+ * false if a finding fired). */
+void km_defer_dispose(km_object *o);
+void km_defer_defer_dispose(km_object *o);
+bool km_defer_destroy(km_object *o);
+
 /* The world (km_world.c): a request reached its completion. */
 void km_world_request_completed(km_object *req);
 /* The queue a request of `type` goes to: its configured queue, else the default one (NULL if none). */

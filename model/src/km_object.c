@@ -516,6 +516,8 @@ void km_obj_unref(km_object *o)
      * timer still armed before its memory goes. */
     if (o->refs == 0 && o->type == KM_T_TIMER && !km_timer_destroy(o))
         return;
+    if (o->refs == 0 && (o->type == KM_T_DPC || o->type == KM_T_WORKITEM) && !km_defer_destroy(o))
+        return;
     if (o->refs < 0 || o->state == KM_OBJ_LIVE) {
         km_crash("C7", "WdfObjectDereference", "reference count dropped to zero on a live object",
                  "%s%u: more dereferences than references", km_type_prefix(o->type), o->id);
@@ -565,6 +567,10 @@ void km_obj_dispose(km_object *o)
     case KM_T_COMMONBUFFER:
         km_commonbuffer_dispose(o);
         break;
+    case KM_T_DPC:
+    case KM_T_WORKITEM:
+        km_defer_dispose(o);
+        break;
     case KM_T_NONE:
     case KM_T_DRIVER:
     case KM_T_DEVICE:
@@ -575,6 +581,7 @@ void km_obj_dispose(km_object *o)
     case KM_T_KEY:
     case KM_T_STRING:
     case KM_T_COLLECTION:
+    case KM_T_WAITLOCK:
     case KM_T__COUNT:
         break;
     }
@@ -601,6 +608,13 @@ void km_obj_delete(km_object *o)
          * creation reference (DeletedAndDisposedWorkerLocked). */
         o->state = KM_OBJ_DISPOSED;
         km_timer_defer_dispose(o);
+        return;
+    }
+    if ((o->type == KM_T_DPC || o->type == KM_T_WORKITEM) && dr_irql() > PASSIVE_LEVEL) {
+        /* The same for FxDpc (MarkPassiveDispose) and FxWorkItem
+         * (MarkPassiveCallbacks implies passive dispose). */
+        o->state = KM_OBJ_DISPOSED;
+        km_defer_defer_dispose(o);
         return;
     }
     km_obj_dispose(o);

@@ -578,6 +578,16 @@ static bool has_timer_child(const km_object *r)
     return false;
 }
 
+/* A WDFDPC (MarkPassiveDispose) or WDFWORKITEM (MarkPassiveCallbacks)
+ * parented to the request and not deleted: as passive-dispose as a timer. */
+static const km_object *deferral_child(const km_object *r)
+{
+    for (const km_object *c = r->first_child; c; c = c->next_sibling)
+        if ((c->type == KM_T_DPC || c->type == KM_T_WORKITEM) && c->state == KM_OBJ_LIVE && !c->delete_called)
+            return c;
+    return NULL;
+}
+
 /* The status the IRP is completed with: a framework-facility status is mapped
  * to a standard one, exactly as FxRequest::CompleteInternal does
  * (src/framework/shared/core/fxrequest.cpp): PAUSED and BUSY to
@@ -657,6 +667,11 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     if (has_timer_child(r) && dr_irql() >= DISPATCH_LEVEL &&
         km_vf_break("V21", api, "early dispose deferred by a timer child",
                     "REQ%u completed at DISPATCH_LEVEL with a WDFTIMER still parented to it", r->id))
+        return;
+    const km_object *dc = dr_irql() >= DISPATCH_LEVEL ? deferral_child(r) : NULL;
+    if (dc && km_vf_break("V21", api, "early dispose deferred by a DPC or work item child",
+                          "REQ%u completed at DISPATCH_LEVEL with %s%u (%s) still parented to it", r->id,
+                          km_type_prefix(dc->type), dc->id, km_type_name(dc->type)))
         return;
     /* C2: a success status although the DMA transaction reported a failure
      * (or STATUS_CANCELLED), or success with a partial length after a stop.

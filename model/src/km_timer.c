@@ -30,6 +30,8 @@
 #include "km.h"
 #include "km_hb.h"
 
+#include <string.h>
+
 /* Happens-before edges the real kernel and framework give (timer table lock,
  * DPC queue, work item queue, KeFlushQueuedDpcs, the FxTimer lock), and no
  * others: in particular none from Stop(FALSE) to a callback already pending.
@@ -114,8 +116,9 @@ static void tmr_update(km_object *o)
 }
 
 /* Processor for a DPC or a system thread: 0 is the processor that took the
- * clock interrupt or queued the item, others are the rest in order. */
-static unsigned pick_cpu(const dr_site *site)
+ * clock interrupt or queued the item, others are the rest in order. Shared
+ * with WDFDPC and WDFWORKITEM (km_defer.c). */
+unsigned km_defer_pick_cpu(const dr_site *site)
 {
     unsigned n = dr_cpus();
     if (n == 0)
@@ -238,7 +241,7 @@ static void tmr_dpc(void *arg)
             ST(t->wi_enqueued, true);
             tmr_update(o);
             HB_REL(&t->hb_wi);
-            dr_thread_create(pick_cpu(&site_wi_cpu), tmr_work_item, o, "timer-work-item");
+            dr_thread_create(km_defer_pick_cpu(&site_wi_cpu), tmr_work_item, o, "timer-work-item");
         } else {
             km_trace(&site_wi_skip, o, 0);
         }
@@ -266,7 +269,7 @@ static void tmr_expire(void *arg)
     else
         ST(t->queued, false);
     HB_REL(&t->hb_arm);
-    unsigned cpu = pick_cpu(&site_expire_cpu);
+    unsigned cpu = km_defer_pick_cpu(&site_expire_cpu);
     HB_REL(&t->hb_dpc);
     if (dr_dpc_queue(&t->dpc, cpu))
         ST(t->dpc_queued, true);
@@ -403,7 +406,7 @@ void km_timer_defer_dispose(km_object *o)
     ST(t->delete_pending, true);
     km_trace(&site_defer, o, dr_irql());
     HB_REL(&t->hb_rundown);
-    t->rundown_task = dr_thread_create(pick_cpu(&site_rundown_cpu), tmr_rundown_thread, o, "timer-rundown");
+    t->rundown_task = dr_thread_create(km_defer_pick_cpu(&site_rundown_cpu), tmr_rundown_thread, o, "timer-rundown");
 }
 
 bool km_timer_is_passive_dispose(const km_object *t)
@@ -436,7 +439,7 @@ bool km_timer_destroy(km_object *o)
 
 /* ---- DDIs ------------------------------------------------------------------------------------ */
 
-static bool has_device_ancestor(const km_object *p)
+bool km_defer_has_device(const km_object *p)
 {
     /* FxDeviceBase::_SearchForDevice; a request counts (its device base). */
     for (; p; p = p->parent)
@@ -445,10 +448,10 @@ static bool has_device_ancestor(const km_object *p)
     return false;
 }
 
-/* The object whose callback constraints a timer serialises with:
- * FxDeviceBase::_SearchForDevice's IFxHasCallbacks search from the parent up
- * (a queue or the device), else the device base's (a presented request has
- * no parent). */
+/* The object whose callback constraints a timer, DPC or work item serialises
+ * with: FxDeviceBase::_SearchForDevice's IFxHasCallbacks search from the
+ * parent up (a queue or the device), else the device base's (a presented
+ * request has no parent). */
 static km_object *callbacks_object(km_object *p)
 {
     for (km_object *a = p; a; a = a->parent)
@@ -459,28 +462,77 @@ static km_object *callbacks_object(km_object *p)
     return km_w.device;
 }
 
+/* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a Device or
+ * Queue scope in effect on the callbacks object, the object takes that
+ * object's callback lock; the parent's own passive mark (IsPassiveCallbacks)
+ * must match the object's level. Shared by FxTimer, FxDpc and FxWorkItem
+ * (their Initialize). */
+NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
+                                 km_cblock **lock)
+{
+    *lock = NULL;
+    if (!automatic)
+        return STATUS_SUCCESS;
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
+    if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
+        if (passive != parent->passive_callbacks) {
+            km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
+                        "a %s %s cannot serialise with a parent whose callbacks run at %s",
+                        passive ? "passive" : "DISPATCH", what, passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
+            return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
+        }
+        *lock = l;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The checks WdfTimerCreate, WdfDpcCreate and WdfWorkItemCreate
+ * (fxtimerapi.cpp, fxdpcapi.cpp, fxworkitemapi.cpp) open with, in their
+ * order: FxValidateObjectAttributesForParentHandle with the parent required,
+ * the parent's handle, the NULL Config and output pointers (V30), then
+ * Config->Size (the first field of every config). */
+km_object *km_defer_create_checks(PWDF_OBJECT_ATTRIBUTES Attributes, const void *Config, ULONG config_size,
+                                  const void *out, const char *out_name, const char *api, NTSTATUS *st)
+{
+    *st = STATUS_WDF_PARENT_NOT_SPECIFIED;
+    if (!Attributes)
+        return NULL;
+    if (Attributes->Size != sizeof(WDF_OBJECT_ATTRIBUTES)) {
+        *st = STATUS_INFO_LENGTH_MISMATCH;
+        return NULL;
+    }
+    if (!Attributes->ParentObject)
+        return NULL;
+    km_object *parent = km_lookup_any(Attributes->ParentObject, api, false);
+    *st = STATUS_INVALID_HANDLE;
+    if (!parent)
+        return NULL;
+    if (!Config || !out) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s is NULL",
+                    Config ? out_name : "Config");
+        *st = STATUS_INVALID_PARAMETER;
+        return NULL;
+    }
+    ULONG size;
+    memcpy(&size, Config, sizeof size);
+    if (size != config_size) {
+        *st = STATUS_INFO_LENGTH_MISMATCH;
+        return NULL;
+    }
+    return parent;
+}
+
 NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes, WDFTIMER *Timer)
 {
     const char *api = "WdfTimerCreate";
     if (!km_enter(&site_create, DISPATCH_LEVEL))
         return STATUS_INVALID_DEVICE_REQUEST;
     /* fxtimerapi.cpp#WdfTimerCreate, in its order. */
-    if (!Attributes)
-        return STATUS_WDF_PARENT_NOT_SPECIFIED;
-    if (Attributes->Size != sizeof(WDF_OBJECT_ATTRIBUTES))
-        return STATUS_INFO_LENGTH_MISMATCH;
-    if (!Attributes->ParentObject)
-        return STATUS_WDF_PARENT_NOT_SPECIFIED;
-    km_object *parent = km_lookup_any(Attributes->ParentObject, api, false);
+    NTSTATUS st;
+    km_object *parent = km_defer_create_checks(Attributes, Config, sizeof(WDF_TIMER_CONFIG), Timer, "Timer", api, &st);
     if (!parent)
-        return STATUS_INVALID_HANDLE;
-    if (!Config || !Timer) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter",
-                    "%s is NULL", Config ? "Timer" : "Config");
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (Config->Size != sizeof(WDF_TIMER_CONFIG))
-        return STATUS_INFO_LENGTH_MISMATCH;
+        return st;
     if (Config->Period > 0x7FFFFFFFu) /* MAXLONG */
         return STATUS_INVALID_PARAMETER;
     if (Config->TolerableDelay > 0 && Config->UseHighResolutionTimer)
@@ -489,27 +541,12 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
     if (Config->Period > 0 && passive)
         return STATUS_NOT_SUPPORTED;
     /* fxtimer.cpp#Initialize */
-    if (!has_device_ancestor(parent))
+    if (!km_defer_has_device(parent))
         return STATUS_INVALID_DEVICE_REQUEST;
-    /* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a
-     * Device or Queue scope in effect on the callbacks object, the timer
-     * takes that object's callback lock; the parent's own passive mark
-     * (IsPassiveCallbacks) must match the timer's level. */
-    km_cblock *cb_lock = NULL;
-    if (Config->AutomaticSerialization) {
-        WDF_SYNCHRONIZATION_SCOPE scope;
-        km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
-        if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
-            if (passive != parent->passive_callbacks) {
-                km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                            "a %s timer cannot serialise with a parent whose callbacks run at %s",
-                            passive ? "passive" : "DISPATCH", passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-                return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
-            }
-            cb_lock = l;
-        }
-    }
-    NTSTATUS st;
+    km_cblock *cb_lock;
+    st = km_defer_effective_lock(parent, Config->AutomaticSerialization, passive, api, "timer", &cb_lock);
+    if (!NT_SUCCESS(st))
+        return st;
     km_object *o = km_obj_create(KM_T_TIMER, Attributes, NULL, api, &st);
     if (!o)
         return st;
