@@ -19,6 +19,8 @@
 #   --out DIR         project and build directory (default: build/byod/NAME in dmarace's tree)
 #   --source FILE     one more source compiled as driver code, e.g. a client (repeatable)
 #   --client FN       the scenario's client: FN runs once the device has started (docs/byod.md, CLIENT)
+#   --select FN       void FN(void) run before each execution's DriverEntry, e.g. to install a device
+#                     model with km_device_model_set (docs/byod.md, SELECT)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -31,7 +33,7 @@ die() {
   exit 2
 }
 
-name= preset=release env= cpus=2 expect=clean budget=10000 out= client=
+name= preset=release env= cpus=2 expect=clean budget=10000 out= client= select=
 incs=() defs=() args=() extra=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     [ -f "${2:?--source takes a file}" ] || die "--source $2: no such file"
     extra+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
   --client) client=${2:?--client takes a function name}; shift 2 ;;
+  --select) select=${2:?--select takes a function name}; shift 2 ;;
   -h | --help) usage ;;
   -*) die "unknown option '$1' (--help)" ;;
   *) args+=("$1"); shift ;;
@@ -67,6 +70,7 @@ out=$(cd "$out" && pwd)
 shopt -s nullglob
 sources=("$driver_dir"/*.c "$driver_dir"/*.cpp "$driver_dir"/*.cc "$driver_dir"/*.cxx)
 [[ -z $client || $client =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "--client '$client' is not a C identifier"
+[[ -z $select || $select =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "--select '$select' is not a C identifier"
 [ ${#sources[@]} -gt 0 ] || die "no .c, .cpp, .cc or .cxx files in $driver_dir"
 [ ${#extra[@]} -eq 0 ] || sources+=("${extra[@]}")
 
@@ -99,6 +103,7 @@ q() {
   fi
   printf '  SCENARIO %s CPUS %s ENV %s EXPECT %s BUDGET %s' "$(q "$name")" "$cpus" "$(q "$env")" "$(q "$expect")" "$budget"
   [ -z "$client" ] || printf ' CLIENT %s' "$client"
+  [ -z "$select" ] || printf ' SELECT %s' "$select"
   echo ")"
 } >"$out/CMakeLists.txt.new"
 # Rewrite only on change, so that reruns do not rebuild.
