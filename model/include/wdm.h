@@ -435,6 +435,8 @@ typedef volatile ULONG *PVULONG;
 typedef volatile ULONG64 *PVULONG64;
 
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
+/* The bus address of memory (km_object.c km_logical_address: not the virtual address). */
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
 PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect);
 VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
 

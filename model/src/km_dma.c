@@ -459,7 +459,7 @@ static NTSTATUS hal_map_transfer(km_object *o)
     t->transfers++;
     t->hw_notify = t->transfer_complete != NULL; /* GetTransferCompletionRoutine */
     t->sg.NumberOfElements = 1;
-    t->sg.Elements[0].Address.QuadPart = (LONGLONG)(uintptr_t)(t->buffer ? t->buffer + t->transferred : NULL);
+    t->sg.Elements[0].Address.QuadPart = t->buffer ? (LONGLONG)km_logical_address(t->buffer + t->transferred) : 0;
     t->sg.Elements[0].Length = (ULONG)len;
     km_trace(&site_map, o, (int64_t)len);
     /* The hardware runs from here: its completion may race EvtProgramDma. */
@@ -1140,8 +1140,9 @@ VOID IoFreeMdl(PMDL Mdl)
  * Packet/Packet64: no scatter-gather; ScatterGather*: m_IsScatterGather;
  * the *Duplex ones: m_IsDuplexTransfer. An AddressWidthOverride above 32 on
  * a 32-bit profile is STATUS_INVALID_PARAMETER after FxVerifierDbgBreakPoint.
- * (The model's logical addresses are its virtual ones whatever the width:
- * docs/model-dma.md.) */
+ * (The model's logical addresses do not depend on the width: request
+ * buffers and common buffers are below 4 GiB, a driver's static buffer above
+ * it, with no bounce buffering: docs/model-dma.md.) */
 static NTSTATUS bus_master_profile(const WDF_DMA_ENABLER_CONFIG *c, const char *api, bool *sg, bool *duplex)
 {
     bool wide = c->Profile == WdfDmaProfilePacket64 || c->Profile == WdfDmaProfileScatterGather64 ||
@@ -2361,8 +2362,8 @@ static ULONG span_pages(uintptr_t va, size_t len)
 /* MapTransfer of a packet-profile bus master (fxdmatransactionpacket.cpp
  * FxDmaPacketTransaction::StageTransfer -> MapTransfer): the fragment as one
  * element (the HAL "moves all of the data into a single contiguous buffer",
- * fxdmaenabler.cpp ConfigureDmaAdapter), at its logical address, which in the
- * model is its virtual address. The device is the driver's, not the HAL's: no
+ * fxdmaenabler.cpp ConfigureDmaAdapter), at its logical address
+ * (km_logical_address). The device is the driver's, not the HAL's: no
  * completion routine, nothing armed; the driver learns of the end from its
  * device (an interrupt) and calls DmaCompleted*. No failure is injected:
  * _AdapterControl's ASSERTMSG says staging fails "only for system DMA", and
@@ -2374,7 +2375,7 @@ static NTSTATUS bus_master_map_transfer(km_object *o)
     t->transfers++;
     t->hw_notify = false;
     t->sg.NumberOfElements = 1;
-    t->sg.Elements[0].Address.QuadPart = (LONGLONG)(uintptr_t)(t->buffer ? t->buffer + t->transferred : NULL);
+    t->sg.Elements[0].Address.QuadPart = t->buffer ? (LONGLONG)km_logical_address(t->buffer + t->transferred) : 0;
     t->sg.Elements[0].Length = (ULONG)t->fragment;
     km_trace(&site_map, o, (int64_t)t->fragment);
     return STATUS_SUCCESS;
@@ -2432,7 +2433,7 @@ static NTSTATUS sg_stage_transfer(km_object *o, bool keep_irql)
     km_quiet_writes_begin();
     for (size_t left = t->fragment; left > 0; n++) {
         size_t chunk = min_size(left, KM_PAGE_SIZE - (va & (KM_PAGE_SIZE - 1)));
-        l->Elements[n].Address.QuadPart = (LONGLONG)va;
+        l->Elements[n].Address.QuadPart = (LONGLONG)km_logical_address((const void *)va);
         l->Elements[n].Length = (ULONG)chunk;
         l->Elements[n].Reserved = 0;
         va += chunk;
@@ -2495,7 +2496,7 @@ DR_SITE(site_cb_fails, "dma-common-buffer-fails"); /* 0 allocated, 1 AllocateCom
  * HAL's AllocateCommonBuffer gives at least a page, page-aligned (the model:
  * m_RawLength rounded up to pages from the guarded arena, named "common
  * buffer", its rest and a guard page poisoned); aligned = (raw + mask) &
- * ~mask, the same for the virtual and the logical address (identity-mapped).
+ * ~mask, the same for the virtual and the logical address (km_logical_address keeps alignment).
  * A NULL from the HAL (env.alloc_failure) is STATUS_INSUFFICIENT_RESOURCES
  * and no object. */
 static NTSTATUS common_buffer_create(const dr_site *site, WDFDMAENABLER DmaEnabler, size_t Length, const ULONG *alignment,
@@ -2609,7 +2610,7 @@ PHYSICAL_ADDRESS WdfCommonBufferGetAlignedLogicalAddress(WDFCOMMONBUFFER CommonB
     PHYSICAL_ADDRESS a = {.QuadPart = 0};
     km_object *o = cb_enter(&site_cb_la, CommonBuffer);
     if (o)
-        a.QuadPart = (LONGLONG)(uintptr_t)o->u.cb.aligned; /* identity-mapped: logical = virtual */
+        a.QuadPart = (LONGLONG)km_logical_address(o->u.cb.aligned); /* km_object.c: logical addresses */
     return a;
 }
 

@@ -88,12 +88,18 @@ static void out_of_memory(void)
     abort();
 }
 
+/* A region is aligned to its size, so that an address's logical address
+ * (below) keeps every alignment up to REGION_BYTES. */
 static uint8_t *new_region(void)
 {
     if (nregions == MAX_REGIONS)
         out_of_memory();
-    void *p = mmap(NULL, REGION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    uint8_t *raw = mmap(NULL, 2 * (size_t)REGION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        out_of_memory();
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + REGION_BYTES - 1) & ~(uintptr_t)(REGION_BYTES - 1));
+    if ((p > raw && munmap(raw, (size_t)(p - raw)) != 0) ||
+        munmap(p + REGION_BYTES, (size_t)(raw + 2 * (size_t)REGION_BYTES - (p + REGION_BYTES))) != 0)
         out_of_memory();
     regions[nregions].base = p;
     regions[nregions].used = 0;
@@ -115,6 +121,38 @@ static uint8_t *new_slot(size_t pages)
     if (mprotect(slot, pages * page_size, PROT_READ | PROT_WRITE) != 0)
         out_of_memory();
     return slot;
+}
+
+/* ---- logical (bus) addresses --------------------------------------------------------------
+ *
+ * What a device is given for memory (S/G list elements, a common buffer's
+ * logical address, MmGetPhysicalAddress) is not the virtual address, as on a
+ * real machine: arena memory (request buffers, pool, common buffers) is at
+ * KM_BUS_BASE + its offset in the arena's regions, below 4 GiB as a 32-bit
+ * device needs (8 regions of 256 MiB from 256 MiB up); any other memory (a
+ * driver's static buffer) at its virtual address + KM_BUS_HIGH, above 4 GiB.
+ * A driver that hands its device a virtual address, or only the low half of
+ * a 64-bit logical one, programs a wrong address, which device models see.
+ * Alignment is kept (regions are aligned to their size), and an address's
+ * logical address depends only on the order of allocations, so it is the same
+ * in every replay. */
+uint64_t km_logical_address(const void *va)
+{
+    const uint8_t *p = va;
+    for (unsigned i = 0; i < nregions; i++)
+        if (p >= regions[i].base && p < regions[i].base + REGION_BYTES)
+            return KM_BUS_BASE + (uint64_t)i * REGION_BYTES + (uint64_t)(p - regions[i].base);
+    return (uint64_t)(uintptr_t)va + KM_BUS_HIGH;
+}
+
+void *km_logical_to_virtual(uint64_t la)
+{
+    if (la >= KM_BUS_HIGH)
+        return (void *)(uintptr_t)(la - KM_BUS_HIGH);
+    if (la < KM_BUS_BASE)
+        return NULL;
+    uint64_t i = (la - KM_BUS_BASE) / REGION_BYTES;
+    return i < nregions ? regions[i].base + (la - KM_BUS_BASE) % REGION_BYTES : NULL;
 }
 
 static void describe(uint32_t id, const void *addr, char *buf, size_t len)

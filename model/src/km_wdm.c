@@ -299,6 +299,17 @@ PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestA
     return mm_alloc("MmAllocateContiguousMemory", "MmFreeContiguousMemory", DISPATCH_LEVEL, NumberOfBytes);
 }
 
+/* The bus address a device is given for memory: the model's logical
+ * address (km_object.c km_logical_address), below 4 GiB for pool and
+ * contiguous memory (as HighestAcceptableAddress asks of a 32-bit device),
+ * never the virtual address. Callable at any IRQL, as in Windows. */
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
+{
+    PHYSICAL_ADDRESS pa;
+    pa.QuadPart = (LONGLONG)km_logical_address(BaseAddress);
+    return pa;
+}
+
 VOID MmFreeContiguousMemory(PVOID BaseAddress)
 {
     const char *api = "MmFreeContiguousMemory";

@@ -32,7 +32,7 @@ static struct {
 static struct {
     NTSTATUS create, len0, parent, size;
     uintptr_t va;
-    int64_t la;
+    int64_t la, pa; /* pa: MmGetPhysicalAddress of the virtual address */
     size_t length;
     bool wrote;
     WDFCOMMONBUFFER handle_after_failure;
@@ -88,6 +88,7 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         uint8_t *va = WdfCommonBufferGetAlignedVirtualAddress(cb);
         obs.va = (uintptr_t)va;
         obs.la = WdfCommonBufferGetAlignedLogicalAddress(cb).QuadPart;
+        obs.pa = MmGetPhysicalAddress(va).QuadPart;
         obs.length = WdfCommonBufferGetLength(cb);
         /* The whole buffer is the driver's: the device's rings live here. */
         for (size_t i = 0; i < obs.length; i++)
@@ -146,17 +147,21 @@ static km_test_result run(int mode)
 int main(void)
 {
     /* At least a page from the HAL, page-aligned: the aligned address is
-     * the raw one; logical = virtual (identity-mapped). */
+     * the raw one; its logical address is a bus address below 4 GiB, not
+     * the virtual one, with the same alignment (km_logical_address). */
     km_test_result r = run(M_DEFAULT);
     KEXPECT_CLEAN(r);
     KCHECK(obs.create == STATUS_SUCCESS && obs.length == 100 && obs.wrote);
-    KCHECK(obs.va != 0 && obs.va % KM_PAGE_SIZE == 0 && (uintptr_t)obs.la == obs.va);
+    KCHECK(obs.va != 0 && obs.va % KM_PAGE_SIZE == 0);
+    KCHECK((uint64_t)obs.la == km_logical_address((void *)obs.va) && (uint64_t)obs.la != obs.va);
+    KCHECK((uint64_t)obs.la < (1ull << 32) && km_logical_to_virtual((uint64_t)obs.la) == (void *)obs.va);
+    KCHECK(obs.pa == obs.la);
 
     /* An alignment above a page: LA and VA advanced to the 64 KiB boundary. */
     r = run(M_ALIGNED);
     KEXPECT_CLEAN(r);
     KCHECK(obs.create == STATUS_SUCCESS && obs.length == 5000 && obs.wrote);
-    KCHECK(obs.va % 0x10000 == 0 && (uintptr_t)obs.la == obs.va);
+    KCHECK(obs.va % 0x10000 == 0 && obs.la % 0x10000 == 0 && (uint64_t)obs.la == km_logical_address((void *)obs.va));
 
     r = run(M_ALIGNED_SMALL);
     KEXPECT_CLEAN(r);

@@ -306,10 +306,17 @@ static void reset(WDF_DMA_PROFILE profile, uint32_t map_registers)
 
 static km_test_result run(long max) { return km_test_run(&scn, "random", max, true); }
 
-static uint64_t at(size_t off) { return (uint64_t)(uintptr_t)(g_buf + off); }
+/* The logical address of g_buf + off: a static buffer is above 4 GiB
+ * (km_logical_address), never its virtual address. */
+static uint64_t at(size_t off)
+{
+    uint64_t la = km_logical_address(g_buf + off);
+    KCHECK(la != (uint64_t)(uintptr_t)(g_buf + off) && km_logical_to_virtual(la) == g_buf + off);
+    return la;
+}
 
 /* Packet profiles: one element per stage, the fragment at its logical
- * (= virtual) address; map registers 3 -> 2-page fragments: 2 stages. */
+ * address; map registers 3 -> 2-page fragments: 2 stages. */
 static void test_packet(WDF_DMA_PROFILE p)
 {
     reset(p, 3);

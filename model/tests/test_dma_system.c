@@ -618,7 +618,7 @@ static void test_transaction_ddis(void)
     KCHECK(tobs.device_offset == 0x40);
     KCHECK(g_programmed[0] == 3 && g_configured[0] == 3 && st.configure_then_program == 3);
     KCHECK(g_sg_len[0][0] == 100 && g_sg_len[0][1] == 100 && g_sg_len[0][2] == 100);
-    KCHECK(g_sg_addr[0] == (uint64_t)(uintptr_t)(g_buf[0] + 100));
+    KCHECK(g_sg_addr[0] == km_logical_address(g_buf[0] + 100)); /* a bus address, not the virtual one */
     KCHECK(st.final_ok == 1 && st.wrong == 0);
 
     /* Two pages from offset 100: three pages spanned. */
