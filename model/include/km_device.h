@@ -51,6 +51,17 @@ typedef struct km_device_model {
 void km_device_irq_assert(unsigned line);
 void km_device_irq_deassert(unsigned line);
 
+/* DMA as the device sees it. Drivers give their device logical (bus)
+ * addresses (docs/model-dma.md, "Logical addresses"): S/G list elements, a
+ * common buffer's logical address. km_device_dma_mapped says whether
+ * [la, la + len) lies in a DMA stage a driver has programmed (between
+ * EvtProgramDma and its DmaCompleted*) or in a live common buffer: a device
+ * told to reach anything else is a driver bug the device model reports.
+ * km_device_dma_memory is that memory (NULL when not mapped), for the device
+ * model to read or write inside dr_hardware_begin() / dr_hardware_end(). */
+bool km_device_dma_mapped(uint64_t la, size_t len);
+void *km_device_dma_memory(uint64_t la, size_t len);
+
 /* From a scenario's setup, before km_world_start: the device model of the
  * execution about to start (copied; NULL for none). km_world_start takes it,
  * so each execution's setup sets it again. */

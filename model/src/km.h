@@ -440,8 +440,8 @@ typedef struct km_reslist {
 
 /* A common buffer (km_dma.c, fxcommonbuffer.cpp). */
 typedef struct km_commonbuffer {
-    uint8_t *raw;              /* m_BufferRawVA (= m_BufferRawLA: identity-mapped) */
-    uint8_t *aligned;          /* m_BufferAlignedVA (= m_BufferAlignedLA) */
+    uint8_t *raw;              /* m_BufferRawVA (m_BufferRawLA: its km_logical_address) */
+    uint8_t *aligned;          /* m_BufferAlignedVA (m_BufferAlignedLA: likewise) */
     size_t length, raw_length; /* m_Length, m_RawLength */
     ULONG alignment;           /* m_Alignment (a mask) */
     uint32_t alloc;            /* km_alloc id */

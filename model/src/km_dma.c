@@ -12,6 +12,7 @@
  * them have a dr_yield in between, so drivers that call them concurrently are
  * caught (C1, C12). See docs/model-dma.md for every choice and deviation. */
 #include "km.h"
+#include "km_device.h"
 #include "km_hb.h"
 
 #include <string.h>
@@ -2478,6 +2479,28 @@ bool km_dma_logical_owned(uint64_t addr, size_t len)
         }
     }
     return false;
+}
+
+/* A live common buffer holds [addr, addr + len) (logical addresses). */
+static bool common_buffer_holds(uint64_t addr, size_t len)
+{
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const km_object *o = &km_w.objects[i];
+        if (o->type != KM_T_COMMONBUFFER || o->state == KM_OBJ_FREE || o->u.cb.freed || !o->u.cb.aligned)
+            continue;
+        uint64_t lo = km_logical_address(o->u.cb.aligned), n = o->u.cb.length;
+        if (addr >= lo && addr - lo <= n && len <= n - (addr - lo))
+            return true;
+    }
+    return false;
+}
+
+/* km_device.h: what a device may reach by DMA. */
+bool km_device_dma_mapped(uint64_t la, size_t len) { return km_dma_logical_owned(la, len) || common_buffer_holds(la, len); }
+
+void *km_device_dma_memory(uint64_t la, size_t len)
+{
+    return len && km_device_dma_mapped(la, len) ? km_logical_to_virtual(la) : NULL;
 }
 
 /* ---- common buffers (fxcommonbufferapi.cpp, fxcommonbuffer.cpp) ---------------------------------------- */

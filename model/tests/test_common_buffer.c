@@ -9,6 +9,7 @@
  * The small driver creates a scatter-gather enabler in EvtDeviceAdd; its
  * EvtIoRead does what the test says (drv.mode) and completes the request. */
 #include "km.h"
+#include "km_device.h"
 #include "km_test.h"
 #include "km_test_driver.h"
 #include "wdf.h"
@@ -33,6 +34,7 @@ static struct {
     NTSTATUS create, len0, parent, size;
     uintptr_t va;
     int64_t la, pa; /* pa: MmGetPhysicalAddress of the virtual address */
+    bool dma_seen, dma_past_end, dma_after_delete; /* km_device_dma_mapped / _memory, as a device sees it */
     size_t length;
     bool wrote;
     WDFCOMMONBUFFER handle_after_failure;
@@ -94,8 +96,12 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         for (size_t i = 0; i < obs.length; i++)
             va[i] = (uint8_t)i;
         obs.wrote = va[obs.length - 1] == (uint8_t)(obs.length - 1);
+        obs.dma_seen = km_device_dma_mapped((uint64_t)obs.la, obs.length) &&
+                       km_device_dma_memory((uint64_t)obs.la + 4, 4) == va + 4;
+        obs.dma_past_end = km_device_dma_mapped((uint64_t)obs.la + obs.length - 1, 2);
         if (drv.mode == M_USE_AFTER_DELETE) {
             WdfObjectDelete(cb);
+            obs.dma_after_delete = km_device_dma_mapped((uint64_t)obs.la, 1) || km_device_dma_memory((uint64_t)obs.la, 1);
             va[0] = 1; /* the device's ring after the buffer went back to the HAL */
         } else if (drv.mode == M_USE_AFTER_ENABLER_DELETE) {
             WdfObjectDelete(g_en); /* the common buffer is its child */
@@ -156,6 +162,7 @@ int main(void)
     KCHECK((uint64_t)obs.la == km_logical_address((void *)obs.va) && (uint64_t)obs.la != obs.va);
     KCHECK((uint64_t)obs.la < (1ull << 32) && km_logical_to_virtual((uint64_t)obs.la) == (void *)obs.va);
     KCHECK(obs.pa == obs.la);
+    KCHECK(obs.dma_seen && !obs.dma_past_end); /* a device reaches the whole buffer and nothing past it */
 
     /* An alignment above a page: LA and VA advanced to the 64 KiB boundary. */
     r = run(M_ALIGNED);
@@ -182,6 +189,7 @@ int main(void)
     r = run(M_USE_AFTER_DELETE);
     KEXPECT_FINDING(r, DR_FIND_CRASH, "use-after-free:");
     KCHECK(km_test_title_has(&r, "a freed common buffer"));
+    KCHECK(!obs.dma_after_delete); /* and no device reaches it any more */
 #if defined(__clang__) /* the access kind is known where the access hooks see driver stores */
     KCHECK(km_test_title_has(&r, "use-after-free: write to a freed common buffer"));
 #endif
