@@ -621,6 +621,8 @@ void km_request_access(const void *addr, size_t size, bool write);
 void km_regs_reset(void);
 uint64_t km_regs_range_start(unsigned i);
 void km_regs_access(const void *addr, size_t size, bool write);
+/* Interrupt lines (km_interrupt.c): all deasserted, at execution start. */
+void km_interrupt_reset(void);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

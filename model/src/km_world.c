@@ -560,6 +560,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
     km_regs_reset();
+    km_interrupt_reset();
     km_registry_reset(env);
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
