@@ -151,6 +151,30 @@ size_t WdfDmaEnablerGetMaximumScatterGatherElements(WDFDMAENABLER DmaEnabler);
 size_t WdfDmaEnablerGetFragmentLength(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection);
 PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTION DmaDirection);
 
+
+/* ---- DMA: common buffers (bus-master profiles; fxcommonbufferapi.cpp) --------------------- */
+typedef struct _WDF_COMMON_BUFFER_CONFIG {
+    ULONG Size;
+    ULONG AlignmentRequirement; /* a mask, as FILE_*_ALIGNMENT: 0xFF for 256 bytes */
+} WDF_COMMON_BUFFER_CONFIG, *PWDF_COMMON_BUFFER_CONFIG;
+
+static inline VOID WDF_COMMON_BUFFER_CONFIG_INIT(PWDF_COMMON_BUFFER_CONFIG Config, ULONG AlignmentRequirement)
+{
+    *Config = KM_WDF_ZERO(WDF_COMMON_BUFFER_CONFIG);
+    Config->Size = sizeof(WDF_COMMON_BUFFER_CONFIG);
+    Config->AlignmentRequirement = AlignmentRequirement;
+}
+
+_Must_inspect_result_ NTSTATUS WdfCommonBufferCreate(WDFDMAENABLER DmaEnabler, size_t Length,
+                                                     PWDF_OBJECT_ATTRIBUTES Attributes, WDFCOMMONBUFFER *CommonBuffer);
+_Must_inspect_result_ NTSTATUS WdfCommonBufferCreateWithConfig(WDFDMAENABLER DmaEnabler, size_t Length,
+                                                               PWDF_COMMON_BUFFER_CONFIG Config,
+                                                               PWDF_OBJECT_ATTRIBUTES Attributes,
+                                                               WDFCOMMONBUFFER *CommonBuffer);
+PVOID WdfCommonBufferGetAlignedVirtualAddress(WDFCOMMONBUFFER CommonBuffer);
+PHYSICAL_ADDRESS WdfCommonBufferGetAlignedLogicalAddress(WDFCOMMONBUFFER CommonBuffer);
+size_t WdfCommonBufferGetLength(WDFCOMMONBUFFER CommonBuffer);
+
 #ifdef __cplusplus
 }
 #endif

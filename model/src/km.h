@@ -35,7 +35,8 @@
     X(CMRESLIST, "RES", "WDFCMRESLIST")                                                                   \
     X(KEY, "KEY", "WDFKEY")                                                                               \
     X(STRING, "STR", "WDFSTRING")                                                                         \
-    X(COLLECTION, "COLL", "WDFCOLLECTION")
+    X(COLLECTION, "COLL", "WDFCOLLECTION")                                                                \
+    X(COMMONBUFFER, "CB", "WDFCOMMONBUFFER")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -243,6 +244,7 @@ typedef struct km_dmaadapter {
     km_object *channel_waiters[8];/* transactions waiting for the channel, FIFO */
     unsigned nwaiters;
     unsigned channel_frees;       /* FreeAdapterChannel calls by the HAL's owners (trace) */
+    bool bus_master;              /* a bus-master adapter (packet / scatter-gather profile): no channel number */
 } km_dmaadapter;
 
 enum { KM_MAX_DMA_ADAPTERS = 4 };
@@ -258,6 +260,9 @@ typedef struct km_dmaenabler {
     bool system_profile;          /* WdfDmaProfileSystem or SystemDuplex */
     bool duplex;                  /* WdfDmaProfileSystemDuplex */
     size_t maximum_length;        /* Config.MaximumLength (m_MaximumLength) */
+    /* bus-master profiles (km_dma.c) */
+    bool bus_master;              /* m_IsBusMaster: Packet*, ScatterGather* */
+    bool scatter_gather;          /* m_IsScatterGather */
 } km_dmaenabler;
 
 typedef struct km_dmatx {
@@ -309,6 +314,11 @@ typedef struct km_dmatx {
     PFN_WDF_RESERVE_DMA reserve_dma;
     PVOID reserve_dma_context;
     uint8_t transfer_context[DMA_TRANSFER_CONTEXT_SIZE_V1];
+    /* bus-master scatter-gather (km_dma.c) */
+    SCATTER_GATHER_LIST *sgl;  /* m_SGListBuffer: the list BuildScatterGatherList fills (guarded memory) */
+    uint32_t sgl_alloc;        /* its km_alloc id */
+    ULONG sgl_capacity;        /* elements it holds */
+    bool sg_live;              /* m_SGList != NULL: a stage is built and not yet put back */
 } km_dmatx;
 
 /* Timer states, kmdf-model-spec.md section 4 and 6.1. */
@@ -386,6 +396,16 @@ typedef struct km_reslist {
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
 } km_reslist;
 
+/* A common buffer (km_dma.c, fxcommonbuffer.cpp). */
+typedef struct km_commonbuffer {
+    uint8_t *raw;              /* m_BufferRawVA (= m_BufferRawLA: identity-mapped) */
+    uint8_t *aligned;          /* m_BufferAlignedVA (= m_BufferAlignedLA) */
+    size_t length, raw_length; /* m_Length, m_RawLength */
+    ULONG alignment;           /* m_Alignment (a mask) */
+    uint32_t alloc;            /* km_alloc id */
+    bool freed;
+} km_commonbuffer;
+
 /* ---- the object ----------------------------------------------------------------------- */
 struct km_object {
     km_type type;
@@ -421,6 +441,7 @@ struct km_object {
         km_key key;
         km_string str;
         km_collection coll;
+        km_commonbuffer cb;
     } u;
 };
 
@@ -499,6 +520,7 @@ void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, t
 /* Per-type hooks, called by km_obj_delete / free (defined in each module). */
 void km_request_dispose(km_object *o);
 void km_dmatx_dispose(km_object *o);
+void km_commonbuffer_dispose(km_object *o);
 void km_timer_dispose(km_object *o);
 void km_timer_defer_dispose(km_object *o);
 
@@ -615,6 +637,15 @@ void km_request_device_owns(km_object *req, bool owns);
 void km_request_tx_final(km_object *req, NTSTATUS status, size_t bytes, bool stopped);
 /* The world's access observer: C13. */
 void km_request_access(const void *addr, size_t size, bool write);
+/* Bus-master DMA, for the device model (km_dma.c). The scatter/gather list
+ * of the transaction's current stage (the one its last EvtProgramDma got)
+ * and its direction, or NULL when no stage is live (before Execute, between
+ * DmaCompleted* and the next EvtProgramDma, after the final one) or tx is
+ * not a transaction. km_dma_logical_owned: [addr, addr+len) lies inside one
+ * element of a live stage of some transaction (packet: the mapped transfer;
+ * scatter-gather: the built list), i.e. the device may move data there. */
+const SCATTER_GATHER_LIST *km_dma_stage(const km_object *tx, WDF_DMA_DIRECTION *direction);
+bool km_dma_logical_owned(uint64_t addr, size_t len);
 /* The register window (km_regs.c): lay out the memory ranges and take the
  * scenario's device model (execution start, after km_reset); the physical
  * start of memory range i; the access observer's part for register memory. */

@@ -1,5 +1,8 @@
 /* km_dma.c: the DMA enabler, the DMA transaction state machine and the system
  * DMA controller (HAL) behind them. kmdf-model-spec.md 1.1-1.10, 2, V1-V13.
+ * Also the bus-master profiles (packet, scatter-gather; issue 14: see the
+ * section at the end and docs/model-dma.md "Bus-master profiles") and
+ * common buffers.
  *
  * Real KMDF locks only the transfer state (staging thread, RerunStaging,
  * RerunCompletion) of a transaction; the model changes that state without a
@@ -134,7 +137,9 @@ static void call_program_dma(km_object *o, bool keep_irql)
     uint32_t me = dr_current_task();
     t->program_dma_task = me;
     km_trace(&site_program_dma, o, (int64_t)t->fragment);
-    (void)fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->context, t->direction, &t->sg);
+    /* The scatter-gather profiles hand over the list BuildScatterGatherList
+     * filled (m_SGListBuffer); packet and system DMA the one-element list. */
+    (void)fn((WDFDMATRANSACTION)km_handle(o), device_of(o), t->context, t->direction, t->sgl ? t->sgl : &t->sg);
     dr_framework_resume();
     if (dr_failed())
         return;
@@ -388,6 +393,14 @@ static void free_channel(km_object *o)
 static void release_resources(km_object *o, bool force)
 {
     km_dmatx *t = &o->u.tx;
+    if (enabler_of(o)->scatter_gather) {
+        /* fxdmatransactionscattergather.cpp FxDmaScatterGatherTransaction::
+         * ReleaseResources: PutScatterGatherList if a list is out, then
+         * m_AdapterInfo = NULL. No adapter channel. */
+        t->sg_live = false;
+        t->adapter_info_valid = false;
+        return;
+    }
     if (!t->channel_allocated)
         return;
     if (t->reserved_mr > 0 && !force)
@@ -401,6 +414,9 @@ static void release_resources(km_object *o, bool force)
 
 /* ---- the system DMA controller: transfers ------------------------------------------------------------ */
 
+static NTSTATUS bus_master_map_transfer(km_object *o);
+static NTSTATUS sg_stage_transfer(km_object *o, bool keep_irql);
+
 /* MapTransferEx: maps min(remaining, fragment) bytes (or fewer), starts the
  * system DMA controller. Fails with STATUS_CANCELLED when the transfer
  * context was cancelled (StopSystemTransfer before the mapping). */
@@ -409,6 +425,8 @@ static NTSTATUS hal_map_transfer(km_object *o)
     km_dmatx *t = &o->u.tx;
     if (t->hal_cancel_requested)
         return STATUS_CANCELLED;
+    if (enabler_of(o)->bus_master)
+        return bus_master_map_transfer(o);
     /* An injected HAL failure (env.hal_failure). KMDF asserts "With these
      * parameters, MapTransferEx should never fail" (fxdmatransactionpacket.hpp
      * FxDmaPacketTransaction::MapTransfer, NT_ASSERTMSG: checked builds only)
@@ -510,6 +528,13 @@ static void hw_done_fire(void *arg)
 static NTSTATUS transfer_completed(km_object *o, const char *api)
 {
     km_dmatx *t = &o->u.tx;
+    if (enabler_of(o)->scatter_gather) {
+        /* fxdmatransactionscattergather.cpp FxDmaScatterGatherTransaction::
+         * TransferCompleted: "All we have to do is release the
+         * scatter-gather list": PutScatterGatherList, STATUS_SUCCESS. */
+        t->sg_live = false;
+        return STATUS_SUCCESS;
+    }
     if (!t->channel_allocated) {
         km_vf_break("V5", api, "FlushAdapterBuffers failed",
                     "TX%u: DmaCompleted* before the adapter channel was allocated: no map registers to flush", o->id);
@@ -1111,6 +1136,62 @@ VOID IoFreeMdl(PMDL Mdl)
 
 /* ---- the enabler -------------------------------------------------------------------------------------- */
 
+/* fxdmaenabler.cpp FxDmaEnabler::Initialize: the profile's settings.
+ * Packet/Packet64: no scatter-gather; ScatterGather*: m_IsScatterGather;
+ * the *Duplex ones: m_IsDuplexTransfer. An AddressWidthOverride above 32 on
+ * a 32-bit profile is STATUS_INVALID_PARAMETER after FxVerifierDbgBreakPoint.
+ * (The model's logical addresses are its virtual ones whatever the width:
+ * docs/model-dma.md.) */
+static NTSTATUS bus_master_profile(const WDF_DMA_ENABLER_CONFIG *c, const char *api, bool *sg, bool *duplex)
+{
+    bool wide = c->Profile == WdfDmaProfilePacket64 || c->Profile == WdfDmaProfileScatterGather64 ||
+                c->Profile == WdfDmaProfileScatterGather64Duplex;
+    *sg = c->Profile != WdfDmaProfilePacket && c->Profile != WdfDmaProfilePacket64;
+    *duplex = c->Profile == WdfDmaProfileScatterGatherDuplex || c->Profile == WdfDmaProfileScatterGather64Duplex;
+    if (c->AddressWidthOverride > 32 && !wide) {
+        km_vf_break("DMA-WIDTH", api, "AddressWidthOverride above 32 on a 32-bit profile",
+                    "AddressWidthOverride %u with profile %d", (unsigned)c->AddressWidthOverride, (int)c->Profile);
+        return STATUS_INVALID_PARAMETER;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* IoGetDmaAdapter for a bus master (ConfigureBusMasterAdapters ->
+ * ConfigureDmaAdapter, once per direction of a duplex enabler): a fresh
+ * adapter each, with env.map_registers map registers (NumberOfMapRegisters).
+ * False when the model's adapters are all taken (a model limit). */
+static bool bus_master_adapters(bool duplex, km_dmaadapter *out[2])
+{
+    unsigned want = duplex ? 2 : 1, got = 0;
+    for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS && got < want; i++)
+        if (!km_w.dma_adapters[i].used)
+            out[got++] = &km_w.dma_adapters[i];
+    if (got < want) {
+        out[0] = out[1] = NULL;
+        return false;
+    }
+    for (unsigned i = 0; i < want; i++) {
+        km_dmaadapter *a = out[i];
+        a->used = true;
+        a->bus_master = true;
+        a->channel = a->request_line = (ULONG)-1; /* never a system DMA channel's adapter */
+        a->width = Width32Bits;
+        a->wdm.Version = 1;
+        a->wdm.Size = sizeof a->wdm;
+        a->wdm.DmaOperations = (PDMA_OPERATIONS)&km_dma_operations;
+    }
+    return true;
+}
+
+static void bus_master_adapters_put(km_dmaadapter *a[2])
+{
+    for (unsigned i = 0; i < 2; i++)
+        if (a[i]) {
+            a[i]->used = false;
+            a[i]->bus_master = false;
+        }
+}
+
 NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes,
                              WDFDMAENABLER *DmaEnablerHandle)
 {
@@ -1132,22 +1213,41 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config, P
      * enumeration is STATUS_INVALID_PARAMETER. */
     if (Config->Profile <= WdfDmaProfileInvalid || Config->Profile >= WdfDmaProfileMax)
         return STATUS_INVALID_PARAMETER;
-    if (Config->Profile != WdfDmaProfileSystem && Config->Profile != WdfDmaProfileSystemDuplex)
-        return STATUS_NOT_SUPPORTED; /* the model has system DMA only (docs/model-dma.md) */
+    bool system = Config->Profile == WdfDmaProfileSystem || Config->Profile == WdfDmaProfileSystemDuplex;
     if (Config->MaximumLength == 0)
         return STATUS_INVALID_PARAMETER;
     if (km_w.env.map_registers < 2)
         return STATUS_INSUFFICIENT_RESOURCES; /* MaximumFragmentLength would be 0 */
+    /* The bus-master profiles: fxdmaenabler.cpp FxDmaEnabler::Initialize. */
+    bool scatter_gather = false, duplex = Config->Profile == WdfDmaProfileSystemDuplex;
+    if (!system) {
+        NTSTATUS pst = bus_master_profile(Config, api, &scatter_gather, &duplex);
+        if (!NT_SUCCESS(pst))
+            return pst;
+    }
+    km_dmaadapter *bm[2] = {NULL, NULL};
+    if (!system && !bus_master_adapters(duplex, bm))
+        return STATUS_INSUFFICIENT_RESOURCES; /* IoGetDmaAdapter returned NULL: the model's adapters are taken */
     NTSTATUS st;
     km_object *o = km_obj_create(KM_T_DMAENABLER, Attributes, dev, api, &st);
-    if (!o)
+    if (!o) {
+        bus_master_adapters_put(bm);
         return st;
+    }
     km_dmaenabler *e = &o->u.dmae;
     e->config = *Config;
     e->device = dev;
-    e->system_profile = true;
-    e->duplex = Config->Profile == WdfDmaProfileSystemDuplex;
+    e->system_profile = system;
+    e->bus_master = !system;
+    e->scatter_gather = scatter_gather;
+    e->duplex = duplex;
     e->maximum_length = Config->MaximumLength;
+    if (!system) {
+        /* ConfigureBusMasterAdapters: one adapter per direction (duplex) or
+         * one for both, at creation (no resource needed). */
+        e->adapter[0] = bm[0];
+        e->adapter[1] = duplex ? bm[1] : bm[0];
+    }
     /* fxdmaenabler.cpp#InitializeResources (spec 2.3). */
     e->max_fragment = min_size(Config->MaximumLength, (size_t)(km_w.env.map_registers - 1) * KM_PAGE_SIZE);
     e->max_sg_elements = WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS; /* FxDmaEnabler::FxDmaEnabler */
@@ -1169,7 +1269,7 @@ static km_dmaadapter *get_dma_adapter(const CM_PARTIAL_RESOURCE_DESCRIPTOR *d, D
 {
     for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS; i++) {
         km_dmaadapter *a = &km_w.dma_adapters[i];
-        if (a->used && a->channel == d->u.Dma.Channel)
+        if (a->used && !a->bus_master && a->channel == d->u.Dma.Channel)
             return a;
     }
     for (unsigned i = 0; i < KM_MAX_DMA_ADAPTERS; i++) {
@@ -1208,14 +1308,14 @@ NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler, PWDF_DMA_
         (ConfigDirection != WdfDmaDirectionReadFromDevice && ConfigDirection != WdfDmaDirectionWriteToDevice))
         return STATUS_INVALID_PARAMETER;
     km_dmaenabler *e = &o->u.dmae;
-    if (e->system_profile_configured[ConfigDirection ? 1 : 0]) {
+    if (e->system_profile_configured[ConfigDirection ? 1 : 0] || e->bus_master) {
         /* fxdmaenabler.cpp FxDmaEnabler::ConfigureSystemAdapter: the
          * direction's adapter exists already (one adapter for both directions
          * of a simplex enabler): FxVerifierDbgBreakPoint, then
          * STATUS_INVALID_PARAMETER in every build. */
         km_vf_break("DMA-CFG", api, "direction already configured",
-                    "DMAE%u: the system profile for this direction (or the simplex enabler's one adapter) is "
-                    "already configured",
+                    "DMAE%u: the system profile for this direction (or the simplex enabler's one adapter, or a "
+                    "bus-master enabler's adapter, made at creation) is already configured",
                     o->id);
         return STATUS_INVALID_PARAMETER;
     }
@@ -1305,6 +1405,14 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     dr_event_init(&t->hw_done, hw_done_fire, o, "dma-hw-done");
     dr_dpc_init(&t->hal_dpc, hal_dpc_fn, o, "HAL DMA completion DPC");
     dr_dpc_init(&t->adapter_dpc, adapter_dpc_fn, o, "_AdapterControl DPC");
+    if (en->u.dmae.scatter_gather) {
+        /* FxDmaScatterGatherTransaction::_Create: the SG list buffer from
+         * the enabler's lookaside list, sized for NumberOfMapRegisters
+         * elements (CalculateScatterGatherList); kept until Dispose. */
+        t->sgl_capacity = km_w.env.map_registers;
+        t->sgl = km_alloc(offsetof(SCATTER_GATHER_LIST, Elements) + t->sgl_capacity * sizeof(SCATTER_GATHER_ELEMENT),
+                          16, "scatter/gather list", NULL, o, &t->sgl_alloc);
+    }
     km_trace(&site_tx_create, o, 0);
     *DmaTransaction = (WDFDMATRANSACTION)km_handle(o);
     return STATUS_SUCCESS;
@@ -1343,6 +1451,8 @@ static void release_for_reuse(km_object *o, bool force)
     clear_request(o);
 }
 
+static NTSTATUS sg_check_fragments(km_object *o);
+
 /* FxDmaTransactionBase::Initialize. */
 static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA program, WDF_DMA_DIRECTION dir,
                               size_t length, uint8_t *buffer)
@@ -1372,6 +1482,8 @@ static NTSTATUS tx_initialize(km_object *o, const char *api, PFN_WDF_PROGRAM_DMA
         if (length > t->max_fragment)
             st = STATUS_WDF_TOO_MANY_TRANSFERS; /* PrepareForSingleTransfer */
     }
+    if (NT_SUCCESS(st) && e->scatter_gather && !t->require_single)
+        st = sg_check_fragments(o);
     if (!NT_SUCCESS(st)) {
         release_for_reuse(o, false);
         return st;
@@ -1453,6 +1565,23 @@ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransactio
     return STATUS_SUCCESS;
 }
 
+/* V10: fxdmatransactionapi.cpp WdfDmaTransactionSetTransferCompleteCallback,
+ * WdfDmaTransactionSetChannelConfigurationCallback and
+ * WdfDmaTransactionStopSystemTransfer "Verify that the transaction belongs to
+ * a system profile enabler": otherwise FxVerifierDbgBreakPoint (a VF-BREAK)
+ * and return without doing anything, in every build. False when the DDI
+ * must return. */
+static bool system_profile_only(km_object *o, const char *api)
+{
+    km_dmaenabler *e = enabler_of(o);
+    if (e->system_profile)
+        return true;
+    km_vf_break("V10", api, "system-profile DDI on a bus-master transaction",
+                "TX%u belongs to a profile-%d enabler (not WdfDmaProfileSystem/SystemDuplex): KMDF does nothing",
+                o->id, (int)e->config.Profile);
+    return false;
+}
+
 VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransaction,
                                                   PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine,
                                                   PVOID DmaCompletionContext)
@@ -1460,8 +1589,9 @@ VOID WdfDmaTransactionSetTransferCompleteCallback(WDFDMATRANSACTION DmaTransacti
     km_object *o = tx_enter(&site_set_complete_cb, DmaTransaction, "WdfDmaTransactionSetTransferCompleteCallback");
     if (!o)
         return;
-    /* Only system-profile enablers exist in the model, so V10 cannot fire. No
-     * state check and no lock (spec 1.4). */
+    /* No state check and no lock (spec 1.4). */
+    if (!system_profile_only(o, "WdfDmaTransactionSetTransferCompleteCallback"))
+        return;
     km_trace(&site_set_complete_cb, o, DmaCompletionRoutine != NULL);
     o->u.tx.transfer_complete = DmaCompletionRoutine;
     o->u.tx.transfer_complete_context = DmaCompletionContext;
@@ -1504,10 +1634,12 @@ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT C
         return STATUS_INVALID_DEVICE_STATE;
     t->state = KM_TX_TRANSFER;
     t->context = Context;
-    /* StartTransfer: AllocateAdapterChannelEx at DISPATCH_LEVEL. */
+    /* StartTransfer: AllocateAdapterChannelEx at DISPATCH_LEVEL; the
+     * scatter-gather profiles stage at once (FxDmaScatterGatherTransaction::
+     * StartTransfer: StageTransfer, BuildScatterGatherList). */
     t->fragment = min_size(t->remaining, t->max_fragment);
     unsigned old = irql_to_dispatch();
-    NTSTATUS st = allocate_adapter_channel(o);
+    NTSTATUS st = enabler_of(o)->scatter_gather ? sg_stage_transfer(o, false) : allocate_adapter_channel(o);
     if (dr_failed())
         return st;
     if (!NT_SUCCESS(st)) {
@@ -1617,7 +1749,8 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
     /* From here the transfer-state lock protects staging; a callback may
      * re-enter DmaCompleted* on this thread. */
     t->completing_task = 0;
-    st = stage_transfer(o, dr_irql() < DISPATCH_LEVEL);
+    st = enabler_of(o)->scatter_gather ? sg_stage_transfer(o, dr_irql() < DISPATCH_LEVEL)
+                                       : stage_transfer(o, dr_irql() < DISPATCH_LEVEL);
     if (dr_failed())
         return TRUE;
     if (NT_SUCCESS(st)) {
@@ -1681,6 +1814,8 @@ VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
     if (!o)
         return;
     km_dmatx *t = &o->u.tx;
+    if (!system_profile_only(o, api))
+        return;
     km_trace(&site_stop, o, t->state);
     /* StopTransfer: a plain write meant to race with staging. */
     t->is_cancelled = true;
@@ -1827,6 +1962,11 @@ void km_dmatx_dispose(km_object *o)
     if (dr_dpc_remove(&t->hal_dpc))
         t->hal_dpc_pending = false;
     clear_request(o);
+    if (t->sgl) {
+        /* FxDmaScatterGatherTransaction::Dispose: FreeSgListBuffer. */
+        km_free(t->sgl_alloc);
+        t->sgl = NULL;
+    }
 }
 
 /* ---- the rest of system DMA: KMDF 1.11+ DDIs ---------------------------------------------------------- */
@@ -1924,7 +2064,8 @@ VOID WdfDmaTransactionSetChannelConfigurationCallback(WDFDMATRANSACTION DmaTrans
     km_object *o = tx_enter(&site_set_configure_cb, DmaTransaction, "WdfDmaTransactionSetChannelConfigurationCallback");
     if (!o)
         return;
-    /* V10 (non-system profile) cannot fire: the model has system enablers only. */
+    if (!system_profile_only(o, "WdfDmaTransactionSetChannelConfigurationCallback"))
+        return;
     km_trace(&site_set_configure_cb, o, ConfigureRoutine != NULL);
     o->u.tx.configure_channel = ConfigureRoutine;
     o->u.tx.configure_channel_context = ConfigureContext;
@@ -2017,6 +2158,19 @@ NTSTATUS WdfDmaTransactionAllocateResources(WDFDMATRANSACTION DmaTransaction, WD
         return refused;
     km_dmatx *t = &o->u.tx;
     km_trace(&site_allocate_resources, o, RequiredMapRegisters);
+    km_dmaenabler *be = enabler_of(o);
+    if (be->bus_master &&
+        (be->scatter_gather || (be->config.WdmDmaVersionOverride != 3 && be->config.AddressWidthOverride == 0))) {
+        /* fxdmatransactionapi.cpp WdfDmaTransactionAllocateResources: "Only
+         * valid if DMA V3 is enabled" (a bus master uses DMA v3 only with
+         * WdmDmaVersionOverride 3 or an AddressWidthOverride) and "Only
+         * valid for packet or system profile transactions":
+         * FxVerifierDbgBreakPoint, STATUS_INVALID_DEVICE_REQUEST. */
+        if (km_vf_break("DMA-RSV", api, "AllocateResources on a scatter-gather or non-DMA-v3 bus-master transaction",
+                        "TX%u: profile %d", o->id, (int)be->config.Profile))
+            return STATUS_INVALID_DEVICE_REQUEST;
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
     if (DmaDirection != WdfDmaDirectionReadFromDevice && DmaDirection != WdfDmaDirectionWriteToDevice) {
         if (km_vf_break("DMA-RSV", api, "invalid DMA direction", "TX%u: direction %d", o->id, (int)DmaDirection))
             return STATUS_INVALID_PARAMETER;
@@ -2188,4 +2342,279 @@ VOID WdfDmaTransactionSetSingleTransferRequirement(WDFDMATRANSACTION DmaTransact
         return;
     }
     t->require_single = RequireSingleTransfer != FALSE;
+}
+
+/* ---- bus-master profiles: packet and scatter-gather transfers (issue 14) ------------------------------ */
+
+DR_SITE(site_build_sg, "BuildScatterGatherList");
+DR_SITE(site_build_sg_fails, "dma-build-sg-fails"); /* 0 the HAL builds the list, 1 it fails (env.hal_failure) */
+DR_SITE(site_build_sg_failed, "BuildScatterGatherList-failed");
+DR_SITE(win_build_sg_failed, "window: BuildScatterGatherList failed (injected)");
+
+/* Pages [va, va + len) spans: map registers, and the elements of the
+ * model's scatter-gather lists (one per page). */
+static ULONG span_pages(uintptr_t va, size_t len)
+{
+    return (ULONG)(((va & (KM_PAGE_SIZE - 1)) + len + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE);
+}
+
+/* MapTransfer of a packet-profile bus master (fxdmatransactionpacket.cpp
+ * FxDmaPacketTransaction::StageTransfer -> MapTransfer): the fragment as one
+ * element (the HAL "moves all of the data into a single contiguous buffer",
+ * fxdmaenabler.cpp ConfigureDmaAdapter), at its logical address, which in the
+ * model is its virtual address. The device is the driver's, not the HAL's: no
+ * completion routine, nothing armed; the driver learns of the end from its
+ * device (an interrupt) and calls DmaCompleted*. No failure is injected:
+ * _AdapterControl's ASSERTMSG says staging fails "only for system DMA", and
+ * a bus master has no completion callback to fake. */
+static NTSTATUS bus_master_map_transfer(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    t->mapped = true;
+    t->transfers++;
+    t->hw_notify = false;
+    t->sg.NumberOfElements = 1;
+    t->sg.Elements[0].Address.QuadPart = (LONGLONG)(uintptr_t)(t->buffer ? t->buffer + t->transferred : NULL);
+    t->sg.Elements[0].Length = (ULONG)t->fragment;
+    km_trace(&site_map, o, (int64_t)t->fragment);
+    return STATUS_SUCCESS;
+}
+
+/* FxDmaScatterGatherTransaction::InitializeResources: every fragment of
+ * MaxFragmentLength must need no more map registers (elements) than
+ * m_MaxSGElements, else STATUS_WDF_TOO_FRAGMENTED (Initialize then
+ * ReleaseForReuse). Skipped for a single-transfer transaction. */
+static NTSTATUS sg_check_fragments(km_object *o)
+{
+    km_dmatx *t = &o->u.tx;
+    size_t max_sg = enabler_of(o)->max_sg_elements;
+    for (size_t done = 0; done < t->length;) {
+        size_t len = min_size(t->length - done, t->max_fragment);
+        if (span_pages((uintptr_t)t->buffer + done, len) > max_sg)
+            return STATUS_WDF_TOO_FRAGMENTED;
+        done += len;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* FxDmaScatterGatherTransaction::StageTransfer, from Execute (StartTransfer)
+ * and from DmaCompleted*: the next fragment, min(Remaining,
+ * MaxFragmentLength); STATUS_WDF_TOO_FRAGMENTED when it needs more elements
+ * than m_MaxSGElements (unless single-transfer); then BuildScatterGatherList
+ * into the transaction's list buffer, whose callback _AdapterListControl sets
+ * m_SGList and calls EvtProgramDma, ignoring its return value ("if it fails
+ * to program DMA transfer, it should call DmaCompletedFinal"). A bus master
+ * with enough map registers gets its list at once: the model builds it
+ * synchronously, on the caller's thread. A failed build (env.hal_failure,
+ * STATUS_INSUFFICIENT_RESOURCES [INF]) credits the fragment back and returns
+ * the status: Execute fails, DmaCompleted* returns TRUE with it. The list
+ * has one element per page the fragment touches, at its (identity-mapped)
+ * logical address: no coalescing of adjacent pages (docs/model-dma.md). */
+static NTSTATUS sg_stage_transfer(km_object *o, bool keep_irql)
+{
+    km_dmatx *t = &o->u.tx;
+    t->fragment = min_size(t->remaining, t->max_fragment);
+    uintptr_t va = (uintptr_t)t->buffer + t->transferred;
+    ULONG pages = span_pages(va, t->fragment);
+    if (!t->require_single && pages > enabler_of(o)->max_sg_elements)
+        return STATUS_WDF_TOO_FRAGMENTED;
+    if (pages > t->sgl_capacity)
+        return STATUS_BUFFER_TOO_SMALL; /* a single transfer longer than the list buffer holds */
+    t->remaining -= t->fragment;
+    if (km_w.env.hal_failure && dr_choose(&site_build_sg_fails, 2) == 1) {
+        km_trace(&site_build_sg_failed, o, (int64_t)t->fragment);
+        dr_window(&win_build_sg_failed);
+        t->remaining += t->fragment;
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    SCATTER_GATHER_LIST *l = t->sgl;
+    ULONG n = 0;
+    km_quiet_writes_begin();
+    for (size_t left = t->fragment; left > 0; n++) {
+        size_t chunk = min_size(left, KM_PAGE_SIZE - (va & (KM_PAGE_SIZE - 1)));
+        l->Elements[n].Address.QuadPart = (LONGLONG)va;
+        l->Elements[n].Length = (ULONG)chunk;
+        l->Elements[n].Reserved = 0;
+        va += chunk;
+        left -= chunk;
+    }
+    l->NumberOfElements = n;
+    km_quiet_writes_end();
+    t->sg_live = true; /* m_SGList = SgList */
+    t->transfers++;
+    km_trace(&site_build_sg, o, n);
+    /* The reference keeps the model's object if the driver completes and
+     * deletes the transaction inside EvtProgramDma. */
+    km_obj_ref(o);
+    call_program_dma(o, keep_irql);
+    if (dr_failed())
+        return STATUS_SUCCESS;
+    km_obj_unref(o);
+    return STATUS_SUCCESS;
+}
+
+const SCATTER_GATHER_LIST *km_dma_stage(const km_object *o, WDF_DMA_DIRECTION *direction)
+{
+    if (!o || o->type != KM_T_DMATRANSACTION || o->state == KM_OBJ_FREE)
+        return NULL;
+    const km_dmatx *t = &o->u.tx;
+    if (t->state != KM_TX_TRANSFER || !t->enabler || !t->enabler->u.dmae.bus_master)
+        return NULL;
+    const SCATTER_GATHER_LIST *l = t->sgl ? (t->sg_live ? t->sgl : NULL) : (t->mapped ? &t->sg : NULL);
+    if (l && direction)
+        *direction = t->direction;
+    return l;
+}
+
+bool km_dma_logical_owned(uint64_t addr, size_t len)
+{
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const SCATTER_GATHER_LIST *l = km_dma_stage(&km_w.objects[i], NULL);
+        for (ULONG k = 0; l && k < l->NumberOfElements; k++) {
+            uint64_t lo = (uint64_t)l->Elements[k].Address.QuadPart, n = l->Elements[k].Length;
+            if (addr >= lo && addr - lo <= n && len <= n - (addr - lo))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* ---- common buffers (fxcommonbufferapi.cpp, fxcommonbuffer.cpp) ---------------------------------------- */
+
+DR_SITE(site_cb_create, "WdfCommonBufferCreate");
+DR_SITE(site_cb_create_cfg, "WdfCommonBufferCreateWithConfig");
+DR_SITE(site_cb_va, "WdfCommonBufferGetAlignedVirtualAddress");
+DR_SITE(site_cb_la, "WdfCommonBufferGetAlignedLogicalAddress");
+DR_SITE(site_cb_len, "WdfCommonBufferGetLength");
+DR_SITE(site_cb_fails, "dma-common-buffer-fails"); /* 0 allocated, 1 AllocateCommonBuffer returns NULL (env.alloc_failure) */
+
+/* WdfCommonBufferCreate[WithConfig]: FxVerifierCheckIrqlLevel(PASSIVE_LEVEL),
+ * Length 0 STATUS_INVALID_PARAMETER, attributes without a parent (the
+ * enabler is it), then FxCommonBuffer::AllocateCommonBuffer: m_RawLength =
+ * Length, plus the alignment mask when that exceeds PAGE_SIZE - 1; the
+ * HAL's AllocateCommonBuffer gives at least a page, page-aligned (the model:
+ * m_RawLength rounded up to pages from the guarded arena, named "common
+ * buffer", its rest and a guard page poisoned); aligned = (raw + mask) &
+ * ~mask, the same for the virtual and the logical address (identity-mapped).
+ * A NULL from the HAL (env.alloc_failure) is STATUS_INSUFFICIENT_RESOURCES
+ * and no object. */
+static NTSTATUS common_buffer_create(const dr_site *site, WDFDMAENABLER DmaEnabler, size_t Length, const ULONG *alignment,
+                                     PWDF_OBJECT_ATTRIBUTES Attributes, WDFCOMMONBUFFER *CommonBuffer)
+{
+    const char *api = site->name;
+    km_object *en = km_lookup(DmaEnabler, KM_T_DMAENABLER, api, false);
+    if (!en)
+        return STATUS_INVALID_HANDLE;
+    if (!CommonBuffer) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s without CommonBuffer",
+                    api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *CommonBuffer = NULL;
+    if (!Length) /* "Length is 0" */
+        return STATUS_INVALID_PARAMETER;
+    NTSTATUS st = km_validate_attributes(Attributes, KM_ATTRS_PARENT_NOT_ALLOWED);
+    if (!NT_SUCCESS(st))
+        return st;
+    km_dmaenabler *e = &en->u.dmae;
+    /* FxDmaEnabler::AllocateCommonBuffer: the read direction's adapter. */
+    if (!e->adapter[0]) {
+        km_crash("DMA-CFG", api, "system profile not configured: no adapter object",
+                 "DMAE%u: AllocateCommonBuffer through a NULL read-direction AdapterObject", en->id);
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    /* The enabler's alignment (m_CommonBufferAlignment: the device's
+     * alignment requirement, byte-aligned in the model) unless configured. */
+    ULONG mask = alignment ? *alignment : 0;
+    size_t raw = Length;
+    if (mask > KM_PAGE_SIZE - 1 && __builtin_add_overflow(Length, (size_t)mask, &raw)) {
+        km_vf_break("DMA-CB", api, "length plus alignment overflows", "%zu + 0x%x", Length, (unsigned)mask);
+        return STATUS_INTEGER_OVERFLOW;
+    }
+    if (raw > 0xFFFFFFFFu) { /* FxDmaEnabler::AllocateCommonBuffer: RtlSizeTToULong */
+        km_vf_break("DMA-CB", api, "length does not fit a ULONG", "%zu bytes", raw);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    km_object *o = km_obj_create(KM_T_COMMONBUFFER, Attributes, en, api, &st);
+    if (!o)
+        return st;
+    if (km_w.env.alloc_failure && dr_choose(&site_cb_fails, 2) == 1) {
+        km_obj_delete(o); /* DeleteFromFailedCreate */
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    km_commonbuffer *cb = &o->u.cb;
+    size_t pages = (raw + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE;
+    cb->raw = km_alloc(pages * KM_PAGE_SIZE, 16, "common buffer", NULL, o, &cb->alloc);
+    cb->aligned = (uint8_t *)(((uintptr_t)cb->raw + mask) & ~(uintptr_t)mask);
+    cb->length = Length;
+    cb->raw_length = raw;
+    cb->alignment = mask;
+    km_trace(site, o, (int64_t)Length);
+    *CommonBuffer = (WDFCOMMONBUFFER)km_handle(o);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfCommonBufferCreate(WDFDMAENABLER DmaEnabler, size_t Length, PWDF_OBJECT_ATTRIBUTES Attributes,
+                               WDFCOMMONBUFFER *CommonBuffer)
+{
+    if (!km_enter_irql_checked(&site_cb_create, PASSIVE_LEVEL)) /* FxVerifierCheckIrqlLevel */
+        return STATUS_INVALID_DEVICE_REQUEST;
+    return common_buffer_create(&site_cb_create, DmaEnabler, Length, NULL, Attributes, CommonBuffer);
+}
+
+NTSTATUS WdfCommonBufferCreateWithConfig(WDFDMAENABLER DmaEnabler, size_t Length, PWDF_COMMON_BUFFER_CONFIG Config,
+                                         PWDF_OBJECT_ATTRIBUTES Attributes, WDFCOMMONBUFFER *CommonBuffer)
+{
+    static const char api[] = "WdfCommonBufferCreateWithConfig";
+    if (!km_enter_irql_checked(&site_cb_create_cfg, PASSIVE_LEVEL)) /* FxVerifierCheckIrqlLevel */
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (!Config) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "%s without Config", api);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Config->Size != sizeof *Config)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    return common_buffer_create(&site_cb_create_cfg, DmaEnabler, Length, &Config->AlignmentRequirement, Attributes,
+                                CommonBuffer);
+}
+
+/* FxCommonBuffer::Dispose -> FreeCommonBuffer: the HAL's FreeCommonBuffer;
+ * the memory is poisoned FREED, so a later touch is a use-after-free of a
+ * "freed common buffer". Runs for WdfObjectDelete and for the enabler's (its
+ * parent's) deletion. */
+void km_commonbuffer_dispose(km_object *o)
+{
+    km_commonbuffer *cb = &o->u.cb;
+    if (!cb->raw || cb->freed)
+        return;
+    cb->freed = true;
+    km_free(cb->alloc);
+}
+
+static km_object *cb_enter(const dr_site *site, WDFCOMMONBUFFER h)
+{
+    if (!km_enter(site, DISPATCH_LEVEL))
+        return NULL;
+    return km_lookup(h, KM_T_COMMONBUFFER, site->name, false);
+}
+
+PVOID WdfCommonBufferGetAlignedVirtualAddress(WDFCOMMONBUFFER CommonBuffer)
+{
+    km_object *o = cb_enter(&site_cb_va, CommonBuffer);
+    return o ? o->u.cb.aligned : NULL;
+}
+
+PHYSICAL_ADDRESS WdfCommonBufferGetAlignedLogicalAddress(WDFCOMMONBUFFER CommonBuffer)
+{
+    PHYSICAL_ADDRESS a = {.QuadPart = 0};
+    km_object *o = cb_enter(&site_cb_la, CommonBuffer);
+    if (o)
+        a.QuadPart = (LONGLONG)(uintptr_t)o->u.cb.aligned; /* identity-mapped: logical = virtual */
+    return a;
+}
+
+size_t WdfCommonBufferGetLength(WDFCOMMONBUFFER CommonBuffer)
+{
+    km_object *o = cb_enter(&site_cb_len, CommonBuffer);
+    return o ? o->u.cb.length : 0;
 }

@@ -562,6 +562,9 @@ void km_obj_dispose(km_object *o)
     case KM_T_TIMER:
         km_timer_dispose(o);
         break;
+    case KM_T_COMMONBUFFER:
+        km_commonbuffer_dispose(o);
+        break;
     case KM_T_NONE:
     case KM_T_DRIVER:
     case KM_T_DEVICE:
