@@ -45,6 +45,7 @@ void km_env_defaults(km_env *env)
     env->c2_status_lost = true;
     env->memory_ranges = 1; /* one 4 KiB register range (memory=) */
     env->memory_length[0] = KM_PAGE_SIZE;
+    env->short_transfer = true; /* the generic device's short runs (device=generic only) */
 }
 
 /* ---- driver and device --------------------------------------------------------- */
