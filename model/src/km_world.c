@@ -562,6 +562,8 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     km_reset(env);
     km_regs_reset();
     km_interrupt_reset();
+    if (!km_gendev_start(env))
+        return;
     km_registry_reset(env);
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
