@@ -24,14 +24,21 @@ typedef enum {
     M_EARLY,     /* DmaCompleted right after START, without waiting for DONE */
     M_UNMAPPED,  /* a descriptor names the driver's own static buffer, in no stage */
     M_TABLE_POOL,/* the descriptor table in pool memory, not a common buffer */
+    M_TABLE_PAST,/* the table runs one byte past the common buffer's length */
     M_RESTART,   /* START twice */
     M_BADCOUNT,  /* DESC_COUNT 300 */
 } gmode;
 
-enum { MAXST = 4, MAXPOLLS = 64 };
+/* The common buffer's length, 47 + 16k bytes: a 3-descriptor table (48
+ * bytes) at offset CB_PAST, a multiple of 16, ends one byte past it, inside
+ * the same page (no guard zone: the device's check, not the arena's, must
+ * see it). */
+enum { MAXST = 4, MAXPOLLS = 64, CB_LENGTH = 47 + 16 * 247, CB_PAST = CB_LENGTH - 47 };
 
 static struct {
     gmode mode;
+    bool no_enable;   /* INT_ENABLE left 0 */
+    bool own_device;  /* the scenario sets its own device model */
 } drv;
 
 static struct {
@@ -88,6 +95,10 @@ static BOOLEAN EvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WD
             d = ExAllocatePool2(POOL_FLAG_NON_PAGED, KM_PAGE_SIZE, 'tseT');
             table = (uint64_t)(uintptr_t)d;
         }
+        if (drv.mode == M_TABLE_PAST) {
+            d += CB_PAST / sizeof *d;
+            table += CB_PAST;
+        }
         count = SgList->NumberOfElements;
         for (ULONG e = 0; e < count; e++) {
             d[e].address = (uint64_t)SgList->Elements[e].Address.QuadPart;
@@ -105,7 +116,8 @@ static BOOLEAN EvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WD
     WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DIRECTION), Direction == WdfDmaDirectionReadFromDevice
                                                          ? KM_GENDEV_DIR_TO_MEMORY
                                                          : KM_GENDEV_DIR_FROM_MEMORY);
-    WRITE_REGISTER_ULONG(reg(KM_GENDEV_INT_ENABLE), KM_GENDEV_INT_DONE(0) | KM_GENDEV_INT_ERROR(0));
+    if (!drv.no_enable)
+        WRITE_REGISTER_ULONG(reg(KM_GENDEV_INT_ENABLE), KM_GENDEV_INT_DONE(0) | KM_GENDEV_INT_ERROR(0));
     if (k == 0)
         obs.line_before_start = km_device_irq_asserted(KM_GENDEV_LINE);
     WRITE_REGISTER_ULONG(chreg(KM_GENDEV_CONTROL), KM_GENDEV_CTL_START);
@@ -259,7 +271,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
                                 64 * KM_PAGE_SIZE);
     s = WdfDmaEnablerCreate(device, &c, WDF_NO_OBJECT_ATTRIBUTES, &g_en);
     if (NT_SUCCESS(s))
-        s = WdfCommonBufferCreate(g_en, KM_GENDEV_MAX_DESC * sizeof(km_gendev_desc), WDF_NO_OBJECT_ATTRIBUTES, &g_cb);
+        s = WdfCommonBufferCreate(g_en, CB_LENGTH, WDF_NO_OBJECT_ATTRIBUTES, &g_cb);
     if (NT_SUCCESS(s))
         s = WdfDmaTransactionCreate(g_en, WDF_NO_OBJECT_ATTRIBUTES, &g_tx);
     return s;
@@ -272,9 +284,21 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
     return WdfDriverCreate(DriverObject, RegistryPath, WDF_NO_OBJECT_ATTRIBUTES, &config, WDF_NO_HANDLE);
 }
 
+/* A scenario's own device model: DEVICE_ID reads 0xABCD. */
+static void own_read(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value)
+{
+    (void)ctx;
+    if (range == 0 && offset == KM_GENDEV_DEVICE_ID && width == 4)
+        *value = 0xABCD;
+}
+
 static void setup(void)
 {
     memset(&obs, 0, sizeof obs);
+    if (drv.own_device) {
+        km_device_model m = {.on_read = own_read};
+        km_device_model_set(&m);
+    }
     g_regs = NULL;
     g_en = NULL;
     g_tx = NULL;
@@ -425,6 +449,26 @@ static void test_run(void)
     r = first(M_RUN, "writes=1");
     KEXPECT_CLEAN(r);
     KCHECK(obs.bytes_done[0] == 3 * KM_PAGE_SIZE && obs.final_status == STATUS_SUCCESS);
+    /* Without INT_ENABLE the run ends the same, and the line stays deasserted. */
+    reset(M_RUN, "");
+    drv.no_enable = true;
+    r = km_test_run_dfs(&scn, 2, 1, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(obs.int_status[0] == KM_GENDEV_INT_DONE(0) && obs.bytes_done[0] == 3 * KM_PAGE_SIZE);
+    KCHECK(!obs.line_at_done[0] && !after.line);
+}
+
+/* A scenario that sets its own device model keeps it under device=generic. */
+static void test_own_device(void)
+{
+    reset(M_RUN, "");
+    drv.own_device = true;
+    km_test_result r = km_test_run_dfs(&scn, 2, 1, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(obs.id == 0xABCD && obs.timed_out); /* no generic device: nothing ever runs */
+    reset(M_RUN, "");
+    r = km_test_run_dfs(&scn, 2, 1, true);
+    KCHECK(obs.id == KM_GENDEV_ID); /* the next execution without one has it again */
 }
 
 /* The outcomes: error only with dma_error, short only with short_transfer,
@@ -553,6 +597,8 @@ static void test_checks(void)
     r = first(M_EARLY, "");
     KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH HW5: generic device: DMA to memory not mapped for DMA");
     KCHECK(strstr(r.first.message, "finishing its run") != NULL);
+    r = first(M_TABLE_PAST, "");
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH HW5: generic device: descriptor table not in a common buffer");
     r = first(M_RESTART, "");
     KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK HW6: generic device: START on a busy channel");
     r = first(M_BADCOUNT, "");
@@ -569,6 +615,7 @@ int main(void)
     test_env();
     test_env_by_hand();
     test_run();
+    test_own_device();
     test_outcomes();
     test_short_and_error();
     test_abort();
