@@ -110,8 +110,12 @@ static BOOLEAN EvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WD
         if (drv.mode == M_BADCOUNT)
             count = 300;
     }
-    WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DESC_LO), (ULONG)table);
-    WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DESC_HI), (ULONG)(table >> 32));
+    if (drv.mode == M_PACKET) { /* one 64-bit write: DESC_LO, then DESC_HI */
+        WRITE_REGISTER_ULONG64((volatile ULONG64 *)(volatile void *)chreg(KM_GENDEV_DESC_LO), table);
+    } else {
+        WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DESC_LO), (ULONG)table);
+        WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DESC_HI), (ULONG)(table >> 32));
+    }
     WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DESC_COUNT), count);
     WRITE_REGISTER_ULONG(chreg(KM_GENDEV_DIRECTION), Direction == WdfDmaDirectionReadFromDevice
                                                          ? KM_GENDEV_DIR_TO_MEMORY
