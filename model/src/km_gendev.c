@@ -27,6 +27,7 @@ typedef struct gd_channel {
     unsigned index;
     bool busy;
     uint32_t direction;                  /* KM_GENDEV_DIR_*, latched at START */
+    bool packet;                         /* DESC_COUNT was 0 at START */
     unsigned nelem;                      /* ranges of the run (packet mode: 1) */
     km_gendev_desc elem[KM_GENDEV_MAX_DESC]; /* the run's ranges, read at START */
     uint64_t total;                      /* bytes asked */
@@ -123,7 +124,7 @@ static bool unowned(const gd_channel *ch, uint64_t bytes, const char *when)
                         "holds (a stage is the device's from EvtProgramDma to DmaCompleted*)",
                         ch->index, when, ch->direction == KM_GENDEV_DIR_TO_MEMORY ? "writing" : "reading",
                         (unsigned long long)n, (unsigned long long)ch->elem[i].address,
-                        ch->nelem == 1 && reg(ch_reg(ch->index, KM_GENDEV_DESC_COUNT)) == 0 ? "packet" : "descriptor",
+                        ch->packet ? "packet" : "descriptor",
                         i);
     }
     return false;
@@ -204,7 +205,8 @@ static void start(gd_channel *ch)
                      (unsigned)count, KM_GENDEV_MAX_DESC);
         return;
     }
-    if (count == 0) { /* packet mode */
+    ch->packet = count == 0;
+    if (ch->packet) {
         ch->nelem = 1;
         ch->elem[0] = (km_gendev_desc){addr, reg(ch_reg(c, KM_GENDEV_LENGTH)), 0};
     } else {
