@@ -16,6 +16,12 @@ fi
     echo "finding kind, or kind:part-of-the-title, to be produced within the scenario's budget"
     echo "of executions (\`dmarace run NAME --expect\`; CTest runs every row)."
     echo
+    echo "A scenario's environment may include a device model: \`device=generic\` (with"
+    echo "\`interrupts=1\` and the default \`memory=4K\`) gives its driver the model's generic"
+    echo "bus-master DMA device in memory range 0, raising interrupt line 0"
+    echo "(docs/model-device.md); a scenario's own setup may set its own instead"
+    echo "(\`km_device_model_set\`, docs/model.md, \"The register window\")."
+    echo
     echo "| scenario | CPUs | expected verdict | what it is |"
     echo "|---|---|---|---|"
     "$D" list | awk '{

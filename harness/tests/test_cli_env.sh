@@ -34,6 +34,12 @@ check test "$(grep -c '^env ' base.txt)" -eq 0
 "$D" run busted-c19 --executions 300 --quiet --findings f2 --env "requests=2" >two.txt 2>&1
 check test $? -eq 1
 check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" two.txt
+# The generic device is accepted with its resources (a driver that never
+# touches it finds the same bug).
+"$D" run busted-c19 --executions 300 --quiet --findings fg --env "device=generic interrupts=1" >gen.txt 2>&1
+check test $? -eq 1
+check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" gen.txt
+check grep -q "^env          device=generic interrupts=1$" gen.txt
 # --expect judges the scenario's expected verdict, with the settings applied.
 "$D" run busted-c19 --expect --quiet --findings f3 --env "requests=1" >exp.txt 2>&1
 check test $? -eq 1
@@ -45,6 +51,12 @@ expect_setting_error "out of range" run busted-c19 --env "requests=99"
 check grep -q "requests must be 1 to 16" err.txt
 expect_setting_error "bad memory list" run busted-c19 --env "memory=4K,0"
 expect_setting_error "missing value" run busted-c19 --env
+expect_setting_error "device=generic without an interrupt" run busted-c19 --env "device=generic"
+check grep -q "bad --env for scenario busted-c19: device=generic needs an interrupt resource (interrupts=1)" err.txt
+expect_setting_error "device=generic without room for its registers" run busted-c19 --env "device=generic interrupts=1 memory=128"
+check grep -q "device=generic needs memory range 0 of at least 0x100 bytes" err.txt
+expect_setting_error "unknown device" run busted-c19 --env "device=pci interrupts=1"
+check grep -q "bad device setting 'device=pci'" err.txt
 expect_setting_error "not a table scenario" run toy-interleave --env "requests=2"
 check grep -q "scenario toy-interleave takes no --env settings" err.txt
 expect_setting_error "newline" run busted-c19 --env "requests=2

@@ -22,6 +22,7 @@
 #ifndef KM_DEVICE_H
 #define KM_DEVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,8 @@ typedef struct km_device_model {
  * (dr_event, dr_vtimer: the hardware acting later). */
 void km_device_irq_assert(unsigned line);
 void km_device_irq_deassert(unsigned line);
+/* Whether the line is asserted now (false for a line the device lacks). */
+bool km_device_irq_asserted(unsigned line);
 
 /* DMA as the device sees it. Drivers give their device logical (bus)
  * addresses (docs/model-dma.md, "Logical addresses"): S/G list elements, a

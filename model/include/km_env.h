@@ -53,7 +53,15 @@ typedef struct km_env {
     unsigned nregistry;
     unsigned dma_channels;      /* system DMA channels in the resource list, 1..4 (CmResourceTypeDma descriptors) */
     bool pool_failure;          /* ExAllocatePool* may return NULL (a tape choice; off by default) */
+    /* The device model the world installs (device=; km_gendev.h, docs/model-device.md). */
+    unsigned device;            /* KM_ENV_DEVICE_NONE (default) or KM_ENV_DEVICE_GENERIC (device=generic) */
+    bool short_transfer;        /* the generic device may end a run short (BYTES_DONE < asked; on) */
 } km_env;
+
+/* device=: none (the scenario's own km_device_model_set, or plain register
+ * memory) or generic, the model's bus-master DMA device (km_gendev.h), which
+ * needs memory range 0 of at least KM_GENDEV_SPAN bytes and an interrupt. */
+enum { KM_ENV_DEVICE_NONE = 0, KM_ENV_DEVICE_GENERIC = 1 };
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one
  * page per transfer, every nondeterministic event live. */

@@ -699,12 +699,22 @@ void km_request_access(const void *addr, size_t size, bool write);
  * scatter-gather: the built list), i.e. the device may move data there. */
 const SCATTER_GATHER_LIST *km_dma_stage(const km_object *tx, WDF_DMA_DIRECTION *direction);
 bool km_dma_logical_owned(uint64_t addr, size_t len);
+bool km_dma_common_buffer_holds(uint64_t addr, size_t len); /* a live common buffer's logical range */
 /* The register window (km_regs.c): lay out the memory ranges and take the
  * scenario's device model (execution start, after km_reset); the physical
  * start of memory range i; the access observer's part for register memory. */
 void km_regs_reset(void);
 uint64_t km_regs_range_start(unsigned i);
 void km_regs_access(const void *addr, size_t size, bool write);
+/* Interrupt lines (km_interrupt.c): all deasserted, at execution start. */
+void km_interrupt_reset(void);
+/* The generic device (km_gendev.c, device=generic): at execution start, after
+ * km_regs_reset, install it unless the scenario set its own device model
+ * (km_regs_device_default). False (a finding) for an environment that
+ * km_env_parse would have refused: no room for its registers, no interrupt. */
+struct km_device_model;
+bool km_regs_device_default(const struct km_device_model *model);
+bool km_gendev_start(const km_env *env);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

@@ -2482,7 +2482,7 @@ bool km_dma_logical_owned(uint64_t addr, size_t len)
 }
 
 /* A live common buffer holds [addr, addr + len) (logical addresses). */
-static bool common_buffer_holds(uint64_t addr, size_t len)
+bool km_dma_common_buffer_holds(uint64_t addr, size_t len)
 {
     for (uint32_t i = 0; i < km_w.nobjects; i++) {
         const km_object *o = &km_w.objects[i];
@@ -2496,7 +2496,7 @@ static bool common_buffer_holds(uint64_t addr, size_t len)
 }
 
 /* km_device.h: what a device may reach by DMA. */
-bool km_device_dma_mapped(uint64_t la, size_t len) { return km_dma_logical_owned(la, len) || common_buffer_holds(la, len); }
+bool km_device_dma_mapped(uint64_t la, size_t len) { return km_dma_logical_owned(la, len) || km_dma_common_buffer_holds(la, len); }
 
 void *km_device_dma_memory(uint64_t la, size_t len)
 {

@@ -4,15 +4,17 @@
  * `name` or `name=1` sets a flag, `no-name` or `name=0` clears it; lengths take
  * a `p` suffix for pages. km_env_describe writes the settings that differ from
  * the defaults, in the same syntax. `memory=4K,64K,256` is a list: its commas
- * join lengths (each starts with a digit; K, M and p suffixes). */
+ * join lengths (each starts with a digit; K, M and p suffixes). `device=`
+ * takes a name (device_names). */
 #include "km.h"
+#include "km_gendev.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { F_BOOL, F_UINT, F_SIZE, F_MEMLIST } field_kind;
+typedef enum { F_BOOL, F_UINT, F_SIZE, F_MEMLIST, F_DEVICE } field_kind;
 
 typedef struct {
     const char *name;
@@ -47,7 +49,14 @@ static const field fields[] = {
     FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
     FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
     FIELD(pool_failure, F_BOOL, "ExAllocatePool* may fail (returns NULL)"),
+    /* the device model (km_gendev.c) */
+    FIELD(device, F_DEVICE, "device model: device=generic (bus-master DMA device) or none"),
+    FIELD(short_transfer, F_BOOL, "the generic device may end a run short"),
 };
+
+/* device=NAME: the index is the km_env device value. */
+static const char *const device_names[] = {[KM_ENV_DEVICE_NONE] = "none", [KM_ENV_DEVICE_GENERIC] = "generic"};
+#define NDEVICES (sizeof device_names / sizeof device_names[0])
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
 /* Field access through memcpy: the table holds offsets, not typed pointers. */
@@ -62,6 +71,7 @@ static uint64_t get(const km_env *env, const field *f)
         memcpy(&b, at, sizeof b);
         return b;
     case F_UINT:
+    case F_DEVICE:
         memcpy(&u, at, sizeof u);
         return u;
     case F_SIZE:
@@ -84,6 +94,7 @@ static void set(km_env *env, const field *f, uint64_t v)
         memcpy(at, &b, sizeof b);
         break;
     case F_UINT:
+    case F_DEVICE:
         memcpy(at, &u, sizeof u);
         break;
     case F_SIZE:
@@ -273,6 +284,18 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
             }
             continue;
         }
+        if (f->kind == F_DEVICE) {
+            size_t vlen = eq ? (size_t)(tok + len - eq - 1) : 0;
+            size_t d = 0;
+            while (d < NDEVICES && !(strlen(device_names[d]) == vlen && strncmp(device_names[d], eq + 1, vlen) == 0))
+                d++;
+            if (neg || !eq || d == NDEVICES) {
+                snprintf(err, errlen, "bad device setting '%.*s' (device=generic or device=none)", (int)len, tok);
+                return -1;
+            }
+            set(env, f, d);
+            continue;
+        }
         uint64_t v = 1;
         if (eq && (neg || !parse_number(eq + 1, (size_t)(tok + len - eq - 1), f->kind == F_SIZE, &v))) {
             snprintf(err, errlen, "bad value in environment setting '%.*s'", (int)len, tok);
@@ -318,6 +341,16 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "interrupts must be 0 to %d", KM_ENV_MAX_INTERRUPTS);
         return -1;
     }
+    /* The generic device's registers are in memory range 0 and it interrupts on line 0. */
+    if (env->device == KM_ENV_DEVICE_GENERIC && (env->memory_ranges < 1 || env->memory_length[0] < KM_GENDEV_SPAN)) {
+        snprintf(err, errlen, "device=generic needs memory range 0 of at least %#x bytes (its registers), e.g. memory=4K",
+                 (unsigned)KM_GENDEV_SPAN);
+        return -1;
+    }
+    if (env->device == KM_ENV_DEVICE_GENERIC && env->interrupts < 1) {
+        snprintf(err, errlen, "device=generic needs an interrupt resource (interrupts=1): it interrupts on line 0");
+        return -1;
+    }
     return 0;
 }
 
@@ -341,6 +374,8 @@ size_t km_env_describe(const km_env *env, char *out, size_t outlen)
             continue;
         else if (f->kind == F_BOOL)
             snprintf(item, sizeof item, "%s%s", a ? "" : "no-", f->name);
+        else if (f->kind == F_DEVICE)
+            snprintf(item, sizeof item, "%s=%s", f->name, a < NDEVICES ? device_names[a] : "?");
         else if (f->kind == F_SIZE && a % KM_PAGE_SIZE == 0)
             snprintf(item, sizeof item, "%s=%llup", f->name, (unsigned long long)(a / KM_PAGE_SIZE));
         else

@@ -86,6 +86,16 @@ void km_device_model_set(const km_device_model *model)
     device_pending = true;
 }
 
+/* The generic device (km_gendev.c) is the execution's device model unless
+ * the scenario set its own: true if it was installed. */
+bool km_regs_device_default(const km_device_model *model)
+{
+    if (R.device.on_read || R.device.on_write)
+        return false;
+    R.device = *model;
+    return true;
+}
+
 volatile void *km_device_registers(unsigned range, size_t *length)
 {
     if (range >= R.nranges)

@@ -45,6 +45,7 @@ void km_env_defaults(km_env *env)
     env->c2_status_lost = true;
     env->memory_ranges = 1; /* one 4 KiB register range (memory=) */
     env->memory_length[0] = KM_PAGE_SIZE;
+    env->short_transfer = true; /* the generic device's short runs (device=generic only) */
 }
 
 /* ---- driver and device --------------------------------------------------------- */
@@ -620,6 +621,9 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     static UNICODE_STRING registry = {sizeof path - sizeof path[0], sizeof path, path};
     km_reset(env);
     km_regs_reset();
+    km_interrupt_reset();
+    if (!km_gendev_start(env))
+        return;
     km_registry_reset(env);
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
