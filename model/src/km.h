@@ -562,6 +562,11 @@ bool km_own_check(const char *check, const char *api, const char *what, const ch
 /* CRASH: undefined behaviour in real KMDF. Always fires. */
 bool km_crash(const char *check, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A Windows bug check other than KMDF's 0x10D (e.g. 0x9
+ * IRQL_NOT_GREATER_OR_EQUAL): "BUGCHECK 0x<code> <check>: <api>: <what>", a
+ * FRAMEWORK finding. Always fires. */
+bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* A protocol oracle (lost completion, wrong status): a CHECK finding. */
 bool km_oracle(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
