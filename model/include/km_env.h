@@ -53,6 +53,9 @@ typedef struct km_env {
     unsigned nregistry;
     unsigned dma_channels;      /* system DMA channels in the resource list, 1..4 (CmResourceTypeDma descriptors) */
     bool pool_failure;          /* ExAllocatePool* may return NULL (a tape choice; off by default) */
+    /* Interrupts (issue 14; docs/model-interrupt.md). */
+    bool spurious_interrupts;   /* a connected WDFINTERRUPT's ISR may be called though its device did not
+                                   interrupt (a shared line, a spurious interrupt): up to 2 per execution (on) */
 } km_env;
 
 /* Defaults: verifier on, one read request of 3 pages, map registers for one

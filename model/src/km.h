@@ -35,7 +35,8 @@
     X(CMRESLIST, "RES", "WDFCMRESLIST")                                                                   \
     X(KEY, "KEY", "WDFKEY")                                                                               \
     X(STRING, "STR", "WDFSTRING")                                                                         \
-    X(COLLECTION, "COLL", "WDFCOLLECTION")
+    X(COLLECTION, "COLL", "WDFCOLLECTION")                                                                \
+    X(INTERRUPT, "INT", "WDFINTERRUPT")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -381,6 +382,37 @@ typedef struct km_collection {
     ULONG count;
 } km_collection;
 
+/* A WDFINTERRUPT (FxInterrupt: src/framework/shared/irphandlers/pnp/
+ * interruptobject.cpp, km/interruptobjectkm.cpp; km_interrupt.c). */
+typedef struct km_interrupt {
+    WDF_INTERRUPT_CONFIG config;
+    km_object *device;           /* m_Device */
+    bool in_prepare_hardware;    /* m_CreatedInPrepareHardware */
+    int line;                    /* the interrupt resource assigned (its line), -1 none (Vector 0) */
+    WDF_INTERRUPT_INFO info;     /* m_InterruptInfo */
+    unsigned sync_irql;          /* m_SynchronizeIrql */
+    bool connected;              /* m_Connected: IoConnectInterruptEx done (the kernel delivers) */
+    bool enabled;                /* m_Enabled: EvtInterruptEnable succeeded */
+    bool force_disconnected;     /* m_ForceDisconnected: WdfInterruptDisable */
+    dr_spinlock builtin_lock;    /* m_BuiltInSpinLock */
+    dr_spinlock *lock;           /* m_SpinLock: the built-in one or the config's WDFSPINLOCK's */
+    unsigned old_irql;           /* m_OldIrql (WdfInterruptAcquireLock) */
+    uint32_t lock_owner;         /* task holding the lock through AcquireLock, 0 if none */
+    dr_isr isr;                  /* the ISR as the engine raises it */
+    uint32_t isr_task;           /* task running the ISR, 0 if none */
+    bool isr_spurious;           /* the pending or running ISR is a spurious one */
+    unsigned unacked;            /* ISR returns in a row with its level line still asserted */
+    dr_event spurious;           /* a spurious or shared-line interrupt, armed while connected */
+    dr_dpc dpc;                  /* m_Dpc */
+    bool dpc_queued;             /* ... queued, not started */
+    unsigned dpc_running;        /* DPC activations executing */
+    bool wi_queued;              /* m_SystemWorkItem enqueued, not started */
+    unsigned wi_running;         /* work items executing */
+    km_cblock *cb_lock;          /* m_CallbackLock (AutomaticSerialization), or NULL */
+    char name[16];               /* "INT1-lock" */
+    int kinterrupt;              /* what WdfInterruptWdmGetInterrupt points to */
+} km_interrupt;
+
 typedef struct km_reslist {
     ULONG count;
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
@@ -421,6 +453,7 @@ struct km_object {
         km_key key;
         km_string str;
         km_collection coll;
+        km_interrupt intr;
     } u;
 };
 
@@ -626,8 +659,21 @@ void km_request_access(const void *addr, size_t size, bool write);
 void km_regs_reset(void);
 uint64_t km_regs_range_start(unsigned i);
 void km_regs_access(const void *addr, size_t size, bool write);
-/* Interrupt lines (km_interrupt.c): all deasserted, at execution start. */
+/* Interrupts (km_interrupt.c). Reset: lines deasserted, no interrupt
+ * objects (execution start). Prepare hardware: begin (true) assigns the
+ * interrupt resources to the interrupts EvtDriverDeviceAdd created, in
+ * creation order, and lets WdfInterruptCreate take descriptors; end (false)
+ * closes creation. Count: the device's interrupts. Connect: the D0 step
+ * after EvtDeviceD0Entry (on a thread: EvtInterruptEnable at DIRQL):
+ * connect and enable each interrupt in creation order; returns the first
+ * failure. */
 void km_interrupt_reset(void);
+void km_interrupt_prepare_hardware(km_object *raw, km_object *translated);
+void km_interrupt_prepared(void);
+unsigned km_interrupt_count(void);
+NTSTATUS km_interrupt_connect_all(void);
+/* For tests: whether the current task holds the interrupt's spin lock. */
+bool km_interrupt_lock_held(WDFINTERRUPT Interrupt);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

@@ -47,6 +47,8 @@ static const field fields[] = {
     FIELD(interrupt_latched, F_BOOL, "interrupts are latched (edge), not level-sensitive"),
     FIELD(dma_channels, F_UINT, "system DMA channels in the resource list (1..4)"),
     FIELD(pool_failure, F_BOOL, "ExAllocatePool* may fail (returns NULL)"),
+    /* interrupts (issue 14) */
+    FIELD(spurious_interrupts, F_BOOL, "an interrupt's ISR may be called when its device did not interrupt"),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
