@@ -27,6 +27,7 @@ static struct {
     enum { PH_ADD, PH_PREPARE, PH_STARTED } phase; /* EvtDriverDeviceAdd, EvtDevicePrepareHardware, after */
     km_object *raw, *translated;     /* the lists EvtDevicePrepareHardware gets */
     unsigned spurious;               /* spurious interrupts raised in this execution */
+    bool d0;                         /* the D0 connection step has begun */
 } L;
 
 static void line_changed(unsigned line);
@@ -636,6 +637,7 @@ static void disconnect(km_object *o, bool np)
 
 NTSTATUS km_interrupt_connect_all(void)
 {
+    L.d0 = true;
     for (unsigned i = 0; i < L.n; i++) {
         km_object *o = L.intr[i];
         if (o->u.intr.force_disconnected)
@@ -844,9 +846,9 @@ VOID WdfInterruptEnable(WDFINTERRUPT Interrupt)
     if (!o)
         return;
     km_trace(&site_enable, o, 0);
-    /* FxInterrupt::ForceReconnect. Before the device started, D0 connects it. */
+    /* FxInterrupt::ForceReconnect. Before the D0 step, D0 connects it. */
     o->u.intr.force_disconnected = false;
-    if (L.phase == PH_STARTED && km_w.device_started)
+    if (L.d0)
         (void)connect(o, np_path(&o->u.intr), api);
 }
 

@@ -35,6 +35,16 @@ typedef enum {
     M_PREPARE,    /* the interrupt is created in EvtDevicePrepareHardware */
     M_ACQUIRE_HIGH,   /* EvtIoRead takes the interrupt lock at HIGH_LEVEL */
     M_SYNC_DISCONNECTED, /* EvtIoRead disables the interrupt, then synchronizes with it */
+    M_ENABLE_TWICE,   /* EvtIoRead enables the enabled interrupt */
+    M_WI_NO_CALLBACK, /* EvtIoRead queues a work item the interrupt has no callback for */
+    M_LOCK_DISCONNECTED, /* EvtIoRead disables the interrupt, then takes and releases its lock */
+    M_TRY_LOCK,       /* EvtIoRead calls WdfInterruptTryToAcquireLock */
+    M_INFO_SIZE,      /* WdfInterruptGetInfo with a wrong Size */
+    M_POLICY,         /* WdfInterruptSetPolicy out of range */
+    M_PREPARE_BAD,    /* WdfInterruptCreate in EvtDevicePrepareHardware with a foreign descriptor */
+    M_NP_DISABLE,     /* M_DISABLE on a device that is not power pageable */
+    M_AUTOSER,        /* Device scope and AutomaticSerialization: the DPC under the device's lock */
+    M_POST_TOGGLE,    /* EvtDeviceD0EntryPostInterruptsEnabled disables and enables the interrupt */
 } imode;
 
 enum { REG_LINE = 0, REG_BAD = 1, REG_ACK = 2, REG_STATUS = 3 }; /* ULONG indexes */
@@ -52,12 +62,12 @@ static char g_order[128];          /* the start's callbacks in order */
 static unsigned g_isr_calls, g_isr_claimed, g_isr_unclaimed, g_isr_bad_level, g_isr_no_lock, g_isr_cpu_mask;
 static unsigned g_dpc_calls, g_dpc_bad, g_queue_first, g_queue_second, g_wi_calls, g_wi_bad;
 static unsigned g_enable_irql, g_disable_irql, g_enable_locked, g_disable_locked, g_isr_while_disabled;
-static unsigned g_isr_in_dpc, g_overlap;
+static unsigned g_isr_in_dpc, g_overlap, g_dpc_locked, g_try_result;
 static volatile int g_dpc_active, g_dpc_cpu, g_isr_active, g_in_cs, g_disabled;
 static ULONG g_isr_message;
 static WDF_INTERRUPT_INFO g_info;
 /* Totals over a run's executions (reset by run). */
-static unsigned t_cpu_mask, t_isr_in_dpc, t_unclaimed, t_execs_with_unclaimed, t_overlap;
+static unsigned t_cpu_mask, t_isr_in_dpc, t_unclaimed, t_execs_with_unclaimed, t_overlap, t_while_disabled;
 
 /* ---- the device model ---------------------------------------------------------------------- */
 
@@ -171,6 +181,8 @@ static VOID EvtDpc(WDFINTERRUPT Interrupt, WDFOBJECT Device)
         g_dpc_bad++;
     g_dpc_cpu = (int)KeGetCurrentProcessorNumber();
     g_dpc_active = 1;
+    if (km_cblock_owned(&km_w.device->u.dev.cblock))
+        g_dpc_locked++;
     if (mode == M_PREEMPT && g_dpc_calls == 1) {
         /* The device interrupts again while the DPC still works. */
         WRITE_REGISTER_ULONG(g_regs + REG_LINE, 1);
@@ -254,6 +266,31 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfInterruptDisable(g_int);
         WdfInterruptSynchronize(g_int, SyncBump, NULL);
         break;
+    case M_ENABLE_TWICE:
+        WdfInterruptEnable(g_int);
+        break;
+    case M_WI_NO_CALLBACK:
+        (void)WdfInterruptQueueWorkItemForIsr(g_int);
+        break;
+    case M_LOCK_DISCONNECTED:
+        WdfInterruptDisable(g_int);
+        WdfInterruptAcquireLock(g_int);
+        WdfInterruptReleaseLock(g_int);
+        break;
+    case M_TRY_LOCK:
+        g_try_result = WdfInterruptTryToAcquireLock(g_int);
+        break;
+    case M_INFO_SIZE: {
+        WDF_INTERRUPT_INFO info;
+        WDF_INTERRUPT_INFO_INIT(&info);
+        info.Size = 8;
+        WdfInterruptGetInfo(g_int, &info);
+        break;
+    }
+    case M_POLICY:
+        WdfInterruptSetPolicy(g_int, WdfIrqPolicyOneCloseProcessor, WdfIrqPriorityNormal, 1);
+        WdfInterruptSetPolicy(g_int, WdfIrqPolicyOneCloseProcessor, WdfIrqPriorityUndefined, 1);
+        break;
     case M_ACQUIRE_RELEASE: {
         KIRQL before = KeGetCurrentIrql();
         WdfInterruptAcquireLock(g_int);
@@ -268,12 +305,12 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         break;
     }
     if (mode < M_NORMAL || mode == M_ACQUIRE_TWICE || mode == M_RELEASE_UNHELD || mode == M_ACQUIRE_RELEASE ||
-        mode == M_SYNC_DISCONNECTED) {
+        mode == M_SYNC_DISCONNECTED || (mode >= M_ENABLE_TWICE && mode <= M_POLICY)) {
         WdfRequestComplete(Request, STATUS_SUCCESS);
         return;
     }
     g_req = Request;
-    if (mode == M_DISABLE) {
+    if (mode == M_DISABLE || mode == M_NP_DISABLE) {
         WdfInterruptDisable(g_int);
         g_disabled = 1;
         WRITE_REGISTER_ULONG(g_regs + REG_LINE, 1);
@@ -308,11 +345,16 @@ static NTSTATUS EvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST Raw, WDFCMRESL
         PCM_PARTIAL_RESOURCE_DESCRIPTOR d = WdfCmResourceListGetDescriptor(Translated, i);
         if (d->Type == CmResourceTypeMemory && !g_regs)
             g_regs = MmMapIoSpace(d->u.Memory.Start, d->u.Memory.Length, MmNonCached);
-        if (d->Type == CmResourceTypeInterrupt && mode == M_PREPARE && !g_int) {
+        if (d->Type == CmResourceTypeInterrupt && (mode == M_PREPARE || mode == M_PREPARE_BAD) && !g_int) {
             WDF_INTERRUPT_CONFIG c;
+            static CM_PARTIAL_RESOURCE_DESCRIPTOR copy;
             interrupt_config(&c);
             c.InterruptRaw = WdfCmResourceListGetDescriptor(Raw, i);
             c.InterruptTranslated = d;
+            if (mode == M_PREPARE_BAD) { /* a copy, not the list's descriptor */
+                copy = *d;
+                c.InterruptTranslated = &copy;
+            }
             NTSTATUS st = WdfInterruptCreate(Device, &c, WDF_NO_OBJECT_ATTRIBUTES, &g_int);
             if (!NT_SUCCESS(st))
                 return st;
@@ -336,6 +378,10 @@ static NTSTATUS EvtD0PostInterrupts(WDFDEVICE Device, WDF_POWER_DEVICE_STATE Pre
     order("PostInterruptsEnabled");
     if (g_int)
         WdfInterruptGetInfo(g_int, &g_info);
+    if (mode == M_POST_TOGGLE) {
+        WdfInterruptDisable(g_int);
+        WdfInterruptEnable(g_int);
+    }
     return STATUS_SUCCESS;
 }
 
@@ -348,18 +394,25 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     pnp.EvtDeviceD0Entry = EvtD0Entry;
     pnp.EvtDeviceD0EntryPostInterruptsEnabled = EvtD0PostInterrupts;
     WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
+    if (mode == M_NP_DISABLE)
+        WdfDeviceInitSetPowerNotPageable(DeviceInit);
+    WDF_OBJECT_ATTRIBUTES da;
+    WDF_OBJECT_ATTRIBUTES_INIT(&da);
+    if (mode == M_AUTOSER)
+        da.SynchronizationScope = WdfSynchronizationScopeDevice;
     WDFDEVICE device;
-    NTSTATUS st = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
+    NTSTATUS st = WdfDeviceCreate(&DeviceInit, &da, &device);
     if (!NT_SUCCESS(st))
         return st;
     WDF_IO_QUEUE_CONFIG qc;
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
     qc.EvtIoRead = EvtIoRead;
     st = WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, NULL);
-    if (!NT_SUCCESS(st) || mode < M_NORMAL || mode == M_PREPARE)
+    if (!NT_SUCCESS(st) || mode < M_NORMAL || mode == M_PREPARE || mode == M_PREPARE_BAD)
         return st;
     WDF_INTERRUPT_CONFIG c;
     interrupt_config(&c);
+    c.AutomaticSerialization = mode == M_AUTOSER;
     return WdfInterruptCreate(device, &c, WDF_NO_OBJECT_ATTRIBUTES, &g_int);
 }
 
@@ -380,7 +433,8 @@ static void setup(void)
     g_isr_calls = g_isr_claimed = g_isr_unclaimed = g_isr_bad_level = g_isr_no_lock = g_isr_cpu_mask = 0;
     g_dpc_calls = g_dpc_bad = g_queue_first = g_queue_second = g_wi_calls = g_wi_bad = 0;
     g_enable_irql = g_disable_irql = g_enable_locked = g_disable_locked = g_isr_while_disabled = 0;
-    g_isr_in_dpc = g_overlap = 0;
+    g_isr_in_dpc = g_overlap = g_dpc_locked = 0;
+    g_try_result = 7;
     g_dpc_active = g_dpc_cpu = g_isr_active = g_in_cs = g_disabled = 0;
     g_isr_message = 99;
     memset(&g_info, 0, sizeof g_info);
@@ -399,6 +453,7 @@ static void check(void)
     t_unclaimed += g_isr_unclaimed;
     t_execs_with_unclaimed += g_isr_unclaimed != 0;
     t_overlap += g_overlap != 0;
+    t_while_disabled += g_isr_while_disabled != 0;
     if (!dr_failed() && g_overlap)
         dr_fail(DR_FIND_CHECK, "test: EvtIoRead's update overlapped the ISR", "-");
 }
@@ -410,7 +465,7 @@ static km_test_result run_with(imode m, const char *settings, const char *strate
 {
     char err[256];
     mode = m;
-    t_cpu_mask = t_isr_in_dpc = t_unclaimed = t_execs_with_unclaimed = t_overlap = 0;
+    t_cpu_mask = t_isr_in_dpc = t_unclaimed = t_execs_with_unclaimed = t_overlap = t_while_disabled = 0;
     km_env_defaults(&env);
     env.cancel = false;
     if (km_env_parse(&env, settings, err, sizeof err) != 0)
@@ -574,6 +629,12 @@ static void test_disable_enable(void)
     KCHECK(g_disable_irql == 5 && g_disable_locked);
     KCHECK(g_isr_claimed == 1 && g_dpc_calls == 1);
     KCHECK(strstr(g_order, "PostInterruptsEnabled,Disable,Enable") != NULL);
+    /* Disabled and enabled again in EvtDeviceD0EntryPostInterruptsEnabled:
+     * connected again, the request's interrupt arrives. */
+    r = run(M_POST_TOGGLE, "interrupts=1", "random", 100);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(g_order, "PrepareHardware,D0Entry,Enable,PostInterruptsEnabled,Disable,Enable") == 0);
+    KCHECK(g_isr_claimed == 1 && g_dpc_calls == 1);
 }
 
 /* The interrupt lock: taken in the ISR, or twice, on the processor that
@@ -610,6 +671,51 @@ static void test_work_item(void)
     KCHECK(g_queue_first == TRUE && g_queue_second == FALSE);
 }
 
+/* The other checks: INT6-INT12, each as KMDF makes it (verifier-gated where
+ * KMDF's is), and the NP path and automatic serialisation. */
+static void test_other_checks(void)
+{
+    km_test_result r = run(M_ENABLE_TWICE, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK INT7: WdfInterruptEnable: interrupt already connected");
+    r = run(M_WI_NO_CALLBACK, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH INT8: WdfInterruptQueueWorkItemForIsr: no EvtInterruptWorkItem");
+    r = run(M_LOCK_DISCONNECTED, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK INT6: WdfInterruptAcquireLock: interrupt not connected");
+    r = run(M_LOCK_DISCONNECTED, "interrupts=1 no-verifier", "random", 20);
+    KEXPECT_CLEAN(r); /* no lock taken, none released */
+    r = run(M_TRY_LOCK, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK INT9: WdfInterruptTryToAcquireLock: not a passive-level");
+    r = run(M_TRY_LOCK, "interrupts=1 no-verifier", "random", 5);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_try_result == FALSE);
+    r = run(M_INFO_SIZE, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK INT11: WdfInterruptGetInfo: wrong WDF_INTERRUPT_INFO size");
+    r = run(M_POLICY, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "VF-BREAK INT12: WdfInterruptSetPolicy: priority out of range");
+    r = run(M_PREPARE_BAD, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "CHECK: EvtDevicePrepareHardware failed");
+    KCHECK(strstr(r.first.message, "0xc000000d") != NULL); /* STATUS_INVALID_PARAMETER */
+    r = run(M_PREPARE_BAD, "interrupts=1 no-verifier", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_CRASH, "CRASH INT10: WdfInterruptCreate: descriptor not from the resource lists");
+    /* Not power pageable: WdfInterruptDisable leaves the interrupt connected
+     * (only EvtInterruptDisable stops the device), so the device's assert
+     * reaches the ISR in some executions. */
+    r = run_with(M_NP_DISABLE, "interrupts=1 no-spurious_interrupts", "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(t_while_disabled > 0);
+    r = run_with(M_DISABLE, "interrupts=1 no-spurious_interrupts", "random", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(t_while_disabled == 0);
+    /* AutomaticSerialization with a Device scope: the DPC holds the device's
+     * callback lock; without, it does not. */
+    r = run(M_AUTOSER, "interrupts=1", "random", 50);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_dpc_calls == 1 && g_dpc_locked == 1);
+    r = run(M_NORMAL, "interrupts=1", "random", 50);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_dpc_calls == 1 && g_dpc_locked == 0);
+}
+
 int main(void)
 {
     test_lines();
@@ -624,5 +730,6 @@ int main(void)
     test_disable_enable();
     test_lock_misuse();
     test_work_item();
+    test_other_checks();
     return km_test_done();
 }
