@@ -644,6 +644,15 @@ void km_cblock_init(km_cblock *l, bool passive, const km_object *owner); /* name
 unsigned km_cblock_acquire(km_cblock *l, const char *api);
 void km_cblock_release(km_cblock *l, unsigned old_irql);
 bool km_cblock_owned(const km_cblock *l); /* IsOwner: held by the current thread */
+/* fxobject.cpp FxObject::_GetEffectiveLock, for callbacks that serialise
+ * with their parent's (a timer's, an interrupt's DPC and work item): with
+ * `automatic` (AutomaticSerialization) and a Device or Queue scope in effect
+ * on `callbacks` (the object with callbacks they belong under), its callback
+ * lock in *lock (else NULL); the parent's passive mark (IsPassiveCallbacks)
+ * must match `passive`, else VF-BREAK SYNC (`who` names the callbacks) and
+ * STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL. */
+NTSTATUS km_effective_lock(km_object *callbacks, const km_object *parent, bool automatic, bool passive,
+                           const char *api, const char *who, km_cblock **lock);
 /* The callback lock of an object with callbacks (IFxHasCallbacks: driver,
  * device, queue) and its resolved scope; NULL for other types. km_world.c. */
 km_cblock *km_callback_lock(km_object *o, WDF_SYNCHRONIZATION_SCOPE *scope);

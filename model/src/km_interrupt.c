@@ -474,23 +474,14 @@ NTSTATUS WdfInterruptCreate(WDFDEVICE Device, PWDF_INTERRUPT_CONFIG Configuratio
      * the work item (passive) under AutomaticSerialization, as for a timer. */
     if (!parent_ok(parent, dev))
         return STATUS_INVALID_PARAMETER;
-    km_cblock *cb_lock = NULL;
-    if (Configuration->AutomaticSerialization) {
-        bool passive = Configuration->EvtInterruptWorkItem != NULL;
-        WDF_SYNCHRONIZATION_SCOPE scope;
-        km_cblock *l = km_callback_lock(parent, &scope);
-        if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
-            if (passive != parent->passive_callbacks) {
-                km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                            "an interrupt whose %s serialises with a parent whose callbacks run at %s",
-                            passive ? "EvtInterruptWorkItem runs at PASSIVE_LEVEL" : "EvtInterruptDpc runs at "
-                                                                                     "DISPATCH_LEVEL",
-                            passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-                return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
-            }
-            cb_lock = l;
-        }
-    }
+    km_cblock *cb_lock;
+    bool passive = Configuration->EvtInterruptWorkItem != NULL;
+    st = km_effective_lock(parent, parent, Configuration->AutomaticSerialization, passive, api,
+                           passive ? "an interrupt's EvtInterruptWorkItem (PASSIVE_LEVEL)"
+                                   : "an interrupt's EvtInterruptDpc (DISPATCH_LEVEL)",
+                           &cb_lock);
+    if (!NT_SUCCESS(st))
+        return st;
     if (L.n == MAX_INTERRUPTS)
         return STATUS_INSUFFICIENT_RESOURCES;
     km_object *o = km_obj_create(KM_T_INTERRUPT, Attributes, dev, api, &st);

@@ -495,20 +495,11 @@ NTSTATUS WdfTimerCreate(PWDF_TIMER_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attribu
      * Device or Queue scope in effect on the callbacks object, the timer
      * takes that object's callback lock; the parent's own passive mark
      * (IsPassiveCallbacks) must match the timer's level. */
-    km_cblock *cb_lock = NULL;
-    if (Config->AutomaticSerialization) {
-        WDF_SYNCHRONIZATION_SCOPE scope;
-        km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
-        if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
-            if (passive != parent->passive_callbacks) {
-                km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                            "a %s timer cannot serialise with a parent whose callbacks run at %s",
-                            passive ? "passive" : "DISPATCH", passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-                return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
-            }
-            cb_lock = l;
-        }
-    }
+    km_cblock *cb_lock;
+    NTSTATUS lst = km_effective_lock(callbacks_object(parent), parent, Config->AutomaticSerialization, passive, api,
+                                     passive ? "a passive timer" : "a DISPATCH timer", &cb_lock);
+    if (!NT_SUCCESS(lst))
+        return lst;
     NTSTATUS st;
     km_object *o = km_obj_create(KM_T_TIMER, Attributes, NULL, api, &st);
     if (!o)

@@ -45,6 +45,7 @@ typedef enum {
     M_NP_DISABLE,     /* M_DISABLE on a device that is not power pageable */
     M_AUTOSER,        /* Device scope and AutomaticSerialization: the DPC under the device's lock */
     M_POST_TOGGLE,    /* EvtDeviceD0EntryPostInterruptsEnabled disables and enables the interrupt */
+    M_AUTOSER_WI,     /* M_AUTOSER with EvtInterruptWorkItem: a passive callback under a DISPATCH lock */
 } imode;
 
 enum { REG_LINE = 0, REG_BAD = 1, REG_ACK = 2, REG_STATUS = 3 }; /* ULONG indexes */
@@ -148,7 +149,7 @@ static BOOLEAN EvtIsr(WDFINTERRUPT Interrupt, ULONG MessageID)
             WRITE_REGISTER_ULONG(g_regs + REG_ACK, 1);
             break;
         }
-        if (mode == M_WORKITEM) {
+        if (mode == M_WORKITEM || mode == M_AUTOSER_WI) {
             g_queue_first = WdfInterruptQueueWorkItemForIsr(Interrupt);
             g_queue_second = WdfInterruptQueueWorkItemForIsr(Interrupt);
         } else {
@@ -329,8 +330,9 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
 
 static void interrupt_config(PWDF_INTERRUPT_CONFIG c)
 {
-    WDF_INTERRUPT_CONFIG_INIT(c, EvtIsr, mode == M_WORKITEM ? NULL : EvtDpc);
-    if (mode == M_WORKITEM)
+    bool wi = mode == M_WORKITEM || mode == M_AUTOSER_WI;
+    WDF_INTERRUPT_CONFIG_INIT(c, EvtIsr, wi ? NULL : EvtDpc);
+    if (wi)
         c->EvtInterruptWorkItem = EvtWorkItem;
     c->EvtInterruptEnable = EvtIntEnable;
     c->EvtInterruptDisable = EvtIntDisable;
@@ -398,7 +400,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         WdfDeviceInitSetPowerNotPageable(DeviceInit);
     WDF_OBJECT_ATTRIBUTES da;
     WDF_OBJECT_ATTRIBUTES_INIT(&da);
-    if (mode == M_AUTOSER)
+    if (mode == M_AUTOSER || mode == M_AUTOSER_WI)
         da.SynchronizationScope = WdfSynchronizationScopeDevice;
     WDFDEVICE device;
     NTSTATUS st = WdfDeviceCreate(&DeviceInit, &da, &device);
@@ -412,7 +414,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         return st;
     WDF_INTERRUPT_CONFIG c;
     interrupt_config(&c);
-    c.AutomaticSerialization = mode == M_AUTOSER;
+    c.AutomaticSerialization = mode == M_AUTOSER || mode == M_AUTOSER_WI;
     return WdfInterruptCreate(device, &c, WDF_NO_OBJECT_ATTRIBUTES, &g_int);
 }
 
@@ -714,6 +716,11 @@ static void test_other_checks(void)
     r = run(M_NORMAL, "interrupts=1", "random", 50);
     KEXPECT_CLEAN(r);
     KCHECK(g_dpc_calls == 1 && g_dpc_locked == 0);
+    /* A passive work item cannot serialise with the DISPATCH device lock
+     * (fxobject.cpp _GetEffectiveLock): VF-BREAK SYNC. */
+    r = run(M_AUTOSER_WI, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK,
+                    "VF-BREAK SYNC: WdfInterruptCreate: execution level incompatible with the parent's callback lock");
 }
 
 int main(void)
