@@ -723,6 +723,32 @@ static void test_other_checks(void)
                     "VF-BREAK SYNC: WdfInterruptCreate: execution level incompatible with the parent's callback lock");
 }
 
+/* Real-thread mode (the OS's schedule, dr_rt.c): the correct driver stays
+ * clean, its ISR and DPC run, spurious interrupts included. */
+static void test_real_threads(void)
+{
+    mode = M_NORMAL;
+    km_env_defaults(&env);
+    env.cancel = false;
+    char err[256];
+    km_env_parse(&env, "interrupts=1", err, sizeof err);
+    int clean = 0, runs = 0;
+    for (int i = 0; i < 50; i++) {
+        dr_exec_result res;
+        if (dr_rt_run(&scn, 2, 7, (uint64_t)i, 10.0, &res) != 0)
+            break;
+        runs++;
+        if (res.finding.kind != DR_FIND_NONE) {
+            fprintf(stderr, "real threads: %s: %s\n", res.finding.title, res.finding.message);
+            break;
+        }
+        clean += g_isr_claimed == 1 && g_dpc_calls == 1;
+    }
+    dr_rt_shutdown();
+    KCHECK(runs == 50);
+    KCHECK(clean == 50);
+}
+
 int main(void)
 {
     test_lines();
@@ -738,5 +764,6 @@ int main(void)
     test_lock_misuse();
     test_work_item();
     test_other_checks();
+    test_real_threads();
     return km_test_done();
 }
