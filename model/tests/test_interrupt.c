@@ -46,6 +46,7 @@ typedef enum {
     M_AUTOSER,        /* Device scope and AutomaticSerialization: the DPC under the device's lock */
     M_POST_TOGGLE,    /* EvtDeviceD0EntryPostInterruptsEnabled disables and enables the interrupt */
     M_AUTOSER_WI,     /* M_AUTOSER with EvtInterruptWorkItem: a passive callback under a DISPATCH lock */
+    M_NEVER_CLAIM,    /* the ISR returns FALSE without looking at its device */
 } imode;
 
 enum { REG_LINE = 0, REG_BAD = 1, REG_ACK = 2, REG_STATUS = 3 }; /* ULONG indexes */
@@ -124,7 +125,7 @@ static BOOLEAN EvtIsr(WDFINTERRUPT Interrupt, ULONG MessageID)
     if (g_disabled)
         g_isr_while_disabled++;
     BOOLEAN claimed = FALSE;
-    if (status_reg()) {
+    if (mode != M_NEVER_CLAIM && status_reg()) {
         claimed = TRUE;
         switch (mode) {
         case M_NO_ACK:
@@ -594,6 +595,10 @@ static void test_storm(void)
     km_test_result r = run(M_NO_ACK, "interrupts=1", "random", 5);
     KEXPECT_FINDING(r, DR_FIND_LIVELOCK, "LIVELOCK INT1: EvtInterruptIsr: interrupt storm");
     KCHECK(strstr(r.first.message, "TRUE 32 times") != NULL);
+    /* An ISR that never claims its device's level interrupt: the same storm. */
+    r = run(M_NEVER_CLAIM, "interrupts=1", "random", 5);
+    KEXPECT_FINDING(r, DR_FIND_LIVELOCK, "LIVELOCK INT1: EvtInterruptIsr: interrupt storm");
+    KCHECK(strstr(r.first.message, "FALSE 32 times") != NULL);
 }
 
 /* Spurious / shared-line interrupts reach the ISR with the device idle; the
