@@ -1,12 +1,14 @@
-/* km_interrupt.c: the device's interrupt lines (km_device.h). docs/model-interrupt.md.
+/* km_interrupt.c: the device's interrupt lines (km_device.h) and WDFINTERRUPT.
+ * docs/model-interrupt.md.
  *
  * A line is one of the device's interrupt resources (km_env's interrupts=N),
  * asserted and deasserted by the scenario's device model. Level-sensitive (the
  * default): it interrupts while asserted, and again after the ISR returns as
  * long as it stays asserted. Latched (interrupt_latched: an edge or a message):
- * one interrupt per assert. A line is only a wire: with no enabled WDFINTERRUPT
- * connected to it nothing is delivered, but it stays asserted, so connecting or
- * enabling one later interrupts at once. Lines are deasserted at each
+ * one interrupt per assert. A line is only a wire: with no WDFINTERRUPT
+ * connected to it (connected at D0, disconnected by WdfInterruptDisable)
+ * nothing is delivered, but it stays asserted, so connecting or enabling one
+ * later interrupts at once. Lines are deasserted at each
  * execution start (km_interrupt_reset, from km_world_start). */
 #include "km.h"
 #include "km_device.h"
