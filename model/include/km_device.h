@@ -46,7 +46,9 @@ typedef struct km_device_model {
  * after it returns as long as the device keeps the line asserted (a driver
  * that does not acknowledge its device storms). A latched line
  * (interrupt_latched: edge or message-signalled) delivers one interrupt per
- * assert. A line no enabled WDFINTERRUPT is connected to delivers nothing.
+ * assert. A line no WDFINTERRUPT is connected to delivers nothing (an
+ * interrupt is connected from D0 on until WdfInterruptDisable disconnects it;
+ * docs/model-interrupt.md).
  * Callable from the hooks above and from a device model's own event handlers
  * (dr_event, dr_vtimer: the hardware acting later). */
 void km_device_irq_assert(unsigned line);

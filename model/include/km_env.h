@@ -56,6 +56,9 @@ typedef struct km_env {
     /* The device model the world installs (device=; km_gendev.h, docs/model-device.md). */
     unsigned device;            /* KM_ENV_DEVICE_NONE (default) or KM_ENV_DEVICE_GENERIC (device=generic) */
     bool short_transfer;        /* the generic device may end a run short (BYTES_DONE < asked; on) */
+    /* Interrupts (issue 14; docs/model-interrupt.md). */
+    bool spurious_interrupts;   /* a connected WDFINTERRUPT's ISR may be called though its device did not
+                                   interrupt (a shared line, a spurious interrupt): up to 2 per execution (on) */
 } km_env;
 
 /* device=: none (the scenario's own km_device_model_set, or plain register

@@ -19,5 +19,6 @@
 #include "wdfcollection.h"
 #include "wdfregistry.h"
 #include "wdfqueryinterface.h"
+#include "wdfinterrupt.h"
 
 #endif

@@ -37,13 +37,21 @@ typedef NTSTATUS EVT_WDF_DEVICE_D0_ENTRY(WDFDEVICE Device, WDF_POWER_DEVICE_STAT
 typedef EVT_WDF_DEVICE_D0_ENTRY *PFN_WDF_DEVICE_D0_ENTRY;
 typedef NTSTATUS EVT_WDF_DEVICE_D0_EXIT(WDFDEVICE Device, WDF_POWER_DEVICE_STATE TargetState);
 typedef EVT_WDF_DEVICE_D0_EXIT *PFN_WDF_DEVICE_D0_EXIT;
+/* Around the device's interrupts (issue 14): after they are connected and
+ * enabled, before they are disabled. */
+typedef NTSTATUS EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED(WDFDEVICE Device,
+                                                                WDF_POWER_DEVICE_STATE PreviousState);
+typedef EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED *PFN_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED;
+typedef NTSTATUS EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED(WDFDEVICE Device,
+                                                               WDF_POWER_DEVICE_STATE TargetState);
+typedef EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED *PFN_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED;
 
 typedef struct _WDF_PNPPOWER_EVENT_CALLBACKS {
     ULONG Size;
     PFN_WDF_DEVICE_D0_ENTRY EvtDeviceD0Entry;
-    PVOID EvtDeviceD0EntryPostInterruptsEnabled;
+    PFN_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED EvtDeviceD0EntryPostInterruptsEnabled;
     PFN_WDF_DEVICE_D0_EXIT EvtDeviceD0Exit;
-    PVOID EvtDeviceD0ExitPreInterruptsDisabled;
+    PFN_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED EvtDeviceD0ExitPreInterruptsDisabled;
     PFN_WDF_DEVICE_PREPARE_HARDWARE EvtDevicePrepareHardware;
     PFN_WDF_DEVICE_RELEASE_HARDWARE EvtDeviceReleaseHardware;
     PVOID EvtDeviceSelfManagedIoCleanup;

@@ -52,6 +52,8 @@ WDF_DECLARE_HANDLE(WDFFILEOBJECT);
 /* ---- handles of the deferral objects (issue 14: DPCs, work items, wait locks) ---- */
 WDF_DECLARE_HANDLE(WDFDPC);
 WDF_DECLARE_HANDLE(WDFWORKITEM);
+/* ---- handles of the interrupt objects (issue 14) ---- */
+WDF_DECLARE_HANDLE(WDFINTERRUPT);
 WDF_DECLARE_HANDLE(WDFWAITLOCK);
 
 #ifdef __cplusplus

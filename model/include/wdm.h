@@ -982,6 +982,15 @@ static inline PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
     return MmGetMdlVirtualAddress(Mdl);
 }
 
+/* ---- interrupts (wdm.h; issue 14) ------------------------------------------------------------ */
+typedef enum _KINTERRUPT_MODE { LevelSensitive, Latched } KINTERRUPT_MODE;
+typedef struct _KINTERRUPT *PKINTERRUPT; /* opaque: WdfInterruptWdmGetInterrupt's result */
+typedef struct _GROUP_AFFINITY {
+    ULONG_PTR Mask; /* KAFFINITY (km_wdk.h, included below) */
+    USHORT Group;
+    USHORT Reserved[3];
+} GROUP_AFFINITY, *PGROUP_AFFINITY;
+
 #ifdef __cplusplus
 }
 #endif

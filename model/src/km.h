@@ -39,7 +39,8 @@
     X(COMMONBUFFER, "CB", "WDFCOMMONBUFFER")                                                            \
     X(DPC, "DPC", "WDFDPC")                                                                               \
     X(WORKITEM, "WI", "WDFWORKITEM")                                                                      \
-    X(WAITLOCK, "WL", "WDFWAITLOCK")
+    X(WAITLOCK, "WL", "WDFWAITLOCK")                                                                      \
+    X(INTERRUPT, "INT", "WDFINTERRUPT")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -433,6 +434,37 @@ typedef struct km_collection {
     ULONG count;
 } km_collection;
 
+/* A WDFINTERRUPT (FxInterrupt: src/framework/shared/irphandlers/pnp/
+ * interruptobject.cpp, km/interruptobjectkm.cpp; km_interrupt.c). */
+typedef struct km_interrupt {
+    WDF_INTERRUPT_CONFIG config;
+    km_object *device;           /* m_Device */
+    bool in_prepare_hardware;    /* m_CreatedInPrepareHardware */
+    int line;                    /* the interrupt resource assigned (its line), -1 none (Vector 0) */
+    WDF_INTERRUPT_INFO info;     /* m_InterruptInfo */
+    unsigned sync_irql;          /* m_SynchronizeIrql */
+    bool connected;              /* m_Connected: IoConnectInterruptEx done (the kernel delivers) */
+    bool enabled;                /* m_Enabled: EvtInterruptEnable succeeded */
+    bool force_disconnected;     /* m_ForceDisconnected: WdfInterruptDisable */
+    dr_spinlock builtin_lock;    /* m_BuiltInSpinLock */
+    dr_spinlock *lock;           /* m_SpinLock: the built-in one or the config's WDFSPINLOCK's */
+    unsigned old_irql;           /* m_OldIrql (WdfInterruptAcquireLock) */
+    uint32_t lock_owner;         /* task holding the lock through AcquireLock, 0 if none */
+    dr_isr isr;                  /* the ISR as the engine raises it */
+    uint32_t isr_task;           /* task running the ISR, 0 if none */
+    bool isr_spurious;           /* the pending or running ISR is a spurious one */
+    unsigned unacked;            /* ISR returns in a row with its level line still asserted */
+    dr_event spurious;           /* a spurious or shared-line interrupt, armed while connected */
+    dr_dpc dpc;                  /* m_Dpc */
+    bool dpc_queued;             /* ... queued, not started */
+    unsigned dpc_running;        /* DPC activations executing */
+    bool wi_queued;              /* m_SystemWorkItem enqueued, not started */
+    unsigned wi_running;         /* work items executing */
+    km_cblock *cb_lock;          /* m_CallbackLock (AutomaticSerialization), or NULL */
+    char name[16];               /* "INT1-lock" */
+    int kinterrupt;              /* what WdfInterruptWdmGetInterrupt points to */
+} km_interrupt;
+
 typedef struct km_reslist {
     ULONG count;
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
@@ -487,6 +519,7 @@ struct km_object {
         km_dpcobj dpc;
         km_workitem wi;
         km_waitlock wl;
+        km_interrupt intr;
     } u;
 };
 
@@ -637,6 +670,11 @@ bool km_own_check(const char *check, const char *api, const char *what, const ch
 /* CRASH: undefined behaviour in real KMDF. Always fires. */
 bool km_crash(const char *check, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A Windows bug check other than KMDF's 0x10D (e.g. 0x9
+ * IRQL_NOT_GREATER_OR_EQUAL): "BUGCHECK 0x<code> <check>: <api>: <what>", a
+ * FRAMEWORK finding. Always fires. */
+bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* A protocol oracle (lost completion, wrong status): a CHECK finding. */
 bool km_oracle(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -681,6 +719,15 @@ void km_cblock_init(km_cblock *l, bool passive, const km_object *owner); /* name
 unsigned km_cblock_acquire(km_cblock *l, const char *api);
 void km_cblock_release(km_cblock *l, unsigned old_irql);
 bool km_cblock_owned(const km_cblock *l); /* IsOwner: held by the current thread */
+/* fxobject.cpp FxObject::_GetEffectiveLock, for callbacks that serialise
+ * with their parent's (a timer's, an interrupt's DPC and work item): with
+ * `automatic` (AutomaticSerialization) and a Device or Queue scope in effect
+ * on `callbacks` (the object with callbacks they belong under), its callback
+ * lock in *lock (else NULL); the parent's passive mark (IsPassiveCallbacks)
+ * must match `passive`, else VF-BREAK SYNC (`who` names the callbacks) and
+ * STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL. */
+NTSTATUS km_effective_lock(km_object *callbacks, const km_object *parent, bool automatic, bool passive,
+                           const char *api, const char *who, km_cblock **lock);
 /* The callback lock of an object with callbacks (IFxHasCallbacks: driver,
  * device, queue) and its resolved scope; NULL for other types. km_world.c. */
 km_cblock *km_callback_lock(km_object *o, WDF_SYNCHRONIZATION_SCOPE *scope);
@@ -706,7 +753,14 @@ bool km_dma_common_buffer_holds(uint64_t addr, size_t len); /* a live common buf
 void km_regs_reset(void);
 uint64_t km_regs_range_start(unsigned i);
 void km_regs_access(const void *addr, size_t size, bool write);
-/* Interrupt lines (km_interrupt.c): all deasserted, at execution start. */
+/* Interrupts (km_interrupt.c). Reset: lines deasserted, no interrupt
+ * objects (execution start). Prepare hardware: begin (true) assigns the
+ * interrupt resources to the interrupts EvtDriverDeviceAdd created, in
+ * creation order, and lets WdfInterruptCreate take descriptors; end (false)
+ * closes creation. Count: the device's interrupts. Connect: the D0 step
+ * after EvtDeviceD0Entry (on a thread: EvtInterruptEnable at DIRQL):
+ * connect and enable each interrupt in creation order; returns the first
+ * failure. */
 void km_interrupt_reset(void);
 /* The generic device (km_gendev.c, device=generic): at execution start, after
  * km_regs_reset, install it unless the scenario set its own device model
@@ -715,6 +769,12 @@ void km_interrupt_reset(void);
 struct km_device_model;
 bool km_regs_device_default(const struct km_device_model *model);
 bool km_gendev_start(const km_env *env);
+void km_interrupt_prepare_hardware(km_object *raw, km_object *translated);
+void km_interrupt_prepared(void);
+unsigned km_interrupt_count(void);
+NTSTATUS km_interrupt_connect_all(void);
+/* For tests: whether the current task holds the interrupt's spin lock. */
+bool km_interrupt_lock_held(WDFINTERRUPT Interrupt);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
 bool km_timer_is_passive_dispose(const km_object *t);
 /* Timers (km_timer.c): a timer's reference count reached zero (~FxTimer).

@@ -52,6 +52,8 @@ static const field fields[] = {
     /* the device model (km_gendev.c) */
     FIELD(device, F_DEVICE, "device model: device=generic (bus-master DMA device) or none"),
     FIELD(short_transfer, F_BOOL, "the generic device may end a run short"),
+    /* interrupts (issue 14) */
+    FIELD(spurious_interrupts, F_BOOL, "an interrupt's ISR may be called when its device did not interrupt"),
 };
 
 /* device=NAME: the index is the km_env device value. */

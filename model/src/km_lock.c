@@ -139,6 +139,26 @@ void km_cblock_init(km_cblock *l, bool passive, const km_object *o)
 
 bool km_cblock_owned(const km_cblock *l) { return LD(l->owner_task) == me_id(); }
 
+NTSTATUS km_effective_lock(km_object *callbacks, const km_object *parent, bool automatic, bool passive,
+                           const char *api, const char *who, km_cblock **lock)
+{
+    *lock = NULL;
+    if (!automatic)
+        return STATUS_SUCCESS;
+    WDF_SYNCHRONIZATION_SCOPE scope;
+    km_cblock *l = km_callback_lock(callbacks, &scope);
+    if (!l || (scope != WdfSynchronizationScopeDevice && scope != WdfSynchronizationScopeQueue))
+        return STATUS_SUCCESS;
+    if (passive != parent->passive_callbacks) {
+        km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
+                    "%s cannot serialise with a parent whose callbacks run at %s", who,
+                    passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
+        return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
+    }
+    *lock = l;
+    return STATUS_SUCCESS;
+}
+
 static bool cblock_free(const void *arg)
 {
     const km_cblock *l = arg;

@@ -620,6 +620,7 @@ void km_obj_dispose(km_object *o)
     case KM_T_STRING:
     case KM_T_COLLECTION:
     case KM_T_WAITLOCK:
+    case KM_T_INTERRUPT:
     case KM_T__COUNT:
         break;
     }

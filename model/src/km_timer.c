@@ -30,6 +30,7 @@
 #include "km.h"
 #include "km_hb.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Happens-before edges the real kernel and framework give (timer table lock,
@@ -462,29 +463,15 @@ static km_object *callbacks_object(km_object *p)
     return km_w.device;
 }
 
-/* fxobject.cpp#_GetEffectiveLock: with AutomaticSerialization and a Device or
- * Queue scope in effect on the callbacks object, the object takes that
- * object's callback lock; the parent's own passive mark (IsPassiveCallbacks)
- * must match the object's level. Shared by FxTimer, FxDpc and FxWorkItem
- * (their Initialize). */
+/* fxobject.cpp#_GetEffectiveLock for FxTimer, FxDpc and FxWorkItem (their
+ * Initialize): km_effective_lock (km_lock.c, shared with FxInterrupt) on
+ * the parent's callbacks object. */
 NTSTATUS km_defer_effective_lock(km_object *parent, bool automatic, bool passive, const char *api, const char *what,
                                  km_cblock **lock)
 {
-    *lock = NULL;
-    if (!automatic)
-        return STATUS_SUCCESS;
-    WDF_SYNCHRONIZATION_SCOPE scope;
-    km_cblock *l = km_callback_lock(callbacks_object(parent), &scope);
-    if (l && (scope == WdfSynchronizationScopeDevice || scope == WdfSynchronizationScopeQueue)) {
-        if (passive != parent->passive_callbacks) {
-            km_vf_break("SYNC", api, "execution level incompatible with the parent's callback lock",
-                        "a %s %s cannot serialise with a parent whose callbacks run at %s",
-                        passive ? "passive" : "DISPATCH", what, passive ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL");
-            return STATUS_WDF_INCOMPATIBLE_EXECUTION_LEVEL;
-        }
-        *lock = l;
-    }
-    return STATUS_SUCCESS;
+    char who[48];
+    snprintf(who, sizeof who, "a %s %s", passive ? "passive" : "DISPATCH", what);
+    return km_effective_lock(callbacks_object(parent), parent, automatic, passive, api, who, lock);
 }
 
 /* The checks WdfTimerCreate, WdfDpcCreate and WdfWorkItemCreate

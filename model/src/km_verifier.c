@@ -66,6 +66,14 @@ bool km_crash(const char *check, const char *api, const char *what, const char *
     return true;
 }
 
+bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
+{
+    char cls[32];
+    snprintf(cls, sizeof cls, "BUGCHECK 0x%X", (unsigned)code);
+    REPORT(DR_FIND_FRAMEWORK, cls, check, api, what);
+    return true;
+}
+
 bool km_oracle(const char *what, const char *fmt, ...)
 {
     char title[160], msg[400];
@@ -96,6 +104,20 @@ static bool enter(const dr_site *site, unsigned max_irql, bool kmdf_checks)
     unsigned irql = dr_irql();
     if (irql <= max_irql)
         return true;
+    /* At DIRQL (an ISR, an interrupt lock, EvtInterruptEnable) a DDI allowed
+     * up to DISPATCH_LEVEL takes KMDF's object spin locks (FxObject::Lock:
+     * KeAcquireSpinLock, mxlockkm.h MxLock::Acquire), which raise to
+     * DISPATCH_LEVEL: raising to a lower IRQL is bug check 0x9
+     * IRQL_NOT_GREATER_OR_EQUAL (KeRaiseIrql, Microsoft docs), verifier or
+     * not. docs/model-interrupt.md, INT2. */
+    if (irql > DISPATCH_LEVEL && max_irql == DISPATCH_LEVEL) {
+        km_kernel_bugcheck("INT2", 0x9, site->name, "called above DISPATCH_LEVEL",
+                           "%s at IRQL %u (allowed up to DISPATCH_LEVEL): the framework's spin lock raises to "
+                           "DISPATCH_LEVEL, below the current IRQL: IRQL_NOT_GREATER_OR_EQUAL; defer the work "
+                           "to EvtInterruptDpc (WdfInterruptQueueDpcForIsr)",
+                           site->name, irql);
+        return false;
+    }
     if (kmdf_checks)
         return !km_vf_break("V33", site->name, "called above its maximum IRQL", "%s at %s (allowed up to %s)",
                             site->name, irql_name(irql), irql_name(max_irql));

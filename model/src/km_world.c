@@ -46,6 +46,7 @@ void km_env_defaults(km_env *env)
     env->memory_ranges = 1; /* one 4 KiB register range (memory=) */
     env->memory_length[0] = KM_PAGE_SIZE;
     env->short_transfer = true; /* the generic device's short runs (device=generic only) */
+    env->spurious_interrupts = true; /* matters only to a driver with a WDFINTERRUPT */
 }
 
 /* ---- driver and device --------------------------------------------------------- */
@@ -550,7 +551,6 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
         const char *name;
     } cb[] = {
         {km_w.driver->u.drv.unload != NULL, "EvtDriverUnload"},
-        {pnp->EvtDeviceD0EntryPostInterruptsEnabled != NULL, "EvtDeviceD0EntryPostInterruptsEnabled"},
         {pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit"},
         {pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled"},
         {pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware"},
@@ -609,6 +609,89 @@ static void client_thread(void *arg)
     dr_framework_resume();
 }
 
+/* powerstatemachine.cpp PowerD0StartingConnectInterrupt, after the
+ * interrupts are connected and enabled: EvtDeviceD0EntryPostInterruptsEnabled.
+ * Returns false if the device did not start. */
+static bool d0_post_interrupts(void)
+{
+    const WDF_PNPPOWER_EVENT_CALLBACKS *pnp = &km_w.device->u.dev.pnp;
+    if (!pnp->EvtDeviceD0EntryPostInterruptsEnabled)
+        return true;
+    NTSTATUS st = pnp->EvtDeviceD0EntryPostInterruptsEnabled((WDFDEVICE)km_handle(km_w.device),
+                                                             WdfPowerDeviceD3Final);
+    if (dr_in_task())
+        dr_framework_resume();
+    if (dr_failed())
+        return false;
+    if (!NT_SUCCESS(st)) {
+        km_oracle("EvtDeviceD0EntryPostInterruptsEnabled failed", "returned %#x", (unsigned)st);
+        return false;
+    }
+    return true;
+}
+
+/* The device is in D0: the client and the I/O manager start. */
+static void start_io(void)
+{
+    const km_env *env = &km_w.env;
+    km_w.device_started = true;
+    km_object *q = km_w.device->u.dev.default_queue;
+    for (unsigned i = 0; !q && i < WdfRequestTypeMax; i++)
+        q = km_w.device->u.dev.dispatch[i];
+    if (!q && !km_w.client) {
+        km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
+        return;
+    }
+    notice_uncalled(&km_w.device->u.dev.pnp, q ? &q->u.q.config : NULL);
+    km_wdm_setup_done();
+    if (km_w.client) /* the client hook: its first task, after the device started */
+        dr_thread_create(0, client_thread, NULL, "client");
+    if (!q)
+        return; /* a client and no queue: the I/O manager sends nothing */
+    for (unsigned i = 0; i < env->requests; i++) {
+        /* writes=N: the last N requests are writes (a UART's TX after its RX). */
+        WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
+        km_object *rq = km_world_queue_for(type);
+        if (!rq) {
+            km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
+                      type == WdfRequestTypeWrite ? "write" : "read");
+            return;
+        }
+        km_object *req = km_request_create(rq, type, env->request_length);
+        if (!req)
+            return;
+        km_w.request_gen[km_w.nrequests] = req->gen;
+        km_w.request_status[km_w.nrequests] = STATUS_PENDING;
+        km_w.requests[km_w.nrequests++] = req;
+    }
+    /* Concurrent requests come from one user thread per request, spread over
+     * the processors; otherwise one thread sends them in turn. */
+    unsigned threads = env->concurrent ? env->requests : 1;
+    for (unsigned t = 0; t < threads; t++) {
+        senders[t].first = env->concurrent ? t : 0;
+        senders[t].count = env->concurrent ? 1 : env->requests;
+        dr_thread_create(t % dr_cpus(), sender_thread, &senders[t], "iomgr");
+    }
+}
+
+/* The D0 steps after EvtDeviceD0Entry when the device has interrupts
+ * (PowerD0StartingConnectInterrupt): connect and enable them, then
+ * EvtDeviceD0EntryPostInterruptsEnabled, then the I/O. */
+static void d0_thread(void *arg)
+{
+    (void)arg;
+    NTSTATUS st = km_interrupt_connect_all();
+    if (dr_failed())
+        return;
+    if (!NT_SUCCESS(st)) {
+        km_oracle("EvtInterruptEnable failed", "the device did not start: an interrupt's EvtInterruptEnable "
+                                               "returned %#x", (unsigned)st);
+        return;
+    }
+    if (d0_post_interrupts())
+        start_io();
+}
+
 void km_world_start(const km_env *env, KM_DRIVER_ENTRY *driver_entry)
 {
     km_world_start_client(env, driver_entry, NULL);
@@ -656,6 +739,9 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         return;
     const WDF_PNPPOWER_EVENT_CALLBACKS *pnp = &km_w.device->u.dev.pnp;
     WDFDEVICE dev = (WDFDEVICE)km_handle(km_w.device);
+    /* FxPkgPnp::PnpPrepareHardware: the interrupts created so far get their
+     * resources before the callback, which may create more from the lists. */
+    km_interrupt_prepare_hardware(raw, translated);
     if (pnp->EvtDevicePrepareHardware) {
         st = pnp->EvtDevicePrepareHardware(dev, (WDFCMRESLIST)km_handle(raw), (WDFCMRESLIST)km_handle(translated));
         if (dr_failed())
@@ -665,6 +751,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
             return;
         }
     }
+    km_interrupt_prepared();
     if (pnp->EvtDeviceD0Entry) {
         st = pnp->EvtDeviceD0Entry(dev, WdfPowerDeviceD3Final);
         if (dr_failed())
@@ -674,47 +761,17 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
             return;
         }
     }
-    km_w.device_started = true;
-    km_object *q = km_w.device->u.dev.default_queue;
-    for (unsigned i = 0; !q && i < WdfRequestTypeMax; i++)
-        q = km_w.device->u.dev.dispatch[i];
-    if (!q && !client) {
-        km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
+    km_w.client = client;
+    if (km_interrupt_count() == 0) {
+        /* No interrupt to connect: the rest of D0 and the I/O start here. */
+        if (d0_post_interrupts())
+            start_io();
         return;
     }
-    notice_uncalled(pnp, q ? &q->u.q.config : NULL);
-    km_wdm_setup_done();
-    if (client) {
-        /* The client hook: its first task, after the device started. */
-        km_w.client = client;
-        dr_thread_create(0, client_thread, NULL, "client");
-    }
-    if (!q)
-        return; /* a client and no queue: the I/O manager sends nothing */
-    for (unsigned i = 0; i < env->requests; i++) {
-        /* writes=N: the last N requests are writes (a UART's TX after its RX). */
-        WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
-        km_object *rq = km_world_queue_for(type);
-        if (!rq) {
-            km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
-                      type == WdfRequestTypeWrite ? "write" : "read");
-            return;
-        }
-        km_object *req = km_request_create(rq, type, env->request_length);
-        if (!req)
-            return;
-        km_w.request_gen[km_w.nrequests] = req->gen;
-        km_w.request_status[km_w.nrequests] = STATUS_PENDING;
-        km_w.requests[km_w.nrequests++] = req;
-    }
-    /* Concurrent requests come from one user thread per request, spread over
-     * the processors; otherwise one thread sends them in turn. */
-    unsigned threads = env->concurrent ? env->requests : 1;
-    for (unsigned t = 0; t < threads; t++) {
-        senders[t].first = env->concurrent ? t : 0;
-        senders[t].count = env->concurrent ? 1 : env->requests;
-        dr_thread_create(t % dr_cpus(), sender_thread, &senders[t], "iomgr");
-    }
+    /* EvtInterruptEnable runs at DIRQL under the interrupt lock, which the
+     * set-up's main context cannot be at: the D0 steps after EvtDeviceD0Entry
+     * run on a thread of their own, and the I/O starts after them. */
+    dr_thread_create(0, d0_thread, NULL, "pnp-d0");
 }
 
 void km_world_check(void)

@@ -534,9 +534,9 @@ static void test_v10(void)
 static void test_state_checks(void)
 {
     reset(WdfDmaProfileScatterGather, 3);
-    drv.complete_at_dirql = true; /* an ISR calling DmaCompleted: KMDF does not check */
+    drv.complete_at_dirql = true; /* an ISR calling DmaCompleted: its spin lock raises "to" DISPATCH */
     km_test_result r = run(2);
-    KEXPECT_FINDING(r, DR_FIND_CHECK, "V33: WdfDmaTransactionDmaCompleted: called above its maximum IRQL");
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9 INT2: WdfDmaTransactionDmaCompleted: called above DISPATCH_LEVEL");
     reset(WdfDmaProfilePacket, 3);
     drv.execute_twice = true;
     r = run(2);
