@@ -18,11 +18,17 @@
 
 /* ---- C++ drivers, MSVC keywords ---------------------------------------------- */
 /* libstdc++ names parameters __in and __out, which legacy SAL below defines
- * as nothing: a C++ driver gets the standard headers that use those names
- * now, before the SAL macros exist (their include guards keep later
- * includes out). <regex> and <locale> are not among them: include them
- * before <wdm.h>. DMARACE_NO_STD_PRELUDE skips this. */
+ * as nothing, and calls std::min / std::max unparenthesised, which the
+ * WDK's min and max macros (km_wdk.h) break: a C++ driver gets the standard
+ * headers that do either now, before those macros exist (their include
+ * guards keep later includes out; <math.h> after <wdm.h>, as a published
+ * C++ driver has it, is then harmless). <regex> and <locale> are not among
+ * them: include them before <wdm.h>. DMARACE_NO_STD_PRELUDE skips this. */
 #if defined(__cplusplus) && !defined(DMARACE_NO_STD_PRELUDE)
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <math.h>
 #include <algorithm>
 #include <istream>
 #include <memory>

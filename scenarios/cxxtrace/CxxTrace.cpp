@@ -4,13 +4,16 @@
  * deliberate: it asserts that reads never overlap, but its queue is
  * parallel, so two concurrent reads fail the NT_ASSERT right after the
  * driver traced how many were in flight (scenarios/cxxtrace/test_cxxtrace.sh
- * checks that line in --trace and in the finding's story). */
+ * checks that line in --trace and in the finding's story). It includes
+ * <math.h> after the WDK headers, as the Allwinner VirtualI2S driver does
+ * (docs/real-drivers.md). */
 #include <ntddk.h>
 #include <wdf.h>
 
 #include "inc\cxxcommon.h" /* inc/CxxCommon.h, written as on Windows */
 #include "trace.h"         /* the file is Trace.h: the build links the name as written */
 #include "CxxTrace.tmh"
+#include <math.h> /* after <wdm.h>, as published C++ drivers have it: libstdc++'s <cmath> vs min/max */
 
 /* The driver's own placement form, as kernel C++ code declares it. */
 void *operator new(size_t size, void *where, ULONG tag) noexcept;
