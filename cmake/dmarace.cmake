@@ -497,11 +497,13 @@ function(dmarace_add_driver name)
   set(srcs_abs "")
   set(dirs "")
   set(has_cxx FALSE)
+  set(src_dirs "")
   foreach(src IN LISTS arg_SOURCES)
     get_filename_component(abs "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND srcs_abs "${abs}")
     get_filename_component(d "${abs}" DIRECTORY)
     list(APPEND dirs "${d}")
+    list(APPEND src_dirs "${d}")
     if(abs MATCHES "\\.(cpp|cc|cxx)$")
       set(has_cxx TRUE)
     endif()
@@ -530,6 +532,14 @@ function(dmarace_add_driver name)
   endif()
   target_link_libraries(${drv} PRIVATE dr_model ${arg_LINK_LIBRARIES}) # usage requirements (include paths) only
   target_include_directories(${drv} PRIVATE ${arg_INCLUDE_DIRECTORIES} "${inc_dir}")
+  # MSVC looks for a quoted include in the directories of every file on the
+  # include stack; gcc and clang only in the including file's. A header
+  # reached through a case link in inc_dir includes its neighbours by name:
+  # the sources' directories as -iquote give them back.
+  list(REMOVE_DUPLICATES src_dirs)
+  foreach(d IN LISTS src_dirs)
+    target_compile_options(${drv} PRIVATE "-iquote${d}")
+  endforeach()
   target_compile_definitions(${drv} PRIVATE ${arg_COMPILE_DEFINITIONS})
   # As dr_driver_sources does for the built-in drivers, but per target: the
   # same files may belong to other targets of the calling project.
