@@ -7,10 +7,10 @@
     WPP_DEFINE_CONTROL_GUID(CxxTraceGuid, (6a1b9a2e, 3f47, 4c1d, 9b8e, 0c5d7e2f4a61), \
                             WPP_DEFINE_BIT(TRACE_DRIVER) WPP_DEFINE_BIT(TRACE_QUEUE))
 
-#define WPP_FLAG_LEVEL_LOGGER(flag, level) WPP_LEVEL_LOGGER(flag)
-#define WPP_FLAG_LEVEL_ENABLED(flag, level) (WPP_LEVEL_ENABLED(flag) && WPP_CONTROL(WPP_BIT_##flag).Level >= level)
-#define WPP_LEVEL_FLAGS_LOGGER(lvl, flags) WPP_LEVEL_LOGGER(flags)
-#define WPP_LEVEL_FLAGS_ENABLED(lvl, flags) (WPP_LEVEL_ENABLED(flags) && WPP_CONTROL(WPP_BIT_##flags).Level >= lvl)
+/* A neighbour included by name: this file is reached through the build's
+ * case link "trace.h", so the name resolves as MSVC resolves it (the
+ * including sources' directory), not only beside the link. */
+#include "TraceLevels.h"
 
 //
 // begin_wpp config
