@@ -515,6 +515,28 @@ UartDmaChannel::OnTimeout(
 }
 
 VOID
+UartDmaChannel::OnRxTimeout(
+    VOID
+    )
+/*++
+
+Routine Description:
+
+    The RX line went idle with bytes in the FIFO: end the read with what was
+    received (STATUS_TIMEOUT, a success status, as a serial read ended by its
+    interval timeout). RequestStop makes the stop only if no other path has
+    made it or ended the transfer, and only once Execute has returned and
+    while the DMA path is outside DmaCompleted*; otherwise it leaves a note,
+    or nothing when the transfer is over (the interrupt may come after the
+    read completed, or before the next read started). The request stays
+    with the paths that hold references on it.
+
+--*/
+{
+    RequestStop(STATUS_TIMEOUT);
+}
+
+VOID
 UartDmaChannel::DropReference(
     VOID
     )
