@@ -537,6 +537,34 @@ Routine Description:
 }
 
 VOID
+UartDmaChannel::OnRxTimeoutUnclaimed(
+    VOID
+    )
+{
+    WDFREQUEST request;
+
+    WdfSpinLockAcquire(m_Lock);
+    request = m_Request;
+    if (request != NULL && m_StopReason == STATUS_SUCCESS) {
+        m_StopReason = STATUS_TIMEOUT;
+    }
+    WdfSpinLockRelease(m_Lock);
+
+    if (request != NULL) {
+        //
+        // BUG (this variant): "a read is pending, so its transfer is
+        // running": the DPC stops it without claiming the stop. But the
+        // timer or the cancel routine may have stopped it already (a second
+        // stop before the stopped transfer was completed), and the DMA path
+        // may have made the final DmaCompleted* already, the request still
+        // waiting for its last reference (a stop after the transaction
+        // released its adapter).
+        //
+        WdfDmaTransactionStopSystemTransfer(m_Transaction);
+    }
+}
+
+VOID
 UartDmaChannel::DropReference(
     VOID
     )

@@ -72,6 +72,14 @@ public:
         VOID
         );
 
+    //
+    // The same in the busted variant SysDmaUartVariantIrqStopUnclaimedBug.
+    //
+    VOID
+    OnRxTimeoutUnclaimed(
+        VOID
+        );
+
     VOID
     ProgramDma(
         VOID

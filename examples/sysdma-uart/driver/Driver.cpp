@@ -165,3 +165,13 @@ SysDmaUartSelectStopRaceBug(
     SysDmaUartVariant = SysDmaUartVariantStopRaceBug;
     SysDmaUartDeviceInstall();
 }
+
+extern "C"
+VOID
+SysDmaUartSelectIrqStopUnclaimedBug(
+    VOID
+    )
+{
+    SysDmaUartVariant = SysDmaUartVariantIrqStopUnclaimedBug;
+    SysDmaUartDeviceInstall();
+}

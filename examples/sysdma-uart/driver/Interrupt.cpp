@@ -147,7 +147,11 @@ Routine Description:
 
     TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_DEVICE, "RX character timeout");
 
-    deviceContext->Rx.OnRxTimeout();
+    if (SysDmaUartVariant == SysDmaUartVariantIrqStopUnclaimedBug) {
+        deviceContext->Rx.OnRxTimeoutUnclaimed();
+    } else {
+        deviceContext->Rx.OnRxTimeout();
+    }
 }
 
 NTSTATUS
