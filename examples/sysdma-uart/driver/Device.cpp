@@ -19,6 +19,7 @@ Environment:
 #include "Driver.h"
 #include "Device.h"
 #include "Queue.h"
+#include "Interrupt.h"
 #include "Device.tmh"
 
 #ifdef ALLOC_PRAGMA
@@ -100,10 +101,11 @@ SysDmaUartEvtDevicePrepareHardware(
 
 Routine Description:
 
-    Finds the register window and the two DMA channels in the translated
-    resources. The platform lists the TX channel first and the RX channel
-    second. Maps the registers and creates one system-profile enabler per
-    channel, with the FIFO register as the device address.
+    Finds the register window, the two DMA channels and the interrupt (if
+    any) in the translated resources. The platform lists the TX channel
+    first and the RX channel second. Maps the registers, creates one
+    system-profile enabler per channel, with the FIFO register as the device
+    address, and the interrupt object.
 
 --*/
 {
@@ -111,13 +113,13 @@ Routine Description:
     PCM_PARTIAL_RESOURCE_DESCRIPTOR descriptor;
     PCM_PARTIAL_RESOURCE_DESCRIPTOR dmaDescriptors[2] = { NULL, NULL };
     PCM_PARTIAL_RESOURCE_DESCRIPTOR memoryDescriptor = NULL;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR interruptRaw = NULL;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR interruptTranslated = NULL;
     PHYSICAL_ADDRESS fifoAddress;
     ULONG dmaCount = 0;
     ULONG count;
     ULONG i;
     NTSTATUS status;
-
-    UNREFERENCED_PARAMETER(ResourcesRaw);
 
     PAGED_CODE();
 
@@ -145,6 +147,13 @@ Routine Description:
                 dmaDescriptors[dmaCount] = descriptor;
             }
             dmaCount++;
+            break;
+
+        case CmResourceTypeInterrupt:
+            if (interruptTranslated == NULL) {
+                interruptTranslated = descriptor;
+                interruptRaw = WdfCmResourceListGetDescriptor(ResourcesRaw, i);
+            }
             break;
 
         default:
@@ -195,6 +204,18 @@ Routine Description:
                                           deviceContext->Registers);
     if (!NT_SUCCESS(status)) {
         return status;
+    }
+
+    //
+    // The UART's interrupt (the RX character timeout), if the platform
+    // routes one; without it a read that stops short ends at the timeout.
+    //
+    deviceContext->Interrupt = NULL;
+    if (interruptTranslated != NULL && interruptRaw != NULL) {
+        status = SysDmaUartInterruptCreate(Device, interruptRaw, interruptTranslated);
+        if (!NT_SUCCESS(status)) {
+            return status;
+        }
     }
 
     TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_DEVICE, "%!FUNC! Exit");

@@ -26,6 +26,8 @@ typedef struct _DEVICE_CONTEXT {
     ULONG           BlockId;            // UART_REG_ID, read at start-up
     UartDmaChannel  Tx;                 // first DMA descriptor: memory to TX FIFO
     UartDmaChannel  Rx;                 // second DMA descriptor: RX FIFO to memory
+    WDFINTERRUPT    Interrupt;          // NULL when the platform routes no interrupt
+    ULONG           InterruptStatus;    // acknowledged by the ISR, not yet handled: under the interrupt lock
     WCHAR           FriendlyName[32];
 } DEVICE_CONTEXT, *PDEVICE_CONTEXT;
 

@@ -515,6 +515,56 @@ UartDmaChannel::OnTimeout(
 }
 
 VOID
+UartDmaChannel::OnRxTimeout(
+    VOID
+    )
+/*++
+
+Routine Description:
+
+    The RX line went idle with bytes in the FIFO: end the read with what was
+    received (STATUS_TIMEOUT, a success status, as a serial read ended by its
+    interval timeout). RequestStop makes the stop only if no other path has
+    made it or ended the transfer, and only once Execute has returned and
+    while the DMA path is outside DmaCompleted*; otherwise it leaves a note,
+    or nothing when the transfer is over (the interrupt may come after the
+    read completed, or before the next read started). The request stays
+    with the paths that hold references on it.
+
+--*/
+{
+    RequestStop(STATUS_TIMEOUT);
+}
+
+VOID
+UartDmaChannel::OnRxTimeoutUnclaimed(
+    VOID
+    )
+{
+    WDFREQUEST request;
+
+    WdfSpinLockAcquire(m_Lock);
+    request = m_Request;
+    if (request != NULL && m_StopReason == STATUS_SUCCESS) {
+        m_StopReason = STATUS_TIMEOUT;
+    }
+    WdfSpinLockRelease(m_Lock);
+
+    if (request != NULL) {
+        //
+        // BUG (this variant): "a read is pending, so its transfer is
+        // running": the DPC stops it without claiming the stop. But the
+        // timer or the cancel routine may have stopped it already (a second
+        // stop before the stopped transfer was completed), and the DMA path
+        // may have made the final DmaCompleted* already, the request still
+        // waiting for its last reference (a stop after the transaction
+        // released its adapter).
+        //
+        WdfDmaTransactionStopSystemTransfer(m_Transaction);
+    }
+}
+
+VOID
 UartDmaChannel::DropReference(
     VOID
     )

@@ -62,6 +62,24 @@ public:
         VOID
         );
 
+    //
+    // The RX character-timeout interrupt's DPC: end the read early, through
+    // the stop path the timer and the cancel routine use. The interrupt
+    // holds no reference on the request.
+    //
+    VOID
+    OnRxTimeout(
+        VOID
+        );
+
+    //
+    // The same in the busted variant SysDmaUartVariantIrqStopUnclaimedBug.
+    //
+    VOID
+    OnRxTimeoutUnclaimed(
+        VOID
+        );
+
     VOID
     ProgramDma(
         VOID
@@ -139,7 +157,7 @@ private:
     BOOLEAN             m_StopWanted;       // a stop was asked for when it could not be made
     BOOLEAN             m_HasDeferred;      // a transfer-complete callback left to the stopping path
     DMA_COMPLETION_STATUS m_Deferred;
-    NTSTATUS            m_StopReason;       // STATUS_CANCELLED or STATUS_IO_TIMEOUT, first one wins
+    NTSTATUS            m_StopReason;       // STATUS_CANCELLED, STATUS_IO_TIMEOUT or STATUS_TIMEOUT (RX idle), first one wins
     BOOLEAN             m_Cancelable;       // marked, and nobody has claimed the right to unmark
     BOOLEAN             m_TimerQueued;      // started, and nobody has claimed the right to stop it
     NTSTATUS            m_CompletionStatus;

@@ -17,6 +17,7 @@ Environment:
 
 #include "Driver.h"
 #include "Device.h"
+#include "UartDevice.h"
 #include "Driver.tmh"
 
 SYSDMA_UART_VARIANT SysDmaUartVariant = SysDmaUartVariantFixed;
@@ -141,7 +142,9 @@ Routine Description:
 
 //
 // Variant selection for the test harness (dmarace_add_driver's SELECT): run
-// before each execution's DriverEntry.
+// before each execution's DriverEntry. Each also installs the model of the
+// UART block (../device/UartDevice.c, test code), which raises the RX
+// character-timeout interrupt.
 //
 extern "C"
 VOID
@@ -150,6 +153,7 @@ SysDmaUartSelectFixed(
     )
 {
     SysDmaUartVariant = SysDmaUartVariantFixed;
+    SysDmaUartDeviceInstall();
 }
 
 extern "C"
@@ -159,4 +163,15 @@ SysDmaUartSelectStopRaceBug(
     )
 {
     SysDmaUartVariant = SysDmaUartVariantStopRaceBug;
+    SysDmaUartDeviceInstall();
+}
+
+extern "C"
+VOID
+SysDmaUartSelectIrqStopUnclaimedBug(
+    VOID
+    )
+{
+    SysDmaUartVariant = SysDmaUartVariantIrqStopUnclaimedBug;
+    SysDmaUartDeviceInstall();
 }

@@ -46,6 +46,7 @@ Environment:
 typedef enum _SYSDMA_UART_VARIANT {
     SysDmaUartVariantFixed = 0,
     SysDmaUartVariantStopRaceBug,
+    SysDmaUartVariantIrqStopUnclaimedBug,
 } SYSDMA_UART_VARIANT;
 
 extern SYSDMA_UART_VARIANT SysDmaUartVariant;
