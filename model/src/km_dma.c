@@ -498,10 +498,8 @@ static void hw_done_fire(void *arg)
 {
     km_object *o = arg;
     km_dmatx *t = &o->u.tx;
-    /* The engine takes a fired event off its list but leaves it marked armed
-     * (dr_event_armed stays true, dr_event_arm would not re-arm it): clear the
-     * mark so the next transfer can arm it again. */
-    dr_event_disarm(&t->hw_done);
+    /* (The engine disarmed the event before this handler: the next transfer
+     * may arm it again.) */
     if (!t->hw_notify) {
         km_trace(&site_hw_done, o, DmaComplete);
         return; /* no completion routine: the HAL tells nobody (1.4) */

@@ -157,8 +157,6 @@ static void finish(gd_channel *ch, uint64_t bytes, bool error)
 static void run_done(void *arg)
 {
     gd_channel *ch = arg;
-    /* A fired event stays marked armed (km_dma.c hw_done_fire): clear it. */
-    dr_event_disarm(&ch->done);
     bool can_short = km_w.env.short_transfer && ch->total > 0;
     uint32_t n = 1 + (can_short ? 1 : 0) + (km_w.env.dma_error ? 1 : 0);
     uint32_t c = dr_choose(&site_outcome, n);
