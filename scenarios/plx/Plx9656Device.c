@@ -5,7 +5,9 @@
  * descriptors read from host memory, and the PCI interrupt (line 0, level).
  * Offsets and bits are the chip's (PCI 9656BA data book, "Local
  * Configuration Registers"). Written for dmarace (km_device.h); install it
- * from a scenario's SELECT function: Plx9656Select. */
+ * from a scenario's SELECT function: Plx9656Select. Compiled with the
+ * engine's flags, not as driver code (scenarios/CMakeLists.txt): its state
+ * is the hardware's, not a subject of the race search or of TSan. */
 #include "km_device.h"
 #include "plx9656.h"
 #include "dr/dr.h"
