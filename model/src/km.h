@@ -617,10 +617,10 @@ void *km_alloc(size_t size, size_t align, const char *what, const char *type, co
 void *km_alloc_unexposed(size_t size, size_t align, const char *what, const char *type, const km_object *owner,
                          uint32_t *id);
 void km_mem_exposed(uint32_t id);
-/* Logical (bus) addresses of memory (km_object.c): arena memory at
- * KM_BUS_BASE + its arena offset (below 4 GiB), anything else at its virtual
- * address + KM_BUS_HIGH; km_logical_to_virtual inverts it (NULL if no memory
- * is there). */
+/* Logical (bus) addresses of memory (km_object.c): each arena allocation
+ * its own bus pages from KM_BUS_BASE up in this execution's allocation order
+ * (below 4 GiB), anything else at its virtual address + KM_BUS_HIGH;
+ * km_logical_to_virtual inverts it (NULL if no memory is there). */
 enum { KM_BUS_BASE = 0x10000000 };
 #define KM_BUS_HIGH (1ull << 56)
 uint64_t km_logical_address(const void *va);

@@ -2516,8 +2516,9 @@ DR_SITE(site_cb_fails, "dma-common-buffer-fails"); /* 0 allocated, 1 AllocateCom
  * Length, plus the alignment mask when that exceeds PAGE_SIZE - 1; the
  * HAL's AllocateCommonBuffer gives at least a page, page-aligned (the model:
  * m_RawLength rounded up to pages from the guarded arena, named "common
- * buffer", its rest and a guard page poisoned); aligned = (raw + mask) &
- * ~mask, the same for the virtual and the logical address (km_logical_address keeps alignment).
+ * buffer", its rest and a guard page poisoned); the aligned logical address
+ * is (raw + mask) & ~mask and the aligned virtual address the raw one plus
+ * the same offset (only the logical address is aligned above a page).
  * A NULL from the HAL (env.alloc_failure) is STATUS_INSUFFICIENT_RESOURCES
  * and no object. */
 static NTSTATUS common_buffer_create(const dr_site *site, WDFDMAENABLER DmaEnabler, size_t Length, const ULONG *alignment,
@@ -2567,7 +2568,11 @@ static NTSTATUS common_buffer_create(const dr_site *site, WDFDMAENABLER DmaEnabl
     km_commonbuffer *cb = &o->u.cb;
     size_t pages = (raw + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE;
     cb->raw = km_alloc(pages * KM_PAGE_SIZE, 16, "common buffer", NULL, o, &cb->alloc);
-    cb->aligned = (uint8_t *)(((uintptr_t)cb->raw + mask) & ~(uintptr_t)mask);
+    /* fxcommonbuffer.cpp FxCommonBuffer::AllocateCommonBuffer: the logical
+     * address is aligned, and above a page the virtual one is moved by the
+     * same offset ("we only guarantee alignment of LA"). */
+    uint64_t raw_la = km_logical_address(cb->raw);
+    cb->aligned = cb->raw + (((raw_la + mask) & ~(uint64_t)mask) - raw_la);
     cb->length = Length;
     cb->raw_length = raw;
     cb->alignment = mask;

@@ -66,6 +66,7 @@ typedef struct mem_rec {
     bool freed;
     uint8_t cls;        /* its slot: class and index (the slot's written flag) */
     uint32_t slot_index;
+    uint64_t la;        /* the logical (bus) address of mem */
 } mem_rec;
 
 static size_t page_size;
@@ -81,6 +82,7 @@ static struct {
 } classes[CLASSES];
 static mem_rec *mems;
 static uint32_t nmems, mems_cap;
+static uint64_t la_next; /* the next allocation's bus address page (this execution's) */
 
 static void out_of_memory(void)
 {
@@ -88,18 +90,12 @@ static void out_of_memory(void)
     abort();
 }
 
-/* A region is aligned to its size, so that an address's logical address
- * (below) keeps every alignment up to REGION_BYTES. */
 static uint8_t *new_region(void)
 {
     if (nregions == MAX_REGIONS)
         out_of_memory();
-    uint8_t *raw = mmap(NULL, 2 * (size_t)REGION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (raw == MAP_FAILED)
-        out_of_memory();
-    uint8_t *p = (uint8_t *)(((uintptr_t)raw + REGION_BYTES - 1) & ~(uintptr_t)(REGION_BYTES - 1));
-    if ((p > raw && munmap(raw, (size_t)(p - raw)) != 0) ||
-        munmap(p + REGION_BYTES, (size_t)(raw + 2 * (size_t)REGION_BYTES - (p + REGION_BYTES))) != 0)
+    void *p = mmap(NULL, REGION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
         out_of_memory();
     regions[nregions].base = p;
     regions[nregions].used = 0;
@@ -127,32 +123,40 @@ static uint8_t *new_slot(size_t pages)
  *
  * What a device is given for memory (S/G list elements, a common buffer's
  * logical address, MmGetPhysicalAddress) is not the virtual address, as on a
- * real machine: arena memory (request buffers, pool, common buffers) is at
- * KM_BUS_BASE + its offset in the arena's regions, below 4 GiB as a 32-bit
- * device needs (8 regions of 256 MiB from 256 MiB up); any other memory (a
- * driver's static buffer) at its virtual address + KM_BUS_HIGH, above 4 GiB.
- * A driver that hands its device a virtual address, or only the low half of
- * a 64-bit logical one, programs a wrong address, which device models see.
- * Alignment is kept (regions are aligned to their size), and an address's
- * logical address depends only on the order of allocations, so it is the same
- * in every replay. */
+ * real machine. Each arena allocation (request buffers, pool, common
+ * buffers) gets bus pages of its own when it is made, from KM_BUS_BASE up,
+ * in this execution's allocation order, at the same offset in its first page
+ * as its virtual address (so page splitting is the same in both), with a
+ * page between allocations; below 4 GiB, as a 32-bit device needs. Any other
+ * memory (a driver's static buffer) is at its virtual address + KM_BUS_HIGH,
+ * above 4 GiB. A driver that hands its device a virtual address, or only the
+ * low half of a logical one above 4 GiB, programs a wrong address, which
+ * device models see. An allocation's bus address depends only on the
+ * allocations made before it in the same execution: the same in every
+ * replay and in every worker process, whatever ran there before (a
+ * virtual address is not). */
+static void la_assign(mem_rec *m)
+{
+    uint64_t off = (uintptr_t)m->mem & (KM_PAGE_SIZE - 1);
+    m->la = la_next + off;
+    la_next += (off + m->size + KM_PAGE_SIZE - 1) / KM_PAGE_SIZE * KM_PAGE_SIZE + KM_PAGE_SIZE;
+}
+
 uint64_t km_logical_address(const void *va)
 {
     const uint8_t *p = va;
-    for (unsigned i = 0; i < nregions; i++)
-        if (p >= regions[i].base && p < regions[i].base + REGION_BYTES)
-            return KM_BUS_BASE + (uint64_t)i * REGION_BYTES + (uint64_t)(p - regions[i].base);
+    for (uint32_t i = 0; i < nmems; i++)
+        if (p >= mems[i].mem && p < mems[i].mem + mems[i].size)
+            return mems[i].la + (uint64_t)(p - mems[i].mem);
     return (uint64_t)(uintptr_t)va + KM_BUS_HIGH;
 }
 
 void *km_logical_to_virtual(uint64_t la)
 {
-    if (la >= KM_BUS_HIGH)
-        return (void *)(uintptr_t)(la - KM_BUS_HIGH);
-    if (la < KM_BUS_BASE)
-        return NULL;
-    uint64_t i = (la - KM_BUS_BASE) / REGION_BYTES;
-    return i < nregions ? regions[i].base + (la - KM_BUS_BASE) % REGION_BYTES : NULL;
+    for (uint32_t i = 0; i < nmems; i++)
+        if (la >= mems[i].la && la - mems[i].la < mems[i].size)
+            return mems[i].mem + (la - mems[i].la);
+    return la >= KM_BUS_HIGH ? (void *)(uintptr_t)(la - KM_BUS_HIGH) : NULL;
 }
 
 static void describe(uint32_t id, const void *addr, char *buf, size_t len)
@@ -230,7 +234,8 @@ static void *alloc(size_t size, size_t align, const char *what, const char *type
     }
     *id = nmems;
     mems[nmems++] = (mem_rec){mem, size, slot, slot_bytes, what, type, owner ? km_type_prefix(owner->type) : NULL,
-                              owner ? owner->id : 0, false, (uint8_t)c, si};
+                              owner ? owner->id : 0, false, (uint8_t)c, si, 0};
+    la_assign(&mems[nmems - 1]);
 
     km_quiet_writes_begin();
     if (exposed || !KM_ACCESS_HOOKS) {
@@ -282,6 +287,7 @@ static void arena_reset(void)
             if (mems[i].freed && mprotect(mems[i].slot, mems[i].slot_bytes, PROT_READ | PROT_WRITE) != 0)
                 out_of_memory();
     nmems = 0;
+    la_next = KM_BUS_BASE;
     for (unsigned c = 0; c < CLASSES; c++)
         classes[c].next = 0;
     dr_poison_reset();

@@ -154,7 +154,7 @@ int main(void)
 {
     /* At least a page from the HAL, page-aligned: the aligned address is
      * the raw one; its logical address is a bus address below 4 GiB, not
-     * the virtual one, with the same alignment (km_logical_address). */
+     * the virtual one, at the same offset in its page (km_logical_address). */
     km_test_result r = run(M_DEFAULT);
     KEXPECT_CLEAN(r);
     KCHECK(obs.create == STATUS_SUCCESS && obs.length == 100 && obs.wrote);
@@ -164,11 +164,13 @@ int main(void)
     KCHECK(obs.pa == obs.la);
     KCHECK(obs.dma_seen && !obs.dma_past_end); /* a device reaches the whole buffer and nothing past it */
 
-    /* An alignment above a page: LA and VA advanced to the 64 KiB boundary. */
+    /* An alignment above a page: the logical address advanced to the 64 KiB
+     * boundary and the virtual one by the same offset (KMDF guarantees only
+     * the logical address's alignment). */
     r = run(M_ALIGNED);
     KEXPECT_CLEAN(r);
     KCHECK(obs.create == STATUS_SUCCESS && obs.length == 5000 && obs.wrote);
-    KCHECK(obs.va % 0x10000 == 0 && obs.la % 0x10000 == 0 && (uint64_t)obs.la == km_logical_address((void *)obs.va));
+    KCHECK(obs.la % 0x10000 == 0 && (uint64_t)obs.la == km_logical_address((void *)obs.va));
 
     r = run(M_ALIGNED_SMALL);
     KEXPECT_CLEAN(r);
