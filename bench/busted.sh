@@ -64,7 +64,9 @@ row() { # scenario strategy-args cap
     for s in $("$D" list | awk -v only="$ONLY" '
         only != "" { if ($1 ~ only) print $1; next }
         $1 ~ /^busted-/ || ($1 ~ /^busmaster-/ && $3 != "expect=clean") || $1 == "published" {print $1}'); do
-        exp=$("$D" list | awk -v s="$s" '$1 == s {sub(/^expect=/, "", $3); print $3}')
+        # the expected verdict as `run --expect` states it (it may hold spaces)
+        exp=$("$D" run "$s" --expect --executions 1 --quiet --findings "$TMP/x" 2>/dev/null |
+              sed -n 's/^verdict .*(expected \(.*\))$/\1/p' || true)
         eps=$("$D" run "$s" --quiet --executions 20000 --findings "$TMP/e" 2>/dev/null | awk '/^executions/ {gsub(/\(/, "", $6); print $6}' || true)
         r=$(row "$s" "--strategy random" 20000)
         p=$(row "$s" "--strategy pct --depth 3" 20000)
