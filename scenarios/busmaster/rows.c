@@ -62,7 +62,7 @@ SCN_ROW(bm_dmacompleted_isr_row, "busmaster-dma-completed-in-isr", bm_dmacomplet
         "framework:WdfDmaTransactionDmaCompleted: called above DISPATCH_LEVEL", 200,
         "the ISR calls WdfDmaTransactionDmaCompleted at DIRQL")
 SCN_ROW(bm_isr_unlocked_row, "busmaster-isr-unlocked", bm_isr_unlocked, 2, BM_ENV "requests=2 writes=1", "check:lost",
-        200, "the DPC takes the events the ISR leaves without the interrupt lock: a data race, an event lost")
+        1000, "the DPC takes the events the ISR leaves without the interrupt lock: a data race, an event lost")
 SCN_ROW(bm_cancel_completes_row, "busmaster-cancel-completes", bm_cancel_completes, 2, BM_ENV "",
         "crash:C11: WdfRequestGetParameters", 2000,
         "the cancel routine ends the transaction and completes; the abort's DPC uses the completed request")
@@ -72,7 +72,7 @@ SCN_ROW(bm_workitem_row, "busmaster-workitem-outlives", bm_workitem, 2, BM_ENV "
 SCN_ROW(bm_waitlock_row, "busmaster-waitlock-at-dispatch", bm_waitlock, 2, BM_ENV "",
         "framework:V33: WdfWaitLockAcquire", 200,
         "the DPC takes a WDFWAITLOCK at DISPATCH_LEVEL")
-SCN_ROW(bm_no_ack_row, "busmaster-isr-no-ack", bm_no_ack, 1, BM_ENV "", "livelock:interrupt storm", 400,
+SCN_ROW(bm_no_ack_row, "busmaster-isr-no-ack", bm_no_ack, 1, BM_ENV "", "livelock:interrupt storm", 20000,
         "the ISR leaves the acknowledge to the DPC: the level-sensitive line storms (1 CPU)")
 SCN_ROW(bm_table_row, "busmaster-table-after-delete", bm_table, 2, BM_ENV "requests=2 no-cancel",
         "crash:use-after-free: write to a freed common buffer", 200,
