@@ -32,6 +32,10 @@ SCN_ROW(bm_8p, "busmaster-8-stages", busmaster, 2, BM_ENV "request_length=8p", "
         "bus-master driver, one read of 8 pages (8 stages)")
 SCN_ROW(bm_desc, "busmaster-descriptors", busmaster, 2, BM_ENV "requests=2 writes=1 request_length=8p map_registers=5",
         "clean", 5000, "bus-master driver, a read and a write of 8 pages, 2 stages of 4 descriptors each")
+SCN_ROW(bm_latched, "busmaster-latched", busmaster, 2, BM_ENV "requests=2 writes=1 interrupt_latched", "clean", 5000,
+        "bus-master driver, a read and a write, a latched (edge or message) interrupt: one per event")
+SCN_ROW(bm_nover, "busmaster-no-verifier", busmaster, 2, BM_ENV "no-verifier", "clean", 5000,
+        "bus-master driver, KMDF Verifier off")
 SCN_ROW(bm_nocancel, "busmaster-no-cancel", busmaster, 2, BM_ENV "no-cancel", "clean", 5000,
         "bus-master driver, no cancellation (timeout, faults and spurious interrupts live)")
 SCN_ROW(bm_nofaults, "busmaster-no-faults", busmaster, 2,
