@@ -12,10 +12,11 @@
  * Plain KMDF driver code: only ntddk.h and wdf.h (busmaster.h).
  *
  * Why it is correct:
- *  - Everything the ISR touches (the channel's Events, BytesDone, Running,
- *    AbortWanted, NotStarted, InDpc and the device's registers) is touched
- *    elsewhere only under the interrupt lock (WdfInterruptAcquireLock); the
- *    ISR runs with it held.
+ *  - What the ISR shares with the other paths (the channel's Events,
+ *    BytesDone and Running, and the device's registers), and the state kept
+ *    beside it (AbortWanted, NotStarted, InDpc), are touched only under the
+ *    interrupt lock (WdfInterruptAcquireLock elsewhere; the ISR runs with it
+ *    held).
  *  - The ISR acknowledges exactly the bits it takes (write 1 to clear), so
  *    the level-sensitive line drops; it returns FALSE when none of its bits
  *    is set (a shared line or a spurious interrupt).
@@ -360,7 +361,11 @@ static NTSTATUS BmEvtInterruptDisable(WDFINTERRUPT Interrupt, WDFDEVICE Associat
 /* Write the stage's descriptors into the channel's table and start the
  * channel, unless an abort is wanted: then start nothing and let the DPC end
  * the transaction. Called inside Execute (the first stage) and inside
- * DmaCompleted (the next ones), at <= DISPATCH_LEVEL. */
+ * DmaCompleted (the next ones: FxDmaTransactionBase::DmaCompleted calls
+ * StageTransfer, fxdmatransactionbase.cpp), at <= DISPATCH_LEVEL. Queuing
+ * the DPC from here is allowed: WdfInterruptQueueDpcForIsr has no IRQL or
+ * caller check (fxinterruptapi.cpp; FxInterrupt::QueueDpcForIsr,
+ * km/interruptobjectkm.cpp, is KeInsertQueueDpc). */
 static BOOLEAN BmEvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
                                WDF_DMA_DIRECTION Direction, PSCATTER_GATHER_LIST SgList)
 {
