@@ -245,5 +245,6 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
         fprintf(stderr, "dmarace: out of memory copying the tape\n");
         abort();
     }
-    memcpy(t->rec, G.rec.rec, G.rec.n * sizeof *t->rec);
+    if (G.rec.n) /* an execution that ended before its first choice recorded nothing (and rec may be NULL) */
+        memcpy(t->rec, G.rec.rec, G.rec.n * sizeof *t->rec);
 }
