@@ -5,6 +5,7 @@
  * each pending request at a moment the scheduler chooses, and judges the end
  * of the execution (every request completed exactly once, nothing left). */
 #include "km.h"
+#include "km_hb.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -431,7 +432,11 @@ static void present(km_object *req)
         dr_event_init(&req->u.req.cancel_event, cancel_fire, req, "io-cancel");
         dr_event_arm(&req->u.req.cancel_event);
     }
+    /* FxIoQueue's lock orders a request's completion before the queue's
+     * next dispatch (ThreadSanitizer: the same section as at completion). */
+    km_hb_section_begin(&q->u.q);
     q->u.q.presented++;
+    km_hb_section_end(&q->u.q);
     req->u.req.dispatch_task = dr_current_task();
     km_trace(&site_present, req, (int64_t)req->u.req.length);
     WDFQUEUE qh = (WDFQUEUE)km_handle(q);
@@ -533,8 +538,11 @@ void km_world_request_completed(km_object *req)
         }
     dr_event_disarm(&req->u.req.cancel_event);
     km_object *q = req->u.req.queue;
-    if (q && q->u.q.presented)
+    if (q && q->u.q.presented) {
+        km_hb_section_begin(&q->u.q); /* the queue's lock: before its next dispatch */
         q->u.q.presented--;
+        km_hb_section_end(&q->u.q);
+    }
 }
 
 /* Callbacks a driver may register that this model never calls (no
