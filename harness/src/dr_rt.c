@@ -317,7 +317,7 @@ static void run_task(rt_task *t, unsigned irql)
     rt_irql = save_irql;
 }
 
-static void deliver_isrs(void);
+static bool deliver_isrs(void);
 
 /* Run a pending ISR, or the next DPC queued to this processor, or (passive_ok) the next thread
  * bound to it. Returns false if there was nothing. Lock held on return. */
@@ -325,12 +325,8 @@ static bool run_next(bool passive_ok)
 {
     rt_cpu *c = &R.cpu[rt_cpu_index];
     bfl_ensure();
-    if (c->nisr) {
-        unsigned before = c->nisr;
-        deliver_isrs();
-        if (c->nisr != before)
-            return true;
-    }
+    if (deliver_isrs())
+        return true;
     struct cds_wfcq_node *n = __cds_wfcq_dequeue_blocking(&c->dpc_head, &c->dpc_tail);
     if (n) {
         rt_task *t = task_of(n);
@@ -355,12 +351,13 @@ static bool run_next(bool passive_ok)
 
 /* Deliver the ISRs pending on this processor above its IRQL, highest first;
  * each runs nested in whatever this OS thread was running (lock held on
- * entry and on return). */
-static void deliver_isrs(void)
+ * entry and on return). True if one ran. */
+static bool deliver_isrs(void)
 {
     if (rt_handler || rt_cpu_index < 0)
-        return;
+        return false;
     rt_cpu *c = &R.cpu[rt_cpu_index];
+    bool ran = false;
     for (;;) {
         bfl_ensure();
         unsigned best = RT_MAX_PENDING_ISRS;
@@ -368,13 +365,14 @@ static void deliver_isrs(void)
             if (c->isr[i]->irql > rt_irql && (best == RT_MAX_PENDING_ISRS || c->isr[i]->irql > c->isr[best]->irql))
                 best = i;
         if (best == RT_MAX_PENDING_ISRS)
-            return;
+            return ran;
         rt_task *t = c->isr[best];
         c->isr[best] = c->isr[--c->nisr];
         dr_isr *isr = t->isr;
         if (isr->exec == R.exec && isr->queued_task == t->id)
             isr->queued_task = 0;
         run_task(t, t->irql);
+        ran = true;
     }
 }
 
@@ -784,10 +782,8 @@ static void rt_wait(dr_ready_fn ready, const void *arg, const dr_site *site)
         if ((dr__clock_options()) && rt_rand(4) == 0) {
             fire_one();
             busy = true;
-        } else if (R.cpu[rt_cpu_index].nisr) {
-            unsigned before = R.cpu[rt_cpu_index].nisr;
-            deliver_isrs(); /* an interrupt preempts a waiter or a spinner alike */
-            busy = R.cpu[rt_cpu_index].nisr != before;
+        } else if (deliver_isrs()) { /* an interrupt preempts a waiter or a spinner alike */
+            busy = true;
         } else if (rt_irql < DR_DISPATCH_LEVEL) {
             /* blocked at PASSIVE_LEVEL: this processor runs its other work
              * meanwhile; spinning at DISPATCH_LEVEL it runs nothing */
@@ -867,7 +863,7 @@ static void rt_access(const void *addr, size_t size, bool write, dr_access_obser
     bfl_drop();
     check_over();
     rt_cpu *c = &R.cpu[rt_cpu_index];
-    if (c->nisr) { /* deliver_isrs looks again under the lock */
+    if (atomic_load_explicit(&c->nisr, memory_order_relaxed)) { /* deliver_isrs looks again under the lock */
         deliver_isrs();
         bfl_drop();
     }
