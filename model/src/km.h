@@ -195,7 +195,11 @@ typedef struct km_request {
     km_req_state state;
     km_object *queue;
     WDF_REQUEST_TYPE type;
-    size_t length;             /* buffer length */
+    size_t length;             /* buffer length (read, write) */
+    /* device control and internal device control (issue 15): the IRP's
+     * IoControlCode and its buffer lengths (Parameters.DeviceIoControl) */
+    ULONG ioctl;
+    size_t in_length, out_length;
     uint8_t *buffer;           /* the request's buffer (arena memory) */
     uint32_t buffer_alloc;     /* its km_alloc id */
     ULONG_PTR information;
