@@ -813,6 +813,24 @@ void km_defer_dispose(km_object *o);
 void km_defer_defer_dispose(km_object *o);
 bool km_defer_destroy(km_object *o);
 
+/* Execution level and synchronisation scope: an explicit value, or
+ * InheritFromParent (the model also treats an out-of-range value as that). */
+static inline bool km_known_level(WDF_EXECUTION_LEVEL l)
+{
+    return l == WdfExecutionLevelPassive || l == WdfExecutionLevelDispatch;
+}
+static inline bool km_known_scope(WDF_SYNCHRONIZATION_SCOPE s)
+{
+    return s == WdfSynchronizationScopeDevice || s == WdfSynchronizationScopeQueue || s == WdfSynchronizationScopeNone;
+}
+/* Queues (km_queue.c): present a request to its queue's EvtIo* callback on
+ * the calling thread. The I/O manager (km_iomgr.c): arm its cancel of a
+ * request being presented (env.cancel); make the environment's requests and
+ * start the user threads that send them (the device has a queue). */
+void km_queue_present(km_object *req);
+void km_iomgr_arm_cancel(km_object *req);
+void km_iomgr_start(void);
+
 /* The world (km_world.c): a request reached its completion. */
 void km_world_request_completed(km_object *req);
 /* The queue a request of `type` goes to: its configured queue, else the default one (NULL if none). */

@@ -54,19 +54,6 @@ void km_env_defaults(km_env *env)
 
 DR_SITE(site_driver_create, "WdfDriverCreate");
 DR_SITE(site_device_create, "WdfDeviceCreate");
-DR_SITE(site_queue_create, "WdfIoQueueCreate");
-
-/* Execution level and synchronisation scope: an explicit value, or
- * InheritFromParent (the model also treats an out-of-range value as that). */
-static bool known_level(WDF_EXECUTION_LEVEL l)
-{
-    return l == WdfExecutionLevelPassive || l == WdfExecutionLevelDispatch;
-}
-
-static bool known_scope(WDF_SYNCHRONIZATION_SCOPE s)
-{
-    return s == WdfSynchronizationScopeDevice || s == WdfSynchronizationScopeQueue || s == WdfSynchronizationScopeNone;
-}
 
 km_cblock *km_callback_lock(km_object *o, WDF_SYNCHRONIZATION_SCOPE *scope)
 {
@@ -119,9 +106,9 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
      * mutex and the object is marked passive. */
     d->u.drv.level = WdfExecutionLevelDispatch;
     d->u.drv.scope = WdfSynchronizationScopeNone;
-    if (DriverAttributes && known_level(DriverAttributes->ExecutionLevel))
+    if (DriverAttributes && km_known_level(DriverAttributes->ExecutionLevel))
         d->u.drv.level = DriverAttributes->ExecutionLevel;
-    if (DriverAttributes && known_scope(DriverAttributes->SynchronizationScope))
+    if (DriverAttributes && km_known_scope(DriverAttributes->SynchronizationScope))
         d->u.drv.scope = DriverAttributes->SynchronizationScope;
     d->passive_callbacks = true;
     km_cblock_init(&d->u.drv.cblock, true, d);
@@ -188,9 +175,9 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
     d->u.dev.setup.init = init->setup;
     /* fxdevicebase.cpp#ConfigureConstraints: inherit from the driver; the
      * device's callback lock is a mutex at PASSIVE, a spin lock otherwise. */
-    d->u.dev.level = DeviceAttributes && known_level(DeviceAttributes->ExecutionLevel) ? DeviceAttributes->ExecutionLevel
+    d->u.dev.level = DeviceAttributes && km_known_level(DeviceAttributes->ExecutionLevel) ? DeviceAttributes->ExecutionLevel
                                                                                       : km_w.driver->u.drv.level;
-    d->u.dev.scope = DeviceAttributes && known_scope(DeviceAttributes->SynchronizationScope)
+    d->u.dev.scope = DeviceAttributes && km_known_scope(DeviceAttributes->SynchronizationScope)
                          ? DeviceAttributes->SynchronizationScope
                          : km_w.driver->u.drv.scope;
     km_cblock_init(&d->u.dev.cblock, d->u.dev.level == WdfExecutionLevelPassive, d);
@@ -270,255 +257,6 @@ static km_object *make_resources(bool translated)
     r->u.res.count = n;
     add_dma_resources(&r->u.res);
     return r;
-}
-
-/* ---- queues ------------------------------------------------------------------------ */
-
-NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OBJECT_ATTRIBUTES QueueAttributes,
-                          WDFQUEUE *Queue)
-{
-    if (!km_enter(&site_queue_create, DISPATCH_LEVEL))
-        return STATUS_UNSUCCESSFUL;
-    km_object *dev = km_lookup(Device, KM_T_DEVICE, "WdfIoQueueCreate", false);
-    if (!dev)
-        return STATUS_INVALID_HANDLE;
-    if (!Config) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfIoQueueCreate", "NULL required parameter",
-                    "Config is NULL");
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (Config->Size != sizeof(WDF_IO_QUEUE_CONFIG))
-        return STATUS_INFO_LENGTH_MISMATCH;
-    if (Config->DispatchType != WdfIoQueueDispatchSequential && Config->DispatchType != WdfIoQueueDispatchParallel &&
-        Config->DispatchType != WdfIoQueueDispatchManual)
-        return STATUS_INVALID_PARAMETER;
-    /* One default queue per device: FxPkgIo::InitializeDefaultQueue
-     * (fxpkgio.cpp) fails the second with STATUS_UNSUCCESSFUL. */
-    if (Config->DefaultQueue && dev->u.dev.default_queue)
-        return STATUS_UNSUCCESSFUL;
-    /* The I/O manager model presents requests only through a sequential or
-     * parallel default queue; a manual default queue would hold them forever. */
-    if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
-        return STATUS_NOT_SUPPORTED;
-    /* fxioqueue.cpp#ConfigureConstraints: inherit from the device; Device
-     * scope needs the device's execution level (else STATUS_INVALID_PARAMETER). */
-    WDF_EXECUTION_LEVEL level = QueueAttributes && known_level(QueueAttributes->ExecutionLevel)
-                                    ? QueueAttributes->ExecutionLevel
-                                    : dev->u.dev.level;
-    WDF_SYNCHRONIZATION_SCOPE scope = QueueAttributes && known_scope(QueueAttributes->SynchronizationScope)
-                                          ? QueueAttributes->SynchronizationScope
-                                          : dev->u.dev.scope;
-    if (scope == WdfSynchronizationScopeDevice && level != dev->u.dev.level)
-        return STATUS_INVALID_PARAMETER;
-    NTSTATUS st;
-    km_object *q = km_obj_create(KM_T_QUEUE, QueueAttributes, dev, "WdfIoQueueCreate", &st);
-    if (!q)
-        return st;
-    q->no_delete = true;
-    q->u.q.config = *Config;
-    q->u.q.device = dev;
-    q->u.q.passive = level == WdfExecutionLevelPassive;
-    q->u.q.scope = scope;
-    if (q->u.q.passive)
-        q->passive_callbacks = true; /* MarkPassiveCallbacks */
-    km_cblock_init(&q->u.q.own_lock, q->u.q.passive, q);
-    q->u.q.lock = scope == WdfSynchronizationScopeDevice ? &dev->u.dev.cblock : &q->u.q.own_lock;
-    q->u.q.cb_lock = scope == WdfSynchronizationScopeNone ? NULL : q->u.q.lock;
-    km_queue_init_dispatch(q);
-    if (Config->DefaultQueue)
-        dev->u.dev.default_queue = q;
-    if (Queue)
-        *Queue = (WDFQUEUE)km_handle(q);
-    km_trace(&site_queue_create, q, Config->DispatchType);
-    return STATUS_SUCCESS;
-}
-
-km_object *km_world_queue_for(WDF_REQUEST_TYPE type)
-{
-    km_device *d = &km_w.device->u.dev;
-    return (unsigned)type < WdfRequestTypeMax && d->dispatch[type] ? d->dispatch[type] : d->default_queue;
-}
-
-/* fxdeviceapi.cpp WdfDeviceConfigureRequestDispatching and fxpkgio.cpp
- * FxPkgIo::ConfigureForwarding: route one request type to a queue of the
- * device, before the device starts; not the default queue, not a type
- * routed already, and only to a queue with a callback for that type (each
- * refusal a FxVerifierDbgBreakPoint: VF-BREAK with the verifier on, the
- * status otherwise). Create goes to FxPkgGeneral: the model sends no
- * creates, so it is recorded only. */
-DR_SITE(site_configure_dispatch, "WdfDeviceConfigureRequestDispatching");
-NTSTATUS WdfDeviceConfigureRequestDispatching(WDFDEVICE Device, WDFQUEUE Queue, WDF_REQUEST_TYPE RequestType)
-{
-    static const char api[] = "WdfDeviceConfigureRequestDispatching";
-    km_object *dev = km_lookup(Device, KM_T_DEVICE, api, false);
-    if (!dev)
-        return STATUS_INVALID_HANDLE;
-    if (RequestType != WdfRequestTypeCreate && RequestType != WdfRequestTypeRead &&
-        RequestType != WdfRequestTypeWrite && RequestType != WdfRequestTypeDeviceControl &&
-        RequestType != WdfRequestTypeDeviceControlInternal)
-        return STATUS_INVALID_PARAMETER;
-    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
-    if (!q)
-        return STATUS_INVALID_HANDLE;
-    if (q->u.q.device != dev)
-        return STATUS_INVALID_DEVICE_REQUEST;
-    if (dev->u.dev.pnp_started)
-        return STATUS_INVALID_DEVICE_STATE;
-    if (RequestType == WdfRequestTypeCreate) {
-        km_trace(&site_configure_dispatch, q, RequestType);
-        return STATUS_SUCCESS;
-    }
-    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
-    bool handler = c->EvtIoDefault || (RequestType == WdfRequestTypeRead && c->EvtIoRead) ||
-                   (RequestType == WdfRequestTypeWrite && c->EvtIoWrite) ||
-                   (RequestType == WdfRequestTypeDeviceControl && c->EvtIoDeviceControl) ||
-                   (RequestType == WdfRequestTypeDeviceControlInternal && c->EvtIoInternalDeviceControl);
-    const char *why = !handler                             ? "the queue has no callback for this request type"
-                      : q == dev->u.dev.default_queue       ? "the default queue cannot be configured"
-                      : dev->u.dev.dispatch[RequestType]    ? "the request type is configured already"
-                                                            : NULL;
-    if (why) {
-        NTSTATUS st = !handler || q == dev->u.dev.default_queue ? STATUS_INVALID_DEVICE_REQUEST : STATUS_WDF_BUSY;
-        km_vf_break("DISPATCH-CFG", api, why, "request type %#x to QUEUE%u", (unsigned)RequestType, q->id);
-        return st;
-    }
-    dev->u.dev.dispatch[RequestType] = q;
-    km_trace(&site_configure_dispatch, q, RequestType);
-    return STATUS_SUCCESS;
-}
-
-WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
-{
-    km_object *q = km_lookup(Queue, KM_T_QUEUE, "WdfIoQueueGetDevice", false);
-    return q ? (WDFDEVICE)km_handle(q->u.q.device) : NULL;
-}
-
-/* ---- the I/O manager ------------------------------------------------------------------ */
-
-DR_SITE(site_present, "present");
-DR_SITE(site_cancel_cpu, "iomgr-cancel-cpu");
-DR_SITE(site_cancel_irql, "iomgr-cancel-irql");
-DR_SITE(site_wait_done, "iomgr-wait-completion");
-
-/* IoCancelIrp may be called at up to DISPATCH_LEVEL (from a DPC, a timer, a
- * completion routine). The queue's cancel routine then releases its lock
- * back to the caller's IRQL and calls EvtRequestCancel there
- * (fxioqueue.cpp FxIoQueue::_IrpCancelForDriver: Unlock(Irql), then
- * CancelForDriver), so the callback may run at DISPATCH_LEVEL: a tape
- * choice while env.cancel_at_dispatch. */
-static void cancel_thread(void *arg)
-{
-    km_object *req = arg;
-    bool raised = km_w.env.cancel_at_dispatch && dr_choose(&site_cancel_irql, 2);
-    unsigned old = raised ? dr_raise_irql(DISPATCH_LEVEL) : PASSIVE_LEVEL;
-    km_request_io_cancel(req);
-    if (raised && !dr_failed())
-        dr_lower_irql(old);
-}
-
-/* The I/O manager decides to cancel: IoCancelIrp runs on a thread of its own. */
-static void cancel_fire(void *arg)
-{
-    km_object *req = arg;
-    unsigned cpu = dr_choose(&site_cancel_cpu, dr_cpus());
-    dr_thread_create(cpu, cancel_thread, req, "IoCancelIrp");
-}
-
-static void present(km_object *req)
-{
-    km_object *q = req->u.req.queue;
-    req->u.req.driver_owned = true;
-    if (km_w.env.cancel) {
-        dr_event_init(&req->u.req.cancel_event, cancel_fire, req, "io-cancel");
-        dr_event_arm(&req->u.req.cancel_event);
-    }
-    /* FxIoQueue's lock orders a request's completion before the queue's
-     * next dispatch (ThreadSanitizer: the same section as at completion). */
-    km_hb_section_begin(&q->u.q);
-    q->u.q.presented++;
-    km_hb_section_end(&q->u.q);
-    req->u.req.dispatch_task = dr_current_task();
-    km_trace(&site_present, req, (int64_t)req->u.req.length);
-    WDFQUEUE qh = (WDFQUEUE)km_handle(q);
-    WDFREQUEST rh = (WDFREQUEST)km_handle(req);
-    uint16_t gen = req->gen;
-    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
-    /* FxIoQueue::DispatchEvents: m_Dispatching counts this thread from
-     * before the callback to after the cancels queued meanwhile are
-     * delivered (fxioqueue.cpp). */
-    km_queue_dispatch_begin(q);
-    PFN_WDF_IO_QUEUE_IO_READ fn = NULL;
-    if (req->u.req.type == WdfRequestTypeRead && c->EvtIoRead)
-        fn = c->EvtIoRead;
-    else if (req->u.req.type == WdfRequestTypeWrite && c->EvtIoWrite)
-        fn = c->EvtIoWrite;
-    /* fxioqueuecallbacks.hpp FxIoQueueIoRead::Invoke etc.: CallbackStart
-     * takes the queue's callback lock (automatic serialisation). */
-    km_cblock *lock = fn || c->EvtIoDefault ? q->u.q.cb_lock : NULL;
-    unsigned old = 0;
-    if (lock) {
-        old = km_cblock_acquire(lock, "EvtIoRead/EvtIoWrite");
-        if (dr_failed())
-            return;
-    }
-    unsigned irql = dr_irql();
-    if (fn)
-        fn(qh, rh, req->u.req.length);
-    else if (c->EvtIoDefault)
-        c->EvtIoDefault(qh, rh);
-    else if (!dr_failed())
-        WdfRequestComplete(rh, STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
-    dr_framework_resume();
-    if (dr_failed())
-        return;
-    /* V34 covers the EvtIo* callbacks when EnhancedVerifierOptions has
-     * FxEnhancedVerifierCallbackIrqlAndCRCheck (vfeventhooks.cpp VfEvtIoRead
-     * and VfEvtIoWrite call VerifyIrqlExit, vfprivkm.hpp), whatever
-     * VerifierOn says: checked as the callback returns. */
-    if (km_w.env.enhanced_verifier || km_w.env.strict_irql_exit)
-        km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite", km_w.env.enhanced_verifier);
-    if (dr_failed())
-        return;
-    if (lock)
-        km_cblock_release(lock, old);
-    if (req->gen == gen && req->state != KM_OBJ_FREE)
-        req->u.req.dispatch_task = 0;
-    km_queue_dispatch_end(q);
-}
-
-static bool queue_idle(const void *arg)
-{
-    const km_object *q = arg;
-    return q->u.q.presented == 0;
-}
-
-typedef struct sender {
-    unsigned first, count;
-} sender;
-static sender senders[KM_ENV_MAX_REQUESTS];
-
-/* A user thread issuing requests. With a sequential queue, or with requests
- * not concurrent, each waits for the previous completion. */
-static void sender_thread(void *arg)
-{
-    const sender *s = arg;
-    const km_object *prev = NULL;
-    for (unsigned i = 0; i < s->count; i++) {
-        km_object *req = km_w.requests[s->first + i];
-        km_object *q = req->u.req.queue;
-        /* Not concurrent: after the previous request completed (its queue is
-         * idle). A sequential queue: after its own previous one. */
-        if (!km_w.env.concurrent)
-            dr_wait(queue_idle, prev ? prev : q, &site_wait_done);
-        else if (q->u.q.config.DispatchType == WdfIoQueueDispatchSequential)
-            dr_wait(queue_idle, q, &site_wait_done);
-        if (dr_failed())
-            return;
-        prev = q;
-        present(req);
-        if (dr_failed())
-            return;
-    }
 }
 
 km_object *km_world_request(unsigned i)
@@ -641,7 +379,6 @@ static bool d0_post_interrupts(void)
 /* The device is in D0: the client and the I/O manager start. */
 static void start_io(void)
 {
-    const km_env *env = &km_w.env;
     km_w.device_started = true;
     km_object *q = km_w.device->u.dev.default_queue;
     for (unsigned i = 0; !q && i < WdfRequestTypeMax; i++)
@@ -656,30 +393,7 @@ static void start_io(void)
         dr_thread_create(0, client_thread, NULL, "client");
     if (!q)
         return; /* a client and no queue: the I/O manager sends nothing */
-    for (unsigned i = 0; i < env->requests; i++) {
-        /* writes=N: the last N requests are writes (a UART's TX after its RX). */
-        WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
-        km_object *rq = km_world_queue_for(type);
-        if (!rq) {
-            km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
-                      type == WdfRequestTypeWrite ? "write" : "read");
-            return;
-        }
-        km_object *req = km_request_create(rq, type, env->request_length);
-        if (!req)
-            return;
-        km_w.request_gen[km_w.nrequests] = req->gen;
-        km_w.request_status[km_w.nrequests] = STATUS_PENDING;
-        km_w.requests[km_w.nrequests++] = req;
-    }
-    /* Concurrent requests come from one user thread per request, spread over
-     * the processors; otherwise one thread sends them in turn. */
-    unsigned threads = env->concurrent ? env->requests : 1;
-    for (unsigned t = 0; t < threads; t++) {
-        senders[t].first = env->concurrent ? t : 0;
-        senders[t].count = env->concurrent ? 1 : env->requests;
-        dr_thread_create(t % dr_cpus(), sender_thread, &senders[t], "iomgr");
-    }
+    km_iomgr_start();
 }
 
 /* The D0 steps after EvtDeviceD0Entry when the device has interrupts
