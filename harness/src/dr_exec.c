@@ -128,7 +128,17 @@ static DR_NO_TSAN void exec_teardown(void)
     G.scn = NULL;
     G.strat = NULL;
     dr_set_access_observer(NULL);
+    dr_set_deadlock_explainer(NULL, NULL);
     dr__hardware_reset();
+}
+
+static dr_fn explainer;
+static void *explainer_arg;
+
+void dr_set_deadlock_explainer(dr_fn fn, void *arg)
+{
+    explainer = fn;
+    explainer_arg = arg;
 }
 
 /* A harness bug check: an execution about to begin finds the state
@@ -189,6 +199,13 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
             if (t->state == DR_TASK_DONE)
                 continue;
             G.cur = NULL;
+            if (explainer) { /* the model may know why: its finding stands instead */
+                quiet_end();
+                explainer(explainer_arg);
+                quiet_begin();
+                if (G.over)
+                    break;
+            }
             DR_FAULT(DEADLOCK, t->name, t->cpu, t->state != DR_TASK_QUEUED ? "blocked" : t->is_isr ? "a pending interrupt" : "a queued DPC");
             break;
         }

@@ -131,6 +131,13 @@ bool dr_dpc_remove(dr_dpc *dpc); /* KeRemoveQueueDpc: true if it was queued */
  * evaluated by the scheduler and must not have side effects. */
 typedef bool (*dr_ready_fn)(const void *arg);
 void dr_wait(dr_ready_fn ready, const void *arg, const dr_site *site);
+/* A model's explanation of a deadlock (fiber mode): when an execution ends
+ * with a task still blocked and nothing left to run or fire, fn(arg) runs
+ * in the main context before the engine reports its generic deadlock; a
+ * finding it reports (dr_fail) stands instead, so a wait the model knows
+ * can never end gets a stable title of its own. One explainer at a time;
+ * cleared at the start of each execution. */
+void dr_set_deadlock_explainer(dr_fn fn, void *arg);
 
 /* The model calls this when a driver callback returns to it. In fiber mode it
  * does nothing; in real-thread mode (dr_rt.c) it takes the framework lock
