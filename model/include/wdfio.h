@@ -35,6 +35,30 @@ typedef VOID EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE(WDFQUEUE Queue, WDFREQUEST Re
 typedef EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE *PFN_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE;
 typedef VOID EVT_WDF_REQUEST_CANCEL(WDFREQUEST Request);
 typedef EVT_WDF_REQUEST_CANCEL *PFN_WDF_REQUEST_CANCEL;
+typedef VOID EVT_WDF_IO_QUEUE_STATE(WDFQUEUE Queue, WDFCONTEXT Context);
+typedef EVT_WDF_IO_QUEUE_STATE *PFN_WDF_IO_QUEUE_STATE;
+
+/* EvtIoStop's ActionFlags (wdfrequest.h in the WDK). */
+typedef enum _WDF_REQUEST_STOP_ACTION_FLAGS {
+    WdfRequestStopActionInvalid = 0,
+    WdfRequestStopActionSuspend = 0x01,
+    WdfRequestStopActionPurge = 0x02,
+    WdfRequestStopRequestCancelable = 0x10000000,
+} WDF_REQUEST_STOP_ACTION_FLAGS;
+
+/* WdfIoQueueGetState's bits. */
+typedef enum _WDF_IO_QUEUE_STATE {
+    WdfIoQueueAcceptRequests = 0x01,
+    WdfIoQueueDispatchRequests = 0x02,
+    WdfIoQueueNoRequests = 0x04,
+    WdfIoQueueDriverNoRequests = 0x08,
+    WdfIoQueuePnpHeld = 0x10,
+} WDF_IO_QUEUE_STATE;
+#define WDF_IO_QUEUE_IDLE(State) (((State) & (WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests)) == (WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests))
+#define WDF_IO_QUEUE_READY(State) (((State) & (WdfIoQueueAcceptRequests | WdfIoQueueDispatchRequests)) == (WdfIoQueueAcceptRequests | WdfIoQueueDispatchRequests))
+#define WDF_IO_QUEUE_STOPPED(State) (((State) & (WdfIoQueueAcceptRequests | WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests)) == (WdfIoQueueAcceptRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests))
+#define WDF_IO_QUEUE_DRAINED(State) (((State) & (WdfIoQueueAcceptRequests | WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests)) == (WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests))
+#define WDF_IO_QUEUE_PURGED(State) (((State) & (WdfIoQueueAcceptRequests | WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests)) == (WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests))
 
 typedef struct _WDF_IO_QUEUE_CONFIG {
     ULONG Size;
@@ -138,6 +162,31 @@ VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULON
 VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information);
 ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request);
 WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request);
+
+/* ---- queue control and manual queues (issue 15, km_queue.c) ---- */
+VOID WdfIoQueueStart(WDFQUEUE Queue);
+VOID WdfIoQueueStop(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE StopComplete, WDFCONTEXT Context);
+VOID WdfIoQueueStopSynchronously(WDFQUEUE Queue);
+VOID WdfIoQueuePurge(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE PurgeComplete, WDFCONTEXT Context);
+VOID WdfIoQueuePurgeSynchronously(WDFQUEUE Queue);
+VOID WdfIoQueueDrain(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE DrainComplete, WDFCONTEXT Context);
+VOID WdfIoQueueDrainSynchronously(WDFQUEUE Queue);
+VOID WdfIoQueueStopAndPurge(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE StopAndPurgeComplete, WDFCONTEXT Context);
+VOID WdfIoQueueStopAndPurgeSynchronously(WDFQUEUE Queue);
+WDF_IO_QUEUE_STATE WdfIoQueueGetState(WDFQUEUE Queue, PULONG QueueRequests, PULONG DriverRequests);
+_Must_inspect_result_ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest);
+_Must_inspect_result_ NTSTATUS WdfIoQueueRetrieveRequestByFileObject(WDFQUEUE Queue, WDFFILEOBJECT FileObject,
+                                                                     WDFREQUEST *OutRequest);
+_Must_inspect_result_ NTSTATUS WdfIoQueueFindRequest(WDFQUEUE Queue, WDFREQUEST FoundRequest,
+                                                     WDFFILEOBJECT FileObject, PWDF_REQUEST_PARAMETERS Parameters,
+                                                     WDFREQUEST *OutRequest);
+_Must_inspect_result_ NTSTATUS WdfIoQueueRetrieveFoundRequest(WDFQUEUE Queue, WDFREQUEST FoundRequest,
+                                                              WDFREQUEST *OutRequest);
+_Must_inspect_result_ NTSTATUS WdfIoQueueReadyNotify(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE QueueReady,
+                                                     WDFCONTEXT Context);
+_Must_inspect_result_ NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueue);
+_Must_inspect_result_ NTSTATUS WdfRequestRequeue(WDFREQUEST Request);
+VOID WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue);
 
 #ifdef __cplusplus
 }

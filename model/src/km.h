@@ -173,6 +173,26 @@ typedef struct km_queue {
     dr_dpc dpc;               /* m_Dpc (deferred dispatch) */
     bool dpc_queued;          /* m_DpcQueued */
     bool wi_queued;           /* m_WorkItemQueued */
+    /* issue 15 (km_queue.c): the requests not yet presented (m_Queue, FIFO),
+     * those cancelled there for EvtIoCanceledOnQueue (m_CanceledOnQueueList),
+     * the queue's state (m_QueueState: accepting, dispatching) and its power
+     * state (m_PowerState), and the driver's pending notifications. */
+    km_object *pending[KM_ENV_MAX_REQUESTS];
+    unsigned npending;
+    km_object *canceled_on_queue[KM_ENV_MAX_REQUESTS];
+    unsigned ncanceled_on_queue;
+    bool accepting;           /* WdfIoQueueAcceptRequests */
+    bool dispatch_on;         /* WdfIoQueueDispatchRequests */
+    bool power_managed;       /* m_PowerManaged */
+    int power;                /* km_queue_power_state (km_queue.c) */
+    bool from_empty;          /* m_TransitionFromEmpty */
+    PFN_WDF_IO_QUEUE_STATE ready_fn; /* m_ReadyNotify */
+    WDFCONTEXT ready_ctx;
+    PFN_WDF_IO_QUEUE_STATE idle_fn;  /* m_IdleComplete */
+    WDFCONTEXT idle_ctx;
+    PFN_WDF_IO_QUEUE_STATE purge_fn; /* m_PurgeComplete */
+    WDFCONTEXT purge_ctx;
+    bool sync_waiting;        /* a *Synchronously call waits for idle_fn/purge_fn */
 } km_queue;
 
 /* Request sub-states, kmdf-model-spec.md section 3. */
@@ -223,6 +243,12 @@ typedef struct km_request {
     dr_spinlock queue_lock;    /* stands for the queue lock around cancel state */
     MDL mdl;                   /* WdfRequestRetrieve*WdmMdl's (FxRequest::GetMdl's m_AllocatedMdl) */
     bool has_mdl;
+    /* the queue's view (km_queue.c, issue 15) */
+    bool on_queue;             /* in its queue's m_Queue, not yet presented */
+    bool presented_once;       /* m_Presented: presented to the driver at least once */
+    bool stop_pending;         /* EvtIoStop called, not yet acknowledged nor completed */
+    bool stop_acked;           /* WdfRequestStopAcknowledge(Requeue=FALSE) during a stop */
+    bool in_driver_list;       /* counted in its queue's m_DriverIoCount (InsertInDriverOwnedList) */
 } km_request;
 
 /* DMA transaction states, kmdf-model-spec.md 2.1. */
@@ -714,9 +740,33 @@ void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
 /* Queues (km_request.c): FxIoQueue's dispatch loop around a presentation.
  * Begin: m_Dispatching++. End: EvtIo* returned; deliver the cancels queued
  * meanwhile (m_Cancelled, R6 and the gate), then m_Dispatching--. */
-void km_queue_dispatch_begin(km_object *q);
-void km_queue_dispatch_end(km_object *q);
 void km_queue_init_dispatch(km_object *q);
+/* FxIoQueue::DispatchEvents (km_request.c): run the loop on the calling
+ * thread if it may (CanThreadDispatchEventsLocked), else defer it to the
+ * queue's DPC or work item. Internal: only when no thread dispatches
+ * (DispatchInternalEvents, the completion and cancel paths). */
+void km_queue_dispatch_events(km_object *q);
+void km_queue_dispatch_internal(km_object *q);
+/* One step of the loop after the cancelled requests (km_queue.c): present
+ * the next event or request; false when there is nothing to do. */
+bool km_queue_dispatch_step(km_object *q);
+/* The I/O manager's IoCancelIrp of a request still on its queue
+ * (_IrpCancelForQueue); the queue's part of a completion
+ * (RequestCompletedCallback). */
+void km_queue_cancel_on_queue(km_object *req);
+void km_queue_request_completed(km_object *req);
+/* fxpkgio.cpp FxPkgIo::StopProcessingForPower: purge false = Hold: each
+ * power-managed queue stops dispatching, EvtIoStop(Suspend[|
+ * RequestCancelable]) for every request the driver owns from it; returns
+ * (on the calling thread, which may wait) when each was acknowledged or
+ * completed. purge true (removal): every queue, queued requests
+ * cancelled, EvtIoStop(Purge) for driver-owned ones; returns when the
+ * driver owns none. */
+void km_queue_power_stop(bool purge);
+/* FxPkgIo::ResumeProcessingForPower: EvtIoResume for requests
+ * acknowledged without requeue, requeued ones back on their queue,
+ * dispatching resumes. */
+void km_queue_power_resume(void);
 /* Callback locks (km_lock.c). Acquire returns the IRQL before it (the spin
  * variant raises to DISPATCH); a recursive acquire is BUGCHECK 0x10D/0x2. */
 void km_cblock_init(km_cblock *l, bool passive, const km_object *owner); /* named "DEV1-lock" */
@@ -823,11 +873,11 @@ static inline bool km_known_scope(WDF_SYNCHRONIZATION_SCOPE s)
 {
     return s == WdfSynchronizationScopeDevice || s == WdfSynchronizationScopeQueue || s == WdfSynchronizationScopeNone;
 }
-/* Queues (km_queue.c): present a request to its queue's EvtIo* callback on
- * the calling thread. The I/O manager (km_iomgr.c): arm its cancel of a
- * request being presented (env.cancel); make the environment's requests and
+/* Queues (km_queue.c): a request arrives at its queue (it is queued, and
+ * presented on this thread if the queue may dispatch now). The I/O manager (km_iomgr.c): arm its cancel of a
+ * request as it is inserted (env.cancel); make the environment's requests and
  * start the user threads that send them (the device has a queue). */
-void km_queue_present(km_object *req);
+void km_queue_insert(km_object *req); /* FxIoQueue::QueueRequest */
 void km_iomgr_arm_cancel(km_object *req);
 void km_iomgr_start(void);
 

@@ -42,36 +42,38 @@ void km_iomgr_arm_cancel(km_object *req)
     }
 }
 
-static bool queue_idle(const void *arg)
+/* The previous request of a non-concurrent sender has completed. */
+static bool completed(const void *arg)
 {
-    const km_object *q = arg;
-    return q->u.q.presented == 0;
+    const unsigned *i = arg;
+    return km_w.request_completions[*i] != 0;
 }
 
 typedef struct sender {
     unsigned first, count;
+    unsigned prev; /* the index `completed` waits on */
 } sender;
 static sender senders[KM_ENV_MAX_REQUESTS];
 
-/* A user thread issuing requests. With a sequential queue, or with requests
- * not concurrent, each waits for the previous completion. */
+/* A user thread issuing requests: it only inserts each into its queue
+ * (FxIoQueue::QueueRequest presents it on this thread when the queue may).
+ * Not concurrent: each request after the previous one completed. Its
+ * IoCancelIrp is armed from the insertion: a request waiting on its queue
+ * is cancelled there (_IrpCancelForQueue). */
 static void sender_thread(void *arg)
 {
-    const sender *s = arg;
-    const km_object *prev = NULL;
+    sender *s = arg;
     for (unsigned i = 0; i < s->count; i++) {
-        km_object *req = km_w.requests[s->first + i];
-        km_object *q = req->u.req.queue;
-        /* Not concurrent: after the previous request completed (its queue is
-         * idle). A sequential queue: after its own previous one. */
-        if (!km_w.env.concurrent)
-            dr_wait(queue_idle, prev ? prev : q, &site_wait_done);
-        else if (q->u.q.config.DispatchType == WdfIoQueueDispatchSequential)
-            dr_wait(queue_idle, q, &site_wait_done);
+        unsigned idx = s->first + i;
+        km_object *req = km_w.requests[idx];
+        if (i > 0) {
+            s->prev = idx - 1;
+            dr_wait(completed, &s->prev, &site_wait_done);
+        }
         if (dr_failed())
             return;
-        prev = q;
-        km_queue_present(req);
+        km_iomgr_arm_cancel(req);
+        km_queue_insert(req);
         if (dr_failed())
             return;
     }

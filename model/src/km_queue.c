@@ -10,6 +10,13 @@
 
 DR_SITE(site_queue_create, "WdfIoQueueCreate");
 DR_SITE(site_present, "present");
+DR_SITE(site_insert, "queue-insert");
+DR_SITE(site_unlock, "queue-unlock-before-callback");
+
+/* m_PowerState, reduced: on; stopping (EvtIoStop delivered, acknowledgements
+ * awaited: nothing is presented); off (stopped for power: nothing presented,
+ * requests stay queued). */
+enum { KQ_POWER_ON, KQ_POWER_STOPPING, KQ_POWER_OFF };
 
 NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OBJECT_ATTRIBUTES QueueAttributes,
                           WDFQUEUE *Queue)
@@ -33,10 +40,11 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
      * (fxpkgio.cpp) fails the second with STATUS_UNSUCCESSFUL. */
     if (Config->DefaultQueue && dev->u.dev.default_queue)
         return STATUS_UNSUCCESSFUL;
-    /* The I/O manager model presents requests only through a sequential or
-     * parallel default queue; a manual default queue would hold them forever. */
-    if (Config->DefaultQueue && Config->DispatchType == WdfIoQueueDispatchManual)
-        return STATUS_NOT_SUPPORTED;
+    /* fxioqueue.cpp FxIoQueue::Initialize: NumberOfPresentedRequests only on
+     * a parallel queue. */
+    if (Config->Settings.Parallel.NumberOfPresentedRequests != 0 &&
+        Config->DispatchType != WdfIoQueueDispatchParallel)
+        return STATUS_INVALID_PARAMETER;
     /* fxioqueue.cpp#ConfigureConstraints: inherit from the device; Device
      * scope needs the device's execution level (else STATUS_INVALID_PARAMETER). */
     WDF_EXECUTION_LEVEL level = QueueAttributes && km_known_level(QueueAttributes->ExecutionLevel)
@@ -62,6 +70,12 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config, PWDF_OB
     q->u.q.lock = scope == WdfSynchronizationScopeDevice ? &dev->u.dev.cblock : &q->u.q.own_lock;
     q->u.q.cb_lock = scope == WdfSynchronizationScopeNone ? NULL : q->u.q.lock;
     km_queue_init_dispatch(q);
+    /* fxioqueue.cpp FxIoQueue::Initialize: a new queue accepts and
+     * dispatches; WdfUseDefault is power-managed unless the device is a
+     * filter (the model's never is). */
+    q->u.q.accepting = q->u.q.dispatch_on = true;
+    q->u.q.power_managed = Config->PowerManaged != WdfFalse;
+    q->u.q.power = KQ_POWER_ON;
     if (Config->DefaultQueue)
         dev->u.dev.default_queue = q;
     if (Queue)
@@ -130,61 +144,886 @@ WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
     return q ? (WDFDEVICE)km_handle(q->u.q.device) : NULL;
 }
 
-void km_queue_present(km_object *req)
+
+/* ---- presentation (FxIoQueue::DispatchRequestToDriver) ---------------------------------------- */
+
+typedef enum { QC_READ, QC_WRITE, QC_IOCTL, QC_IOCTL_INTERNAL, QC_DEFAULT, QC_STOP, QC_RESUME, QC_CANCELED, QC_STATE } qc_kind;
+
+/* A queue callback under the queue's callback lock: every FxIoQueueIo*
+ * callback is a FxLockedCallback whose Invoke brackets the call with
+ * CallbackStart/CallbackEnd (fxioqueuecallbacks.hpp), EvtIoStop, EvtIoResume,
+ * EvtIoCanceledOnQueue and the EVT_WDF_IO_QUEUE_STATE ones included. V34 as
+ * the callback returns (vfeventhooks.cpp wraps the EvtIo* callbacks).
+ * Returns false if a finding fired. */
+static bool queue_callback(km_object *q, qc_kind k, const void *fn, km_object *req, ULONG flags, WDFCONTEXT ctx)
 {
-    km_object *q = req->u.req.queue;
+    static const char *const names[] = {"EvtIoRead/EvtIoWrite", "EvtIoRead/EvtIoWrite", "EvtIoDeviceControl",
+                                        "EvtIoInternalDeviceControl", "EvtIoDefault", "EvtIoStop",
+                                        "EvtIoResume", "EvtIoCanceledOnQueue", "EVT_WDF_IO_QUEUE_STATE"};
+    const char *name = names[k];
+    km_cblock *lock = q->u.q.cb_lock;
+    unsigned old = 0;
+    if (lock) {
+        old = km_cblock_acquire(lock, name);
+        if (dr_failed())
+            return false;
+    }
+    unsigned irql = dr_irql();
+    WDFQUEUE qh = (WDFQUEUE)km_handle(q);
+    WDFREQUEST rh = req ? (WDFREQUEST)km_handle(req) : NULL;
+    switch (k) {
+    case QC_READ:
+    case QC_WRITE:
+        ((PFN_WDF_IO_QUEUE_IO_READ)fn)(qh, rh, req->u.req.length);
+        break;
+    case QC_IOCTL:
+    case QC_IOCTL_INTERNAL:
+        ((PFN_WDF_IO_QUEUE_IO_DEVICE_CONTROL)fn)(qh, rh, req->u.req.out_length, req->u.req.in_length,
+                                                 req->u.req.ioctl);
+        break;
+    case QC_DEFAULT:
+        ((PFN_WDF_IO_QUEUE_IO_DEFAULT)fn)(qh, rh);
+        break;
+    case QC_STOP:
+        ((PFN_WDF_IO_QUEUE_IO_STOP)fn)(qh, rh, flags);
+        break;
+    case QC_RESUME:
+        ((PFN_WDF_IO_QUEUE_IO_RESUME)fn)(qh, rh);
+        break;
+    case QC_CANCELED:
+        ((PFN_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE)fn)(qh, rh);
+        break;
+    case QC_STATE:
+        ((PFN_WDF_IO_QUEUE_STATE)fn)(qh, ctx);
+        break;
+    }
+    dr_framework_resume();
+    if (dr_failed())
+        return false;
+    if (km_w.env.enhanced_verifier || km_w.env.strict_irql_exit)
+        km_callback_irql_check(irql, name, km_w.env.enhanced_verifier);
+    if (dr_failed())
+        return false;
+    if (lock)
+        km_cblock_release(lock, old);
+    return true;
+}
+
+/* InsertInDriverOwnedList: the driver owns the request now. */
+static void take_by_driver(km_object *q, km_object *req)
+{
     req->u.req.driver_owned = true;
-    km_iomgr_arm_cancel(req);
+    req->u.req.presented_once = true;
+    req->u.req.in_driver_list = true;
     /* FxIoQueue's lock orders a request's completion before the queue's
      * next dispatch (ThreadSanitizer: the same section as at completion). */
     km_hb_section_begin(&q->u.q);
     q->u.q.presented++;
     km_hb_section_end(&q->u.q);
-    req->u.req.dispatch_task = dr_current_task();
-    km_trace(&site_present, req, (int64_t)req->u.req.length);
-    WDFQUEUE qh = (WDFQUEUE)km_handle(q);
-    WDFREQUEST rh = (WDFREQUEST)km_handle(req);
-    uint16_t gen = req->gen;
-    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
-    /* FxIoQueue::DispatchEvents: m_Dispatching counts this thread from
-     * before the callback to after the cancels queued meanwhile are
-     * delivered (fxioqueue.cpp). */
-    km_queue_dispatch_begin(q);
-    PFN_WDF_IO_QUEUE_IO_READ fn = NULL;
-    if (req->u.req.type == WdfRequestTypeRead && c->EvtIoRead)
-        fn = c->EvtIoRead;
-    else if (req->u.req.type == WdfRequestTypeWrite && c->EvtIoWrite)
-        fn = c->EvtIoWrite;
-    /* fxioqueuecallbacks.hpp FxIoQueueIoRead::Invoke etc.: CallbackStart
-     * takes the queue's callback lock (automatic serialisation). */
-    km_cblock *lock = fn || c->EvtIoDefault ? q->u.q.cb_lock : NULL;
-    unsigned old = 0;
-    if (lock) {
-        old = km_cblock_acquire(lock, "EvtIoRead/EvtIoWrite");
+}
+
+/* RemoveFromDriverOwnedList (completion, forward, requeue). */
+static void release_by_driver(km_object *q, km_object *req)
+{
+    if (!req->u.req.in_driver_list)
+        return;
+    req->u.req.in_driver_list = false;
+    km_hb_section_begin(&q->u.q);
+    q->u.q.presented--;
+    km_hb_section_end(&q->u.q);
+}
+
+/* The framework completes a request the driver does not own (a queue not
+ * accepting, a cancel on the queue): FxRequest::CompleteWithInformation. */
+static void framework_complete(km_object *req, NTSTATUS status)
+{
+    req->u.req.driver_owned = true; /* the verifier's owner check is the driver's, not the framework's */
+    WdfRequestComplete((WDFREQUEST)km_handle(req), status);
+}
+
+static void present(km_object *q, km_object *req)
+{
+    take_by_driver(q, req);
+    /* DispatchEvents drops the queue lock before DispatchRequestToDriver:
+     * another processor may run between the choice and the callback. */
+    if (dr_in_task()) {
+        dr_yield(&site_unlock);
         if (dr_failed())
             return;
     }
-    unsigned irql = dr_irql();
-    if (fn)
-        fn(qh, rh, req->u.req.length);
-    else if (c->EvtIoDefault)
-        c->EvtIoDefault(qh, rh);
-    else if (!dr_failed())
-        WdfRequestComplete(rh, STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
-    dr_framework_resume();
+    req->u.req.dispatch_task = dr_current_task();
+    km_trace(&site_present, req, (int64_t)req->u.req.length);
+    uint16_t gen = req->gen;
+    const WDF_IO_QUEUE_CONFIG *c = &q->u.q.config;
+    /* FxIoQueue::DispatchRequestToDriver: the type's callback, else
+     * EvtIoDefault, else the framework fails the request. */
+    const void *fn = NULL;
+    qc_kind k = QC_DEFAULT;
+    switch (req->u.req.type) {
+    case WdfRequestTypeRead:
+        fn = (const void *)c->EvtIoRead, k = QC_READ;
+        break;
+    case WdfRequestTypeWrite:
+        fn = (const void *)c->EvtIoWrite, k = QC_WRITE;
+        break;
+    case WdfRequestTypeDeviceControl:
+        fn = (const void *)c->EvtIoDeviceControl, k = QC_IOCTL;
+        break;
+    case WdfRequestTypeDeviceControlInternal:
+        fn = (const void *)c->EvtIoInternalDeviceControl, k = QC_IOCTL_INTERNAL;
+        break;
+    default:
+        break;
+    }
+    if (!fn)
+        fn = (const void *)c->EvtIoDefault, k = QC_DEFAULT;
+    if (fn) {
+        if (!queue_callback(q, k, fn, req, 0, NULL))
+            return;
+    } else
+        WdfRequestComplete((WDFREQUEST)km_handle(req), STATUS_INVALID_DEVICE_REQUEST); /* KMDF fails requests no callback takes */
     if (dr_failed())
         return;
-    /* V34 covers the EvtIo* callbacks when EnhancedVerifierOptions has
-     * FxEnhancedVerifierCallbackIrqlAndCRCheck (vfeventhooks.cpp VfEvtIoRead
-     * and VfEvtIoWrite call VerifyIrqlExit, vfprivkm.hpp), whatever
-     * VerifierOn says: checked as the callback returns. */
-    if (km_w.env.enhanced_verifier || km_w.env.strict_irql_exit)
-        km_callback_irql_check(irql, "EvtIoRead/EvtIoWrite", km_w.env.enhanced_verifier);
-    if (dr_failed())
-        return;
-    if (lock)
-        km_cblock_release(lock, old);
     if (req->gen == gen && req->state != KM_OBJ_FREE)
         req->u.req.dispatch_task = 0;
-    km_queue_dispatch_end(q);
+}
+
+/* ---- the queue's list (m_Queue) ------------------------------------------------------------------- */
+
+static void pending_remove(km_queue *qu, unsigned i)
+{
+    km_object *r = qu->pending[i];
+    qu->npending--;
+    km_quiet_writes_begin();
+    memmove(&qu->pending[i], &qu->pending[i + 1], (qu->npending - i) * sizeof qu->pending[0]);
+    km_quiet_writes_end();
+    r->u.req.on_queue = false;
+}
+
+static int pending_index(const km_queue *qu, const km_object *r)
+{
+    for (unsigned i = 0; i < qu->npending; i++)
+        if (qu->pending[i] == r)
+            return (int)i;
+    return -1;
+}
+
+/* InsertTailIrpQueue / InsertHeadIrpQueue; CheckTransitionFromEmpty. */
+static void pending_add(km_object *q, km_object *req, bool head)
+{
+    km_queue *qu = &q->u.q;
+    if (qu->npending == KM_ENV_MAX_REQUESTS) {
+        km_oracle("model limit", "QUEUE%u holds more than %d requests", q->id, KM_ENV_MAX_REQUESTS);
+        return;
+    }
+    if (qu->npending == 0)
+        qu->from_empty = true;
+    km_quiet_writes_begin();
+    if (head) {
+        memmove(&qu->pending[1], &qu->pending[0], qu->npending * sizeof qu->pending[0]);
+        qu->pending[0] = req;
+    } else
+        qu->pending[qu->npending] = req;
+    km_quiet_writes_end();
+    qu->npending++;
+    req->u.req.on_queue = true;
+    req->u.req.queue = q;
+}
+
+/* FxIoQueue::QueueRequest: a queue not accepting completes the request
+ * STATUS_INVALID_DEVICE_STATE; otherwise it joins the queue and this thread
+ * runs DispatchEvents (the request is presented here if the queue may). */
+void km_queue_insert(km_object *req)
+{
+    km_object *q = req->u.req.queue;
+    km_trace(&site_insert, req, q->id);
+    if (!q->u.q.accepting) {
+        framework_complete(req, STATUS_INVALID_DEVICE_STATE);
+        return;
+    }
+    pending_add(q, req, false);
+    if (dr_failed())
+        return;
+    km_queue_dispatch_events(q);
+}
+
+/* FxIoQueue::CancelForQueue: the request leaves the queue; a request the
+ * driver saw before (m_Presented: requeued or forwarded) goes to
+ * EvtIoCanceledOnQueue if the queue has one (the driver owns it again and
+ * must complete it), any other is completed STATUS_CANCELLED. */
+static void cancel_for_queue(km_object *req)
+{
+    km_object *q = req->u.req.queue;
+    km_queue *qu = &q->u.q;
+    int i = pending_index(qu, req);
+    if (i >= 0)
+        pending_remove(qu, (unsigned)i);
+    req->u.req.driver_cancelable = false; /* ClearVerifierFlags(DRIVER_CANCELABLE) */
+    if (qu->config.EvtIoCanceledOnQueue && req->u.req.presented_once) {
+        take_by_driver(q, req);
+        qu->canceled_on_queue[qu->ncanceled_on_queue++] = req;
+    } else
+        framework_complete(req, STATUS_CANCELLED);
+}
+
+void km_queue_cancel_on_queue(km_object *req)
+{
+    km_object *q = req->u.req.queue;
+    cancel_for_queue(req);
+    if (!dr_failed())
+        km_queue_dispatch_internal(q); /* "This may have caused the queue to be emptied" */
+}
+
+/* FxIoQueue::RequestCompletedCallback: RemoveFromDriverOwnedList, then
+ * DispatchInternalEvents on the completing thread (the next request may be
+ * presented here, before WdfRequestComplete returns). */
+void km_queue_request_completed(km_object *req)
+{
+    km_object *q = req->u.req.queue;
+    if (!q)
+        return;
+    if (req->u.req.on_queue) {
+        /* Verifier off: the driver completed a request it gave away (forwarded
+         * or requeued): its IRP is completed while the queue's list holds it. */
+        km_crash("QOWN1", "WdfRequestComplete", "request completed while on a queue",
+                 "REQ%u was completed while it waits on QUEUE%u (forwarded or requeued): the queue will present "
+                 "a freed request",
+                 req->id, q->id);
+        return;
+    }
+    release_by_driver(q, req);
+    req->u.req.stop_pending = req->u.req.stop_acked = false;
+    km_queue_dispatch_internal(q);
+}
+
+/* ---- the dispatch loop's steps (FxIoQueue::DispatchEvents) ------------------------------------------------- */
+
+bool km_queue_dispatch_step(km_object *q)
+{
+    km_queue *qu = &q->u.q;
+    const WDF_IO_QUEUE_CONFIG *c = &qu->config;
+    /* ProcessCancelledRequestsOnQueue (not while EvtIoStop is delivered) */
+    if (qu->ncanceled_on_queue && qu->power != KQ_POWER_STOPPING) {
+        km_object *r = qu->canceled_on_queue[0];
+        qu->ncanceled_on_queue--;
+        memmove(&qu->canceled_on_queue[0], &qu->canceled_on_queue[1],
+                qu->ncanceled_on_queue * sizeof qu->canceled_on_queue[0]);
+        r->u.req.verifier_cancelled = true; /* SetVerifierFlags(FXREQUEST_FLAG_CANCELLED) */
+        return queue_callback(q, QC_CANCELED, (const void *)c->EvtIoCanceledOnQueue, r, 0, NULL);
+    }
+    /* ProcessIdleComplete: the driver owns none and no other thread dispatches */
+    if (qu->idle_fn && qu->dispatching == 1 && qu->presented == 0) {
+        PFN_WDF_IO_QUEUE_STATE fn = qu->idle_fn;
+        WDFCONTEXT ctx = qu->idle_ctx;
+        qu->idle_fn = NULL, qu->idle_ctx = NULL;
+        return queue_callback(q, QC_STATE, (const void *)fn, NULL, 0, ctx);
+    }
+    /* ProcessPurgeComplete: nothing queued, nothing driver-owned */
+    if (qu->purge_fn && qu->dispatching == 1 && qu->presented == 0 && qu->npending == 0) {
+        PFN_WDF_IO_QUEUE_STATE fn = qu->purge_fn;
+        WDFCONTEXT ctx = qu->purge_ctx;
+        qu->purge_fn = NULL, qu->purge_ctx = NULL;
+        return queue_callback(q, QC_STATE, (const void *)fn, NULL, 0, ctx);
+    }
+    if (qu->power != KQ_POWER_ON || !qu->dispatch_on)
+        return false;
+    if (c->DispatchType == WdfIoQueueDispatchManual) {
+        /* ProcessReadyNotify consumes the transition from empty */
+        if (qu->ready_fn && qu->from_empty && qu->npending) {
+            qu->from_empty = false;
+            return queue_callback(q, QC_STATE, (const void *)qu->ready_fn, NULL, 0, qu->ready_ctx);
+        }
+        return false;
+    }
+    if (c->DispatchType == WdfIoQueueDispatchSequential && qu->presented > 0)
+        return false;
+    if (c->DispatchType == WdfIoQueueDispatchParallel &&
+        qu->presented >= c->Settings.Parallel.NumberOfPresentedRequests)
+        return false;
+    if (!qu->npending)
+        return false;
+    km_object *r = qu->pending[0];
+    pending_remove(qu, 0);
+    present(q, r);
+    return true;
+}
+
+/* ---- manual queues (fxioqueueapi.cpp, FxIoQueue::GetRequest / PeekRequest / ReadyNotify) -------- */
+
+static km_object *queue_arg(WDFQUEUE Queue, const void *out, const char *api)
+{
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
+    if (q && out == NULL && strstr(api, "Retrieve")) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "OutRequest is NULL");
+        return NULL;
+    }
+    return q;
+}
+
+/* FxIoQueue::GetRequest's checks: manual or sequential queues only
+ * (STATUS_INVALID_DEVICE_STATE), none while the queue is powered off or
+ * stopped (STATUS_WDF_PAUSED). */
+static NTSTATUS get_checks(const km_object *q)
+{
+    const km_queue *qu = &q->u.q;
+    if (qu->config.DispatchType != WdfIoQueueDispatchManual &&
+        qu->config.DispatchType != WdfIoQueueDispatchSequential)
+        return STATUS_INVALID_DEVICE_STATE;
+    if (qu->power != KQ_POWER_ON || !qu->dispatch_on)
+        return STATUS_WDF_PAUSED;
+    return STATUS_SUCCESS;
+}
+
+DR_SITE(site_retrieve, "WdfIoQueueRetrieveNextRequest");
+NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
+{
+    static const char api[] = "WdfIoQueueRetrieveNextRequest";
+    if (!km_enter(&site_retrieve, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *q = queue_arg(Queue, OutRequest, api);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    *OutRequest = NULL;
+    NTSTATUS st = get_checks(q);
+    if (!NT_SUCCESS(st))
+        return st;
+    if (!q->u.q.npending)
+        return STATUS_NO_MORE_ENTRIES;
+    km_object *r = q->u.q.pending[0];
+    pending_remove(&q->u.q, 0);
+    take_by_driver(q, r);
+    km_trace(&site_retrieve, r, 0);
+    *OutRequest = (WDFREQUEST)km_handle(r);
+    return STATUS_SUCCESS;
+}
+
+/* The model's requests have no file object (the I/O manager sends no
+ * creates): none matches a file object. */
+NTSTATUS WdfIoQueueRetrieveRequestByFileObject(WDFQUEUE Queue, WDFFILEOBJECT FileObject, WDFREQUEST *OutRequest)
+{
+    static const char api[] = "WdfIoQueueRetrieveRequestByFileObject";
+    if (!km_enter(&site_retrieve, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *q = queue_arg(Queue, OutRequest, api);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    *OutRequest = NULL;
+    if (!FileObject) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "FileObject is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    NTSTATUS st = get_checks(q);
+    return NT_SUCCESS(st) ? STATUS_NO_MORE_ENTRIES : st;
+}
+
+/* FxIoQueue::PeekRequest: the next queued request after FoundRequest (the
+ * first if NULL) matching FileObject (the model's requests have none: only
+ * a NULL FileObject matches), with a reference the driver drops with
+ * WdfObjectDereference (a leaked one is the "request object leaked"
+ * oracle). STATUS_NOT_FOUND when FoundRequest is no longer queued. */
+DR_SITE(site_find, "WdfIoQueueFindRequest");
+NTSTATUS WdfIoQueueFindRequest(WDFQUEUE Queue, WDFREQUEST FoundRequest, WDFFILEOBJECT FileObject,
+                               PWDF_REQUEST_PARAMETERS Parameters, WDFREQUEST *OutRequest)
+{
+    static const char api[] = "WdfIoQueueFindRequest";
+    if (!km_enter(&site_find, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    if (!OutRequest) {
+        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "OutRequest is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    *OutRequest = NULL;
+    if (Parameters && Parameters->Size < sizeof(WDF_REQUEST_PARAMETERS))
+        return STATUS_INVALID_PARAMETER_4;
+    km_queue *qu = &q->u.q;
+    unsigned from = 0;
+    if (FoundRequest) {
+        km_object *tag = km_lookup(FoundRequest, KM_T_REQUEST, api, true);
+        if (!tag)
+            return STATUS_INVALID_HANDLE;
+        int i = pending_index(qu, tag);
+        if (i < 0)
+            return STATUS_NOT_FOUND;
+        from = (unsigned)i + 1;
+    }
+    if (FileObject || from >= qu->npending)
+        return STATUS_NO_MORE_ENTRIES;
+    km_object *r = qu->pending[from];
+    km_obj_ref(r);
+    if (Parameters)
+        WdfRequestGetParameters((WDFREQUEST)km_handle(r), Parameters);
+    km_trace(&site_find, r, 0);
+    *OutRequest = (WDFREQUEST)km_handle(r);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfIoQueueRetrieveFoundRequest(WDFQUEUE Queue, WDFREQUEST FoundRequest, WDFREQUEST *OutRequest)
+{
+    static const char api[] = "WdfIoQueueRetrieveFoundRequest";
+    if (!km_enter(&site_retrieve, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *q = queue_arg(Queue, OutRequest, api);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    *OutRequest = NULL;
+    km_object *tag = km_lookup(FoundRequest, KM_T_REQUEST, api, true);
+    if (!tag)
+        return STATUS_INVALID_HANDLE;
+    NTSTATUS st = get_checks(q);
+    if (!NT_SUCCESS(st))
+        return st;
+    int i = pending_index(&q->u.q, tag);
+    if (i < 0)
+        return STATUS_NOT_FOUND;
+    pending_remove(&q->u.q, (unsigned)i);
+    take_by_driver(q, tag);
+    km_trace(&site_retrieve, tag, 1);
+    *OutRequest = FoundRequest;
+    return STATUS_SUCCESS;
+}
+
+/* FxIoQueue::ReadyNotify: one registration per queue; NULL cancels it, only
+ * while the queue does not dispatch (each refusal a FxVerifierDbgBreakPoint
+ * and STATUS_INVALID_DEVICE_REQUEST). Then DispatchEvents: a queue with
+ * requests already calls back at once (m_TransitionFromEmpty). */
+DR_SITE(site_ready, "WdfIoQueueReadyNotify");
+NTSTATUS WdfIoQueueReadyNotify(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE QueueReady, WDFCONTEXT Context)
+{
+    static const char api[] = "WdfIoQueueReadyNotify";
+    if (!km_enter(&site_ready, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
+    if (!q)
+        return STATUS_INVALID_HANDLE;
+    km_queue *qu = &q->u.q;
+    if (qu->config.DispatchType != WdfIoQueueDispatchManual) {
+        km_vf_break("QREADY", api, "not a manual queue", "QUEUE%u is not manual", q->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    const char *why = QueueReady && qu->ready_fn    ? "a notification is registered already"
+                      : !QueueReady && !qu->ready_fn ? "no notification to cancel"
+                      : !QueueReady && qu->dispatch_on ? "cancelled while the queue dispatches"
+                                                       : NULL;
+    if (why) {
+        km_vf_break("QREADY", api, why, "QUEUE%u", q->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    qu->ready_fn = QueueReady;
+    qu->ready_ctx = QueueReady ? Context : NULL;
+    km_trace(&site_ready, q, QueueReady != NULL);
+    km_queue_dispatch_events(q);
+    return STATUS_SUCCESS;
+}
+
+/* fxioqueueapi.cpp WdfIoQueueGetState and FxIoQueue::GetState. */
+WDF_IO_QUEUE_STATE WdfIoQueueGetState(WDFQUEUE Queue, PULONG QueueRequests, PULONG DriverRequests)
+{
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, "WdfIoQueueGetState", false);
+    if (!q)
+        return (WDF_IO_QUEUE_STATE)0;
+    const km_queue *qu = &q->u.q;
+    if (QueueRequests)
+        *QueueRequests = qu->npending;
+    if (DriverRequests)
+        *DriverRequests = qu->presented;
+    unsigned s = 0;
+    if (qu->accepting)
+        s |= WdfIoQueueAcceptRequests;
+    if (qu->dispatch_on)
+        s |= WdfIoQueueDispatchRequests;
+    if (!qu->npending)
+        s |= WdfIoQueueNoRequests;
+    if (!qu->presented)
+        s |= WdfIoQueueDriverNoRequests;
+    if (qu->power != KQ_POWER_ON)
+        s |= WdfIoQueuePnpHeld;
+    return (WDF_IO_QUEUE_STATE)s;
+}
+
+/* ---- forwarding and requeue (FxIoQueue::ForwardRequest, Requeue) ---------------------------------------- */
+
+/* VerifyForwardRequest / VerifyRequeue: driver-owned (V14) and not
+ * cancelable (VerifyRequestIsNotCancelable: a break and
+ * STATUS_INVALID_DEVICE_STATE). */
+static NTSTATUS give_back_checks(km_object *r, const char *api)
+{
+    if (r->u.req.state == KM_REQ_COMPLETED || !r->u.req.driver_owned) {
+        if (km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
+            return STATUS_INVALID_DEVICE_REQUEST;
+        return r->u.req.state == KM_REQ_COMPLETED ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS;
+    }
+    if (r->u.req.state != KM_REQ_OWNED) {
+        km_vf_break("QFWD", api, "request is cancelable",
+                    "REQ%u is %s: call WdfRequestUnmarkCancelable first", r->id, km_req_state_name(r->u.req.state));
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The request leaves the driver for q's list: a cancelled IRP cannot join
+ * the cancel-safe queue (InsertTailIrpQueue fails with STATUS_CANCELLED) and
+ * takes the cancel-on-queue path at once. */
+static void rejoin(km_object *from, km_object *q, km_object *r, bool head)
+{
+    release_by_driver(from, r);
+    r->u.req.driver_owned = false;
+    r->u.req.queue = q;
+    pending_add(q, r, head);
+    if (dr_failed())
+        return;
+    if (r->u.req.irp_cancelled)
+        cancel_for_queue(r);
+}
+
+DR_SITE(site_forward, "WdfRequestForwardToIoQueue");
+NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueue)
+{
+    static const char api[] = "WdfRequestForwardToIoQueue";
+    if (!km_enter(&site_forward, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *r = km_lookup(Request, KM_T_REQUEST, api, false);
+    km_object *dst = km_lookup(DestinationQueue, KM_T_QUEUE, api, false);
+    if (!r || !dst)
+        return STATUS_INVALID_HANDLE;
+    NTSTATUS st = give_back_checks(r, api);
+    if (!NT_SUCCESS(st) || dr_failed())
+        return st;
+    km_object *src = r->u.req.queue;
+    if (dst == src || dst->u.q.device != src->u.q.device) {
+        km_vf_break("QFWD", api, "destination is the request's own queue or another device's",
+                    "REQ%u to QUEUE%u", r->id, dst->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    /* QueueRequestFromForward: a queue not accepting refuses; the driver
+     * keeps the request. */
+    if (!dst->u.q.accepting)
+        return STATUS_WDF_BUSY;
+    km_trace(&site_forward, r, dst->id);
+    rejoin(src, dst, r, false);
+    if (dr_failed())
+        return STATUS_UNSUCCESSFUL;
+    km_queue_dispatch_internal(src); /* the source may present its next one */
+    if (!dr_failed())
+        km_queue_dispatch_events(dst);
+    return STATUS_SUCCESS;
+}
+
+DR_SITE(site_requeue, "WdfRequestRequeue");
+NTSTATUS WdfRequestRequeue(WDFREQUEST Request)
+{
+    static const char api[] = "WdfRequestRequeue";
+    if (!km_enter(&site_requeue, DISPATCH_LEVEL))
+        return STATUS_UNSUCCESSFUL;
+    km_object *r = km_lookup(Request, KM_T_REQUEST, api, false);
+    if (!r)
+        return STATUS_INVALID_HANDLE;
+    NTSTATUS st = give_back_checks(r, api);
+    if (!NT_SUCCESS(st) || dr_failed())
+        return st;
+    km_object *q = r->u.req.queue;
+    /* FxIoQueue::Requeue: manual queues only */
+    if (q->u.q.config.DispatchType != WdfIoQueueDispatchManual) {
+        km_vf_break("QREQUEUE", api, "not a manual queue", "REQ%u's QUEUE%u is not manual", r->id, q->id);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    km_trace(&site_requeue, r, q->id);
+    rejoin(q, q, r, true); /* InsertHeadIrpQueue */
+    if (!dr_failed())
+        km_queue_dispatch_events(q); /* ReadyNotify may fire */
+    return STATUS_SUCCESS;
+}
+
+/* ---- queue control (FxIoQueue::QueueStart, QueueIdle, QueuePurge) ----------------------------------------- */
+
+/* The callback of the *Synchronously forms (FxIoQueue::_IdleComplete and
+ * _PurgeComplete set the event the caller waits on). */
+static VOID sync_done(WDFQUEUE Queue, WDFCONTEXT Context)
+{
+    (void)Queue;
+    ((km_object *)Context)->u.q.sync_waiting = false;
+}
+
+static bool sync_over(const void *arg) { return !((const km_object *)arg)->u.q.sync_waiting; }
+
+/* Purge's cancels: the queued requests (CancelForQueue) and, when
+ * `driver`, the driver-owned cancelable ones (CancelForDriver: their
+ * EvtRequestCancel). */
+static void purge_requests(km_object *q, bool driver)
+{
+    km_queue *qu = &q->u.q;
+    while (qu->npending && !dr_failed())
+        cancel_for_queue(qu->pending[0]);
+    for (unsigned i = 0; driver && i < km_w.nrequests && !dr_failed(); i++) {
+        km_object *r = km_world_request(i);
+        if (r && r->u.req.queue == q && r->u.req.in_driver_list && r->u.req.state == KM_REQ_CANCELABLE)
+            km_request_io_cancel(r);
+    }
+}
+
+DR_SITE(site_qstate, "queue-state");
+
+/* One entry for Stop, Purge, Drain and StopAndPurge (fxioqueueapi.cpp):
+ * `stop` QueueIdle (accepting, not dispatching; idle_fn when the driver
+ * owns none), else QueuePurge (not accepting; purge_fn when nothing is
+ * queued or owned). A second callback while one is pending: a break and
+ * the call does nothing. `sync`: wait at PASSIVE for the callback. */
+static void queue_control(WDFQUEUE Queue, bool stop, bool cancel_queued, bool cancel_driver,
+                          PFN_WDF_IO_QUEUE_STATE fn, WDFCONTEXT ctx, bool sync, const char *api)
+{
+    static dr_site sites[2] = {{"WdfIoQueueStop/Purge/Drain", 0}, {"WdfIoQueue*Synchronously", 0}};
+    if (!km_enter(&sites[sync], sync ? PASSIVE_LEVEL : DISPATCH_LEVEL))
+        return;
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);
+    if (!q)
+        return;
+    km_queue *qu = &q->u.q;
+    if (sync) {
+        fn = sync_done, ctx = q;
+        if (!dr_in_task()) {
+            dr_fail(DR_FIND_DEADLOCK, "deadlock: a WdfIoQueue*Synchronously call waits during set-up",
+                    "%s during set-up: nothing else runs to let the queue go idle", api);
+            return;
+        }
+    }
+    PFN_WDF_IO_QUEUE_STATE *slot = stop ? &qu->idle_fn : &qu->purge_fn;
+    if (fn && *slot) {
+        km_vf_break("QCTL", api, "a completion callback is pending already", "QUEUE%u", q->id);
+        return;
+    }
+    km_trace(&site_qstate, q, stop ? 1 : 2);
+    if (stop) {
+        qu->accepting = true, qu->dispatch_on = false;
+        qu->idle_fn = fn, qu->idle_ctx = ctx;
+    } else {
+        qu->accepting = false;
+        qu->purge_fn = fn, qu->purge_ctx = ctx;
+    }
+    if (sync)
+        qu->sync_waiting = true;
+    if (cancel_queued)
+        purge_requests(q, cancel_driver);
+    if (dr_failed())
+        return;
+    km_queue_dispatch_events(q);
+    if (sync && !dr_failed())
+        dr_wait(sync_over, q, &site_qstate);
+}
+
+void WdfIoQueueStop(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE StopComplete, WDFCONTEXT Context)
+{
+    queue_control(Queue, true, false, false, StopComplete, Context, false, "WdfIoQueueStop");
+}
+void WdfIoQueueStopSynchronously(WDFQUEUE Queue)
+{
+    queue_control(Queue, true, false, false, NULL, NULL, true, "WdfIoQueueStopSynchronously");
+}
+void WdfIoQueueStopAndPurge(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE StopAndPurgeComplete, WDFCONTEXT Context)
+{
+    queue_control(Queue, true, true, true, StopAndPurgeComplete, Context, false, "WdfIoQueueStopAndPurge");
+}
+void WdfIoQueueStopAndPurgeSynchronously(WDFQUEUE Queue)
+{
+    queue_control(Queue, true, true, true, NULL, NULL, true, "WdfIoQueueStopAndPurgeSynchronously");
+}
+void WdfIoQueuePurge(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE PurgeComplete, WDFCONTEXT Context)
+{
+    queue_control(Queue, false, true, true, PurgeComplete, Context, false, "WdfIoQueuePurge");
+}
+void WdfIoQueuePurgeSynchronously(WDFQUEUE Queue)
+{
+    queue_control(Queue, false, true, true, NULL, NULL, true, "WdfIoQueuePurgeSynchronously");
+}
+void WdfIoQueueDrain(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE DrainComplete, WDFCONTEXT Context)
+{
+    queue_control(Queue, false, false, false, DrainComplete, Context, false, "WdfIoQueueDrain");
+}
+void WdfIoQueueDrainSynchronously(WDFQUEUE Queue)
+{
+    queue_control(Queue, false, false, false, NULL, NULL, true, "WdfIoQueueDrainSynchronously");
+}
+
+/* FxIoQueue::QueueStart: accepting and dispatching again; queued requests
+ * count as a transition from empty (a manual queue's ReadyNotify fires). */
+DR_SITE(site_start, "WdfIoQueueStart");
+void WdfIoQueueStart(WDFQUEUE Queue)
+{
+    if (!km_enter(&site_start, DISPATCH_LEVEL))
+        return;
+    km_object *q = km_lookup(Queue, KM_T_QUEUE, "WdfIoQueueStart", false);
+    if (!q)
+        return;
+    km_trace(&site_start, q, 0);
+    q->u.q.accepting = q->u.q.dispatch_on = true;
+    if (q->u.q.npending)
+        q->u.q.from_empty = true;
+    km_queue_dispatch_events(q);
+}
+
+/* ---- power (FxPkgIo::StopProcessingForPower / ResumeProcessingForPower) ----------------------------------- */
+
+static bool queue_of_device(const km_object *o)
+{
+    return o->type == KM_T_QUEUE && o->state == KM_OBJ_LIVE && km_w.device && o->u.q.device == km_w.device;
+}
+
+/* Every request the driver owns from a stopping queue was acknowledged or
+ * completed (Hold), or the driver owns none (Purge); a queue without
+ * EvtIoStop waits for its requests' completion. */
+static bool power_stopped(const void *arg)
+{
+    bool purge = *(const bool *)arg;
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const km_object *q = &km_w.objects[i];
+        if (!queue_of_device(q) || q->u.q.power != KQ_POWER_STOPPING)
+            continue;
+        if (purge && q->u.q.presented)
+            return false;
+        for (unsigned j = 0; j < km_w.nrequests; j++) {
+            const km_object *r = km_world_request(j);
+            if (r && r->u.req.queue == q && r->u.req.stop_pending)
+                return false;
+        }
+    }
+    return true;
+}
+
+DR_SITE(site_power_stop, "queue-power-stop");
+
+/* The power thread's wait can never end (the engine found every task
+ * blocked): DRIVER_POWER_STATE_FAILURE. */
+static void power_stuck(void *arg)
+{
+    if (power_stopped(arg))
+        return;
+    bool purge = *(const bool *)arg;
+    if (purge)
+        km_kernel_bugcheck("QSTOP4", 0x9F, "EvtIoStop", "driver-owned request never completed at removal",
+                           "the removal purges the queues and waits for the requests the driver owns; one is "
+                           "never completed and nothing else runs: the remove IRP never completes");
+    else
+        km_kernel_bugcheck("QSTOP1", 0x9F, "EvtIoStop", "request neither acknowledged nor completed",
+                           "the power-down waits for a request EvtIoStop got; the driver neither called "
+                           "WdfRequestStopAcknowledge nor completed it, and nothing else runs: the power IRP "
+                           "never completes (DRIVER_POWER_STATE_FAILURE)");
+}
+DR_SITE(site_ack, "WdfRequestStopAcknowledge");
+
+/* FxIoQueue::StopProcessingForPower and ProcessPowerEvents, on the calling
+ * (power) thread: the queue stops presenting, EvtIoStop for each request the
+ * driver owns from it (Suspend, or Purge at removal; RequestCancelable when
+ * the request is cancelable), under the callback lock. Purge also cancels
+ * the queued requests and stops accepting (SetStateForShutdown). */
+void km_queue_power_stop(bool purge)
+{
+    static bool arg;
+    arg = purge;
+    for (uint32_t i = 0; i < km_w.nobjects && !dr_failed(); i++) {
+        km_object *q = &km_w.objects[i];
+        if (!queue_of_device(q) || (!purge && !q->u.q.power_managed))
+            continue;
+        km_trace(&site_power_stop, q, purge);
+        q->u.q.power = KQ_POWER_STOPPING;
+        if (purge) {
+            q->u.q.accepting = false;
+            purge_requests(q, false);
+        }
+        /* ProcessPowerEvents: every driver-owned request waits for its
+         * acknowledgement or completion; EvtIoStop only for those not
+         * cancelled (m_Canceled), and "if no callback is registered, the
+         * power thread will in effect wait until the driver completes or
+         * cancels all requests". */
+        PFN_WDF_IO_QUEUE_IO_STOP stop = q->u.q.config.EvtIoStop;
+        for (unsigned j = 0; j < km_w.nrequests && !dr_failed(); j++) {
+            km_object *r = km_world_request(j);
+            if (!r || r->u.req.queue != q || !r->u.req.in_driver_list || r->u.req.stop_acked)
+                continue;
+            ULONG flags = purge ? WdfRequestStopActionPurge : WdfRequestStopActionSuspend;
+            if (r->u.req.state == KM_REQ_CANCELABLE)
+                flags |= WdfRequestStopRequestCancelable;
+            r->u.req.stop_pending = true;
+            if (stop && !r->u.req.irp_cancelled && !queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
+                return;
+        }
+    }
+    if (dr_failed())
+        return;
+    if (!power_stopped(&arg)) {
+        if (!dr_in_task()) {
+            power_stuck(&arg);
+            return;
+        }
+        /* Windows' power watchdog: a power IRP the queue never lets go is
+         * bug check 0x9F. The model reports it when nothing else can run. */
+        dr_set_deadlock_explainer(power_stuck, &arg);
+        dr_wait(power_stopped, &arg, &site_power_stop);
+        dr_set_deadlock_explainer(NULL, NULL);
+        if (dr_failed())
+            return;
+    }
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        km_object *q = &km_w.objects[i];
+        if (queue_of_device(q) && q->u.q.power == KQ_POWER_STOPPING)
+            q->u.q.power = KQ_POWER_OFF;
+    }
+}
+
+/* FxIoQueue::ResumeProcessingForPower: EvtIoResume for each request
+ * acknowledged without requeue (the driver still owns it), then the queue
+ * presents again (the requeued ones are back at its head). */
+void km_queue_power_resume(void)
+{
+    for (uint32_t i = 0; i < km_w.nobjects && !dr_failed(); i++) {
+        km_object *q = &km_w.objects[i];
+        if (!queue_of_device(q) || q->u.q.power == KQ_POWER_ON)
+            continue;
+        q->u.q.power = KQ_POWER_ON;
+        if (q->u.q.npending)
+            q->u.q.from_empty = true;
+        for (unsigned j = 0; j < km_w.nrequests && !dr_failed(); j++) {
+            km_object *r = km_world_request(j);
+            if (!r || r->u.req.queue != q || !r->u.req.stop_acked)
+                continue;
+            r->u.req.stop_acked = false;
+            if (q->u.q.config.EvtIoResume &&
+                !queue_callback(q, QC_RESUME, (const void *)q->u.q.config.EvtIoResume, r, 0, NULL))
+                return;
+        }
+        if (!dr_failed())
+            km_queue_dispatch_events(q);
+    }
+}
+
+/* FxRequest::StopAcknowledge: only for a request EvtIoStop was called for
+ * and not yet acknowledged (a verifier break otherwise). Requeue: the request
+ * leaves the driver and goes back to the head of its queue (presented again
+ * after the resume); else the driver keeps it and gets EvtIoResume. */
+void WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue)
+{
+    static const char api[] = "WdfRequestStopAcknowledge";
+    if (!km_enter(&site_ack, DISPATCH_LEVEL))
+        return;
+    km_object *r = km_lookup(Request, KM_T_REQUEST, api, false);
+    if (!r)
+        return;
+    if (!r->u.req.stop_pending) {
+        km_vf_break(r->u.req.stop_acked ? "QSTOP3" : "QSTOP2", api,
+                    r->u.req.stop_acked ? "request acknowledged twice" : "request is not being stopped",
+                    "REQ%u: no EvtIoStop awaits its acknowledgement", r->id);
+        return;
+    }
+    km_trace(&site_ack, r, Requeue);
+    r->u.req.stop_pending = false;
+    if (!Requeue) {
+        r->u.req.stop_acked = true;
+        return;
+    }
+    if (r->u.req.state != KM_REQ_OWNED) {
+        km_vf_break("QFWD", api, "request is cancelable", "REQ%u is %s: unmark it before requeueing", r->id,
+                    km_req_state_name(r->u.req.state));
+        return;
+    }
+    rejoin(r->u.req.queue, r->u.req.queue, r, true);
 }

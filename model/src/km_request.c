@@ -318,8 +318,6 @@ static void queue_work_item(void *arg)
 
 void km_queue_init_dispatch(km_object *q) { dr_dpc_init(&q->u.q.dpc, queue_dpc, q, "queue-dpc"); }
 
-void km_queue_dispatch_begin(km_object *q) { q->u.q.dispatching++; }
-
 /* ProcessCancelledRequests: the list's reference on each request is dropped
  * after its callback. */
 static void process_cancelled(km_object *q)
@@ -338,15 +336,9 @@ static void process_cancelled(km_object *q)
     }
 }
 
-void km_queue_dispatch_end(km_object *q)
-{
-    process_cancelled(q);
-    if (dr_failed())
-        return;
-    q->u.q.dispatching--;
-}
-
-/* CanThreadDispatchEventsLocked, then the loop. */
+/* CanThreadDispatchEventsLocked, then the loop: the cancelled requests
+ * first, then the queue's other events and its requests
+ * (km_queue_dispatch_step), until nothing is left to do. */
 static void dispatch_events(km_object *q)
 {
     km_queue *qu = &q->u.q;
@@ -369,10 +361,33 @@ static void dispatch_events(km_object *q)
         return;
     }
     qu->dispatching++;
-    process_cancelled(q);
-    if (dr_failed())
-        return;
+    for (;;) {
+        if (qu->ncancelled) {
+            process_cancelled(q);
+            if (dr_failed())
+                return;
+            continue;
+        }
+        bool more = km_queue_dispatch_step(q);
+        if (dr_failed())
+            return;
+        if (!more)
+            break;
+    }
     qu->dispatching--;
+}
+
+void km_queue_dispatch_events(km_object *q) { dispatch_events(q); }
+
+/* DispatchInternalEvents (fxioqueue.hpp): a thread in the loop already will
+ * see what the caller changed. */
+void km_queue_dispatch_internal(km_object *q)
+{
+    if (q->u.q.dispatching) {
+        dr_window(&win_gate);
+        return;
+    }
+    dispatch_events(q);
 }
 
 /* FxIoQueue::CancelForDriver: onto m_Cancelled, then DispatchInternalEvents. */
@@ -406,6 +421,10 @@ void km_request_io_cancel(km_object *r)
     }
     km_trace(&site_io_cancel, r, r->u.req.state);
     r->u.req.irp_cancelled = true;
+    if (r->u.req.on_queue) { /* not presented: the queue's cancel routine (_IrpCancelForQueue) */
+        km_queue_cancel_on_queue(r);
+        return;
+    }
     if (r->u.req.state != KM_REQ_CANCELABLE)
         return; /* the driver finds out through MarkCancelableEx or WdfRequestIsCanceled */
     km_hb_section_begin(&r->u.req.queue_lock);

@@ -275,12 +275,7 @@ void km_world_request_completed(km_object *req)
             km_w.request_status[i] = req->u.req.status;
         }
     dr_event_disarm(&req->u.req.cancel_event);
-    km_object *q = req->u.req.queue;
-    if (q && q->u.q.presented) {
-        km_hb_section_begin(&q->u.q); /* the queue's lock: before its next dispatch */
-        q->u.q.presented--;
-        km_hb_section_end(&q->u.q);
-    }
+    km_queue_request_completed(req); /* the queue's lock, then its next dispatch */
 }
 
 /* Callbacks a driver may register that this model never calls (no

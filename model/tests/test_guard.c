@@ -260,6 +260,9 @@ static km_test_result run_mode(guard_mode m, unsigned requests, long max)
     km_env_defaults(&env);
     env.cancel = false;
     env.requests = requests;
+    /* REQ2 reads REQ1's context: REQ2 is sent after REQ1 completed (requests
+     * sent at once may be presented in either order). */
+    env.concurrent = m != G_STALE_PREVIOUS;
     return km_test_run(&scn, "random", max, true);
 }
 
