@@ -30,7 +30,8 @@ typedef enum {
     Q_DRAIN,        /* a thread drains the queue synchronously */
     Q_POWER,        /* EvtIoRead keeps the request; a power thread stops and resumes */
 } qmode;
-typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE } smode;
+typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE } smode;
+static bool purge_power; /* the power thread purges (removal) instead of holding */
 
 static qmode mode;
 static smode stop_mode;
@@ -59,10 +60,14 @@ static void complete_thread(void *arg)
 static void power_thread(void *arg)
 {
     (void)arg;
-    km_queue_power_stop(false);
+    km_queue_power_stop(purge_power);
     if (dr_failed())
         return;
     note('P');
+    if (purge_power) {
+        InterlockedIncrement(&power_done);
+        return;
+    }
     km_queue_power_resume();
     if (!dr_failed())
         InterlockedIncrement(&power_done);
@@ -93,6 +98,8 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     case Q_POWER:
         if (reads == 1) {
             held = Request;
+            if (stop_mode == S_ACK_OUTSIDE)
+                WdfRequestStopAcknowledge(Request, FALSE);
             dr_thread_create(1, power_thread, NULL, "power");
             return;
         }
@@ -144,6 +151,7 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
         WdfRequestStopAcknowledge(Request, TRUE);
         break;
     case S_COMPLETE:
+    case S_ACK_OUTSIDE:
         WdfRequestComplete(Request, STATUS_CANCELLED);
         break;
     case S_NOTHING:
@@ -410,6 +418,7 @@ static void test_drain(void)
 static km_test_result run_power(smode s, bool verifier)
 {
     mode = Q_POWER;
+    purge_power = false;
     stop_mode = s;
     km_env_defaults(&env);
     env.cancel = false;
@@ -440,6 +449,28 @@ static void test_power(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "QSTOP3: WdfRequestStopAcknowledge: request acknowledged twice");
     r = run_power(S_NOTHING, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9F QSTOP1: EvtIoStop: request neither acknowledged nor completed");
+    r = run_power(S_ACK_OUTSIDE, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "QSTOP2: WdfRequestStopAcknowledge: request is not being stopped");
+}
+
+/* Removal (purge): EvtIoStop(Purge) for the driver-owned request; the stop
+ * returns once the driver owns none. Acknowledged but never completed:
+ * the remove IRP never completes (QSTOP4). */
+static void test_power_purge(void)
+{
+    mode = Q_POWER;
+    stop_mode = S_COMPLETE;
+    purge_power = true;
+    km_env_defaults(&env);
+    env.cancel = false;
+    km_test_result r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(order, "RSP") == 0);
+    KCHECK(stop_flags == WdfRequestStopActionPurge);
+    KCHECK(power_done == 1);
+    stop_mode = S_ACK;
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9F QSTOP4: EvtIoStop: driver-owned request never completed at removal");
 }
 
 int main(void)
@@ -452,5 +483,6 @@ int main(void)
     test_forward();
     test_drain();
     test_power();
+    test_power_purge();
     return km_test_done();
 }
