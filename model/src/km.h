@@ -193,6 +193,8 @@ typedef struct km_queue {
     PFN_WDF_IO_QUEUE_STATE purge_fn; /* m_PurgeComplete */
     WDFCONTEXT purge_ctx;
     bool sync_waiting;        /* a *Synchronously call waits for idle_fn/purge_fn */
+    bool power_purge;         /* stopping for removal (FxIoQueuePowerPurge*) */
+    bool stop_notifying;      /* EvtIoStop being delivered (IsPowerStateNotifyingDriver) */
 } km_queue;
 
 /* Request sub-states, kmdf-model-spec.md section 3. */

@@ -403,7 +403,7 @@ bool km_queue_dispatch_step(km_object *q)
     km_queue *qu = &q->u.q;
     const WDF_IO_QUEUE_CONFIG *c = &qu->config;
     /* ProcessCancelledRequestsOnQueue (not while EvtIoStop is delivered) */
-    if (qu->ncanceled_on_queue && qu->power != KQ_POWER_STOPPING) {
+    if (qu->ncanceled_on_queue && !qu->stop_notifying) {
         km_object *r = qu->canceled_on_queue[0];
         qu->ncanceled_on_queue--;
         memmove(&qu->canceled_on_queue[0], &qu->canceled_on_queue[1],
@@ -926,6 +926,7 @@ void km_queue_power_stop(bool purge)
             continue;
         km_trace(&site_power_stop, q, purge);
         q->u.q.power = KQ_POWER_STOPPING;
+        q->u.q.power_purge = purge;
         if (purge) {
             q->u.q.accepting = false;
             purge_requests(q, false);
@@ -936,6 +937,7 @@ void km_queue_power_stop(bool purge)
          * power thread will in effect wait until the driver completes or
          * cancels all requests". */
         PFN_WDF_IO_QUEUE_IO_STOP stop = q->u.q.config.EvtIoStop;
+        q->u.q.stop_notifying = true;
         for (unsigned j = 0; j < km_w.nrequests && !dr_failed(); j++) {
             km_object *r = km_world_request(j);
             if (!r || r->u.req.queue != q || !r->u.req.in_driver_list || r->u.req.stop_acked)
@@ -947,6 +949,9 @@ void km_queue_power_stop(bool purge)
             if (stop && !r->u.req.irp_cancelled && !queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
                 return;
         }
+        q->u.q.stop_notifying = false;
+        if (!dr_failed()) /* what the notifications held back (the requests cancelled on the queue) */
+            km_queue_dispatch_internal(q);
     }
     if (dr_failed())
         return;
@@ -980,6 +985,7 @@ void km_queue_power_resume(void)
         if (!queue_of_device(q) || q->u.q.power == KQ_POWER_ON)
             continue;
         q->u.q.power = KQ_POWER_ON;
+        q->u.q.power_purge = false;
         if (q->u.q.npending)
             q->u.q.from_empty = true;
         for (unsigned j = 0; j < km_w.nrequests && !dr_failed(); j++) {
@@ -1025,5 +1031,13 @@ void WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue)
                     km_req_state_name(r->u.req.state));
         return;
     }
-    rejoin(r->u.req.queue, r->u.req.queue, r, true);
+    km_object *q = r->u.req.queue;
+    rejoin(q, q, r, true);
+    /* At removal a requeued request has nowhere to go: cancelled on its
+     * queue (the purge's CancelForQueue). */
+    if (!dr_failed() && q->u.q.power_purge && r->u.req.on_queue) {
+        cancel_for_queue(r);
+        if (!dr_failed())
+            km_queue_dispatch_internal(q);
+    }
 }

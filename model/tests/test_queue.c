@@ -468,6 +468,12 @@ static void test_power_purge(void)
     KCHECK(strcmp(order, "RSP") == 0);
     KCHECK(stop_flags == WdfRequestStopActionPurge);
     KCHECK(power_done == 1);
+    /* requeued at removal: cancelled on its queue, EvtIoCanceledOnQueue
+     * (the driver saw it before) completes it */
+    stop_mode = S_REQUEUE;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(canceled_on_queue == 1 && power_done == 1);
     stop_mode = S_ACK;
     r = km_test_run(&scn, "random", 5, true);
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9F QSTOP4: EvtIoStop: driver-owned request never completed at removal");
