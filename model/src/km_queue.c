@@ -406,8 +406,10 @@ bool km_queue_dispatch_step(km_object *q)
     if (qu->ncanceled_on_queue && !qu->stop_notifying) {
         km_object *r = qu->canceled_on_queue[0];
         qu->ncanceled_on_queue--;
+        km_quiet_writes_begin(); /* the model's own list: not a driver access for TSan's memmove hook */
         memmove(&qu->canceled_on_queue[0], &qu->canceled_on_queue[1],
                 qu->ncanceled_on_queue * sizeof qu->canceled_on_queue[0]);
+        km_quiet_writes_end();
         r->u.req.verifier_cancelled = true; /* SetVerifierFlags(FXREQUEST_FLAG_CANCELLED) */
         return queue_callback(q, QC_CANCELED, (const void *)c->EvtIoCanceledOnQueue, r, 0, NULL);
     }
