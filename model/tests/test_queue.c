@@ -29,6 +29,8 @@ typedef enum {
     Q_FORWARD_DONE, /* ... and completes the request it forwarded */
     Q_DRAIN,        /* a thread drains the queue synchronously */
     Q_POWER,        /* EvtIoRead keeps the request; a power thread stops and resumes */
+    Q_STOPSTART,    /* a thread stops the queue synchronously, then starts it */
+    Q_PURGE,        /* a thread purges the queue synchronously */
 } qmode;
 typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE } smode;
 static bool purge_power; /* the power thread purges (removal) instead of holding */
@@ -201,12 +203,22 @@ static VOID EvtReady(WDFQUEUE Queue, WDFCONTEXT Context)
     }
 }
 
+static LONG invalid_state_completions;
+
 static void drain_thread(void *arg)
 {
     (void)arg;
-    WdfIoQueueDrainSynchronously(g_queue);
-    if (!dr_failed())
-        drained_state = WdfIoQueueGetState(g_queue, NULL, NULL);
+    if (mode == Q_STOPSTART)
+        WdfIoQueueStopSynchronously(g_queue);
+    else if (mode == Q_PURGE)
+        WdfIoQueuePurgeSynchronously(g_queue);
+    else
+        WdfIoQueueDrainSynchronously(g_queue);
+    if (dr_failed())
+        return;
+    drained_state = WdfIoQueueGetState(g_queue, NULL, NULL);
+    if (mode == Q_STOPSTART)
+        WdfIoQueueStart(g_queue);
 }
 
 static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
@@ -218,9 +230,10 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         return s;
     WDF_IO_QUEUE_CONFIG qc;
     bool manual = mode == Q_MANUAL || mode == Q_REQUEUE || mode == Q_FIND || mode == Q_FIND_LEAK;
-    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, mode == Q_SEQUENTIAL ? WdfIoQueueDispatchSequential
-                                                : manual            ? WdfIoQueueDispatchManual
-                                                                    : WdfIoQueueDispatchParallel);
+    bool sequential = mode == Q_SEQUENTIAL || mode == Q_PURGE;
+    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, sequential ? WdfIoQueueDispatchSequential
+                                                : manual   ? WdfIoQueueDispatchManual
+                                                           : WdfIoQueueDispatchParallel);
     if (mode == Q_PARALLEL2)
         qc.Settings.Parallel.NumberOfPresentedRequests = 2;
     if (mode == Q_IOCTL)
@@ -275,7 +288,7 @@ static void setup(void)
     held = NULL;
     drained_state = (WDF_IO_QUEUE_STATE)0;
     km_world_start(&env, DriverEntry);
-    if (mode == Q_DRAIN && !dr_failed())
+    if ((mode == Q_DRAIN || mode == Q_STOPSTART || mode == Q_PURGE) && !dr_failed())
         dr_thread_create(1, drain_thread, NULL, "drain");
 }
 
@@ -290,6 +303,8 @@ static void check(void)
     for (unsigned i = 0; i < km_w.nrequests; i++) {
         if (km_w.request_status[i] == STATUS_CANCELLED)
             cancelled_runs++;
+        if (km_w.request_status[i] == STATUS_INVALID_DEVICE_STATE)
+            invalid_state_completions++;
         all = all && km_w.request_completions[i] == 1;
     }
     completed_all += all;
@@ -306,7 +321,7 @@ static km_test_result run(qmode m, unsigned requests, bool cancel, long max)
     km_env_defaults(&env);
     env.requests = requests;
     env.cancel = cancel;
-    cancelled_runs = completed_all = total_coq = max_owned_all = 0;
+    cancelled_runs = completed_all = total_coq = max_owned_all = invalid_state_completions = 0;
     return km_test_run(&scn, "random", max, true);
 }
 
@@ -415,6 +430,25 @@ static void test_drain(void)
     KCHECK(drained_state == (WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests));
 }
 
+/* QueueIdle: stopped, the queue accepts but presents nothing until
+ * WdfIoQueueStart; QueuePurge: queued requests are cancelled, later ones
+ * completed STATUS_INVALID_DEVICE_STATE (QueueRequest), the queue ends
+ * purged. Every request completes once. */
+static void test_stop_purge(void)
+{
+    km_test_result r = run(Q_STOPSTART, 3, false, 200);
+    KEXPECT_CLEAN(r);
+    KCHECK(completed_all == 200);
+    KCHECK(drained_state == (WdfIoQueueAcceptRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests) ||
+           drained_state == (WdfIoQueueAcceptRequests | WdfIoQueueDriverNoRequests));
+    r = run(Q_PURGE, 3, false, 300);
+    KEXPECT_CLEAN(r);
+    KCHECK(completed_all == 300);
+    /* QueuePurge clears only WdfIoQueueAcceptRequests (SetState) */
+    KCHECK(drained_state == (WdfIoQueueDispatchRequests | WdfIoQueueNoRequests | WdfIoQueueDriverNoRequests));
+    KCHECK(invalid_state_completions > 0 && cancelled_runs > 0); /* late arrivals, and requests cancelled while queued */
+}
+
 static km_test_result run_power(smode s, bool verifier)
 {
     mode = Q_POWER;
@@ -488,6 +522,7 @@ int main(void)
     test_find();
     test_forward();
     test_drain();
+    test_stop_purge();
     test_power();
     test_power_purge();
     return km_test_done();
