@@ -40,7 +40,7 @@ static smode stop_mode;
 static WDFQUEUE g_queue, g_manual;
 static LONG reads, ioctls, defaults, owned, max_owned, ready_calls, retrieved, canceled_on_queue, stops, resumes;
 static LONG requeued_once, found_ok, forwarded, power_done;
-static NTSTATUS retrieve_parallel_status, fwd_status, first_ready_status;
+static NTSTATUS retrieve_parallel_status, fwd_status, first_ready_status, seq_count_status;
 static ULONG stop_flags;
 static char order[64];
 static WDFREQUEST held;
@@ -251,6 +251,10 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     if (!NT_SUCCESS(s))
         return s;
     if (manual) {
+        WDF_IO_QUEUE_CONFIG bad;
+        WDF_IO_QUEUE_CONFIG_INIT(&bad, WdfIoQueueDispatchSequential);
+        bad.Settings.Parallel.NumberOfPresentedRequests = 2; /* only for a parallel queue */
+        seq_count_status = WdfIoQueueCreate(dev, &bad, WDF_NO_OBJECT_ATTRIBUTES, NULL);
         WDFREQUEST r = NULL;
         first_ready_status = WdfIoQueueRetrieveNextRequest(g_queue, &r);
         return WdfIoQueueReadyNotify(g_queue, EvtReady, NULL);
@@ -282,7 +286,7 @@ static void setup(void)
 {
     reads = ioctls = defaults = owned = max_owned = ready_calls = retrieved = canceled_on_queue = 0;
     stops = resumes = requeued_once = found_ok = forwarded = power_done = 0;
-    retrieve_parallel_status = fwd_status = first_ready_status = STATUS_PENDING;
+    retrieve_parallel_status = fwd_status = first_ready_status = seq_count_status = STATUS_PENDING;
     stop_flags = 0;
     order[0] = 0;
     held = NULL;
@@ -351,6 +355,7 @@ static void test_manual(void)
     KCHECK(retrieved == 3);
     KCHECK(ready_calls >= 1);
     KCHECK(first_ready_status == STATUS_NO_MORE_ENTRIES);
+    KCHECK(seq_count_status == STATUS_INVALID_PARAMETER); /* FxIoQueue::Initialize */
     KCHECK(completed_all == 100);
     r = run(Q_FORWARD, 1, false, 20);
     KCHECK(retrieve_parallel_status == STATUS_INVALID_DEVICE_STATE);
