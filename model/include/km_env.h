@@ -59,6 +59,12 @@ typedef struct km_env {
     /* Interrupts (issue 14; docs/model-interrupt.md). */
     bool spurious_interrupts;   /* a connected WDFINTERRUPT's ISR may be called though its device did not
                                    interrupt (a shared line, a spurious interrupt): up to 2 per execution (on) */
+    /* The device's life (issue 15; km_pnp.c, docs/model-pnp.md): PnP and power
+     * events at moments the scheduler chooses, all off by default. */
+    unsigned power_cycles;      /* power_cycles=N: N round trips D0 -> D3 -> D0 (0..4) */
+    bool pnp_stop;              /* query-stop, stop (EvtDeviceReleaseHardware), restart */
+    bool surprise_remove;       /* surprise removal, then the remove IRP */
+    bool remove;                /* an orderly removal: query-remove, remove (surprise_remove wins) */
 } km_env;
 
 /* device=: none (the scenario's own km_device_model_set, or plain register

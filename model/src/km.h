@@ -829,6 +829,13 @@ void km_interrupt_prepare_hardware(km_object *raw, km_object *translated);
 void km_interrupt_prepared(void);
 unsigned km_interrupt_count(void);
 NTSTATUS km_interrupt_connect_all(void);
+/* The power-down's interrupt step (after EvtDeviceD0ExitPreInterruptsDisabled,
+ * on a passive thread): EvtInterruptDisable and disconnect, in reverse
+ * creation order; `final` (D3Final: stop, removal) disconnects in the NP path
+ * too. Release hardware: the interrupts created in EvtDevicePrepareHardware
+ * are deleted, the others lose their resource until the next one. */
+void km_interrupt_disconnect_all(bool final);
+void km_interrupt_release_hardware(void);
 /* For tests: whether the current task holds the interrupt's spin lock. */
 bool km_interrupt_lock_held(WDFINTERRUPT Interrupt);
 /* Timers (km_timer.c): a timer child forces deferred early dispose (V21). */
@@ -908,5 +915,20 @@ const char *km_status_name(NTSTATUS status);
 /* fmt formatted with Windows' printf conventions into buf (always
  * NUL-terminated, cut at len); returns the length written. */
 size_t km_format(char *buf, size_t len, const char *fmt, ...);
+
+/* ---- the PnP and power manager (km_pnp.c, docs/model-pnp.md) ---- */
+/* The queues' power stop and resume: km_queue_power_stop/resume above. */
+/* The world's hooks: reset at execution start; the resource lists of the
+ * first start; the self-managed I/O start after the first D0 (false if the
+ * device did not start); arm the PnP actor once the I/O started. */
+void km_pnp_reset(void);
+void km_pnp_resources(km_object *raw, km_object *translated);
+bool km_pnp_first_start(void);
+void km_pnp_arm(void);
+/* The hardware is off: after EvtDeviceD0Exit returned and before the next
+ * EvtDevicePrepareHardware or EvtDeviceD0Entry (CHECK PNP1). */
+bool km_pnp_hardware_off(void);
+/* Fresh resource lists (km_world.c): raw or translated. */
+km_object *km_world_resources(bool translated);
 
 #endif

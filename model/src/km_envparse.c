@@ -54,6 +54,11 @@ static const field fields[] = {
     FIELD(short_transfer, F_BOOL, "the generic device may end a run short"),
     /* interrupts (issue 14) */
     FIELD(spurious_interrupts, F_BOOL, "an interrupt's ISR may be called when its device did not interrupt"),
+    /* the device's life (issue 15, km_pnp.c) */
+    FIELD(power_cycles, F_UINT, "power-downs to D3 and back to D0 (0 to 4)"),
+    FIELD(pnp_stop, F_BOOL, "query-stop, stop and restart the device"),
+    FIELD(surprise_remove, F_BOOL, "surprise-remove the device, then remove it"),
+    FIELD(remove, F_BOOL, "remove the device (query-remove, remove)"),
 };
 
 /* device=NAME: the index is the km_env device value. */
@@ -341,6 +346,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
     }
     if (env->interrupts > KM_ENV_MAX_INTERRUPTS) {
         snprintf(err, errlen, "interrupts must be 0 to %d", KM_ENV_MAX_INTERRUPTS);
+        return -1;
+    }
+    if (env->power_cycles > 4) {
+        snprintf(err, errlen, "power_cycles must be 0 to 4");
         return -1;
     }
     /* The generic device's registers are in memory range 0 and it interrupts on line 0. */

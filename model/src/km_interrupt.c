@@ -628,6 +628,8 @@ static void disconnect(km_object *o, bool np)
     km_trace(&site_disconnect, o, it->line);
 }
 
+static bool np_path(const km_interrupt *it);
+
 NTSTATUS km_interrupt_connect_all(void)
 {
     L.d0 = true;
@@ -635,11 +637,50 @@ NTSTATUS km_interrupt_connect_all(void)
         km_object *o = L.intr[i];
         if (o->u.intr.force_disconnected)
             continue;
-        NTSTATUS st = connect(o, false, "EvtDeviceD0Entry");
+        /* The NP path left it connected at the last power-down (not at the
+         * first start: nothing is connected then). */
+        NTSTATUS st = connect(o, np_path(&o->u.intr), "EvtDeviceD0Entry");
         if (dr_failed() || !NT_SUCCESS(st))
             return dr_failed() ? STATUS_UNSUCCESSFUL : st;
     }
     return STATUS_SUCCESS;
+}
+
+/* fxpkgpnp.cpp FxPkgPnp::NotifyResourceObjectsDx: disconnect in the
+ * reverse order of connection; each FxInterrupt::Disconnect runs
+ * EvtInterruptDisable at its synchronize IRQL under its lock, flushes its DPC
+ * and work item, and (except in the NP path of an explicit power-down, which
+ * only disables) disconnects, after which no ISR runs. */
+void km_interrupt_disconnect_all(bool final)
+{
+    for (unsigned i = L.n; i-- > 0;) {
+        km_object *o = L.intr[i];
+        disconnect(o, !final && np_path(&o->u.intr));
+        if (dr_failed())
+            return;
+    }
+}
+
+/* pnpstatemachine.cpp FxPkgPnp::PnpReleaseHardware, after
+ * EvtDeviceReleaseHardware: FxInterrupt::OnPostReleaseHardware deletes each
+ * interrupt created in EvtDevicePrepareHardware (in reverse order); the
+ * others keep no resource until the next EvtDevicePrepareHardware
+ * (FxPkgPnp::NotifyResourceobjectsToReleaseResources). */
+void km_interrupt_release_hardware(void)
+{
+    for (unsigned i = L.n; i-- > 0;) {
+        km_object *o = L.intr[i];
+        if (!o->u.intr.in_prepare_hardware) {
+            o->u.intr.line = -1;
+            continue;
+        }
+        memmove(&L.intr[i], &L.intr[i + 1], (L.n - i - 1) * sizeof L.intr[0]);
+        L.n--;
+        if (o->state == KM_OBJ_LIVE)
+            km_obj_delete(o);
+        if (dr_failed())
+            return;
+    }
 }
 
 /* ForceReconnect / ForceDisconnect: the NP path when the device object is

@@ -11,7 +11,8 @@
  * is given, and a stale mapping is a page fault only once its PTEs are
  * reused): HW1 a mapping outside the device's memory ranges, HW2 an unmap of
  * something not mapped (or with another length than mapped), HW3 a register
- * access outside every current mapping. docs/model.md, "The register window". */
+ * access outside every current mapping; PNP1 a register access while the
+ * device is in D3 (docs/model-pnp.md). docs/model.md, "The register window". */
 #include "km.h"
 #include "km_device.h"
 #include "km_hb.h"
@@ -216,6 +217,22 @@ static bool unmapped_access(const char *api, const uint8_t *p, size_t n, bool wr
                         write ? "wrote" : "read", n, (size_t)(p - REGS_FIRST) % KM_ENV_MAX_MEMORY_LENGTH, r);
 }
 
+/* CHECK PNP1: an access to register memory while the device is powered
+ * down (after EvtDeviceD0Exit returned, before the next
+ * EvtDevicePrepareHardware or EvtDeviceD0Entry; km_pnp.c). KMDF checks
+ * nothing; the hardware in D3 reads all ones, drops writes or hangs the bus.
+ * Returns true if it fired. */
+static bool powered_off(const char *api, const uint8_t *p, size_t n, bool write)
+{
+    if (!km_pnp_hardware_off())
+        return false;
+    int r = range_of(p);
+    return km_own_check("PNP1", api, "register access while the device is in D3",
+                        "%s %zu bytes at offset %#zx of memory range %d after EvtDeviceD0Exit returned and before "
+                        "the next EvtDeviceD0Entry: the device is powered down",
+                        write ? "wrote" : "read", n, (size_t)(p - REGS_FIRST) % KM_ENV_MAX_MEMORY_LENGTH, r);
+}
+
 static void hook(bool write, const uint8_t *p, unsigned width, uint64_t *value)
 {
     void (*fn)(void *, unsigned, size_t, unsigned, uint64_t *) = write ? R.device.on_write : R.device.on_read;
@@ -256,7 +273,7 @@ static void access1(const char *api, volatile void *reg, unsigned width, bool wr
         }
         return;
     }
-    if (unmapped_access(api, p, width, write))
+    if (unmapped_access(api, p, width, write) || powered_off(api, p, width, write))
         return;
     if (!write) {
         *value = 0;
@@ -404,7 +421,8 @@ void km_regs_access(const void *addr, size_t size, bool write)
     const uint8_t *p = addr;
     if (p < REGS_FIRST || p >= REGS_END)
         return;
-    if (unmapped_access(write ? "driver store" : "driver load", p, size, write))
+    if (unmapped_access(write ? "driver store" : "driver load", p, size, write) ||
+        powered_off(write ? "driver store" : "driver load", p, size, write))
         return;
     if (write || !R.device.on_read || size > 8)
         return;

@@ -228,7 +228,7 @@ static void add_dma_resources(km_reslist *res)
  * translated. Ranges are naturally aligned like PCI BARs (each on a multiple
  * of its length rounded up to a power of two, at least a page) and do not
  * overlap. km_regs.c maps them (MmMapIoSpace). */
-static km_object *make_resources(bool translated)
+km_object *km_world_resources(bool translated)
 {
     NTSTATUS st;
     km_object *r = km_obj_create(KM_T_CMRESLIST, NULL, km_w.device, "resources", &st);
@@ -278,38 +278,46 @@ void km_world_request_completed(km_object *req)
     km_queue_request_completed(req); /* the queue's lock, then its next dispatch */
 }
 
-/* Callbacks a driver may register that this model never calls (no
- * power-down, removal, unload or IOCTL yet): say so once per campaign, in
- * the summary, rather than let their races go unexplored in silence. */
+/* Callbacks a driver may register that this model does not call in this
+ * environment (power-down and removal callbacks without the settings that
+ * lead to them, unload, IOCTL): say so once per campaign, in the summary,
+ * rather than let their races go unexplored in silence. */
 static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_IO_QUEUE_CONFIG *qc)
 {
     static const WDF_IO_QUEUE_CONFIG no_queue;
     if (!qc)
         qc = &no_queue;
     const km_init_setup *su = &km_w.device->u.dev.setup.init;
+    /* km_pnp.c calls these when the environment has the events that lead to
+     * them (docs/model-pnp.md); EvtIoStop and EvtIoResume come from the
+     * power-managed queues' stop (km_queue_power_stop). */
+    const km_env *env = &km_w.env;
+    bool removal = env->surprise_remove || env->remove;
+    bool down = env->power_cycles > 0 || env->pnp_stop || removal;
+    bool release = env->pnp_stop || removal;
     const struct {
         bool set;
         const char *name;
     } cb[] = {
         {km_w.driver->u.drv.unload != NULL, "EvtDriverUnload"},
-        {pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit"},
-        {pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled"},
-        {pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware"},
-        {pnp->EvtDeviceSelfManagedIoCleanup != NULL, "EvtDeviceSelfManagedIoCleanup"},
-        {pnp->EvtDeviceSelfManagedIoFlush != NULL, "EvtDeviceSelfManagedIoFlush"},
-        {pnp->EvtDeviceSelfManagedIoInit != NULL, "EvtDeviceSelfManagedIoInit"},
-        {pnp->EvtDeviceSelfManagedIoSuspend != NULL, "EvtDeviceSelfManagedIoSuspend"},
-        {pnp->EvtDeviceSelfManagedIoRestart != NULL, "EvtDeviceSelfManagedIoRestart"},
-        {pnp->EvtDeviceSurpriseRemoval != NULL, "EvtDeviceSurpriseRemoval"},
-        {pnp->EvtDeviceQueryRemove != NULL, "EvtDeviceQueryRemove"},
-        {pnp->EvtDeviceQueryStop != NULL, "EvtDeviceQueryStop"},
+        {!down && pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit"},
+        {!down && pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled"},
+        {!release && pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware"},
+        {!removal && pnp->EvtDeviceSelfManagedIoCleanup != NULL, "EvtDeviceSelfManagedIoCleanup"},
+        {!removal && pnp->EvtDeviceSelfManagedIoFlush != NULL, "EvtDeviceSelfManagedIoFlush"},
+        {!down && pnp->EvtDeviceSelfManagedIoSuspend != NULL, "EvtDeviceSelfManagedIoSuspend"},
+        {!(env->power_cycles > 0 || env->pnp_stop) && pnp->EvtDeviceSelfManagedIoRestart != NULL,
+         "EvtDeviceSelfManagedIoRestart"},
+        {!env->surprise_remove && pnp->EvtDeviceSurpriseRemoval != NULL, "EvtDeviceSurpriseRemoval"},
+        {!(env->remove && !env->surprise_remove) && pnp->EvtDeviceQueryRemove != NULL, "EvtDeviceQueryRemove"},
+        {!env->pnp_stop && pnp->EvtDeviceQueryStop != NULL, "EvtDeviceQueryStop"},
         {pnp->EvtDeviceUsageNotification != NULL, "EvtDeviceUsageNotification"},
         {pnp->EvtDeviceRelationsQuery != NULL, "EvtDeviceRelationsQuery"},
         {pnp->EvtDeviceUsageNotificationEx != NULL, "EvtDeviceUsageNotificationEx"},
         {qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl"},
         {qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl"},
-        {qc->EvtIoStop != NULL, "EvtIoStop"},
-        {qc->EvtIoResume != NULL, "EvtIoResume"},
+        {!down && qc->EvtIoStop != NULL, "EvtIoStop"},
+        {!(env->power_cycles > 0 || env->pnp_stop) && qc->EvtIoResume != NULL, "EvtIoResume"},
         {qc->EvtIoCanceledOnQueue != NULL, "EvtIoCanceledOnQueue"},
         /* the setup DDIs' callbacks (km_accept.c) */
         {su->ppo_callbacks.EvtDeviceArmWakeFromS0 || su->ppo_callbacks.EvtDeviceDisarmWakeFromS0 ||
@@ -384,6 +392,7 @@ static void start_io(void)
     }
     notice_uncalled(&km_w.device->u.dev.pnp, q ? &q->u.q.config : NULL);
     km_wdm_setup_done();
+    km_pnp_arm(); /* the PnP and power manager's events (km_pnp.c), when the environment has any */
     if (km_w.client) /* the client hook: its first task, after the device started */
         dr_thread_create(0, client_thread, NULL, "client");
     if (!q)
@@ -405,7 +414,7 @@ static void d0_thread(void *arg)
                                                "returned %#x", (unsigned)st);
         return;
     }
-    if (d0_post_interrupts())
+    if (d0_post_interrupts() && km_pnp_first_start())
         start_io();
 }
 
@@ -422,6 +431,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     km_reset(env);
     km_regs_reset();
     km_interrupt_reset();
+    km_pnp_reset();
     if (!km_gendev_start(env))
         return;
     km_registry_reset(env);
@@ -451,9 +461,10 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         return;
     }
     km_w.device->u.dev.pnp_started = true; /* the start IRP: WdfDevStatePnpInit is left */
-    km_object *raw = make_resources(false), *translated = make_resources(true);
+    km_object *raw = km_world_resources(false), *translated = km_world_resources(true);
     if (!raw || !translated)
         return;
+    km_pnp_resources(raw, translated);
     const WDF_PNPPOWER_EVENT_CALLBACKS *pnp = &km_w.device->u.dev.pnp;
     WDFDEVICE dev = (WDFDEVICE)km_handle(km_w.device);
     /* FxPkgPnp::PnpPrepareHardware: the interrupts created so far get their
@@ -481,7 +492,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     km_w.client = client;
     if (km_interrupt_count() == 0) {
         /* No interrupt to connect: the rest of D0 and the I/O start here. */
-        if (d0_post_interrupts())
+        if (d0_post_interrupts() && km_pnp_first_start())
             start_io();
         return;
     }
