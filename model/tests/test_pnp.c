@@ -22,6 +22,7 @@ typedef enum {
     M_TIMER_CLEANUP, /* the device's EvtCleanupCallback starts its child timer: stale handle */
     M_TIMER_RUNNING, /* a periodic timer runs when the device is removed: run down, no finding */
     M_KEEP_REQUEST,  /* EvtIoRead never completes its request: the remove IRP never completes */
+    M_INT_LINE,      /* D0Exit makes the device assert its line: the ISR runs only after the power-up */
 } pmode;
 
 static pmode mode;
@@ -38,6 +39,19 @@ static WDFDMATRANSACTION g_tx;
 static MDL g_mdl;
 static uint8_t g_buf[4096] __attribute__((aligned(4096)));
 static const char *g_expect; /* the log every execution must produce, or NULL */
+static unsigned g_isr, g_isr_in_d3;
+
+/* The device: a write of 1 to register 0 asserts line 0, any write to
+ * register 1 deasserts it. */
+static void dev_write(void *ctx, unsigned range, size_t offset, unsigned width, uint64_t *value)
+{
+    (void)ctx;
+    (void)width;
+    if (range == 0 && offset == 0 && *value == 1)
+        km_device_irq_assert(0);
+    if (range == 0 && offset == 4)
+        km_device_irq_deassert(0);
+}
 
 static const char *pstate(WDF_POWER_DEVICE_STATE s)
 {
@@ -157,6 +171,8 @@ static NTSTATUS EvtD0Exit(WDFDEVICE Device, WDF_POWER_DEVICE_STATE Target)
     logcb("D0Exit", pstate(Target), true);
     if (mode == M_REG_OK && g_regs)
         (void)READ_REGISTER_ULONG(g_regs); /* still in D0 until D0Exit returns */
+    if (mode == M_INT_LINE && g_regs)
+        WRITE_REGISTER_ULONG(g_regs, 1); /* the interrupt is already disconnected */
     return STATUS_SUCCESS;
 }
 
@@ -233,7 +249,13 @@ static BOOLEAN EvtIsr(WDFINTERRUPT Interrupt, ULONG MessageID)
 {
     UNREFERENCED_PARAMETER(Interrupt);
     UNREFERENCED_PARAMETER(MessageID);
-    return FALSE;
+    if (mode != M_INT_LINE)
+        return FALSE;
+    g_isr++;
+    if (km_pnp_hardware_off())
+        g_isr_in_d3++;
+    WRITE_REGISTER_ULONG(g_regs + 1, 0);
+    return TRUE;
 }
 
 static NTSTATUS EvtIntEnable(WDFINTERRUPT Interrupt, WDFDEVICE Device)
@@ -307,7 +329,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         if (mode == M_TIMER_RUNNING)
             WdfTimerStart(g_timer, WDF_REL_TIMEOUT_IN_MS(1));
     }
-    if (mode == M_INTERRUPT) {
+    if (mode == M_INTERRUPT || mode == M_INT_LINE) {
         WDF_INTERRUPT_CONFIG ic;
         WDF_INTERRUPT_CONFIG_INIT(&ic, EvtIsr, NULL);
         ic.EvtInterruptEnable = EvtIntEnable;
@@ -335,6 +357,9 @@ static void setup(void)
     g_en = NULL;
     g_tx = NULL;
     started = false;
+    g_isr = g_isr_in_d3 = 0;
+    km_device_model m = {.on_write = dev_write};
+    km_device_model_set(&m);
     km_world_start(&env, DriverEntry);
 }
 
@@ -519,6 +544,17 @@ static void test_settings(void)
     KCHECK(km_env_parse(&e, "power_cycles=5", err, sizeof err) == -1);
 }
 
+/* No ISR between the power-down's disconnect and the power-up's connect:
+ * the line the device asserts from EvtDeviceD0Exit interrupts only once the
+ * interrupt is connected again (FxInterrupt::Disconnect /
+ * NotifyResourceObjectsD0). */
+static void test_interrupt_quiet_in_d3(void)
+{
+    km_test_result r = run(M_INT_LINE, "requests=1 interrupts=1 power_cycles=1", NULL, 50);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_isr >= 1 && g_isr_in_d3 == 0);
+}
+
 int main(void)
 {
     test_settings();
@@ -530,5 +566,6 @@ int main(void)
     test_pnp2();
     test_pnp3();
     test_children();
+    test_interrupt_quiet_in_d3();
     return km_test_done();
 }
