@@ -23,6 +23,7 @@ typedef enum {
     M_TIMER_RUNNING, /* a periodic timer runs when the device is removed: run down, no finding */
     M_KEEP_REQUEST,  /* EvtIoRead never completes its request: the remove IRP never completes */
     M_INT_LINE,      /* D0Exit makes the device assert its line: the ISR runs only after the power-up */
+    M_INT_PREPARE,   /* the interrupt is created in EvtDevicePrepareHardware, at each start */
 } pmode;
 
 static pmode mode;
@@ -40,6 +41,10 @@ static MDL g_mdl;
 static uint8_t g_buf[4096] __attribute__((aligned(4096)));
 static const char *g_expect; /* the log every execution must produce, or NULL */
 static unsigned g_isr, g_isr_in_d3;
+static WDFINTERRUPT g_first_int; /* M_INT_PREPARE: the first start's interrupt */
+static EVT_WDF_INTERRUPT_ISR EvtIsr;
+static EVT_WDF_INTERRUPT_ENABLE EvtIntEnable;
+static EVT_WDF_INTERRUPT_DISABLE EvtIntDisable;
 
 /* The device: a write of 1 to register 0 asserts line 0, any write to
  * register 1 deasserts it. */
@@ -95,6 +100,24 @@ static NTSTATUS EvtPrepare(WDFDEVICE Device, WDFCMRESLIST Raw, WDFCMRESLIST Tran
         g_regs = MmMapIoSpace(d->u.Memory.Start, d->u.Memory.Length, MmNonCached);
     if (mode == M_REG_OK && g_regs)
         (void)READ_REGISTER_ULONG(g_regs);
+    if (mode == M_INT_PREPARE) {
+        for (ULONG i = 0; i < WdfCmResourceListGetCount(Translated); i++) {
+            PCM_PARTIAL_RESOURCE_DESCRIPTOR t = WdfCmResourceListGetDescriptor(Translated, i);
+            if (t->Type != CmResourceTypeInterrupt)
+                continue;
+            WDF_INTERRUPT_CONFIG ic;
+            WDF_INTERRUPT_CONFIG_INIT(&ic, EvtIsr, NULL);
+            ic.EvtInterruptEnable = EvtIntEnable;
+            ic.EvtInterruptDisable = EvtIntDisable;
+            ic.InterruptRaw = WdfCmResourceListGetDescriptor(Raw, i);
+            ic.InterruptTranslated = t;
+            NTSTATUS s = WdfInterruptCreate(Device, &ic, WDF_NO_OBJECT_ATTRIBUTES, &g_int);
+            if (!NT_SUCCESS(s))
+                return s;
+            if (!g_first_int)
+                g_first_int = g_int;
+        }
+    }
     if (mode == M_TX_LEFT || mode == M_TX_RELEASED) {
         if (!g_en) {
             WDF_DMA_ENABLER_CONFIG c;
@@ -358,6 +381,7 @@ static void setup(void)
     g_tx = NULL;
     started = false;
     g_isr = g_isr_in_d3 = 0;
+    g_first_int = NULL;
     km_device_model m = {.on_write = dev_write};
     km_device_model_set(&m);
     km_world_start(&env, DriverEntry);
@@ -555,6 +579,25 @@ static void test_interrupt_quiet_in_d3(void)
     KCHECK(g_isr >= 1 && g_isr_in_d3 == 0);
 }
 
+/* An interrupt created in EvtDevicePrepareHardware is deleted after
+ * EvtDeviceReleaseHardware (FxInterrupt::OnPostReleaseHardware) and created
+ * again by the restart's EvtDevicePrepareHardware, from the fresh lists. */
+static void test_interrupt_prepare_restart(void)
+{
+    km_test_result r = run(M_INT_PREPARE, "requests=1 interrupts=1 pnp_stop",
+                           "Prepare,D0Entry(D3Final),Enable,PostInt(D3Final),SmioInit,QueryStop,SmioSuspend,"
+                           "PreInt(D3Final),Disable,D0Exit(D3Final),Release,Prepare,D0Entry(D3Final),Enable,"
+                           "PostInt(D3Final),SmioRestart",
+                           20);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_log_mismatch == 0);
+    KCHECK(g_first_int != NULL && g_int != g_first_int);
+    unsigned live = 0;
+    for (uint32_t i = 0; i < km_w.nobjects; i++)
+        live += km_w.objects[i].type == KM_T_INTERRUPT && km_w.objects[i].state == KM_OBJ_LIVE;
+    KCHECK(live == 1); /* the first one was deleted */
+}
+
 int main(void)
 {
     test_settings();
@@ -567,5 +610,6 @@ int main(void)
     test_pnp3();
     test_children();
     test_interrupt_quiet_in_d3();
+    test_interrupt_prepare_restart();
     return km_test_done();
 }
