@@ -254,8 +254,11 @@ static bool power_up(void)
 
 /* CHECK PNP2: dmarace's own (KMDF does not check): after
  * EvtDeviceReleaseHardware the device's resources are gone, so a DMA
- * transaction still initialized, in Transfer or completed but not released
- * keeps a request and map registers of hardware that no longer exists. */
+ * transaction still in Transfer (the device may still be moving data, its
+ * request referenced) or Initialized and never released (set up for a
+ * transfer on hardware that no longer exists) is a bug. One that reached its
+ * final DmaCompleted* (TransferCompleted, TransferFailed) holds neither the
+ * request nor the hardware: reusing or deleting it later is fine. */
 static bool transactions_released(void)
 {
     for (uint32_t i = 0; i < km_w.nobjects; i++) {
@@ -263,11 +266,11 @@ static bool transactions_released(void)
         if (o->state != KM_OBJ_LIVE || o->type != KM_T_DMATRANSACTION)
             continue;
         km_tx_state s = o->u.tx.state;
-        if (s == KM_TX_INITIALIZED || s == KM_TX_TRANSFER || s == KM_TX_TRANSFER_COMPLETED ||
-            s == KM_TX_TRANSFER_FAILED) {
+        if (s == KM_TX_INITIALIZED || s == KM_TX_TRANSFER) {
             km_own_check("PNP2", "EvtDeviceReleaseHardware", "DMA transaction not released after release hardware",
-                         "TX%u is %s after EvtDeviceReleaseHardware returned: the device's resources are gone, "
-                         "the transaction must be released (WdfDmaTransactionRelease) before",
+                         "TX%u is %s after EvtDeviceReleaseHardware returned: the device's resources are gone; "
+                         "the transfer must be finished (DmaCompleted*) or the transaction released "
+                         "(WdfDmaTransactionRelease) before",
                          o->id, km_tx_state_name(s));
             return false;
         }

@@ -231,7 +231,6 @@ static VOID EvtSmioCleanup(WDFDEVICE Device)
 {
     UNREFERENCED_PARAMETER(Device);
     logcb("SmioCleanup", NULL, true);
-    g_timer_calls_at_remove = g_timer_calls;
 }
 
 static NTSTATUS EvtQueryStop(WDFDEVICE Device)
@@ -258,6 +257,7 @@ static VOID EvtDeviceCleanup(WDFOBJECT Object)
 {
     UNREFERENCED_PARAMETER(Object);
     logcb("DeviceCleanup", NULL, true);
+    g_timer_calls_at_remove = g_timer_calls; /* the device's children are disposed */
     if (mode == M_TIMER_CLEANUP)
         WdfTimerStart(g_timer, WDF_REL_TIMEOUT_IN_MS(1));
 }
@@ -528,13 +528,19 @@ static void test_pnp2(void)
     KEXPECT_CLEAN(r);
 }
 
-/* CHECK PNP3: a request the driver never completes keeps the remove IRP
- * pending: the execution ends as a deadlock of the pnp thread. */
+/* CHECK PNP3: a request the driver never completes (and no EvtIoStop)
+ * keeps the power-down or the remove IRP pending. With the TEMP stand-ins
+ * the pnp thread's own wait ends as the engine's deadlock; with km_queue.c
+ * the queues' stop reports it first (BUGCHECK 0x9F QSTOP1 at the
+ * power-down's hold, QSTOP4 at the purge). */
 static void test_pnp3(void)
 {
     km_test_result r = run(M_KEEP_REQUEST, "requests=1 remove", NULL, 5);
-    KEXPECT_FINDING(r, DR_FIND_DEADLOCK, "deadlock");
-    KCHECK(strstr(r.first.message, "pnp") != NULL);
+    bool stub = r.first.kind == DR_FIND_DEADLOCK && strstr(r.first.message, "pnp") != NULL;
+    bool queues = r.first.kind == DR_FIND_FRAMEWORK && strstr(r.first.title, "BUGCHECK 0x9F QSTOP") != NULL;
+    KCHECK(stub || queues);
+    if (!stub && !queues)
+        fprintf(stderr, "got [%s] %s (%s)\n", dr_finding_kind_name(r.first.kind), r.first.title, r.first.message);
 }
 
 /* Removal disposes the device's children with their rundown: a periodic

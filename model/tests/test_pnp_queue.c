@@ -122,7 +122,10 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     WDF_IO_QUEUE_CONFIG qc;
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
     qc.EvtIoRead = EvtIoRead;
-    qc.EvtIoStop = EvtIoStop;
+    /* M_REGS has none: the power-down waits for EvtIoRead's completion
+     * (an EvtIoStop completing the request would race EvtIoRead's own). */
+    if (mode == M_KEEP)
+        qc.EvtIoStop = EvtIoStop;
     return WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, NULL);
 }
 
@@ -141,26 +144,20 @@ static void setup(void)
     km_world_start(&env, DriverEntry);
 }
 
-static int pos(const char *what)
-{
-    const char *p = strstr(g_log, what);
-    return p ? (int)(p - g_log) : -1;
-}
-
 static void check(void)
 {
     km_world_check();
-    int s = pos("IoStop(Suspend)"), p = pos("IoStop(Purge)");
-    if (s >= 0) {
+    /* one request: at most one EvtIoStop, right where KMDF calls it */
+    if (strstr(g_log, "IoStop(Suspend)")) {
         t_suspend++;
-        if (!(s > pos("SmioSuspend") && s < pos("PreInt")))
-            t_misplaced++;
+        t_misplaced += strstr(g_log, "SmioSuspend,IoStop(Suspend),PreInt") == NULL;
     }
-    if (p >= 0) {
+    if (strstr(g_log, "IoStop(Purge)")) {
         t_purge++;
-        if (!(p > pos("Release") && p < pos("SmioFlush")))
-            t_misplaced++;
+        t_misplaced += strstr(g_log, "Release,IoStop(Purge),SmioFlush") == NULL;
     }
+    if (strstr(g_log, "IoStop(?)"))
+        t_misplaced++;
 }
 
 static const dr_scenario scn = {"test-pnp-queue", "PnP with the queues' power stop", "clean", 2, 2, 1, setup, check,
@@ -199,14 +196,19 @@ static void test_hold(void)
     KEXPECT_CLEAN(r);
 }
 
-/* EvtIoStop: Suspend inside the power-down, Purge at removal, each at its
- * place in the sequence; both reached over the executions. */
+/* EvtIoStop: Suspend inside the power-down (the removal's too: it holds
+ * before it purges), between EvtDeviceSelfManagedIoSuspend and
+ * EvtDeviceD0ExitPreInterruptsDisabled. This driver completes the request
+ * there, so the purge finds none (Purge, were it called, must come between
+ * EvtDeviceReleaseHardware and EvtDeviceSelfManagedIoFlush). */
 static void test_io_stop(void)
 {
     km_test_result r = run(M_KEEP, "requests=1 power_cycles=1 remove", 300);
     KEXPECT_CLEAN(r);
     KCHECK(t_misplaced == 0);
-    KCHECK(t_suspend > 0 && t_purge > 0);
+    KCHECK(t_suspend > 0 && t_purge == 0);
+    if (t_misplaced || !t_suspend || t_purge)
+        fprintf(stderr, "suspend %u purge %u misplaced %u; last log %s\n", t_suspend, t_purge, t_misplaced, g_log);
 }
 
 int main(void)
