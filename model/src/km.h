@@ -711,6 +711,12 @@ km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t len
 void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
 void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
 void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
+/* A request handle for a DDI (km_request.c): NULL after a finding; a
+ * completed request still referenced is returned. Not-owned: V14/V15 (or the
+ * crash without the verifier) for a request the driver does not own; true if
+ * it reported. Shared with km_reqbuf.c. */
+km_object *km_request_lookup(WDFREQUEST h, const char *api);
+bool km_request_not_owned(km_object *r, const char *api);
 /* Queues (km_request.c): FxIoQueue's dispatch loop around a presentation.
  * Begin: m_Dispatching++. End: EvtIo* returned; deliver the cancels queued
  * meanwhile (m_Cancelled, R6 and the gate), then m_Dispatching--. */
