@@ -512,6 +512,17 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     if (!r->u.req.driver_owned &&
         km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
         return;
+    if (r->u.req.driver_created) {
+        /* fxrequestapi.cpp VerifyRequestComplete: a request from
+         * WdfRequestCreate is never driver-owned (V14 above, verifier on);
+         * without the verifier FxRequest::CompleteInternal completes an IRP
+         * the request does not have or that has no stack location for it
+         * (m_CanComplete is FALSE: REQUEST_ALLOCATED_INTERNAL). */
+        km_crash("RQ1", api, "completing a request the driver created",
+                 "REQ%u came from WdfRequestCreate: it has no I/O manager IRP to complete (send it, or delete it)",
+                 r->id);
+        return;
+    }
     if (set_info)
         r->u.req.information = Information;
     km_trace(&site_complete, r, Status);
@@ -548,10 +559,16 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
         return;
     }
     bool io = r->u.req.type == WdfRequestTypeRead || r->u.req.type == WdfRequestTypeWrite;
-    if (NT_SUCCESS(Status) && io && r->u.req.information > r->u.req.length &&
+    /* FxRequest::VerifyCompleteInternal: reads, writes, and user-mode device
+     * controls with an output buffer (internal and kernel-mode ones cannot be
+     * judged: their output length is not known for sure). */
+    size_t limit = io ? r->u.req.length : r->u.req.out_length;
+    if (!io && (r->u.req.type != WdfRequestTypeDeviceControl || r->u.req.kernel_mode || !r->u.req.out_length))
+        limit = SIZE_MAX;
+    if (NT_SUCCESS(Status) && r->u.req.information > limit &&
         km_vf_bugcheck("V20", WDF_REQUEST_FATAL_ERROR, api, "information larger than the buffer",
                        "REQ%u: Information %lu > buffer length %zu", r->id, (unsigned long)r->u.req.information,
-                       r->u.req.length))
+                       limit))
         return;
     if (has_timer_child(r) && dr_irql() >= DISPATCH_LEVEL &&
         km_vf_break("V21", api, "early dispose deferred by a timer child",
@@ -592,6 +609,7 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     r->u.req.status = map_wdf_status(Status);
     r->u.req.driver_owned = false;
     km_hb_section_end(&r->u.req.queue_lock);
+    km_reqbuf_complete(r); /* a device control's buffers: copied back, freed */
     km_world_request_completed(r);
     /* PostProcessCompletion: the framework deletes the request; its memory
      * lives on while references (a timer child, WdfObjectReference) remain. */
@@ -651,10 +669,15 @@ void km_request_access(const void *addr, size_t size, bool write)
         if (!r)
             continue;
         const uint8_t *p = addr, *b = r->u.req.buffer;
-        if (p + size <= b || p >= b + r->u.req.length)
-            continue;
+        uint32_t alloc = r->u.req.buffer_alloc;
+        if (p + size <= b || p >= b + r->u.req.length) {
+            b = r->u.req.out_buffer; /* a direct device control's output (its MDL's pages) */
+            alloc = r->u.req.out_alloc;
+            if (!b || p + size <= b || p >= b + r->u.req.out_length)
+                continue;
+        }
         if (write) /* by an address not from WdfRequestRetrieve*Buffer (a scatter/gather element) */
-            km_mem_exposed(r->u.req.buffer_alloc);
+            km_mem_exposed(alloc);
         if (r->u.req.device_owned) {
             km_oracle("C13 buffer touched while the device owns it",
                       "driver %s %zu bytes at offset %ld of REQ%u's buffer between Execute and the final "
