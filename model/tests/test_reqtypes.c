@@ -19,6 +19,7 @@
 typedef void body_fn(WDFREQUEST Request);
 static body_fn *body;
 static km_env env;
+static WDF_DEVICE_IO_TYPE io_type = WdfDeviceIoBuffered;
 
 /* Per execution, reset by DriverEntry. */
 static int order[KM_ENV_MAX_REQUESTS];
@@ -47,6 +48,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     WDF_IO_QUEUE_CONFIG qc;
     WDFDEVICE device;
     UNREFERENCED_PARAMETER(Driver);
+    WdfDeviceInitSetIoType(DeviceInit, io_type);
     NTSTATUS st = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
     if (!NT_SUCCESS(st))
         return st;
@@ -163,6 +165,23 @@ static void body_use_after(WDFREQUEST Request)
 static void body_info_too_big(WDFREQUEST Request)
 {
     WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, 33);
+}
+
+/* WdfRequestRetrieveUnsafeUser*Buffer, outside EvtIoInCallerContext. */
+static void body_unsafe(WDFREQUEST Request)
+{
+    g_st[0] = WdfRequestRetrieveUnsafeUserInputBuffer(Request, 0, &g_p[0], &g_len[0]);
+    g_st[1] = WdfRequestRetrieveUnsafeUserOutputBuffer(Request, 0, &g_p[1], &g_len[1]);
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+}
+
+/* A neither-I/O device's user-mode read. */
+static void body_neither_read(WDFREQUEST Request)
+{
+    g_st[0] = WdfRequestRetrieveOutputBuffer(Request, 0, &g_p[0], &g_len[0]);
+    g_p[1] = (PVOID)1;
+    g_st[1] = WdfRequestRetrieveOutputWdmMdl(Request, (PMDL *)&g_p[1]);
+    WdfRequestComplete(Request, STATUS_SUCCESS);
 }
 
 int main(void)
@@ -288,5 +307,38 @@ int main(void)
     r = km_test_run(&scn, "random", 5, true);
     KEXPECT_CLEAN(r);
     (void)IOCTL_IN_DIRECT;
+
+    /* ---- UnsafeUser*: only in EvtIoInCallerContext (the verifier breaks); without it NEITHER's pointers ---- */
+    body = body_unsafe;
+    snprintf(text, sizeof text, "ioctls=1 ioctl=%#x ioctl_in=8 ioctl_out=16 no-cancel", (unsigned)IOCTL_NEITHER);
+    use(text);
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "REQCTX: WdfRequestRetrieveUnsafeUserInputBuffer");
+    snprintf(text, sizeof text, "ioctls=1 ioctl=%#x ioctl_in=8 ioctl_out=16 no-cancel no-verifier no-enhanced_verifier",
+             (unsigned)IOCTL_NEITHER);
+    use(text);
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_st[0] == STATUS_SUCCESS && g_len[0] == 8 && g_st[1] == STATUS_SUCCESS && g_len[1] == 16 &&
+           g_p[0] != g_p[1]);
+    snprintf(text, sizeof text, "internal_ioctls=1 ioctl=%#x ioctl_in=8 ioctl_out=16 no-cancel no-verifier "
+             "no-enhanced_verifier", (unsigned)IOCTL_NEITHER);
+    use(text);
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_st[0] == STATUS_INVALID_DEVICE_REQUEST && g_st[1] == STATUS_INVALID_DEVICE_REQUEST);
+
+    /* ---- a neither-I/O device's read: a break with the verifier, a NULL buffer without ---- */
+    body = body_neither_read;
+    io_type = WdfDeviceIoNeither;
+    use("no-cancel");
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "REQBUF: WdfRequestRetrieveOutputBuffer");
+    use("no-cancel no-verifier no-enhanced_verifier");
+    r = km_test_run(&scn, "random", 5, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(g_st[0] == STATUS_SUCCESS && g_p[0] == NULL && g_len[0] == 3 * 4096);
+    KCHECK(g_st[1] == STATUS_INVALID_DEVICE_REQUEST && g_p[1] == NULL);
+    io_type = WdfDeviceIoBuffered;
     return km_test_done();
 }
