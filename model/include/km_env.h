@@ -65,6 +65,13 @@ typedef struct km_env {
     bool pnp_stop;              /* query-stop, stop (EvtDeviceReleaseHardware), restart */
     bool surprise_remove;       /* surprise removal, then the remove IRP */
     bool remove;                /* an orderly removal: query-remove, remove (surprise_remove wins) */
+    /* Request types (issue 15; docs/model-request.md): the mix is reads, then
+     * `ioctls` device controls, then `internal_ioctls` internal device
+     * controls, then `writes` writes (the last N, as before). */
+    unsigned ioctls;            /* ioctls=N: IRP_MJ_DEVICE_CONTROL requests (from user mode) */
+    unsigned internal_ioctls;   /* internal_ioctls=N: IRP_MJ_INTERNAL_DEVICE_CONTROL (kernel mode) */
+    unsigned ioctl;             /* ioctl=0x...: their IoControlCode; METHOD_ from its low two bits (0) */
+    size_t ioctl_in, ioctl_out; /* ioctl_in=LEN, ioctl_out=LEN: their buffer lengths (0: none) */
 } km_env;
 
 /* device=: none (the scenario's own km_device_model_set, or plain register

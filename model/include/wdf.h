@@ -20,5 +20,7 @@
 #include "wdfregistry.h"
 #include "wdfqueryinterface.h"
 #include "wdfinterrupt.h"
+#include "wdfmemory.h"
+#include "wdfrequest.h"
 
 #endif

@@ -40,7 +40,8 @@
     X(DPC, "DPC", "WDFDPC")                                                                               \
     X(WORKITEM, "WI", "WDFWORKITEM")                                                                      \
     X(WAITLOCK, "WL", "WDFWAITLOCK")                                                                      \
-    X(INTERRUPT, "INT", "WDFINTERRUPT")
+    X(INTERRUPT, "INT", "WDFINTERRUPT")                                                                   \
+    X(MEMORY, "MEM", "WDFMEMORY")
 
 typedef enum {
     KM_T_NONE = 0,
@@ -251,6 +252,18 @@ typedef struct km_request {
     bool stop_pending;         /* EvtIoStop called, not yet acknowledged nor completed */
     bool stop_acked;           /* WdfRequestStopAcknowledge(Requeue=FALSE) during a stop */
     bool in_driver_list;       /* counted in its queue's m_DriverIoCount (InsertInDriverOwnedList) */
+    /* request types (issue 15; km_reqbuf.c, docs/model-request.md) */
+    bool kernel_mode;          /* the IRP's RequestorMode is KernelMode (internal device controls) */
+    uint8_t *out_buffer;       /* IN/OUT_DIRECT: the output buffer Irp->MdlAddress describes; NEITHER: UserBuffer */
+    uint32_t out_alloc;        /* its km_alloc id (when out_buffer) */
+    MDL out_mdl;               /* Irp->MdlAddress of a direct IOCTL (out_length > 0) */
+    uint8_t *user_out;         /* METHOD_BUFFERED: the caller's output buffer the I/O manager copies back to */
+    uint32_t user_out_alloc;
+    size_t copied_back;        /* ... bytes copied back at completion */
+    bool buffers_freed;        /* the IRP completed: its system buffer and MDL pages are gone */
+    km_object *memory[2];      /* RetrieveInputMemory / RetrieveOutputMemory's WDFMEMORY (m_SystemBuffer,
+                                  m_OutputBuffer), children of the request */
+    bool driver_created;       /* WdfRequestCreate (REQUEST_ALLOCATED_INTERNAL, no IRP without a target) */
 } km_request;
 
 /* DMA transaction states, kmdf-model-spec.md 2.1. */
@@ -497,6 +510,18 @@ typedef struct km_interrupt {
     int kinterrupt;              /* what WdfInterruptWdmGetInterrupt points to */
 } km_interrupt;
 
+/* A WDFMEMORY (km_memory.c): FxMemoryBufferFromPool, FxMemoryBufferPreallocated,
+ * or a request's FxRequestSystemBuffer / FxRequestOutputBuffer. */
+typedef struct km_memory {
+    uint8_t *buffer;           /* GetBuffer() */
+    size_t length;             /* GetBufferSize() */
+    uint32_t alloc;            /* km_alloc id of pool memory WdfMemoryCreate allocated */
+    bool owns_alloc;           /* ... freed with the object */
+    bool preallocated;         /* FX_TYPE_MEMORY_PREALLOCATED: WdfMemoryAssignBuffer allowed */
+    bool readonly;             /* IFxMemoryFlagReadOnly (a write's buffer, a direct IOCTL's output) */
+    km_object *request;        /* a request's memory: the request, else NULL */
+} km_memory;
+
 typedef struct km_reslist {
     ULONG count;
     CM_PARTIAL_RESOURCE_DESCRIPTOR desc[KM_MAX_RESOURCES];
@@ -552,6 +577,7 @@ struct km_object {
         km_workitem wi;
         km_waitlock wl;
         km_interrupt intr;
+        km_memory mem;
     } u;
 };
 
@@ -629,6 +655,8 @@ void km_obj_unref(km_object *o); /* at zero after dispose: EvtDestroyCallback, t
 
 /* Per-type hooks, called by km_obj_delete / free (defined in each module). */
 void km_request_dispose(km_object *o);
+void km_memory_dispose(km_object *o); /* km_memory.c: a request's memory leaves the request */
+void km_memory_destroy(km_object *o); /* ... the last reference: pool memory freed */
 void km_dmatx_dispose(km_object *o);
 void km_commonbuffer_dispose(km_object *o);
 void km_timer_dispose(km_object *o);
@@ -736,9 +764,32 @@ void km_wdm_check(void);      /* km_world_check: the pool leak oracle */
 /* ---- cross-module hooks ------------------------------------------------------------------------------ */
 /* Requests (km_request.c). */
 km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t length);
+/* A device control or internal device control (km_reqbuf.c): its IoControlCode
+ * and buffer lengths, its buffers laid out by the code's method as the I/O
+ * manager does (METHOD_BUFFERED: one system buffer of max(in, out) bytes
+ * holding the input; IN/OUT_DIRECT: the input in a system buffer, the output
+ * behind an MDL; NEITHER: the caller's own buffers). */
+km_object *km_request_create_ioctl(km_object *queue, WDF_REQUEST_TYPE type, ULONG code, size_t in, size_t out);
+/* The request's IRP completes (km_request.c complete()): METHOD_BUFFERED
+ * output copied back for Information bytes, then every buffer of a device
+ * control freed (the I/O manager's IopCompleteRequest). */
+void km_reqbuf_complete(km_object *req);
+/* The MDL WdfRequestRetrieveInputWdmMdl (output false) or OutputWdmMdl
+ * would return, for WdfDmaTransactionInitializeUsingRequest too (FxRequest::
+ * GetMdl, GetDeviceControlOutputMdl). */
+NTSTATUS km_request_mdl(km_object *req, bool output, PMDL *Mdl, const char *api);
+/* A request's input (output false) or output WDFMEMORY (km_memory.c),
+ * created at the first Retrieve*Memory and a child of the request. */
+km_object *km_memory_of_request(km_object *req, bool output, uint8_t *buffer, size_t length, bool readonly);
 void km_request_irp_ref(km_object *req);   /* DMA Execute: ReferenceRequest */
 void km_request_irp_unref(km_object *req); /* final DmaCompleted / Release (V22 below zero) */
 void km_request_io_cancel(km_object *req); /* the I/O manager's IoCancelIrp */
+/* A request handle for a DDI (km_request.c): NULL after a finding; a
+ * completed request still referenced is returned. Not-owned: V14/V15 (or the
+ * crash without the verifier) for a request the driver does not own; true if
+ * it reported. Shared with km_reqbuf.c. */
+km_object *km_request_lookup(WDFREQUEST h, const char *api);
+bool km_request_not_owned(km_object *r, const char *api);
 /* Queues (km_request.c): FxIoQueue's dispatch loop around a presentation.
  * Begin: m_Dispatching++. End: EvtIo* returned; deliver the cancels queued
  * meanwhile (m_Cancelled, R6 and the gate), then m_Dispatching--. */

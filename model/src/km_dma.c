@@ -1543,18 +1543,62 @@ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransactio
         return STATUS_INVALID_HANDLE;
     const km_request *q = &r->u.req;
     km_trace(&site_initialize_request, o, (int64_t)q->length);
-    if (q->type == WdfRequestTypeRead) {
-        if (DmaDirection != WdfDmaDirectionReadFromDevice)
+    /* fxdmatransactionapi.cpp WdfDmaTransactionInitializeUsingRequest: the
+     * MDL and length by major function and, for a device control, by method.
+     * Read/write: the direction must match; FxRequest::GetMdl. METHOD_BUFFERED:
+     * either direction, the input length writing to the device and the
+     * output length reading from it, over GetMdl's MDL (the system buffer,
+     * probed for both). IN_DIRECT: only to the device, OUT_DIRECT: only from
+     * it, the output length over GetDeviceControlOutputMdl's MDL.
+     * METHOD_NEITHER: a break and STATUS_INVALID_DEVICE_REQUEST. */
+    PMDL mdl = NULL;
+    size_t length = 0;
+    NTSTATUS mst;
+    bool out_dir = DmaDirection == WdfDmaDirectionReadFromDevice;
+    switch (q->type) {
+    case WdfRequestTypeRead:
+    case WdfRequestTypeWrite:
+        if (out_dir != (q->type == WdfRequestTypeRead))
             return STATUS_INVALID_DEVICE_REQUEST;
-    } else if (q->type == WdfRequestTypeWrite) {
-        if (DmaDirection != WdfDmaDirectionWriteToDevice)
+        length = q->length;
+        mst = km_request_mdl(r, false, &mdl, api);
+        break;
+    case WdfRequestTypeDeviceControl:
+    case WdfRequestTypeDeviceControlInternal:
+        switch (METHOD_FROM_CTL_CODE(q->ioctl)) {
+        case METHOD_BUFFERED:
+            length = out_dir ? q->out_length : q->in_length;
+            mst = km_request_mdl(r, false, &mdl, api); /* GetMdl: the system buffer, the input length */
+            break;
+        case METHOD_IN_DIRECT:
+        case METHOD_OUT_DIRECT:
+            if (out_dir != (METHOD_FROM_CTL_CODE(q->ioctl) == METHOD_OUT_DIRECT))
+                return STATUS_INVALID_DEVICE_REQUEST;
+            length = q->out_length;
+            mst = km_request_mdl(r, true, &mdl, api);
+            break;
+        default:
+            km_vf_break("DMA-REQ", api, "METHOD_NEITHER request", "REQ%u: IOCTL %#x uses METHOD_NEITHER", r->id,
+                        (unsigned)q->ioctl);
             return STATUS_INVALID_DEVICE_REQUEST;
-    } else {
+        }
+        break;
+    default:
         return STATUS_INVALID_DEVICE_REQUEST;
     }
-    if (q->length == 0)
+    if (dr_failed())
         return STATUS_INVALID_DEVICE_REQUEST;
-    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, q->length, q->buffer);
+    if (!NT_SUCCESS(mst))
+        return mst;
+    if (length == 0)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    /* SupportsChainedMdls() is FALSE only for a packet-mode bus master
+     * without DMA v3: there the length may not run past the MDL. */
+    km_dmaenabler *ue = enabler_of(o);
+    if (ue->bus_master && !ue->scatter_gather && ue->config.WdmDmaVersionOverride != 3 &&
+        ue->config.AddressWidthOverride == 0 && length > MmGetMdlByteCount(mdl))
+        return STATUS_INVALID_PARAMETER;
+    NTSTATUS st = tx_initialize(o, api, EvtProgramDmaFunction, DmaDirection, length, MmGetMdlVirtualAddress(mdl));
     if (!NT_SUCCESS(st))
         return st;
     /* SetRequest: no reference until Execute. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { F_BOOL, F_UINT, F_SIZE, F_MEMLIST, F_DEVICE } field_kind;
+typedef enum { F_BOOL, F_UINT, F_SIZE, F_MEMLIST, F_DEVICE, F_CODE } field_kind;
 
 typedef struct {
     const char *name;
@@ -59,6 +59,12 @@ static const field fields[] = {
     FIELD(pnp_stop, F_BOOL, "query-stop, stop and restart the device"),
     FIELD(surprise_remove, F_BOOL, "surprise-remove the device, then remove it"),
     FIELD(remove, F_BOOL, "remove the device (query-remove, remove)"),
+    /* request types (issue 15) */
+    FIELD(ioctls, F_UINT, "device-control requests (after the reads)"),
+    FIELD(internal_ioctls, F_UINT, "internal device-control requests (after the device controls)"),
+    FIELD(ioctl, F_CODE, "their IoControlCode (hex: ioctl=0x222003); METHOD_ from its low two bits"),
+    FIELD(ioctl_in, F_SIZE, "their input buffer length (p = pages)"),
+    FIELD(ioctl_out, F_SIZE, "their output buffer length (p = pages)"),
 };
 
 /* device=NAME: the index is the km_env device value. */
@@ -79,6 +85,7 @@ static uint64_t get(const km_env *env, const field *f)
         return b;
     case F_UINT:
     case F_DEVICE:
+    case F_CODE:
         memcpy(&u, at, sizeof u);
         return u;
     case F_SIZE:
@@ -102,6 +109,7 @@ static void set(km_env *env, const field *f, uint64_t v)
         break;
     case F_UINT:
     case F_DEVICE:
+    case F_CODE:
         memcpy(at, &u, sizeof u);
         break;
     case F_SIZE:
@@ -303,6 +311,26 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
             set(env, f, d);
             continue;
         }
+        if (f->kind == F_CODE) { /* a 32-bit code, hex with 0x or decimal */
+            char num[24];
+            size_t vlen = eq ? (size_t)(tok + len - eq - 1) : 0;
+            unsigned long long c = 0;
+            char *end = NULL;
+            bool ok = !neg && eq && vlen > 0 && vlen < sizeof num;
+            if (ok) {
+                memcpy(num, eq + 1, vlen);
+                num[vlen] = 0;
+                errno = 0;
+                c = strtoull(num, &end, 0);
+                ok = num[0] >= '0' && num[0] <= '9' && !errno && !*end && c <= 0xFFFFFFFFull;
+            }
+            if (!ok) {
+                snprintf(err, errlen, "bad code in environment setting '%.*s' (e.g. ioctl=0x222003)", (int)len, tok);
+                return -1;
+            }
+            set(env, f, c);
+            continue;
+        }
         uint64_t v = 1;
         if (eq && (neg || !parse_number(eq + 1, (size_t)(tok + len - eq - 1), f->kind == F_SIZE, &v))) {
             snprintf(err, errlen, "bad value in environment setting '%.*s'", (int)len, tok);
@@ -330,6 +358,10 @@ int km_env_parse(km_env *env, const char *text, char *err, size_t errlen)
     }
     if (env->writes > env->requests) {
         snprintf(err, errlen, "writes must be 0 to requests (%u)", env->requests);
+        return -1;
+    }
+    if ((uint64_t)env->writes + env->ioctls + env->internal_ioctls > env->requests) {
+        snprintf(err, errlen, "writes + ioctls + internal_ioctls must be at most requests (%u)", env->requests);
         return -1;
     }
     if (env->map_registers < 2) {
@@ -385,6 +417,8 @@ size_t km_env_describe(const km_env *env, char *out, size_t outlen)
             continue;
         else if (f->kind == F_BOOL)
             snprintf(item, sizeof item, "%s%s", a ? "" : "no-", f->name);
+        else if (f->kind == F_CODE)
+            snprintf(item, sizeof item, "%s=%#llx", f->name, (unsigned long long)a);
         else if (f->kind == F_DEVICE)
             snprintf(item, sizeof item, "%s=%s", f->name, a < NDEVICES ? device_names[a] : "?");
         else if (f->kind == F_SIZE && a % KM_PAGE_SIZE == 0)

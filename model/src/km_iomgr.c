@@ -80,18 +80,33 @@ static void sender_thread(void *arg)
 }
 
 /* The i-th request of the environment's mix, created on the queue its type
- * is dispatched to (NULL after an oracle if there is none). writes=N: the
- * last N requests are writes (a UART's TX after its RX). */
+ * is dispatched to (NULL after an oracle if there is none): reads (or
+ * env.request_type) first, then `ioctls` device controls, then
+ * `internal_ioctls` internal device controls, then `writes` writes (the
+ * last N: a UART's TX after its RX). A device control comes from a user
+ * thread (RequestorMode UserMode), an internal one from a kernel component
+ * (KernelMode); each gets its buffers by the code's method (km_reqbuf.c). */
 static km_object *new_request(unsigned i)
 {
     const km_env *env = &km_w.env;
-    WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite : env->request_type;
+    unsigned first_ioctl = env->requests - env->writes - env->internal_ioctls - env->ioctls;
+    unsigned first_internal = first_ioctl + env->ioctls;
+    WDF_REQUEST_TYPE type = i >= env->requests - env->writes ? WdfRequestTypeWrite
+                            : i >= first_internal        ? WdfRequestTypeDeviceControlInternal
+                            : i >= first_ioctl           ? WdfRequestTypeDeviceControl
+                                                         : env->request_type;
     km_object *rq = km_world_queue_for(type);
     if (!rq) {
+        static const char *const kinds[] = {[WdfRequestTypeRead] = "read",
+                                            [WdfRequestTypeWrite] = "write",
+                                            [WdfRequestTypeDeviceControl] = "device-control",
+                                            [WdfRequestTypeDeviceControlInternal] = "internal device-control"};
         km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
-                  type == WdfRequestTypeWrite ? "write" : "read");
+                  kinds[type] ? kinds[type] : "these");
         return NULL;
     }
+    if (type == WdfRequestTypeDeviceControl || type == WdfRequestTypeDeviceControlInternal)
+        return km_request_create_ioctl(rq, type, env->ioctl, env->ioctl_in, env->ioctl_out);
     return km_request_create(rq, type, env->request_length);
 }
 

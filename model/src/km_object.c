@@ -543,6 +543,8 @@ static void obj_free(km_object *o)
         km_free(o->u.req.buffer_alloc);
     if (o->type == KM_T_STRING)
         km_string_destroy(o);
+    if (o->type == KM_T_MEMORY)
+        km_memory_destroy(o);
     if (o->type == KM_T_COLLECTION)
         km_collection_destroy(o);
     unlink_from_parent(o);
@@ -615,6 +617,9 @@ void km_obj_dispose(km_object *o)
     case KM_T_WORKITEM:
         km_defer_dispose(o);
         break;
+    case KM_T_MEMORY:
+        km_memory_dispose(o);
+        break;
     case KM_T_NONE:
     case KM_T_DRIVER:
     case KM_T_DEVICE:
@@ -685,7 +690,7 @@ VOID WdfObjectDelete(WDFOBJECT Object)
     if (!o)
         return;
     km_trace(&site_delete, o, 0);
-    if (o->type == KM_T_REQUEST) {
+    if (o->type == KM_T_REQUEST && !o->u.req.driver_created) {
         /* fxobjectapi.cpp WdfObjectDelete refuses only IsNoDeleteDDI objects
          * (devices, drivers, default queues, ...); a framework request is not
          * one, so KMDF disposes it while its IRP is pending. Every request in

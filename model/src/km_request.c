@@ -87,7 +87,7 @@ static bool freed_request(WDFREQUEST h, const char *api)
 
 /* Resolve a request handle for a DDI; completed-but-referenced requests are
  * returned so the DDI can give the verifier's answer. */
-static km_object *req_lookup(WDFREQUEST h, const char *api)
+km_object *km_request_lookup(WDFREQUEST h, const char *api)
 {
     if (freed_request(h, api))
         return NULL;
@@ -97,7 +97,7 @@ static km_object *req_lookup(WDFREQUEST h, const char *api)
 /* V14: the verifier's "driver-owned" pre-check. A completed request is no
  * longer driver-owned: with the verifier that is a break, without it the
  * request is freed or recycled (CRASH, R2/R4). */
-static bool not_owned(km_object *r, const char *api)
+bool km_request_not_owned(km_object *r, const char *api)
 {
     if (r->u.req.state == KM_REQ_COMPLETED) {
         if (km_vf_break("V15", api, "request already completed",
@@ -112,117 +112,6 @@ static bool not_owned(km_object *r, const char *api)
         km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
         return true;
     return false;
-}
-
-/* ---- parameters and buffers ------------------------------------------------------------ */
-
-VOID WdfRequestGetParameters(WDFREQUEST Request, PWDF_REQUEST_PARAMETERS Parameters)
-{
-    km_object *r = req_lookup(Request, "WdfRequestGetParameters");
-    if (!r)
-        return;
-    if (!Parameters) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, "WdfRequestGetParameters", "NULL required parameter",
-                    "Parameters is NULL");
-        return;
-    }
-    WDF_REQUEST_PARAMETERS_INIT(Parameters);
-    Parameters->Type = r->u.req.type;
-    if (r->u.req.type == WdfRequestTypeRead)
-        Parameters->Parameters.Read.Length = r->u.req.length;
-    else if (r->u.req.type == WdfRequestTypeWrite)
-        Parameters->Parameters.Write.Length = r->u.req.length;
-}
-
-static NTSTATUS retrieve(WDFREQUEST Request, size_t min, PVOID *Buffer, size_t *Length, WDF_REQUEST_TYPE want,
-                         const char *api)
-{
-    km_object *r = req_lookup(Request, api);
-    if (!r)
-        return STATUS_INVALID_HANDLE;
-    if (!Buffer) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "Buffer is NULL");
-        return STATUS_INVALID_PARAMETER;
-    }
-    *Buffer = NULL; /* fxrequestapi.cpp WdfRequestRetrieve*Buffer: both cleared on entry */
-    if (Length)
-        *Length = 0;
-    if (r->u.req.state == KM_REQ_COMPLETED) {
-        not_owned(r, api);
-        return STATUS_INVALID_DEVICE_REQUEST;
-    }
-    if (r->u.req.type != want)
-        return STATUS_INVALID_DEVICE_REQUEST;
-    if (r->u.req.length < min)
-        return STATUS_BUFFER_TOO_SMALL;
-    km_mem_exposed(r->u.req.buffer_alloc); /* from here the driver can write it */
-    *Buffer = r->u.req.buffer;
-    if (Length)
-        *Length = r->u.req.length;
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize, PVOID *Buffer,
-                                        size_t *Length)
-{
-    return retrieve(Request, MinimumRequiredSize, Buffer, Length, WdfRequestTypeRead,
-                    "WdfRequestRetrieveOutputBuffer");
-}
-
-NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize, PVOID *Buffer,
-                                       size_t *Length)
-{
-    return retrieve(Request, MinimumRequiredSize, Buffer, Length, WdfRequestTypeWrite,
-                    "WdfRequestRetrieveInputBuffer");
-}
-
-/* fxrequestapi.cpp WdfRequestRetrieveInputWdmMdl / OutputWdmMdl: *Mdl
- * cleared on entry; the input MDL of a read and the output MDL of a write
- * are STATUS_INVALID_DEVICE_REQUEST; otherwise FxRequest::GetMdl: for
- * buffered I/O an MDL KMDF builds once over the system buffer
- * (IoAllocateMdl + MmBuildMdlForNonPagedPool, kept in m_AllocatedMdl until
- * the request completes). The model's requests are buffered and both
- * calls return that one MDL over the request's buffer. */
-static NTSTATUS retrieve_mdl(WDFREQUEST Request, PMDL *Mdl, WDF_REQUEST_TYPE refused, const char *api)
-{
-    km_object *r = req_lookup(Request, api);
-    if (!r)
-        return STATUS_INVALID_HANDLE;
-    if (!Mdl) {
-        km_bugcheck("V30", WDF_REQUIRED_PARAMETER_IS_NULL, api, "NULL required parameter", "Mdl is NULL");
-        return STATUS_INVALID_PARAMETER;
-    }
-    *Mdl = NULL;
-    if (r->u.req.state == KM_REQ_COMPLETED) {
-        not_owned(r, api);
-        return STATUS_INVALID_DEVICE_REQUEST;
-    }
-    if (r->u.req.type == refused)
-        return STATUS_INVALID_DEVICE_REQUEST;
-    km_mem_exposed(r->u.req.buffer_alloc);
-    if (!r->u.req.has_mdl) {
-        MmInitializeMdl(&r->u.req.mdl, r->u.req.buffer, r->u.req.length);
-        MmBuildMdlForNonPagedPool(&r->u.req.mdl);
-        r->u.req.has_mdl = true;
-    }
-    *Mdl = &r->u.req.mdl;
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS WdfRequestRetrieveInputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
-{
-    return retrieve_mdl(Request, Mdl, WdfRequestTypeRead, "WdfRequestRetrieveInputWdmMdl");
-}
-
-NTSTATUS WdfRequestRetrieveOutputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
-{
-    return retrieve_mdl(Request, Mdl, WdfRequestTypeWrite, "WdfRequestRetrieveOutputWdmMdl");
-}
-
-WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
-{
-    km_object *r = req_lookup(Request, "WdfRequestGetIoQueue");
-    return r ? (WDFQUEUE)km_handle(r->u.req.queue) : NULL;
 }
 
 /* ---- cancellation ---------------------------------------------------------------------------- */
@@ -443,7 +332,7 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
     const char *api = site->name;
     if (!km_enter(site, DISPATCH_LEVEL))
         return STATUS_UNSUCCESSFUL;
-    km_object *r = req_lookup(Request, api);
+    km_object *r = km_request_lookup(Request, api);
     if (!r)
         return STATUS_INVALID_HANDLE;
     if (!EvtRequestCancel) {
@@ -458,7 +347,7 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
         km_vf_break("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
         return STATUS_INVALID_DEVICE_REQUEST;
     }
-    if (not_owned(r, api))
+    if (km_request_not_owned(r, api))
         return STATUS_INVALID_DEVICE_REQUEST;
     if (r->u.req.state == KM_REQ_CANCELABLE || r->u.req.driver_cancelable) {
         if (km_vf_break("V17", api, "request already cancelable", "REQ%u is already cancelable (%s)", r->id,
@@ -522,7 +411,7 @@ NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
     const char *api = "WdfRequestUnmarkCancelable";
     if (!km_enter(&site_unmark, DISPATCH_LEVEL))
         return STATUS_UNSUCCESSFUL;
-    km_object *r = req_lookup(Request, api);
+    km_object *r = km_request_lookup(Request, api);
     if (!r)
         return STATUS_INVALID_HANDLE;
     if (!r->u.req.queue) {
@@ -532,7 +421,7 @@ NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
         km_vf_break("V18", api, "request has no queue", "REQ%u has no current queue", r->id);
         return STATUS_INVALID_DEVICE_REQUEST;
     }
-    if (not_owned(r, api))
+    if (km_request_not_owned(r, api))
         return STATUS_INVALID_DEVICE_REQUEST;
     km_trace(&site_unmark, r, r->u.req.state);
     km_hb_section_begin(&r->u.req.queue_lock);
@@ -571,10 +460,10 @@ BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request)
     const char *api = "WdfRequestIsCanceled";
     if (!km_enter(&site_is_canceled, DISPATCH_LEVEL))
         return FALSE;
-    km_object *r = req_lookup(Request, api);
+    km_object *r = km_request_lookup(Request, api);
     if (!r)
         return FALSE;
-    if (not_owned(r, api))
+    if (km_request_not_owned(r, api))
         return FALSE;
     /* The verifier's FXREQUEST_FLAG_DRIVER_CANCELABLE, not the state: it
      * stays set through EvtRequestCancel (fxioqueue.cpp
@@ -632,16 +521,27 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
 {
     if (!km_enter(&site_complete, DISPATCH_LEVEL))
         return;
-    km_object *r = req_lookup(Request, api);
+    km_object *r = km_request_lookup(Request, api);
     if (!r)
         return;
     if (r->u.req.state == KM_REQ_COMPLETED) {
-        not_owned(r, api); /* V15 with the verifier, R2 crash without */
+        km_request_not_owned(r, api); /* V15 with the verifier, R2 crash without */
         return;
     }
     if (!r->u.req.driver_owned &&
         km_vf_break("V14", api, "request not owned by the driver", "REQ%u is not driver-owned", r->id))
         return;
+    if (r->u.req.driver_created) {
+        /* fxrequestapi.cpp VerifyRequestComplete: a request from
+         * WdfRequestCreate is never driver-owned (V14 above, verifier on);
+         * without the verifier FxRequest::CompleteInternal completes an IRP
+         * the request does not have or that has no stack location for it
+         * (m_CanComplete is FALSE: REQUEST_ALLOCATED_INTERNAL). */
+        km_crash("RQ1", api, "completing a request the driver created",
+                 "REQ%u came from WdfRequestCreate: it has no I/O manager IRP to complete (send it, or delete it)",
+                 r->id);
+        return;
+    }
     if (set_info)
         r->u.req.information = Information;
     km_trace(&site_complete, r, Status);
@@ -678,10 +578,16 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
         return;
     }
     bool io = r->u.req.type == WdfRequestTypeRead || r->u.req.type == WdfRequestTypeWrite;
-    if (NT_SUCCESS(Status) && io && r->u.req.information > r->u.req.length &&
+    /* FxRequest::VerifyCompleteInternal: reads, writes, and user-mode device
+     * controls with an output buffer (internal and kernel-mode ones cannot be
+     * judged: their output length is not known for sure). */
+    size_t limit = io ? r->u.req.length : r->u.req.out_length;
+    if (!io && (r->u.req.type != WdfRequestTypeDeviceControl || r->u.req.kernel_mode || !r->u.req.out_length))
+        limit = SIZE_MAX;
+    if (NT_SUCCESS(Status) && r->u.req.information > limit &&
         km_vf_bugcheck("V20", WDF_REQUEST_FATAL_ERROR, api, "information larger than the buffer",
                        "REQ%u: Information %lu > buffer length %zu", r->id, (unsigned long)r->u.req.information,
-                       r->u.req.length))
+                       limit))
         return;
     if (has_timer_child(r) && dr_irql() >= DISPATCH_LEVEL &&
         km_vf_break("V21", api, "early dispose deferred by a timer child",
@@ -722,6 +628,7 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     r->u.req.status = map_wdf_status(Status);
     r->u.req.driver_owned = false;
     km_hb_section_end(&r->u.req.queue_lock);
+    km_reqbuf_complete(r); /* a device control's buffers: copied back, freed */
     km_world_request_completed(r);
     /* PostProcessCompletion: the framework deletes the request; its memory
      * lives on while references (a timer child, WdfObjectReference) remain. */
@@ -740,7 +647,7 @@ VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
     const char *api = "WdfRequestSetInformation";
     if (!km_enter(&site_set_info, DISPATCH_LEVEL))
         return;
-    km_object *r = req_lookup(Request, api);
+    km_object *r = km_request_lookup(Request, api);
     if (!r)
         return;
     if (r->u.req.state == KM_REQ_COMPLETED) {
@@ -756,7 +663,7 @@ VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
 
 ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request)
 {
-    km_object *r = req_lookup(Request, "WdfRequestGetInformation");
+    km_object *r = km_request_lookup(Request, "WdfRequestGetInformation");
     return r ? r->u.req.information : 0;
 }
 
@@ -781,10 +688,15 @@ void km_request_access(const void *addr, size_t size, bool write)
         if (!r)
             continue;
         const uint8_t *p = addr, *b = r->u.req.buffer;
-        if (p + size <= b || p >= b + r->u.req.length)
-            continue;
+        uint32_t alloc = r->u.req.buffer_alloc;
+        if (p + size <= b || p >= b + r->u.req.length) {
+            b = r->u.req.out_buffer; /* a direct device control's output (its MDL's pages) */
+            alloc = r->u.req.out_alloc;
+            if (!b || p + size <= b || p >= b + r->u.req.out_length)
+                continue;
+        }
         if (write) /* by an address not from WdfRequestRetrieve*Buffer (a scatter/gather element) */
-            km_mem_exposed(r->u.req.buffer_alloc);
+            km_mem_exposed(alloc);
         if (r->u.req.device_owned) {
             km_oracle("C13 buffer touched while the device owns it",
                       "driver %s %zu bytes at offset %ld of REQ%u's buffer between Execute and the final "

@@ -314,11 +314,10 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
         {pnp->EvtDeviceUsageNotification != NULL, "EvtDeviceUsageNotification"},
         {pnp->EvtDeviceRelationsQuery != NULL, "EvtDeviceRelationsQuery"},
         {pnp->EvtDeviceUsageNotificationEx != NULL, "EvtDeviceUsageNotificationEx"},
-        {qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl"},
-        {qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl"},
+        {env->ioctls == 0 && qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl"},
+        {env->internal_ioctls == 0 && qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl"},
         {!down && qc->EvtIoStop != NULL, "EvtIoStop"},
         {!(env->power_cycles > 0 || env->pnp_stop) && qc->EvtIoResume != NULL, "EvtIoResume"},
-        {qc->EvtIoCanceledOnQueue != NULL, "EvtIoCanceledOnQueue"},
         /* the setup DDIs' callbacks (km_accept.c) */
         {su->ppo_callbacks.EvtDeviceArmWakeFromS0 || su->ppo_callbacks.EvtDeviceDisarmWakeFromS0 ||
              su->ppo_callbacks.EvtDeviceWakeFromS0Triggered || su->ppo_callbacks.EvtDeviceArmWakeFromSx ||
