@@ -32,6 +32,15 @@
 
 #include "fixed.h"
 
+/* FIXED_LIFETIME (fixed/lifetime.c compiles this file again with it set to
+ * 1): the same protocol extended to survive power-down, surprise removal and
+ * removal with transfers in flight (docs/fixed-protocol.md, "The device's
+ * life"), with a status IOCTL. Compiled as a separate driver, so the
+ * original fixed-* rows run exactly the code they always ran. */
+#ifndef FIXED_LIFETIME
+#define FIXED_LIFETIME 0
+#endif
+
 typedef struct _FIXED_REQUEST_CONTEXT {
     WDFREQUEST Request;
     WDFDMATRANSACTION DmaTransaction;
@@ -53,12 +62,27 @@ typedef struct _FIXED_REQUEST_CONTEXT {
     bool TimerFired;
     NTSTATUS CompletionStatus;
     size_t Information;
+#if FIXED_LIFETIME
+    struct _FIXED_DEVICE_CONTEXT *DevCtx;
+    /* under Lock */
+    bool Executed;         /* Execute succeeded: a stop is legal from now on */
+    bool StopAsked;        /* EvtIoStop came before Execute returned: the handler stops */
+#endif
 } FIXED_REQUEST_CONTEXT, *PFIXED_REQUEST_CONTEXT;
 WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(FIXED_REQUEST_CONTEXT, FixedGetRequestContext)
 
 typedef struct _FIXED_DEVICE_CONTEXT {
     WDFDMAENABLER DmaEnabler;
     WDFSPINLOCK Lock;
+#if FIXED_LIFETIME
+    volatile ULONG *Registers; /* memory range 0, mapped in PrepareHardware, unmapped in ReleaseHardware */
+    SIZE_T RegistersLength;
+    /* under Lock */
+    bool PoweredOn;            /* between EvtDeviceD0Entry and EvtDeviceD0Exit */
+    LONG InFlight;             /* transactions executed (or being executed) and not finished */
+    ULONG Completed;           /* reads whose DMA path finished */
+    ULONG PowerUps;            /* EvtDeviceD0Entry calls */
+#endif
 } FIXED_DEVICE_CONTEXT, *PFIXED_DEVICE_CONTEXT;
 WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(FIXED_DEVICE_CONTEXT, FixedGetDeviceContext)
 
@@ -69,6 +93,16 @@ static EVT_WDF_PROGRAM_DMA FixedEvtProgramDma;
 static EVT_WDF_IO_QUEUE_IO_READ FixedEvtIoRead;
 static EVT_WDF_DEVICE_PREPARE_HARDWARE FixedEvtPrepareHardware;
 static EVT_WDF_DRIVER_DEVICE_ADD FixedEvtDeviceAdd;
+#if FIXED_LIFETIME
+static EVT_WDF_IO_QUEUE_IO_STOP FixedEvtIoStop;
+static EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL FixedEvtIoDeviceControl;
+static EVT_WDF_DEVICE_D0_ENTRY FixedEvtD0Entry;
+static EVT_WDF_DEVICE_D0_EXIT FixedEvtD0Exit;
+static EVT_WDF_DEVICE_RELEASE_HARDWARE FixedEvtReleaseHardware;
+#define FIXED_ENTRY FixedLifetimeDriverEntry
+#else
+#define FIXED_ENTRY FixedDriverEntry
+#endif
 
 static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS DmaStatus);
 
@@ -181,10 +215,21 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
     bytes = WdfDmaTransactionGetBytesTransferred(tx);
     WDF_REQUEST_PARAMETERS_INIT(&params);
     WdfRequestGetParameters(ctx->Request, &params);
+#if FIXED_LIFETIME
+    /* The device's view of the transfer: its status register. The device is
+     * in D0 here: power-down waits until every request the driver owns is
+     * completed, and this request completes only after this path. */
+    if (READ_REGISTER_ULONG(&ctx->DevCtx->Registers[FIXED_REG_STATUS]) & FIXED_STATUS_ERROR)
+        DmaStatus = DmaError;
+#endif
 
     WdfSpinLockAcquire(ctx->Lock);
     ctx->DmaDone = true;
     ctx->DmaBusy--;
+#if FIXED_LIFETIME
+    ctx->DevCtx->InFlight--;
+    ctx->DevCtx->Completed++;
+#endif
     ctx->CompletionStatus =
         FinalStatus(ctx, DmaStatus, txStatus, bytes, params.Parameters.Read.Length, ctx->StopReason);
     ctx->Information = bytes;
@@ -269,11 +314,17 @@ static VOID FixedEvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     WDF_TIMER_CONFIG timerConfig;
     NTSTATUS status;
     bool dmaDone, unmarkNow, stopTimerNow;
+#if FIXED_LIFETIME
+    bool stopAsked;
+#endif
 
     UNREFERENCED_PARAMETER(Length);
 
     ctx->Request = Request;
     ctx->Lock = devCtx->Lock;
+#if FIXED_LIFETIME
+    ctx->DevCtx = devCtx;
+#endif
     ctx->References = 2; /* this handler, and the DMA path */
     ctx->CompletionStatus = STATUS_SUCCESS;
 
@@ -301,6 +352,11 @@ static VOID FixedEvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     }
     WdfDmaTransactionSetTransferCompleteCallback(ctx->DmaTransaction, FixedEvtTransferComplete, ctx);
 
+#if FIXED_LIFETIME
+    WdfSpinLockAcquire(ctx->Lock);
+    devCtx->InFlight++; /* before Execute: D0Exit must never miss a transfer */
+    WdfSpinLockRelease(ctx->Lock);
+#endif
     status = WdfDmaTransactionExecute(ctx->DmaTransaction, ctx);
     if (!NT_SUCCESS(status)) {
         /* No DMA path will run: this handler finishes for it. */
@@ -308,11 +364,24 @@ static VOID FixedEvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
         WdfSpinLockAcquire(ctx->Lock);
         ctx->DmaDone = true;
         ctx->CompletionStatus = status;
+#if FIXED_LIFETIME
+        devCtx->InFlight--;
+#endif
         WdfSpinLockRelease(ctx->Lock);
         DropReference(ctx); /* the DMA reference */
         DropReference(ctx); /* this handler's */
         return;
     }
+#if FIXED_LIFETIME
+    /* From here a stop is legal. An EvtIoStop that came before this point
+     * left StopAsked: the stop is this handler's to ask for. */
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->Executed = true;
+    stopAsked = ctx->StopAsked;
+    WdfSpinLockRelease(ctx->Lock);
+    if (stopAsked)
+        RequestStop(ctx, STATUS_CANCELLED);
+#endif
 
     /* Cancellation: counted before it can run. */
     InterlockedIncrement(&ctx->References);
@@ -348,6 +417,113 @@ static VOID FixedEvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
     DropReference(ctx); /* this handler's */
 }
 
+#if FIXED_LIFETIME
+/* EvtIoStop: the framework asks about a request the driver owns, before a
+ * power-down (Suspend) or at removal (Purge). KMDF holds a reference on the
+ * request across the call and may call it while EvtIoRead still runs on
+ * another processor, or while the DMA path completes the request
+ * (fxioqueue.cpp FxIoQueue::ProcessPowerEvents: "Driver could be calling
+ * RequestComplete as we attempt to stop"). It is not called for a request
+ * already cancelled (m_Canceled); a purge cancels the cancelable ones first
+ * (FxIoQueue::StopProcessingForPower, QueuePurge). The answer is always the
+ * completion: the transfer is stopped as a cancel would stop it, and the DMA
+ * path completes the request with STATUS_CANCELLED (or with what the transfer
+ * reported, if it finished first). Nothing is acknowledged, so the request
+ * never outlives the power-down or the removal, and the device is never
+ * touched after EvtDeviceD0Exit. */
+static VOID FixedEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
+{
+    PFIXED_REQUEST_CONTEXT ctx = FixedGetRequestContext(Request);
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(WdfIoQueueGetDevice(Queue));
+    bool stop;
+
+    UNREFERENCED_PARAMETER(ActionFlags);
+
+    /* The device's lock: ctx->Lock may not be set yet (EvtIoRead may not
+     * have reached its first line). */
+    WdfSpinLockAcquire(devCtx->Lock);
+    stop = ctx->Executed;
+    if (!stop)
+        ctx->StopAsked = true; /* before Execute returned: the handler stops */
+    WdfSpinLockRelease(devCtx->Lock);
+    if (stop)
+        RequestStop(ctx, STATUS_CANCELLED); /* no-op once the DMA path is done */
+}
+
+/* A status query: no DMA, completed at once with the counters. */
+static VOID FixedEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength,
+                                    size_t InputBufferLength, ULONG IoControlCode)
+{
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(WdfIoQueueGetDevice(Queue));
+    PFIXED_STATS stats;
+    FIXED_STATS snapshot;
+    NTSTATUS status;
+
+    UNREFERENCED_PARAMETER(OutputBufferLength);
+    UNREFERENCED_PARAMETER(InputBufferLength);
+
+    if (IoControlCode != IOCTL_FIXED_GET_STATS) {
+        WdfRequestComplete(Request, STATUS_INVALID_DEVICE_REQUEST);
+        return;
+    }
+    status = WdfRequestRetrieveOutputBuffer(Request, sizeof(FIXED_STATS), (PVOID *)&stats, NULL);
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+        return;
+    }
+    WdfSpinLockAcquire(devCtx->Lock);
+    snapshot.Completed = devCtx->Completed;
+    snapshot.InFlight = (ULONG)devCtx->InFlight;
+    snapshot.PowerUps = devCtx->PowerUps;
+    WdfSpinLockRelease(devCtx->Lock);
+    *stats = snapshot; /* before the completion: the buffer is the I/O manager's after it */
+    WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, sizeof(FIXED_STATS));
+}
+
+static NTSTATUS FixedEvtD0Entry(WDFDEVICE Device, WDF_POWER_DEVICE_STATE PreviousState)
+{
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(Device);
+
+    UNREFERENCED_PARAMETER(PreviousState);
+    WdfSpinLockAcquire(devCtx->Lock);
+    devCtx->PoweredOn = true;
+    devCtx->PowerUps++;
+    WdfSpinLockRelease(devCtx->Lock);
+    return STATUS_SUCCESS;
+}
+
+/* The hardware is quiet: every power-managed request was completed before
+ * KMDF calls this (the queue's power stop waits for them), so no transfer
+ * is in flight and no DMA path will run until the next D0Entry. */
+static NTSTATUS FixedEvtD0Exit(WDFDEVICE Device, WDF_POWER_DEVICE_STATE TargetState)
+{
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(Device);
+    LONG inFlight;
+
+    UNREFERENCED_PARAMETER(TargetState);
+    WdfSpinLockAcquire(devCtx->Lock);
+    devCtx->PoweredOn = false;
+    inFlight = devCtx->InFlight;
+    WdfSpinLockRelease(devCtx->Lock);
+    NT_ASSERT(inFlight == 0);
+    return STATUS_SUCCESS;
+}
+
+/* Undo PrepareHardware: the register mapping. The DMA enabler is the
+ * device's child and goes with it. */
+static NTSTATUS FixedEvtReleaseHardware(WDFDEVICE Device, WDFCMRESLIST ResourcesTranslated)
+{
+    PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(Device);
+
+    UNREFERENCED_PARAMETER(ResourcesTranslated);
+    if (devCtx->Registers != NULL) {
+        MmUnmapIoSpace((PVOID)devCtx->Registers, devCtx->RegistersLength);
+        devCtx->Registers = NULL;
+    }
+    return STATUS_SUCCESS;
+}
+#endif
+
 static NTSTATUS FixedEvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST ResourcesRaw, WDFCMRESLIST ResourcesTranslated)
 {
     PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(Device);
@@ -365,13 +541,26 @@ static NTSTATUS FixedEvtPrepareHardware(WDFDEVICE Device, WDFCMRESLIST Resources
         desc = WdfCmResourceListGetDescriptor(ResourcesTranslated, i);
         if (desc == NULL)
             return STATUS_DEVICE_NOT_READY;
-        if (desc->Type == CmResourceTypeMemory)
+        if (desc->Type == CmResourceTypeMemory) {
             registers = desc->u.Memory.Start;
+#if FIXED_LIFETIME
+            if (devCtx->Registers == NULL && desc->u.Memory.Length >= FIXED_REGISTERS_LENGTH) {
+                devCtx->Registers = (volatile ULONG *)MmMapIoSpace(registers, FIXED_REGISTERS_LENGTH, MmNonCached);
+                if (devCtx->Registers == NULL)
+                    return STATUS_INSUFFICIENT_RESOURCES;
+                devCtx->RegistersLength = FIXED_REGISTERS_LENGTH;
+            }
+#endif
+        }
         else if (desc->Type == CmResourceTypeDma)
             dmaDesc = desc;
     }
     if (dmaDesc == NULL)
         return STATUS_DEVICE_NOT_READY;
+#if FIXED_LIFETIME
+    if (devCtx->Registers == NULL)
+        return STATUS_DEVICE_NOT_READY;
+#endif
 
     WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
     attributes.ParentObject = Device;
@@ -400,6 +589,11 @@ static NTSTATUS FixedEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 
     WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&pnp);
     pnp.EvtDevicePrepareHardware = FixedEvtPrepareHardware;
+#if FIXED_LIFETIME
+    pnp.EvtDeviceReleaseHardware = FixedEvtReleaseHardware;
+    pnp.EvtDeviceD0Entry = FixedEvtD0Entry;
+    pnp.EvtDeviceD0Exit = FixedEvtD0Exit;
+#endif
     WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, &pnp);
     WdfDeviceInitSetIoType(DeviceInit, WdfDeviceIoDirect);
     WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attributes, FIXED_REQUEST_CONTEXT);
@@ -412,10 +606,14 @@ static NTSTATUS FixedEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&queueConfig, WdfIoQueueDispatchParallel);
     queueConfig.EvtIoRead = FixedEvtIoRead;
+#if FIXED_LIFETIME
+    queueConfig.EvtIoStop = FixedEvtIoStop;
+    queueConfig.EvtIoDeviceControl = FixedEvtIoDeviceControl;
+#endif
     return WdfIoQueueCreate(device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES, &queue);
 }
 
-NTSTATUS FixedDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+NTSTATUS FIXED_ENTRY(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     WDF_DRIVER_CONFIG config;
     WDF_DRIVER_CONFIG_INIT(&config, FixedEvtDeviceAdd);
