@@ -41,6 +41,11 @@
 #define FIXED_LIFETIME 0
 #endif
 
+#if FIXED_LIFETIME
+/* The busted variants of the lifetime build (fixed.h, docs/busted.md). */
+FIXED_LIFETIME_VARIANT FixedLifetimeVariant = FIXED_LIFETIME_CORRECT;
+#endif
+
 typedef struct _FIXED_REQUEST_CONTEXT {
     WDFREQUEST Request;
     WDFDMATRANSACTION DmaTransaction;
@@ -476,6 +481,15 @@ static VOID FixedEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t O
     snapshot.InFlight = (ULONG)devCtx->InFlight;
     snapshot.PowerUps = devCtx->PowerUps;
     WdfSpinLockRelease(devCtx->Lock);
+    if (FixedLifetimeVariant == FIXED_LIFETIME_IOCTL_WRITE_AFTER_COMPLETE) {
+        /* BUG (busted-lifetime-ioctl-after-complete): the output is written
+         * after the completion, "the information already says how many bytes
+         * there will be". The completion hands the system buffer back to the
+         * I/O manager, which copies it out and frees it. */
+        WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, sizeof(FIXED_STATS));
+        *stats = snapshot;
+        return;
+    }
     *stats = snapshot; /* before the completion: the buffer is the I/O manager's after it */
     WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, sizeof(FIXED_STATS));
 }

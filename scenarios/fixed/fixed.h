@@ -14,6 +14,14 @@ NTSTATUS FixedDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryP
  * read by the DMA path (docs/fixed-protocol.md, "The device's life"). */
 NTSTATUS FixedLifetimeDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 
+/* Its busted variants (docs/busted.md), chosen before each execution. */
+typedef enum {
+    FIXED_LIFETIME_CORRECT,
+    FIXED_LIFETIME_ACK_IN_FLIGHT,              /* EvtIoStop acknowledges a request whose transfer runs */
+    FIXED_LIFETIME_IOCTL_WRITE_AFTER_COMPLETE, /* the status IOCTL writes its output after completing */
+} FIXED_LIFETIME_VARIANT;
+extern FIXED_LIFETIME_VARIANT FixedLifetimeVariant;
+
 /* Its registers: memory range 0, one status register. */
 #define FIXED_REGISTERS_LENGTH 0x10
 #define FIXED_REG_STATUS 0 /* ULONG index */

@@ -33,7 +33,8 @@ SCN_ROW(fixed_4req, "fixed-4-requests-4cpu", fixed, 4, "requests=4 request_lengt
         "fixed protocol, 4 requests of 2 transfers in flight on 4 CPUs")
 
 /* ---- the protocol extended to the device's life (fixed/lifetime.c) ---------------- */
-SCN_DRIVER(fixed_lifetime, "fixed-lifetime", FixedLifetimeDriverEntry, NULL);
+static void lifetime_correct(void) { FixedLifetimeVariant = FIXED_LIFETIME_CORRECT; }
+SCN_DRIVER(fixed_lifetime, "fixed-lifetime", FixedLifetimeDriverEntry, lifetime_correct);
 
 SCN_ROW(fixed_life, "fixed-lifetime", fixed_lifetime, 2, "", "clean", 20000,
         "fixed protocol with EvtIoStop, D0Exit, ReleaseHardware and a status register, no power events")
