@@ -299,6 +299,24 @@ static VOID FixedEvtRequestCancel(WDFREQUEST Request)
 
     WdfSpinLockAcquire(ctx->Lock);
     ctx->Cancelable = false; /* nobody unmarks it now */
+#if FIXED_LIFETIME
+    if (FixedLifetimeVariant == FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED) {
+        /* BUG (busted-lifetime-purge-cancel): the published protocol's cancel
+         * path: the first to record a reason stops the transfer, whatever the
+         * DMA path is doing. "A cancel only comes from the user, and then
+         * the transfer is surely running": at removal KMDF's purge cancels
+         * every cancelable request the driver owns, at any point of the DMA
+         * path (fxioqueue.cpp FxIoQueue::StopProcessingForPower, QueuePurge). */
+        bool first = ctx->StopReason == STATUS_SUCCESS;
+        if (first)
+            ctx->StopReason = STATUS_CANCELLED;
+        WdfSpinLockRelease(ctx->Lock);
+        if (first)
+            WdfDmaTransactionStopSystemTransfer(ctx->DmaTransaction);
+        DropReference(ctx);
+        return;
+    }
+#endif
     WdfSpinLockRelease(ctx->Lock);
     RequestStop(ctx, STATUS_CANCELLED);
     DropReference(ctx);
