@@ -467,8 +467,6 @@ static VOID FixedEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags
     PFIXED_DEVICE_CONTEXT devCtx = FixedGetDeviceContext(WdfIoQueueGetDevice(Queue));
     bool stop;
 
-    UNREFERENCED_PARAMETER(ActionFlags);
-
     /* The device's lock: ctx->Lock may not be set yet (EvtIoRead may not
      * have reached its first line). */
     WdfSpinLockAcquire(devCtx->Lock);
@@ -476,6 +474,15 @@ static VOID FixedEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags
     if (!stop)
         ctx->StopAsked = true; /* before Execute returned: the handler stops */
     WdfSpinLockRelease(devCtx->Lock);
+    if (stop && FixedLifetimeVariant == FIXED_LIFETIME_ACK_IN_FLIGHT && (ActionFlags & WdfRequestStopActionSuspend)) {
+        /* BUG (busted-lifetime-ack-in-flight): "the transfer finishes on its
+         * own: keep the request across the power-down". Acknowledged without
+         * requeue, the request stays the driver's while KMDF goes on to
+         * EvtDeviceD0Exit, and its DMA path reads the status register of a
+         * device in D3. */
+        WdfRequestStopAcknowledge(Request, FALSE);
+        return;
+    }
     if (stop)
         RequestStop(ctx, STATUS_CANCELLED); /* no-op once the DMA path is done */
 }

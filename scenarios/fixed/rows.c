@@ -38,3 +38,20 @@ SCN_DRIVER(fixed_lifetime, "fixed-lifetime", FixedLifetimeDriverEntry, lifetime_
 
 SCN_ROW(fixed_life, "fixed-lifetime", fixed_lifetime, 2, "", "clean", 20000,
         "fixed protocol with EvtIoStop, D0Exit, ReleaseHardware and a status register, no power events")
+
+/* With power cycles, stop and removal (docs/fixed-protocol.md, "The device's
+ * life"). Not yet in CTest: the model calls EvtIoStop without the hold
+ * reference KMDF takes on the request (fxioqueue.cpp
+ * FxIoQueue::ProcessPowerEvents, FXREQUEST_HOLD_TAG), so EvtIoStop's read of
+ * the context after the DMA path completed the request is a use-after-free
+ * that KMDF rules out (the report of branch i15-scn). */
+SCN_ROW(fixed_life_power, "fixed-lifetime-power", fixed_lifetime, 2, "power_cycles=2", "clean", 20000,
+        "fixed lifetime protocol, two power cycles with a transfer in flight")
+SCN_ROW(fixed_life_remove, "fixed-lifetime-remove", fixed_lifetime, 2, "requests=2 power_cycles=1 remove", "clean",
+        20000, "fixed lifetime protocol, 2 requests, a power cycle, then removal")
+SCN_ROW(fixed_life_surprise, "fixed-lifetime-surprise", fixed_lifetime, 2, "requests=2 surprise_remove", "clean",
+        20000, "fixed lifetime protocol, 2 requests, surprise removal")
+SCN_ROW(fixed_life_stop, "fixed-lifetime-stop", fixed_lifetime, 2, "pnp_stop remove", "clean", 20000,
+        "fixed lifetime protocol, query-stop, stop and restart, then removal")
+SCN_ROW(fixed_life_4cpu, "fixed-lifetime-4cpu", fixed_lifetime, 4, "requests=4 request_length=2p power_cycles=1 surprise_remove",
+        "clean", 20000, "fixed lifetime protocol, 4 requests on 4 CPUs, a power cycle, surprise removal")
