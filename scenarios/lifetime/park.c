@@ -26,6 +26,9 @@ typedef struct _PARK_REQUEST_CONTEXT {
     /* under the device's Lock */
     bool Held;          /* in the list (and marked cancelable, except for PARK_FORGETS_AT_REMOVAL) */
     bool StopAsked;     /* EvtIoStop came before the collector listed it */
+    bool Taken;         /* EvtIoStop took it out of the list and is unmarking it */
+    bool CancelArrived; /* EvtRequestCancel ran while Taken: the stop path completes */
+    bool UnmarkFailed;  /* EvtIoStop's Unmark said STATUS_CANCELLED first: EvtRequestCancel completes */
     ULONG StopFlags;    /* ... with these ActionFlags */
 } PARK_REQUEST_CONTEXT, *PPARK_REQUEST_CONTEXT;
 WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(PARK_REQUEST_CONTEXT, ParkGetRequestContext)
@@ -69,14 +72,22 @@ static VOID Answer(WDFREQUEST Request, ULONG ActionFlags)
         WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
+/* Listed: ours to complete. Taken by EvtIoStop: ours only if its Unmark
+ * already failed; otherwise EvtIoStop's Unmark will fail and it completes. */
 static VOID ParkEvtRequestCancel(WDFREQUEST Request)
 {
-    PPARK_DEVICE_CONTEXT devCtx = ParkGetRequestContext(Request)->DevCtx;
+    PPARK_REQUEST_CONTEXT ctx = ParkGetRequestContext(Request);
+    PPARK_DEVICE_CONTEXT devCtx = ctx->DevCtx;
+    bool complete;
 
     WdfSpinLockAcquire(devCtx->Lock);
-    (void)TakeHeld(devCtx, Request); /* not listed if EvtIoStop took it and its Unmark failed */
+    complete = TakeHeld(devCtx, Request) || !ctx->Taken || ctx->UnmarkFailed;
+    if (!complete)
+        ctx->CancelArrived = true;
+    ctx->Taken = ctx->UnmarkFailed = false;
     WdfSpinLockRelease(devCtx->Lock);
-    WdfRequestComplete(Request, STATUS_CANCELLED);
+    if (complete)
+        WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
 /* Move what the manual queue holds into the list. */
@@ -156,6 +167,8 @@ static VOID ParkEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
 
     WdfSpinLockAcquire(devCtx->Lock);
     mine = TakeHeld(devCtx, Request);
+    if (mine)
+        ctx->Taken = true;
     if (!mine && !(ActionFlags & WdfRequestStopRequestCancelable)) {
         /* Not listed yet: the collector answers it. (Listed and cancelable
          * reads that are not in the list any more are the cancel routine's.) */
@@ -171,8 +184,21 @@ static VOID ParkEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
         Answer(Request, ActionFlags);
         return;
     }
-    if (WdfRequestUnmarkCancelable(Request) == STATUS_CANCELLED)
-        return; /* EvtRequestCancel completes it */
+    if (WdfRequestUnmarkCancelable(Request) == STATUS_CANCELLED) {
+        /* EvtRequestCancel runs or has run: whichever of us is second completes. */
+        WdfSpinLockAcquire(devCtx->Lock);
+        mine = ctx->CancelArrived;
+        if (!mine)
+            ctx->UnmarkFailed = true;
+        ctx->CancelArrived = false;
+        WdfSpinLockRelease(devCtx->Lock);
+        if (mine)
+            WdfRequestComplete(Request, STATUS_CANCELLED);
+        return;
+    }
+    WdfSpinLockAcquire(devCtx->Lock);
+    ctx->Taken = false;
+    WdfSpinLockRelease(devCtx->Lock);
     Answer(Request, ActionFlags);
 }
 
