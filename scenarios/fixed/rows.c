@@ -53,5 +53,8 @@ SCN_ROW(fixed_life_surprise, "fixed-lifetime-surprise", fixed_lifetime, 2, "requ
         20000, "fixed lifetime protocol, 2 requests, surprise removal")
 SCN_ROW(fixed_life_stop, "fixed-lifetime-stop", fixed_lifetime, 2, "pnp_stop remove", "clean", 20000,
         "fixed lifetime protocol, query-stop, stop and restart, then removal")
+SCN_ROW(fixed_life_ioctl, "fixed-lifetime-ioctl", fixed_lifetime, 2,
+        "requests=3 ioctls=1 ioctl=0x226000 ioctl_out=12 power_cycles=1 remove", "clean", 20000,
+        "fixed lifetime protocol, 2 reads and a status IOCTL, a power cycle, then removal")
 SCN_ROW(fixed_life_4cpu, "fixed-lifetime-4cpu", fixed_lifetime, 4, "requests=4 request_length=2p power_cycles=1 surprise_remove",
         "clean", 20000, "fixed lifetime protocol, 4 requests on 4 CPUs, a power cycle, surprise removal")
