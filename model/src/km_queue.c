@@ -948,8 +948,17 @@ void km_queue_power_stop(bool purge)
             if (r->u.req.state == KM_REQ_CANCELABLE)
                 flags |= WdfRequestStopRequestCancelable;
             r->u.req.stop_pending = true;
-            if (stop && !r->u.req.irp_cancelled && !queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
+            if (!stop || r->u.req.irp_cancelled)
+                continue;
+            /* fxioqueue.cpp FxIoQueue::ProcessPowerEvents: ADDREF(FXREQUEST_HOLD_TAG)
+             * before EvtIoStop ("Driver could be calling RequestComplete as we
+             * attempt to stop"), RELEASE as it returns: a request the driver
+             * (or its DMA path, concurrently) completes meanwhile stays
+             * allocated, its context readable, until EvtIoStop returns. */
+            km_obj_ref(r);
+            if (!queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
                 return;
+            km_obj_unref(r); /* may free a request completed during the callback */
         }
         q->u.q.stop_notifying = false;
         if (!dr_failed()) /* what the notifications held back (the requests cancelled on the queue) */

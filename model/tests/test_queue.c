@@ -32,7 +32,15 @@ typedef enum {
     Q_STOPSTART,    /* a thread stops the queue synchronously, then starts it */
     Q_PURGE,        /* a thread purges the queue synchronously */
 } qmode;
-typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE } smode;
+typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX } smode;
+
+/* The request context S_COMPLETE_READ_CTX reads after completing in EvtIoStop. */
+typedef struct {
+    LONG magic;
+} QREQ_CTX;
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(QREQ_CTX, QReqCtx)
+#define QREQ_MAGIC 0x5155
+static LONG ctx_read_after_complete;
 static bool purge_power; /* the power thread purges (removal) instead of holding */
 
 static qmode mode;
@@ -98,6 +106,7 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfRequestComplete(Request, STATUS_SUCCESS);
         return;
     case Q_POWER:
+        QReqCtx(Request)->magic = QREQ_MAGIC;
         if (reads == 1) {
             held = Request;
             if (stop_mode == S_ACK_OUTSIDE)
@@ -156,6 +165,14 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
     case S_ACK_OUTSIDE:
         WdfRequestComplete(Request, STATUS_CANCELLED);
         break;
+    case S_COMPLETE_READ_CTX: {
+        /* as if the DMA path completed it concurrently: the framework's hold
+         * reference keeps the request and its context until EvtIoStop returns */
+        QREQ_CTX *c = QReqCtx(Request);
+        WdfRequestComplete(Request, STATUS_CANCELLED);
+        ctx_read_after_complete = c->magic;
+        break;
+    }
     case S_NOTHING:
         break;
     }
@@ -225,6 +242,11 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
     (void)Driver;
     WDFDEVICE dev;
+    if (mode == Q_POWER) {
+        WDF_OBJECT_ATTRIBUTES ra;
+        WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&ra, QREQ_CTX);
+        WdfDeviceInitSetRequestAttributes(DeviceInit, &ra);
+    }
     NTSTATUS s = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &dev);
     if (!NT_SUCCESS(s))
         return s;
@@ -288,6 +310,7 @@ static void setup(void)
     stops = resumes = requeued_once = found_ok = forwarded = power_done = 0;
     retrieve_parallel_status = fwd_status = first_ready_status = seq_count_status = STATUS_PENDING;
     stop_flags = 0;
+    ctx_read_after_complete = 0;
     order[0] = 0;
     held = NULL;
     drained_state = (WDF_IO_QUEUE_STATE)0;
@@ -493,6 +516,28 @@ static void test_power(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "QSTOP2: WdfRequestStopAcknowledge: request is not being stopped");
 }
 
+/* fxioqueue.cpp FxIoQueue::ProcessPowerEvents holds the request
+ * (FXREQUEST_HOLD_TAG) across EvtIoStop: completed inside the callback (as
+ * a concurrent DMA completion would), its context stays readable until the
+ * callback returns; the request is freed after, not before. */
+static void test_power_stop_hold_reference(void)
+{
+    km_test_result r = run_power(S_COMPLETE_READ_CTX, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(order, "RSP") == 0);
+    KCHECK(ctx_read_after_complete == QREQ_MAGIC);
+    KCHECK(completed_all == 50);
+    /* the same at removal (EvtIoStop(Purge)) */
+    purge_power = true;
+    km_env_defaults(&env);
+    env.cancel = false;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(stop_flags == WdfRequestStopActionPurge);
+    KCHECK(ctx_read_after_complete == QREQ_MAGIC && power_done == 1);
+    purge_power = false;
+}
+
 /* Removal (purge): EvtIoStop(Purge) for the driver-owned request; the stop
  * returns once the driver owns none. Acknowledged but never completed:
  * the remove IRP never completes (QSTOP4). */
@@ -531,5 +576,6 @@ int main(void)
     test_stop_purge();
     test_power();
     test_power_purge();
+    test_power_stop_hold_reference();
     return km_test_done();
 }
