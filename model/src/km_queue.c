@@ -667,10 +667,19 @@ static NTSTATUS give_back_checks(km_object *r, const char *api)
 
 /* The request leaves the driver for q's list: a cancelled IRP cannot join
  * the cancel-safe queue (InsertTailIrpQueue fails with STATUS_CANCELLED) and
- * takes the cancel-on-queue path at once. */
+ * takes the cancel-on-queue path at once.
+ * It also leaves a power stop of its old queue: fxioqueue.cpp
+ * FxIoQueue::ForwardRequestWorker (RemoveEntryList of its driver-owned list
+ * entry, then m_DriverIoCount--) and FxIoQueue::Requeue
+ * (RemoveFromDriverOwnedList) unlink it from whichever list holds it,
+ * m_PowerNotify or m_PowerDriverNotified during a stop, and
+ * FxIoQueue::ProcessPowerEvents waits only for the requests still on
+ * m_PowerDriverNotified: the stop waits for it no more, and the resume
+ * (which walks m_DriverOwned) gives it no EvtIoResume. */
 static void rejoin(km_object *from, km_object *q, km_object *r, bool head)
 {
     release_by_driver(from, r);
+    r->u.req.stop_pending = r->u.req.stop_acked = false;
     r->u.req.driver_owned = false;
     r->u.req.queue = q;
     pending_add(q, r, head);
@@ -922,6 +931,15 @@ void km_queue_power_stop(bool purge)
 {
     static bool arg;
     arg = purge;
+    /* fxpkgio.cpp FxPkgIo::StopProcessingForPower: for a Hold, first every
+     * power-managed queue stops dispatching (FxIoQueue::StartPowerTransitionOff),
+     * then each in turn stops its in-flight requests: a request forwarded
+     * from one queue's EvtIoStop to another waits there. */
+    for (uint32_t i = 0; i < km_w.nobjects && !purge; i++) {
+        km_object *q = &km_w.objects[i];
+        if (queue_of_device(q) && q->u.q.power_managed)
+            q->u.q.power = KQ_POWER_STOPPING;
+    }
     for (uint32_t i = 0; i < km_w.nobjects && !dr_failed(); i++) {
         km_object *q = &km_w.objects[i];
         if (!queue_of_device(q) || (!purge && !q->u.q.power_managed))

@@ -31,8 +31,9 @@ typedef enum {
     Q_POWER,        /* EvtIoRead keeps the request; a power thread stops and resumes */
     Q_STOPSTART,    /* a thread stops the queue synchronously, then starts it */
     Q_PURGE,        /* a thread purges the queue synchronously */
+    Q_POWER_MANUAL, /* manual: ReadyNotify keeps the first request, a power thread stops; EvtIoStop requeues it */
 } qmode;
-typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX } smode;
+typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX, S_FORWARD } smode;
 
 /* The request context S_COMPLETE_READ_CTX reads after completing in EvtIoStop. */
 typedef struct {
@@ -173,7 +174,14 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
         ctx_read_after_complete = c->magic;
         break;
     }
+    case S_FORWARD:
+        /* the request leaves the stopping queue: the stop waits for it no
+         * more; the manual queue (power-managed, stopping too) holds it */
+        fwd_status = WdfRequestForwardToIoQueue(Request, g_manual);
+        break;
     case S_NOTHING:
+        if (mode == Q_POWER_MANUAL) /* WdfRequestRequeue, not StopAcknowledge(TRUE) */
+            fwd_status = WdfRequestRequeue(Request);
         break;
     }
 }
@@ -210,6 +218,11 @@ static VOID EvtReady(WDFQUEUE Queue, WDFCONTEXT Context)
         if (!NT_SUCCESS(s))
             break;
         InterlockedIncrement(&retrieved);
+        if (mode == Q_POWER_MANUAL && retrieved == 1) {
+            held = r;
+            dr_thread_create(1, power_thread, NULL, "power");
+            return;
+        }
         if (mode == Q_REQUEUE && InterlockedIncrement(&requeued_once) == 1) {
             NTSTATUS rs = WdfRequestRequeue(r);
             if (!NT_SUCCESS(rs))
@@ -251,7 +264,7 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     if (!NT_SUCCESS(s))
         return s;
     WDF_IO_QUEUE_CONFIG qc;
-    bool manual = mode == Q_MANUAL || mode == Q_REQUEUE || mode == Q_FIND || mode == Q_FIND_LEAK;
+    bool manual = mode == Q_MANUAL || mode == Q_REQUEUE || mode == Q_FIND || mode == Q_FIND_LEAK || mode == Q_POWER_MANUAL;
     bool sequential = mode == Q_SEQUENTIAL || mode == Q_PURGE;
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, sequential ? WdfIoQueueDispatchSequential
                                                 : manual   ? WdfIoQueueDispatchManual
@@ -265,13 +278,20 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     else if (mode != Q_NO_CB)
         qc.EvtIoRead = EvtIoRead;
     qc.EvtIoCanceledOnQueue = EvtIoCanceledOnQueue;
-    if (mode == Q_POWER) {
+    if (mode == Q_POWER || mode == Q_POWER_MANUAL) {
         qc.EvtIoStop = EvtIoStop;
         qc.EvtIoResume = EvtIoResume;
     }
     s = WdfIoQueueCreate(dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, &g_queue);
     if (!NT_SUCCESS(s))
         return s;
+    if (mode == Q_POWER && stop_mode == S_FORWARD) {
+        WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+        s = WdfIoQueueCreate(dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, &g_manual);
+        if (!NT_SUCCESS(s))
+            return s;
+        return WdfIoQueueReadyNotify(g_manual, EvtReady, NULL);
+    }
     if (manual) {
         WDF_IO_QUEUE_CONFIG bad;
         WDF_IO_QUEUE_CONFIG_INIT(&bad, WdfIoQueueDispatchSequential);
@@ -538,6 +558,35 @@ static void test_power_stop_hold_reference(void)
     purge_power = false;
 }
 
+/* fxioqueue.cpp FxIoQueue::ForwardRequestWorker unlinks the request from
+ * the stopping queue's power lists (and decrements m_DriverIoCount):
+ * forwarded from EvtIoStop, the power-down completes without an
+ * acknowledgement (no QSTOP1), no EvtIoResume follows, and after the resume
+ * the destination queue (ReadyNotify) takes and completes the request. */
+static void test_power_stop_forward(void)
+{
+    km_test_result r = run_power(S_FORWARD, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(fwd_status == STATUS_SUCCESS);
+    KCHECK(strcmp(order, "RSPN") == 0); /* the manual queue presents only after the resume */
+    KCHECK(resumes == 0 && retrieved == 1);
+    KCHECK(power_done == 1 && completed_all == 50);
+    /* FxIoQueue::Requeue (RemoveFromDriverOwnedList): the same for a request
+     * a manual queue's EvtIoStop puts back with WdfRequestRequeue; retrieved
+     * again after the resume */
+    mode = Q_POWER_MANUAL;
+    stop_mode = S_NOTHING;
+    km_env_defaults(&env);
+    env.cancel = false;
+    completed_all = 0;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(fwd_status == STATUS_SUCCESS);
+    KCHECK(strcmp(order, "NSPN") == 0);
+    KCHECK(resumes == 0 && retrieved == 2);
+    KCHECK(power_done == 1 && completed_all == 50);
+}
+
 /* Removal (purge): EvtIoStop(Purge) for the driver-owned request; the stop
  * returns once the driver owns none. Acknowledged but never completed:
  * the remove IRP never completes (QSTOP4). */
@@ -577,5 +626,6 @@ int main(void)
     test_power();
     test_power_purge();
     test_power_stop_hold_reference();
+    test_power_stop_forward();
     return km_test_done();
 }
