@@ -882,7 +882,11 @@ static bool queue_of_device(const km_object *o)
 
 /* Every request the driver owns from a stopping queue was acknowledged or
  * completed (Hold), or the driver owns none (Purge); a queue without
- * EvtIoStop waits for its requests' completion. */
+ * EvtIoStop waits for its requests' completion. And no thread is left in a
+ * stopping queue's dispatch loop, an EvtIo* callback included
+ * (fxioqueue.cpp FxIoQueue::ProcessPowerEvents, Stopping/PurgeDriverNotified:
+ * the queue is off only "if we are the last routine actively dispatching",
+ * m_Dispatching == 1; the power thread is not in the model's loop). */
 static bool power_stopped(const void *arg)
 {
     bool purge = *(const bool *)arg;
@@ -890,7 +894,7 @@ static bool power_stopped(const void *arg)
         const km_object *q = &km_w.objects[i];
         if (!queue_of_device(q) || q->u.q.power != KQ_POWER_STOPPING)
             continue;
-        if (purge && q->u.q.presented)
+        if ((purge && q->u.q.presented) || q->u.q.dispatching)
             return false;
         for (unsigned j = 0; j < km_w.nrequests; j++) {
             const km_object *r = km_world_request(j);
@@ -902,6 +906,20 @@ static bool power_stopped(const void *arg)
 }
 
 DR_SITE(site_power_stop, "queue-power-stop");
+DR_SITE(site_power_idle, "queue-power-idle");
+
+/* FxIoQueue::StartPowerTransitionOff: no other thread in a stopping queue's
+ * dispatch loop (m_Dispatching == 1 with the power thread's own, m_PowerIdle). */
+static bool queues_idle(const void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const km_object *q = &km_w.objects[i];
+        if (queue_of_device(q) && q->u.q.power == KQ_POWER_STOPPING && q->u.q.dispatching)
+            return false;
+    }
+    return true;
+}
 
 /* The power thread's wait can never end (the engine found every task
  * blocked): DRIVER_POWER_STATE_FAILURE. */
@@ -939,6 +957,14 @@ void km_queue_power_stop(bool purge)
         km_object *q = &km_w.objects[i];
         if (queue_of_device(q) && q->u.q.power_managed)
             q->u.q.power = KQ_POWER_STOPPING;
+    }
+    /* ... and StartPowerTransitionOff waits "until all threads stop
+     * dispatching requests" before any EvtIoStop: an EvtIo* callback still
+     * running returns first. */
+    if (!purge && dr_in_task() && !queues_idle(NULL)) {
+        dr_wait(queues_idle, NULL, &site_power_idle);
+        if (dr_failed())
+            return;
     }
     for (uint32_t i = 0; i < km_w.nobjects && !dr_failed(); i++) {
         km_object *q = &km_w.objects[i];

@@ -43,6 +43,9 @@ WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(QREQ_CTX, QReqCtx)
 #define QREQ_MAGIC 0x5155
 static LONG ctx_read_after_complete;
 static bool purge_power; /* the power thread purges (removal) instead of holding */
+static bool linger;      /* Q_POWER: EvtIoRead goes on (DDI calls) after it started the power thread */
+static long bad_orders;  /* linger: executions whose callback order KMDF rules out */
+static bool read_running, stop_under_read, power_off_under_read;
 
 static qmode mode;
 static smode stop_mode;
@@ -74,6 +77,7 @@ static void power_thread(void *arg)
     km_queue_power_stop(purge_power);
     if (dr_failed())
         return;
+    power_off_under_read = power_off_under_read || read_running;
     note('P');
     if (purge_power) {
         InterlockedIncrement(&power_done);
@@ -113,6 +117,15 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             if (stop_mode == S_ACK_OUTSIDE)
                 WdfRequestStopAcknowledge(Request, FALSE);
             dr_thread_create(1, power_thread, NULL, "power");
+            if (linger) {
+                read_running = true;
+                for (int i = 0; i < 3 && !dr_failed(); i++)
+                    WdfRequestSetInformation(Request, 0); /* scheduling points */
+                if (purge_power)
+                    WdfRequestComplete(Request, STATUS_SUCCESS);
+                note('E');
+                read_running = false;
+            }
             return;
         }
         break;
@@ -150,6 +163,7 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
     (void)Queue;
     InterlockedIncrement(&stops);
     stop_flags = ActionFlags;
+    stop_under_read = stop_under_read || read_running;
     note('S');
     switch (stop_mode) {
     case S_ACK:
@@ -331,6 +345,7 @@ static void setup(void)
     retrieve_parallel_status = fwd_status = first_ready_status = seq_count_status = STATUS_PENDING;
     stop_flags = 0;
     ctx_read_after_complete = 0;
+    read_running = stop_under_read = power_off_under_read = false;
     order[0] = 0;
     held = NULL;
     drained_state = (WDF_IO_QUEUE_STATE)0;
@@ -355,6 +370,10 @@ static void check(void)
         all = all && km_w.request_completions[i] == 1;
     }
     completed_all += all;
+    /* Hold: EvtIoStop only after EvtIoRead returned; Purge: the stop returns
+     * only after it returned */
+    if (linger && (power_off_under_read || (!purge_power && stop_under_read)))
+        bad_orders++;
     total_coq += canceled_on_queue;
     if (max_owned > max_owned_all)
         max_owned_all = max_owned;
@@ -558,6 +577,29 @@ static void test_power_stop_hold_reference(void)
     purge_power = false;
 }
 
+/* A power stop waits for the threads in its queue's dispatch loop:
+ * FxIoQueue::StartPowerTransitionOff (Hold) before any EvtIoStop, and
+ * FxIoQueue::ProcessPowerEvents (Hold and Purge, m_Dispatching == 1) before
+ * the queue is off; so the removal, whose queues are deleted after the
+ * purge returned, never runs under an EvtIoRead still in progress. */
+static void test_power_stop_waits_for_dispatch(void)
+{
+    linger = true;
+    bad_orders = 0;
+    km_test_result r = run_power(S_ACK, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(bad_orders == 0);
+    KCHECK(power_done == 1 && completed_all == 50);
+    purge_power = true;
+    stop_mode = S_NOTHING; /* EvtIoRead completes the request itself */
+    completed_all = 0;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(bad_orders == 0);
+    KCHECK(power_done == 1 && completed_all == 50);
+    linger = purge_power = false;
+}
+
 /* fxioqueue.cpp FxIoQueue::ForwardRequestWorker unlinks the request from
  * the stopping queue's power lists (and decrements m_DriverIoCount):
  * forwarded from EvtIoStop, the power-down completes without an
@@ -627,5 +669,6 @@ int main(void)
     test_power_purge();
     test_power_stop_hold_reference();
     test_power_stop_forward();
+    test_power_stop_waits_for_dispatch();
     return km_test_done();
 }
