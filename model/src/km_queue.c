@@ -992,7 +992,14 @@ void km_queue_power_stop(bool purge)
             if (r->u.req.state == KM_REQ_CANCELABLE)
                 flags |= WdfRequestStopRequestCancelable;
             r->u.req.stop_pending = true;
-            if (!stop || r->u.req.irp_cancelled)
+            /* m_Canceled: set by the framework's cancel paths only (fxioqueue.cpp
+             * CancelForQueue, QueuePurge, RequestCancelable of a cancelled IRP),
+             * so a request whose IRP the I/O manager cancelled while the driver
+             * held it uncancelable (still KM_REQ_OWNED, never through
+             * EvtIoCanceledOnQueue) gets EvtIoStop. */
+            bool fw_canceled = r->u.req.irp_cancelled &&
+                               (r->u.req.state != KM_REQ_OWNED || r->u.req.verifier_cancelled);
+            if (!stop || fw_canceled)
                 continue;
             /* fxioqueue.cpp FxIoQueue::ProcessPowerEvents: ADDREF(FXREQUEST_HOLD_TAG)
              * before EvtIoStop ("Driver could be calling RequestComplete as we

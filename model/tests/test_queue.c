@@ -336,7 +336,7 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 }
 
 static km_env env;
-static long cancelled_runs, completed_all, total_coq, max_owned_all;
+static long cancelled_runs, completed_all, total_coq, max_owned_all, total_stops;
 
 static void setup(void)
 {
@@ -370,6 +370,7 @@ static void check(void)
         all = all && km_w.request_completions[i] == 1;
     }
     completed_all += all;
+    total_stops += stops;
     /* Hold: EvtIoStop only after EvtIoRead returned; Purge: the stop returns
      * only after it returned */
     if (linger && (power_off_under_read || (!purge_power && stop_under_read)))
@@ -605,6 +606,26 @@ static void test_power_stop_waits_for_dispatch(void)
  * forwarded from EvtIoStop, the power-down completes without an
  * acknowledgement (no QSTOP1), no EvtIoResume follows, and after the resume
  * the destination queue (ReadyNotify) takes and completes the request. */
+/* m_Canceled, which spares a request EvtIoStop, is set only by the
+ * framework's own cancel paths (fxioqueue.cpp CancelForQueue, QueuePurge,
+ * RequestCancelable of a cancelled IRP), not by IoCancelIrp of a request the
+ * driver holds uncancelable: EvtIoStop still comes for it (acknowledged,
+ * the power-down ends; no QSTOP1). */
+static void test_power_stop_cancelled_uncancelable(void)
+{
+    mode = Q_POWER;
+    purge_power = false;
+    stop_mode = S_ACK;
+    km_env_defaults(&env);
+    env.cancel = true; /* the held read's IRP may be cancelled before the stop */
+    completed_all = 0;
+    total_stops = 0;
+    km_test_result r = km_test_run(&scn, "random", 200, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(completed_all == 200);
+    KCHECK(total_stops == 200); /* EvtIoStop in every execution, cancelled IRP or not */
+}
+
 static void test_power_stop_forward(void)
 {
     km_test_result r = run_power(S_FORWARD, true);
@@ -670,5 +691,6 @@ int main(void)
     test_power_stop_hold_reference();
     test_power_stop_forward();
     test_power_stop_waits_for_dispatch();
+    test_power_stop_cancelled_uncancelable();
     return km_test_done();
 }
