@@ -667,10 +667,19 @@ static NTSTATUS give_back_checks(km_object *r, const char *api)
 
 /* The request leaves the driver for q's list: a cancelled IRP cannot join
  * the cancel-safe queue (InsertTailIrpQueue fails with STATUS_CANCELLED) and
- * takes the cancel-on-queue path at once. */
+ * takes the cancel-on-queue path at once.
+ * It also leaves a power stop of its old queue: fxioqueue.cpp
+ * FxIoQueue::ForwardRequestWorker (RemoveEntryList of its driver-owned list
+ * entry, then m_DriverIoCount--) and FxIoQueue::Requeue
+ * (RemoveFromDriverOwnedList) unlink it from whichever list holds it,
+ * m_PowerNotify or m_PowerDriverNotified during a stop, and
+ * FxIoQueue::ProcessPowerEvents waits only for the requests still on
+ * m_PowerDriverNotified: the stop waits for it no more, and the resume
+ * (which walks m_DriverOwned) gives it no EvtIoResume. */
 static void rejoin(km_object *from, km_object *q, km_object *r, bool head)
 {
     release_by_driver(from, r);
+    r->u.req.stop_pending = r->u.req.stop_acked = false;
     r->u.req.driver_owned = false;
     r->u.req.queue = q;
     pending_add(q, r, head);
@@ -873,7 +882,11 @@ static bool queue_of_device(const km_object *o)
 
 /* Every request the driver owns from a stopping queue was acknowledged or
  * completed (Hold), or the driver owns none (Purge); a queue without
- * EvtIoStop waits for its requests' completion. */
+ * EvtIoStop waits for its requests' completion. And no thread is left in a
+ * stopping queue's dispatch loop, an EvtIo* callback included
+ * (fxioqueue.cpp FxIoQueue::ProcessPowerEvents, Stopping/PurgeDriverNotified:
+ * the queue is off only "if we are the last routine actively dispatching",
+ * m_Dispatching == 1; the power thread is not in the model's loop). */
 static bool power_stopped(const void *arg)
 {
     bool purge = *(const bool *)arg;
@@ -881,7 +894,7 @@ static bool power_stopped(const void *arg)
         const km_object *q = &km_w.objects[i];
         if (!queue_of_device(q) || q->u.q.power != KQ_POWER_STOPPING)
             continue;
-        if (purge && q->u.q.presented)
+        if ((purge && q->u.q.presented) || q->u.q.dispatching)
             return false;
         for (unsigned j = 0; j < km_w.nrequests; j++) {
             const km_object *r = km_world_request(j);
@@ -893,6 +906,20 @@ static bool power_stopped(const void *arg)
 }
 
 DR_SITE(site_power_stop, "queue-power-stop");
+DR_SITE(site_power_idle, "queue-power-idle");
+
+/* FxIoQueue::StartPowerTransitionOff: no other thread in a stopping queue's
+ * dispatch loop (m_Dispatching == 1 with the power thread's own, m_PowerIdle). */
+static bool queues_idle(const void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < km_w.nobjects; i++) {
+        const km_object *q = &km_w.objects[i];
+        if (queue_of_device(q) && q->u.q.power == KQ_POWER_STOPPING && q->u.q.dispatching)
+            return false;
+    }
+    return true;
+}
 
 /* The power thread's wait can never end (the engine found every task
  * blocked): DRIVER_POWER_STATE_FAILURE. */
@@ -922,6 +949,23 @@ void km_queue_power_stop(bool purge)
 {
     static bool arg;
     arg = purge;
+    /* fxpkgio.cpp FxPkgIo::StopProcessingForPower: for a Hold, first every
+     * power-managed queue stops dispatching (FxIoQueue::StartPowerTransitionOff),
+     * then each in turn stops its in-flight requests: a request forwarded
+     * from one queue's EvtIoStop to another waits there. */
+    for (uint32_t i = 0; i < km_w.nobjects && !purge; i++) {
+        km_object *q = &km_w.objects[i];
+        if (queue_of_device(q) && q->u.q.power_managed)
+            q->u.q.power = KQ_POWER_STOPPING;
+    }
+    /* ... and StartPowerTransitionOff waits "until all threads stop
+     * dispatching requests" before any EvtIoStop: an EvtIo* callback still
+     * running returns first. */
+    if (!purge && dr_in_task() && !queues_idle(NULL)) {
+        dr_wait(queues_idle, NULL, &site_power_idle);
+        if (dr_failed())
+            return;
+    }
     for (uint32_t i = 0; i < km_w.nobjects && !dr_failed(); i++) {
         km_object *q = &km_w.objects[i];
         if (!queue_of_device(q) || (!purge && !q->u.q.power_managed))
@@ -948,8 +992,24 @@ void km_queue_power_stop(bool purge)
             if (r->u.req.state == KM_REQ_CANCELABLE)
                 flags |= WdfRequestStopRequestCancelable;
             r->u.req.stop_pending = true;
-            if (stop && !r->u.req.irp_cancelled && !queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
+            /* m_Canceled: set by the framework's cancel paths only (fxioqueue.cpp
+             * CancelForQueue, QueuePurge, RequestCancelable of a cancelled IRP),
+             * so a request whose IRP the I/O manager cancelled while the driver
+             * held it uncancelable (still KM_REQ_OWNED, never through
+             * EvtIoCanceledOnQueue) gets EvtIoStop. */
+            bool fw_canceled = r->u.req.irp_cancelled &&
+                               (r->u.req.state != KM_REQ_OWNED || r->u.req.verifier_cancelled);
+            if (!stop || fw_canceled)
+                continue;
+            /* fxioqueue.cpp FxIoQueue::ProcessPowerEvents: ADDREF(FXREQUEST_HOLD_TAG)
+             * before EvtIoStop ("Driver could be calling RequestComplete as we
+             * attempt to stop"), RELEASE as it returns: a request the driver
+             * (or its DMA path, concurrently) completes meanwhile stays
+             * allocated, its context readable, until EvtIoStop returns. */
+            km_obj_ref(r);
+            if (!queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
                 return;
+            km_obj_unref(r); /* may free a request completed during the callback */
         }
         q->u.q.stop_notifying = false;
         if (!dr_failed()) /* what the notifications held back (the requests cancelled on the queue) */

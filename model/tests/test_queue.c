@@ -31,9 +31,21 @@ typedef enum {
     Q_POWER,        /* EvtIoRead keeps the request; a power thread stops and resumes */
     Q_STOPSTART,    /* a thread stops the queue synchronously, then starts it */
     Q_PURGE,        /* a thread purges the queue synchronously */
+    Q_POWER_MANUAL, /* manual: ReadyNotify keeps the first request, a power thread stops; EvtIoStop requeues it */
 } qmode;
-typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE } smode;
+typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX, S_FORWARD } smode;
+
+/* The request context S_COMPLETE_READ_CTX reads after completing in EvtIoStop. */
+typedef struct {
+    LONG magic;
+} QREQ_CTX;
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(QREQ_CTX, QReqCtx)
+#define QREQ_MAGIC 0x5155
+static LONG ctx_read_after_complete;
 static bool purge_power; /* the power thread purges (removal) instead of holding */
+static bool linger;      /* Q_POWER: EvtIoRead goes on (DDI calls) after it started the power thread */
+static long bad_orders;  /* linger: executions whose callback order KMDF rules out */
+static bool read_running, stop_under_read, power_off_under_read;
 
 static qmode mode;
 static smode stop_mode;
@@ -65,6 +77,7 @@ static void power_thread(void *arg)
     km_queue_power_stop(purge_power);
     if (dr_failed())
         return;
+    power_off_under_read = power_off_under_read || read_running;
     note('P');
     if (purge_power) {
         InterlockedIncrement(&power_done);
@@ -98,11 +111,21 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfRequestComplete(Request, STATUS_SUCCESS);
         return;
     case Q_POWER:
+        QReqCtx(Request)->magic = QREQ_MAGIC;
         if (reads == 1) {
             held = Request;
             if (stop_mode == S_ACK_OUTSIDE)
                 WdfRequestStopAcknowledge(Request, FALSE);
             dr_thread_create(1, power_thread, NULL, "power");
+            if (linger) {
+                read_running = true;
+                for (int i = 0; i < 3 && !dr_failed(); i++)
+                    WdfRequestSetInformation(Request, 0); /* scheduling points */
+                if (purge_power)
+                    WdfRequestComplete(Request, STATUS_SUCCESS);
+                note('E');
+                read_running = false;
+            }
             return;
         }
         break;
@@ -140,6 +163,7 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
     (void)Queue;
     InterlockedIncrement(&stops);
     stop_flags = ActionFlags;
+    stop_under_read = stop_under_read || read_running;
     note('S');
     switch (stop_mode) {
     case S_ACK:
@@ -156,7 +180,22 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
     case S_ACK_OUTSIDE:
         WdfRequestComplete(Request, STATUS_CANCELLED);
         break;
+    case S_COMPLETE_READ_CTX: {
+        /* as if the DMA path completed it concurrently: the framework's hold
+         * reference keeps the request and its context until EvtIoStop returns */
+        QREQ_CTX *c = QReqCtx(Request);
+        WdfRequestComplete(Request, STATUS_CANCELLED);
+        ctx_read_after_complete = c->magic;
+        break;
+    }
+    case S_FORWARD:
+        /* the request leaves the stopping queue: the stop waits for it no
+         * more; the manual queue (power-managed, stopping too) holds it */
+        fwd_status = WdfRequestForwardToIoQueue(Request, g_manual);
+        break;
     case S_NOTHING:
+        if (mode == Q_POWER_MANUAL) /* WdfRequestRequeue, not StopAcknowledge(TRUE) */
+            fwd_status = WdfRequestRequeue(Request);
         break;
     }
 }
@@ -193,6 +232,11 @@ static VOID EvtReady(WDFQUEUE Queue, WDFCONTEXT Context)
         if (!NT_SUCCESS(s))
             break;
         InterlockedIncrement(&retrieved);
+        if (mode == Q_POWER_MANUAL && retrieved == 1) {
+            held = r;
+            dr_thread_create(1, power_thread, NULL, "power");
+            return;
+        }
         if (mode == Q_REQUEUE && InterlockedIncrement(&requeued_once) == 1) {
             NTSTATUS rs = WdfRequestRequeue(r);
             if (!NT_SUCCESS(rs))
@@ -225,11 +269,16 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
     (void)Driver;
     WDFDEVICE dev;
+    if (mode == Q_POWER) {
+        WDF_OBJECT_ATTRIBUTES ra;
+        WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&ra, QREQ_CTX);
+        WdfDeviceInitSetRequestAttributes(DeviceInit, &ra);
+    }
     NTSTATUS s = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &dev);
     if (!NT_SUCCESS(s))
         return s;
     WDF_IO_QUEUE_CONFIG qc;
-    bool manual = mode == Q_MANUAL || mode == Q_REQUEUE || mode == Q_FIND || mode == Q_FIND_LEAK;
+    bool manual = mode == Q_MANUAL || mode == Q_REQUEUE || mode == Q_FIND || mode == Q_FIND_LEAK || mode == Q_POWER_MANUAL;
     bool sequential = mode == Q_SEQUENTIAL || mode == Q_PURGE;
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, sequential ? WdfIoQueueDispatchSequential
                                                 : manual   ? WdfIoQueueDispatchManual
@@ -243,13 +292,20 @@ static NTSTATUS EvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     else if (mode != Q_NO_CB)
         qc.EvtIoRead = EvtIoRead;
     qc.EvtIoCanceledOnQueue = EvtIoCanceledOnQueue;
-    if (mode == Q_POWER) {
+    if (mode == Q_POWER || mode == Q_POWER_MANUAL) {
         qc.EvtIoStop = EvtIoStop;
         qc.EvtIoResume = EvtIoResume;
     }
     s = WdfIoQueueCreate(dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, &g_queue);
     if (!NT_SUCCESS(s))
         return s;
+    if (mode == Q_POWER && stop_mode == S_FORWARD) {
+        WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+        s = WdfIoQueueCreate(dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, &g_manual);
+        if (!NT_SUCCESS(s))
+            return s;
+        return WdfIoQueueReadyNotify(g_manual, EvtReady, NULL);
+    }
     if (manual) {
         WDF_IO_QUEUE_CONFIG bad;
         WDF_IO_QUEUE_CONFIG_INIT(&bad, WdfIoQueueDispatchSequential);
@@ -280,7 +336,7 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
 }
 
 static km_env env;
-static long cancelled_runs, completed_all, total_coq, max_owned_all;
+static long cancelled_runs, completed_all, total_coq, max_owned_all, total_stops;
 
 static void setup(void)
 {
@@ -288,6 +344,8 @@ static void setup(void)
     stops = resumes = requeued_once = found_ok = forwarded = power_done = 0;
     retrieve_parallel_status = fwd_status = first_ready_status = seq_count_status = STATUS_PENDING;
     stop_flags = 0;
+    ctx_read_after_complete = 0;
+    read_running = stop_under_read = power_off_under_read = false;
     order[0] = 0;
     held = NULL;
     drained_state = (WDF_IO_QUEUE_STATE)0;
@@ -312,6 +370,11 @@ static void check(void)
         all = all && km_w.request_completions[i] == 1;
     }
     completed_all += all;
+    total_stops += stops;
+    /* Hold: EvtIoStop only after EvtIoRead returned; Purge: the stop returns
+     * only after it returned */
+    if (linger && (power_off_under_read || (!purge_power && stop_under_read)))
+        bad_orders++;
     total_coq += canceled_on_queue;
     if (max_owned > max_owned_all)
         max_owned_all = max_owned;
@@ -493,6 +556,100 @@ static void test_power(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "QSTOP2: WdfRequestStopAcknowledge: request is not being stopped");
 }
 
+/* fxioqueue.cpp FxIoQueue::ProcessPowerEvents holds the request
+ * (FXREQUEST_HOLD_TAG) across EvtIoStop: completed inside the callback (as
+ * a concurrent DMA completion would), its context stays readable until the
+ * callback returns; the request is freed after, not before. */
+static void test_power_stop_hold_reference(void)
+{
+    km_test_result r = run_power(S_COMPLETE_READ_CTX, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(order, "RSP") == 0);
+    KCHECK(ctx_read_after_complete == QREQ_MAGIC);
+    KCHECK(completed_all == 50);
+    /* the same at removal (EvtIoStop(Purge)) */
+    purge_power = true;
+    km_env_defaults(&env);
+    env.cancel = false;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(stop_flags == WdfRequestStopActionPurge);
+    KCHECK(ctx_read_after_complete == QREQ_MAGIC && power_done == 1);
+    purge_power = false;
+}
+
+/* A power stop waits for the threads in its queue's dispatch loop:
+ * FxIoQueue::StartPowerTransitionOff (Hold) before any EvtIoStop, and
+ * FxIoQueue::ProcessPowerEvents (Hold and Purge, m_Dispatching == 1) before
+ * the queue is off; so the removal, whose queues are deleted after the
+ * purge returned, never runs under an EvtIoRead still in progress. */
+static void test_power_stop_waits_for_dispatch(void)
+{
+    linger = true;
+    bad_orders = 0;
+    km_test_result r = run_power(S_ACK, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(bad_orders == 0);
+    KCHECK(power_done == 1 && completed_all == 50);
+    purge_power = true;
+    stop_mode = S_NOTHING; /* EvtIoRead completes the request itself */
+    completed_all = 0;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(bad_orders == 0);
+    KCHECK(power_done == 1 && completed_all == 50);
+    linger = purge_power = false;
+}
+
+/* fxioqueue.cpp FxIoQueue::ForwardRequestWorker unlinks the request from
+ * the stopping queue's power lists (and decrements m_DriverIoCount):
+ * forwarded from EvtIoStop, the power-down completes without an
+ * acknowledgement (no QSTOP1), no EvtIoResume follows, and after the resume
+ * the destination queue (ReadyNotify) takes and completes the request. */
+/* m_Canceled, which spares a request EvtIoStop, is set only by the
+ * framework's own cancel paths (fxioqueue.cpp CancelForQueue, QueuePurge,
+ * RequestCancelable of a cancelled IRP), not by IoCancelIrp of a request the
+ * driver holds uncancelable: EvtIoStop still comes for it (acknowledged,
+ * the power-down ends; no QSTOP1). */
+static void test_power_stop_cancelled_uncancelable(void)
+{
+    mode = Q_POWER;
+    purge_power = false;
+    stop_mode = S_ACK;
+    km_env_defaults(&env);
+    env.cancel = true; /* the held read's IRP may be cancelled before the stop */
+    completed_all = 0;
+    total_stops = 0;
+    km_test_result r = km_test_run(&scn, "random", 200, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(completed_all == 200);
+    KCHECK(total_stops == 200); /* EvtIoStop in every execution, cancelled IRP or not */
+}
+
+static void test_power_stop_forward(void)
+{
+    km_test_result r = run_power(S_FORWARD, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(fwd_status == STATUS_SUCCESS);
+    KCHECK(strcmp(order, "RSPN") == 0); /* the manual queue presents only after the resume */
+    KCHECK(resumes == 0 && retrieved == 1);
+    KCHECK(power_done == 1 && completed_all == 50);
+    /* FxIoQueue::Requeue (RemoveFromDriverOwnedList): the same for a request
+     * a manual queue's EvtIoStop puts back with WdfRequestRequeue; retrieved
+     * again after the resume */
+    mode = Q_POWER_MANUAL;
+    stop_mode = S_NOTHING;
+    km_env_defaults(&env);
+    env.cancel = false;
+    completed_all = 0;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(fwd_status == STATUS_SUCCESS);
+    KCHECK(strcmp(order, "NSPN") == 0);
+    KCHECK(resumes == 0 && retrieved == 2);
+    KCHECK(power_done == 1 && completed_all == 50);
+}
+
 /* Removal (purge): EvtIoStop(Purge) for the driver-owned request; the stop
  * returns once the driver owns none. Acknowledged but never completed:
  * the remove IRP never completes (QSTOP4). */
@@ -531,5 +688,9 @@ int main(void)
     test_stop_purge();
     test_power();
     test_power_purge();
+    test_power_stop_hold_reference();
+    test_power_stop_forward();
+    test_power_stop_waits_for_dispatch();
+    test_power_stop_cancelled_uncancelable();
     return km_test_done();
 }
