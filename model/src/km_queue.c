@@ -974,8 +974,12 @@ void km_queue_power_stop(bool purge)
         q->u.q.power = KQ_POWER_STOPPING;
         q->u.q.power_purge = purge;
         if (purge) {
+            /* StopProcessingForPower(PurgeManaged / PurgeNonManaged):
+             * SetStateForShutdown, then QueuePurge(TRUE, TRUE, NULL, NULL):
+             * the queued requests and the driver-owned cancelable ones are
+             * cancelled (their EvtRequestCancel races the driver's own paths). */
             q->u.q.accepting = false;
-            purge_requests(q, false);
+            purge_requests(q, true);
         }
         /* ProcessPowerEvents: every driver-owned request waits for its
          * acknowledgement or completion; EvtIoStop only for those not

@@ -46,6 +46,8 @@ static bool purge_power; /* the power thread purges (removal) instead of holding
 static bool linger;      /* Q_POWER: EvtIoRead goes on (DDI calls) after it started the power thread */
 static long bad_orders;  /* linger: executions whose callback order KMDF rules out */
 static bool read_running, stop_under_read, power_off_under_read;
+static bool mark_held;   /* Q_POWER: the held read is marked cancelable (EvtHeldCancel) */
+static LONG held_cancels;
 
 static qmode mode;
 static smode stop_mode;
@@ -63,6 +65,13 @@ static void note(char c)
     size_t n = strlen(order);
     if (n + 1 < sizeof order)
         order[n] = c, order[n + 1] = 0;
+}
+
+static VOID EvtHeldCancel(WDFREQUEST Request)
+{
+    InterlockedIncrement(&held_cancels);
+    note('C');
+    WdfRequestComplete(Request, STATUS_CANCELLED);
 }
 
 static void complete_thread(void *arg)
@@ -116,6 +125,8 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             held = Request;
             if (stop_mode == S_ACK_OUTSIDE)
                 WdfRequestStopAcknowledge(Request, FALSE);
+            if (mark_held)
+                WdfRequestMarkCancelable(Request, EvtHeldCancel);
             dr_thread_create(1, power_thread, NULL, "power");
             if (linger) {
                 read_running = true;
@@ -205,6 +216,8 @@ static VOID EvtIoResume(WDFQUEUE Queue, WDFREQUEST Request)
     (void)Queue;
     InterlockedIncrement(&resumes);
     note('M');
+    if (mark_held && WdfRequestUnmarkCancelable(Request) == STATUS_CANCELLED)
+        return; /* EvtHeldCancel completes it */
     WdfRequestComplete(Request, STATUS_SUCCESS);
 }
 
@@ -344,6 +357,7 @@ static void setup(void)
     stops = resumes = requeued_once = found_ok = forwarded = power_done = 0;
     retrieve_parallel_status = fwd_status = first_ready_status = seq_count_status = STATUS_PENDING;
     stop_flags = 0;
+    held_cancels = 0;
     ctx_read_after_complete = 0;
     read_running = stop_under_read = power_off_under_read = false;
     order[0] = 0;
@@ -676,6 +690,32 @@ static void test_power_purge(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9F QSTOP4: EvtIoStop: driver-owned request never completed at removal");
 }
 
+/* The removal's purge is QueuePurge(TRUE, TRUE, ...) (fxioqueue.cpp
+ * FxIoQueue::StopProcessingForPower, PurgeManaged / PurgeNonManaged): a
+ * driver-owned request marked cancelable is cancelled, its EvtRequestCancel
+ * completes it, and it gets no EvtIoStop (m_Canceled). The I/O manager's
+ * cancel is off: only the purge can cancel it. */
+static void test_power_purge_cancels_cancelable(void)
+{
+    mode = Q_POWER;
+    stop_mode = S_ACK; /* were EvtIoStop called, the read would stay owned: QSTOP4 */
+    purge_power = true;
+    mark_held = true;
+    km_env_defaults(&env);
+    env.cancel = false;
+    km_test_result r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(order, "RCP") == 0);
+    KCHECK(held_cancels == 1 && stops == 0 && power_done == 1);
+    /* a Hold (power-down) cancels nothing: EvtIoStop(Suspend | RequestCancelable) */
+    purge_power = false;
+    r = km_test_run(&scn, "random", 50, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(held_cancels == 0 && stops == 1);
+    KCHECK(stop_flags == (WdfRequestStopActionSuspend | WdfRequestStopRequestCancelable));
+    mark_held = false;
+}
+
 int main(void)
 {
     test_dispatch_types();
@@ -688,6 +728,7 @@ int main(void)
     test_stop_purge();
     test_power();
     test_power_purge();
+    test_power_purge_cancels_cancelable();
     test_power_stop_hold_reference();
     test_power_stop_forward();
     test_power_stop_waits_for_dispatch();

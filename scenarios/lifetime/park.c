@@ -229,6 +229,12 @@ static NTSTATUS ParkEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 
     WDF_IO_QUEUE_CONFIG_INIT(&queueConfig, WdfIoQueueDispatchManual);
     queueConfig.EvtIoStop = ParkEvtIoStop;
+    if (ParkVariant == PARK_FORGETS_AT_REMOVAL) {
+        /* Held across power-downs (an inverted-call queue): not power-managed,
+         * so its reads see EvtIoStop only at the removal's purge
+         * (fxioqueue.cpp StopProcessingForPower(PurgeNonManaged)). */
+        queueConfig.PowerManaged = WdfFalse;
+    }
     status = WdfIoQueueCreate(device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES, &devCtx->Manual);
     if (!NT_SUCCESS(status))
         return status;
