@@ -264,6 +264,7 @@ typedef struct km_request {
     km_object *memory[2];      /* RetrieveInputMemory / RetrieveOutputMemory's WDFMEMORY (m_SystemBuffer,
                                   m_OutputBuffer), children of the request */
     bool driver_created;       /* WdfRequestCreate (REQUEST_ALLOCATED_INTERNAL, no IRP without a target) */
+    bool in_evtiostop;         /* its EvtIoStop runs (FXREQUEST_FLAG_DRIVER_IN_EVTIOSTOP_CONTEXT) */
 } km_request;
 
 /* DMA transaction states, kmdf-model-spec.md 2.1. */

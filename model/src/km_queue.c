@@ -1010,9 +1010,11 @@ void km_queue_power_stop(bool purge)
              * attempt to stop"), RELEASE as it returns: a request the driver
              * (or its DMA path, concurrently) completes meanwhile stays
              * allocated, its context readable, until EvtIoStop returns. */
+            r->u.req.in_evtiostop = true;
             km_obj_ref(r);
             if (!queue_callback(q, QC_STOP, (const void *)stop, r, flags, NULL))
                 return;
+            r->u.req.in_evtiostop = false;
             km_obj_unref(r); /* may free a request completed during the callback */
         }
         q->u.q.stop_notifying = false;
@@ -1077,9 +1079,20 @@ void WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue)
     static const char api[] = "WdfRequestStopAcknowledge";
     if (!km_enter(&site_ack, DISPATCH_LEVEL))
         return;
-    km_object *r = km_lookup(Request, KM_T_REQUEST, api, false);
+    /* fxrequest.cpp FxRequest::VerifyStopAcknowledge: in EvtIoStop's context
+     * (the request held by FXREQUEST_HOLD_TAG) a request completed meanwhile
+     * passes (m_Completed: only the requeue checks are skipped) and the
+     * acknowledgement has no effect. */
+    km_object *r = km_lookup(Request, KM_T_REQUEST, api, true);
     if (!r)
         return;
+    if (r->u.req.in_evtiostop && r->u.req.state == KM_REQ_COMPLETED)
+        return;
+    if (r->state == KM_OBJ_DISPOSED) {
+        km_crash("C11", api, "object already deleted", "%s used %s%u after it was deleted or completed", api,
+                 km_type_prefix(r->type), r->id);
+        return;
+    }
     if (!r->u.req.stop_pending) {
         km_vf_break(r->u.req.stop_acked ? "QSTOP3" : "QSTOP2", api,
                     r->u.req.stop_acked ? "request acknowledged twice" : "request is not being stopped",

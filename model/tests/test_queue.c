@@ -33,7 +33,7 @@ typedef enum {
     Q_PURGE,        /* a thread purges the queue synchronously */
     Q_POWER_MANUAL, /* manual: ReadyNotify keeps the first request, a power thread stops; EvtIoStop requeues it */
 } qmode;
-typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX, S_FORWARD } smode;
+typedef enum { S_ACK, S_REQUEUE, S_NOTHING, S_ACK_TWICE, S_COMPLETE, S_ACK_OUTSIDE, S_COMPLETE_READ_CTX, S_FORWARD, S_COMPLETE_THEN_ACK } smode;
 
 /* The request context S_COMPLETE_READ_CTX reads after completing in EvtIoStop. */
 typedef struct {
@@ -199,6 +199,13 @@ static VOID EvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
         ctx_read_after_complete = c->magic;
         break;
     }
+    case S_COMPLETE_THEN_ACK:
+        /* the DMA path completed it concurrently, then EvtIoStop acknowledges:
+         * FxRequest::VerifyStopAcknowledge passes a completed request held by
+         * the framework; the acknowledgement does nothing */
+        WdfRequestComplete(Request, STATUS_CANCELLED);
+        WdfRequestStopAcknowledge(Request, FALSE);
+        break;
     case S_FORWARD:
         /* the request leaves the stopping queue: the stop waits for it no
          * more; the manual queue (power-managed, stopping too) holds it */
@@ -590,6 +597,10 @@ static void test_power_stop_hold_reference(void)
     KCHECK(stop_flags == WdfRequestStopActionPurge);
     KCHECK(ctx_read_after_complete == QREQ_MAGIC && power_done == 1);
     purge_power = false;
+    /* acknowledged after its completion, inside EvtIoStop: no finding */
+    r = run_power(S_COMPLETE_THEN_ACK, true);
+    KEXPECT_CLEAN(r);
+    KCHECK(strcmp(order, "RSP") == 0 && resumes == 0);
 }
 
 /* A power stop waits for the threads in its queue's dispatch loop:
