@@ -997,7 +997,8 @@ void km_queue_power_stop(bool purge)
                 flags |= WdfRequestStopRequestCancelable;
             r->u.req.stop_pending = true;
             /* m_Canceled: set by the framework's cancel paths only (fxioqueue.cpp
-             * CancelForQueue, QueuePurge, RequestCancelable of a cancelled IRP),
+             * CancelForQueue, QueuePurge, _IrpCancelForDriver, RequestCancelable
+             * of a cancelled IRP),
              * so a request whose IRP the I/O manager cancelled while the driver
              * held it uncancelable (still KM_REQ_OWNED, never through
              * EvtIoCanceledOnQueue) gets EvtIoStop. */
