@@ -224,7 +224,8 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
     /* The device's view of the transfer: its status register. The device is
      * in D0 here: power-down waits until every request the driver owns is
      * completed, and this request completes only after this path. */
-    if (READ_REGISTER_ULONG(&ctx->DevCtx->Registers[FIXED_REG_STATUS]) & FIXED_STATUS_ERROR)
+    if (FixedLifetimeVariant != FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED && /* f: a device without one */
+        READ_REGISTER_ULONG(&ctx->DevCtx->Registers[FIXED_REG_STATUS]) & FIXED_STATUS_ERROR)
         DmaStatus = DmaError;
     /* The transaction is finished and no other path will use it (stops are
      * claimed only while it is not done, and this path is counted in DmaBusy
@@ -474,12 +475,16 @@ static VOID FixedEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags
     if (!stop)
         ctx->StopAsked = true; /* before Execute returned: the handler stops */
     WdfSpinLockRelease(devCtx->Lock);
-    if (stop && FixedLifetimeVariant == FIXED_LIFETIME_ACK_IN_FLIGHT && (ActionFlags & WdfRequestStopActionSuspend)) {
+    if (stop && (FixedLifetimeVariant == FIXED_LIFETIME_ACK_IN_FLIGHT ||
+                 FixedLifetimeVariant == FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED) &&
+        (ActionFlags & WdfRequestStopActionSuspend)) {
         /* BUG (busted-lifetime-ack-in-flight): "the transfer finishes on its
          * own: keep the request across the power-down". Acknowledged without
          * requeue, the request stays the driver's while KMDF goes on to
          * EvtDeviceD0Exit, and its DMA path reads the status register of a
-         * device in D3. */
+         * device in D3. Variant f (busted-lifetime-purge-cancel) does the
+         * same and leaves the read cancelable: the removal's purge cancels it
+         * (fxioqueue.cpp QueuePurge, CancelDriverRequests). */
         WdfRequestStopAcknowledge(Request, FALSE);
         return;
     }

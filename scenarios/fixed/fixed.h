@@ -19,7 +19,7 @@ typedef enum {
     FIXED_LIFETIME_CORRECT,
     FIXED_LIFETIME_ACK_IN_FLIGHT,              /* EvtIoStop acknowledges a request whose transfer runs */
     FIXED_LIFETIME_IOCTL_WRITE_AFTER_COMPLETE, /* the status IOCTL writes its output after completing */
-    FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED,     /* EvtRequestCancel stops the transfer as the published one does */
+    FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED,     /* EvtIoStop keeps in-flight reads cancelable; EvtRequestCancel stops unchecked */
 } FIXED_LIFETIME_VARIANT;
 extern FIXED_LIFETIME_VARIANT FixedLifetimeVariant;
 
