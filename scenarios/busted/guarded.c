@@ -455,7 +455,7 @@ SCN_ROW(busted_c16, "busted-c16", guarded_c16, 2, "", "framework:V26:", 200,
         "C16: WdfTimerStop(TRUE) in the transfer-complete callback, at DISPATCH_LEVEL");
 SCN_ROW(busted_c17, "busted-c17", guarded_c17, 2, "", "crash:C11", 200,
         "C17: WdfTimerStop(FALSE) returning FALSE taken as \"the callback has finished\"");
-SCN_ROW(busted_c21, "busted-c21", guarded_c21, 2, "", "framework:V9:", 200,
+SCN_ROW(busted_c21, "busted-c21", guarded_c21, 2, "", "framework:V9:", 2000,
         "C21: EvtProgramDma stops once for a cancel and once more for a timeout");
 SCN_ROW(busted_c22, "busted-c22", guarded_c22, 2, "alloc_failure", "framework:V15:", 200,
         "C22: an Execute failure is handled by the protocol's helper and completed again by EvtIoRead");

@@ -524,7 +524,9 @@ static VOID FixedEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t O
          * there will be". The completion hands the system buffer back to the
          * I/O manager, which copies it out and frees it. */
         WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, sizeof(FIXED_STATS));
-        *stats = snapshot;
+        stats->Completed = snapshot.Completed;
+        stats->InFlight = snapshot.InFlight;
+        stats->PowerUps = snapshot.PowerUps;
         return;
     }
     *stats = snapshot; /* before the completion: the buffer is the I/O manager's after it */

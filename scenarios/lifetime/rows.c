@@ -17,14 +17,11 @@ SCN_ROW(busted_lifetime_ack_in_flight, "busted-lifetime-ack-in-flight", lifetime
         "check:PNP1:", 2000,
         "b: EvtIoStop acknowledges a request whose transfer runs; its DMA path reads a register after D0Exit")
 
-/* The write lands in the freed system buffer: the model's use-after-free where
- * it sees the store, ASan's use-after-poison where the compiler made the
- * struct copy a memcpy (the ASan presets): the same freed, poisoned buffer. */
 static void ioctl_after_complete(void) { FixedLifetimeVariant = FIXED_LIFETIME_IOCTL_WRITE_AFTER_COMPLETE; }
 SCN_DRIVER(lifetime_ioctl_after_complete, "busted-lifetime-ioctl-after-complete", FixedLifetimeDriverEntry,
            ioctl_after_complete);
 SCN_ROW(busted_lifetime_ioctl_after_complete, "busted-lifetime-ioctl-after-complete", lifetime_ioctl_after_complete, 2,
-        "requests=2 ioctls=1 ioctl=0x226000 ioctl_out=12", "crash:use-after-", 200,
+        "requests=2 ioctls=1 ioctl=0x226000 ioctl_out=12", "crash:use-after-free", 200,
         "e: the status IOCTL writes its METHOD_BUFFERED output after completing the request")
 
 /* ---- the parking driver (lifetime/park.c) ---------------------------------------- */
