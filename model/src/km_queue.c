@@ -212,6 +212,8 @@ static bool queue_callback(km_object *q, qc_kind k, const void *fn, km_object *r
 /* InsertInDriverOwnedList: the driver owns the request now. */
 static void take_by_driver(km_object *q, km_object *req)
 {
+    km_hb_section_begin(&req->u.req.queue_lock); /* under the queue lock (see rejoin) */
+    km_hb_section_end(&req->u.req.queue_lock);
     req->u.req.driver_owned = true;
     req->u.req.presented_once = true;
     req->u.req.in_driver_list = true;
@@ -678,6 +680,12 @@ static NTSTATUS give_back_checks(km_object *r, const char *api)
  * (which walks m_DriverOwned) gives it no EvtIoResume. */
 static void rejoin(km_object *from, km_object *q, km_object *r, bool head)
 {
+    /* ForwardRequestWorker / Requeue run under the queue lock, as do the later
+     * retrieval, MarkCancelable and the cancel's dispatch: what the driver
+     * wrote before forwarding happens before its EvtRequestCancel
+     * (ThreadSanitizer: the request's queue-lock section, km_request.c). */
+    km_hb_section_begin(&r->u.req.queue_lock);
+    km_hb_section_end(&r->u.req.queue_lock);
     release_by_driver(from, r);
     r->u.req.stop_pending = r->u.req.stop_acked = false;
     r->u.req.driver_owned = false;
