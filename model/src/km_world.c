@@ -295,50 +295,86 @@ static void notice_uncalled(const WDF_PNPPOWER_EVENT_CALLBACKS *pnp, const WDF_I
     bool removal = env->surprise_remove || env->remove;
     bool down = env->power_cycles > 0 || env->pnp_stop || removal;
     bool release = env->pnp_stop || removal;
+    /* enable: the environment setting that leads the model to call it;
+     * NULL: the model never calls it (not modelled yet). */
+    static const char *const down_s = "power_cycles=N, pnp_stop, surprise_remove or remove";
+    static const char *const release_s = "pnp_stop, surprise_remove or remove";
+    static const char *const removal_s = "surprise_remove or remove";
+    static const char *const cycle_s = "power_cycles=N or pnp_stop";
     const struct {
         bool set;
         const char *name;
+        const char *enable;
     } cb[] = {
-        {km_w.driver->u.drv.unload != NULL, "EvtDriverUnload"},
-        {!down && pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit"},
-        {!down && pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled"},
-        {!release && pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware"},
-        {!removal && pnp->EvtDeviceSelfManagedIoCleanup != NULL, "EvtDeviceSelfManagedIoCleanup"},
-        {!removal && pnp->EvtDeviceSelfManagedIoFlush != NULL, "EvtDeviceSelfManagedIoFlush"},
-        {!down && pnp->EvtDeviceSelfManagedIoSuspend != NULL, "EvtDeviceSelfManagedIoSuspend"},
+        {km_w.driver->u.drv.unload != NULL, "EvtDriverUnload", NULL},
+        {!down && pnp->EvtDeviceD0Exit != NULL, "EvtDeviceD0Exit", down_s},
+        {!down && pnp->EvtDeviceD0ExitPreInterruptsDisabled != NULL, "EvtDeviceD0ExitPreInterruptsDisabled", down_s},
+        {!release && pnp->EvtDeviceReleaseHardware != NULL, "EvtDeviceReleaseHardware", release_s},
+        {!removal && pnp->EvtDeviceSelfManagedIoCleanup != NULL, "EvtDeviceSelfManagedIoCleanup", removal_s},
+        {!removal && pnp->EvtDeviceSelfManagedIoFlush != NULL, "EvtDeviceSelfManagedIoFlush", removal_s},
+        {!down && pnp->EvtDeviceSelfManagedIoSuspend != NULL, "EvtDeviceSelfManagedIoSuspend", down_s},
         {!(env->power_cycles > 0 || env->pnp_stop) && pnp->EvtDeviceSelfManagedIoRestart != NULL,
-         "EvtDeviceSelfManagedIoRestart"},
-        {!env->surprise_remove && pnp->EvtDeviceSurpriseRemoval != NULL, "EvtDeviceSurpriseRemoval"},
-        {!(env->remove && !env->surprise_remove) && pnp->EvtDeviceQueryRemove != NULL, "EvtDeviceQueryRemove"},
-        {!env->pnp_stop && pnp->EvtDeviceQueryStop != NULL, "EvtDeviceQueryStop"},
-        {pnp->EvtDeviceUsageNotification != NULL, "EvtDeviceUsageNotification"},
-        {pnp->EvtDeviceRelationsQuery != NULL, "EvtDeviceRelationsQuery"},
-        {pnp->EvtDeviceUsageNotificationEx != NULL, "EvtDeviceUsageNotificationEx"},
-        {env->ioctls == 0 && qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl"},
-        {env->internal_ioctls == 0 && qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl"},
-        {!down && qc->EvtIoStop != NULL, "EvtIoStop"},
-        {!(env->power_cycles > 0 || env->pnp_stop) && qc->EvtIoResume != NULL, "EvtIoResume"},
+         "EvtDeviceSelfManagedIoRestart", cycle_s},
+        {!env->surprise_remove && pnp->EvtDeviceSurpriseRemoval != NULL, "EvtDeviceSurpriseRemoval",
+         "surprise_remove"},
+        {!(env->remove && !env->surprise_remove) && pnp->EvtDeviceQueryRemove != NULL, "EvtDeviceQueryRemove",
+         "remove without surprise_remove"},
+        {!env->pnp_stop && pnp->EvtDeviceQueryStop != NULL, "EvtDeviceQueryStop", "pnp_stop"},
+        {pnp->EvtDeviceUsageNotification != NULL, "EvtDeviceUsageNotification", NULL},
+        {pnp->EvtDeviceRelationsQuery != NULL, "EvtDeviceRelationsQuery", NULL},
+        {pnp->EvtDeviceUsageNotificationEx != NULL, "EvtDeviceUsageNotificationEx", NULL},
+        {env->ioctls == 0 && qc->EvtIoDeviceControl != NULL, "EvtIoDeviceControl", "ioctls=N"},
+        {env->internal_ioctls == 0 && qc->EvtIoInternalDeviceControl != NULL, "EvtIoInternalDeviceControl",
+         "internal_ioctls=N"},
+        {!down && qc->EvtIoStop != NULL, "EvtIoStop", down_s},
+        {!(env->power_cycles > 0 || env->pnp_stop) && qc->EvtIoResume != NULL, "EvtIoResume", cycle_s},
         /* the setup DDIs' callbacks (km_accept.c) */
         {su->ppo_callbacks.EvtDeviceArmWakeFromS0 || su->ppo_callbacks.EvtDeviceDisarmWakeFromS0 ||
              su->ppo_callbacks.EvtDeviceWakeFromS0Triggered || su->ppo_callbacks.EvtDeviceArmWakeFromSx ||
              su->ppo_callbacks.EvtDeviceDisarmWakeFromSx || su->ppo_callbacks.EvtDeviceWakeFromSxTriggered ||
              su->ppo_callbacks.EvtDeviceArmWakeFromSxWithReason,
-         "power policy (wake) callbacks"},
+         "power policy (wake) callbacks", NULL},
         {su->has_file_config && (su->file_config.EvtDeviceFileCreate || su->file_config.EvtFileClose ||
                                  su->file_config.EvtFileCleanup),
-         "file object callbacks"},
+         "file object callbacks", NULL},
     };
-    char text[DR_NOTICE_MAX];
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof cb / sizeof cb[0]; i++)
-        if (cb[i].set && n < sizeof text)
-            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", n ? ", " : "", cb[i].name);
-    if (n == 0)
-        return;
+    /* Two notices: what this environment does not reach, grouped by the
+     * setting that reaches it, and what the model never calls. */
+    char text[2][DR_NOTICE_MAX];
+    size_t n[2] = {0, 0};
+    size_t ncb = sizeof cb / sizeof cb[0];
+    for (size_t i = 0; i < ncb; i++) {
+        if (!cb[i].set)
+            continue;
+        unsigned k = cb[i].enable ? 0 : 1;
+        bool seen = false; /* its group was written with an earlier entry */
+        for (size_t j = 0; j < i && k == 0; j++)
+            seen |= cb[j].set && cb[j].enable == cb[i].enable;
+        if (seen)
+            continue;
+        const char *sep = n[k] ? (k == 0 ? "; " : ", ") : "";
+        for (size_t j = i; j < ncb && n[k] < sizeof text[k]; j++) {
+            if (!cb[j].set || (j > i && (k == 1 || cb[j].enable != cb[i].enable)))
+                continue;
+            n[k] += (size_t)snprintf(text[k] + n[k], sizeof text[k] - n[k], "%s%s", sep, cb[j].name);
+            sep = ", ";
+            if (k == 1)
+                break;
+        }
+        if (k == 0 && n[k] < sizeof text[k])
+            n[k] += (size_t)snprintf(text[k] + n[k], sizeof text[k] - n[k], " (with %s)", cb[i].enable);
+    }
     char line[DR_NOTICE_MAX];
-    snprintf(line, sizeof line, "registered but never called by the model (not modelled yet, their races are "
-                                "not explored): %.300s", text);
-    dr_notice(line);
+    if (n[0]) {
+        snprintf(line, sizeof line, "registered but not called in this environment (their races are not explored): %.420s",
+                 text[0]);
+        dr_notice(line);
+    }
+    if (n[1]) {
+        snprintf(line, sizeof line, "registered but never called by the model (not modelled yet, their races are "
+                                    "not explored): %.300s", text[1]);
+        dr_notice(line);
+    }
 }
 
 /* The access observer: request buffers (C13), then register memory. */

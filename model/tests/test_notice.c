@@ -1,6 +1,7 @@
-/* test_notice.c: callbacks a driver registers that the model never calls
- * (power-down, removal, unload, IOCTLs: not modelled yet) are named in a
- * campaign notice (dr_notice), never left silent (issue 12). */
+/* test_notice.c: callbacks a driver registers that the model does not call
+ * are named in a campaign notice (dr_notice), never left silent (issues 12
+ * and 15): those this environment does not reach, with the setting that
+ * reaches them, apart from those the model never calls. */
 #include "km_test.h"
 
 static bool register_extra; /* the driver also registers callbacks the model never calls */
@@ -86,22 +87,43 @@ int main(void)
     KEXPECT_CLEAN(r);
     KCHECK(dr_notice_text()[0] == 0);
 
-    /* EvtIoStop, EvtIoDeviceControl, EvtDeviceD0Exit and EvtDriverUnload
-     * are accepted and never called: one notice names each of them, once
-     * however many executions ran. */
+    /* EvtIoStop, EvtIoDeviceControl and EvtDeviceD0Exit are not reached in
+     * this environment: one notice names each with the setting that reaches
+     * it. EvtDriverUnload is never called by the model: a second notice.
+     * Each once, however many executions ran. */
     register_extra = true;
     dr_notices_reset();
     r = km_test_run(&scn, "random", 20, false);
     KEXPECT_CLEAN(r);
     const char *n = dr_notice_text();
-    KCHECK(strstr(n, "registered but never called by the model") != NULL);
-    KCHECK(strstr(n, "EvtIoStop") != NULL);
-    KCHECK(strstr(n, "EvtIoDeviceControl") != NULL);
-    KCHECK(strstr(n, "EvtDeviceD0Exit") != NULL);
-    KCHECK(strstr(n, "EvtDriverUnload") != NULL);
+    const char *env_part = strstr(n, "registered but not called in this environment");
+    const char *model_part = strstr(n, "registered but never called by the model");
+    KCHECK(env_part != NULL && model_part != NULL);
+    KCHECK(env_part < model_part); /* the environment's first, then the model's */
+    const char *stop = strstr(n, "EvtIoStop"), *d0exit = strstr(n, "EvtDeviceD0Exit");
+    const char *ioctl = strstr(n, "EvtIoDeviceControl (with ioctls=N)");
+    const char *down = strstr(n, "(with power_cycles=N, pnp_stop, surprise_remove or remove)");
+    const char *unload = strstr(n, "EvtDriverUnload");
+    KCHECK(stop && d0exit && ioctl && down && unload);
+    KCHECK(d0exit < model_part && stop < model_part && ioctl < model_part); /* environment notice */
+    KCHECK(d0exit < down && stop < down);                                   /* grouped under their setting */
+    KCHECK(unload > model_part);                                            /* model notice */
+    KCHECK(strstr(n, "EvtDriverUnload (with") == NULL);
     KCHECK(strstr(n, "EvtIoRead") == NULL); /* called: not named */
     KCHECK(strchr(n, '\n') == NULL);
-    const char *again = strstr(n + 1, "registered but never called");
-    KCHECK(again == NULL); /* 20 executions, one notice */
+    KCHECK(strstr(env_part + 1, "registered but not called in this environment") == NULL); /* 20 executions, once */
+    KCHECK(strstr(model_part + 1, "registered but never called by the model") == NULL);
+
+    /* With the settings that reach them, only the model's notice is left. */
+    env.ioctls = 1;
+    env.power_cycles = 1;
+    dr_notices_reset();
+    r = km_test_run(&scn, "random", 20, false);
+    KEXPECT_CLEAN(r);
+    n = dr_notice_text();
+    KCHECK(strstr(n, "registered but not called in this environment") == NULL);
+    KCHECK(strstr(n, "registered but never called by the model") != NULL);
+    KCHECK(strstr(n, "EvtDriverUnload") != NULL);
+    KCHECK(strstr(n, "EvtIoStop") == NULL && strstr(n, "EvtIoDeviceControl") == NULL);
     return km_test_done();
 }

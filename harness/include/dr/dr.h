@@ -53,7 +53,7 @@ typedef struct dr_site {
  * (e.g. what the model leaves unexplored), shown in the run's summary. A
  * text already noted is not added again; "; " joins distinct ones, up to
  * DR_NOTICE_MAX bytes. */
-enum { DR_NOTICE_MAX = 512 };
+enum { DR_NOTICE_MAX = 1024 };
 void dr_notice(const char *text);
 
 /* ---- findings ----------------------------------------------------------- */
