@@ -180,6 +180,23 @@ static NTSTATUS FinalStatus(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS dm
     return NT_SUCCESS(txStatus) ? STATUS_DEVICE_DATA_ERROR : txStatus;
 }
 
+#if FIXED_LIFETIME
+/* The last DMA-path invocation to leave, once the transaction is done, ends
+ * the DMA path: only then may the request complete. A transfer-complete
+ * callback whose DmaCompleted* returned FALSE still takes the device's lock
+ * afterwards, and the callback for the next transfer may finish the
+ * transaction on another processor meanwhile; were that one to complete the
+ * request, a removal could delete the device, and its lock, under the first
+ * (docs/fixed-protocol.md item 15). The transaction is finished and no path
+ * uses it any more (stops are claimed only while it is not done): delete it,
+ * so none is left at ReleaseHardware. */
+static VOID LeaveDmaPath(PFIXED_REQUEST_CONTEXT ctx, WDFDMATRANSACTION tx)
+{
+    WdfObjectDelete(tx);
+    DropReference(ctx); /* the DMA reference */
+}
+#endif
+
 /* The DMA path for one transfer. Entered with DmaBusy counting it. */
 static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS DmaStatus)
 {
@@ -189,6 +206,9 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
     bool endNow, go, cancelable, timerQueued;
     size_t bytes;
     WDF_REQUEST_PARAMETERS params;
+#if FIXED_LIFETIME
+    bool lastOut;
+#endif
 
     WdfSpinLockAcquire(ctx->Lock);
     endNow = ctx->Stopped || ctx->StopWanted;
@@ -211,9 +231,16 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
             ctx->StopWanted = false;
             ctx->Stopping = true;
         }
+#if FIXED_LIFETIME
+        lastOut = ctx->DmaDone && ctx->DmaBusy == 0; /* the final one finished while we were here */
+#endif
         WdfSpinLockRelease(ctx->Lock);
         if (go)
             DoStop(ctx);
+#if FIXED_LIFETIME
+        if (lastOut)
+            LeaveDmaPath(ctx, tx);
+#endif
         return;
     }
 
@@ -227,18 +254,17 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
     if (FixedLifetimeVariant != FIXED_LIFETIME_CANCEL_STOPS_UNCHECKED && /* f: a device without one */
         READ_REGISTER_ULONG(&ctx->DevCtx->Registers[FIXED_REG_STATUS]) & FIXED_STATUS_ERROR)
         DmaStatus = DmaError;
-    /* The transaction is finished and no other path will use it (stops are
-     * claimed only while it is not done, and this path is counted in DmaBusy
-     * until DmaDone): delete it, so none is left at ReleaseHardware. */
-    WdfObjectDelete(tx);
 #endif
 
     WdfSpinLockAcquire(ctx->Lock);
     ctx->DmaDone = true;
-    ctx->DmaBusy--;
 #if FIXED_LIFETIME
+    /* This path stays counted in DmaBusy until the unmark and the timer stop
+     * below are done: until then it needs the DMA reference. */
     ctx->DevCtx->InFlight--;
     ctx->DevCtx->Completed++;
+#else
+    ctx->DmaBusy--;
 #endif
     ctx->CompletionStatus =
         FinalStatus(ctx, DmaStatus, txStatus, bytes, params.Parameters.Read.Length, ctx->StopReason);
@@ -253,7 +279,16 @@ static VOID HandleTransfer(PFIXED_REQUEST_CONTEXT ctx, DMA_COMPLETION_STATUS Dma
         DropReference(ctx); /* the cancel reference: no callback will come */
     if (timerQueued && WdfTimerStop(ctx->Timer, FALSE) == TRUE)
         DropReference(ctx); /* the timer reference: it will not fire */
+#if FIXED_LIFETIME
+    WdfSpinLockAcquire(ctx->Lock);
+    ctx->DmaBusy--;
+    lastOut = ctx->DmaBusy == 0; /* else an earlier callback is still between DmaCompleted and its lock */
+    WdfSpinLockRelease(ctx->Lock);
+    if (lastOut)
+        LeaveDmaPath(ctx, tx);
+#else
     DropReference(ctx);     /* the DMA reference */
+#endif
 }
 
 static VOID FixedEvtTransferComplete(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context,
