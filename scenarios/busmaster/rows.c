@@ -79,5 +79,5 @@ SCN_ROW(bm_waitlock_row, "busmaster-waitlock-at-dispatch", bm_waitlock, 2, BM_EN
 SCN_ROW(bm_no_ack_row, "busmaster-isr-no-ack", bm_no_ack, 1, BM_ENV "", "livelock:interrupt storm", 20000,
         "the ISR leaves the acknowledge to the DPC: the level-sensitive line storms (1 CPU)")
 SCN_ROW(bm_table_row, "busmaster-table-after-delete", bm_table, 2, BM_ENV "requests=2 no-cancel",
-        "crash:use-after-free: write to a freed common buffer", 200,
+        "crash:use-after-free: write to a freed common buffer", 9000,
         "after a DMA error a work item replaces the descriptor table the next request is using")

@@ -457,5 +457,5 @@ SCN_ROW(busted_c17, "busted-c17", guarded_c17, 2, "", "crash:C11", 200,
         "C17: WdfTimerStop(FALSE) returning FALSE taken as \"the callback has finished\"");
 SCN_ROW(busted_c21, "busted-c21", guarded_c21, 2, "", "framework:V9:", 2000,
         "C21: EvtProgramDma stops once for a cancel and once more for a timeout");
-SCN_ROW(busted_c22, "busted-c22", guarded_c22, 2, "alloc_failure", "framework:V15:", 200,
+SCN_ROW(busted_c22, "busted-c22", guarded_c22, 2, "alloc_failure", "framework:V15:", 5000,
         "C22: an Execute failure is handled by the protocol's helper and completed again by EvtIoRead");
