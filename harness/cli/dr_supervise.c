@@ -39,6 +39,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
     char sb[32];
     if (hung) {
         f->kind = DR_FIND_HANG;
+        snprintf(f->rule, sizeof f->rule, "%s", "HANG");
         snprintf(f->title, sizeof f->title, "hang: no progress (watchdog)");
         snprintf(f->message, sizeof f->message,
                  "no step for %g s after step %" PRIu64 " (--exec-timeout): a loop without scheduling points; "
@@ -46,6 +47,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
                  dr_sup_exec_timeout, (uint64_t)m->steps);
     } else if (m->raced) {
         f->kind = DR_FIND_DATA_RACE;
+        snprintf(f->rule, sizeof f->rule, "%s", "DATA_RACE");
         snprintf(f->title, sizeof f->title, "data race (ThreadSanitizer)");
         snprintf(f->message, sizeof f->message,
                  "ThreadSanitizer reported a race at step %" PRIu64 " and ended the process; replay this tape "
@@ -53,6 +55,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
                  (uint64_t)m->steps);
     } else if (m->sanitizer) {
         f->kind = DR_FIND_CRASH;
+        snprintf(f->rule, sizeof f->rule, "%s", "SANITIZER");
         if (m->what[0])
             snprintf(f->title, sizeof f->title, "crash: %.60s (sanitizer report, process died)", m->what);
         else
@@ -63,12 +66,14 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
     } else if (WIFSIGNALED(status)) {
         const char *n = sig_name(WTERMSIG(status), sb, sizeof sb);
         f->kind = DR_FIND_CRASH;
+        snprintf(f->rule, sizeof f->rule, "%s", "PROCESS_DIED");
         snprintf(f->title, sizeof f->title, "crash: %s (process died)", n);
         snprintf(f->message, sizeof f->message, "the process running the execution died of %s at step %" PRIu64 "%s",
                  n, (uint64_t)m->steps, WTERMSIG(status) == SIGABRT ? " (abort())" : "");
     } else {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         f->kind = DR_FIND_CRASH;
+        snprintf(f->rule, sizeof f->rule, "%s", "PROCESS_EXIT");
         snprintf(f->title, sizeof f->title, "crash: exit(%d) during an execution (process died)", code);
         snprintf(f->message, sizeof f->message, "the process running the execution exited with status %d at step %" PRIu64,
                  code, (uint64_t)m->steps);

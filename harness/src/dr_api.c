@@ -31,7 +31,17 @@ void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
     const dr_mode_ops *m = enter();
     va_list ap;
     va_start(ap, fmt);
-    m->fail(kind, title, fmt, ap);
+    m->fail(kind, NULL, title, fmt, ap);
+    va_end(ap);
+    leave(m);
+}
+
+void dr_fail_rule(dr_finding_kind kind, const char *rule, const char *title, const char *fmt, ...)
+{
+    const dr_mode_ops *m = enter();
+    va_list ap;
+    va_start(ap, fmt);
+    m->fail(kind, rule, title, fmt, ap);
     va_end(ap);
     leave(m);
 }

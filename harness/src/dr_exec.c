@@ -20,7 +20,7 @@ DR_SITE(site_start, "start");
 static void finding_clear(dr_finding *f)
 {
     f->kind = DR_FIND_NONE;
-    f->title[0] = f->message[0] = f->task_name[0] = 0;
+    f->rule[0] = f->title[0] = f->message[0] = f->task_name[0] = 0;
     f->step = 0;
     f->task = 0;
     f->cpu = 0;

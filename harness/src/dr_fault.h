@@ -71,12 +71,14 @@ dr_finding_kind dr__fault_kind(dr_fault f);
 DR_ENGINE_FAULTS(DR_X)
 #undef DR_X
 
-/* Report an engine fault (dr_fail: from a task it does not return). */
+/* Report an engine fault (dr_fail_rule, its rule the fault's name: from a
+ * task it does not return). */
 #define DR_FAULT(name, ...)                                                                                  \
     do {                                                                                                     \
         char dr_fault_msg_[256];                                                                             \
         dr__fault_msg_##name(dr_fault_msg_, sizeof dr_fault_msg_, __VA_ARGS__);                              \
-        dr_fail(dr__fault_kind(DR_FAULT_##name), dr__fault_title(DR_FAULT_##name), "%s", dr_fault_msg_);     \
+        dr_fail_rule(dr__fault_kind(DR_FAULT_##name), dr__fault_name(DR_FAULT_##name),                     \
+                     dr__fault_title(DR_FAULT_##name), "%s", dr_fault_msg_);                                 \
     } while (0)
 
 #endif

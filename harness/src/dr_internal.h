@@ -251,8 +251,8 @@ uint32_t dr__exec_stamp(void);
 typedef struct dr_mode_ops {
     const char *name;
     bool quiet; /* entry points run engine code TSan-quiet (fiber mode, one OS thread) */
-    void (*fail)(dr_finding_kind kind, const char *title, const char *fmt, va_list ap)
-        __attribute__((format(printf, 3, 0)));
+    void (*fail)(dr_finding_kind kind, const char *rule, const char *title, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
     bool (*failed)(void);
     const dr_scenario *(*scenario)(void);
     void (*framework_resume)(void);

@@ -131,10 +131,10 @@ static void report(const range *r, uintptr_t addr, size_t size, int write)
     if (r->describe)
         r->describe(r->cookie, (const void *)addr, detail, sizeof detail);
     if (r->kind == DR_POISON_FREED)
-        dr_fail(DR_FIND_CRASH, title, "%s of %zu bytes, %s; freed at step %llu by %s", rw, size, detail,
-                (unsigned long long)r->step, r->task ? r->task : "set-up");
+        dr_fail_rule(DR_FIND_CRASH, "USE_AFTER_FREE", title, "%s of %zu bytes, %s; freed at step %llu by %s", rw, size,
+                     detail, (unsigned long long)r->step, r->task ? r->task : "set-up");
     else
-        dr_fail(DR_FIND_CRASH, title, "%s of %zu bytes, %s", rw, size, detail);
+        dr_fail_rule(DR_FIND_CRASH, "BUFFER_OVERFLOW", title, "%s of %zu bytes, %s", rw, size, detail);
 }
 
 static const range *find(uintptr_t a, uintptr_t e)

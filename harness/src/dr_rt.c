@@ -208,12 +208,13 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[i] = 0;
 }
 
-__attribute__((format(printf, 3, 0))) static void rt_vfail(dr_finding_kind kind, const char *title,
-                                                           const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void rt_vfail(dr_finding_kind kind, const char *rule,
+                                                           const char *title, const char *fmt, va_list ap)
 {
     if (claim_finding()) {
         dr_finding *f = &R.finding;
         f->kind = kind;
+        copy_str(f->rule, sizeof f->rule, rule ? rule : "");
         copy_str(f->title, sizeof f->title, title);
         vsnprintf(f->message, sizeof f->message, fmt, ap);
         f->step = rt_steps;
@@ -235,6 +236,7 @@ static void rt_race(void)
         /* kind and title from the fault table; the message is copied by hand
          * (no formatting inside TSan's report) */
         R.finding.kind = dr__fault_kind(DR_FAULT_DATA_RACE);
+        copy_str(R.finding.rule, sizeof R.finding.rule, dr__fault_name(DR_FAULT_DATA_RACE));
         copy_str(R.finding.title, sizeof R.finding.title, dr__fault_title(DR_FAULT_DATA_RACE));
         copy_str(R.finding.message, sizeof R.finding.message,
                  "ThreadSanitizer reported a race between real threads (report above); fiber mode gives a tape");

@@ -4,6 +4,7 @@
 #include "dr_hash.h"
 #include "dr_internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,54 @@ const char *dr_finding_kind_name(dr_finding_kind k)
         break;
     }
     return "?";
+}
+
+/* ---- expected verdicts ------------------------------------------------------ */
+
+/* A rule id as the model and the engine write them: capitals, digits, '-'
+ * and '_', ending in a digit or a capital (V1, C11, QSTOP4, DMA-FREE,
+ * DEADLOCK). Anything else after "kind:" is part of a title. */
+static bool rule_shaped(const char *s)
+{
+    if (!isupper((unsigned char)s[0]))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isupper((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-' && *p != '_')
+            return false;
+    char last = s[strlen(s) - 1];
+    return last != '-' && last != '_';
+}
+
+bool dr_expect_matches(const char *expect, dr_finding_kind kind, const char *rule, const char *title)
+{
+    if (strcmp(expect, "clean") == 0)
+        return false;
+    const char *colon = strchr(expect, ':');
+    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
+    const char *name = dr_finding_kind_name(kind);
+    if (strlen(name) != klen || strncmp(name, expect, klen) != 0)
+        return false;
+    if (!colon)
+        return true;
+    /* kind:RULE names the check exactly (framework:V1 is not V15); the
+     * rule comes from the finding as data, never from its title. */
+    if (rule_shaped(colon + 1))
+        return rule && strcmp(rule, colon + 1) == 0;
+    return strstr(title, colon + 1) != NULL;
+}
+
+bool dr_expect_valid(const char *expect)
+{
+    if (strcmp(expect, "clean") == 0)
+        return true;
+    const char *colon = strchr(expect, ':');
+    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
+    for (int k = DR_FIND_NONE + 1; k < DR_FIND__COUNT; k++) {
+        const char *name = dr_finding_kind_name((dr_finding_kind)k);
+        if (strlen(name) == klen && strncmp(name, expect, klen) == 0)
+            return !colon || colon[1] != 0;
+    }
+    return false;
 }
 
 /* ---- scenario registry ------------------------------------------------------ */

@@ -340,12 +340,13 @@ static void drain_now(dr_cpu *c)
 
 /* Record the execution's finding (the first one wins) and abandon the
  * running task, if any: its fiber is re-prepared at teardown. */
-__attribute__((format(printf, 3, 0))) static void record_finding(dr_finding_kind kind, const char *title,
-                                                                 const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void record_finding(dr_finding_kind kind, const char *rule,
+                                                                 const char *title, const char *fmt, va_list ap)
 {
     if (!G.over) {
         dr_finding *f = &G.finding;
         f->kind = kind;
+        snprintf(f->rule, sizeof f->rule, "%s", rule ? rule : "");
         snprintf(f->title, sizeof f->title, "%s", title);
         vsnprintf(f->message, sizeof f->message, fmt, ap);
         f->step = G.steps;
@@ -648,11 +649,11 @@ static void fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
     dr_yield(&site_spin_release);
 }
 
-__attribute__((format(printf, 3, 0))) static void fiber_fail(dr_finding_kind kind, const char *title,
-                                                             const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void fiber_fail(dr_finding_kind kind, const char *rule,
+                                                             const char *title, const char *fmt, va_list ap)
 {
     if (G.scn)
-        record_finding(kind, title, fmt, ap);
+        record_finding(kind, rule, title, fmt, ap);
 }
 
 static bool fiber_failed(void) { return G.over && !G.diverged; }

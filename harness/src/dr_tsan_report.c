@@ -19,6 +19,7 @@ bool dr_current_result(dr_exec_result *res, uint64_t *exec_index)
         return false;
     memset(res, 0, sizeof *res);
     res->finding.kind = dr__fault_kind(DR_FAULT_DATA_RACE);
+    snprintf(res->finding.rule, sizeof res->finding.rule, "%s", dr__fault_name(DR_FAULT_DATA_RACE));
     snprintf(res->finding.title, sizeof res->finding.title, "%s", dr__fault_title(DR_FAULT_DATA_RACE));
     char detail[96];
     snprintf(detail, sizeof detail, "at step %llu; replay this tape in the tsan build",

@@ -84,6 +84,12 @@ const char *dr_finding_kind_name(dr_finding_kind k);
  * dedup key together with `kind`): no step numbers, no pointers. */
 void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same, naming the check that fired: `rule` is a short stable id (the
+ * model's V15, C11, QSTOP4; the engine's DEADLOCK), carried as data to the
+ * reports and to --expect=KIND:RULE, which matches it exactly. NULL or ""
+ * is no rule. It is not part of the dedup key (the title is). */
+void dr_fail_rule(dr_finding_kind kind, const char *rule, const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* True once a finding has been recorded in this execution. */
 bool dr_failed(void);

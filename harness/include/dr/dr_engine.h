@@ -29,6 +29,7 @@ typedef struct dr_choice_req {
 
 typedef struct dr_finding {
     dr_finding_kind kind;
+    char rule[24];       /* the check that fired (V15, C11, QSTOP4, DEADLOCK...); empty when none */
     char title[160];     /* stable: the dedup key with kind */
     char message[512];
     uint64_t step;
@@ -147,6 +148,14 @@ size_t dr_scenario_count(void);
 const dr_scenario *dr_scenario_at(size_t i);
 const dr_scenario *dr_scenario_default(void);
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+/* Does a finding (kind, rule, title) show an expected verdict: a kind
+ * ("crash"), kind:RULE ("crash:V13": the finding's rule, exactly, when the
+ * text after the colon is shaped like a rule id) or kind:part-of-the-title
+ * ("check:lost", "crash:C11:")? ("clean" never matches.) */
+bool dr_expect_matches(const char *expect, dr_finding_kind kind, const char *rule, const char *title);
+/* Is `expect` a verdict dr_expect_matches understands ("clean", a kind,
+ * kind:TEXT with TEXT not empty)? */
+bool dr_expect_valid(const char *expect);
 /* Set (or with NULL or "" clear) the --env settings of the runs that follow,
  * checked by the registered check (dr_set_env_check) for scenario s: 0, or -1
  * with a one-line reason in err (a scenario with no check takes none). */
