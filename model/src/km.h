@@ -736,8 +736,10 @@ bool km_crash(const char *check, const char *api, const char *what, const char *
  * FRAMEWORK finding. Always fires. */
 bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* A protocol oracle (lost completion, wrong status): a CHECK finding. */
-bool km_oracle(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A protocol oracle (lost completion, wrong status): a CHECK finding. `rule`
+ * is its id in kmdf-model-spec.md's catalogue (C8 lost completion), or NULL
+ * for a set-up or environment failure that is no driver rule. */
+bool km_oracle(const char *rule, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* WDF bugcheck parameter-1 codes (wdfbugcodes.h). */
 enum {

@@ -70,7 +70,7 @@ NTSTATUS KmClientQueryInterface(const GUID *InterfaceType, PINTERFACE Interface,
     if (!km_w.device || !km_w.device_started)
         return STATUS_INVALID_DEVICE_STATE;
     if (!InterfaceType || !Interface) {
-        km_oracle("bad client call", "%s: InterfaceType and Interface are required", api);
+        km_oracle("CLIENT-CALL", "bad client call", "%s: InterfaceType and Interface are required", api);
         return STATUS_INVALID_PARAMETER;
     }
     km_object *dev = km_w.device;
@@ -130,7 +130,7 @@ NTSTATUS KmClientStart(ULONG Processor, KM_CLIENT *Routine, PVOID Context, PCSTR
     if (!km_w.client || !dr_in_task())
         return STATUS_INVALID_DEVICE_STATE;
     if (!Routine) {
-        km_oracle("bad client call", "KmClientStart: Routine is NULL");
+        km_oracle("CLIENT-CALL", "bad client call", "KmClientStart: Routine is NULL");
         return STATUS_INVALID_PARAMETER;
     }
     if (km_w.nclient_tasks == MAX_CLIENT_TASKS)

@@ -313,7 +313,7 @@ bool km_gendev_start(const km_env *env)
     size_t length = 0;
     volatile void *regs = km_device_registers(0, &length);
     if (!regs || length < KM_GENDEV_SPAN || env->interrupts < 1) {
-        km_oracle("bad environment", "device=generic needs memory range 0 of at least %#x bytes and an interrupt "
+        km_oracle("ENV", "bad environment", "device=generic needs memory range 0 of at least %#x bytes and an interrupt "
                   "resource (memory=4K interrupts=1)", (unsigned)KM_GENDEV_SPAN);
         return false;
     }

@@ -41,7 +41,7 @@ static bool bad_line(const char *api, unsigned line)
 {
     if (line < km_w.env.interrupts)
         return false;
-    km_oracle("device model: no such interrupt line",
+    km_oracle("ENV", "device model: no such interrupt line",
               "%s(%u): the device has %u interrupt resource(s) (km_env interrupts=)", api, line,
               km_w.env.interrupts);
     return true;
@@ -176,12 +176,12 @@ static void storm(km_object *o, bool claimed)
     char title[160];
     snprintf(title, sizeof title, "LIVELOCK INT1: EvtInterruptIsr: interrupt storm (the driver does not "
                                   "acknowledge its device)");
-    dr_fail(DR_FIND_LIVELOCK, title,
-            "INT%u's EvtInterruptIsr returned %s %d times in a row with its level-sensitive line %d still "
-            "asserted: the kernel interrupts again at once each time, and nothing else runs on that processor "
-            "(Windows' storm detection: bug check 0xF2 HARDWARE_INTERRUPT_STORM). The ISR must make the device "
-            "deassert the line (acknowledge the interrupt cause) when it claims it",
-            o->id, claimed ? "TRUE" : "FALSE", STORM_LIMIT, o->u.intr.line);
+    dr_fail_rule(DR_FIND_LIVELOCK, "INT1", title,
+                 "INT%u's EvtInterruptIsr returned %s %d times in a row with its level-sensitive line %d still "
+                 "asserted: the kernel interrupts again at once each time, and nothing else runs on that processor "
+                 "(Windows' storm detection: bug check 0xF2 HARDWARE_INTERRUPT_STORM). The ISR must make the device "
+                 "deassert the line (acknowledge the interrupt cause) when it claims it",
+                 o->id, claimed ? "TRUE" : "FALSE", STORM_LIMIT, o->u.intr.line);
 }
 
 /* FxInterrupt::_InterruptThunk (DIRQL handling): the kernel holds the

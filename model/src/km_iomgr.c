@@ -101,7 +101,8 @@ static km_object *new_request(unsigned i)
                                             [WdfRequestTypeWrite] = "write",
                                             [WdfRequestTypeDeviceControl] = "device-control",
                                             [WdfRequestTypeDeviceControlInternal] = "internal device-control"};
-        km_oracle("no queue for a request", "the driver has no default I/O queue and configured none for %s requests",
+        km_oracle("NO-QUEUE", "no queue for a request",
+                  "the driver has no default I/O queue and configured none for %s requests",
                   kinds[type] ? kinds[type] : "these");
         return NULL;
     }

@@ -472,7 +472,7 @@ km_object *km_obj_create(km_type type, PWDF_OBJECT_ATTRIBUTES attrs, km_object *
     for (i = 0; i < km_w.nobjects && km_w.objects[i].state != KM_OBJ_FREE; i++)
         ;
     if (i == KM_MAX_OBJECTS) {
-        km_oracle("object table full", "more than %d live WDF objects: a leak", KM_MAX_OBJECTS);
+        km_oracle("OBJECT-LEAK", "object table full", "more than %d live WDF objects: a leak", KM_MAX_OBJECTS);
         *status = STATUS_INSUFFICIENT_RESOURCES;
         return NULL;
     }

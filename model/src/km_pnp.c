@@ -91,7 +91,7 @@ static bool failed(NTSTATUS st, const char *callback)
 {
     if (NT_SUCCESS(st))
         return false;
-    km_oracle("PnP/power callback failed", "%s returned %#x: KMDF fails the device (the model does not go on)",
+    km_oracle("CALLBACK-FAILED", "PnP/power callback failed", "%s returned %#x: KMDF fails the device (the model does not go on)",
               callback, (unsigned)st);
     return true;
 }

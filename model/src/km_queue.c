@@ -315,7 +315,7 @@ static void pending_add(km_object *q, km_object *req, bool head)
 {
     km_queue *qu = &q->u.q;
     if (qu->npending == KM_ENV_MAX_REQUESTS) {
-        km_oracle("model limit", "QUEUE%u holds more than %d requests", q->id, KM_ENV_MAX_REQUESTS);
+        km_oracle("MODEL-LIMIT", "model limit", "QUEUE%u holds more than %d requests", q->id, KM_ENV_MAX_REQUESTS);
         return;
     }
     if (qu->npending == 0)
@@ -802,8 +802,8 @@ static void queue_control(WDFQUEUE Queue, bool stop, bool cancel_queued, bool ca
     if (sync) {
         fn = sync_done, ctx = q;
         if (!dr_in_task()) {
-            dr_fail(DR_FIND_DEADLOCK, "deadlock: a WdfIoQueue*Synchronously call waits during set-up",
-                    "%s during set-up: nothing else runs to let the queue go idle", api);
+            dr_fail_rule(DR_FIND_DEADLOCK, "SETUP-WAIT", "deadlock: a WdfIoQueue*Synchronously call waits during set-up",
+                         "%s during set-up: nothing else runs to let the queue go idle", api);
             return;
         }
     }

@@ -546,7 +546,7 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
         r->u.req.information = Information;
     km_trace(&site_complete, r, Status);
     if (Status == STATUS_PENDING) {
-        km_oracle("request completed with STATUS_PENDING",
+        km_oracle("C3", "request completed with STATUS_PENDING",
                   "REQ%u completed with STATUS_PENDING: a completion path that defers its status turned out to be "
                   "the only one",
                   r->id);
@@ -606,7 +606,7 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
      * Scenarios of such devices turn it off (c2_status_lost=0). */
     if (km_w.env.c2_status_lost && NT_SUCCESS(Status) && r->u.req.tx_final &&
         (!NT_SUCCESS(r->u.req.tx_status) || (r->u.req.tx_stopped && r->u.req.tx_bytes < r->u.req.length))) {
-        km_oracle("C2 status lost (protocol check): request completed with success although its DMA transaction "
+        km_oracle("C2", "C2 status lost (protocol check): request completed with success although its DMA transaction "
                   "did not succeed",
                   "REQ%u completed with %#x, but its transaction ended with %#x after %zu of %zu bytes%s. A "
                   "protocol expectation, not a KMDF rule (KMDF completes any status); a device whose short "
@@ -698,7 +698,7 @@ void km_request_access(const void *addr, size_t size, bool write)
         if (write) /* by an address not from WdfRequestRetrieve*Buffer (a scatter/gather element) */
             km_mem_exposed(alloc);
         if (r->u.req.device_owned) {
-            km_oracle("C13 buffer touched while the device owns it",
+            km_oracle("C13", "C13 buffer touched while the device owns it",
                       "driver %s %zu bytes at offset %ld of REQ%u's buffer between Execute and the final "
                       "DmaCompleted",
                       write ? "wrote" : "read", size, (long)(p - b), r->id);

@@ -16,7 +16,7 @@ __attribute__((format(printf, 6, 0))) static bool report(dr_finding_kind kind, c
     char title[160], msg[400];
     snprintf(title, sizeof title, "%s %s: %s: %s", cls, check, api, what);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    dr_fail(kind, title, "%s", msg);
+    dr_fail_rule(kind, check, title, "%s", msg);
     return true;
 }
 
@@ -74,7 +74,7 @@ bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const ch
     return true;
 }
 
-bool km_oracle(const char *what, const char *fmt, ...)
+bool km_oracle(const char *rule, const char *what, const char *fmt, ...)
 {
     char title[160], msg[400];
     snprintf(title, sizeof title, "CHECK: %s", what);
@@ -82,7 +82,7 @@ bool km_oracle(const char *what, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    dr_fail(DR_FIND_CHECK, title, "%s", msg);
+    dr_fail_rule(DR_FIND_CHECK, rule, title, "%s", msg);
     return true;
 }
 
@@ -169,8 +169,8 @@ void KmAssertFailed(const char *expr, const char *msg, const char *file, int lin
         file = slash + 1;
     char title[160];
     snprintf(title, sizeof title, "NT_ASSERT: %s", msg ? msg : expr);
-    dr_fail(DR_FIND_ASSERT, title, "driver assertion failed: %s%s%s (%s:%d)", msg ? msg : "", msg ? ": " : "",
-            expr, file, line);
+    dr_fail_rule(DR_FIND_ASSERT, "NT-ASSERT", title, "driver assertion failed: %s%s%s (%s:%d)", msg ? msg : "",
+                 msg ? ": " : "", expr, file, line);
 }
 
 void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int line)

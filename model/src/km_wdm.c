@@ -35,7 +35,7 @@ __attribute__((format(printf, 4, 5))) static void dv_bugcheck(unsigned p1, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    dr_fail(DR_FIND_FRAMEWORK, title, "%s", msg);
+    dr_fail_rule(DR_FIND_FRAMEWORK, "POOL", title, "%s", msg);
 }
 
 /* ---- PAGED_CODE ------------------------------------------------------------------------------------- */
@@ -54,10 +54,10 @@ VOID KmPagedCode(const char *function)
         return;
     char title[160];
     snprintf(title, sizeof title, "DV-BUGCHECK 0xD1 PAGED_CODE: %s: pageable code run above APC_LEVEL", function);
-    dr_fail(DR_FIND_FRAMEWORK, title,
-            "%s (PAGED_CODE) ran at %s: pageable code may be paged out, and touching it above APC_LEVEL is "
-            "bug check 0xD1 (Driver Verifier's IRQL checking makes it happen every time)",
-            function, irql_name(irql));
+    dr_fail_rule(DR_FIND_FRAMEWORK, "PAGED-CODE", title,
+                 "%s (PAGED_CODE) ran at %s: pageable code may be paged out, and touching it above APC_LEVEL is "
+                 "bug check 0xD1 (Driver Verifier's IRQL checking makes it happen every time)",
+                 function, irql_name(irql));
 }
 
 /* ---- the pool ------------------------------------------------------------------------------------------ */
@@ -221,8 +221,9 @@ static void pool_free(const char *api, PVOID P, bool check_tag, ULONG tag, const
         tag_text(tag, want);
         char title[160];
         snprintf(title, sizeof title, "BUGCHECK 0xC2/0xA POOL: %s: freed with another tag", api);
-        dr_fail(DR_FIND_FRAMEWORK, title,
-                "%s with tag '%s' of an allocation tagged '%s' (BAD_POOL_CALLER: the tag must match)", api, want, t);
+        dr_fail_rule(DR_FIND_FRAMEWORK, "POOL", title,
+                     "%s with tag '%s' of an allocation tagged '%s' (BAD_POOL_CALLER: the tag must match)", api,
+                     want, t);
         return;
     }
     r->freed = true;
@@ -583,9 +584,10 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     if (!dr_in_task()) {
         /* DriverEntry and the set-up callbacks: nothing else runs to set it. */
         if (!Timeout) {
-            dr_fail(DR_FIND_DEADLOCK, "deadlock: KeWaitForSingleObject waits during set-up for an event nothing sets",
-                    "the driver waits without a timeout on a KEVENT while it starts (DriverEntry, "
-                    "EvtDriverDeviceAdd, EvtDevicePrepareHardware or D0Entry), where nothing else runs");
+            dr_fail_rule(DR_FIND_DEADLOCK, "SETUP-WAIT",
+                         "deadlock: KeWaitForSingleObject waits during set-up for an event nothing sets",
+                         "the driver waits without a timeout on a KEVENT while it starts (DriverEntry, "
+                         "EvtDriverDeviceAdd, EvtDevicePrepareHardware or D0Entry), where nothing else runs");
             return STATUS_UNSUCCESSFUL;
         }
         if (due > dr_now())
@@ -754,7 +756,7 @@ void km_wdm_check(void)
             continue;
         char t[5];
         tag_text(r->tag, t);
-        km_oracle("pool leak: memory allocated while requests ran was never freed",
+        km_oracle("POOL-LEAK", "pool leak: memory allocated while requests ran was never freed",
                   "%zu bytes of %s (tag '%s', from %s) were still allocated when every request had completed",
                   r->size, r->paged ? "paged pool" : r->free_api ? "memory" : "nonpaged pool", t, r->api);
         return;

@@ -408,7 +408,7 @@ static bool d0_post_interrupts(void)
     if (dr_failed())
         return false;
     if (!NT_SUCCESS(st)) {
-        km_oracle("EvtDeviceD0EntryPostInterruptsEnabled failed", "returned %#x", (unsigned)st);
+        km_oracle("CALLBACK-FAILED", "EvtDeviceD0EntryPostInterruptsEnabled failed", "returned %#x", (unsigned)st);
         return false;
     }
     return true;
@@ -422,7 +422,7 @@ static void start_io(void)
     for (unsigned i = 0; !q && i < WdfRequestTypeMax; i++)
         q = km_w.device->u.dev.dispatch[i];
     if (!q && !km_w.client) {
-        km_oracle("no default queue", "the driver created no default I/O queue: requests cannot be presented");
+        km_oracle("NO-QUEUE", "no default queue", "the driver created no default I/O queue: requests cannot be presented");
         return;
     }
     notice_uncalled(&km_w.device->u.dev.pnp, q ? &q->u.q.config : NULL);
@@ -445,7 +445,7 @@ static void d0_thread(void *arg)
     if (dr_failed())
         return;
     if (!NT_SUCCESS(st)) {
-        km_oracle("EvtInterruptEnable failed", "the device did not start: an interrupt's EvtInterruptEnable "
+        km_oracle("CALLBACK-FAILED", "EvtInterruptEnable failed", "the device did not start: an interrupt's EvtInterruptEnable "
                                                "returned %#x", (unsigned)st);
         return;
     }
@@ -473,14 +473,14 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     km_w.wdm_driver = &driver_object;
     dr_set_access_observer(world_access);
     if (env->requests < 1 || env->requests > KM_ENV_MAX_REQUESTS) {
-        km_oracle("bad environment", "%u requests (1 to %d)", env->requests, KM_ENV_MAX_REQUESTS);
+        km_oracle("ENV", "bad environment", "%u requests (1 to %d)", env->requests, KM_ENV_MAX_REQUESTS);
         return;
     }
     NTSTATUS st = driver_entry(&driver_object, &registry);
     if (dr_failed())
         return;
     if (!NT_SUCCESS(st) || !km_w.driver || !km_w.driver->u.drv.device_add) {
-        km_oracle("DriverEntry failed", "DriverEntry returned %#x or created no driver with EvtDriverDeviceAdd",
+        km_oracle("CALLBACK-FAILED", "DriverEntry failed", "DriverEntry returned %#x or created no driver with EvtDriverDeviceAdd",
                   (unsigned)st);
         return;
     }
@@ -492,7 +492,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
     if (dr_failed())
         return;
     if (!NT_SUCCESS(st) || !km_w.device) {
-        km_oracle("EvtDriverDeviceAdd failed", "EvtDriverDeviceAdd returned %#x", (unsigned)st);
+        km_oracle("CALLBACK-FAILED", "EvtDriverDeviceAdd failed", "EvtDriverDeviceAdd returned %#x", (unsigned)st);
         return;
     }
     km_w.device->u.dev.pnp_started = true; /* the start IRP: WdfDevStatePnpInit is left */
@@ -510,7 +510,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         if (dr_failed())
             return;
         if (!NT_SUCCESS(st)) {
-            km_oracle("EvtDevicePrepareHardware failed", "returned %#x", (unsigned)st);
+            km_oracle("CALLBACK-FAILED", "EvtDevicePrepareHardware failed", "returned %#x", (unsigned)st);
             return;
         }
     }
@@ -520,7 +520,7 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
         if (dr_failed())
             return;
         if (!NT_SUCCESS(st)) {
-            km_oracle("EvtDeviceD0Entry failed", "returned %#x", (unsigned)st);
+            km_oracle("CALLBACK-FAILED", "EvtDeviceD0Entry failed", "returned %#x", (unsigned)st);
             return;
         }
     }
@@ -544,7 +544,7 @@ void km_world_check(void)
     for (unsigned i = 0; i < km_w.nrequests; i++) {
         if (km_w.request_completions[i] == 0) {
             const km_object *r = km_world_request(i);
-            km_oracle("lost completion: a request was never completed",
+            km_oracle("C8", "lost completion: a request was never completed",
                       "REQ%u is %s at the end of the execution: nothing is left that will complete it", i + 1,
                       r ? km_req_state_name(r->u.req.state) : "gone");
             return;
@@ -555,12 +555,12 @@ void km_world_check(void)
         if (o->state == KM_OBJ_FREE)
             continue;
         if (o->type == KM_T_DMATRANSACTION && o->u.tx.state == KM_TX_TRANSFER) {
-            km_oracle("transaction left in Transfer at the end",
+            km_oracle("TX-LEFT", "transaction left in Transfer at the end",
                       "TX%u is still in Transfer after every request completed", o->id);
             return;
         }
         if (o->type == KM_T_REQUEST && o->state == KM_OBJ_DISPOSED) {
-            km_oracle("request object leaked",
+            km_oracle("C7", "request object leaked",
                       "REQ%u was completed but %d references keep it alive at the end (a missing "
                       "WdfObjectDereference, or a timer never deleted)",
                       o->id, o->refs);

@@ -16,7 +16,7 @@ static km_test_result run_until(const dr_scenario *s, dr_strategy *st, long max,
             break;
         r.executions++;
         if (res.finding.kind != DR_FIND_NONE) {
-            bool wanted = !needle || strstr(res.finding.title, needle);
+            bool wanted = !needle || km_test_finding_is(&res.finding, needle);
             r.findings++;
             if (wanted && r.first.kind == DR_FIND_NONE) {
                 r.first = res.finding;
@@ -62,6 +62,13 @@ km_test_result km_test_run_dfs(const dr_scenario *s, unsigned bound, long max, b
 bool km_test_title_has(const km_test_result *r, const char *needle)
 {
     return strstr(r->first.title, needle) != NULL;
+}
+
+bool km_test_finding_is(const dr_finding *f, const char *needle)
+{
+    char expect[128];
+    snprintf(expect, sizeof expect, "%s:%s", dr_finding_kind_name(f->kind), needle);
+    return dr_expect_matches(expect, f->kind, f->rule, f->title);
 }
 
 int km_test_done(void)

@@ -348,7 +348,7 @@ static void test_double_completion(void) /* V15, R2, C4 */
 static void test_pending_status(void) /* C3 */
 {
     km_test_result r = run_mode(IO_PENDING, true, false, 10);
-    KEXPECT_FINDING(r, DR_FIND_CHECK, "STATUS_PENDING");
+    KEXPECT_FINDING(r, DR_FIND_CHECK, "C3");
 }
 
 static void test_cancel_paths(void) /* 1.12 Ex on a cancelled IRP, 1.14, R7 */
