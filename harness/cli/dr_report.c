@@ -215,41 +215,32 @@ static void base_of(const char *tape_path, char *out, size_t len)
         out[n - 5] = 0;
 }
 
-/* A stable rule id: the finding's kind and its check (V15, C11, ...) or a slug of the title. */
-static void rule_id(dr_finding_kind kind, const char *title, char *out, size_t len)
+/* A stable rule id: dmarace/<rule> for the check the model or the engine
+ * named (V15, C11, QSTOP1, DEADLOCK: the finding's rule field, never parsed
+ * from its title); a finding raised without one (a scenario's own dr_fail)
+ * gets dmarace/<kind>/<a slug of its title>. */
+static void rule_id(const dr_finding *fd, char *out, size_t len)
 {
-    char code[48] = "";
-    for (const char *p = title; *p; p++) {
-        if ((*p == 'V' || *p == 'C') && isdigit((unsigned char)p[1]) && (p == title || !isalnum((unsigned char)p[-1]))) {
-            size_t k = 0;
-            code[k++] = *p++;
-            while (isdigit((unsigned char)*p) && k < 8)
-                code[k++] = *p++;
-            if (!isalnum((unsigned char)*p)) {
-                code[k] = 0;
-                break;
-            }
-            code[0] = 0;
-            p--;
+    if (fd->rule[0]) {
+        snprintf(out, len, "dmarace/%s", fd->rule);
+        return;
+    }
+    char slug[48];
+    size_t k = 0;
+    bool dash = false;
+    for (const char *p = fd->title; *p && k + 1 < sizeof slug; p++) {
+        if (isalnum((unsigned char)*p)) {
+            slug[k++] = (char)tolower((unsigned char)*p);
+            dash = false;
+        } else if (!dash && k) {
+            slug[k++] = '-';
+            dash = true;
         }
     }
-    if (!code[0]) {
-        size_t k = 0;
-        bool dash = false;
-        for (const char *p = title; *p && k + 1 < sizeof code; p++) {
-            if (isalnum((unsigned char)*p)) {
-                code[k++] = (char)tolower((unsigned char)*p);
-                dash = false;
-            } else if (!dash && k) {
-                code[k++] = '-';
-                dash = true;
-            }
-        }
-        while (k && code[k - 1] == '-')
-            k--;
-        code[k] = 0;
-    }
-    snprintf(out, len, "dmarace/%s/%s", dr_finding_kind_name(kind), code[0] ? code : "finding");
+    while (k && slug[k - 1] == '-')
+        k--;
+    slug[k] = 0;
+    snprintf(out, len, "dmarace/%s/%s", dr_finding_kind_name(fd->kind), k ? slug : "finding");
 }
 
 static const char *finding_where(const dr_finding *f, char *buf, size_t len)
@@ -272,7 +263,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
     const dr_finding *fd = &in->res->finding;
     const dr_tape *t = in->tape;
     char where[256], rule[96];
-    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    rule_id(fd, rule, sizeof rule);
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
     if (t->env[0]) {
@@ -319,7 +310,7 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     const dr_finding *fd = &in->res->finding;
     const dr_tape *t = in->tape;
     char cmd[4200], path[4200], rule[96];
-    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    rule_id(fd, rule, sizeof rule);
     fprintf(f, "{\n  \"tool\": \"dmarace\",\n  \"version\": ");
     dr_json_put_str(f, DR_VERSION);
     fprintf(f, ",\n  \"flavour\": ");
@@ -489,7 +480,7 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
     }
     const dr_finding *fd = &in->res->finding;
     char rule[96], where[256], msg[1024];
-    rule_id(fd->kind, fd->title, rule, sizeof rule);
+    rule_id(fd, rule, sizeof rule);
     fprintf(f, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
                "  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ");
     dr_json_put_str(f, DR_VERSION);
