@@ -16,9 +16,8 @@ bool dr_cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 double dr_cli_now(void);
 /* A positive number of seconds (at most 1e8). */
 bool dr_cli_parse_seconds(const char *s, double *out);
-/* Does a finding (kind, title) show a scenario's expected verdict: a kind
- * ("crash") or kind:part-of-the-title ("crash:V13")? ("clean" never matches.) */
-bool dr_cli_expect_matches(const char *expect, dr_finding_kind kind, const char *title);
+/* The usage error (exit 2) for an --expect=SPEC dr_expect_valid refuses. */
+int dr_cli_expect_error(const char *spec);
 /* The largest file dmarace reads (a report, --input bytes). */
 #define DR_CLI_MAX_FILE ((size_t)1 << 30)
 /* A whole regular file into a malloc'ed buffer (NUL-terminated, not counted

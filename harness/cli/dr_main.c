@@ -62,10 +62,14 @@ static const char usage_text[] =
     "  --trace             print the trace of every execution\n"
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
     "                      (default executions: the scenario's budget)\n"
+    "  --expect=SPEC       the same against SPEC instead of the scenario's verdict: clean, a kind,\n"
+    "                      KIND:RULE (framework:V1 is the rule V1 exactly, not V15) or\n"
+    "                      KIND:part-of-the-title (crash:WdfSpinLockRelease)\n"
     "  --quiet             no progress line (it is shown only when stderr is a terminal)\n"
     "\n"
     "stress options:\n"
-    "  --executions N | --time SECONDS | --seed N | --cpus N | --stop-on-first | --expect | --quiet\n"
+    "  --executions N | --time SECONDS | --seed N | --cpus N | --stop-on-first |\n"
+    "  --expect[=SPEC] | --quiet\n"
     "                      as for run (there is no tape: findings are reproduced with run);\n"
     "                      --expect stops as soon as the scenario's expected finding is seen\n"
     "  --exec-limit SECONDS  wall-clock limit of one execution before it is a livelock (default 10)\n"
@@ -116,14 +120,9 @@ bool dr_cli_parse_seconds(const char *s, double *out)
     return true;
 }
 
-bool dr_cli_expect_matches(const char *expect, dr_finding_kind kind, const char *title)
+int dr_cli_expect_error(const char *spec)
 {
-    if (strcmp(expect, "clean") == 0)
-        return false;
-    const char *colon = strchr(expect, ':');
-    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
-    const char *name = dr_finding_kind_name(kind);
-    return strlen(name) == klen && strncmp(name, expect, klen) == 0 && (!colon || strstr(title, colon + 1));
+    return dr_cli_usage_error("--expect=%s: give clean, a finding kind, KIND:RULE or KIND:part-of-the-title", spec);
 }
 
 double dr_cli_now(void)

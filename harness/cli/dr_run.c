@@ -58,6 +58,7 @@ typedef struct {
     uint64_t first_exec;
     uint64_t step;
     uint32_t died; /* its process died: the parent wrote its files */
+    char rule[24];
     char title[160];
     char message[512];
 } distinct;
@@ -234,6 +235,7 @@ static distinct *tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uin
         d->first_exec = e;
         d->step = f->step;
         d->count = 0;
+        snprintf(d->rule, sizeof d->rule, "%s", f->rule);
         snprintf(d->title, sizeof d->title, "%s", f->title);
         snprintf(d->message, sizeof d->message, "%s", f->message);
         *fresh = true;
@@ -760,13 +762,13 @@ static int merge(const campaign *c, tally *total, distinct **all, bool *exhauste
     return rc;
 }
 
-/* "clean", a kind, or kind:part-of-the-title. */
-static bool verdict_matches(const dr_scenario *s, const tally *r, const distinct *d)
+/* "clean", a kind, kind:RULE or kind:part-of-the-title (dr_expect_matches). */
+static bool verdict_matches(const char *expect, const tally *r, const distinct *d)
 {
-    if (strcmp(s->expect, "clean") == 0)
+    if (strcmp(expect, "clean") == 0)
         return r->ndistinct == 0;
     for (size_t i = 0; i < r->ndistinct; i++)
-        if (dr_cli_expect_matches(s->expect, (dr_finding_kind)d[i].kind, d[i].title))
+        if (dr_expect_matches(expect, (dr_finding_kind)d[i].kind, d[i].rule, d[i].title))
             return true;
     return false;
 }
@@ -887,6 +889,7 @@ int dr_cmd_run(int argc, char **argv)
                   .jobs = 1, .shard_n = 1, .dir = "findings"};
     uint64_t cpus = 0, jobs = 1;
     bool expect = false, quiet = false, executions_set = false;
+    const char *expect_spec = NULL; /* --expect=SPEC: instead of the scenario's declared verdict */
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -900,6 +903,11 @@ int dr_cmd_run(int argc, char **argv)
             c.stop_first = true;
         } else if (strcmp(a, "--expect") == 0) {
             expect = true;
+        } else if (strncmp(a, "--expect=", 9) == 0) {
+            if (!dr_expect_valid(a + 9))
+                return dr_cli_expect_error(a + 9);
+            expect = true;
+            expect_spec = a + 9;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
         } else if (strcmp(a, "--trace") == 0) {
@@ -1180,7 +1188,8 @@ int dr_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
 
     uint32_t nd = total->ndistinct;
-    bool ok = verdict_matches(c.s, total, all);
+    const char *expected = expect_spec ? expect_spec : c.s->expect;
+    bool ok = verdict_matches(expected, total, all);
 out:
     free(all);
     free(total);
@@ -1201,7 +1210,7 @@ out:
         bool unexplored = c.kind == DR_STRAT_DFS && nd == 0 && !exhausted;
         if (unexplored)
             ok = false;
-        printf("verdict      %s (expected %s%s)\n", ok ? "as expected" : "NOT as expected", c.s->expect,
+        printf("verdict      %s (expected %s%s)\n", ok ? "as expected" : "NOT as expected", expected,
                unexplored ? ", and the bounded space was not exhausted" : "");
         return ok ? DR_EXIT_CLEAN : DR_EXIT_FINDINGS;
     }

@@ -12,6 +12,7 @@
 
 typedef struct stress_distinct {
     dr_finding_kind kind;
+    char rule[24];
     char title[160];
     char message[512];
     uint64_t count;
@@ -21,13 +22,13 @@ typedef struct stress_distinct {
 
 enum { STRESS_MAX_DISTINCT = 64 };
 
-/* "clean", a kind, or kind:part-of-the-title. */
+/* "clean", a kind, kind:RULE or kind:part-of-the-title (dr_expect_matches). */
 static bool stress_matches(const char *expect, const stress_distinct *d, size_t n)
 {
     if (strcmp(expect, "clean") == 0)
         return n == 0;
     for (size_t i = 0; i < n; i++)
-        if (dr_cli_expect_matches(expect, d[i].kind, d[i].title))
+        if (dr_expect_matches(expect, d[i].kind, d[i].rule, d[i].title))
             return true;
     return false;
 }
@@ -38,6 +39,7 @@ int dr_cmd_stress(int argc, char **argv)
     uint64_t seed = 1, executions = 0, cpus = 0;
     double seconds = 0, exec_limit = 10;
     bool stop_on_first = false, expect = false, quiet = false, seen = false;
+    const char *expect_spec = NULL; /* --expect=SPEC: instead of the scenario's declared verdict */
     double seen_secs = 0;
     uint64_t seen_exec = 0;
     for (int i = 0; i < argc; i++) {
@@ -67,6 +69,11 @@ int dr_cmd_stress(int argc, char **argv)
             stop_on_first = true;
         } else if (strcmp(a, "--expect") == 0) {
             expect = true;
+        } else if (strncmp(a, "--expect=", 9) == 0) {
+            if (!dr_expect_valid(a + 9))
+                return dr_cli_expect_error(a + 9);
+            expect = true;
+            expect_spec = a + 9;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
         } else if (a[0] == '-') {
@@ -83,6 +90,7 @@ int dr_cmd_stress(int argc, char **argv)
         s = dr_scenario_default();
     if (!s)
         return dr_cli_usage_error("no scenario given");
+    const char *expected = expect_spec ? expect_spec : s->expect;
     if (!executions && !seconds)
         executions = s->budget ? s->budget : 10000;
     unsigned ncpus = cpus ? (unsigned)cpus : s->cpus;
@@ -110,6 +118,7 @@ int dr_cmd_stress(int argc, char **argv)
                 k++;
             if (k == nd && nd < STRESS_MAX_DISTINCT) {
                 d[nd].kind = res.finding.kind;
+                memcpy(d[nd].rule, res.finding.rule, sizeof d[nd].rule);
                 memcpy(d[nd].title, res.finding.title, sizeof d[nd].title);
                 memcpy(d[nd].message, res.finding.message, sizeof d[nd].message);
                 d[nd].first_exec = n;
@@ -122,7 +131,7 @@ int dr_cmd_stress(int argc, char **argv)
             if (k < nd)
                 d[k].count++;
             /* --expect stops at the expected finding (its time is the row's time to first bug) */
-            if (expect && !seen && strcmp(s->expect, "clean") != 0 && stress_matches(s->expect, d, nd)) {
+            if (expect && !seen && strcmp(expected, "clean") != 0 && stress_matches(expected, d, nd)) {
                 seen = true;
                 seen_secs = dr_cli_now() - t0;
                 seen_exec = n;
@@ -158,12 +167,12 @@ int dr_cmd_stress(int argc, char **argv)
         printf("replay       real-thread runs have no tape: reproduce with `dmarace run %s` (fiber mode)\n",
                s->name);
     if (expect) {
-        bool ok = stress_matches(s->expect, d, nd);
+        bool ok = stress_matches(expected, d, nd);
         if (seen)
-            printf("expect       %s: seen in execution %llu after %.6f s\n", s->expect,
+            printf("expect       %s: seen in execution %llu after %.6f s\n", expected,
                    (unsigned long long)seen_exec, seen_secs);
         else
-            printf("expect       %s: %s\n", s->expect, ok ? "seen" : "NOT seen");
+            printf("expect       %s: %s\n", expected, ok ? "seen" : "NOT seen");
         return ok ? DR_EXIT_CLEAN : DR_EXIT_FINDINGS;
     }
     return nd ? DR_EXIT_FINDINGS : DR_EXIT_CLEAN;

@@ -143,14 +143,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The scenario's expected verdict: a kind, or kind:part-of-the-title. */
+/* The scenario's expected verdict (dr_expect_matches, as run --expect). */
 static bool expected_finding(const dr_finding *f)
 {
-    const char *e = scenario->expect ? scenario->expect : "";
-    const char *colon = strchr(e, ':');
-    size_t klen = colon ? (size_t)(colon - e) : strlen(e);
-    const char *kind = dr_finding_kind_name(f->kind);
-    return strlen(kind) == klen && strncmp(kind, e, klen) == 0 && (!colon || strstr(f->title, colon + 1));
+    return dr_expect_matches(scenario->expect ? scenario->expect : "", f->kind, f->rule, f->title);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -433,7 +433,7 @@ SCN_ROW(busted_c1, "busted-c1", guarded_c1, 2, "no-cancel", "crash:V13", 200,
         "C1: the timer callback checks the transfer is running, then stops it: stop after the final DmaCompleted");
 SCN_ROW(busted_c2, "busted-c2", guarded_c2, 2, "", "check:C2", 700,
         "C2: DmaComplete completes with STATUS_SUCCESS although DmaCompleted said STATUS_CANCELLED");
-SCN_ROW(busted_c3, "busted-c3", guarded_c3, 2, "", "check:STATUS_PENDING", 1400,
+SCN_ROW(busted_c3, "busted-c3", guarded_c3, 2, "", "check:C3", 1400,
         "C3: DmaAborted takes the status a stopper should have set; none did: STATUS_PENDING");
 SCN_ROW(busted_c5, "busted-c5", guarded_c5, 2, "no-cancel", "framework:V16:", 200,
         "C5: the cancel reference is dropped without WdfRequestUnmarkCancelable: completed while cancelable");

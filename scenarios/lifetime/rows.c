@@ -43,7 +43,7 @@ SCN_ROW(park_surprise, "park-surprise", park, 2, "requests=3 power_cycles=2 surp
 SCN_ROW(park_nocancel, "park-no-cancel", park, 2, "requests=2 power_cycles=1 remove no-cancel", "clean", 20000,
         "reads held in the driver's list; a power cycle, then removal; no cancel")
 SCN_ROW(busted_park_stop_ignored, "busted-park-stop-ignored", park_stop_ignored_drv, 2,
-        "requests=2 power_cycles=1 remove no-cancel", "framework:QSTOP", 200,
+        "requests=2 power_cycles=1 remove no-cancel", "framework:QSTOP1", 200,
         "a: EvtIoStop neither acknowledges nor completes the reads it holds")
 SCN_ROW(busted_park_forgets, "busted-park-forgets", park_forgets_drv, 2, "requests=2 remove", "framework:QSTOP4", 200,
         "c: reads held uncancelable in the driver's list, dropped from it at the removal's purge, never completed")
