@@ -24,6 +24,7 @@ static void finding_clear(dr_finding *f)
     f->step = 0;
     f->task = 0;
     f->cpu = 0;
+    f->npc = 0;
 }
 
 static void exec_teardown(void);
@@ -32,6 +33,8 @@ static void engine_init(void)
 {
     if (G.slots)
         return;
+    uintptr_t warm[1];
+    dr__stack(warm, 1); /* glibc loads its unwinder (libgcc_s) at the first backtrace: here, not in a fiber */
     dr__install_crash_handler();
     dr_fiber_init_main(&G.main_ctx);
     dr__access_anchor();
@@ -68,6 +71,9 @@ void dr_engine_shutdown(void)
     free(G.trace);
     G.trace = NULL;
     G.ntrace = G.trace_cap = 0;
+    free(G.trace_stack);
+    G.trace_stack = NULL;
+    G.ntrace_stack = G.trace_stack_cap = 0;
 }
 
 /* Bring every fiber back to its start. A fiber that has run since it was

@@ -114,6 +114,8 @@ typedef struct dr_trace_rec {
     const dr_kind *kind;
     uint32_t id;
     int64_t value;
+    uint32_t stack;     /* DR_TR_MODEL: its stack, G.trace_stack[stack .. stack + nstack) */
+    uint8_t nstack;
 } dr_trace_rec;
 
 /* The engine's whole state. One per process (fiber mode). */
@@ -157,6 +159,8 @@ typedef struct dr_engine {
     dr_rec_buf rec;
     dr_trace_rec *trace;
     size_t ntrace, trace_cap;
+    uintptr_t *trace_stack;  /* the traced records' return addresses (dr_trace_rec.stack) */
+    size_t ntrace_stack, trace_stack_cap;
     char *logtext;           /* dr_log lines, NUL-terminated, one after another */
     size_t loglen, logcap;
     uint32_t nlog;           /* lines kept this execution */
@@ -220,6 +224,12 @@ void dr__fiber_log(const char *text);
 bool dr__fiber_log_enabled(void);
 const char *dr__trace_log_text(const dr_trace_rec *r); /* a log line's text, or a finding's title */
 void dr__trace_finding(const char *title);             /* keep the title of the finding just noted */
+/* The return addresses of the calling stack, innermost first, at most max
+ * (glibc's backtrace: the CFI unwinder, so no frame pointers are needed; a
+ * fiber's stack ends at its entry's null return address). */
+size_t dr__stack(uintptr_t *out, size_t max);
+/* A traced record's stack (dr__stack at the time it was recorded). */
+const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n);
 /* The last execution's trace records (kept when run with cfg.trace). */
 const dr_trace_rec *dr__trace_records(size_t *n);
 

@@ -353,6 +353,9 @@ __attribute__((format(printf, 4, 0))) static void record_finding(dr_finding_kind
         f->task = G.cur ? G.cur->id : 0;
         f->cpu = G.cur ? G.cur->cpu : 0;
         snprintf(f->task_name, sizeof f->task_name, "%s", G.cur ? G.cur->name : "main");
+        /* Its stack, for the driver line in reports: only in traced runs
+         * (replay, a report's re-run), so a campaign pays nothing for it. */
+        f->npc = G.tracing ? (uint8_t)dr__stack(f->pc, DR_STACK_MAX) : 0;
         G.over = true;
         G.digest = dr_mix(G.digest, dr_fnv1a_str(title) ^ (uint64_t)kind);
         dr__note(DR_TR_FINDING, NULL, (uint32_t)kind, f->title);

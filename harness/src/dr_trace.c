@@ -3,6 +3,7 @@
 #include "dr_hash.h"
 #include "dr_internal.h"
 
+#include <execinfo.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,42 @@ uint64_t dr__site_hash(const dr_site *site)
     return site->hash;
 }
 
+size_t dr__stack(uintptr_t *out, size_t max)
+{
+    void *buf[DR_STACK_MAX + 8];
+    int n = backtrace(buf, (int)(max + 1 < DR_STACK_MAX + 8 ? max + 1 : DR_STACK_MAX + 8));
+    size_t k = 0;
+    for (int i = 1; i < n && k < max; i++) /* buf[0]: this function */
+        out[k++] = (uintptr_t)buf[i];
+    return k;
+}
+
+/* A model trace record's stack, kept beside the records (best effort, as
+ * the trace: never in the digest). */
+static void trace_stack(dr_trace_rec *r)
+{
+    if (G.ntrace_stack + DR_STACK_MAX > G.trace_stack_cap) {
+        size_t cap = G.trace_stack_cap ? G.trace_stack_cap * 2 : 16384;
+        uintptr_t *t = realloc(G.trace_stack, cap * sizeof *t);
+        if (!t)
+            return;
+        G.trace_stack = t;
+        G.trace_stack_cap = cap;
+    }
+    r->stack = (uint32_t)G.ntrace_stack;
+    r->nstack = (uint8_t)dr__stack(G.trace_stack + G.ntrace_stack, DR_STACK_MAX);
+    G.ntrace_stack += r->nstack;
+}
+
+const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n)
+{
+    *n = r->nstack;
+    return r->nstack ? G.trace_stack + r->stack : NULL;
+}
+
 void dr__trace_reset(void)
 {
+    G.ntrace_stack = 0;
     G.ntrace = 0;
     G.loglen = 0;
     G.nlog = 0;
@@ -261,6 +296,7 @@ void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int6
                           .kind = kind,
                           .id = id,
                           .value = value};
+        trace_stack(&r);
         dr__trace_add(&r);
     }
 }

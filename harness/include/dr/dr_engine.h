@@ -27,6 +27,9 @@ typedef struct dr_choice_req {
     uint64_t index;          /* choices made so far in this execution */
 } dr_choice_req;
 
+/* Frames kept of a finding's or a traced DDI call's stack. */
+#define DR_STACK_MAX 32
+
 typedef struct dr_finding {
     dr_finding_kind kind;
     char rule[24];       /* the check that fired (V15, C11, QSTOP4, DEADLOCK...); empty when none */
@@ -36,6 +39,13 @@ typedef struct dr_finding {
     uint32_t task;
     unsigned cpu;
     char task_name[48];
+    /* Return addresses at the moment it was found, innermost first (engine,
+     * model, then the driver frames: the innermost driver frame is where it
+     * happened, the access site for a memory access, the call site for a
+     * DDI). Addresses of this process: symbolised by the CLI (dr_where).
+     * Kept in traced runs only (dr_run_config.trace). */
+    uint8_t npc;
+    uintptr_t pc[DR_STACK_MAX];
 } dr_finding;
 
 typedef struct dr_exec_result {
