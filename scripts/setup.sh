@@ -15,6 +15,7 @@ PACKAGES=(
   ninja-build
   pkg-config
   liburcu-dev        # real-thread stress mode (RCU handle table, wait-free queues)
+  libdw-dev          # elfutils' libdw: findings name the driver's source lines (harness/cli/dr_where.c)
   mingw-w64-common   # ntstatus.h, sal.h, devpkey.h...: the WDK facts of the model headers (cmake/dmarace_wdk_facts.cmake)
   jq                 # tests: the JSON and SARIF reports are read by a second, independent parser
   ca-certificates

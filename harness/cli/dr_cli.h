@@ -66,10 +66,16 @@ typedef struct dr_report_info {
  * ".tape"), each atomically, all four or none. Returns 0, or -1 with a line
  * on stderr. */
 int dr_report_write(const dr_report_info *info);
+/* The driver source line of a saved finding, "file:line in function" (from
+ * the .json next to its tape), or false when it has none. */
+bool dr_report_location(const char *tape_path, char *out, size_t len);
 /* The Chrome Trace Event timeline of the last traced run, into a malloc'ed string. */
 char *dr_report_timeline(const dr_report_info *info);
-/* The story per simulated processor of the last traced run. */
-void dr_report_story(FILE *out);
+/* Where a finding happened: "at step S on Pn in TASK, file.c:LINE in
+ * function" (the driver line when its stack has one), escaped. */
+const char *dr_report_where(const dr_finding *f, char *buf, size_t len);
+/* The story per simulated processor of the last traced run, whose finding is f. */
+void dr_report_story(FILE *out, const dr_finding *f);
 /* Did a run of tape t find what the tape's header records (kind, and the title
  * unless clean)? If not, a one-line reason in why. */
 bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, size_t len);

@@ -13,6 +13,7 @@
  * down to one), and setting chunks of choices to 0 (which removes preemptions
  * and events). The result is a re-recorded tape, so it replays bit for bit. */
 #include "dr_cli.h"
+#include "dr_where.h"
 #include "dr_supervise.h"
 
 #include <errno.h>
@@ -23,14 +24,9 @@
 static void print_finding(const dr_finding *f)
 {
     if (f->kind != DR_FIND_NONE) {
-        char title[DR_CLI_ESC_TITLE], msg[DR_CLI_ESC_MESSAGE], task[200];
+        char title[DR_CLI_ESC_TITLE], msg[DR_CLI_ESC_MESSAGE], where[700];
         printf("finding      [%s] %s\n", dr_finding_kind_name(f->kind), dr_text_esc(f->title, title, sizeof title));
-        dr_text_esc(f->message, msg, sizeof msg);
-        if (f->task)
-            printf("             %s (at step %" PRIu64 " on P%u in %s)\n", msg, f->step, f->cpu,
-                   dr_text_esc(f->task_name, task, sizeof task));
-        else
-            printf("             %s (after step %" PRIu64 ", at the end of the execution)\n", msg, f->step);
+        printf("             %s (%s)\n", dr_text_esc(f->message, msg, sizeof msg), dr_report_where(f, where, sizeof where));
     } else {
         printf("finding      none\n");
     }
@@ -111,11 +107,11 @@ int dr_cmd_replay(int argc, char **argv)
     printf("choices      %zu, steps %" PRIu64 ", preemptions %" PRIu64 "\n", t.nrec, res.steps, res.preemptions);
     if (trace) {
         printf("trace:\n");
-        dr_trace_print(stdout);
+        dr_trace_print(stdout, dr_where_suffix);
     }
     print_finding(&res.finding);
     printf("story        what each processor did (dmarace replay --trace shows every step):\n");
-    dr_report_story(stdout);
+    dr_report_story(stdout, &res.finding);
     printf("digest       %016" PRIx64 "\n", res.digest);
     dr_strategy_destroy(strat);
     int out;

@@ -10,6 +10,7 @@
  * Every file is written atomically (temporary file, fsync, rename). */
 #include "dr_cli.h"
 #include "dr_supervise.h"
+#include "dr_where.h"
 
 #include "dr_internal.h"
 
@@ -30,6 +31,8 @@ typedef struct {
     unsigned track; /* a processor, ENV_TRACK or MAIN_TRACK */
     uint32_t task;
     uint8_t type;
+    bool has_loc;   /* a driver step: the driver's source line (dr_where) */
+    dr_srcloc loc;
     char text[200];
 } story_item;
 
@@ -41,8 +44,9 @@ static const char *tname(uint32_t id)
     return n ? n : "?";
 }
 
-/* Builds the story items of the last traced run (malloc'ed array). */
-static story_item *build_story(size_t *count)
+/* Builds the story items of the last traced run (malloc'ed array); f is
+ * that run's finding (its stack places the FINDING item). */
+static story_item *build_story(const dr_finding *f, size_t *count)
 {
     size_t n;
     const dr_trace_rec *tr = dr__trace_records(&n);
@@ -100,14 +104,20 @@ static story_item *build_story(size_t *count)
         case DR_TR_CHOICE:
             snprintf(it->text, sizeof it->text, "choice %s = %" PRIu32, site, r->other);
             break;
-        case DR_TR_MODEL:
+        case DR_TR_MODEL: {
+            size_t ns;
+            const uintptr_t *st = dr__trace_stack(r, &ns);
+            it->has_loc = st && dr_where(st, ns, &it->loc);
             if (r->kind)
                 snprintf(it->text, sizeof it->text, "%s %s%" PRIu32 " %" PRId64, site, r->kind->prefix, r->id,
                          r->value);
             else
                 snprintf(it->text, sizeof it->text, "%s %" PRId64, site, r->value);
             break;
+        }
         case DR_TR_FINDING:
+            /* the traced run's finding: where in the driver it happened */
+            it->has_loc = dr_where(f->pc, f->npc, &it->loc);
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
                      dr__trace_log_text(r));
             break;
@@ -134,10 +144,10 @@ static const char *track_title(unsigned t, char *buf, size_t len)
     return buf;
 }
 
-void dr_report_story(FILE *out)
+void dr_report_story(FILE *out, const dr_finding *f)
 {
     size_t n;
-    story_item *items = build_story(&n);
+    story_item *items = build_story(f, &n);
     if (!items) {
         fputs("  (out of memory)\n", out);
         return;
@@ -155,11 +165,14 @@ void dr_report_story(FILE *out)
             /* names and titles are the driver's text: escaped */
             char text[sizeof items[i].text * 4 + 1], name[200];
             dr_text_esc(items[i].text, text, sizeof text);
+            char at[900] = "";
+            if (items[i].has_loc)
+                dr_where_format(&items[i].loc, at, sizeof at);
             if (items[i].task && t < ENV_TRACK)
-                fprintf(out, "    %6" PRIu64 "  T%-3" PRIu32 " %-26.26s %s\n", items[i].step, items[i].task,
-                        dr_text_esc(tname(items[i].task), name, sizeof name), text);
+                fprintf(out, "    %6" PRIu64 "  T%-3" PRIu32 " %-26.26s %s%s\n", items[i].step, items[i].task,
+                        dr_text_esc(tname(items[i].task), name, sizeof name), text, at);
             else
-                fprintf(out, "    %6" PRIu64 "  %s\n", items[i].step, text);
+                fprintf(out, "    %6" PRIu64 "  %s%s\n", items[i].step, text, at);
         }
     }
     free(items);
@@ -243,15 +256,43 @@ static void rule_id(const dr_finding *fd, char *out, size_t len)
     snprintf(out, len, "dmarace/%s/%s", dr_finding_kind_name(fd->kind), k ? slug : "finding");
 }
 
-static const char *finding_where(const dr_finding *f, char *buf, size_t len)
+const char *dr_report_where(const dr_finding *f, char *buf, size_t len)
 {
-    char task[200];
+    char task[200], at[400] = "";
+    dr_srcloc loc;
+    if (dr_where(f->pc, f->npc, &loc)) {
+        char func[200], file[600];
+        snprintf(at, sizeof at, ", %s:%d in %s", dr_text_esc(loc.file, file, sizeof file), loc.line,
+                 dr_text_esc(loc.func, func, sizeof func));
+    }
     if (f->task)
-        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s", f->step, f->cpu,
-                 dr_text_esc(f->task_name, task, sizeof task));
+        snprintf(buf, len, "at step %" PRIu64 " on P%u in %s%s", f->step, f->cpu,
+                 dr_text_esc(f->task_name, task, sizeof task), at);
     else
-        snprintf(buf, len, "after step %" PRIu64 ", at the end of the execution", f->step);
+        snprintf(buf, len, "after step %" PRIu64 ", at the end of the execution%s", f->step, at);
     return buf;
+}
+
+/* A driver source location as JSON: {"function", "file", "line"}, or null. */
+static void json_put_loc(FILE *f, const dr_srcloc *l, bool has)
+{
+    if (!has) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"function\": ", f);
+    dr_json_put_str(f, l->func);
+    fputs(", \"file\": ", f);
+    dr_json_put_str(f, l->file);
+    fprintf(f, ", \"line\": %d}", l->line);
+}
+
+/* A SARIF physicalLocation of a driver line, relative to the source root. */
+static void sarif_put_physical(FILE *f, const dr_srcloc *l)
+{
+    fputs("\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", f);
+    dr_json_put_str(f, l->file);
+    fprintf(f, ", \"uriBaseId\": \"SRCROOT\"}, \"region\": {\"startLine\": %d}}", l->line);
 }
 
 static char *text_report(const dr_report_info *in, size_t *len)
@@ -262,7 +303,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
         return NULL;
     const dr_finding *fd = &in->res->finding;
     const dr_tape *t = in->tape;
-    char where[256], rule[96];
+    char where[700], rule[96];
     rule_id(fd, rule, sizeof rule);
     fprintf(f, "dmarace finding report\n\n");
     fprintf(f, "scenario     %s (%u processors): %s\n", in->scn->name, t->cpus, in->scn->summary);
@@ -275,7 +316,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
         char esc[DR_CLI_ESC_MESSAGE];
         fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
         fprintf(f, "             %s\n", dr_text_esc(fd->message, esc, sizeof esc));
-        fprintf(f, "             %s\n", finding_where(fd, where, sizeof where));
+        fprintf(f, "             %s\n", dr_report_where(fd, where, sizeof where));
         fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
                 dr_cli_finding_key(fd->kind, fd->title));
     } else {
@@ -292,7 +333,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
     fprintf(f, "replay       dmarace replay %s --trace\n\n", in->tape_path);
     fprintf(f, "what each processor did, in order (step numbers; driver memory accesses and scheduling\n"
                "points where nothing switched are left out: dmarace replay --trace shows every step):\n");
-    dr_report_story(f);
+    dr_report_story(f, fd);
     fprintf(f, "\nend of report\n");
     if (fclose(f) != 0) {
         free(buf);
@@ -332,6 +373,10 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     dr_json_put_str(f, fd->message);
     fprintf(f, ", \"step\": %" PRIu64 ", \"task\": %" PRIu32 ", \"cpu\": %u, \"rule\": ", fd->step, fd->task, fd->cpu);
     dr_json_put_str(f, rule);
+    dr_srcloc loc;
+    bool has = dr_where(fd->pc, fd->npc, &loc);
+    fprintf(f, ", \"location\": ");
+    json_put_loc(f, &loc, has);
     fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_cli_finding_key(fd->kind, fd->title));
     snprintf(cmd, sizeof cmd, "dmarace replay %s --trace", in->tape_path);
     dr_json_put_str(f, cmd);
@@ -365,7 +410,7 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
 char *dr_report_timeline(const dr_report_info *in)
 {
     size_t n, len;
-    story_item *items = build_story(&n);
+    story_item *items = build_story(&in->res->finding, &n);
     char *buf = NULL;
     FILE *f = items ? open_memstream(&buf, &len) : NULL;
     if (!f) {
@@ -447,8 +492,16 @@ char *dr_report_timeline(const dr_report_info *in)
         fprintf(f, ",\n  {\"name\": ");
         dr_json_put_str(f, it->text);
         fprintf(f, ", \"cat\": \"%s\", \"ph\": \"i\", \"s\": \"t\", \"ts\": %" PRIu64 ", \"pid\": 1, \"tid\": %u, "
-                   "\"args\": {\"task\": %" PRIu32 "}}",
+                   "\"args\": {\"task\": %" PRIu32,
                 cat, it->step, it->track, it->task);
+        if (it->has_loc) {
+            fputs(", \"function\": ", f);
+            dr_json_put_str(f, it->loc.func);
+            fputs(", \"file\": ", f);
+            dr_json_put_str(f, it->loc.file);
+            fprintf(f, ", \"line\": %d", it->loc.line);
+        }
+        fputs("}}", f);
     }
     if (fd->kind != DR_FIND_NONE && !fd->task) {
         fprintf(f, ",\n  {\"name\": ");
@@ -471,7 +524,7 @@ char *dr_report_timeline(const dr_report_info *in)
 static char *sarif_report(const dr_report_info *in, size_t *len)
 {
     size_t n;
-    story_item *items = build_story(&n);
+    story_item *items = build_story(&in->res->finding, &n);
     char *buf = NULL;
     FILE *f = items ? open_memstream(&buf, len) : NULL;
     if (!f) {
@@ -479,7 +532,7 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
         return NULL;
     }
     const dr_finding *fd = &in->res->finding;
-    char rule[96], where[256], msg[1024];
+    char rule[96], where[700], msg[1600];
     rule_id(fd, rule, sizeof rule);
     fprintf(f, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
                "  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ");
@@ -492,14 +545,26 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
     dr_json_put_str(f, rule);
     fprintf(f, ",\n      \"level\": \"error\",\n      \"message\": {\"text\": ");
     snprintf(msg, sizeof msg, "[%s] %s: %s (%s, scenario %s; replay: dmarace replay %s)",
-             dr_finding_kind_name(fd->kind), fd->title, fd->message, finding_where(fd, where, sizeof where),
+             dr_finding_kind_name(fd->kind), fd->title, fd->message, dr_report_where(fd, where, sizeof where),
              in->scn->name, in->tape_path);
     dr_json_put_str(f, msg);
     fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"},\n",
             dr_cli_finding_key(fd->kind, fd->title));
-    fprintf(f, "      \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
-    dr_json_put_str(f, in->tape_path);
-    fprintf(f, "}, \"region\": {\"startLine\": 1}}}],\n      \"codeFlows\": [{\"threadFlows\": [");
+    /* Where it happened in the driver; without a driver frame (a check at the
+     * end of an execution), the tape that reproduces it. */
+    dr_srcloc at;
+    if (dr_where(fd->pc, fd->npc, &at)) {
+        fprintf(f, "      \"locations\": [{");
+        sarif_put_physical(f, &at);
+        fprintf(f, ", \"logicalLocations\": [{\"name\": ");
+        dr_json_put_str(f, at.func);
+        fprintf(f, ", \"kind\": \"function\"}]}],\n");
+    } else {
+        fprintf(f, "      \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+        dr_json_put_str(f, in->tape_path);
+        fprintf(f, "}, \"region\": {\"startLine\": 1}}}],\n");
+    }
+    fprintf(f, "      \"codeFlows\": [{\"threadFlows\": [");
     bool first_flow = true;
     for (unsigned t = 0; t < NTRACKS; t++) {
         bool any = false;
@@ -521,7 +586,12 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
             fprintf(f, "%s\n          {\"executionOrder\": %zu, \"location\": {\"message\": {\"text\": ",
                     any ? "," : "", k + 1);
             dr_json_put_str(f, text);
-            fprintf(f, "}}}");
+            fprintf(f, "}");
+            if (items[k].has_loc) {
+                fprintf(f, ", ");
+                sarif_put_physical(f, &items[k].loc);
+            }
+            fprintf(f, "}}");
             any = true;
         }
         if (any)
@@ -536,6 +606,35 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
         return NULL;
     }
     return buf;
+}
+
+/* "file:line in function" of a report's finding.location (JSON), or false. */
+static bool json_location_text(const dr_json *fd, char *out, size_t len)
+{
+    const dr_json *loc = dr_json_get(fd, "location");
+    const dr_json *file = dr_json_get(loc, "file"), *line = dr_json_get(loc, "line"), *fn = dr_json_get(loc, "function");
+    if (!loc || loc->type != DR_J_OBJ || !file || file->type != DR_J_STR || !line || line->type != DR_J_NUM ||
+        !fn || fn->type != DR_J_STR)
+        return false;
+    char f[600], g[200];
+    snprintf(out, len, "%s:%.0f in %s", dr_text_esc(file->str, f, sizeof f), line->num, dr_text_esc(fn->str, g, sizeof g));
+    return true;
+}
+
+bool dr_report_location(const char *tape_path, char *out, size_t len)
+{
+    char base[4096], path[4200], err[256];
+    base_of(tape_path, base, sizeof base);
+    snprintf(path, sizeof path, "%s.json", base);
+    uint8_t *buf;
+    size_t n;
+    if (!dr_cli_read_file(path, &buf, &n, err, sizeof err))
+        return false;
+    dr_json *j = dr_json_parse((const char *)buf, n, err, sizeof err);
+    free(buf);
+    bool ok = j && json_location_text(dr_json_get(j, "finding"), out, len);
+    dr_json_free(j);
+    return ok;
 }
 
 int dr_report_write(const dr_report_info *in)
@@ -632,6 +731,9 @@ static int show_json(const char *path, const char *buf, size_t len)
         fputs("\n             ", stdout);
         dr_text_put_esc(stdout, note);
     }
+    char where[900];
+    if (json_location_text(fd, where, sizeof where))
+        printf("\nwhere        %s", where); /* escaped by json_location_text */
     fputs("\ntape         ", stdout);
     dr_text_put_esc(stdout, tape ? tape : "?");
     printf(": %.0f steps, %.0f preemptions, digest ", steps->num, pre->num);

@@ -17,6 +17,7 @@
  * finding's files from its lowest execution index when a worker other than
  * that one wrote them, so the files do not depend on -j either. */
 #include "dr_cli.h"
+#include "dr_where.h"
 
 #include "dr_hash.h"
 
@@ -362,7 +363,7 @@ static void run_worker(const campaign *c, unsigned w)
         r->steps += res.steps;
         if (c->trace) {
             printf("execution %" PRIu64 ":\n", e);
-            dr_trace_print(stdout);
+            dr_trace_print(stdout, dr_where_suffix);
         }
         bool write = false;
         uint64_t key = 0;
@@ -1167,6 +1168,9 @@ int dr_cmd_run(int argc, char **argv)
             printf("      replay: dmarace replay %s\n", path);
         else
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
+        char where[900];
+        if ((d->files & DR_CLI_FILE_REPORTS) && dr_report_location(path, where, sizeof where))
+            printf("      where:  %s\n", where);
         if (d->files & DR_CLI_FILE_REPORTS)
             printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
         else if (d->files & DR_CLI_FILE_TAPE)

@@ -182,7 +182,7 @@ static const char *irql_name(unsigned irql)
     }
 }
 
-void dr_trace_print(FILE *out)
+void dr_trace_print(FILE *out, dr_trace_where_fn *where)
 {
     for (size_t i = 0; i < G.ntrace; i++) {
         const dr_trace_rec *r = &G.trace[i];
@@ -221,13 +221,19 @@ void dr_trace_print(FILE *out)
         case DR_TR_CHOICE:
             fprintf(out, "%6" PRIu64 "  %-36s choice %s = %" PRIu32 "\n", r->step, who, r->site->name, r->other);
             break;
-        case DR_TR_MODEL:
+        case DR_TR_MODEL: {
+            char at[900] = "";
+            size_t ns;
+            const uintptr_t *st = dr__trace_stack(r, &ns);
+            if (where && st)
+                where(st, ns, at, sizeof at);
             if (r->kind)
-                fprintf(out, "%6" PRIu64 "  %-36s %s %s%" PRIu32 " %" PRId64 "\n", r->step, who, r->site->name,
-                        r->kind->prefix, r->id, r->value);
+                fprintf(out, "%6" PRIu64 "  %-36s %s %s%" PRIu32 " %" PRId64 "%s\n", r->step, who, r->site->name,
+                        r->kind->prefix, r->id, r->value, at);
             else
-                fprintf(out, "%6" PRIu64 "  %-36s %s %" PRId64 "\n", r->step, who, r->site->name, r->value);
+                fprintf(out, "%6" PRIu64 "  %-36s %s %" PRId64 "%s\n", r->step, who, r->site->name, r->value, at);
             break;
+        }
         case DR_TR_FINDING: {
             char title[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s FINDING %s: %s\n", r->step, who,

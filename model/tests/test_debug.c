@@ -119,7 +119,7 @@ static uint64_t run_once(bool trace, char **text)
     if (text) {
         size_t len;
         FILE *f = open_memstream(text, &len);
-        dr_trace_print(f);
+        dr_trace_print(f, NULL);
         fclose(f);
     }
     return res.digest;

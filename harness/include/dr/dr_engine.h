@@ -185,8 +185,11 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
                   uint64_t exec_index, const dr_exec_result *res);
 
 /* Print the trace of the last execution (run with cfg.trace); the records
- * themselves are in dr_internal.h (dr__trace_records). */
-void dr_trace_print(FILE *out);
+ * themselves are in dr_internal.h (dr__trace_records). where, if not NULL,
+ * turns a model record's stack (return addresses, innermost first) into text
+ * appended to its line (the CLI's driver source line), or "". */
+typedef const char *dr_trace_where_fn(const uintptr_t *pc, size_t n, char *buf, size_t len);
+void dr_trace_print(FILE *out, dr_trace_where_fn *where);
 
 /* Race-window counters, campaign-wide. */
 size_t dr_window_count(void);

@@ -1,0 +1,30 @@
+/* dr_where.h: a stack of return addresses to the driver's source line, from
+ * the program's own debug information (elfutils' libdwfl). */
+#ifndef DR_WHERE_H
+#define DR_WHERE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dr_srcloc {
+    const char *func; /* the driver function (the inlined one where the compiler inlined it) */
+    const char *file; /* relative to the driver's source root (README: Driver source lines) */
+    int line;
+} dr_srcloc;
+
+/* The innermost driver frame of a stack (innermost first): where a finding
+ * happened or where the driver called a DDI. Driver code is what has line
+ * information and is neither the engine's nor the model's (harness/, model/
+ * of this source tree). False when no frame is the driver's (an environment
+ * step, a check at the end of an execution) or debug information is missing.
+ * The strings live as long as the process. */
+bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out);
+
+/* "  @ file:line function" for a stack with a driver frame, else "" (the
+ * form the story and the trace append to a step; dr_trace_where_fn). */
+const char *dr_where_suffix(const uintptr_t *pc, size_t n, char *buf, size_t len);
+/* The same for a location already found (escaped: the names are the driver's). */
+const char *dr_where_format(const dr_srcloc *l, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+#!/bin/sh
+# test_cli_where.sh DMARACE SOURCE_DIR: findings name the driver's source line
+# (issue 16). busted-c12's transfer-complete callback calls DmaCompletedFinal
+# "to be sure" after DmaCompleted returned TRUE (V3, every execution): the
+# line of that call, read from scenarios/busted/simple.c, must be what the
+# summary, the report's headline and story, the JSON, the SARIF (result and
+# thread flow) and the timeline name; a check at the end of an execution
+# (busted-c8's lost completion) has no driver line and says so (null).
+set -u
+. "$(dirname "$0")/cli_lib.sh"
+D=$(abs "$1")
+SRC=$2
+cli_workdir where
+
+FILE=scenarios/busted/simple.c
+FUNC=SimpleEvtDmaTransferComplete
+LINE=$(grep -n 'WdfDmaTransactionDmaCompletedFinal(Transaction, 0, &ignored);' "$SRC/$FILE" | cut -d: -f1)
+[ -n "$LINE" ] || { echo "FAIL: the C12 call is not in $SRC/$FILE"; exit 1; }
+AT="$FILE:$LINE"
+
+"$D" run busted-c12 --executions 5 --findings f >run.txt 2>run.err
+check [ $? -eq 1 ]
+check grep -q "^      where:  $AT in $FUNC\$" run.txt
+tape=$(ls f/*.tape | head -n 1)
+b=${tape%.tape}
+
+# The report: the headline, and the story's finding line and DDI calls.
+check grep -q "^             at step [0-9]* on P[0-9] in .*, $AT in $FUNC\$" "$b.txt"
+check grep -q "FINDING framework: .*  @ $AT $FUNC\$" "$b.txt"
+check grep -q "WdfDmaTransactionDmaCompletedFinal TX1 0  @ $AT $FUNC\$" "$b.txt"
+check grep -q "WdfDmaTransactionExecute TX1 .*  @ $FILE:[0-9]* SimpleEvtIoRead\$" "$b.txt"
+# Environment steps are no driver's: no location.
+grep "  present REQ1 " "$b.txt" | grep -q "@" && bad "the I/O manager's step has a driver line" || ok
+
+check jq -e --arg f "$FILE" --arg fn "$FUNC" --argjson l "$LINE" \
+    '.finding.location == {"function": $fn, "file": $f, "line": $l}' "$b.json" >/dev/null
+check jq -e --arg f "$FILE" --argjson l "$LINE" '.runs[0].results[0].locations[0].physicalLocation |
+    .artifactLocation.uri == $f and .artifactLocation.uriBaseId == "SRCROOT" and .region.startLine == $l' \
+    "$b.sarif" >/dev/null
+check jq -e --arg fn "$FUNC" '.runs[0].results[0].locations[0].logicalLocations[0].name == $fn' "$b.sarif" >/dev/null
+check jq -e --arg f "$FILE" '[.runs[0].results[0].codeFlows[0].threadFlows[].locations[].location.physicalLocation
+    | select(. != null) | .artifactLocation.uri] | length > 2 and all(. == $f or . == "scenarios/busted/plumbing.c")' \
+    "$b.sarif" >/dev/null
+check jq -e --arg f "$FILE" --arg fn "$FUNC" --argjson l "$LINE" \
+    '[.traceEvents[] | select(.cat == "finding")][0].args | .file == $f and .line == $l and .function == $fn' \
+    "$b.trace.json" >/dev/null
+"$D" show "$b.json" >show.txt 2>&1
+check grep -q "^where        $AT in $FUNC\$" show.txt
+"$D" replay "$tape" --trace >replay.txt 2>&1
+check grep -q "^ *[0-9]*  P[0-9] T[0-9]*(.*) DISPATCH *WdfDmaTransactionDmaCompletedFinal TX1 0  @ $AT $FUNC\$" replay.txt
+check grep -q "FINDING framework: .*  @ $AT $FUNC\$" replay.txt
+check grep -q "^             .* (at step [0-9]* on P[0-9] in .*, $AT in $FUNC)\$" replay.txt
+
+# Lost completion: found at the end of the execution, in no driver code.
+"$D" run busted-c8 --executions 200 --stop-on-first --findings g >run8.txt 2>&1
+check [ $? -eq 1 ]
+j=$(ls g/*.json | grep -v trace.json | head -n 1)
+check jq -e '.finding.location == null' "$j" >/dev/null
+check jq -e '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | endswith(".tape")' \
+    "${j%.json}.sarif" >/dev/null
+grep -q "where:" run8.txt && bad "a lost completion has a where: line" || ok
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
