@@ -86,31 +86,58 @@ static bool under(const char *path, const char *dir, const char **rest)
     return true;
 }
 
-/* The function at addr: the innermost inlined subroutine or subprogram
- * whose scope holds it (so a static helper the compiler inlined is named),
- * and the line it is declared on. */
-static const char *function_at(Dwfl_Module *mod, Dwarf_Addr addr, int *decl_line)
+/* ---- the scopes around an address ------------------------------------------------------ */
+
+enum { CHAIN_MAX = 16 };
+
+/* The DIEs of functions around addr, outermost first: the subprogram, then
+ * each inlined subroutine within it. dwarf_getscopes does not look into a
+ * C++ namespace or class (where clang puts the definitions), so this walks
+ * the CU itself. */
+static int chain_at(Dwarf_Die *parent, Dwarf_Addr addr, Dwarf_Die *chain, int n)
 {
-    Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
-    const char *name = NULL;
-    *decl_line = 0;
-    if (cu) {
-        Dwarf_Die *scopes = NULL;
-        int n = dwarf_getscopes(cu, addr - bias, &scopes);
-        for (int i = 0; i < n && !name; i++) {
-            int tag = dwarf_tag(&scopes[i]);
-            if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-                continue;
-            Dwarf_Attribute a;
-            name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &a));
-            if (dwarf_decl_line(&scopes[i], decl_line) != 0)
-                *decl_line = 0;
+    Dwarf_Die child;
+    if (n >= CHAIN_MAX || dwarf_child(parent, &child) != 0)
+        return n;
+    do {
+        int tag = dwarf_tag(&child);
+        bool fn = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+        bool in = (fn || tag == DW_TAG_lexical_block) && dwarf_haspc(&child, addr) == 1;
+        if (fn && in) {
+            chain[n] = child;
+            return chain_at(&child, addr, chain, n + 1);
         }
-        free(scopes);
-    }
-    return name ? name : dwfl_module_addrname(mod, addr);
+        if (in || tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type) {
+            int m = chain_at(&child, addr, chain, n);
+            if (m > n)
+                return m;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return n;
 }
+
+static const char *die_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+}
+
+/* The file an inlined subroutine was called from (DW_AT_call_file). */
+static const char *call_file(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word fi, ln;
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &a), &fi) != 0 ||
+        dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &a), &ln) != 0 || dwarf_getsrcfiles(cu, &files, &nfiles) != 0 ||
+        fi >= nfiles)
+        return NULL;
+    *line = (int)ln;
+    return dwarf_filesrc(files, fi, NULL, NULL);
+}
+
+/* ---- one address -------------------------------------------------------------------------- */
 
 /* Driver code is linked into the program itself: the C library and other
  * shared objects (which may come with debug information) are never it. */
@@ -132,36 +159,66 @@ static bool main_module(Dwfl_Module *mod)
     return exe && mainfile && strcmp(mainfile, exe) == 0;
 }
 
+/* dmarace's own code: the engine, the model, and the model's headers. */
+static bool tool_file(const char *file)
+{
+    const char *rest;
+    return under(file, DR_SOURCE_DIR "/harness", &rest) || under(file, DR_SOURCE_DIR "/model", &rest);
+}
+
+/* A path as reports show it: relative to the driver's project, or to this
+ * tree (the built-in scenarios), else as the debug information has it. */
+static const char *shown(const char *file)
+{
+    const char *rest;
+    if (!under(file, DR_DRIVER_ROOT, &rest) && !under(file, DR_SOURCE_DIR, &rest))
+        rest = file;
+    return rest;
+}
+
 static void resolve(entry *e)
 {
     Dwfl *d = session();
-    /* A return address is the instruction after the call: its line is the
-     * call's only when the call is not the line's last instruction. */
+    /* A return address is the instruction after the call: the call is the
+     * byte before it. */
     Dwarf_Addr addr = (Dwarf_Addr)e->pc - 1;
     Dwfl_Module *mod = d ? dwfl_addrmodule(d, addr) : NULL;
-    Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, addr) : NULL;
+    Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, addr) : NULL; /* loads the module's ELF */
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    const char *rest;
-    if (!file || !mod || !main_module(mod) || under(file, DR_SOURCE_DIR "/harness", &rest) ||
-        under(file, DR_SOURCE_DIR "/model", &rest))
+    if (!file || !main_module(mod))
         return;
-    if (!under(file, DR_DRIVER_ROOT, &rest) && !under(file, DR_SOURCE_DIR, &rest))
-        rest = file;
-    int decl_line;
-    const char *func = function_at(mod, addr, &decl_line);
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die chain[CHAIN_MAX];
+    int n = cu ? chain_at(cu, addr - bias, chain, 0) : 0;
+    const char *func = n ? die_name(&chain[n - 1]) : NULL;
+    /* A model header's inline function (NT_ASSERT's KmAssertFailedMsg, an
+     * accessor) the compiler inlined into the driver: the driver's line is
+     * the one it was inlined at. */
+    for (int i = n - 1; tool_file(file) && i > 0 && dwarf_tag(&chain[i]) == DW_TAG_inlined_subroutine; i--) {
+        int cl;
+        const char *cf = call_file(cu, &chain[i], &cl);
+        if (!cf)
+            break;
+        file = cf;
+        lineno = cl;
+        func = die_name(&chain[i - 1]);
+    }
+    if (tool_file(file))
+        return;
     /* Line 0: code of no one line, e.g. one call the optimiser made of the
      * same call on several lines. The function's own line stands for it. */
-    if (lineno <= 0)
-        lineno = decl_line;
+    if (lineno <= 0 && n && dwarf_decl_line(&chain[n - 1], &lineno) != 0)
+        lineno = 0;
     if (lineno <= 0)
         return;
-    e->loc.file = intern(rest);
+    if (!func)
+        func = dwfl_module_addrname(mod, addr);
+    e->loc.file = intern(shown(file));
     e->loc.func = intern(func ? func : "?");
-    if (!e->loc.file || !e->loc.func)
-        return;
     e->loc.line = lineno;
-    e->driver = true;
+    e->driver = e->loc.file && e->loc.func;
 }
 
 bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_cxxtrace.sh CLI WORK: the C++ driver's own trace lines (WPP's
 # TraceEvents, DbgPrintEx, KdPrint) appear in its finding's story and in
-# `replay --trace`, at the same step and on the same processor.
+# `replay --trace`, at the same step and on the same processor; its finding
+# names the driver's source line.
 set -u
 cli=$1 work=$2
 fail() { echo "test_cxxtrace: $*" >&2; exit 1; }
@@ -24,9 +25,14 @@ found=$(awk -v want="$line" '
 cpu=${found% *} step=${found#* }
 echo "story: $cpu step $step: $line"
 
-# The finding is that assertion, right after the line, on the same processor.
-grep -q "^             at step $step on $cpu in iomgr\$" "$report" ||
-  { cat "$report"; fail "the finding is not at step $step on $cpu"; }
+# The finding is that assertion, right after the line, on the same processor,
+# at the assertion's own line of the driver (NT_ASSERTMSG is an inline
+# function of the model's wdm.h: the line is where it was inlined, and the
+# C++ member function is named as written).
+aline=$(grep -n 'NT_ASSERTMSG("one read at a time"' "$(dirname "$0")/CxxTrace.cpp" | cut -d: -f1)
+[ -n "$aline" ] || fail "no NT_ASSERTMSG in CxxTrace.cpp"
+grep -q "^             at step $step on $cpu in iomgr, cxxtrace/CxxTrace.cpp:$aline in OnRead\$" "$report" ||
+  { cat "$report"; fail "the finding is not at step $step on $cpu, CxxTrace.cpp:$aline in OnRead"; }
 
 # main context lines: DbgPrintEx with %wZ, KdPrint with %lx, a driver macro with an empty
 # __VA_ARGS__, a ((MSG, ...)) WPP function, Trace with %!FUNC! and %!bool!
