@@ -18,6 +18,8 @@ PACKAGES=(
   libdw-dev          # elfutils' libdw: findings name the driver's source lines (harness/cli/dr_where.c)
   mingw-w64-common   # ntstatus.h, sal.h, devpkey.h...: the WDK facts of the model headers (cmake/dmarace_wdk_facts.cmake)
   jq                 # tests: the JSON and SARIF reports are read by a second, independent parser
+  python3-jsonschema # tests: the SARIF reports are validated against the SARIF 2.1.0 schema
+  curl               # tests: that schema is fetched from the npm registry (harness/tests/test_sarif_schema.sh)
   ca-certificates
 )
 

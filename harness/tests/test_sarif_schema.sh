@@ -1,0 +1,55 @@
+#!/bin/sh
+# test_sarif_schema.sh DMARACE CACHE: every SARIF file dmarace writes is valid
+# against the OASIS SARIF 2.1.0 JSON schema (issue 16), checked by Debian's
+# python3-jsonschema. The schema is the one Microsoft publishes in the npm
+# package @microsoft/jest-sarif (lib/schemas/sarif-2.1.0-rtm.5.json, MIT),
+# fetched once into CACHE from the npm registry and checked against its
+# SHA-256: not a copy kept here. Findings of several shapes: at a driver line
+# (busted-c12), after the last step (busted-c8's lost completion: located at
+# the tape), a memory fault (fault-ctx-uaf), a title of odd bytes
+# (toy-odd-title), and a minimized tape's reports.
+set -u
+. "$(dirname "$0")/cli_lib.sh"
+D=$(abs "$1")
+mkdir -p "$2" && CACHE=$(cd "$2" && pwd) || exit 1
+URL=https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz
+SHA=748e2c3d1a842e7bb258416685c7ea3a0da40005b72267b2052c2856d48ad102
+SCHEMA=$CACHE/sarif-2.1.0-rtm.5.json
+PY=/usr/bin/python3 # Debian's, with python3-jsonschema (scripts/setup.sh)
+
+if [ ! -s "$SCHEMA" ]; then
+    tgz=$CACHE/jest-sarif.tgz.$$
+    curl -fsSL --retry 3 -o "$tgz" "$URL" || { echo "FAIL: cannot download $URL"; rm -f "$tgz"; exit 1; }
+    echo "$SHA  $tgz" | sha256sum -c --quiet - || { echo "FAIL: $URL has another SHA-256"; rm -f "$tgz"; exit 1; }
+    tar -xzf "$tgz" -O package/lib/schemas/sarif-2.1.0-rtm.5.json >"$SCHEMA.$$" && mv "$SCHEMA.$$" "$SCHEMA"
+    rm -f "$tgz" "$SCHEMA.$$"
+    [ -s "$SCHEMA" ] || { echo "FAIL: no schema in $URL"; exit 1; }
+fi
+cli_workdir sarif
+
+"$D" run busted-c12 --executions 5 --findings f >/dev/null 2>&1
+"$D" run busted-c8 --executions 200 --stop-on-first --findings f >/dev/null 2>&1
+"$D" run fault-ctx-uaf --executions 20 --findings f >/dev/null 2>&1
+"$D" run toy-odd-title --executions 20 --findings f >/dev/null 2>&1
+"$D" minimize "$(ls f/busted-c12-*.tape | head -n 1)" -o f/min.tape >/dev/null 2>&1
+n=$(ls f/*.sarif 2>/dev/null | wc -l)
+check [ "$n" -ge 5 ]
+
+# validate SCHEMA FILE...: one line per invalid file (its first errors).
+$PY - "$SCHEMA" f/*.sarif <<'PY' >valid.txt 2>&1
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft4Validator.check_schema(schema)
+v = jsonschema.Draft4Validator(schema)
+for path in sys.argv[2:]:
+    errors = sorted(v.iter_errors(json.load(open(path, encoding="utf-8"))), key=lambda e: list(e.path))
+    print(("INVALID %s: %s" % (path, "; ".join("%s: %s" % ("/".join(map(str, e.path)), e.message[:200]) for e in errors[:3])))
+          if errors else ("valid %s" % path))
+PY
+check [ $? -eq 0 ]
+check [ "$(grep -c '^valid ' valid.txt)" -eq "$n" ]
+grep -v '^valid ' valid.txt >&2
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
