@@ -55,13 +55,13 @@ for spec in "$@"; do
   tail -n 1 "$work/$s.out"
   [ "$s" = "$spec" ] && continue
   want=${spec#*:}
-  # "  [kind] title: N times, first in execution E", then "      replay: dmarace replay TAPE".
+  # "  [kind] title: N times, first in execution E", then "      replay: PROGRAM replay TAPE".
   line=$(grep -n "^  \[[a-z-]*\] .*$want" "$work/$s.out" | head -n 1)
   [ -n "$line" ] || { cat "$work/$s.out"; fail "$s did not report a finding with '$want'"; }
   n=${line%%:*}
   title=${line#*:  }
   title=${title%%: [0-9]* times, first in execution*}
-  tape=$(sed -n "$((n + 1))s/^ *replay: dmarace replay //p" "$work/$s.out")
+  tape=$(sed -n "$((n + 1))s/^ *replay: .* replay //p" "$work/$s.out")
   [ -n "$tape" ] && [ -f "$tape" ] || { cat "$work/$s.out"; fail "no tape saved for '$title'"; }
   step "replay $(basename "$tape")"
   "$cli" replay "$tape" >"$work/$s.replay" 2>&1

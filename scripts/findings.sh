@@ -28,7 +28,7 @@ mkdir -p "$CORPUS"
 
 for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
     "$D" run "$s" --executions "$EXEC" --seed 1 --quiet --findings "$TMP/f-$s" >"$TMP/$s.txt" 2>/dev/null || true
-    # "  [kind] title: N times, first in execution E" then "      replay: dmarace replay PATH"
+    # "  [kind] title: N times, first in execution E" then "      replay: PROGRAM replay PATH"
     awk -v scn="$s" '
         /^  \[/ {
             kind = substr($1, 2, length($1) - 2)
@@ -41,7 +41,7 @@ for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
             times = w[1]; first = w[6]
             next
         }
-        /replay: dmarace replay/ { print title "\t" kind "\t" scn "\t" times "\t" first "\t" $NF }
+        /^      replay: .* replay / { print title "\t" kind "\t" scn "\t" times "\t" first "\t" $NF }
     ' "$TMP/$s.txt" >>"$TMP/all.tsv"
 done
 

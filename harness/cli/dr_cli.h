@@ -38,6 +38,16 @@ int dr_cli_prepare_dir(const char *dir);
 /* At the end of every command: rc, or DR_EXIT_INTERNAL with one line on
  * stderr when the standard output could not be written (a full disk). */
 int dr_cli_finish_output(int rc);
+/* The program as it was invoked (argv[0]: build/release/dmarace,
+ * dmarace-<name>, or a name found on PATH), for the commands dmarace prints:
+ * a printed command runs as printed, from the same directory. */
+void dr_cli_set_program(const char *argv0);
+const char *dr_cli_program(void);
+/* s as one shell word: as is when it has no character the shell would
+ * interpret, else single-quoted. Returns buf. */
+const char *dr_cli_shell_word(const char *s, char *buf, size_t len);
+/* "PROGRAM replay TAPE" (shell words) into buf, with " --trace" if trace. */
+const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_t len);
 
 /* Room for dr_text_esc of a finding's title (at most 4 bytes out per byte in). */
 /* What of a finding got on disk (a full disk writes less): the summary lists only that. */

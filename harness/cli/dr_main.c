@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -356,9 +357,54 @@ static int cmd_list(void)
     return DR_EXIT_CLEAN;
 }
 
+static const char *program = "dmarace";
+
+void dr_cli_set_program(const char *argv0)
+{
+    if (argv0 && argv0[0])
+        program = argv0;
+}
+
+const char *dr_cli_program(void) { return program; }
+
+const char *dr_cli_shell_word(const char *s, char *buf, size_t len)
+{
+    bool plain = s[0] != 0;
+    for (const char *p = s; *p && plain; p++)
+        plain = isalnum((unsigned char)*p) || strchr("_./:=+-@%,", *p);
+    if (plain) {
+        snprintf(buf, len, "%s", s);
+        return buf;
+    }
+    size_t k = 0;
+    if (k + 1 < len)
+        buf[k++] = '\'';
+    for (const char *p = s; *p && k + 5 < len; p++) {
+        if (*p == '\'') { /* ' -> '\'' */
+            memcpy(buf + k, "'\\''", 4);
+            k += 4;
+        } else {
+            buf[k++] = *p;
+        }
+    }
+    if (k + 1 < len)
+        buf[k++] = '\'';
+    buf[k < len ? k : len - 1] = 0;
+    return buf;
+}
+
+const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_t len)
+{
+    char prog[4200], path[4200];
+    snprintf(buf, len, "%s replay %s%s", dr_cli_shell_word(program, prog, sizeof prog),
+             dr_cli_shell_word(tape, path, sizeof path), trace ? " --trace" : "");
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    dr_cli_set_program(argv[0]);
     const dr_scenario *def = dr_scenario_default();
     if (argc < 2)
         return dr_cli_usage_error("no command given");

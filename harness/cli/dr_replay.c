@@ -377,7 +377,8 @@ int dr_cmd_minimize(int argc, char **argv)
                m.best.n, fin.steps, fin.preemptions, m.best.nonzero);
         printf("runs         %" PRIu64 " candidate executions in %.2f s%s\n", m.runs, dr_cli_now() - t0,
                m.runs >= m.max_runs ? " (stopped at --max-runs)" : "");
-        printf("minimized    %s (same finding; replay: dmarace replay %s --trace)\n", out, out);
+        char cmd[8600];
+        printf("minimized    %s (same finding; replay: %s)\n", out, dr_cli_replay_command(out, true, cmd, sizeof cmd));
     }
     free(m.best.rec);
     dr_tape_free(&t);

@@ -330,7 +330,8 @@ static char *text_report(const dr_report_info *in, size_t *len)
             in->tape_path, t->nrec, in->res->steps, in->res->preemptions, in->res->digest);
     fprintf(f, "build        dmarace %s, flavour %s (the tape replays in this flavour)\n", DR_VERSION,
             dr_build_flavor());
-    fprintf(f, "replay       dmarace replay %s --trace\n\n", in->tape_path);
+    char cmd[8600];
+    fprintf(f, "replay       %s\n\n", dr_cli_replay_command(in->tape_path, true, cmd, sizeof cmd));
     fprintf(f, "what each processor did, in order (step numbers; driver memory accesses and scheduling\n"
                "points where nothing switched are left out: dmarace replay --trace shows every step):\n");
     dr_report_story(f, fd);
@@ -350,7 +351,7 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
         return NULL;
     const dr_finding *fd = &in->res->finding;
     const dr_tape *t = in->tape;
-    char cmd[4200], path[4200], rule[96];
+    char cmd[8600], path[4200], rule[96];
     rule_id(fd, rule, sizeof rule);
     fprintf(f, "{\n  \"tool\": \"dmarace\",\n  \"version\": ");
     dr_json_put_str(f, DR_VERSION);
@@ -378,7 +379,7 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     fprintf(f, ", \"location\": ");
     json_put_loc(f, &loc, has);
     fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_cli_finding_key(fd->kind, fd->title));
-    snprintf(cmd, sizeof cmd, "dmarace replay %s --trace", in->tape_path);
+    dr_cli_replay_command(in->tape_path, true, cmd, sizeof cmd);
     dr_json_put_str(f, cmd);
     fprintf(f, ",\n  \"tape\": ");
     dr_json_put_str(f, in->tape_path);
@@ -544,9 +545,10 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
     fprintf(f, "}}]}},\n    \"results\": [{\n      \"ruleId\": ");
     dr_json_put_str(f, rule);
     fprintf(f, ",\n      \"level\": \"error\",\n      \"message\": {\"text\": ");
-    snprintf(msg, sizeof msg, "[%s] %s: %s (%s, scenario %s; replay: dmarace replay %s)",
-             dr_finding_kind_name(fd->kind), fd->title, fd->message, dr_report_where(fd, where, sizeof where),
-             in->scn->name, in->tape_path);
+    char cmd[8600];
+    snprintf(msg, sizeof msg, "[%s] %s: %s (%s, scenario %s; replay: %s)", dr_finding_kind_name(fd->kind), fd->title,
+             fd->message, dr_report_where(fd, where, sizeof where), in->scn->name,
+             dr_cli_replay_command(in->tape_path, false, cmd, sizeof cmd));
     dr_json_put_str(f, msg);
     fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"},\n",
             dr_cli_finding_key(fd->kind, fd->title));
@@ -776,12 +778,13 @@ int dr_cmd_show(int argc, char **argv)
         uint8_t *tb;
         size_t tl;
         struct stat st;
+        char cmd[8600];
         if (!dr_cli_read_file(txt, &tb, &tl, err, sizeof err)) {
             if (stat(txt, &st) == 0) /* there, but not readable (a FIFO, a directory) */
                 fprintf(stderr, "dmarace: %s\n", err);
             else
-                fprintf(stderr, "dmarace: %s is a tape without a report next to it (dmarace replay %s prints one)\n",
-                        path, path);
+                fprintf(stderr, "dmarace: %s is a tape without a report next to it (%s prints one)\n", path,
+                        dr_cli_replay_command(path, false, cmd, sizeof cmd));
             rc = DR_EXIT_USAGE;
         } else {
             rc = strncmp((const char *)tb, text_magic, strlen(text_magic)) == 0 ? show_text(txt, (const char *)tb, tl)

@@ -1156,7 +1156,7 @@ int dr_cmd_run(int argc, char **argv)
     printf("findings     %" PRIu64 " in total, %" PRIu32 " distinct\n", total->total_findings, total->ndistinct);
     for (uint32_t i = 0; i < total->ndistinct; i++) {
         const distinct *d = &all[i];
-        char path[4096];
+        char path[4096], cmd[8600];
         finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof path);
         char title[DR_CLI_ESC_TITLE];
         printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
@@ -1165,7 +1165,7 @@ int dr_cmd_run(int argc, char **argv)
         /* Only what is on disk (a full disk, an I/O error: said above, exit 3). */
         size_t pl = strlen(path);
         if (d->files & DR_CLI_FILE_TAPE)
-            printf("      replay: dmarace replay %s\n", path);
+            printf("      replay: %s\n", dr_cli_replay_command(path, false, cmd, sizeof cmd));
         else
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
         char where[900];

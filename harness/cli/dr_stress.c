@@ -163,9 +163,11 @@ int dr_cmd_stress(int argc, char **argv)
         printf("  [%s] %s: %llu times, first in execution %llu after %.6f s\n", dr_finding_kind_name(d[k].kind),
                dr_text_esc(d[k].title, esc, sizeof esc), (unsigned long long)d[k].count, (unsigned long long)d[k].first_exec, d[k].first_secs);
     }
-    if (nd)
-        printf("replay       real-thread runs have no tape: reproduce with `dmarace run %s` (fiber mode)\n",
-               s->name);
+    if (nd) {
+        char prog[4200];
+        printf("replay       real-thread runs have no tape: reproduce with `%s run %s` (fiber mode)\n",
+               dr_cli_shell_word(dr_cli_program(), prog, sizeof prog), s->name);
+    }
     if (expect) {
         bool ok = stress_matches(expected, d, nd);
         if (seen)

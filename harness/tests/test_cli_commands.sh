@@ -87,7 +87,7 @@ check [ -n "$(grep '^window' w1.txt)" ]
 for t in j2/*.tape; do
     b=${t%.tape}
     check [ -s "$b.txt" ] && check [ -s "$b.json" ] && check [ -s "$b.trace.json" ] && check [ -s "$b.sarif" ]
-    check grep -q "^replay       dmarace replay $t --trace" "$b.txt"
+    check grep -qxF "replay       $D replay $t --trace" "$b.txt" # the program as invoked
     check grep -q "^  P[0-9]" "$b.txt"
     "$CJ" report "$b.json" >/dev/null || bad "report $b.json"
     "$CJ" timeline "$b.trace.json" >/dev/null || bad "timeline $b.trace.json"
