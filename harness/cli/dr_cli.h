@@ -76,9 +76,10 @@ typedef struct dr_report_info {
  * ".tape"), each atomically, all four or none. Returns 0, or -1 with a line
  * on stderr. */
 int dr_report_write(const dr_report_info *info);
-/* The driver source line of a saved finding, "file:line in function" (from
- * the .json next to its tape), or false when it has none. */
-bool dr_report_location(const char *tape_path, char *out, size_t len);
+/* From the .json next to a saved finding's tape: its driver source line,
+ * "file:line in function" ("" when it has none), and its steps. False when
+ * there is no readable report. */
+bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *steps);
 /* The Chrome Trace Event timeline of the last traced run, into a malloc'ed string. */
 char *dr_report_timeline(const dr_report_info *info);
 /* Where a finding happened: "at step S on Pn in TASK, file.c:LINE in

@@ -623,18 +623,27 @@ static bool json_location_text(const dr_json *fd, char *out, size_t len)
     return true;
 }
 
-bool dr_report_location(const char *tape_path, char *out, size_t len)
+bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *steps)
 {
     char base[4096], path[4200], err[256];
     base_of(tape_path, base, sizeof base);
     snprintf(path, sizeof path, "%s.json", base);
     uint8_t *buf;
     size_t n;
+    if (len)
+        where[0] = 0;
+    *steps = 0;
     if (!dr_cli_read_file(path, &buf, &n, err, sizeof err))
         return false;
     dr_json *j = dr_json_parse((const char *)buf, n, err, sizeof err);
     free(buf);
-    bool ok = j && json_location_text(dr_json_get(j, "finding"), out, len);
+    const dr_json *st = dr_json_get(j, "steps");
+    bool ok = j && st && st->type == DR_J_NUM;
+    if (ok) {
+        *steps = (uint64_t)st->num;
+        if (!json_location_text(dr_json_get(j, "finding"), where, len) && len)
+            where[0] = 0;
+    }
     dr_json_free(j);
     return ok;
 }

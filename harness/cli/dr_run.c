@@ -17,6 +17,7 @@
  * finding's files from its lowest execution index when a worker other than
  * that one wrote them, so the files do not depend on -j either. */
 #include "dr_cli.h"
+#include "dr_rootcause.h"
 #include "dr_where.h"
 
 #include "dr_hash.h"
@@ -1169,7 +1170,8 @@ int dr_cmd_run(int argc, char **argv)
         else
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
         char where[900];
-        if ((d->files & DR_CLI_FILE_REPORTS) && dr_report_location(path, where, sizeof where))
+        uint64_t steps;
+        if ((d->files & DR_CLI_FILE_REPORTS) && dr_report_facts(path, where, sizeof where, &steps) && where[0])
             printf("      where:  %s\n", where);
         if (d->files & DR_CLI_FILE_REPORTS)
             printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
@@ -1177,6 +1179,18 @@ int dr_cmd_run(int argc, char **argv)
             printf("      NOT WRITTEN: the reports %.*s.txt, .json, .trace.json, .sarif (the error is above)\n",
                    (int)(pl > 5 ? pl - 5 : pl), path);
     }
+    dr_rc_item *causes = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *causes);
+    char(*rcpath)[4096] = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *rcpath);
+    if (causes && rcpath) {
+        for (uint32_t i = 0; i < total->ndistinct; i++) {
+            finding_path(&c, (dr_finding_kind)all[i].kind, all[i].key, rcpath[i], sizeof rcpath[i]);
+            causes[i] = (dr_rc_item){(dr_finding_kind)all[i].kind, all[i].title, rcpath[i],
+                                 (all[i].files & DR_CLI_FILE_REPORTS) != 0};
+        }
+        dr_rootcause_print(stdout, causes, total->ndistinct);
+    }
+    free(causes);
+    free(rcpath);
     if (total->dropped)
         printf("             (the table of distinct findings is full: %" PRIu64 " findings of further keys are "
                "counted in the total only, their files are written)\n",
