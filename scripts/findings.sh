@@ -5,7 +5,8 @@
 # scripts/findings-explained.txt, keyed by the finding's title.
 #
 # Usage: scripts/findings.sh [executions]   (default 20000, seed 1, release build)
-# With a tsan build present (build/tsan/dmarace) it also runs TSan fiber mode.
+# With a tsan build present (build/tsan/dmarace) it also runs TSan fiber mode
+# (over 30 minutes); FINDINGS_TSAN=0 leaves that section out and says so.
 set -eu
 cd "$(dirname "$0")/.."
 EXEC=${1:-20000}
@@ -24,11 +25,12 @@ trap 'rm -rf "$TMP"' EXIT
 rm -rf "$CORPUS"
 mkdir -p "$CORPUS"
 "$D" version | awk '$1 == "flavour" {print $2}' >"$CORPUS/FLAVOR"
-: >"$TMP/all.tsv" # title <TAB> kind <TAB> scenario <TAB> times <TAB> first <TAB> tape
+: >"$TMP/all.tsv" # title <TAB> kind <TAB> scenario <TAB> times <TAB> first <TAB> tape <TAB> where
 
 for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
     "$D" run "$s" --executions "$EXEC" --seed 1 --quiet --findings "$TMP/f-$s" >"$TMP/$s.txt" 2>/dev/null || true
-    # "  [kind] title: N times, first in execution E" then "      replay: PROGRAM replay PATH"
+    # "  [kind] title: N times, first in execution E", then "      replay: PROGRAM replay PATH",
+    # "      where:  FILE:LINE in FUNCTION" (when it has a driver line), "      report: PATH.txt"
     awk -v scn="$s" '
         /^  \[/ {
             kind = substr($1, 2, length($1) - 2)
@@ -38,19 +40,21 @@ for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
             tail = parts[n]
             title = substr(line, 1, length(line) - length(tail) - 2)
             split(tail, w, " ")
-            times = w[1]; first = w[6]
+            times = w[1]; first = w[6]; where = ""
             next
         }
-        /^      replay: .* replay / { print title "\t" kind "\t" scn "\t" times "\t" first "\t" $NF }
+        /^      replay: .* replay / { tape = $NF }
+        /^      where:  / { where = substr($0, 15) }
+        /^      report: / { print title "\t" kind "\t" scn "\t" times "\t" first "\t" tape "\t" where }
     ' "$TMP/$s.txt" >>"$TMP/all.tsv"
 done
 
 # Keep each finding's tape in the corpus, named by scenario and finding.
 : >"$TMP/rows.tsv"
-while IFS="$(printf '\t')" read -r title kind scn times first tape; do
+while IFS="$(printf '\t')" read -r title kind scn times first tape where; do
     base=$(basename "$tape")
     cp "$tape" "$CORPUS/$base"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$kind" "$scn" "$times" "$first" "$CORPUS/$base" >>"$TMP/rows.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$kind" "$scn" "$times" "$first" "$CORPUS/$base" "$where" >>"$TMP/rows.tsv"
 done <"$TMP/all.tsv"
 
 explain() { # title -> paragraph
@@ -85,6 +89,28 @@ explain() { # title -> paragraph
     done
     echo
     cut -f1 "$TMP/rows.tsv" | awk '!seen[$0]++' >"$TMP/titles"
+    # Root causes: the driver lines where the findings happened (dmarace run
+    # prints the same grouping per campaign). A finding seen at two lines
+    # belongs to both; one with no driver line is a cause of its own.
+    ncauses=$(awk -F '\t' '{ k = $7 == "" ? "none:" $1 : $7; if (!seen[k]++) n++ } END { print n + 0 }' "$TMP/rows.tsv")
+    echo "## Root causes"
+    echo
+    echo "$(wc -l <"$TMP/titles") distinct findings, $ncauses root causes: findings grouped by the driver line"
+    echo "where they happened (\`dmarace run\` prints the same grouping for each campaign;"
+    echo "README, Driver source lines). Numbers are the sections below."
+    echo
+    echo "| driver line | findings | scenarios |"
+    echo "|---|---|---|"
+    awk -F '\t' -v titles="$TMP/titles" '
+        BEGIN { while ((getline t < titles) > 0) num[t] = ++n }
+        { k = $7 == "" ? "none:" $1 : $7
+          if (!(k in order)) { order[k] = ++nk; keys[nk] = k }
+          if (!((k, $1) in hasf)) { hasf[k, $1] = 1; f[k] = f[k] (f[k] == "" ? "" : ", ") num[$1] }
+          if (!((k, $3) in hass)) { hass[k, $3] = 1; sc[k] = sc[k] (sc[k] == "" ? "" : ", ") $3 } }
+        END { for (i = 1; i <= nk; i++) { k = keys[i]
+                printf "| %s | %s | %s |\n", (k ~ /^none:/ ? "(none: after the last step)" : "`" k "`"), f[k], sc[k] } }
+    ' "$TMP/rows.tsv"
+    echo
     i=0
     while read -r title; do
         i=$((i + 1))
@@ -93,14 +119,22 @@ explain() { # title -> paragraph
         echo
         explain "$title"
         echo
-        echo "| scenario | executions with it | first in execution | replay |"
-        echo "|---|---|---|---|"
-        awk -F '\t' -v t="$title" '$1 == t { printf "| %s | %s | %s | `build/release/dmarace replay %s --trace` |\n", $3, $4, $5, $6 }' "$TMP/rows.tsv"
+        echo "| scenario | executions with it | first in execution | driver line | replay |"
+        echo "|---|---|---|---|---|"
+        awk -F '\t' -v t="$title" '$1 == t { printf "| %s | %s | %s | %s | `build/release/dmarace replay %s --trace` |\n", $3, $4, $5, ($7 == "" ? "none" : "`" $7 "`"), $6 }' "$TMP/rows.tsv"
         echo
     done <"$TMP/titles"
 
     T=build/tsan/dmarace
-    if [ -x "$T" ]; then
+    if [ "${FINDINGS_TSAN:-1}" = 0 ]; then
+        echo "## $((i + 1)). [data-race] ThreadSanitizer: data race (TSan fiber mode)"
+        echo
+        explain "ThreadSanitizer: data race"
+        echo
+        echo "Not re-run this time (\`FINDINGS_TSAN=0 scripts/findings.sh\`: the TSan campaign takes"
+        echo "over 30 minutes). busted-c9 (docs/busted.md) is the same race in CI's tsan preset."
+        echo
+    elif [ -x "$T" ]; then
         echo "## $((i + 1)). [data-race] ThreadSanitizer: data race (TSan fiber mode)"
         echo
         explain "ThreadSanitizer: data race"
