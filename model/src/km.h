@@ -601,6 +601,7 @@ typedef struct km_world {
     km_object *driver, *device;
     km_object *requests[KM_ENV_MAX_REQUESTS]; /* slots: a completed request's slot is reused */
     uint16_t request_gen[KM_ENV_MAX_REQUESTS];     /* the generation each request had */
+    uint32_t request_id[KM_ENV_MAX_REQUESTS];      /* its REQn: n counts the driver's own requests too */
     uint32_t request_completions[KM_ENV_MAX_REQUESTS];
     NTSTATUS request_status[KM_ENV_MAX_REQUESTS]; /* the IRP's status: STATUS_PENDING until completed */
     unsigned nrequests;

@@ -119,6 +119,7 @@ void km_iomgr_start(void)
         if (!req)
             return;
         km_w.request_gen[km_w.nrequests] = req->gen;
+        km_w.request_id[km_w.nrequests] = req->id;
         km_w.request_status[km_w.nrequests] = STATUS_PENDING;
         km_w.requests[km_w.nrequests++] = req;
     }

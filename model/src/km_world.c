@@ -545,7 +545,8 @@ void km_world_check(void)
         if (km_w.request_completions[i] == 0) {
             const km_object *r = km_world_request(i);
             km_oracle("C8", "lost completion: a request was never completed",
-                      "REQ%u is %s at the end of the execution: nothing is left that will complete it", i + 1,
+                      "REQ%u is %s at the end of the execution: nothing is left that will complete it",
+                      km_w.request_id[i],
                       r ? km_req_state_name(r->u.req.state) : "gone");
             return;
         }
