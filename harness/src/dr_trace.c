@@ -184,6 +184,8 @@ static const char *irql_name(unsigned irql)
 
 void dr_trace_print(FILE *out, dr_trace_where_fn *where)
 {
+    fprintf(out, "%6s  %-36s %s\n", "step", "processor task(name) IRQL",
+            where ? "event: DDI or model step, object, value  @ the driver line" : "event: DDI or model step, object, value");
     for (size_t i = 0; i < G.ntrace; i++) {
         const dr_trace_rec *r = &G.trace[i];
         /* names and titles are the driver's text: shown escaped (dr_text.c) */

@@ -47,6 +47,7 @@ check jq -e --arg f "$FILE" --arg fn "$FUNC" --argjson l "$LINE" \
 "$D" show "$b.json" >show.txt 2>&1
 check grep -q "^where        $AT in $FUNC\$" show.txt
 "$D" replay "$tape" --trace >replay.txt 2>&1
+check grep -q "^  step  processor task(name) IRQL  *event: DDI or model step, object, value  @ the driver line\$" replay.txt
 check grep -q "^ *[0-9]*  P[0-9] T[0-9]*(.*) DISPATCH *WdfDmaTransactionDmaCompletedFinal TX1 0  @ $AT $FUNC\$" replay.txt
 check grep -q "FINDING framework: .*  @ $AT $FUNC\$" replay.txt
 check grep -q "^             .* (at step [0-9]* on P[0-9] in .*, $AT in $FUNC)\$" replay.txt
