@@ -19,41 +19,24 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: dmarace <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  list                       one line per scenario: name, expected verdict, summary\n"
-    "  run [SCENARIO] [options]   a campaign (default scenario: %s)\n"
-    "  stress [SCENARIO] [options]\n"
-    "                             real-thread mode: each processor a pthread, the OS interleaving,\n"
-    "                             no tape (the stress-test baseline; nightly under TSan)\n"
-    "  replay TAPE [--trace] [--timeline OUT.json]\n"
-    "                             re-execute a saved tape in this process (works under gdb),\n"
-    "                             print the finding, the story per processor and the trace\n"
-    "  minimize TAPE [-o OUT] [--max-runs N]\n"
-    "                             shrink a failing tape (fewer preemptions, steps, events) keeping\n"
-    "                             its finding (kind and title); writes OUT (default TAPE-min.tape)\n"
-    "                             and its reports\n"
-    "  show FILE                  print a saved report (.txt, .json, or the .tape it sits next to)\n"
-    "  version                    version and build flavour (tapes replay only in their own flavour)\n"
-    "  help                       this text\n"
-    "\n"
-    "run options:\n"
+/* ---- help: one table, printed whole by `help`, a row by `COMMAND --help` ---------------- */
+
+static const char run_options[] =
     "  --strategy random|pct|dfs|tape   how choices are made (default random)\n"
     "  --seed N            campaign seed (default 1)\n"
     "  --executions N      executions to run (default 10000; dfs stops earlier when exhausted)\n"
     "  --time SECONDS      run until this much time has passed (with --executions: whichever first)\n"
-    "  -j N                N worker processes; worker w runs the executions i with i %% N == w\n"
+    "  -j N, --jobs N      N worker processes; worker w runs the executions i with i % N == w\n"
     "                      (random, pct): the same executions, findings and digest as -j 1\n"
-    "  --shard I/N         run only the executions i with i %% N == I-1 (I from 1 to N), to split\n"
+    "  --shard I/N         run only the executions i with i % N == I-1 (I from 1 to N), to split\n"
     "                      one campaign over machines or CI jobs; composes with -j\n"
     "  --depth D           PCT depth (default 3)\n"
     "  --bound B           DFS preemption bound (default 2)\n"
     "  --cpus N            simulated processors (default: the scenario's)\n"
     "  --env \"SETTINGS\"    environment settings on top of the scenario's own (\"requests=2 no-cancel\",\n"
     "                      docs/scenarios.md); recorded in tapes, so replay applies them again\n"
-    "  --step-budget N     steps before an execution is a livelock (default 100000)\n"
+    "  --step-budget N     steps before an execution is a livelock (default 100000)\n"    "  --exec-timeout SECONDS  an execution using this much CPU time without a step (a loop with\n"
+    "                      no scheduling point) is killed: a hang finding (default 5)\n"
     "  --input FILE        tape strategy: the bytes to read choices from\n"
     "  --findings DIR      where each distinct finding goes, the moment it is found (default findings):\n"
     "                      <scenario>-<kind>-<key>.tape and, next to it, .txt (the report), .json,\n"
@@ -66,15 +49,16 @@ static const char usage_text[] =
     "  --expect=SPEC       the same against SPEC instead of the scenario's verdict: clean, a kind,\n"
     "                      KIND:RULE (framework:V1 is the rule V1 exactly, not V15) or\n"
     "                      KIND:part-of-the-title (crash:WdfSpinLockRelease)\n"
-    "  --quiet             no progress line (it is shown only when stderr is a terminal)\n"
-    "\n"
-    "stress options:\n"
+    "  --quiet             no progress line (it is shown only when stderr is a terminal)\n";
+
+static const char stress_options[] =
     "  --executions N | --time SECONDS | --seed N | --cpus N | --stop-on-first |\n"
     "  --expect[=SPEC] | --quiet\n"
     "                      as for run (there is no tape: findings are reproduced with run);\n"
     "                      --expect stops as soon as the scenario's expected finding is seen\n"
-    "  --exec-limit SECONDS  wall-clock limit of one execution before it is a livelock (default 10)\n"
-    "\n"
+    "  --exec-limit SECONDS  wall-clock limit of one execution before it is a livelock (default 10)\n";
+
+static const char exit_codes[] =
     "exit codes: 0 clean (replay: no finding; minimize, show: done),\n"
     "            1 findings (with --expect: an unexpected verdict; replay: the finding reproduced),\n"
     "            2 usage or input error (bad option or value, unknown scenario, corrupt, truncated\n"
@@ -84,13 +68,95 @@ static const char usage_text[] =
     "            3 internal error, or an output (a finding's files, -o, --timeline, the\n"
     "              standard output) that could not be written: a full disk\n";
 
+typedef struct {
+    const char *name;
+    const char *synopsis;    /* after the program's name */
+    const char *what;        /* lines after the first indented to the description column */
+    const char *options;     /* its options block, or NULL */
+} command_help;
+
+static const command_help commands[] = {
+    {"list", "list", "one line per scenario: name, expected verdict, summary", NULL},
+    {"run", "run [SCENARIO] [options]", "a campaign (default scenario: %s)", run_options},
+    {"stress", "stress [SCENARIO] [options]",
+     "real-thread mode: each processor a pthread, the OS interleaving,\n"
+     "no tape (the stress-test baseline; nightly under TSan)",
+     stress_options},
+    {"replay", "replay TAPE [--trace] [--timeline OUT.json] [--exec-timeout SECONDS]",
+     "re-execute a saved tape in this process (works under gdb),\n"
+     "print the finding, the story per processor and the trace",
+     NULL},
+    {"minimize", "minimize TAPE [-o OUT] [--max-runs N] [--exec-timeout SECONDS]",
+     "shrink a failing tape (fewer preemptions, steps, events) keeping\n"
+     "its finding (kind and title); writes OUT (default TAPE-min.tape)\n"
+     "and its reports",
+     NULL},
+    {"show", "show FILE", "print a saved report (.txt, .json, or the .tape it sits next to)", NULL},
+    {"version", "version", "version and build flavour (tapes replay only in their own flavour); also --version",
+     NULL},
+    {"help", "help", "this text; COMMAND --help: one command's", NULL},
+};
+
+static const char *default_scenario = "(none)";
+
+/* The description, its lines after the first indented by indent. */
+static void print_what(const command_help *c, int indent)
+{
+    for (const char *p = c->what; *p; p++) {
+        if (p[0] == '%' && p[1] == 's') { /* the default scenario */
+            fputs(default_scenario, stdout);
+            p++;
+            continue;
+        }
+        putchar(*p);
+        if (*p == '\n')
+            printf("%*s", indent, "");
+    }
+    putchar('\n');
+}
+
+static void print_command(const command_help *c)
+{
+    if (strlen(c->synopsis) <= 26)
+        printf("  %-26s ", c->synopsis);
+    else
+        printf("  %s\n%29s", c->synopsis, "");
+    print_what(c, 29);
+}
+
+static void print_help(void)
+{
+    printf("usage: %s <command> [options]\n\ncommands:\n", dr_cli_program());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        print_command(&commands[i]);
+    printf("\nrun options:\n%s\nstress options:\n%s\n%s", run_options, stress_options, exit_codes);
+}
+
+/* COMMAND --help (or -h) anywhere in its arguments: its synopsis, options and
+ * the exit codes; false when the command is not one. */
+static bool print_command_help(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const command_help *c = &commands[i];
+        if (strcmp(c->name, name) != 0)
+            continue;
+        printf("usage: %s %s\n\n  ", dr_cli_program(), c->synopsis);
+        print_what(c, 2);
+        if (c->options)
+            printf("\noptions:\n%s", c->options);
+        printf("\n%s", exit_codes);
+        return true;
+    }
+    return false;
+}
+
 int dr_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("dmarace: ", stderr);
     vfprintf(stderr, fmt, ap);
-    fputs(" (see dmarace help)\n", stderr);
+    fprintf(stderr, " (see %s help)\n", dr_cli_program());
     va_end(ap);
     return DR_EXIT_USAGE;
 }
@@ -406,14 +472,22 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     dr_cli_set_program(argv[0]);
     const dr_scenario *def = dr_scenario_default();
+    if (def)
+        default_scenario = def->name;
     if (argc < 2)
         return dr_cli_usage_error("no command given");
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf(usage_text, def ? def->name : "(none)");
+        print_help();
         return dr_cli_finish_output(DR_EXIT_CLEAN);
     }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            if (!print_command_help(argv[1]))
+                return dr_cli_usage_error("unknown command '%s'", argv[1]);
+            return dr_cli_finish_output(DR_EXIT_CLEAN);
+        }
     int rc;
-    if (strcmp(argv[1], "version") == 0) {
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("dmarace %s\nflavour %s\n", DR_VERSION, dr_build_flavor());
         dr_engine_shutdown();
         return dr_cli_finish_output(DR_EXIT_CLEAN);
