@@ -108,11 +108,12 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             size_t ns;
             const uintptr_t *st = dr__trace_stack(r, &ns);
             it->has_loc = st && dr_where(st, ns, &it->loc);
+            char v[96];
+            dr_site_value_text(r->site, r->value, v, sizeof v);
             if (r->kind)
-                snprintf(it->text, sizeof it->text, "%s %s%" PRIu32 " %" PRId64, site, r->kind->prefix, r->id,
-                         r->value);
+                snprintf(it->text, sizeof it->text, "%s %s%" PRIu32 " %s", site, r->kind->prefix, r->id, v);
             else
-                snprintf(it->text, sizeof it->text, "%s %" PRId64, site, r->value);
+                snprintf(it->text, sizeof it->text, "%s %s", site, v);
             break;
         }
         case DR_TR_FINDING:

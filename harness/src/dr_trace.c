@@ -52,6 +52,14 @@ const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n)
     return r->nstack ? G.trace_stack + r->stack : NULL;
 }
 
+const char *dr_site_value_text(const dr_site *site, int64_t value, char *buf, size_t len)
+{
+    if (site && site->value_text)
+        return site->value_text(value, buf, len);
+    snprintf(buf, len, "%" PRId64, value);
+    return buf;
+}
+
 void dr__trace_reset(void)
 {
     G.ntrace_stack = 0;
@@ -229,11 +237,13 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
             const uintptr_t *st = dr__trace_stack(r, &ns);
             if (where && st)
                 where(st, ns, at, sizeof at);
+            char v[96];
+            dr_site_value_text(r->site, r->value, v, sizeof v);
             if (r->kind)
-                fprintf(out, "%6" PRIu64 "  %-36s %s %s%" PRIu32 " %" PRId64 "%s\n", r->step, who, r->site->name,
-                        r->kind->prefix, r->id, r->value, at);
+                fprintf(out, "%6" PRIu64 "  %-36s %s %s%" PRIu32 " %s%s\n", r->step, who, r->site->name,
+                        r->kind->prefix, r->id, v, at);
             else
-                fprintf(out, "%6" PRIu64 "  %-36s %s %" PRId64 "%s\n", r->step, who, r->site->name, r->value, at);
+                fprintf(out, "%6" PRIu64 "  %-36s %s %s%s\n", r->step, who, r->site->name, v, at);
             break;
         }
         case DR_TR_FINDING: {

@@ -52,6 +52,13 @@ check grep -q "^ *[0-9]*  P[0-9] T[0-9]*(.*) DISPATCH *WdfDmaTransactionDmaCompl
 check grep -q "FINDING framework: .*  @ $AT $FUNC\$" replay.txt
 check grep -q "^             .* (at step [0-9]* on P[0-9] in .*, $AT in $FUNC)\$" replay.txt
 
+# Values read as KMDF's: an NTSTATUS in hex with its name, a
+# DMA_COMPLETION_STATUS by name (busted-c4 completes a failed read twice).
+"$D" run busted-c4 --executions 50 --stop-on-first --findings c4 >run4.txt 2>&1
+t4=$(ls c4/*.txt | head -n 1)
+check grep -q "WdfRequestComplete REQ1 0x[0-9A-F]\{8\} STATUS_[A-Z_]*  @ $FILE:[0-9]* " "$t4"
+check grep -q "EvtDmaTransactionDmaTransferComplete TX1 Dma\(Complete\|Error\|Aborted\|Cancelled\)\$" "$t4"
+
 # Lost completion: found at the end of the execution, in no driver code.
 "$D" run busted-c8 --executions 200 --stop-on-first --findings g >run8.txt 2>&1
 check [ $? -eq 1 ]

@@ -967,6 +967,10 @@ void km_registry_reset(const km_env *env);
 /* ---- the driver's own messages (km_debug.c) ---- */
 /* The name of an NTSTATUS the model defines ("STATUS_CANCELLED"), or NULL. */
 const char *km_status_name(NTSTATUS status);
+/* Trace values as text (dr_site.value_text): an NTSTATUS in hex with its name
+ * ("0xC0000120 STATUS_CANCELLED"), a DMA_COMPLETION_STATUS by name. */
+const char *km_status_text(int64_t value, char *buf, size_t len);
+const char *km_dma_status_text(int64_t value, char *buf, size_t len);
 /* fmt formatted with Windows' printf conventions into buf (always
  * NUL-terminated, cut at len); returns the length written. */
 size_t km_format(char *buf, size_t len, const char *fmt, ...);

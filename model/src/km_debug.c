@@ -151,6 +151,24 @@ const char *km_status_name(NTSTATUS status)
     return NULL;
 }
 
+const char *km_status_text(int64_t value, char *buf, size_t len)
+{
+    NTSTATUS st = (NTSTATUS)value;
+    const char *name = km_status_name(st);
+    snprintf(buf, len, "0x%08X%s%s", (unsigned)st, name ? " " : "", name ? name : "");
+    return buf;
+}
+
+const char *km_dma_status_text(int64_t value, char *buf, size_t len)
+{
+    static const char *const names[] = {"DmaComplete", "DmaAborted", "DmaError", "DmaCancelled"};
+    if (value >= 0 && (size_t)value < sizeof names / sizeof names[0])
+        snprintf(buf, len, "%s", names[value]);
+    else
+        snprintf(buf, len, "%" PRId64, value);
+    return buf;
+}
+
 /* ---- WPP's %!X! types -------------------------------------------------------------------- */
 
 typedef struct km_wpp_where {

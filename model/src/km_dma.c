@@ -67,13 +67,13 @@ DR_SITE(site_channel_wait, "dma-channel-wait");
 DR_SITE(site_map, "MapTransferEx");
 DR_SITE(site_map_failed, "MapTransferEx-failed");
 DR_SITE(site_flush_failed, "FlushAdapterBuffersEx-failed");
-DR_SITE(site_hw_done, "dma-hw-done");
-DR_SITE(site_hal_completion, "_SystemDmaCompletion");
+DR_SITE_TEXT(site_hw_done, "dma-hw-done", km_dma_status_text);
+DR_SITE_TEXT(site_hal_completion, "_SystemDmaCompletion", km_dma_status_text);
 DR_SITE(site_program_dma, "EvtProgramDma");
-DR_SITE(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete");
+DR_SITE_TEXT(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete", km_dma_status_text);
 DR_SITE(site_configure_channel, "EvtDmaTransactionConfigureDmaChannel");
 DR_SITE(site_reserve_dma, "EvtReserveDma");
-DR_SITE(site_final, "dma-transaction-final");
+DR_SITE_TEXT(site_final, "dma-transaction-final", km_status_text);
 
 /* Race windows worth counting in campaigns. */
 DR_SITE(win_rerun_completion, "window: HAL completion deferred to the staging thread");

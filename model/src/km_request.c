@@ -25,7 +25,7 @@ const char *km_req_state_name(km_req_state s)
 DR_SITE(site_mark, "WdfRequestMarkCancelable");
 DR_SITE(site_mark_ex, "WdfRequestMarkCancelableEx");
 DR_SITE(site_unmark, "WdfRequestUnmarkCancelable");
-DR_SITE(site_complete, "WdfRequestComplete");
+DR_SITE_TEXT(site_complete, "WdfRequestComplete", km_status_text);
 DR_SITE(site_set_info, "WdfRequestSetInformation");
 DR_SITE(site_is_canceled, "WdfRequestIsCanceled");
 DR_SITE(site_io_cancel, "IoCancelIrp");
@@ -100,9 +100,10 @@ km_object *km_request_lookup(WDFREQUEST h, const char *api)
 bool km_request_not_owned(km_object *r, const char *api)
 {
     if (r->u.req.state == KM_REQ_COMPLETED) {
+        char st[96];
         if (km_vf_break("V15", api, "request already completed",
-                        "REQ%u was completed before (status %#x): not driver-owned any more", r->id,
-                        (unsigned)r->u.req.status))
+                        "REQ%u was completed before (status %s): not driver-owned any more", r->id,
+                        km_status_text(r->u.req.status, st, sizeof st)))
             return true;
         km_crash("R4", api, "request used after completion",
                  "REQ%u was completed: its IRP is gone or recycled (verifier off)", r->id);

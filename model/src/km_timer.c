@@ -86,7 +86,7 @@ DR_SITE(site_start_aborted, "timer: Start aborted by Stop(TRUE)");
 /* One race window per state, so tests and campaigns can see which states were
  * reached. */
 static dr_site state_windows[] = {
-#define KM_X(e, s) {"timer state: " s, 0},
+#define KM_X(e, s) {"timer state: " s, 0, NULL},
     KM_TMR_STATES(KM_X)
 #undef KM_X
 };

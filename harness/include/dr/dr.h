@@ -44,8 +44,14 @@ enum {
 typedef struct dr_site {
     const char *name;
     uint64_t hash; /* filled on first use */
+    /* How the value of dr_trace at this site reads (an NTSTATUS as
+     * "0xC0000120 STATUS_CANCELLED"), into buf; NULL: a decimal number. */
+    const char *(*value_text)(int64_t value, char *buf, size_t len);
 } dr_site;
-#define DR_SITE(var, str) static dr_site var = {str, 0}
+#define DR_SITE(var, str) static dr_site var = {str, 0, NULL}
+#define DR_SITE_TEXT(var, str, fn) static dr_site var = {str, 0, fn}
+/* The value of a trace event at site as text (its value_text, or decimal). */
+const char *dr_site_value_text(const dr_site *site, int64_t value, char *buf, size_t len);
 
 /* ---- notices ------------------------------------------------------------ */
 
