@@ -80,6 +80,10 @@ int dr_report_write(const dr_report_info *info);
  * "file:line in function" ("" when it has none), and its steps. False when
  * there is no readable report. */
 bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *steps);
+/* The campaign's SARIF: one run whose results are those of the n findings'
+ * own .sarif files (next to their tapes; one without is left out), with one
+ * rule per rule id. The number of results, or -1 with a line on stderr. */
+int dr_report_campaign_sarif(const char *out_path, const char *const *tapes, size_t n);
 /* The Chrome Trace Event timeline of the last traced run, into a malloc'ed string. */
 char *dr_report_timeline(const dr_report_info *info);
 /* Where a finding happened: "at step S on Pn in TASK, file.c:LINE in

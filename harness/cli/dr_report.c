@@ -523,40 +523,65 @@ char *dr_report_timeline(const dr_report_info *in)
     return buf;
 }
 
-static char *sarif_report(const dr_report_info *in, size_t *len)
+/* ---- SARIF ----------------------------------------------------------------------------------- */
+
+static const char sarif_head[] = "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": "
+                                 "\"2.1.0\",\n  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ";
+
+/* The rule of a finding: its id (dmarace/<rule>), name, descriptions, help
+ * and default level. */
+static void sarif_rule(FILE *f, const dr_finding *fd)
 {
-    size_t n;
-    story_item *items = build_story(&in->res->finding, &n);
-    char *buf = NULL;
-    FILE *f = items ? open_memstream(&buf, len) : NULL;
-    if (!f) {
-        free(items);
-        return NULL;
-    }
-    const dr_finding *fd = &in->res->finding;
-    char rule[96], where[700], msg[1600];
+    char rule[96], help[1200];
     rule_id(fd, rule, sizeof rule);
-    fprintf(f, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
-               "  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ");
-    dr_json_put_str(f, DR_VERSION);
-    fprintf(f, ", \"rules\": [{\"id\": ");
+    fprintf(f, "{\"id\": ");
     dr_json_put_str(f, rule);
+    fprintf(f, ", \"name\": ");
+    dr_json_put_str(f, fd->rule[0] ? fd->rule : dr_finding_kind_name(fd->kind));
     fprintf(f, ", \"shortDescription\": {\"text\": ");
     dr_json_put_str(f, fd->title);
-    fprintf(f, "}}]}},\n    \"results\": [{\n      \"ruleId\": ");
+    fprintf(f, "}, \"fullDescription\": {\"text\": ");
+    snprintf(help, sizeof help, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
+    dr_json_put_str(f, help);
+    snprintf(help, sizeof help,
+             "A %s finding of dmarace's KMDF model (rule %s): what KMDF or its verifier does at this point, with "
+             "the KMDF source it follows, is in the report next to the finding's tape and in dmarace's "
+             "docs/model.md; the replay command in the result reproduces it step by step.",
+             dr_finding_kind_name(fd->kind), fd->rule[0] ? fd->rule : "none");
+    fprintf(f, "}, \"help\": {\"text\": ");
+    dr_json_put_str(f, help);
+    fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"error\"}}");
+}
+
+/* A finding's result, after its traced run: located at the driver line,
+ * one thread flow per processor. */
+static void sarif_result(FILE *f, const dr_report_info *in, const story_item *items, size_t n)
+{
+    const dr_finding *fd = &in->res->finding;
+    char rule[96], where[700], msg[1600], cmd[8600];
+    rule_id(fd, rule, sizeof rule);
+    fprintf(f, "{\n      \"ruleId\": ");
     dr_json_put_str(f, rule);
     fprintf(f, ",\n      \"level\": \"error\",\n      \"message\": {\"text\": ");
-    char cmd[8600];
     snprintf(msg, sizeof msg, "[%s] %s: %s (%s, scenario %s; replay: %s)", dr_finding_kind_name(fd->kind), fd->title,
              fd->message, dr_report_where(fd, where, sizeof where), in->scn->name,
              dr_cli_replay_command(in->tape_path, false, cmd, sizeof cmd));
     dr_json_put_str(f, msg);
-    fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"},\n",
+    /* Stable across runs: the dedup key (kind and title) and the driver line. */
+    dr_srcloc at;
+    bool located = dr_where(fd->pc, fd->npc, &at);
+    fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"",
             dr_cli_finding_key(fd->kind, fd->title));
+    if (located) {
+        char site[900];
+        snprintf(site, sizeof site, "%s:%d", at.file, at.line);
+        fprintf(f, ", \"dmaraceDriverLine/v1\": ");
+        dr_json_put_str(f, site);
+    }
+    fprintf(f, "},\n");
     /* Where it happened in the driver; without a driver frame (a check at the
      * end of an execution), the tape that reproduces it. */
-    dr_srcloc at;
-    if (dr_where(fd->pc, fd->npc, &at)) {
+    if (located) {
         fprintf(f, "      \"locations\": [{");
         sarif_put_physical(f, &at);
         fprintf(f, ", \"logicalLocations\": [{\"name\": ");
@@ -602,13 +627,116 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
     }
     if (first_flow) /* a thread flow needs at least one location */
         fprintf(f, "\n        {\"id\": \"main\", \"locations\": [{\"location\": {\"message\": {\"text\": \"no trace\"}}}]}");
-    fprintf(f, "]}]\n    }]\n  }]\n}\n");
-    free(items);
+    fprintf(f, "]}]\n    }");
+}
+
+/* One run: rules and results, each already JSON. */
+static char *sarif_assemble(const char *rules, const char *results, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+    fputs(sarif_head, f);
+    dr_json_put_str(f, DR_VERSION);
+    fprintf(f, ", \"rules\": [%s]}},\n    \"originalUriBaseIds\": {\"SRCROOT\": {\"description\": {\"text\": "
+               "\"the driver's source root: its project directory (dmarace_add_driver), or dmarace's tree for "
+               "the built-in scenarios\"}}},\n    \"results\": [%s]\n  }]\n}\n",
+            rules, results);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;
     }
     return buf;
+}
+
+static char *sarif_report(const dr_report_info *in, size_t *len)
+{
+    size_t n, rl, sl;
+    story_item *items = build_story(&in->res->finding, &n);
+    char *rules = NULL, *results = NULL, *out = NULL;
+    FILE *r = items ? open_memstream(&rules, &rl) : NULL;
+    FILE *s = r ? open_memstream(&results, &sl) : NULL;
+    if (s) {
+        sarif_rule(r, &in->res->finding);
+        sarif_result(s, in, items, n);
+    }
+    if (r && fclose(r) == 0 && s && fclose(s) == 0)
+        out = sarif_assemble(rules, results, len);
+    else if (s)
+        fclose(s);
+    free(rules);
+    free(results);
+    free(items);
+    return out;
+}
+
+/* The text between the first `from` and the next `to` after it in s (both
+ * markers hold a raw newline, which never occurs inside a JSON string), or
+ * NULL. */
+static const char *between(const char *s, const char *from, const char *to, size_t *len)
+{
+    const char *a = strstr(s, from);
+    const char *b = a ? strstr(a + strlen(from), to) : NULL;
+    if (!b)
+        return NULL;
+    *len = (size_t)(b - a - strlen(from));
+    return a + strlen(from);
+}
+
+int dr_report_campaign_sarif(const char *out_path, const char *const *tapes, size_t n)
+{
+    /* Merged from the findings' own .sarif files, written when each was
+     * found, rather than by re-running their tapes here: a tape that hangs
+     * or kills its process was reported by the supervisor, and must not run
+     * in this one. The layout is sarif_assemble's. */
+    static const char rules_from[] = "\"rules\": [", rules_to[] = "]}},\n    \"originalUriBaseIds\"";
+    static const char results_from[] = "\n    \"results\": [", results_to[] = "]\n  }]\n}\n";
+    char *rules = NULL, *results = NULL;
+    size_t rl, sl;
+    FILE *r = open_memstream(&rules, &rl);
+    FILE *s = r ? open_memstream(&results, &sl) : NULL;
+    char(*ids)[128] = s ? calloc(n ? n : 1, sizeof *ids) : NULL;
+    size_t nids = 0, nres = 0;
+    for (size_t i = 0; ids && i < n; i++) {
+        char base[4096], path[4200], err[256];
+        base_of(tapes[i], base, sizeof base);
+        snprintf(path, sizeof path, "%s.sarif", base);
+        uint8_t *buf;
+        size_t len, ll, tl;
+        if (!dr_cli_read_file(path, &buf, &len, err, sizeof err))
+            continue; /* its reports are not on disk: the summary said so */
+        const char *rule = between((const char *)buf, rules_from, rules_to, &ll);
+        const char *res = between((const char *)buf, results_from, results_to, &tl);
+        if (rule && res) {
+            char id[128] = "";
+            const char *q = strstr(rule, "{\"id\": \"");
+            if (q)
+                sscanf(q + 8, "%127[^\"]", id);
+            bool seen = false;
+            for (size_t k = 0; k < nids && !seen; k++)
+                seen = strcmp(ids[k], id) == 0;
+            if (!seen) {
+                fprintf(r, "%s%.*s", nids ? ",\n      " : "", (int)ll, rule);
+                snprintf(ids[nids++], sizeof ids[0], "%s", id);
+            }
+            fprintf(s, "%s%.*s", nres++ ? ", " : "", (int)tl, res);
+        }
+        free(buf);
+    }
+    free(ids);
+    int cr = r ? fclose(r) : EOF, cs = s ? fclose(s) : EOF;
+    size_t len = 0;
+    char *out = cr == 0 && cs == 0 ? sarif_assemble(rules, results, &len) : NULL;
+    free(rules);
+    free(results);
+    if (!out || dr_cli_write_atomic(out_path, out, len) != 0) {
+        fprintf(stderr, "dmarace: could not write %s\n", out_path);
+        free(out);
+        return -1;
+    }
+    free(out);
+    return (int)nres;
 }
 
 /* "file:line in function" of a report's finding.location (JSON), or false. */

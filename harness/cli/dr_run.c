@@ -1188,6 +1188,25 @@ int dr_cmd_run(int argc, char **argv)
                                  (all[i].files & DR_CLI_FILE_REPORTS) != 0};
         }
         dr_rootcause_print(stdout, causes, total->ndistinct);
+        /* The campaign's SARIF: every distinct finding whose reports are on
+         * disk, one result each (a clean campaign writes one with no result). */
+        const char **tapes = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *tapes);
+        size_t ntapes = 0;
+        for (uint32_t i = 0; tapes && i < total->ndistinct; i++)
+            if (all[i].files & DR_CLI_FILE_REPORTS)
+                tapes[ntapes++] = rcpath[i];
+        char sarif[4200];
+        snprintf(sarif, sizeof sarif, "%s/%s.sarif", c.dir, c.s->name);
+        int nres = tapes ? dr_report_campaign_sarif(sarif, tapes, ntapes) : -1;
+        if (nres >= 0) {
+            printf("sarif        %s (the campaign: %d result%s, one per distinct finding)\n", sarif, nres,
+                   nres == 1 ? "" : "s");
+        } else {
+            printf("sarif        NOT WRITTEN: %s (the error is above)\n", sarif);
+            if (rc == DR_EXIT_CLEAN)
+                rc = DR_EXIT_INTERNAL;
+        }
+        free(tapes);
     }
     free(causes);
     free(rcpath);

@@ -7,7 +7,8 @@
 # SHA-256: not a copy kept here. Findings of several shapes: at a driver line
 # (busted-c12), after the last step (busted-c8's lost completion: located at
 # the tape), a memory fault (fault-ctx-uaf), a title of odd bytes
-# (toy-odd-title), and a minimized tape's reports.
+# (toy-odd-title), and a minimized tape's reports; and each campaign's own
+# SARIF, a clean one's included.
 set -u
 . "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
@@ -32,8 +33,23 @@ cli_workdir sarif
 "$D" run fault-ctx-uaf --executions 20 --findings f >/dev/null 2>&1
 "$D" run toy-odd-title --executions 20 --findings f >/dev/null 2>&1
 "$D" minimize "$(ls f/busted-c12-*.tape | head -n 1)" -o f/min.tape >/dev/null 2>&1
+"$D" run fixed-1cpu --executions 20 --findings f >/dev/null 2>&1
 n=$(ls f/*.sarif 2>/dev/null | wc -l)
-check [ "$n" -ge 5 ]
+check [ "$n" -ge 9 ]
+# Each campaign's own SARIF (f/<scenario>.sarif): one result per distinct
+# finding, the same results as the findings' files, each rule once; a clean
+# campaign's has none.
+for scn in busted-c12 busted-c8 fault-ctx-uaf toy-odd-title; do
+    nt=$(ls f/"$scn"-*.tape | grep -v min.tape | wc -l)
+    check jq -e --argjson n "$nt" '.runs[0].results | length == $n' "f/$scn.sarif" >/dev/null
+    check jq -e '[.runs[0].tool.driver.rules[].id] | length == (unique | length)' "f/$scn.sarif" >/dev/null
+    for t in $(ls f/"$scn"-*.tape | grep -v min.tape); do
+        k=$(jq -r '.runs[0].results[0].partialFingerprints["dmaraceFindingKey/v1"]' "${t%.tape}.sarif")
+        jq -e --arg k "$k" '[.runs[0].results[].partialFingerprints["dmaraceFindingKey/v1"]] | index($k) != null' \
+            "f/$scn.sarif" >/dev/null && ok || bad "f/$scn.sarif lacks the result of $t"
+    done
+done
+check jq -e '.runs[0].results == []' f/fixed-1cpu.sarif >/dev/null
 
 # validate SCHEMA FILE...: one line per invalid file (its first errors).
 $PY - "$SCHEMA" f/*.sarif <<'PY' >valid.txt 2>&1
