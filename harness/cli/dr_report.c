@@ -53,7 +53,7 @@ static story_item *build_story(const dr_finding *f, size_t *count)
     memset(task_names, 0, sizeof task_names);
     for (size_t i = 0; i < n; i++) {
         const dr_trace_rec *r = &tr[i];
-        uint32_t id = r->type == DR_TR_START ? r->other : r->task;
+        uint32_t id = r->type == DR_TR_START || r->type == DR_TR_SPAWN ? r->other : r->task;
         if (r->type != DR_TR_FIRE && r->type != DR_TR_TIMER && r->type != DR_TR_FINDING && r->what &&
             id < sizeof task_names / sizeof task_names[0])
             task_names[id] = r->what;
@@ -122,6 +122,8 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
                      dr__trace_log_text(r));
             break;
+        case DR_TR_SPAWN:
+            continue; /* the timeline's flow arrows */
         case DR_TR_LOG:
             /* the driver's own message: its developer reads these first */
             snprintf(it->text, sizeof it->text, "log: %s", dr__trace_log_text(r));
@@ -409,6 +411,13 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     return buf;
 }
 
+/* The track a task was created or queued from: its creator's processor, the
+ * environment (an event or timer handler) or the main context. */
+static unsigned spawn_track(const dr_trace_rec *sp)
+{
+    return sp->value ? (unsigned)ENV_TRACK : sp->task && sp->cpu < DR_MAX_CPUS ? sp->cpu : (unsigned)MAIN_TRACK;
+}
+
 char *dr_report_timeline(const dr_report_info *in)
 {
     size_t n, len;
@@ -437,6 +446,11 @@ char *dr_report_timeline(const dr_report_info *in)
         used[c] = true;
     for (size_t i = 0; i < n; i++)
         used[items[i].track] = true;
+    size_t ntr;
+    const dr_trace_rec *trs = dr__trace_records(&ntr);
+    for (size_t i = 0; i < ntr; i++) /* where the cause arrows start (below) */
+        if (trs[i].type == DR_TR_SPAWN)
+            used[spawn_track(&trs[i])] = true;
     if (fd->kind != DR_FIND_NONE && !fd->task)
         used[MAIN_TRACK] = true; /* the finding's instant is there (a died execution has no other event) */
     for (unsigned t = 0; t < NTRACKS; t++) {
@@ -461,12 +475,12 @@ char *dr_report_timeline(const dr_report_info *in)
     uint64_t last_step = 0;
     while (i < nt) {
         const dr_trace_rec *r = &tr[i];
-        if (!r->task || r->type == DR_TR_FIRE || r->type == DR_TR_TIMER) {
+        if (!r->task || r->type == DR_TR_FIRE || r->type == DR_TR_TIMER || r->type == DR_TR_SPAWN) {
             i++;
             continue;
         }
         size_t j = i + 1;
-        while (j < nt && (tr[j].type == DR_TR_FIRE || tr[j].type == DR_TR_TIMER ||
+        while (j < nt && (tr[j].type == DR_TR_FIRE || tr[j].type == DR_TR_TIMER || tr[j].type == DR_TR_SPAWN ||
                           (tr[j].task == r->task && tr[j].cpu == r->cpu)))
             j++;
         uint64_t start = r->step;
@@ -484,6 +498,36 @@ char *dr_report_timeline(const dr_report_info *in)
         i = j;
     }
     (void)last_step;
+    /* Cause and effect: an arrow from where a thread was created, or a DPC
+     * or ISR queued (a task, the environment's event or timer, the main
+     * context), to where it first ran. */
+    uint32_t flow = 0;
+    for (size_t k = 0; k < nt; k++) {
+        const dr_trace_rec *sp = &tr[k];
+        if (sp->type != DR_TR_SPAWN)
+            continue;
+        const dr_trace_rec *run = NULL;
+        for (size_t m = k + 1; m < nt && !run; m++)
+            if (tr[m].task == sp->other && tr[m].type != DR_TR_SPAWN && tr[m].cpu < DR_MAX_CPUS)
+                run = &tr[m];
+        if (!run)
+            continue;
+        unsigned from = spawn_track(sp);
+        char nm[96];
+        snprintf(nm, sizeof nm, "%s T%" PRIu32 " %s", sp->value || sp->task ? "queued" : "created", sp->other,
+                 tname(sp->other));
+        flow++;
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, nm);
+        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"s\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u}",
+                flow, sp->step, from);
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, nm);
+        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"f\", \"bp\": \"e\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u}",
+                flow, run->step, (unsigned)run->cpu);
+    }
     for (size_t k = 0; k < n; k++) {
         const story_item *it = &items[k];
         const char *cat = it->type == DR_TR_FINDING ? "finding"

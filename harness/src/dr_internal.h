@@ -100,6 +100,8 @@ typedef enum {
     DR_TR_CHOICE,  /* a data choice */
     DR_TR_FINDING,
     DR_TR_LOG,     /* dr_log: a line of the driver's own text (value: its offset in the log text) */
+    DR_TR_SPAWN,   /* task `task` (0: the main context; `value` 1: an environment handler) created
+                      task `other` (a thread, or a DPC or ISR queued); never in the digest */
 } dr_trace_type;
 
 typedef struct dr_trace_rec {

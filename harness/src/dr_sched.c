@@ -135,6 +135,18 @@ static dr_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
         t->hb_from = t;
         TSAN_RELEASE(t);
     }
+    if (G.tracing) { /* cause and effect for the timeline; not a step, not in the digest */
+        dr_task *me = G.cur;
+        dr_trace_rec r = {.step = G.steps,
+                          .type = DR_TR_SPAWN,
+                          .cpu = me ? me->cpu : 0,
+                          .irql = me ? me->irql : 0,
+                          .task = me && !G.in_handler ? me->id : 0,
+                          .other = t->id,
+                          .what = t->name,
+                          .value = G.in_handler};
+        dr__trace_add(&r);
+    }
     return t;
 }
 

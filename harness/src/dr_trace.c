@@ -253,6 +253,8 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
                     dr_text_esc(dr__trace_log_text(r), title, sizeof title));
             break;
         }
+        case DR_TR_SPAWN: /* the timeline's; the START record says it in the trace */
+            break;
         case DR_TR_LOG: {
             char text[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s log: %s\n", r->step, who,

@@ -3,7 +3,9 @@
  *   timeline  Chrome Trace Event format: a top-level object with a traceEvents
  *             array; every event has name, ph, ts, pid and tid; X events have
  *             dur >= 0; per tid, X slices are properly nested (no partial
- *             overlap); every tid used has M thread_name metadata.
+ *             overlap); every tid used has M thread_name metadata; flow
+ *             events (s, f) have an id, and each f ends an s of that id
+ *             that starts no later.
  *   sarif     SARIF 2.1.0: version, runs[0].tool.driver.name, results with a
  *             ruleId, message.text, partialFingerprints and a thread flow per
  *             track with locations.
@@ -76,6 +78,9 @@ static int check_timeline(const char *file, const dr_json *root)
     for (const dr_json *e = ev->child; e; e = e->next)
         n++;
     slice *sl = calloc(n ? n : 1, sizeof *sl);
+    double *flow_s = calloc(n ? n : 1, sizeof *flow_s); /* start ts by id, -1: none */
+    for (size_t k = 0; flow_s && k < n; k++)
+        flow_s[k] = -1;
     long *named = calloc(n ? n : 1, sizeof *named), *used = calloc(n ? n : 1, sizeof *used);
     size_t ns = 0, nn = 0, nu = 0, nx = 0, ni = 0;
     int rc = 0;
@@ -107,6 +112,17 @@ static int check_timeline(const char *file, const dr_json *root)
             nx++;
         } else if (strcmp(ph->str, "i") == 0 || strcmp(ph->str, "I") == 0) {
             ni++;
+        } else if (strcmp(ph->str, "s") == 0 || strcmp(ph->str, "f") == 0) {
+            const dr_json *id = dr_json_get(e, "id");
+            size_t k = is(id, DR_J_NUM) && id->num >= 0 && id->num < (double)n ? (size_t)id->num : n;
+            if (k == n || !flow_s) {
+                rc = bad(file, "a flow event has no id (a number below the event count)");
+            } else if (ph->str[0] == 's') {
+                flow_s[k] = ts->num;
+            } else if (flow_s[k] < 0 || flow_s[k] > ts->num) {
+                snprintf(msg, sizeof msg, "flow '%s' ends without a start of its id before it", name->str);
+                rc = bad(file, msg);
+            }
         } else if (strcmp(ph->str, "B") && strcmp(ph->str, "E") && strcmp(ph->str, "C")) {
             snprintf(msg, sizeof msg, "unexpected phase '%s'", ph->str);
             rc = bad(file, msg);
@@ -143,6 +159,7 @@ static int check_timeline(const char *file, const dr_json *root)
         printf("ok: %s: %zu events, %zu slices, %zu instants, %zu named tracks\n", file, n, nx, ni, nn);
     free(stack);
     free(sl);
+    free(flow_s);
     free(named);
     free(used);
     return rc;

@@ -44,6 +44,14 @@ check jq -e --arg f "$FILE" '[.runs[0].results[0].codeFlows[0].threadFlows[].loc
 check jq -e --arg f "$FILE" --arg fn "$FUNC" --argjson l "$LINE" \
     '[.traceEvents[] | select(.cat == "finding")][0].args | .file == $f and .line == $l and .function == $fn' \
     "$b.trace.json" >/dev/null
+# Cause and effect: every arrow (a thread created, a DPC queued) starts no
+# later than it ends, on the task it names, and the DPCs of the story have one.
+check jq -e '[.traceEvents[] | select(.cat == "cause")] as $c | ($c | length) >= 4 and
+    ([$c[] | select(.ph == "s")] | length) == ([$c[] | select(.ph == "f")] | length) and
+    all($c[] | select(.ph == "s"); . as $s | any($c[]; .ph == "f" and .id == $s.id and .ts >= $s.ts))' \
+    "$b.trace.json" >/dev/null
+check jq -e '[.traceEvents[] | select(.cat == "cause" and .ph == "f")] | any(.name | test("^queued T[0-9]+ HAL DMA completion DPC$"))' \
+    "$b.trace.json" >/dev/null
 "$D" show "$b.json" >show.txt 2>&1
 check grep -q "^where        $AT in $FUNC\$" show.txt
 "$D" replay "$tape" --trace >replay.txt 2>&1
