@@ -22,6 +22,12 @@
  *   --expect=0|1                 abort only on the finding the scenario
  *                                expects (its `dmarace list` verdict), not
  *                                on any finding (default 0)
+ *   --findings=DIR               do not abort: keep the first input of each
+ *                                distinct finding (kind and title, as `dmarace
+ *                                run` deduplicates) as DIR/<scenario>-<kind>-
+ *                                <key>.input, say so in one line, and go on
+ *                                fuzzing; scripts/fuzz.sh turns them into
+ *                                tapes and reports (docs/fuzzing.md)
  *
  * Options take the --name=value form: libFuzzer ignores flags that start with
  * "--" and leaves them to LLVMFuzzerInitialize. Without libFuzzer (every
@@ -46,6 +52,7 @@ static unsigned cpus;
 static bool print_digest;
 static bool tape_mutator = true;
 static bool only_expected;
+static const char *findings_dir; /* --findings=DIR */
 
 static void usage_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_exit(const char *fmt, ...)
@@ -95,9 +102,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             print_digest = flag01("--print-digest", a + 15);
         else if (strncmp(a, "--expect=", 9) == 0)
             only_expected = flag01("--expect", a + 9);
+        else if (strncmp(a, "--findings=", 11) == 0 && a[11])
+            findings_dir = a + 11;
         else if (strncmp(a, "--", 2) == 0)
             usage_exit("unknown option '%s' (options: --scenario=NAME --cpus=N --env=SETTINGS --interleaving-coverage=0|1 "
-                       "--tape-mutator=0|1 --print-digest=0|1 --expect=0|1)",
+                       "--tape-mutator=0|1 --print-digest=0|1 --expect=0|1 --findings=DIR)",
                        a);
     }
     dr_icov_set_enabled(icov);
@@ -149,6 +158,41 @@ static bool expected_finding(const dr_finding *f)
     return dr_expect_matches(scenario->expect ? scenario->expect : "", f->kind, f->rule, f->title);
 }
 
+/* --findings=DIR: the first input of each distinct finding, kept. The key
+ * hashes kind and title (FNV-1a), as dmarace run's dedup key does; the
+ * file name is this target's, dmarace gives the tape its own. */
+static void keep_finding(const dr_finding *f, const uint8_t *data, size_t size)
+{
+    enum { MAX_SEEN = 1024 };
+    static uint64_t seen[MAX_SEEN];
+    static size_t nseen;
+    uint64_t h = 1469598103934665603u;
+    const char *kind = dr_finding_kind_name(f->kind);
+    for (const char *p = kind; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211u;
+    h = (h ^ 0xff) * 1099511628211u;
+    for (const char *p = f->title; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211u;
+    for (size_t i = 0; i < nseen; i++)
+        if (seen[i] == h)
+            return;
+    if (nseen < MAX_SEEN)
+        seen[nseen++] = h;
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/%s-%s-%016llx.input", findings_dir, scenario->name, kind, (unsigned long long)h);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "wb");
+    bool ok = out && fwrite(data, 1, size, out) == size;
+    if (out && fclose(out) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "%s: cannot write %s\n", prog, path);
+        remove(tmp);
+        return;
+    }
+    fprintf(stderr, "%s: new finding %s: %s (kept as %s)\n", prog, kind, f->title, path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!scenario) {
@@ -177,6 +221,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fflush(stdout); /* before an abort */
     if (res.finding.kind == DR_FIND_NONE || (only_expected && !expected_finding(&res.finding)))
         return 0;
+    if (findings_dir) {
+        keep_finding(&res.finding, data, size);
+        return 0;
+    }
     fprintf(stderr, "%s: finding %s: %s: %s\n", prog, dr_finding_kind_name(res.finding.kind), res.finding.title,
             res.finding.message);
     fprintf(stderr, "%s: scenario %s, %u processors, step %llu, %llu choices, trace digest %016llx\n", prog,
