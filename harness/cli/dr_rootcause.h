@@ -11,8 +11,10 @@
 typedef struct dr_rc_item {
     dr_finding_kind kind;
     const char *title;
-    const char *tape;  /* its saved tape; reports next to it when `reports` */
-    bool reports;
+    char tape[4096];   /* its saved tape */
+    bool reports;      /* its reports are next to it; read from them: */
+    char where[900];   /* its driver line (dr_report_facts), "" when it has none */
+    uint64_t steps;
 } dr_rc_item;
 
 /* Prints "root causes  K of N distinct findings ..." and each root cause:

@@ -1155,10 +1155,18 @@ int dr_cmd_run(int argc, char **argv)
         printf("notice       %s\n", dr_text_esc(dr_notice_text(), notice, sizeof notice));
     }
     printf("findings     %" PRIu64 " in total, %" PRIu32 " distinct\n", total->total_findings, total->ndistinct);
+    /* Each distinct finding's files and facts, read once: its lines here,
+     * then its root cause and the campaign's SARIF. */
+    dr_rc_item *causes = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *causes), spare;
     for (uint32_t i = 0; i < total->ndistinct; i++) {
         const distinct *d = &all[i];
-        char path[4096], cmd[8600];
-        finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof path);
+        dr_rc_item *it = causes ? &causes[i] : &spare;
+        *it = (dr_rc_item){.kind = (dr_finding_kind)d->kind, .title = d->title,
+                           .reports = (d->files & DR_CLI_FILE_REPORTS) != 0};
+        char *path = it->tape, cmd[8600];
+        finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof it->tape);
+        if (it->reports)
+            dr_report_facts(path, it->where, sizeof it->where, &it->steps); /* "" and 0 when unreadable */
         char title[DR_CLI_ESC_TITLE];
         printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
                dr_finding_kind_name((dr_finding_kind)d->kind), dr_text_esc(d->title, title, sizeof title), d->count,
@@ -1169,32 +1177,23 @@ int dr_cmd_run(int argc, char **argv)
             printf("      replay: %s\n", dr_cli_replay_command(path, false, cmd, sizeof cmd));
         else
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
-        char where[900];
-        uint64_t steps;
-        if ((d->files & DR_CLI_FILE_REPORTS) && dr_report_facts(path, where, sizeof where, &steps) && where[0])
-            printf("      where:  %s\n", where);
+        if (it->where[0])
+            printf("      where:  %s\n", it->where);
         if (d->files & DR_CLI_FILE_REPORTS)
             printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
         else if (d->files & DR_CLI_FILE_TAPE)
             printf("      NOT WRITTEN: the reports %.*s.txt, .json, .trace.json, .sarif (the error is above)\n",
                    (int)(pl > 5 ? pl - 5 : pl), path);
     }
-    dr_rc_item *causes = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *causes);
-    char(*rcpath)[4096] = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *rcpath);
-    if (causes && rcpath) {
-        for (uint32_t i = 0; i < total->ndistinct; i++) {
-            finding_path(&c, (dr_finding_kind)all[i].kind, all[i].key, rcpath[i], sizeof rcpath[i]);
-            causes[i] = (dr_rc_item){(dr_finding_kind)all[i].kind, all[i].title, rcpath[i],
-                                 (all[i].files & DR_CLI_FILE_REPORTS) != 0};
-        }
+    if (causes) {
         dr_rootcause_print(stdout, causes, total->ndistinct);
         /* The campaign's SARIF: every distinct finding whose reports are on
          * disk, one result each (a clean campaign writes one with no result). */
         const char **tapes = calloc(total->ndistinct ? total->ndistinct : 1, sizeof *tapes);
         size_t ntapes = 0;
         for (uint32_t i = 0; tapes && i < total->ndistinct; i++)
-            if (all[i].files & DR_CLI_FILE_REPORTS)
-                tapes[ntapes++] = rcpath[i];
+            if (causes[i].reports)
+                tapes[ntapes++] = causes[i].tape;
         char sarif[4200];
         snprintf(sarif, sizeof sarif, "%s/%s.sarif", c.dir, c.s->name);
         int nres = tapes ? dr_report_campaign_sarif(sarif, tapes, ntapes) : -1;
@@ -1209,7 +1208,6 @@ int dr_cmd_run(int argc, char **argv)
         free(tapes);
     }
     free(causes);
-    free(rcpath);
     if (total->dropped)
         printf("             (the table of distinct findings is full: %" PRIu64 " findings of further keys are "
                "counted in the total only, their files are written)\n",
