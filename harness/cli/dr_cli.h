@@ -54,8 +54,6 @@ const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_
 enum { DR_CLI_FILE_TAPE = 1, DR_CLI_FILE_REPORTS = 2 };
 enum { DR_CLI_ESC_TITLE = 160 * 4 + 1, DR_CLI_ESC_MESSAGE = 512 * 4 + 1 };
 
-/* The dedup key of a finding: kind and title. */
-uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title);
 
 /* Loads a tape and checks it belongs to this build; on error prints one line
  * and returns NULL. */

@@ -3,7 +3,6 @@
  * input error, 3 internal error. */
 #include "dr_cli.h"
 
-#include "dr_hash.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -376,11 +375,6 @@ int dr_cli_finish_output(int rc)
         return DR_EXIT_INTERNAL;
     }
     return rc;
-}
-
-uint64_t dr_cli_finding_key(dr_finding_kind kind, const char *title)
-{
-    return dr_fmix(dr_fnv1a_str(title) ^ (uint64_t)kind);
 }
 
 const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)

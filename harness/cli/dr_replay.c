@@ -184,7 +184,7 @@ static bool try_candidate(minimizer *m, const dr_tape_rec *rec, size_t n)
     int rc = dr_sup_run(m->s, &cfg, st, m->orig->exec_index, &res);
     dr_strategy_destroy(st);
     if (rc != 0 || res.diverged || res.finding.kind != m->kind ||
-        dr_cli_finding_key(res.finding.kind, res.finding.title) != m->key)
+        dr_finding_key(res.finding.kind, res.finding.title) != m->key)
         return false;
     dr_tape t;
     dr_sup_last_tape(&t, m->s, m->orig->cpus, DR_STRAT_TAPE, m->orig->seed, m->orig->exec_index, &res);
@@ -311,7 +311,7 @@ int dr_cmd_minimize(int argc, char **argv)
         return DR_EXIT_USAGE;
     }
     cand first = {NULL, t.nrec, res.steps, res.preemptions, count_nonzero(t.rec, t.nrec)};
-    minimizer m = {s, &t, dr_cli_finding_key(res.finding.kind, res.finding.title), res.finding.kind, 0, max_runs,
+    minimizer m = {s, &t, dr_finding_key(res.finding.kind, res.finding.title), res.finding.kind, 0, max_runs,
                    first, first};
     m.best.rec = malloc((t.nrec ? t.nrec : 1) * sizeof *t.rec);
     if (!m.best.rec) {
@@ -348,7 +348,7 @@ int dr_cmd_minimize(int argc, char **argv)
     dr_exec_result fin;
     if (rc == DR_EXIT_CLEAN && dr_report_rerun(s, &mt, 0, &fin) != 0)
         rc = DR_EXIT_INTERNAL;
-    if (rc == DR_EXIT_CLEAN && dr_cli_finding_key(fin.finding.kind, fin.finding.title) != m.key) {
+    if (rc == DR_EXIT_CLEAN && dr_finding_key(fin.finding.kind, fin.finding.title) != m.key) {
         fprintf(stderr, "dmarace: internal error: the minimized tape gives another finding\n");
         rc = DR_EXIT_INTERNAL;
     }

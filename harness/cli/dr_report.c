@@ -321,7 +321,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
         fprintf(f, "             %s\n", dr_text_esc(fd->message, esc, sizeof esc));
         fprintf(f, "             %s\n", dr_report_where(fd, where, sizeof where));
         fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
-                dr_cli_finding_key(fd->kind, fd->title));
+                dr_finding_key(fd->kind, fd->title));
     } else {
         fprintf(f, "finding      none\n");
     }
@@ -381,7 +381,7 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     bool has = dr_where(fd->pc, fd->npc, &loc);
     fprintf(f, ", \"location\": ");
     json_put_loc(f, &loc, has);
-    fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_cli_finding_key(fd->kind, fd->title));
+    fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_finding_key(fd->kind, fd->title));
     dr_cli_replay_command(in->tape_path, true, cmd, sizeof cmd);
     dr_json_put_str(f, cmd);
     fprintf(f, ",\n  \"tape\": ");
@@ -615,7 +615,7 @@ static void sarif_result(FILE *f, const dr_report_info *in, const story_item *it
     dr_srcloc at;
     bool located = dr_where(fd->pc, fd->npc, &at);
     fprintf(f, "},\n      \"partialFingerprints\": {\"dmaraceFindingKey/v1\": \"%016" PRIx64 "\"",
-            dr_cli_finding_key(fd->kind, fd->title));
+            dr_finding_key(fd->kind, fd->title));
     if (located) {
         char site[900];
         snprintf(site, sizeof site, "%s:%d", at.file, at.line);

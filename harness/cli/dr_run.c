@@ -262,7 +262,7 @@ static void on_tsan_report(void)
         race_mirror->raced = 1;
     if (!c || !dr_current_result(&res, &exec) || dr_cli_make_dirs(c->dir) != 0)
         return;
-    uint64_t key = dr_cli_finding_key(res.finding.kind, res.finding.title);
+    uint64_t key = dr_finding_key(res.finding.kind, res.finding.title);
     if (!claim(c->sh, key))
         return;
     char path[4096];
@@ -373,7 +373,7 @@ static void run_worker(const campaign *c, unsigned w)
             fprintf(stderr, "dmarace: %s\n", res.diverge_msg);
             r->rc = DR_EXIT_INTERNAL;
         } else if (res.finding.kind != DR_FIND_NONE) {
-            key = dr_cli_finding_key(res.finding.kind, res.finding.title);
+            key = dr_finding_key(res.finding.kind, res.finding.title);
             bool fresh;
             distinct *d = tally_finding(ws, &res.finding, key, e, &fresh);
             found = d;
@@ -558,7 +558,7 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
     uint64_t e = c->from + off + k * stride;
     dr_finding f;
     dr_sup_death_finding(st, x->hung, m, &f);
-    uint64_t key = dr_cli_finding_key(f.kind, f.title);
+    uint64_t key = dr_finding_key(f.kind, f.title);
     tally *r = &ws->r;
     r->done++;
     r->steps += m->steps;

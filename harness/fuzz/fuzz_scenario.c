@@ -158,21 +158,15 @@ static bool expected_finding(const dr_finding *f)
     return dr_expect_matches(scenario->expect ? scenario->expect : "", f->kind, f->rule, f->title);
 }
 
-/* --findings=DIR: the first input of each distinct finding, kept. The key
- * hashes kind and title (FNV-1a), as dmarace run's dedup key does; the
- * file name is this target's, dmarace gives the tape its own. */
+/* --findings=DIR: the first input of each distinct finding, kept under
+ * the dedup key dmarace run gives it (dr_finding_key). */
 static void keep_finding(const dr_finding *f, const uint8_t *data, size_t size)
 {
     enum { MAX_SEEN = 1024 };
     static uint64_t seen[MAX_SEEN];
     static size_t nseen;
-    uint64_t h = 1469598103934665603u;
+    uint64_t h = dr_finding_key(f->kind, f->title);
     const char *kind = dr_finding_kind_name(f->kind);
-    for (const char *p = kind; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211u;
-    h = (h ^ 0xff) * 1099511628211u;
-    for (const char *p = f->title; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211u;
     for (size_t i = 0; i < nseen; i++)
         if (seen[i] == h)
             return;

@@ -22,6 +22,11 @@ const char *dr_finding_kind_name(dr_finding_kind k)
     return "?";
 }
 
+uint64_t dr_finding_key(dr_finding_kind kind, const char *title)
+{
+    return dr_fmix(dr_fnv1a_str(title) ^ (uint64_t)kind);
+}
+
 /* ---- expected verdicts ------------------------------------------------------ */
 
 /* A rule id as the model and the engine write them: capitals, digits, '-'

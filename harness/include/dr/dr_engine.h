@@ -158,6 +158,9 @@ size_t dr_scenario_count(void);
 const dr_scenario *dr_scenario_at(size_t i);
 const dr_scenario *dr_scenario_default(void);
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+/* The dedup key of a finding: its kind and title (what makes findings
+ * distinct in a campaign, its files' names, and the fuzz target's). */
+uint64_t dr_finding_key(dr_finding_kind kind, const char *title);
 /* Does a finding (kind, rule, title) show an expected verdict: a kind
  * ("crash"), kind:RULE ("crash:V13": the finding's rule, exactly, when the
  * text after the colon is shaped like a rule id) or kind:part-of-the-title
