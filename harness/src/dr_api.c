@@ -26,24 +26,28 @@ static inline void leave(const dr_mode_ops *m)
 
 /* ---- findings ---------------------------------------------------------------- */
 
-void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
+__attribute__((format(printf, 4, 0))) static void vfail(dr_finding_kind kind, const char *rule, const char *title,
+                                                        const char *fmt, va_list ap)
 {
     const dr_mode_ops *m = enter();
+    m->fail(kind, rule, title, fmt, ap);
+    leave(m);
+}
+
+void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    m->fail(kind, NULL, title, fmt, ap);
+    vfail(kind, NULL, title, fmt, ap);
     va_end(ap);
-    leave(m);
 }
 
 void dr_fail_rule(dr_finding_kind kind, const char *rule, const char *title, const char *fmt, ...)
 {
-    const dr_mode_ops *m = enter();
     va_list ap;
     va_start(ap, fmt);
-    m->fail(kind, rule, title, fmt, ap);
+    vfail(kind, rule, title, fmt, ap);
     va_end(ap);
-    leave(m);
 }
 
 bool dr_failed(void)

@@ -43,36 +43,41 @@ static bool rule_shaped(const char *s)
     return last != '-' && last != '_';
 }
 
-bool dr_expect_matches(const char *expect, dr_finding_kind kind, const char *rule, const char *title)
+/* The kind an expected verdict names (DR_FIND_NONE: none), and in *text
+ * what follows its colon (NULL without one). */
+static dr_finding_kind expect_kind(const char *expect, const char **text)
 {
-    if (strcmp(expect, "clean") == 0)
-        return false;
     const char *colon = strchr(expect, ':');
     size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
-    const char *name = dr_finding_kind_name(kind);
-    if (strlen(name) != klen || strncmp(name, expect, klen) != 0)
+    *text = colon ? colon + 1 : NULL;
+    for (int k = DR_FIND_NONE + 1; k < DR_FIND__COUNT; k++) {
+        const char *name = dr_finding_kind_name((dr_finding_kind)k);
+        if (strlen(name) == klen && strncmp(name, expect, klen) == 0)
+            return (dr_finding_kind)k;
+    }
+    return DR_FIND_NONE;
+}
+
+bool dr_expect_matches(const char *expect, dr_finding_kind kind, const char *rule, const char *title)
+{
+    const char *text;
+    if (strcmp(expect, "clean") == 0 || kind == DR_FIND_NONE || expect_kind(expect, &text) != kind)
         return false;
-    if (!colon)
+    if (!text)
         return true;
     /* kind:RULE names the check exactly (framework:V1 is not V15); the
      * rule comes from the finding as data, never from its title. */
-    if (rule_shaped(colon + 1))
-        return rule && strcmp(rule, colon + 1) == 0;
-    return strstr(title, colon + 1) != NULL;
+    if (rule_shaped(text))
+        return rule && strcmp(rule, text) == 0;
+    return strstr(title, text) != NULL;
 }
 
 bool dr_expect_valid(const char *expect)
 {
+    const char *text;
     if (strcmp(expect, "clean") == 0)
         return true;
-    const char *colon = strchr(expect, ':');
-    size_t klen = colon ? (size_t)(colon - expect) : strlen(expect);
-    for (int k = DR_FIND_NONE + 1; k < DR_FIND__COUNT; k++) {
-        const char *name = dr_finding_kind_name((dr_finding_kind)k);
-        if (strlen(name) == klen && strncmp(name, expect, klen) == 0)
-            return !colon || colon[1] != 0;
-    }
-    return false;
+    return expect_kind(expect, &text) != DR_FIND_NONE && (!text || *text);
 }
 
 /* ---- scenario registry ------------------------------------------------------ */
