@@ -738,8 +738,9 @@ bool km_crash(const char *check, const char *api, const char *what, const char *
 bool km_kernel_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* A protocol oracle (lost completion, wrong status): a CHECK finding. `rule`
- * is its id in kmdf-model-spec.md's catalogue (C8 lost completion), or NULL
- * for a set-up or environment failure that is no driver rule. */
+ * is its id: the bug class in kmdf-model-spec.md's catalogue (C8 lost
+ * completion), or one of the model's own for a driver or environment that
+ * cannot start (CALLBACK-FAILED, NO-QUEUE, ENV, CLIENT-CALL, MODEL-LIMIT). */
 bool km_oracle(const char *rule, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* WDF bugcheck parameter-1 codes (wdfbugcodes.h). */
