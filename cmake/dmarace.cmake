@@ -1,6 +1,9 @@
 # cmake/dmarace.cmake: bring your own driver (docs/byod.md).
 #
-# Included by dmarace's top-level CMakeLists.txt, so a project that does
+# Included by dmarace's top-level CMakeLists.txt and by an installed
+# dmarace's dmaraceConfig.cmake, so a project that does
+#   find_package(dmarace)            (an installed dmarace: cmake/install.cmake)
+# or
 #   add_subdirectory(<path-to-dmarace> dmarace EXCLUDE_FROM_ALL)
 # can call
 #   dmarace_add_driver(<name>
@@ -35,18 +38,35 @@
 # build tree (_dmarace_driver_includes below, docs/byod.md).
 include_guard(GLOBAL)
 
-get_filename_component(_dmarace_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
-set_property(GLOBAL PROPERTY DMARACE_SOURCE_DIR "${_dmarace_root}")
-unset(_dmarace_root)
+# What dmarace_add_driver needs from dmarace, as global properties: set by
+# dmarace's top-level CMakeLists.txt in a source tree, by dmaraceConfig.cmake
+# (cmake/dmaraceConfig.cmake.in) when installed:
+#   DMARACE_DRIVER_FLAGS        driver code's compile options (the build's sanitizer, access points, -g)
+#   DMARACE_HARNESS_SAN_COMPILE the engine's compile options (for the registration file)
+#   DMARACE_TOOL_INCLUDE        the model's headers (include scanning; frames in them are dmarace's)
+# and the targets dmarace::dr_cli, dr_fuzz, dr_toys, dr_scenarios, dr_scn
+# (aliases in a source tree, imported when installed).
+set_property(GLOBAL PROPERTY DMARACE_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
-# dmarace's own tests belong to dmarace: built when it is the top-level
-# project, not when another project adds it as a subdirectory (BUILD_TESTING
-# there is that project's). A normal variable here is seen by include(CTest)
-# in dmarace's scope only (policy CMP0077).
-option(DMARACE_TESTS "build and register dmarace's own tests" ${PROJECT_IS_TOP_LEVEL})
-if(NOT DMARACE_TESTS)
-  set(BUILD_TESTING OFF)
+if(NOT DMARACE_INSTALLED)
+  # dmarace's own tests belong to dmarace: built when it is the top-level
+  # project, not when another project adds it as a subdirectory (BUILD_TESTING
+  # there is that project's). A normal variable here is seen by include(CTest)
+  # in dmarace's scope only (policy CMP0077).
+  option(DMARACE_TESTS "build and register dmarace's own tests" ${PROJECT_IS_TOP_LEVEL})
+  if(NOT DMARACE_TESTS)
+    set(BUILD_TESTING OFF)
+  endif()
 endif()
+
+# _dmarace_link_whole(<target> <libraries>...): link each static library
+# whole. dmarace's scenarios register themselves from constructors and the
+# CLI's library carries main(): nothing else pulls their objects in.
+function(_dmarace_link_whole target)
+  foreach(lib IN LISTS ARGN)
+    target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${lib}>")
+  endforeach()
+endfunction()
 
 # Quote a CMake string as a C string literal.
 function(_dmarace_c_string out value)
@@ -198,7 +218,7 @@ function(_dmarace_wpp_func var line prefixes suffixes)
 endfunction()
 
 function(_dmarace_driver_includes name inc_dir sources dirs)
-  get_property(root GLOBAL PROPERTY DMARACE_SOURCE_DIR)
+  get_property(tool_include GLOBAL PROPERTY DMARACE_TOOL_INCLUDE)
   set(files ${sources})
   foreach(d IN LISTS dirs)
     file(GLOB hs "${d}/*.h" "${d}/*.H" "${d}/*.hpp" "${d}/*.hxx" "${d}/*.hh" "${d}/*.inl")
@@ -269,7 +289,7 @@ function(_dmarace_driver_includes name inc_dir sources dirs)
       if(iname IN_LIST linked OR IS_ABSOLUTE "${iname}" OR iname MATCHES "(^|/)\\.\\.(/|$)")
         continue()
       endif()
-      set(search ${dirs} "${root}/model/include")
+      set(search ${dirs} "${tool_include}")
       if(quoted STREQUAL "\"")
         list(PREPEND search "${fdir}")
       endif()
@@ -317,9 +337,11 @@ function(_dmarace_driver_includes name inc_dir sources dirs)
 endfunction()
 
 function(dmarace_add_driver name)
-  get_property(root GLOBAL PROPERTY DMARACE_SOURCE_DIR)
-  if(NOT TARGET dr_model OR NOT TARGET dr_scenarios)
-    message(FATAL_ERROR "dmarace_add_driver(${name}): add dmarace first (add_subdirectory(<path-to-dmarace> dmarace))")
+  get_property(cmake_dir GLOBAL PROPERTY DMARACE_CMAKE_DIR)
+  get_property(found GLOBAL PROPERTY DMARACE_TOOL_INCLUDE SET)
+  if(NOT found)
+    message(FATAL_ERROR "dmarace_add_driver(${name}): find dmarace first: find_package(dmarace) for an installed "
+                        "dmarace, or add_subdirectory(<path-to-dmarace> dmarace) for a source tree")
   endif()
   if(NOT name MATCHES "^[A-Za-z0-9_.+-]+$")
     message(FATAL_ERROR "dmarace_add_driver: '${name}' is not a usable target name (letters, digits, _ . + -)")
@@ -386,10 +408,10 @@ function(dmarace_add_driver name)
     message(FATAL_ERROR "dmarace_add_driver(${name}): declare at least one SCENARIO")
   endif()
 
-  # The dmarace build's flags, from its top-level directory.
-  foreach(v DR_DRIVER_FLAGS DR_HARNESS_SAN_COMPILE)
-    get_directory_property(${v} DIRECTORY "${root}" DEFINITION ${v})
-  endforeach()
+  # The dmarace build's flags.
+  get_property(DR_DRIVER_FLAGS GLOBAL PROPERTY DMARACE_DRIVER_FLAGS)
+  get_property(DR_HARNESS_SAN_COMPILE GLOBAL PROPERTY DMARACE_HARNESS_SAN_COMPILE)
+  get_property(tool_include GLOBAL PROPERTY DMARACE_TOOL_INCLUDE)
 
   set(gen_dir "${CMAKE_CURRENT_BINARY_DIR}/dmarace-${name}.generated")
 
@@ -486,9 +508,13 @@ function(dmarace_add_driver name)
   set_property(GLOBAL PROPERTY DMARACE_USER_SCENARIOS "${taken}")
 
   set(gen "${gen_dir}/scenarios.c")
+  _dmarace_c_string(q_root "${CMAKE_CURRENT_SOURCE_DIR}")
+  _dmarace_c_string(q_tool "${tool_include}")
   string(CONCAT content "/* Generated by dmarace_add_driver(${name}) (cmake/dmarace.cmake): the scenarios of\n"
                         " * driver ${name}. Edit the dmarace_add_driver call, not this file. */\n"
-                        "#include \"scn.h\"\n\n${decls}\n${rows}")
+                        "#include \"scn.h\"\n\n"
+                        "/* Findings name the driver's lines relative to its project (dr/dr.h). */\n"
+                        "DR_PROGRAM_PATHS(${q_root}, ${q_tool});\n\n${decls}\n${rows}")
   # Written through a copy, so that an unchanged file keeps its time stamp.
   file(WRITE "${gen}.new" "${content}")
   configure_file("${gen}.new" "${gen}" COPYONLY)
@@ -530,7 +556,7 @@ function(dmarace_add_driver name)
   if(has_cxx)
     set_target_properties(${drv} PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
   endif()
-  target_link_libraries(${drv} PRIVATE dr_model ${arg_LINK_LIBRARIES}) # usage requirements (include paths) only
+  target_link_libraries(${drv} PRIVATE dmarace::dr_model ${arg_LINK_LIBRARIES}) # usage requirements (include paths) only
   target_include_directories(${drv} PRIVATE ${arg_INCLUDE_DIRECTORIES} "${inc_dir}")
   # MSVC looks for a quoted include in the directories of every file on the
   # include stack; gcc and clang only in the including file's. A header
@@ -552,32 +578,17 @@ function(dmarace_add_driver name)
                                         "$<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions;-fno-rtti>"
                                         ${arg_COMPILE_OPTIONS} ${lenient})
 
-  # Each executable is built as its built-in model is (dmarace, fuzz_scenario):
-  # the same sources and objects (the toys, the built-in scenarios), the same
-  # definitions, options (warnings, sanitizers, libFuzzer) and link options,
+  # Each executable is linked as its built-in model is (dmarace, fuzz_scenario):
+  # the CLI or the fuzz target's library, the toys and the built-in scenarios,
   # plus the driver and its registration file.
   add_executable(dmarace-${name} $<TARGET_OBJECTS:${drv}> "${gen}")
   add_executable(dmarace-${name}-fuzz $<TARGET_OBJECTS:${drv}> "${gen}")
-  foreach(pair dmarace-${name}:dmarace dmarace-${name}-fuzz:fuzz_scenario)
-    string(REPLACE ":" ";" pair "${pair}")
-    list(GET pair 0 exe)
-    list(GET pair 1 model)
-    get_target_property(srcs ${model} SOURCES)
-    get_target_property(dir ${model} SOURCE_DIR)
-    foreach(src IN LISTS srcs)
-      if(src STREQUAL "$<TARGET_OBJECTS:dr_scenarios>")
-        if(no_builtin)
-          set(src "${root}/scenarios/scn.c") # what the scenario rows need from it
-        endif()
-      elseif(NOT src MATCHES "^\\$<" AND NOT IS_ABSOLUTE "${src}")
-        set(src "${dir}/${src}")
-      endif()
-      target_sources(${exe} PRIVATE "${src}")
-    endforeach()
-    foreach(prop COMPILE_DEFINITIONS COMPILE_OPTIONS INCLUDE_DIRECTORIES LINK_OPTIONS)
-      set_property(TARGET ${exe} APPEND PROPERTY ${prop} "$<TARGET_PROPERTY:${model},${prop}>")
-    endforeach()
-  endforeach()
+  set(builtin dmarace::dr_toys)
+  if(NOT no_builtin)
+    list(APPEND builtin dmarace::dr_scenarios)
+  endif()
+  _dmarace_link_whole(dmarace-${name} dmarace::dr_cli ${builtin})
+  _dmarace_link_whole(dmarace-${name}-fuzz dmarace::dr_fuzz ${builtin})
 
   # A driver's global symbol that a built-in driver also defines would be one
   # symbol for both (WDF_DECLARE_CONTEXT_TYPE's type info is a weak symbol:
@@ -585,8 +596,8 @@ function(dmarace_add_driver name)
   set(check "")
   if(NOT no_builtin AND CMAKE_NM)
     set(check COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DDRIVER=${name}"
-              "-DUSER_OBJECTS=$<TARGET_OBJECTS:${drv}>" "-DBUILTIN_OBJECTS=$<TARGET_OBJECTS:dr_scenarios>"
-              -P "${root}/cmake/dmarace_check_symbols.cmake")
+              "-DUSER_OBJECTS=$<TARGET_OBJECTS:${drv}>" "-DBUILTIN_OBJECTS=$<TARGET_FILE:dmarace::dr_scenarios>"
+              -P "${cmake_dir}/dmarace_check_symbols.cmake")
   endif()
 
   foreach(exe dmarace-${name} dmarace-${name}-fuzz)
@@ -594,10 +605,8 @@ function(dmarace_add_driver name)
     if(has_cxx)
       set_target_properties(${exe} PROPERTIES LINKER_LANGUAGE CXX) # the C++ runtime (operator new...)
     endif()
-    target_link_libraries(${exe} PRIVATE dr_model dr_harness PkgConfig::LIBDW ${arg_LINK_LIBRARIES})
-    # Findings name the driver's lines relative to its project (harness/cli/dr_where.c).
-    target_compile_definitions(${exe} PRIVATE DR_DRIVER_ROOT="${CMAKE_CURRENT_SOURCE_DIR}")
-    target_include_directories(${exe} PRIVATE "${root}/scenarios")
+    target_link_libraries(${exe} PRIVATE dmarace::dr_scn ${arg_LINK_LIBRARIES})
+    target_compile_options(${exe} PRIVATE ${DR_HARNESS_SAN_COMPILE})
     if(check)
       add_custom_command(TARGET ${exe} PRE_LINK ${check} VERBATIM)
     endif()
@@ -612,7 +621,7 @@ function(dmarace_add_driver name)
     endforeach()
     add_custom_command(TARGET dmarace-${name} POST_BUILD
       COMMAND "${CMAKE_COMMAND}" "-DEXE=$<TARGET_FILE:dmarace-${name}>" "-DDRIVER=${name}" "-DSCENARIOS=${names}"
-              -P "${root}/cmake/dmarace_check_names.cmake"
+              -P "${cmake_dir}/dmarace_check_names.cmake"
       VERBATIM)
   endif()
 

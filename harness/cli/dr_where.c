@@ -7,6 +7,7 @@
  * Results are cached per address: a report symbolises each call site once. */
 #include "dr_where.h"
 
+#include "dr/dr.h"        /* dr_program */
 #include "dr/dr_engine.h" /* dr_text_esc */
 
 #include <dwarf.h>
@@ -19,9 +20,6 @@
 
 #ifndef DR_SOURCE_DIR
 #define DR_SOURCE_DIR ""
-#endif
-#ifndef DR_DRIVER_ROOT
-#define DR_DRIVER_ROOT DR_SOURCE_DIR
 #endif
 
 static Dwfl *dwfl;
@@ -79,7 +77,7 @@ static const char *intern(const char *s)
 
 static bool under(const char *path, const char *dir, const char **rest)
 {
-    size_t n = strlen(dir);
+    size_t n = dir ? strlen(dir) : 0;
     if (!n || strncmp(path, dir, n) != 0 || path[n] != '/')
         return false;
     *rest = path + n + 1;
@@ -159,11 +157,13 @@ static bool main_module(Dwfl_Module *mod)
     return exe && mainfile && strcmp(mainfile, exe) == 0;
 }
 
-/* dmarace's own code: the engine, the model, and the model's headers. */
+/* dmarace's own code: the engine, the model, and the model's headers (in
+ * this tree, or installed: dr_program.tool_include). */
 static bool tool_file(const char *file)
 {
     const char *rest;
-    return under(file, DR_SOURCE_DIR "/harness", &rest) || under(file, DR_SOURCE_DIR "/model", &rest);
+    return under(file, DR_SOURCE_DIR "/harness", &rest) || under(file, DR_SOURCE_DIR "/model", &rest) ||
+           under(file, dr_program.tool_include, &rest);
 }
 
 /* A path as reports show it: relative to the driver's project, or to this
@@ -171,7 +171,7 @@ static bool tool_file(const char *file)
 static const char *shown(const char *file)
 {
     const char *rest;
-    if (!under(file, DR_DRIVER_ROOT, &rest) && !under(file, DR_SOURCE_DIR, &rest))
+    if (!under(file, dr_program.driver_root, &rest) && !under(file, DR_SOURCE_DIR, &rest))
         rest = file;
     return rest;
 }

@@ -351,6 +351,21 @@ void dr_scenario_register(const dr_scenario *s);
     static void var##_register(void) __attribute__((constructor));         \
     static void var##_register(void) { dr_scenario_register(&var); }
 
+/* Where a program's drivers' sources are. Each program with dmarace's CLI
+ * in it defines dr_program once (DR_PROGRAM_PATHS): dmarace's own programs in
+ * harness/cli/dr_program.c, a dmarace-<driver> program in the registration
+ * file dmarace_add_driver generates (cmake/dmarace.cmake). Findings print
+ * driver source paths relative to driver_root; files under tool_include (the
+ * dmarace headers the driver was compiled with) are dmarace's, not the
+ * driver's. */
+typedef struct dr_program_paths {
+    const char *driver_root;
+    const char *tool_include;
+} dr_program_paths;
+extern const dr_program_paths dr_program;
+#define DR_PROGRAM_PATHS(driver_root_, tool_include_)                      \
+    const dr_program_paths dr_program = {driver_root_, tool_include_}
+
 #ifdef __cplusplus
 }
 #endif
