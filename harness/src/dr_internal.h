@@ -116,8 +116,15 @@ typedef struct dr_trace_rec {
     const dr_kind *kind;
     uint32_t id;
     int64_t value;
-    uint32_t stack;     /* DR_TR_MODEL: its stack, G.trace_stack[stack .. stack + nstack) */
+    uint32_t stack;     /* DR_TR_MODEL, and a choice off its default: the stack, G.trace_stack[stack .. stack + nstack) */
     uint8_t nstack;
+    /* DR_TR_SCHED, DR_TR_CHOICE: the tape choice this record realises (1 +
+     * its index; 0: the only option, no choice), the option taken and the
+     * number of options (dr_choice_req); never in the digest. */
+    uint32_t choice;
+    uint32_t pick;
+    uint32_t nalt;
+    bool preempt; /* DR_TR_SCHED: the pick stopped a task that could have gone on (option 0) */
 } dr_trace_rec;
 
 /* The engine's whole state. One per process (fiber mode). */
@@ -226,6 +233,10 @@ void dr__fiber_log(const char *text);
 bool dr__fiber_log_enabled(void);
 const char *dr__trace_log_text(const dr_trace_rec *r); /* a log line's text, or a finding's title */
 void dr__trace_finding(const char *title);             /* keep the title of the finding just noted */
+/* The record just noted (DR_TR_SCHED, DR_TR_CHOICE) realised the tape's last
+ * choice: pick of n options. A pick off the default (0) keeps the caller's
+ * stack, where the running task was (traced runs only). */
+void dr__trace_choice(uint32_t pick, uint32_t n, bool has_cur);
 /* The return addresses of the calling stack, innermost first, at most max
  * (glibc's backtrace: the CFI unwinder, so no frame pointers are needed; a
  * fiber's stack ends at its entry's null return address). */

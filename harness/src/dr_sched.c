@@ -255,6 +255,8 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
                 G.preemptions++;
         }
         dr__note(DR_TR_SCHED, site, actor[pick], me ? me->name : "main");
+        if (n > 1)
+            dr__trace_choice(pick, n, has_cur);
         dr_opt o = opt[pick];
         if (o.type == DR_OPT_EVENT) {
             dr__fire_event(o.ptr);
@@ -433,6 +435,7 @@ static uint32_t fiber_choose(const dr_site *site, uint32_t n)
         return 0;
     uint32_t v = dr__decide(DR_CHOICE_DATA, site, n, NULL, false, 0);
     dr__note(DR_TR_CHOICE, site, v, G.cur ? G.cur->name : "main");
+    dr__trace_choice(v, n, false);
     return v;
 }
 

@@ -46,6 +46,21 @@ static void trace_stack(dr_trace_rec *r)
     G.ntrace_stack += r->nstack;
 }
 
+void dr__trace_choice(uint32_t pick, uint32_t n, bool has_cur)
+{
+    if (!G.tracing || !G.ntrace)
+        return;
+    dr_trace_rec *r = &G.trace[G.ntrace - 1];
+    if (r->type != DR_TR_SCHED && r->type != DR_TR_CHOICE)
+        return;
+    r->choice = (uint32_t)G.rec.n;
+    r->pick = pick;
+    r->nalt = n;
+    r->preempt = has_cur && pick;
+    if (pick && G.cur)
+        trace_stack(r);
+}
+
 const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n)
 {
     *n = r->nstack;
