@@ -48,6 +48,8 @@ const char *dr_cli_program(void);
 const char *dr_cli_shell_word(const char *s, char *buf, size_t len);
 /* "PROGRAM replay TAPE" (shell words) into buf, with " --trace" if trace. */
 const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_t len);
+/* "PROGRAM minimize TAPE" (shell words) into buf. */
+const char *dr_cli_minimize_command(const char *tape, char *buf, size_t len);
 
 /* Room for dr_text_esc of a finding's title (at most 4 bytes out per byte in). */
 /* What of a finding got on disk (a full disk writes less): the summary lists only that. */

@@ -453,12 +453,22 @@ const char *dr_cli_shell_word(const char *s, char *buf, size_t len)
     return buf;
 }
 
-const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_t len)
+static const char *tape_command(const char *verb, const char *tape, const char *tail, char *buf, size_t len)
 {
     char prog[4200], path[4200];
-    snprintf(buf, len, "%s replay %s%s", dr_cli_shell_word(program, prog, sizeof prog),
-             dr_cli_shell_word(tape, path, sizeof path), trace ? " --trace" : "");
+    snprintf(buf, len, "%s %s %s%s", dr_cli_shell_word(program, prog, sizeof prog), verb,
+             dr_cli_shell_word(tape, path, sizeof path), tail);
     return buf;
+}
+
+const char *dr_cli_replay_command(const char *tape, bool trace, char *buf, size_t len)
+{
+    return tape_command("replay", tape, trace ? " --trace" : "", buf, len);
+}
+
+const char *dr_cli_minimize_command(const char *tape, char *buf, size_t len)
+{
+    return tape_command("minimize", tape, "", buf, len);
 }
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
  * down to one), and setting chunks of choices to 0 (which removes preemptions
  * and events). The result is a re-recorded tape, so it replays bit for bit. */
 #include "dr_cli.h"
+#include "dr_explain.h"
 #include "dr_where.h"
 #include "dr_supervise.h"
 
@@ -379,6 +380,10 @@ int dr_cmd_minimize(int argc, char **argv)
                m.runs >= m.max_runs ? " (stopped at --max-runs)" : "");
         char cmd[8600];
         printf("minimized    %s (same finding; replay: %s)\n", out, dr_cli_replay_command(out, true, cmd, sizeof cmd));
+        /* the traced re-run above is the minimized tape's: its schedule in words */
+        dr_explain_item ex[DR_EXPLAIN_SHOWN];
+        size_t total, nex = dr_explain(ex, DR_EXPLAIN_SHOWN, &total);
+        dr_explain_text(stdout, ex, nex, total, m.best.n, out);
     }
     free(m.best.rec);
     dr_tape_free(&t);

@@ -9,6 +9,7 @@
  *   <base>.sarif       SARIF 2.1.0 for code scanning: one thread flow per processor
  * Every file is written atomically (temporary file, fsync, rename). */
 #include "dr_cli.h"
+#include "dr_explain.h"
 #include "dr_supervise.h"
 #include "dr_where.h"
 
@@ -335,6 +336,11 @@ static char *text_report(const dr_report_info *in, size_t *len)
             dr_build_flavor());
     char cmd[8600];
     fprintf(f, "replay       %s\n\n", dr_cli_replay_command(in->tape_path, true, cmd, sizeof cmd));
+    if (fd->kind != DR_FIND_NONE) {
+        dr_explain_item ex[DR_EXPLAIN_SHOWN];
+        size_t total, nex = dr_explain(ex, DR_EXPLAIN_SHOWN, &total);
+        dr_explain_text(f, ex, nex, total, t->nrec, in->tape_path);
+    }
     fprintf(f, "what each processor did, in order (step numbers; driver memory accesses and scheduling\n"
                "points where nothing switched are left out: dmarace replay --trace shows every step):\n");
     dr_report_story(f, fd);
@@ -389,6 +395,21 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     fprintf(f, ",\n  \"choices\": %zu,\n  \"steps\": %" PRIu64 ",\n  \"preemptions\": %" PRIu64
                ",\n  \"digest\": \"%016" PRIx64 "\",\n",
             t->nrec, in->res->steps, in->res->preemptions, in->res->digest);
+    if (fd->kind != DR_FIND_NONE) {
+        /* the choices off their default, told with their driver lines (dr_explain.h) */
+        dr_explain_item ex[DR_EXPLAIN_SHOWN];
+        size_t total, nex = dr_explain(ex, DR_EXPLAIN_SHOWN, &total);
+        fprintf(f, "  \"schedule\": {\"off_default\": %zu, \"last\": [", total);
+        for (size_t i = 0; i < nex; i++) {
+            fprintf(f, "%s\n    {\"step\": %" PRIu64 ", \"choice\": %" PRIu32 ", \"text\": ", i ? "," : "", ex[i].step,
+                    ex[i].choice);
+            dr_json_put_str(f, ex[i].text);
+            fprintf(f, ", \"location\": ");
+            json_put_loc(f, &ex[i].loc, ex[i].has_loc);
+            fputc('}', f);
+        }
+        fprintf(f, "]},\n");
+    }
     fprintf(f, "  \"note\": ");
     if (in->note)
         dr_json_put_str(f, in->note);
@@ -925,6 +946,24 @@ static int show_json(const char *path, const char *buf, size_t len)
     fputs("\nreplay       ", stdout);
     dr_text_put_esc(stdout, jstr(j, "replay"));
     fputs("\n", stdout);
+    const dr_json *sched = dr_json_get(j, "schedule"), *off = dr_json_get(sched, "off_default");
+    const dr_json *last = dr_json_get(sched, "last");
+    if (off && off->type == DR_J_NUM && last && last->type == DR_J_ARR) {
+        size_t shown = 0;
+        for (const dr_json *s = last->child; s; s = s->next)
+            shown++;
+        printf("how it happens: %.0f choices off their default%s\n", off->num,
+               (double)shown < off->num ? ", the last ones:" : ":");
+        for (const dr_json *s = last->child; s; s = s->next) {
+            const dr_json *st = dr_json_get(s, "step");
+            const char *text = jstr(s, "text");
+            if (!text || !st || st->type != DR_J_NUM)
+                continue;
+            printf("  step %-6.0f ", st->num);
+            dr_text_put_esc(stdout, text);
+            fputc('\n', stdout);
+        }
+    }
     if (txt) {
         fputs("story        ", stdout);
         dr_text_put_esc(stdout, txt);
