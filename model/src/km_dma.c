@@ -70,7 +70,9 @@ DR_SITE(site_flush_failed, "FlushAdapterBuffersEx-failed");
 DR_SITE_TEXT(site_hw_done, "dma-hw-done", km_dma_status_text);
 DR_SITE_TEXT(site_hal_completion, "_SystemDmaCompletion", km_dma_status_text);
 DR_SITE(site_program_dma, "EvtProgramDma");
-DR_SITE_TEXT(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete", km_dma_status_text);
+/* The transfer EvtProgramDma programmed completes: the timeline's arrow. */
+DR_SITE_TEXT_CAUSED(site_transfer_complete, "EvtDmaTransactionDmaTransferComplete", km_dma_status_text,
+                    "EvtProgramDma");
 DR_SITE(site_configure_channel, "EvtDmaTransactionConfigureDmaChannel");
 DR_SITE(site_reserve_dma, "EvtReserveDma");
 DR_SITE_TEXT(site_final, "dma-transaction-final", km_status_text);

@@ -792,7 +792,8 @@ DR_SITE(site_qstate, "queue-state");
 static void queue_control(WDFQUEUE Queue, bool stop, bool cancel_queued, bool cancel_driver,
                           PFN_WDF_IO_QUEUE_STATE fn, WDFCONTEXT ctx, bool sync, const char *api)
 {
-    static dr_site sites[2] = {{"WdfIoQueueStop/Purge/Drain", 0, NULL}, {"WdfIoQueue*Synchronously", 0, NULL}};
+    static dr_site sites[2] = {{"WdfIoQueueStop/Purge/Drain", 0, NULL, NULL},
+                               {"WdfIoQueue*Synchronously", 0, NULL, NULL}};
     if (!km_enter(&sites[sync], sync ? PASSIVE_LEVEL : DISPATCH_LEVEL))
         return;
     km_object *q = km_lookup(Queue, KM_T_QUEUE, api, false);

@@ -30,7 +30,7 @@ DR_SITE(site_set_info, "WdfRequestSetInformation");
 DR_SITE(site_is_canceled, "WdfRequestIsCanceled");
 DR_SITE(site_io_cancel, "IoCancelIrp");
 DR_SITE(site_cancel_dispatch, "cancel-dispatch");
-DR_SITE(site_cancel_cb, "EvtRequestCancel");
+DR_SITE_CAUSED(site_cancel_cb, "EvtRequestCancel", "IoCancelIrp");
 DR_SITE(site_cancel_done, "EvtRequestCancel-returned");
 
 km_object *km_request_create(km_object *queue, WDF_REQUEST_TYPE type, size_t length)

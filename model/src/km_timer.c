@@ -70,7 +70,7 @@ DR_SITE(site_parent, "WdfTimerGetParentObject");
 DR_SITE(site_expire, "timer-expired");
 DR_SITE(site_expire_cpu, "timer-dpc-cpu");
 DR_SITE(site_coalesced, "timer-dpc-already-queued");
-DR_SITE(site_callback, "EvtTimerFunc");
+DR_SITE_CAUSED(site_callback, "EvtTimerFunc", "WdfTimerStart");
 DR_SITE(site_wi_cpu, "timer-work-item-cpu");
 DR_SITE(site_wi_skip, "timer-work-item-skipped");
 DR_SITE(site_defer, "timer-rundown-deferred");
@@ -86,7 +86,7 @@ DR_SITE(site_start_aborted, "timer: Start aborted by Stop(TRUE)");
 /* One race window per state, so tests and campaigns can see which states were
  * reached. */
 static dr_site state_windows[] = {
-#define KM_X(e, s) {"timer state: " s, 0, NULL},
+#define KM_X(e, s) {"timer state: " s, 0, NULL, NULL},
     KM_TMR_STATES(KM_X)
 #undef KM_X
 };

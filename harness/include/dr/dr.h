@@ -47,9 +47,15 @@ typedef struct dr_site {
     /* How the value of dr_trace at this site reads (an NTSTATUS as
      * "0xC0000120 STATUS_CANCELLED"), into buf; NULL: a decimal number. */
     const char *(*value_text)(int64_t value, char *buf, size_t len);
+    /* The site whose latest trace event on the same object (kind and id)
+     * caused an event at this one, by name: the timeline draws an arrow
+     * from it (EvtRequestCancel's cause is IoCancelIrp); NULL: none. */
+    const char *cause;
 } dr_site;
-#define DR_SITE(var, str) static dr_site var = {str, 0, NULL}
-#define DR_SITE_TEXT(var, str, fn) static dr_site var = {str, 0, fn}
+#define DR_SITE(var, str) static dr_site var = {str, 0, NULL, NULL}
+#define DR_SITE_TEXT(var, str, fn) static dr_site var = {str, 0, fn, NULL}
+#define DR_SITE_CAUSED(var, str, cause_) static dr_site var = {str, 0, NULL, cause_}
+#define DR_SITE_TEXT_CAUSED(var, str, fn, cause_) static dr_site var = {str, 0, fn, cause_}
 /* The value of a trace event at site as text (its value_text, or decimal). */
 const char *dr_site_value_text(const dr_site *site, int64_t value, char *buf, size_t len);
 
