@@ -439,6 +439,90 @@ static unsigned spawn_track(const dr_trace_rec *sp)
     return sp->value ? (unsigned)ENV_TRACK : sp->task && sp->cpu < DR_MAX_CPUS ? sp->cpu : (unsigned)MAIN_TRACK;
 }
 
+static void put_loc_args(FILE *f, const dr_srcloc *l)
+{
+    fputs(", \"function\": ", f);
+    dr_json_put_str(f, l->func);
+    fputs(", \"file\": ", f);
+    dr_json_put_str(f, l->file);
+    fprintf(f, ", \"line\": %d", l->line);
+}
+
+enum { CALLBACK_DEPTH = 8 };
+
+/* One callback span, from its first record's step to end. */
+static void put_callback(FILE *f, const dr_trace_rec *r, const dr_srcloc *l, uint64_t end)
+{
+    fprintf(f, ",\n  {\"name\": ");
+    dr_json_put_str(f, l->func);
+    fprintf(f, ", \"cat\": \"callback\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
+               ", \"pid\": 1, \"tid\": %u, \"args\": {\"task\": %" PRIu32,
+            r->step, end - r->step, (unsigned)r->cpu, r->task);
+    put_loc_args(f, l);
+    fputs("}}", f);
+}
+
+/* The spans inside one task run, records [i, j) ending at step `end`: the
+ * driver callbacks the stacks are in, and each DDI call until the task's
+ * next record. Names are the callback's or the DDI's alone; the object,
+ * the value and the driver line are args. */
+static void timeline_spans(FILE *f, const dr_trace_rec *tr, size_t i, size_t j, uint64_t end)
+{
+    const dr_trace_rec *run = &tr[i];
+    dr_srcloc open[CALLBACK_DEPTH];
+    const dr_trace_rec *opened[CALLBACK_DEPTH];
+    size_t nopen = 0;
+    for (size_t m = i; m < j; m++) {
+        const dr_trace_rec *r = &tr[m];
+        if (r->task != run->task || r->cpu != run->cpu)
+            continue;
+        size_t ns;
+        const uintptr_t *st = dr__trace_stack(r, &ns);
+        if (st) {
+            dr_srcloc chain[CALLBACK_DEPTH];
+            size_t k = dr_where_callbacks(st, ns, chain, CALLBACK_DEPTH), same = 0;
+            while (same < k && same < nopen && chain[same].func == open[same].func)
+                same++;
+            while (nopen > same) {
+                nopen--;
+                put_callback(f, opened[nopen], &open[nopen], r->step);
+            }
+            for (; nopen < k; nopen++) {
+                open[nopen] = chain[nopen];
+                opened[nopen] = r;
+            }
+        }
+        if (r->type != DR_TR_MODEL)
+            continue;
+        uint64_t until = end;
+        for (size_t q = m + 1; q < j; q++)
+            if (tr[q].task == run->task && tr[q].cpu == run->cpu && tr[q].type != DR_TR_SPAWN) {
+                until = tr[q].step;
+                break;
+            }
+        char v[96], obj[48] = "";
+        dr_site_value_text(r->site, r->value, v, sizeof v);
+        if (r->kind)
+            snprintf(obj, sizeof obj, "%s%" PRIu32, r->kind->prefix, r->id);
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, r->site ? r->site->name : "?");
+        fprintf(f, ", \"cat\": \"ddi\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u, \"args\": {\"task\": %" PRIu32 ", \"object\": ",
+                r->step, until > r->step ? until - r->step : 0, (unsigned)r->cpu, r->task);
+        dr_json_put_str(f, obj);
+        fputs(", \"value\": ", f);
+        dr_json_put_str(f, v);
+        dr_srcloc l;
+        if (st && dr_where(st, ns, &l))
+            put_loc_args(f, &l);
+        fputs("}}", f);
+    }
+    while (nopen > 0) {
+        nopen--;
+        put_callback(f, opened[nopen], &open[nopen], end);
+    }
+}
+
 char *dr_report_timeline(const dr_report_info *in)
 {
     size_t n, len;
@@ -489,11 +573,12 @@ char *dr_report_timeline(const dr_report_info *in)
     }
     /* Task runs: maximal stretches of trace records of one task on one
      * processor; each ends where the next stretch (on any processor) begins,
-     * so slices never overlap. Zero-length stretches are left out. */
+     * so slices never overlap. Zero-length stretches are left out. Inside a
+     * run, the driver's callbacks (dr_where_callbacks: the runs of driver
+     * frames of each record's stack) and its DDI calls are nested spans. */
     size_t nt;
     const dr_trace_rec *tr = dr__trace_records(&nt);
     size_t i = 0;
-    uint64_t last_step = 0;
     while (i < nt) {
         const dr_trace_rec *r = &tr[i];
         if (!r->task || r->type == DR_TR_FIRE || r->type == DR_TR_TIMER || r->type == DR_TR_SPAWN) {
@@ -512,13 +597,12 @@ char *dr_report_timeline(const dr_report_info *in)
             fprintf(f, ",\n  {\"name\": ");
             dr_json_put_str(f, nm);
             fprintf(f, ", \"cat\": \"run\", \"ph\": \"X\", \"ts\": %" PRIu64 ", \"dur\": %" PRIu64
-                       ", \"pid\": 1, \"tid\": %u, \"args\": {\"irql\": %u}}",
-                    start, end - start, r->cpu, r->irql);
+                       ", \"pid\": 1, \"tid\": %u, \"args\": {\"task\": %" PRIu32 ", \"irql\": %u}}",
+                    start, end - start, r->cpu, r->task, r->irql);
+            timeline_spans(f, tr, i, j, end);
         }
-        last_step = end;
         i = j;
     }
-    (void)last_step;
     /* Cause and effect: an arrow from where a thread was created, or a DPC
      * or ISR queued (a task, the environment's event or timer, the main
      * context), to where it first ran. */
@@ -549,8 +633,44 @@ char *dr_report_timeline(const dr_report_info *in)
                    ", \"pid\": 1, \"tid\": %u}",
                 flow, run->step, (unsigned)run->cpu);
     }
+    /* The model's own causes (dr_site.cause): from the latest event at the
+     * cause's site on the same object to the effect (IoCancelIrp REQ1 to
+     * EvtRequestCancel REQ1, WdfTimerStart TMR1 to EvtTimerFunc TMR1,
+     * EvtProgramDma TX1 to its EvtDmaTransactionDmaTransferComplete). */
+    for (size_t k = 0; k < nt; k++) {
+        const dr_trace_rec *e = &tr[k];
+        if (e->type != DR_TR_MODEL || !e->site || !e->site->cause || !e->kind)
+            continue;
+        const dr_trace_rec *c = NULL;
+        for (size_t m = k; m-- > 0 && !c;)
+            if (tr[m].type == DR_TR_MODEL && tr[m].site && tr[m].kind && tr[m].id == e->id &&
+                strcmp(tr[m].kind->prefix, e->kind->prefix) == 0 && strcmp(tr[m].site->name, e->site->cause) == 0)
+                c = &tr[m];
+        if (!c)
+            continue;
+        char nm[160], o[48];
+        snprintf(o, sizeof o, "%s%" PRIu32, e->kind->prefix, e->id);
+        snprintf(nm, sizeof nm, "%s %s -> %s", c->site->name, o, e->site->name);
+        flow++;
+        unsigned from = c->task && c->cpu < DR_MAX_CPUS ? c->cpu : (unsigned)MAIN_TRACK;
+        unsigned to = e->task && e->cpu < DR_MAX_CPUS ? e->cpu : (unsigned)MAIN_TRACK;
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, nm);
+        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"s\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u}",
+                flow, c->step, from);
+        fprintf(f, ",\n  {\"name\": ");
+        dr_json_put_str(f, nm);
+        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"f\", \"bp\": \"e\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
+                   ", \"pid\": 1, \"tid\": %u}",
+                flow, e->step, to);
+    }
+    /* Instants: events, switches, data choices, log lines, the finding; DDI
+     * calls where no task run holds them as spans (the main context). */
     for (size_t k = 0; k < n; k++) {
         const story_item *it = &items[k];
+        if (it->type == DR_TR_MODEL && it->task && it->track < DR_MAX_CPUS)
+            continue;
         const char *cat = it->type == DR_TR_FINDING ? "finding"
                           : it->type == DR_TR_LOG ? "log"
                           : it->type == DR_TR_FIRE || it->type == DR_TR_TIMER ? "event"
@@ -561,13 +681,8 @@ char *dr_report_timeline(const dr_report_info *in)
         fprintf(f, ", \"cat\": \"%s\", \"ph\": \"i\", \"s\": \"t\", \"ts\": %" PRIu64 ", \"pid\": 1, \"tid\": %u, "
                    "\"args\": {\"task\": %" PRIu32,
                 cat, it->step, it->track, it->task);
-        if (it->has_loc) {
-            fputs(", \"function\": ", f);
-            dr_json_put_str(f, it->loc.func);
-            fputs(", \"file\": ", f);
-            dr_json_put_str(f, it->loc.file);
-            fprintf(f, ", \"line\": %d", it->loc.line);
-        }
+        if (it->has_loc)
+            put_loc_args(f, &it->loc);
         fputs("}}", f);
     }
     if (fd->kind != DR_FIND_NONE && !fd->task) {

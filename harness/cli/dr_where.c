@@ -48,6 +48,7 @@ typedef struct {
     uintptr_t pc;
     bool driver;
     dr_srcloc loc;
+    const char *entry_func; /* the function the address is in, not one inlined into it */
 } entry;
 
 enum { CACHE = 4096 };
@@ -218,28 +219,60 @@ static void resolve(entry *e)
     e->loc.file = intern(shown(file));
     e->loc.func = intern(func ? func : "?");
     e->loc.line = lineno;
-    e->driver = e->loc.file && e->loc.func;
+    const char *outer = n ? die_name(&chain[0]) : NULL;
+    e->entry_func = outer ? intern(outer) : e->loc.func;
+    e->driver = e->loc.file && e->loc.func && e->entry_func;
+}
+
+static const entry *lookup(uintptr_t pc)
+{
+    if (!pc || (!cache && !(cache = calloc(CACHE, sizeof *cache))))
+        return NULL;
+    entry *e = &cache[(pc >> 2) * 0x9e3779b1u % CACHE];
+    if (e->pc != pc) { /* a collision replaces the older entry (its names stay interned) */
+        memset(e, 0, sizeof *e);
+        e->pc = pc;
+        resolve(e);
+    }
+    return e;
 }
 
 bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out)
 {
-    if (!cache && !(cache = calloc(CACHE, sizeof *cache)))
-        return false;
     for (size_t i = 0; i < n; i++) {
-        if (!pc[i])
-            continue;
-        entry *e = &cache[(pc[i] >> 2) * 0x9e3779b1u % CACHE];
-        if (e->pc != pc[i]) { /* a collision replaces the older entry (its names stay interned) */
-            memset(e, 0, sizeof *e);
-            e->pc = pc[i];
-            resolve(e);
-        }
-        if (e->driver) {
+        const entry *e = lookup(pc[i]);
+        if (e && e->driver) {
             *out = e->loc;
             return true;
         }
     }
     return false;
+}
+
+size_t dr_where_callbacks(const uintptr_t *pc, size_t n, dr_srcloc *out, size_t max)
+{
+    size_t k = 0;
+    const entry *outer = NULL; /* the outermost driver frame of the run being read */
+    for (size_t i = 0; i <= n; i++) {
+        const entry *e = i < n ? lookup(pc[i]) : NULL;
+        if (e && e->driver) {
+            outer = e;
+            continue;
+        }
+        if (outer && k < max) {
+            out[k] = outer->loc;
+            out[k].func = outer->entry_func;
+            k++;
+        }
+        outer = NULL;
+    }
+    /* found innermost first: outermost first for the caller */
+    for (size_t a = 0, b = k ? k - 1 : 0; a < b; a++, b--) {
+        dr_srcloc t = out[a];
+        out[a] = out[b];
+        out[b] = t;
+    }
+    return k;
 }
 
 const char *dr_where_format(const dr_srcloc *l, char *buf, size_t len)

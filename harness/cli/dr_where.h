@@ -21,6 +21,13 @@ typedef struct dr_srcloc {
  * The strings live as long as the process. */
 bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out);
 
+/* The driver functions a stack is in, outermost first: each run of driver
+ * frames between the model's (or the engine's) is one driver callback the
+ * framework called, named by its outermost frame's function (the callback,
+ * not a helper inlined into it) with the line in it where the stack went on.
+ * At most max; their number. */
+size_t dr_where_callbacks(const uintptr_t *pc, size_t n, dr_srcloc *out, size_t max);
+
 /* "  @ file:line function" for a stack with a driver frame, else "" (the
  * form the story and the trace append to a step; dr_trace_where_fn). */
 const char *dr_where_suffix(const uintptr_t *pc, size_t n, char *buf, size_t len);

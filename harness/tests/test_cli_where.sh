@@ -52,6 +52,36 @@ check jq -e '[.traceEvents[] | select(.cat == "cause")] as $c | ($c | length) >=
     "$b.trace.json" >/dev/null
 check jq -e '[.traceEvents[] | select(.cat == "cause" and .ph == "f")] | any(.name | test("^queued T[0-9]+ HAL DMA completion DPC$"))' \
     "$b.trace.json" >/dev/null
+# Spans: the DDI call at its driver line, with its object, inside the span of
+# the driver callback that made it, on the same processor; every X slice of a
+# processor nests in the one around it (a run, a callback, a DDI call).
+check jq -e --arg f "$FILE" --arg fn "$FUNC" --argjson l "$LINE" '
+    [.traceEvents[] | select(.ph == "X")] as $x
+    | [$x[] | select(.cat == "ddi" and .name == "WdfDmaTransactionDmaCompletedFinal" and .args.file == $f
+                     and .args.line == $l and .args.function == $fn and .args.object == "TX1")] as $d
+    | ($d | length) >= 1 and
+      ($d[0] as $c | any($x[]; .cat == "callback" and .name == $fn and .tid == $c.tid and .ts <= $c.ts and
+                               .ts + .dur >= $c.ts + $c.dur))' "$b.trace.json" >/dev/null
+check python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("ph") == "X"]
+for tid in {e["tid"] for e in ev}:
+    stack = []
+    for e in sorted((e for e in ev if e["tid"] == tid), key=lambda e: (e["ts"], -e["dur"])):
+        while stack and stack[-1] <= e["ts"] and not (stack[-1] == e["ts"] and e["dur"] == 0):
+            stack.pop()
+        if stack and e["ts"] + e["dur"] > stack[-1]:
+            sys.exit("tid %d: %s [%d, %d) overlaps its parent ending at %d" % (tid, e["name"], e["ts"], e["ts"] + e["dur"], stack[-1]))
+        stack.append(e["ts"] + e["dur"])
+' "$b.trace.json"
+# The model's causes (dr_site.cause): the transfer EvtProgramDma programmed
+# completes; a cancel routine the story shows comes from its IoCancelIrp.
+check jq -e '[.traceEvents[] | select(.cat == "cause" and .name == "EvtProgramDma TX1 -> EvtDmaTransactionDmaTransferComplete")]
+    | length == 2 and .[0].ph == "s" and .[1].ph == "f" and .[0].ts <= .[1].ts' "$b.trace.json" >/dev/null
+if grep -q " EvtRequestCancel REQ1 " "$b.txt" && grep -q " IoCancelIrp REQ1 " "$b.txt"; then
+    check jq -e '[.traceEvents[] | select(.cat == "cause" and .name == "IoCancelIrp REQ1 -> EvtRequestCancel")] | length == 2' \
+        "$b.trace.json" >/dev/null
+fi
 "$D" show "$b.json" >show.txt 2>&1
 check grep -q "^where        $AT in $FUNC\$" show.txt
 "$D" replay "$tape" --trace >replay.txt 2>&1
