@@ -43,4 +43,8 @@ static int scn_env_check(const dr_scenario *s, const char *text, char *err, size
 }
 
 static void scn_register_env_check(void) __attribute__((constructor));
-static void scn_register_env_check(void) { dr_set_env_check(scn_env_check); }
+static void scn_register_env_check(void)
+{
+    dr_set_env_check(scn_env_check);
+    km_rules_register();
+}

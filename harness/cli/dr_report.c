@@ -709,28 +709,42 @@ static const char sarif_head[] = "{\n  \"$schema\": \"https://json.schemastore.o
                                  "\"2.1.0\",\n  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"dmarace\", \"version\": ";
 
 /* The rule of a finding: its id (dmarace/<rule>), name, descriptions, help
- * and default level. */
+ * (what the rule means, the framework's source that does it, the DDI's
+ * documentation page: dr_rule_describe) and default level. A rule nobody
+ * describes (a scenario's own check) is told by its finding's title. */
 static void sarif_rule(FILE *f, const dr_finding *fd)
 {
-    char rule[96], help[1200];
+    char rule[96], text[2400], uri[256];
     rule_id(fd, rule, sizeof rule);
+    dr_rule_info ri;
+    bool known = dr_rule_describe(fd->rule, &ri, uri, sizeof uri);
     fprintf(f, "{\"id\": ");
     dr_json_put_str(f, rule);
     fprintf(f, ", \"name\": ");
-    dr_json_put_str(f, fd->rule[0] ? fd->rule : dr_finding_kind_name(fd->kind));
+    dr_json_put_str(f, known ? ri.name : fd->rule[0] ? fd->rule : dr_finding_kind_name(fd->kind));
     fprintf(f, ", \"shortDescription\": {\"text\": ");
-    dr_json_put_str(f, fd->title);
+    dr_json_put_str(f, known ? ri.summary : fd->title);
     fprintf(f, "}, \"fullDescription\": {\"text\": ");
-    snprintf(help, sizeof help, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
-    dr_json_put_str(f, help);
-    snprintf(help, sizeof help,
-             "A %s finding of dmarace's KMDF model (rule %s): what KMDF or its verifier does at this point, with "
-             "the KMDF source it follows, is in the report next to the finding's tape and in dmarace's "
-             "docs/model.md; the replay command in the result reproduces it step by step.",
-             dr_finding_kind_name(fd->kind), fd->rule[0] ? fd->rule : "none");
+    if (known)
+        snprintf(text, sizeof text, "%s Rule %s%s%s.", ri.summary, fd->rule, ri.source ? "; the framework's source: " : "",
+                 ri.source ? ri.source : "");
+    else
+        snprintf(text, sizeof text, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
+    dr_json_put_str(f, text);
+    snprintf(text, sizeof text,
+             "%s%s%s The report next to the finding's tape tells what happened, step by step and with the driver's "
+             "lines; the replay command in the result reproduces it exactly (dmarace docs/model.md: how the model "
+             "follows KMDF).",
+             known ? ri.summary : "A finding of dmarace.", known && ri.doc_uri ? " Documentation: " : "",
+             known && ri.doc_uri ? ri.doc_uri : "");
     fprintf(f, "}, \"help\": {\"text\": ");
-    dr_json_put_str(f, help);
-    fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"error\"}}");
+    dr_json_put_str(f, text);
+    fputc('}', f);
+    if (known && ri.doc_uri) {
+        fprintf(f, ", \"helpUri\": ");
+        dr_json_put_str(f, ri.doc_uri);
+    }
+    fprintf(f, ", \"defaultConfiguration\": {\"level\": \"error\"}}");
 }
 
 /* A finding's result, after its traced run: located at the driver line,

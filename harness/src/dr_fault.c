@@ -2,6 +2,7 @@
 #include "dr_fault.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *dr__fault_name(dr_fault f)
 {
@@ -25,6 +26,27 @@ const char *dr__fault_title(dr_fault f)
 #undef DR_X
     }
     return "?";
+}
+
+static dr_rule_info_fn rule_info;
+
+void dr_set_rule_info(dr_rule_info_fn fn) { rule_info = fn; }
+
+bool dr_rule_describe(const char *rule, dr_rule_info *out, char *buf, size_t len)
+{
+    *out = (dr_rule_info){NULL, NULL, NULL, NULL};
+    if (!rule || !rule[0])
+        return false;
+    if (rule_info && rule_info(rule, out, buf, len))
+        return true;
+#define DR_X(name_, kind, title, fmt, params, args)                                                          \
+    if (strcmp(rule, #name_) == 0) {                                                                         \
+        *out = (dr_rule_info){#name_, "the engine's own finding: " title, "harness/src/dr_fault.h", NULL};   \
+        return true;                                                                                         \
+    }
+    DR_ENGINE_FAULTS(DR_X)
+#undef DR_X
+    return false;
 }
 
 dr_finding_kind dr__fault_kind(dr_fault f)

@@ -109,6 +109,11 @@ void km_world_start_client(const km_env *env, KM_DRIVER_ENTRY *driver_entry, KM_
  * no timer armed or DPC pending. */
 void km_world_check(void);
 
+/* Registers what the model's rules mean (model/src/km_rules.c) with the
+ * engine (dr_set_rule_info), for the reports' rule metadata: once, from the
+ * scenario table. */
+void km_rules_register(void);
+
 #ifdef __cplusplus
 }
 #endif

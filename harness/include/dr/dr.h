@@ -103,6 +103,24 @@ void dr_fail(dr_finding_kind kind, const char *title, const char *fmt, ...)
 void dr_fail_rule(dr_finding_kind kind, const char *rule, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* What a rule means, for reports (SARIF's rule metadata): the model knows
+ * its rules (V15, C11...), the engine its own (the faults' names). */
+typedef struct dr_rule_info {
+    const char *name;    /* a PascalCase name, e.g. CompleteWhileCancelable */
+    const char *summary; /* one sentence: what the check is and what the framework does */
+    const char *source;  /* where the real framework does it (its source file and function), or NULL */
+    const char *doc_uri; /* the documentation page of the API it concerns, or NULL */
+} dr_rule_info;
+/* Fills *out for a rule it knows (strings that live as long as the
+ * process; buf, of len bytes, may hold composed ones); false if unknown. */
+typedef bool (*dr_rule_info_fn)(const char *rule, dr_rule_info *out, char *buf, size_t len);
+/* Who describes the rules of findings not the engine's own (one per build:
+ * the scenario table registers the model's). */
+void dr_set_rule_info(dr_rule_info_fn fn);
+/* A rule's description: the registered describer's, else the engine's own
+ * rules (its faults); false when neither knows it. */
+bool dr_rule_describe(const char *rule, dr_rule_info *out, char *buf, size_t len);
+
 /* True once a finding has been recorded in this execution. */
 bool dr_failed(void);
 
