@@ -304,6 +304,21 @@ void dr_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t val
     leave(m);
 }
 
+uint32_t dr_trace_mark(const char *what)
+{
+    const dr_mode_ops *m = enter();
+    uint32_t r = m->trace_mark(what);
+    leave(m);
+    return r;
+}
+
+void dr_fail_related(uint32_t mark, const char *what)
+{
+    const dr_mode_ops *m = enter();
+    m->fail_related(mark, what);
+    leave(m);
+}
+
 void dr_window(const dr_site *site)
 {
     const dr_mode_ops *m = enter();

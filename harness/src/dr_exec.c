@@ -25,6 +25,8 @@ static void finding_clear(dr_finding *f)
     f->task = 0;
     f->cpu = 0;
     f->npc = 0;
+    f->related = 0;
+    f->related_what[0] = 0;
 }
 
 static void exec_teardown(void);

@@ -100,6 +100,8 @@ typedef enum {
     DR_TR_CHOICE,  /* a data choice */
     DR_TR_FINDING,
     DR_TR_LOG,     /* dr_log: a line of the driver's own text (value: its offset in the log text) */
+    DR_TR_MARK,    /* dr_trace_mark: where the running task is (its stack; `what`: the DDI in progress
+                      or NULL), for a later finding to relate to; never in the digest or the printed trace */
     DR_TR_SPAWN,   /* task `task` (0: the main context; `value` 1: an environment handler) created
                       task `other` (a thread, or a DPC or ISR queued); never in the digest */
 } dr_trace_type;
@@ -167,6 +169,8 @@ typedef struct dr_engine {
     /* recording */
     dr_rec_buf rec;
     dr_trace_rec *trace;
+    uint32_t related;          /* dr_fail_related: the mark the next finding takes */
+    const char *related_what;
     size_t ntrace, trace_cap;
     uintptr_t *trace_stack;  /* the traced records' return addresses (dr_trace_rec.stack) */
     size_t ntrace_stack, trace_stack_cap;
@@ -230,6 +234,8 @@ void dr__trace_add(const dr_trace_rec *r);
 void dr__trace_reset(void);
 /* dr_log in fiber mode; the text of a DR_TR_LOG record. */
 void dr__fiber_log(const char *text);
+uint32_t dr__fiber_trace_mark(const char *what);             /* dr_trace_mark */
+void dr__fiber_fail_related(uint32_t mark, const char *what); /* dr_fail_related */
 bool dr__fiber_log_enabled(void);
 const char *dr__trace_log_text(const dr_trace_rec *r); /* a log line's text, or a finding's title */
 void dr__trace_finding(const char *title);             /* keep the title of the finding just noted */
@@ -306,6 +312,8 @@ typedef struct dr_mode_ops {
     void (*window)(const dr_site *site);
     void (*log)(const char *text);
     bool (*log_enabled)(void);
+    uint32_t (*trace_mark)(const char *what);
+    void (*fail_related)(uint32_t mark, const char *what);
     /* a driver memory access (dr_access.c), not through dr_api.c */
     void (*access)(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
     /* a fault signal (dr_crash.c): true if it may become a crash finding

@@ -920,6 +920,10 @@ static void rt_log(const char *text)
 
 static bool rt_log_enabled(void) { return false; }
 
+/* Real-thread mode keeps no trace: no mark, no related step. */
+static uint32_t rt_trace_mark(const char *what) { return 0; }
+static void rt_fail_related(uint32_t mark, const char *what) {}
+
 static void rt_window(const dr_site *site)
 {
     rt_resume();
@@ -968,6 +972,8 @@ const dr_mode_ops dr__rt_ops = {
     .window = rt_window,
     .log = rt_log,
     .log_enabled = rt_log_enabled,
+    .trace_mark = rt_trace_mark,
+    .fail_related = rt_fail_related,
     .access = rt_access,
     .crash_claim = rt_crash_claim,
     .tsan_report = rt_race,

@@ -370,6 +370,9 @@ __attribute__((format(printf, 4, 0))) static void record_finding(dr_finding_kind
         /* Its stack, for the driver line in reports: only in traced runs
          * (replay, a report's re-run), so a campaign pays nothing for it. */
         f->npc = G.tracing ? (uint8_t)dr__stack(f->pc, DR_STACK_MAX) : 0;
+        f->related = G.tracing && G.related <= G.ntrace ? G.related : 0;
+        snprintf(f->related_what, sizeof f->related_what, "%s", f->related && G.related_what ? G.related_what : "");
+        G.related = 0;
         G.over = true;
         G.digest = dr_mix(G.digest, dr_fnv1a_str(title) ^ (uint64_t)kind);
         dr__note(DR_TR_FINDING, NULL, (uint32_t)kind, f->title);
@@ -741,6 +744,8 @@ const dr_mode_ops dr__fiber_ops = {
     .window = dr__window_hit,
     .log = dr__fiber_log,
     .log_enabled = dr__fiber_log_enabled,
+    .trace_mark = dr__fiber_trace_mark,
+    .fail_related = dr__fiber_fail_related,
     .access = dr__fiber_access,
     .crash_claim = fiber_crash_claim,
     .tsan_report = dr__fiber_tsan_report,

@@ -269,6 +269,7 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
             break;
         }
         case DR_TR_SPAWN: /* the timeline's; the START record says it in the trace */
+        case DR_TR_MARK:  /* a finding's related step (reports) */
             break;
         case DR_TR_LOG: {
             char text[4 * (DR_LOG_LINE_MAX + 8) + 1];
@@ -379,8 +380,32 @@ void dr_notice(const char *text)
 const char *dr_notice_text(void) { return notices; }
 void dr_notices_reset(void) { notices[0] = 0; }
 
+uint32_t dr__fiber_trace_mark(const char *what)
+{
+    if (!G.tracing)
+        return 0;
+    dr_task *me = G.cur;
+    dr_trace_rec r = {.step = G.steps,
+                      .type = DR_TR_MARK,
+                      .cpu = me ? me->cpu : 0,
+                      .irql = me ? me->irql : 0,
+                      .task = me ? me->id : 0,
+                      .what = what};
+    trace_stack(&r);
+    size_t before = G.ntrace;
+    dr__trace_add(&r);
+    return G.ntrace > before ? (uint32_t)G.ntrace : 0;
+}
+
+void dr__fiber_fail_related(uint32_t mark, const char *what)
+{
+    G.related = mark;
+    G.related_what = what;
+}
+
 void dr__trace_begin(void)
 {
+    G.related = 0;
     dr__trace_reset();
     icov_reset();
 }

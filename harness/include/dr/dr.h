@@ -121,6 +121,17 @@ void dr_set_rule_info(dr_rule_info_fn fn);
  * rules (its faults); false when neither knows it. */
 bool dr_rule_describe(const char *rule, dr_rule_info *out, char *buf, size_t len);
 
+/* Marks where the running task is (in a traced run: replay, a report's
+ * re-run; its stack and `what`, the DDI in progress or NULL; never in the
+ * digest) and returns the mark, or 0 when not tracing. A model keeps the
+ * mark of a step a later finding may relate to (a request's completion, an
+ * object's delete). */
+uint32_t dr_trace_mark(const char *what);
+/* The finding raised next relates to the event at mark: reports name its
+ * task, step and driver line, with `what` (a few words: "completed it
+ * first", "freed it"). A mark of 0 clears it; a finding takes it once. */
+void dr_fail_related(uint32_t mark, const char *what);
+
 /* True once a finding has been recorded in this execution. */
 bool dr_failed(void);
 

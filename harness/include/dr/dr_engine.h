@@ -46,6 +46,10 @@ typedef struct dr_finding {
      * Kept in traced runs only (dr_run_config.trace). */
     uint8_t npc;
     uintptr_t pc[DR_STACK_MAX];
+    /* The step it relates to (dr_fail_related): 1 + that trace record's
+     * index in the traced run, 0 when none, and what that step did. */
+    uint32_t related;
+    char related_what[64];
 } dr_finding;
 
 typedef struct dr_exec_result {
