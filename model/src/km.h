@@ -229,6 +229,7 @@ typedef struct km_request {
     NTSTATUS status;           /* completion status once completed */
     bool irp_cancelled;        /* IoCancelIrp happened (the IRP's Cancel flag) */
     bool driver_cancelable;    /* verifier shadow flag DRIVER_CANCELABLE */
+    uint32_t cancelable_mark;  /* dr_trace_mark at the Mark call that made it cancelable (a V16 relates to it) */
     bool verifier_cancelled;   /* verifier shadow flag CANCELLED */
     bool driver_owned;         /* verifier: presented to the driver and not completed */
     PFN_WDF_REQUEST_CANCEL cancel_routine;
@@ -373,6 +374,7 @@ typedef struct km_dmatx {
     uint32_t sgl_alloc;        /* its km_alloc id */
     ULONG sgl_capacity;        /* elements it holds */
     bool sg_live;              /* m_SGList != NULL: a stage is built and not yet put back */
+    uint32_t released_mark;    /* dr_trace_mark when m_AdapterInfo went NULL (a V13 finding relates to it) */
 } km_dmatx;
 
 /* Timer states, kmdf-model-spec.md section 4 and 6.1. */
@@ -560,6 +562,9 @@ struct km_object {
     } ctx[KM_MAX_CONTEXTS];
     bool no_delete;            /* NoDeleteDDI objects: driver, device, queue, request */
     bool delete_called;
+    /* dr_trace_mark at its delete (or a request's completion) and at its
+     * free: what a later use-after-free finding relates to (km_related). */
+    uint32_t delete_mark;
     union {
         km_driver drv;
         km_device dev;
@@ -619,9 +624,20 @@ typedef struct km_world {
         bool freed;
     } mdls[16];                        /* IoAllocateMdl's MDLs (km_dma.c) */
     unsigned nmdls;
+    /* km_related: the step the next report relates to (dr_fail_related). */
+    uint32_t related;
+    const char *related_what;
+    /* dr_trace_mark at each slot's last free (kept across the slot's reuse,
+     * unlike the object: a stale handle's use relates to it). */
+    uint32_t free_mark[KM_MAX_OBJECTS];
 } km_world;
 
 extern km_world km_w;
+
+/* The next km_* report relates to the step at mark (dr_trace_mark), which
+ * did `what` ("completed it first"); taken, or dropped, by the next report
+ * call, whether or not that reports (km_verifier.c). */
+void km_related(uint32_t mark, const char *what);
 
 /* ---- objects (km_object.c) ------------------------------------------------------------------------ */
 void km_reset(const km_env *env);

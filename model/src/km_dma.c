@@ -402,6 +402,7 @@ static void release_resources(km_object *o, bool force)
          * m_AdapterInfo = NULL. No adapter channel. */
         t->sg_live = false;
         t->adapter_info_valid = false;
+        t->released_mark = dr_trace_mark(NULL);
         return;
     }
     if (!t->channel_allocated)
@@ -411,6 +412,7 @@ static void release_resources(km_object *o, bool force)
     dr_event_disarm(&t->hw_done);
     t->mapped = false;
     t->adapter_info_valid = false; /* m_AdapterInfo = NULL */
+    t->released_mark = dr_trace_mark(NULL);
     free_channel(o);
     t->reserved_mr = 0;
 }
@@ -1870,6 +1872,7 @@ VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
         return;
     /* CancelMappedTransfer dereferences m_AdapterInfo->AdapterObject. */
     if (!t->adapter_info_valid) {
+        km_related(t->released_mark, "released its adapter (the final DmaCompleted, or Release)");
         km_crash("V13", api, "m_AdapterInfo is NULL (stop after the final DmaCompleted or Release)",
                  "TX%u is %s: StopSystemTransfer dereferences a NULL m_AdapterInfo", o->id,
                  km_tx_state_name(t->state));
@@ -1936,6 +1939,7 @@ BOOLEAN WdfDmaTransactionCancel(WDFDMATRANSACTION DmaTransaction)
     if (dr_failed())
         return FALSE;
     if (!t->adapter_info_valid) {
+        km_related(t->released_mark, "released its adapter (the final DmaCompleted, or Release)");
         km_crash("V13", api, "m_AdapterInfo is NULL (cancel after the final DmaCompleted)",
                  "TX%u is %s: WdfDmaTransactionCancel dereferences a NULL m_AdapterInfo", o->id,
                  km_tx_state_name(t->state));

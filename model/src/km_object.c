@@ -352,6 +352,8 @@ static km_object *lookup(WDFOBJECT h, km_type want, const char *api, bool allow_
         return NULL;
     }
     if (o->gen != gen || o->state == KM_OBJ_FREE) {
+        if (o->state == KM_OBJ_FREE && o->gen == (uint16_t)(gen + 1)) /* freed once since, not reused */
+            km_related(km_w.free_mark[o->index], "deleted it");
         km_crash("C11", api, "handle of a freed object",
                  "%s used a %s handle whose object was freed (use after free)", api,
                  want ? km_type_name(want) : "WDF");
@@ -363,6 +365,7 @@ static km_object *lookup(WDFOBJECT h, km_type want, const char *api, bool allow_
         return NULL;
     }
     if (o->state == KM_OBJ_DISPOSED && !allow_disposed) {
+        km_related(o->delete_mark, o->type == KM_T_REQUEST ? "completed it" : "deleted it");
         km_crash("C11", api, "object already deleted", "%s used %s%u after it was deleted or completed", api,
                  km_type_prefix(o->type), o->id);
         return NULL;
@@ -550,6 +553,7 @@ static void obj_free(km_object *o)
     unlink_from_parent(o);
     o->state = KM_OBJ_FREE;
     o->gen++;
+    km_w.free_mark[o->index] = o->delete_mark ? o->delete_mark : dr_trace_mark(NULL);
 }
 
 void km_obj_ref(km_object *o) { o->refs++; }
@@ -651,6 +655,8 @@ void km_obj_delete(km_object *o)
     if (o->delete_called || o->state != KM_OBJ_LIVE)
         return; /* a second delete is dropped (checked-build ASSERT only) */
     o->delete_called = true;
+    if (!o->delete_mark)
+        o->delete_mark = dr_trace_mark(NULL);
     if (o->type == KM_T_TIMER && dr_irql() > PASSIVE_LEVEL) {
         /* FxObject::ShouldDeferDisposeLocked: a passive-dispose object
          * (every FxTimer) deleted above PASSIVE is disposed, children and

@@ -67,10 +67,12 @@ static bool freed_request(WDFREQUEST h, const char *api)
     bool owned_check = completing || strstr(api, "Cancel") != NULL;
     bool set_info = strstr(api, "SetInformation") != NULL;
     if (owned_check) {
+        km_related(km_w.free_mark[o->index], "completed it");
         if (km_vf_break(completing ? "V15" : "V14", api,
                         completing ? "request already completed" : "request not owned by the driver",
                         "%s on REQ%u, which was completed and freed", api, o->id))
             return true;
+        km_related(km_w.free_mark[o->index], "completed it");
         km_crash(completing ? "R2" : "R4", api, "request used after completion",
                  "%s on REQ%u after its completion: the IRP is freed or recycled (verifier off)", api, o->id);
         return true;
@@ -101,10 +103,12 @@ bool km_request_not_owned(km_object *r, const char *api)
 {
     if (r->u.req.state == KM_REQ_COMPLETED) {
         char st[96];
+        km_related(r->delete_mark, "completed it");
         if (km_vf_break("V15", api, "request already completed",
                         "REQ%u was completed before (status %s): not driver-owned any more", r->id,
                         km_status_text(r->u.req.status, st, sizeof st)))
             return true;
+        km_related(r->delete_mark, "completed it");
         km_crash("R4", api, "request used after completion",
                  "REQ%u was completed: its IRP is gone or recycled (verifier off)", r->id);
         return true;
@@ -368,6 +372,7 @@ static NTSTATUS mark(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel
 static NTSTATUS mark_locked(km_object *r, PFN_WDF_REQUEST_CANCEL EvtRequestCancel, bool ex, const dr_site *site)
 {
     km_trace(site, r, r->u.req.irp_cancelled);
+    r->u.req.cancelable_mark = dr_trace_mark(site->name); /* what a V16 relates to */
     r->u.req.cancel_routine = EvtRequestCancel;
     r->u.req.driver_cancelable = km_w.env.verifier;
     if (!r->u.req.irp_cancelled) {
@@ -546,6 +551,7 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
     if (set_info)
         r->u.req.information = Information;
     km_trace(&site_complete, r, Status);
+    r->delete_mark = dr_trace_mark(api); /* what a later use of the request relates to */
     if (Status == STATUS_PENDING) {
         km_oracle("C3", "request completed with STATUS_PENDING",
                   "REQ%u completed with STATUS_PENDING: a completion path that defers its status turned out to be "
@@ -557,6 +563,8 @@ static void complete(WDFREQUEST Request, NTSTATUS Status, bool set_info, ULONG_P
      * CANCELLED is set just before EvtRequestCancel: so this also catches a
      * completion while the cancel is queued. */
     bool cancelable = r->u.req.state == KM_REQ_CANCELABLE || r->u.req.state == KM_REQ_CANCEL_QUEUED;
+    if (r->u.req.driver_cancelable && !r->u.req.verifier_cancelled)
+        km_related(r->u.req.cancelable_mark, "marked it cancelable");
     if (r->u.req.driver_cancelable && !r->u.req.verifier_cancelled &&
         km_vf_break("V16", api, "completing a cancelable request",
                     "REQ%u: call WdfRequestUnmarkCancelable before WdfRequestComplete", r->id))

@@ -16,8 +16,16 @@ __attribute__((format(printf, 6, 0))) static bool report(dr_finding_kind kind, c
     char title[160], msg[400];
     snprintf(title, sizeof title, "%s %s: %s: %s", cls, check, api, what);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    dr_fail_related(km_w.related, km_w.related_what);
+    km_w.related = 0;
     dr_fail_rule(kind, check, title, "%s", msg);
     return true;
+}
+
+void km_related(uint32_t mark, const char *what)
+{
+    km_w.related = mark;
+    km_w.related_what = what;
 }
 
 #define REPORT(kind, cls, check, api, what)                                                               \
@@ -38,8 +46,10 @@ bool km_bugcheck(const char *check, ULONG code, const char *api, const char *wha
 
 bool km_vf_bugcheck(const char *check, ULONG code, const char *api, const char *what, const char *fmt, ...)
 {
-    if (!km_w.env.verifier)
+    if (!km_w.env.verifier) {
+        km_w.related = 0;
         return false;
+    }
     char cls[48];
     snprintf(cls, sizeof cls, "VF-BUGCHECK 0x10D/0x%X", (unsigned)code);
     REPORT(DR_FIND_FRAMEWORK, cls, check, api, what);
@@ -48,8 +58,10 @@ bool km_vf_bugcheck(const char *check, ULONG code, const char *api, const char *
 
 bool km_vf_break(const char *check, const char *api, const char *what, const char *fmt, ...)
 {
-    if (!km_w.env.verifier)
+    if (!km_w.env.verifier) {
+        km_w.related = 0;
         return false;
+    }
     REPORT(DR_FIND_FRAMEWORK, "VF-BREAK", check, api, what);
     return true;
 }
@@ -82,6 +94,8 @@ bool km_oracle(const char *rule, const char *what, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    dr_fail_related(km_w.related, km_w.related_what);
+    km_w.related = 0;
     dr_fail_rule(DR_FIND_CHECK, rule, title, "%s", msg);
     return true;
 }
