@@ -79,7 +79,8 @@ int dr_report_write(const dr_report_info *info);
 /* From the .json next to a saved finding's tape: its driver source line,
  * "file:line in function" ("" when it has none), and its steps. False when
  * there is no readable report. */
-bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *steps);
+struct dr_rc_item;
+bool dr_report_facts(const char *tape_path, struct dr_rc_item *it);
 /* The campaign's SARIF: one run whose results are those of the n findings'
  * own .sarif files (next to their tapes; one without is left out), with one
  * rule per rule id. The number of results, or -1 with a line on stderr. */

@@ -22,7 +22,7 @@ static const char *task_name(const dr_trace_rec *tr, size_t n, uint32_t id)
             r->type == DR_TR_START)
             return r->what;
         if (r->task == id && r->what && r->type != DR_TR_FIRE && r->type != DR_TR_TIMER &&
-            r->type != DR_TR_FINDING && r->type != DR_TR_SPAWN && r->type != DR_TR_START)
+            r->type != DR_TR_FINDING && r->type != DR_TR_SPAWN && r->type != DR_TR_START && r->type != DR_TR_MARK)
             return r->what;
     }
     return "?";
@@ -136,6 +136,37 @@ static void explain_one(const dr_trace_rec *tr, size_t n, size_t i, dr_explain_i
     else
         snprintf(it->text, sizeof it->text, "%s, waiting or done: %s (option %" PRIu32 " of %" PRIu32
                  " ready, not the first)", who, what, r->pick, r->nalt);
+}
+
+bool dr_related_of(const dr_finding *f, dr_related *out)
+{
+    size_t n;
+    const dr_trace_rec *tr = dr__trace_records(&n);
+    if (!f->related || f->related > n)
+        return false;
+    const dr_trace_rec *r = &tr[f->related - 1];
+    out->task = r->task;
+    out->task_name = r->task ? task_name(tr, n, r->task) : "main";
+    out->cpu = r->cpu;
+    out->step = r->step;
+    out->what = f->related_what[0] ? f->related_what : "related";
+    out->ddi = r->type == DR_TR_MARK ? (r->what ? r->what : "") : r->site ? r->site->name : "?";
+    out->object[0] = 0;
+    if (r->kind)
+        snprintf(out->object, sizeof out->object, "%s%" PRIu32, r->kind->prefix, r->id);
+    out->has_loc = rec_where(r, &out->loc);
+    return true;
+}
+
+const char *dr_related_text(const dr_related *r, char *buf, size_t len)
+{
+    char name[200], where[600], what[200];
+    int k = snprintf(buf, len, "T%" PRIu32 " %s (P%u) %s at step %" PRIu64 "%s%s%s%s", r->task,
+                     dr_text_esc(r->task_name, name, sizeof name), r->cpu, dr_text_esc(r->what, what, sizeof what),
+                     r->step, r->ddi[0] ? ", in " : "", r->ddi, r->object[0] ? " " : "", r->object);
+    if (r->has_loc && k >= 0 && (size_t)k < len)
+        snprintf(buf + k, len - (size_t)k, " at %s", at(&r->loc, where, sizeof where));
+    return buf;
 }
 
 size_t dr_explain(dr_explain_item *out, size_t max, size_t *total)

@@ -8,6 +8,8 @@
 
 #include "dr_where.h"
 
+#include "dr/dr_engine.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,27 @@ typedef struct dr_explain_item {
 size_t dr_explain(dr_explain_item *out, size_t max, size_t *total);
 
 enum { DR_EXPLAIN_SHOWN = 8 }; /* how many a report tells */
+
+/* The step a finding relates to, as the model names it (dr_fail_related):
+ * the first completion of a request completed twice, the delete that freed
+ * a handle used after, the final DmaCompleted before a stop; for a race,
+ * the other side's line. */
+typedef struct dr_related {
+    uint32_t task;
+    const char *task_name;
+    unsigned cpu;
+    uint64_t step;
+    const char *what; /* "completed it" (the finding's related_what) */
+    const char *ddi;  /* that step's DDI or model step */
+    char object[48];  /* "REQ1", or "" */
+    bool has_loc;
+    dr_srcloc loc;    /* its driver line */
+} dr_related;
+/* From the last traced run, whose finding is f. */
+bool dr_related_of(const dr_finding *f, dr_related *out);
+/* "T4 timer-dpc (P1) completed it at step 50: WdfRequestComplete REQ1 at
+ * file:line (function)" (escaped). */
+const char *dr_related_text(const dr_related *r, char *buf, size_t len);
 
 /* The report's paragraph: a heading, then one line per item (nrec: the
  * tape's choices; tape_path for the minimize hint when some are left out). */

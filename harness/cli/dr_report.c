@@ -10,6 +10,7 @@
  * Every file is written atomically (temporary file, fsync, rename). */
 #include "dr_cli.h"
 #include "dr_explain.h"
+#include "dr_rootcause.h"
 #include "dr_supervise.h"
 #include "dr_where.h"
 
@@ -55,8 +56,8 @@ static story_item *build_story(const dr_finding *f, size_t *count)
     for (size_t i = 0; i < n; i++) {
         const dr_trace_rec *r = &tr[i];
         uint32_t id = r->type == DR_TR_START || r->type == DR_TR_SPAWN ? r->other : r->task;
-        if (r->type != DR_TR_FIRE && r->type != DR_TR_TIMER && r->type != DR_TR_FINDING && r->what &&
-            id < sizeof task_names / sizeof task_names[0])
+        if (r->type != DR_TR_FIRE && r->type != DR_TR_TIMER && r->type != DR_TR_FINDING && r->type != DR_TR_MARK &&
+            r->what && id < sizeof task_names / sizeof task_names[0])
             task_names[id] = r->what;
         if (r->type == DR_TR_FIRE && r->other < sizeof task_names / sizeof task_names[0])
             task_names[r->other] = r->what;
@@ -125,6 +126,8 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             break;
         case DR_TR_SPAWN:
             continue; /* the timeline's flow arrows */
+        case DR_TR_MARK:
+            continue; /* a finding's related step (the headline) */
         case DR_TR_LOG:
             /* the driver's own message: its developer reads these first */
             snprintf(it->text, sizeof it->text, "log: %s", dr__trace_log_text(r));
@@ -321,6 +324,10 @@ static char *text_report(const dr_report_info *in, size_t *len)
         fprintf(f, "finding      [%s] %s\n", dr_finding_kind_name(fd->kind), dr_text_esc(fd->title, esc, sizeof esc));
         fprintf(f, "             %s\n", dr_text_esc(fd->message, esc, sizeof esc));
         fprintf(f, "             %s\n", dr_report_where(fd, where, sizeof where));
+        dr_related o;
+        char other[1200];
+        if (dr_related_of(fd, &o))
+            fprintf(f, "related      %s\n", dr_related_text(&o, other, sizeof other));
         fprintf(f, "rule         %s (dedup key %016" PRIx64 ")\n", rule,
                 dr_finding_key(fd->kind, fd->title));
     } else {
@@ -387,6 +394,20 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     bool has = dr_where(fd->pc, fd->npc, &loc);
     fprintf(f, ", \"location\": ");
     json_put_loc(f, &loc, has);
+    dr_related o;
+    if (dr_related_of(fd, &o)) {
+        fprintf(f, ", \"related\": {\"what\": ");
+        dr_json_put_str(f, o.what);
+        fprintf(f, ", \"task\": %" PRIu32 ", \"task_name\": ", o.task);
+        dr_json_put_str(f, o.task_name);
+        fprintf(f, ", \"cpu\": %u, \"step\": %" PRIu64 ", \"ddi\": ", o.cpu, o.step);
+        dr_json_put_str(f, o.ddi);
+        fprintf(f, ", \"object\": ");
+        dr_json_put_str(f, o.object);
+        fprintf(f, ", \"location\": ");
+        json_put_loc(f, &o.loc, o.has_loc);
+        fputc('}', f);
+    }
     fprintf(f, ", \"key\": \"%016" PRIx64 "\"},\n  \"replay\": ", dr_finding_key(fd->kind, fd->title));
     dr_cli_replay_command(in->tape_path, true, cmd, sizeof cmd);
     dr_json_put_str(f, cmd);
@@ -496,7 +517,8 @@ static void timeline_spans(FILE *f, const dr_trace_rec *tr, size_t i, size_t j, 
             continue;
         uint64_t until = end;
         for (size_t q = m + 1; q < j; q++)
-            if (tr[q].task == run->task && tr[q].cpu == run->cpu && tr[q].type != DR_TR_SPAWN) {
+            if (tr[q].task == run->task && tr[q].cpu == run->cpu && tr[q].type != DR_TR_SPAWN &&
+                tr[q].type != DR_TR_MARK) {
                 until = tr[q].step;
                 break;
             }
@@ -781,6 +803,16 @@ static void sarif_result(FILE *f, const dr_report_info *in, const story_item *it
         fprintf(f, ", \"logicalLocations\": [{\"name\": ");
         dr_json_put_str(f, at.func);
         fprintf(f, ", \"kind\": \"function\"}]}],\n");
+        /* The step it relates to (the model's dr_fail_related): for a
+         * race, the line it raced with. */
+        dr_related o;
+        if (dr_related_of(fd, &o) && o.has_loc) {
+            fprintf(f, "      \"relatedLocations\": [{\"id\": 1, ");
+            sarif_put_physical(f, &o.loc);
+            fprintf(f, ", \"message\": {\"text\": ");
+            dr_json_put_str(f, dr_related_text(&o, msg, sizeof msg));
+            fprintf(f, "}}],\n");
+        }
     } else {
         fprintf(f, "      \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
         dr_json_put_str(f, in->tape_path);
@@ -934,6 +966,12 @@ int dr_report_campaign_sarif(const char *out_path, const char *const *tapes, siz
 }
 
 /* "file:line in function" of a report's finding.location (JSON), or false. */
+static const char *jstr(const dr_json *o, const char *k)
+{
+    const dr_json *v = dr_json_get(o, k);
+    return v && v->type == DR_J_STR ? v->str : NULL;
+}
+
 static bool json_location_text(const dr_json *fd, char *out, size_t len)
 {
     const dr_json *loc = dr_json_get(fd, "location");
@@ -946,16 +984,15 @@ static bool json_location_text(const dr_json *fd, char *out, size_t len)
     return true;
 }
 
-bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *steps)
+bool dr_report_facts(const char *tape_path, dr_rc_item *it)
 {
     char base[4096], path[4200], err[256];
     base_of(tape_path, base, sizeof base);
     snprintf(path, sizeof path, "%s.json", base);
     uint8_t *buf;
     size_t n;
-    if (len)
-        where[0] = 0;
-    *steps = 0;
+    it->where[0] = it->other[0] = 0;
+    it->steps = 0;
     if (!dr_cli_read_file(path, &buf, &n, err, sizeof err))
         return false;
     dr_json *j = dr_json_parse((const char *)buf, n, err, sizeof err);
@@ -963,9 +1000,18 @@ bool dr_report_facts(const char *tape_path, char *where, size_t len, uint64_t *s
     const dr_json *st = dr_json_get(j, "steps");
     bool ok = j && st && st->type == DR_J_NUM;
     if (ok) {
-        *steps = (uint64_t)st->num;
-        if (!json_location_text(dr_json_get(j, "finding"), where, len) && len)
-            where[0] = 0;
+        it->steps = (uint64_t)st->num;
+        const dr_json *fd = dr_json_get(j, "finding");
+        if (!json_location_text(fd, it->where, sizeof it->where))
+            it->where[0] = 0;
+        const dr_json *rel = dr_json_get(fd, "related");
+        char where[900];
+        if (json_location_text(rel, where, sizeof where) && jstr(rel, "what")) {
+            char what[200];
+            snprintf(it->other, sizeof it->other, "%s at %s", dr_text_esc(jstr(rel, "what"), what, sizeof what), where);
+        } else {
+            it->other[0] = 0;
+        }
     }
     dr_json_free(j);
     return ok;
@@ -1023,11 +1069,6 @@ static int show_text(const char *path, const char *buf, size_t len)
     return DR_EXIT_CLEAN;
 }
 
-static const char *jstr(const dr_json *o, const char *k)
-{
-    const dr_json *v = dr_json_get(o, k);
-    return v && v->type == DR_J_STR ? v->str : NULL;
-}
 
 static int show_json(const char *path, const char *buf, size_t len)
 {
@@ -1068,6 +1109,21 @@ static int show_json(const char *path, const char *buf, size_t len)
     char where[900];
     if (json_location_text(fd, where, sizeof where))
         printf("\nwhere        %s", where); /* escaped by json_location_text */
+    const dr_json *rel = dr_json_get(fd, "related");
+    if (rel && rel->type == DR_J_OBJ && jstr(rel, "what") && jstr(rel, "ddi")) {
+        fputs("\nrelated      ", stdout);
+        dr_text_put_esc(stdout, jstr(rel, "task_name") ? jstr(rel, "task_name") : "?");
+        fputs(" ", stdout);
+        dr_text_put_esc(stdout, jstr(rel, "what"));
+        fputs(": ", stdout);
+        dr_text_put_esc(stdout, jstr(rel, "ddi"));
+        if (jstr(rel, "object") && jstr(rel, "object")[0]) {
+            fputs(" ", stdout);
+            dr_text_put_esc(stdout, jstr(rel, "object"));
+        }
+        if (json_location_text(rel, where, sizeof where))
+            printf(" at %s", where);
+    }
     fputs("\ntape         ", stdout);
     dr_text_put_esc(stdout, tape ? tape : "?");
     printf(": %.0f steps, %.0f preemptions, digest ", steps->num, pre->num);

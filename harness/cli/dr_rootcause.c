@@ -49,6 +49,15 @@ void dr_rootcause_print(FILE *out, const dr_rc_item *items, size_t n)
                 fprintf(out, "      [%s] %s\n", dr_finding_kind_name(items[j].kind),
                         dr_text_esc(items[j].title, title, sizeof title));
             }
+        for (size_t j = i; j < n; j++) {
+            if (cause[j] != i || !items[j].other[0])
+                continue;
+            bool seen = false;
+            for (size_t k = i; k < j && !seen; k++)
+                seen = cause[k] == i && strcmp(items[k].other, items[j].other) == 0;
+            if (!seen)
+                fprintf(out, "      related: %s\n", items[j].other);
+        }
         char cmd[8600];
         if (items[best].reports)
             fprintf(out, "      shortest: %s (%" PRIu64 " steps)\n", dr_cli_replay_command(items[best].tape, true, cmd, sizeof cmd),

@@ -1166,7 +1166,7 @@ int dr_cmd_run(int argc, char **argv)
         char *path = it->tape, cmd[8600];
         finding_path(&c, (dr_finding_kind)d->kind, d->key, path, sizeof it->tape);
         if (it->reports)
-            dr_report_facts(path, it->where, sizeof it->where, &it->steps); /* "" and 0 when unreadable */
+            dr_report_facts(path, it); /* "" and 0 when unreadable */
         char title[DR_CLI_ESC_TITLE];
         printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
                dr_finding_kind_name((dr_finding_kind)d->kind), dr_text_esc(d->title, title, sizeof title), d->count,

@@ -96,6 +96,22 @@ check grep -q "^             .* (at step [0-9]* on P[0-9] in .*, $AT in $FUNC)\$
 t4=$(ls c4/*.txt | head -n 1)
 check grep -q "WdfRequestComplete REQ1 0x[0-9A-F]\{8\} STATUS_[A-Z_]*  @ $FILE:[0-9]* " "$t4"
 check grep -q "EvtDmaTransactionDmaTransferComplete TX1 Dma\(Complete\|Error\|Aborted\|Cancelled\)\$" "$t4"
+# The step a finding relates to, as the model names it (dr_fail_related):
+# busted-c4's second completion relates to the first, on an earlier step at
+# another line of the driver; the report, the JSON, show, the SARIF's
+# relatedLocations and the summary's root cause all name it.
+j4=${t4%.txt}.json
+check jq -e '.finding.related as $r | .finding as $f | $r.what == "completed it" and ($r.ddi | startswith("WdfRequestComplete"))
+    and $r.step < $f.step and $r.location.file == "scenarios/busted/simple.c" and $r.location.line != $f.location.line' "$j4" >/dev/null
+RL=$(jq -r '.finding.related.location | "\(.file):\(.line) in \(.function)"' "$j4")
+RS=$(jq -r '.finding.related.location | "\(.file):\(.line) (\(.function))"' "$j4")
+check grep -q "^related      T[0-9]* .* completed it at step [0-9]*, in WdfRequestComplete[A-Za-z]* at $RS\$" "$t4"
+"$D" show "$j4" >show4.txt 2>&1
+check grep -q "^related      .* completed it: WdfRequestComplete[A-Za-z]* at $RL\$" show4.txt
+check grep -q "^      related: completed it at $RL\$" run4.txt
+check jq -e --argjson l "$(jq '.finding.related.location.line' "$j4")" \
+    '.runs[0].results[0].relatedLocations[0].physicalLocation | .artifactLocation.uri == "scenarios/busted/simple.c" and .region.startLine == $l' \
+    "${t4%.txt}.sarif" >/dev/null
 
 # Lost completion: found at the end of the execution, in no driver code.
 "$D" run busted-c8 --executions 200 --stop-on-first --findings g >run8.txt 2>&1
