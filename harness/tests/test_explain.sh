@@ -49,11 +49,11 @@ while IFS= read -r line; do
   fi
 done <lines.txt
 grep -q ' at scenarios/busted/guarded\.c:[0-9]* (Guarded' lines.txt || fail "no line names the driver"
-fstep=$(sed -n 's/.*"finding": {.*"step": \([0-9]*\),.*/\1/p' min.json)
+command -v jq >/dev/null 2>&1 || fail "jq is needed (scripts/setup.sh installs it)"
+fstep=$(jq '.finding.step' min.json)
 [ -n "$fstep" ] && [ "$prev" -le "$fstep" ] || fail "a choice after the finding's step $fstep"
 
 # The JSON holds the same, and show reads it back.
-command -v jq >/dev/null 2>&1 || fail "jq is needed (scripts/setup.sh installs it)"
 [ "$(jq '.schedule.off_default' min.json)" -eq "$after" ] || fail "JSON off_default is not $after"
 [ "$(jq '.schedule.last | length' min.json)" -eq "$shown" ] || fail "JSON schedule.last has not $shown items"
 jq -r '.schedule.last[].text' min.json >json-lines.txt
