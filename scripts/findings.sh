@@ -25,12 +25,14 @@ trap 'rm -rf "$TMP"' EXIT
 rm -rf "$CORPUS"
 mkdir -p "$CORPUS"
 "$D" version | awk '$1 == "flavour" {print $2}' >"$CORPUS/FLAVOR"
-: >"$TMP/all.tsv" # title <TAB> kind <TAB> scenario <TAB> times <TAB> first <TAB> tape <TAB> where
+: >"$TMP/all.tsv" # title <TAB> kind <TAB> scenario <TAB> times <TAB> first <TAB> tape <TAB> where <TAB> related
 
 for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
     "$D" run "$s" --executions "$EXEC" --seed 1 --quiet --findings "$TMP/f-$s" >"$TMP/$s.txt" 2>/dev/null || true
     # "  [kind] title: N times, first in execution E", then "      replay: PROGRAM replay PATH",
-    # "      where:  FILE:LINE in FUNCTION" (when it has a driver line), "      report: PATH.txt"
+    # "      where:  FILE:LINE in FUNCTION" (when it has a driver line), "      related: WHAT at
+    # FILE:LINE in FUNCTION" (when the model names the step it relates to), "      report: PATH.txt";
+    # an empty field is "-" (read splits on tabs as on blanks: an empty one would vanish)
     awk -v scn="$s" '
         /^  \[/ {
             kind = substr($1, 2, length($1) - 2)
@@ -40,21 +42,22 @@ for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
             tail = parts[n]
             title = substr(line, 1, length(line) - length(tail) - 2)
             split(tail, w, " ")
-            times = w[1]; first = w[6]; where = ""
+            times = w[1]; first = w[6]; where = "-"; related = "-"
             next
         }
         /^      replay: .* replay / { tape = $NF }
         /^      where:  / { where = substr($0, 15) }
-        /^      report: / { print title "\t" kind "\t" scn "\t" times "\t" first "\t" tape "\t" where }
+        /^      related: / { related = substr($0, 16) }
+        /^      report: / { print title "\t" kind "\t" scn "\t" times "\t" first "\t" tape "\t" where "\t" related }
     ' "$TMP/$s.txt" >>"$TMP/all.tsv"
 done
 
 # Keep each finding's tape in the corpus, named by scenario and finding.
 : >"$TMP/rows.tsv"
-while IFS="$(printf '\t')" read -r title kind scn times first tape where; do
+while IFS="$(printf '\t')" read -r title kind scn times first tape where related; do
     base=$(basename "$tape")
     cp "$tape" "$CORPUS/$base"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$kind" "$scn" "$times" "$first" "$CORPUS/$base" "$where" >>"$TMP/rows.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$kind" "$scn" "$times" "$first" "$CORPUS/$base" "$where" "$related" >>"$TMP/rows.tsv"
 done <"$TMP/all.tsv"
 
 explain() { # title -> paragraph
@@ -92,7 +95,7 @@ explain() { # title -> paragraph
     # Root causes: the driver lines where the findings happened (dmarace run
     # prints the same grouping per campaign). A finding seen at two lines
     # belongs to both; one with no driver line is a cause of its own.
-    ncauses=$(awk -F '\t' '{ k = $7 == "" ? "none:" $1 : $7; if (!seen[k]++) n++ } END { print n + 0 }' "$TMP/rows.tsv")
+    ncauses=$(awk -F '\t' '{ k = $7 == "-" ? "none:" $1 : $7; if (!seen[k]++) n++ } END { print n + 0 }' "$TMP/rows.tsv")
     echo "## Root causes"
     echo
     echo "$(wc -l <"$TMP/titles") distinct findings, $ncauses root causes: findings grouped by the driver line"
@@ -103,7 +106,7 @@ explain() { # title -> paragraph
     echo "|---|---|---|"
     awk -F '\t' -v titles="$TMP/titles" '
         BEGIN { while ((getline t < titles) > 0) num[t] = ++n }
-        { k = $7 == "" ? "none:" $1 : $7
+        { k = $7 == "-" ? "none:" $1 : $7
           if (!(k in order)) { order[k] = ++nk; keys[nk] = k }
           if (!((k, $1) in hasf)) { hasf[k, $1] = 1; f[k] = f[k] (f[k] == "" ? "" : ", ") num[$1] }
           if (!((k, $3) in hass)) { hass[k, $3] = 1; sc[k] = sc[k] (sc[k] == "" ? "" : ", ") $3 } }
@@ -119,9 +122,9 @@ explain() { # title -> paragraph
         echo
         explain "$title"
         echo
-        echo "| scenario | executions with it | first in execution | driver line | replay |"
-        echo "|---|---|---|---|---|"
-        awk -F '\t' -v t="$title" '$1 == t { printf "| %s | %s | %s | %s | `build/release/dmarace replay %s --trace` |\n", $3, $4, $5, ($7 == "" ? "none" : "`" $7 "`"), $6 }' "$TMP/rows.tsv"
+        echo "| scenario | executions with it | first in execution | driver line | related step | replay |"
+        echo "|---|---|---|---|---|---|"
+        awk -F '\t' -v t="$title" '$1 == t { printf "| %s | %s | %s | %s | %s | `build/release/dmarace replay %s --trace` |\n", $3, $4, $5, ($7 == "-" ? "none" : "`" $7 "`"), ($8 == "-" ? "none" : $8), $6 }' "$TMP/rows.tsv"
         echo
     done <"$TMP/titles"
 

@@ -1179,6 +1179,8 @@ int dr_cmd_run(int argc, char **argv)
             printf("      NOT WRITTEN: %s (the error is above)\n", path);
         if (it->where[0])
             printf("      where:  %s\n", it->where);
+        if (it->other[0])
+            printf("      related: %s\n", it->other);
         if (d->files & DR_CLI_FILE_REPORTS)
             printf("      report: %.*s.txt\n", (int)(pl > 5 ? pl - 5 : pl), path);
         else if (d->files & DR_CLI_FILE_TAPE)
