@@ -460,6 +460,21 @@ static unsigned spawn_track(const dr_trace_rec *sp)
     return sp->value ? (unsigned)ENV_TRACK : sp->task && sp->cpu < DR_MAX_CPUS ? sp->cpu : (unsigned)MAIN_TRACK;
 }
 
+/* A cause-and-effect arrow: from (ts, tid) to the slice at (ts, tid). */
+static void put_flow(FILE *f, uint32_t id, const char *name, uint64_t from_ts, unsigned from_tid, uint64_t to_ts,
+                     unsigned to_tid)
+{
+    fprintf(f, ",\n  {\"name\": ");
+    dr_json_put_str(f, name);
+    fprintf(f, ", \"cat\": \"cause\", \"ph\": \"s\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64 ", \"pid\": 1, \"tid\": %u}",
+            id, from_ts, from_tid);
+    fprintf(f, ",\n  {\"name\": ");
+    dr_json_put_str(f, name);
+    fprintf(f, ", \"cat\": \"cause\", \"ph\": \"f\", \"bp\": \"e\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
+               ", \"pid\": 1, \"tid\": %u}",
+            id, to_ts, to_tid);
+}
+
 static void put_loc_args(FILE *f, const dr_srcloc *l)
 {
     fputs(", \"function\": ", f);
@@ -643,17 +658,7 @@ char *dr_report_timeline(const dr_report_info *in)
         char nm[96];
         snprintf(nm, sizeof nm, "%s T%" PRIu32 " %s", sp->value || sp->task ? "queued" : "created", sp->other,
                  tname(sp->other));
-        flow++;
-        fprintf(f, ",\n  {\"name\": ");
-        dr_json_put_str(f, nm);
-        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"s\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
-                   ", \"pid\": 1, \"tid\": %u}",
-                flow, sp->step, from);
-        fprintf(f, ",\n  {\"name\": ");
-        dr_json_put_str(f, nm);
-        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"f\", \"bp\": \"e\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
-                   ", \"pid\": 1, \"tid\": %u}",
-                flow, run->step, (unsigned)run->cpu);
+        put_flow(f, ++flow, nm, sp->step, from, run->step, (unsigned)run->cpu);
     }
     /* The model's own causes (dr_site.cause): from the latest event at the
      * cause's site on the same object to the effect (IoCancelIrp REQ1 to
@@ -673,19 +678,9 @@ char *dr_report_timeline(const dr_report_info *in)
         char nm[160], o[48];
         snprintf(o, sizeof o, "%s%" PRIu32, e->kind->prefix, e->id);
         snprintf(nm, sizeof nm, "%s %s -> %s", c->site->name, o, e->site->name);
-        flow++;
         unsigned from = c->task && c->cpu < DR_MAX_CPUS ? c->cpu : (unsigned)MAIN_TRACK;
         unsigned to = e->task && e->cpu < DR_MAX_CPUS ? e->cpu : (unsigned)MAIN_TRACK;
-        fprintf(f, ",\n  {\"name\": ");
-        dr_json_put_str(f, nm);
-        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"s\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
-                   ", \"pid\": 1, \"tid\": %u}",
-                flow, c->step, from);
-        fprintf(f, ",\n  {\"name\": ");
-        dr_json_put_str(f, nm);
-        fprintf(f, ", \"cat\": \"cause\", \"ph\": \"f\", \"bp\": \"e\", \"id\": %" PRIu32 ", \"ts\": %" PRIu64
-                   ", \"pid\": 1, \"tid\": %u}",
-                flow, e->step, to);
+        put_flow(f, ++flow, nm, c->step, from, e->step, to);
     }
     /* Instants: events, switches, data choices, log lines, the finding; DDI
      * calls where no task run holds them as spans (the main context). */

@@ -29,6 +29,18 @@ size_t dr__stack(uintptr_t *out, size_t max)
     return k;
 }
 
+/* A trace record of the running task (or the main context) at this step. */
+static dr_trace_rec rec_now(uint8_t type, const char *what)
+{
+    dr_task *me = G.cur;
+    return (dr_trace_rec){.step = G.steps,
+                          .type = type,
+                          .cpu = me ? me->cpu : 0,
+                          .irql = me ? me->irql : 0,
+                          .task = me ? me->id : 0,
+                          .what = what};
+}
+
 /* A model trace record's stack, kept beside the records (best effort, as
  * the trace: never in the digest). */
 static void trace_stack(dr_trace_rec *r)
@@ -121,14 +133,8 @@ static bool log_append(const char *text, size_t len, const char *tail)
         G.logtext = t;
         G.logcap = cap;
     }
-    dr_task *me = G.cur;
-    dr_trace_rec r = {.step = G.steps,
-                      .type = DR_TR_LOG,
-                      .cpu = me ? me->cpu : 0,
-                      .irql = me ? me->irql : 0,
-                      .task = me ? me->id : 0,
-                      .what = me ? me->name : "main",
-                      .value = (int64_t)G.loglen};
+    dr_trace_rec r = rec_now(DR_TR_LOG, G.cur ? G.cur->name : "main");
+    r.value = (int64_t)G.loglen;
     size_t before = G.ntrace;
     dr__trace_add(&r);
     if (G.ntrace == before)
@@ -293,14 +299,9 @@ void dr__note_full(uint8_t type, const dr_site *site, uint32_t other, const char
     G.digest = h;
     icov_event(type, site, me, what);
     if (G.tracing) {
-        dr_trace_rec r = {.step = G.steps,
-                          .type = type,
-                          .cpu = me ? me->cpu : 0,
-                          .irql = me ? me->irql : 0,
-                          .task = me ? me->id : 0,
-                          .other = other,
-                          .site = site,
-                          .what = what};
+        dr_trace_rec r = rec_now(type, what);
+        r.other = other;
+        r.site = site;
         dr__trace_add(&r);
     }
 }
@@ -321,17 +322,11 @@ void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int6
     G.digest = dr_mix(h, (uint64_t)value);
     icov_model(site, G.cur);
     if (G.tracing) {
-        dr_task *me = G.cur;
-        dr_trace_rec r = {.step = G.steps,
-                          .type = DR_TR_MODEL,
-                          .cpu = me ? me->cpu : 0,
-                          .irql = me ? me->irql : 0,
-                          .task = me ? me->id : 0,
-                          .site = site,
-                          .what = me ? me->name : "main",
-                          .kind = kind,
-                          .id = id,
-                          .value = value};
+        dr_trace_rec r = rec_now(DR_TR_MODEL, G.cur ? G.cur->name : "main");
+        r.site = site;
+        r.kind = kind;
+        r.id = id;
+        r.value = value;
         trace_stack(&r);
         dr__trace_add(&r);
     }
@@ -384,13 +379,7 @@ uint32_t dr__fiber_trace_mark(const char *what)
 {
     if (!G.tracing)
         return 0;
-    dr_task *me = G.cur;
-    dr_trace_rec r = {.step = G.steps,
-                      .type = DR_TR_MARK,
-                      .cpu = me ? me->cpu : 0,
-                      .irql = me ? me->irql : 0,
-                      .task = me ? me->id : 0,
-                      .what = what};
+    dr_trace_rec r = rec_now(DR_TR_MARK, what);
     trace_stack(&r);
     size_t before = G.ntrace;
     dr__trace_add(&r);
