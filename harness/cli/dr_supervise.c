@@ -1,6 +1,7 @@
 /* dr_supervise.c: executions in a child process (dr_supervise.h). */
 #include "dr_supervise.h"
 
+#include "dr_fault.h"
 #include "dr_hash.h"
 #include "dr_internal.h"
 
@@ -39,7 +40,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
     char sb[32];
     if (hung) {
         f->kind = DR_FIND_HANG;
-        snprintf(f->rule, sizeof f->rule, "%s", "HANG");
+        snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_HANG));
         snprintf(f->title, sizeof f->title, "hang: no progress (watchdog)");
         snprintf(f->message, sizeof f->message,
                  "no step for %g s after step %" PRIu64 " (--exec-timeout): a loop without scheduling points; "
@@ -55,7 +56,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
                  (uint64_t)m->steps);
     } else if (m->sanitizer) {
         f->kind = DR_FIND_CRASH;
-        snprintf(f->rule, sizeof f->rule, "%s", "SANITIZER");
+        snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_SANITIZER));
         if (m->what[0])
             snprintf(f->title, sizeof f->title, "crash: %.60s (sanitizer report, process died)", m->what);
         else
@@ -66,14 +67,14 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
     } else if (WIFSIGNALED(status)) {
         const char *n = sig_name(WTERMSIG(status), sb, sizeof sb);
         f->kind = DR_FIND_CRASH;
-        snprintf(f->rule, sizeof f->rule, "%s", "PROCESS_DIED");
+        snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_PROCESS_DIED));
         snprintf(f->title, sizeof f->title, "crash: %s (process died)", n);
         snprintf(f->message, sizeof f->message, "the process running the execution died of %s at step %" PRIu64 "%s",
                  n, (uint64_t)m->steps, WTERMSIG(status) == SIGABRT ? " (abort())" : "");
     } else {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         f->kind = DR_FIND_CRASH;
-        snprintf(f->rule, sizeof f->rule, "%s", "PROCESS_EXIT");
+        snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_PROCESS_EXIT));
         snprintf(f->title, sizeof f->title, "crash: exit(%d) during an execution (process died)", code);
         snprintf(f->message, sizeof f->message, "the process running the execution exited with status %d at step %" PRIu64,
                  code, (uint64_t)m->steps);

@@ -46,7 +46,26 @@ bool dr_rule_describe(const char *rule, dr_rule_info *out, char *buf, size_t len
     }
     DR_ENGINE_FAULTS(DR_X)
 #undef DR_X
+#define DR_X(name_, what)                                                                                    \
+    if (strcmp(rule, #name_) == 0) {                                                                         \
+        *out = (dr_rule_info){#name_, "the harness's own finding: " what, "harness/src/dr_fault.h", NULL};   \
+        return true;                                                                                         \
+    }
+    DR_HARNESS_RULES(DR_X)
+#undef DR_X
     return false;
+}
+
+const char *dr__rule_name(dr_harness_rule r)
+{
+    switch (r) {
+#define DR_X(name, what)                                                                                     \
+    case DR_RULE_##name:                                                                                     \
+        return #name;
+        DR_HARNESS_RULES(DR_X)
+#undef DR_X
+    }
+    return "?";
 }
 
 dr_finding_kind dr__fault_kind(dr_fault f)

@@ -54,6 +54,29 @@
     X(DATA_RACE, DATA_RACE, "data race (ThreadSanitizer)", "ThreadSanitizer reported a race %s",             \
       (const char *detail), (detail))
 
+/* The harness's other rules: findings whose title is made where they are
+ * found (a poisoned range's, a dead process's) but whose rule is one of
+ * these. X(NAME, what it means) */
+#define DR_HARNESS_RULES(X)                                                                                  \
+    X(USE_AFTER_FREE, "driver code read or wrote memory the model freed (a poisoned range: a request's "     \
+                      "buffer, an object's context after its delete)")                                        \
+    X(BUFFER_OVERFLOW, "driver code read or wrote past the end of memory the model handed it (a poisoned "   \
+                       "red zone around a buffer)")                                                           \
+    X(HANG, "an execution made no step for --exec-timeout seconds (a loop without scheduling points); the "  \
+            "supervisor killed its process")                                                                 \
+    X(SANITIZER, "a sanitizer (ASan, UBSan) reported in driver or model code and ended the process running " \
+                 "the execution")                                                                            \
+    X(PROCESS_DIED, "the process running the execution died of a signal the engine could not turn into a "   \
+                    "finding itself (abort(), a fault outside a task)")                                       \
+    X(PROCESS_EXIT, "the process running the execution exited (exit() in driver code)")
+
+typedef enum {
+#define DR_X(name, what) DR_RULE_##name,
+    DR_HARNESS_RULES(DR_X)
+#undef DR_X
+} dr_harness_rule;
+const char *dr__rule_name(dr_harness_rule r); /* "USE_AFTER_FREE" */
+
 typedef enum {
 #define DR_X(name, kind, title, fmt, params, args) DR_FAULT_##name,
     DR_ENGINE_FAULTS(DR_X)

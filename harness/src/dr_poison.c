@@ -15,6 +15,7 @@
  * misuse of it is caught; the driver's access is still reported here first,
  * because the hook runs before ASan's check of the same access. */
 #define _GNU_SOURCE
+#include "dr_fault.h"
 #include "dr_internal.h"
 #include "dr_poison.h"
 #include "dr_sanitizer.h"
@@ -131,10 +132,10 @@ static void report(const range *r, uintptr_t addr, size_t size, int write)
     if (r->describe)
         r->describe(r->cookie, (const void *)addr, detail, sizeof detail);
     if (r->kind == DR_POISON_FREED)
-        dr_fail_rule(DR_FIND_CRASH, "USE_AFTER_FREE", title, "%s of %zu bytes, %s; freed at step %llu by %s", rw, size,
+        dr_fail_rule(DR_FIND_CRASH, dr__rule_name(DR_RULE_USE_AFTER_FREE), title, "%s of %zu bytes, %s; freed at step %llu by %s", rw, size,
                      detail, (unsigned long long)r->step, r->task ? r->task : "set-up");
     else
-        dr_fail_rule(DR_FIND_CRASH, "BUFFER_OVERFLOW", title, "%s of %zu bytes, %s", rw, size, detail);
+        dr_fail_rule(DR_FIND_CRASH, dr__rule_name(DR_RULE_BUFFER_OVERFLOW), title, "%s of %zu bytes, %s", rw, size, detail);
 }
 
 static const range *find(uintptr_t a, uintptr_t e)
