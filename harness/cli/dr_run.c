@@ -246,39 +246,6 @@ static distinct *tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uin
     return &ws->d[j];
 }
 
-/* ThreadSanitizer reported (tsan build): keep the interleaving that got
- * there as a data-race tape, written before TSan prints (and, with
- * halt_on_error, ends the process; the parent then counts the finding).
- * Nothing is re-run inside TSan's report. */
-static const campaign *race_campaign;
-static dr_mirror *race_mirror;
-
-static void on_tsan_report(void)
-{
-    const campaign *c = race_campaign;
-    dr_exec_result res;
-    uint64_t exec;
-    if (race_mirror)
-        race_mirror->raced = 1;
-    if (!c || !dr_current_result(&res, &exec) || dr_cli_make_dirs(c->dir) != 0)
-        return;
-    uint64_t key = dr_finding_key(res.finding.kind, res.finding.title);
-    if (!claim(c->sh, key))
-        return;
-    char path[4096];
-    finding_path(c, res.finding.kind, key, path, sizeof path);
-    dr_tape t;
-    dr_last_tape(&t, c->s, c->ncpu, c->kind, c->seed, exec, &res);
-    char err[512];
-    if (dr_tape_save(path, &t, err, sizeof err) == 0)
-        fprintf(stderr, "dmarace: ThreadSanitizer reports a data race in execution %" PRIu64
-                        "; tape %s (replay it in the tsan build)\n",
-                exec, path);
-    else
-        fprintf(stderr, "dmarace: %s\n", err);
-    dr_tape_free(&t);
-}
-
 static void slice(const campaign *c, unsigned w, uint64_t *stride, uint64_t *off)
 {
     *stride = c->shard_n * c->jobs;
@@ -323,9 +290,9 @@ static void run_worker(const campaign *c, unsigned w)
     wslot *ws = c->slot[w];
     tally *r = &ws->r;
     dr_mirror_attach(c->mirror[w]);
-    race_campaign = c;
-    race_mirror = c->mirror[w];
-    dr_set_race_handler(on_tsan_report);
+    /* A ThreadSanitizer report ends this process, whatever TSAN_OPTIONS
+     * says; worker_ended makes it a data-race finding (docs/tsan.md). */
+    dr_set_race_handler(dr_sup_race_exit);
     dr_strategy *strat = make_strategy(c);
     if (!strat) {
         fprintf(stderr, "dmarace: out of memory\n");

@@ -3,8 +3,9 @@
  * whether to halt; if an execution is running, the engine keeps the racing
  * accesses from TSan's report API (sanitizer/tsan_interface.h) in this
  * process and in the attached mirror, and calls the handler the CLI
- * registered. */
-#include "dr_fault.h"
+ * registered, which ends the process (docs/tsan.md: every report in fiber
+ * mode ends the process that ran it, whatever TSAN_OPTIONS says, and the
+ * supervisor makes it a data-race finding with the mirrored tape). */
 #include "dr_internal.h"
 #include "dr_mirror_hook.h"
 #include "dr_sanitizer.h"
@@ -22,27 +23,6 @@ static bool in_report;
 void dr_set_race_handler(dr_race_fn fn) { race_handler = fn; }
 
 const dr_race_info *dr_race_current(void) { return in_report ? &race : NULL; }
-
-bool dr_current_result(dr_exec_result *res, uint64_t *exec_index)
-{
-    if (!dr__g.scn)
-        return false;
-    memset(res, 0, sizeof *res);
-    res->finding.kind = dr__fault_kind(DR_FAULT_DATA_RACE);
-    snprintf(res->finding.rule, sizeof res->finding.rule, "%s", dr__fault_name(DR_FAULT_DATA_RACE));
-    snprintf(res->finding.title, sizeof res->finding.title, "%s", dr__fault_title(DR_FAULT_DATA_RACE));
-    char detail[96];
-    snprintf(detail, sizeof detail, "at step %llu; replay this tape in the tsan build",
-             (unsigned long long)dr__g.steps);
-    dr__fault_msg_DATA_RACE(res->finding.message, sizeof res->finding.message, detail);
-    res->finding.step = dr__g.steps;
-    res->digest = 0; /* the execution did not finish: no trace digest */
-    res->steps = dr__g.steps;
-    res->choices = dr__g.rec.n;
-    res->preemptions = dr__g.preemptions;
-    *exec_index = dr__g.exec_index;
-    return true;
-}
 
 #if DR_TSAN
 /* The report's description and its first two memory accesses. Only TSan's

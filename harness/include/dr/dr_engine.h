@@ -215,8 +215,9 @@ bool dr_catches_crashes(void);
  * The engine keeps the report's racing accesses (dr_race_info) in this
  * process and in the attached mirror (dr_mirror.h), then calls the handler,
  * inside TSan's report, after TSan printed it and before TSan decides
- * whether to halt. The handler typically saves the tape so far
- * (dr_current_result + dr_last_tape). It must not run a scenario. */
+ * whether to halt. The handler typically ends the process
+ * (dr_sup_race_exit): the supervisor turns the died execution into a
+ * data-race finding. It must not run a scenario. */
 typedef void (*dr_race_fn)(void);
 void dr_set_race_handler(dr_race_fn fn);
 
@@ -242,8 +243,6 @@ typedef struct dr_race_info {
 } dr_race_info;
 /* The report being handled (valid inside the handler); NULL outside one. */
 const dr_race_info *dr_race_current(void);
-/* The execution in progress as a data-race result (no digest: unfinished). */
-bool dr_current_result(dr_exec_result *res, uint64_t *exec_index);
 
 /* ---- real-thread (stress) mode (dr_rt.c, docs/tsan.md) ----------------------------
  * One execution with each simulated processor on its own pthread and the
