@@ -198,6 +198,48 @@ void dr_sup_death_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strat
     memcpy(t->rec, m->rec, t->nrec * sizeof *t->rec);
 }
 
+/* A data race's reports, from a traced re-run of its tape in a child: at
+ * ThreadSanitizer's report the race handler writes them with the story up
+ * to it, then ends the child (0: written). */
+static const dr_report_info *race_report;
+
+static void write_race_report(void)
+{
+    int rc = dr_report_write(race_report);
+    fflush(stdout);
+    fflush(stderr);
+    syscall(SYS_exit_group, rc == 0 ? DR_EXIT_CLEAN : DR_EXIT_INTERNAL);
+    _exit(DR_EXIT_INTERNAL);
+}
+
+static dr_mirror *sup_mirror(void);
+
+static bool race_reports(const dr_report_info *info)
+{
+    dr_mirror *m = sup_mirror();
+    dr_mirror_reset(m);
+    pid_t pid = dr_sup_fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        dr_mirror_attach(m);
+        race_report = info;
+        dr_set_race_handler(write_race_report);
+        dr_strategy *st = dr_strategy_replay(info->tape);
+        dr_run_config cfg = {.cpus = info->tape->cpus, .trace = true};
+        dr_exec_result res;
+        if (st)
+            dr_run(info->scn, &cfg, st, info->tape->exec_index, &res);
+        /* no report: the re-run went another way */
+        fflush(stdout);
+        syscall(SYS_exit_group, DR_EXIT_USAGE);
+        _exit(DR_EXIT_USAGE);
+    }
+    bool hung;
+    int st = dr_sup_wait(pid, m, NULL, &hung);
+    return !hung && WIFEXITED(st) && WEXITSTATUS(st) == DR_EXIT_CLEAN && m->raced;
+}
+
 int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, const dr_finding *f, uint64_t steps,
                       uint32_t *files)
 {
@@ -213,6 +255,15 @@ int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, 
     res.finding = *f;
     res.steps = steps;
     res.choices = t->nrec;
+    if (f->kind == DR_FIND_DATA_RACE) {
+        dr_report_info info = {s, t, path, &res,
+                               "ThreadSanitizer's report ended the process running this execution; the story is "
+                               "a re-run of the tape up to that report"};
+        if (race_reports(&info)) {
+            *files |= DR_CLI_FILE_REPORTS;
+            return 0;
+        }
+    }
     dr__trace_reset(); /* the story is empty: the process that ran it is gone */
     dr_report_info info = {s, t, path, &res,
                            "the process running this execution died: dmarace replay re-runs it in a child"};
