@@ -587,11 +587,18 @@ static void sarif_rule(FILE *f, const dr_finding *fd)
     fprintf(f, "}, \"fullDescription\": {\"text\": ");
     snprintf(help, sizeof help, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
     dr_json_put_str(f, help);
-    snprintf(help, sizeof help,
-             "A %s finding of dmarace's KMDF model (rule %s): what KMDF or its verifier does at this point, with "
-             "the KMDF source it follows, is in the report next to the finding's tape and in dmarace's "
-             "docs/model.md; the replay command in the result reproduces it step by step.",
-             dr_finding_kind_name(fd->kind), fd->rule[0] ? fd->rule : "none");
+    if (fd->kind == DR_FIND_DATA_RACE)
+        snprintf(help, sizeof help,
+                 "ThreadSanitizer saw two accesses to the same driver memory, at least one a write, on two "
+                 "processors with no happens-before edge between them (a lock, an interlocked operation, or an "
+                 "ordering KMDF guarantees: dmarace's docs/tsan.md lists the edges the model gives); the title "
+                 "names both driver lines. The replay command in the result reproduces it in the tsan build.");
+    else
+        snprintf(help, sizeof help,
+                 "A %s finding of dmarace's KMDF model (rule %s): what KMDF or its verifier does at this point, "
+                 "with the KMDF source it follows, is in the report next to the finding's tape and in dmarace's "
+                 "docs/model.md; the replay command in the result reproduces it step by step.",
+                 dr_finding_kind_name(fd->kind), fd->rule[0] ? fd->rule : "none");
     fprintf(f, "}, \"help\": {\"text\": ");
     dr_json_put_str(f, help);
     fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"error\"}}");
