@@ -52,8 +52,8 @@ static void race_site(const dr_race_access *a, char *out, size_t len, bool *driv
     Dl_info info;
     if (a->npc && dladdr((void *)a->pc[0], &info) && info.dli_fname) {
         const char *mod = strrchr(info.dli_fname, '/');
-        snprintf(out, len, "%s (%s+0x%" PRIxPTR ")", info.dli_sname ? info.dli_sname : "?", mod ? mod + 1 : info.dli_fname,
-                 a->pc[0] - (uintptr_t)info.dli_fbase);
+        snprintf(out, len, "%s (%s+0x%" PRIxPTR ")", info.dli_sname ? info.dli_sname : "?",
+                 mod ? mod + 1 : info.dli_fname, a->pc[0] - (uintptr_t)info.dli_fbase);
         return;
     }
     snprintf(out, len, "an unknown site");
@@ -110,15 +110,17 @@ void dr_sup_race_finding(const dr_race_info *r, dr_finding *f)
     dr__fault_msg_DATA_RACE(f->message, sizeof f->message, detail);
 }
 
-void dr_sup_race_exit(void)
+void dr_sup_exit_now(int code)
 {
     fflush(stdout);
     fflush(stderr);
     /* exit_group, not exit or _exit: TSan's interceptors would end the
      * process with its own exitcode (66) once it has reported. */
-    syscall(SYS_exit_group, DR_EXIT_FINDINGS);
-    _exit(DR_EXIT_FINDINGS);
+    syscall(SYS_exit_group, code);
+    _exit(code);
 }
+
+void dr_sup_race_exit(void) { dr_sup_exit_now(DR_EXIT_FINDINGS); }
 
 void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding *f)
 {
@@ -205,11 +207,7 @@ static const dr_report_info *race_report;
 
 static void write_race_report(void)
 {
-    int rc = dr_report_write(race_report);
-    fflush(stdout);
-    fflush(stderr);
-    syscall(SYS_exit_group, rc == 0 ? DR_EXIT_CLEAN : DR_EXIT_INTERNAL);
-    _exit(DR_EXIT_INTERNAL);
+    dr_sup_exit_now(dr_report_write(race_report) == 0 ? DR_EXIT_CLEAN : DR_EXIT_INTERNAL);
 }
 
 static dr_mirror *sup_mirror(void);
@@ -230,10 +228,7 @@ static bool race_reports(const dr_report_info *info)
         dr_exec_result res;
         if (st)
             dr_run(info->scn, &cfg, st, info->tape->exec_index, &res);
-        /* no report: the re-run went another way */
-        fflush(stdout);
-        syscall(SYS_exit_group, DR_EXIT_USAGE);
-        _exit(DR_EXIT_USAGE);
+        dr_sup_exit_now(DR_EXIT_USAGE); /* no report: the re-run went another way */
     }
     bool hung;
     int st = dr_sup_wait(pid, m, NULL, &hung);

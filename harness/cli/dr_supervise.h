@@ -46,6 +46,9 @@ void dr_sup_race_finding(const dr_race_info *r, dr_finding *f);
  * without TSan's exitcode, whatever TSAN_OPTIONS says; the supervisor finds
  * the report in the mirror (m->raced, m->race). */
 _Noreturn void dr_sup_race_exit(void);
+/* Ends the process with code, its standard streams flushed, without TSan's
+ * exitcode (a race handler's way out). */
+_Noreturn void dr_sup_exit_now(int code);
 /* A digest for an execution that did not finish: its choices, steps and kind. */
 uint64_t dr_sup_death_digest(const dr_mirror *m, dr_finding_kind kind);
 /* The tape of an execution that did not finish (trace digest 0: there is no
