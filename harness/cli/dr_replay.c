@@ -60,9 +60,13 @@ static void on_race(void)
     printf("story        what each processor did up to ThreadSanitizer's report:\n");
     dr_report_story(stdout, &f);
     if (replaying.t->finding != DR_FIND_DATA_RACE) {
+        /* a replay that went another way, as any other (exit 2) */
         print_finding(&f);
-        fprintf(stderr, "dmarace: %s: ThreadSanitizer reported a data race in this replay; the tape records %s\n",
-                replaying.path, replaying.t->finding == DR_FIND_NONE ? "none" : replaying.t->title);
+        char title[DR_CLI_ESC_TITLE];
+        fprintf(stderr, "dmarace: %s: did not reproduce: ThreadSanitizer reported a data race, the tape records %s\n",
+                replaying.path,
+                replaying.t->finding == DR_FIND_NONE ? "none" : dr_text_esc(replaying.t->title, title, sizeof title));
+        dr_sup_exit_now(DR_EXIT_USAGE);
     }
     dr_sup_race_exit();
 }

@@ -6,8 +6,9 @@
 # summary, once per pair of driver lines, exits 1 (findings; never TSan's
 # 66) whether or not TSAN_OPTIONS halts on error, writes the tape and its
 # .txt/.json/.trace.json/.sarif; `show` reads the report, `replay` and
-# `minimize` work on the tape; a race in PCT's calibration executions gets
-# its tape and is counted. Every run has a fixed number of executions: no
+# `minimize` work on the tape (and a tape of another finding that makes TSan
+# report diverges, exit 2); a race in PCT's calibration executions gets its
+# tape and is counted. Every run has a fixed number of executions: no
 # check depends on the machine's speed.
 set -u
 . "$(dirname "$0")/cli_lib.sh"
@@ -98,6 +99,22 @@ check grep -q '^replay       reproduced' minreplay.txt
 check grep -q 'ThreadSanitizer: data race' minreplay.txt
 [ "$(jq -r .finding.title min.json)" = "$(jq -r .finding.title "$base.json")" ] && ok ||
     bad "the minimized tape's race is another one"
+
+# A tape of another finding whose replay makes TSan report (the published
+# protocol's own race, docs/findings.md) is a replay that went another way:
+# exit 2, as any other divergence, never 66.
+TSAN_OPTIONS=report_bugs=0 "$D" run published --quiet --executions 200 --findings fo >other.txt 2>&1
+diverged=0
+for t in fo/*.tape; do
+    "$D" replay "$t" >other.txt 2>&1
+    rc=$?
+    if grep -q 'did not reproduce: ThreadSanitizer reported a data race' other.txt; then
+        [ "$rc" -eq 2 ] && ok || bad "replay of $t: TSan reported, exit $rc, expected 2"
+        diverged=$((diverged + 1))
+    fi
+    [ "$rc" -ne 66 ] && ok || bad "replay of $t: exit 66"
+done
+[ "$diverged" -ge 1 ] && ok || bad "no published tape made TSan report on replay"
 
 # Two worker processes: the same race, counted as often, written once.
 "$D" run busted-c9 --quiet --executions 200 -j 2 --findings fj >runj.txt 2>&1
