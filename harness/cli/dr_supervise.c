@@ -41,11 +41,10 @@ static const char *sig_name(int sig, char *buf, size_t len)
 /* One racing access as a title shows it: the driver line (dr_where), else
  * the function and its offset in its module (stable within a build, as
  * TSan prints it). */
-static void race_site(const dr_race_access *a, char *out, size_t len, bool *driver)
+static void race_site(const dr_race_access *a, char *out, size_t len)
 {
     dr_srcloc l;
-    *driver = dr_where(a->pc, a->npc, &l);
-    if (*driver) {
+    if (dr_where(a->pc, a->npc, &l)) {
         snprintf(out, len, "%s:%d %s", l.file, l.line, l.func);
         return;
     }
@@ -81,10 +80,9 @@ void dr_sup_race_finding(const dr_race_info *r, dr_finding *f)
      * (TSan names the later access first, and which one comes later depends
      * on the interleaving): the same pair of lines is the same race. */
     char site[2][200];
-    bool driver[2] = {false, false};
     for (uint32_t i = 0; i < 2; i++) {
         if (i < r->naccess)
-            race_site(&r->access[i], site[i], sizeof site[i], &driver[i]);
+            race_site(&r->access[i], site[i], sizeof site[i]);
         else
             snprintf(site[i], sizeof site[i], "an unknown site");
     }
