@@ -66,7 +66,7 @@ void dr_sup_race_finding(const dr_race_info *r, dr_finding *f)
     f->cpu = r->cpu;
     snprintf(f->task_name, sizeof f->task_name, "%s", r->task_name);
     if (r->what[0] && strcmp(r->what, "data-race") != 0) {
-        /* Another kind of TSan report (a signal-unsafe call, a thread leak). */
+        /* Another kind of TSan report (a signal-unsafe call, a mutex destroyed while locked). */
         f->kind = DR_FIND_CRASH;
         snprintf(f->rule, sizeof f->rule, "%s", "SANITIZER");
         snprintf(f->title, sizeof f->title, "crash: ThreadSanitizer: %s", r->what);
