@@ -33,10 +33,57 @@ static void print_finding(const dr_finding *f)
     }
 }
 
-/* A data-race tape (tsan build) is reproduced when ThreadSanitizer reports
- * during its replay: the engine calls this just before TSan prints. */
-static bool tsan_reported;
-static void on_race(void) { tsan_reported = true; }
+/* A ThreadSanitizer report during the replay (tsan build) ends the process
+ * (dr_sup_race_exit), after what the replay has to say: the tape, the trace
+ * and the story so far. A data-race tape is replayed in a child
+ * (dr_sup_wanted): its parent then prints the finding and checks it against
+ * the tape. Any other tape was replayed here, and the race is news. */
+static struct {
+    const char *path;
+    const dr_tape *t;
+    const dr_scenario *s;
+    bool trace;
+} replaying;
+
+static void print_header(const char *path, const dr_scenario *s, const dr_tape *t, uint64_t steps,
+                         uint64_t preemptions);
+
+static void on_race(void)
+{
+    const dr_race_info *r = dr_race_current();
+    dr_finding f;
+    dr_sup_race_finding(r, &f);
+    print_header(replaying.path, replaying.s, replaying.t, r->step, 0);
+    if (replaying.trace) {
+        printf("trace:\n");
+        dr_trace_print(stdout, dr_where_suffix);
+    }
+    printf("story        what each processor did up to ThreadSanitizer's report:\n");
+    dr_report_story(stdout, &f);
+    if (replaying.t->finding != DR_FIND_DATA_RACE) {
+        /* a replay that went another way, as any other (exit 2) */
+        print_finding(&f);
+        char title[DR_CLI_ESC_TITLE];
+        fprintf(stderr, "dmarace: %s: did not reproduce: ThreadSanitizer reported a data race, the tape records %s\n",
+                replaying.path,
+                replaying.t->finding == DR_FIND_NONE ? "none" : dr_text_esc(replaying.t->title, title, sizeof title));
+        dr_sup_exit_now(DR_EXIT_USAGE);
+    }
+    dr_sup_race_exit();
+}
+
+static void print_header(const char *path, const dr_scenario *s, const dr_tape *t, uint64_t steps,
+                         uint64_t preemptions)
+{
+    printf("tape         %s\n", path);
+    printf("scenario     %s (%u processors), recorded by %s seed %" PRIu64 " execution %" PRIu64 "\n", s->name,
+           t->cpus, dr_strategy_kind_name((dr_strategy_kind)t->strategy), t->seed, t->exec_index);
+    if (t->env[0]) {
+        char esc[DR_ENV_MAX * 4 + 1];
+        printf("env          %s\n", dr_text_esc(t->env, esc, sizeof esc));
+    }
+    printf("choices      %zu, steps %" PRIu64 ", preemptions %" PRIu64 "\n", t->nrec, steps, preemptions);
+}
 
 int dr_cmd_replay(int argc, char **argv)
 {
@@ -76,7 +123,10 @@ int dr_cmd_replay(int argc, char **argv)
     dr_strategy *strat = dr_strategy_replay(&t);
     dr_run_config cfg = {.cpus = t.cpus, .trace = true};
     dr_exec_result res;
-    tsan_reported = false;
+    replaying.path = path;
+    replaying.t = &t;
+    replaying.s = s;
+    replaying.trace = trace;
     dr_set_race_handler(on_race);
     int rc = strat ? dr_run(s, &cfg, strat, t.exec_index, &res) : -1;
     dr_set_race_handler(NULL);
@@ -88,24 +138,18 @@ int dr_cmd_replay(int argc, char **argv)
     char why[2048];
     bool same = dr_replay_verify(strat, &res, why, sizeof why);
     /* The same choices and digest are not enough: the finding must be the one
-     * the tape's header records (a data-race tape has no digest to check). */
+     * the tape's header records. (A data-race tape that gets here ran to its
+     * end without a ThreadSanitizer report: the report ends the process.) */
     bool race = t.finding == DR_FIND_DATA_RACE;
-    if (same && race && !tsan_reported) {
+    if (same && race) {
         snprintf(why, sizeof why,
                  "did not reproduce: the tape records a data race reported by ThreadSanitizer, and none was "
                  "reported in this run (replay it in the tsan build, with TSan reports on)");
         same = false;
-    } else if (same && !race && !dr_report_same_finding(&t, &res.finding, why, sizeof why)) {
+    } else if (same && !dr_report_same_finding(&t, &res.finding, why, sizeof why)) {
         same = false;
     }
-    printf("tape         %s\n", path);
-    printf("scenario     %s (%u processors), recorded by %s seed %" PRIu64 " execution %" PRIu64 "\n", s->name,
-           t.cpus, dr_strategy_kind_name((dr_strategy_kind)t.strategy), t.seed, t.exec_index);
-    if (t.env[0]) {
-        char esc[DR_ENV_MAX * 4 + 1];
-        printf("env          %s\n", dr_text_esc(t.env, esc, sizeof esc));
-    }
-    printf("choices      %zu, steps %" PRIu64 ", preemptions %" PRIu64 "\n", t.nrec, res.steps, res.preemptions);
+    print_header(path, s, &t, res.steps, res.preemptions);
     if (trace) {
         printf("trace:\n");
         dr_trace_print(stdout, dr_where_suffix);
@@ -120,11 +164,8 @@ int dr_cmd_replay(int argc, char **argv)
         fprintf(stderr, "dmarace: %s: %s\n", path, why);
         out = DR_EXIT_USAGE;
     } else {
-        if (race)
-            printf("replay       reproduced: ThreadSanitizer reported the data race again\n");
-        else
-            printf("replay       reproduced bit for bit\n");
-        out = res.finding.kind != DR_FIND_NONE || race ? DR_EXIT_FINDINGS : DR_EXIT_CLEAN;
+        printf("replay       reproduced bit for bit\n");
+        out = res.finding.kind != DR_FIND_NONE ? DR_EXIT_FINDINGS : DR_EXIT_CLEAN;
         if (timeline) {
             dr_report_info info = {s, &t, path, &res, NULL};
             char *json = dr_report_timeline(&info);

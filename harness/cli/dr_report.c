@@ -748,12 +748,19 @@ static void sarif_rule(FILE *f, const dr_finding *fd)
     else
         snprintf(text, sizeof text, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
     dr_json_put_str(f, text);
-    snprintf(text, sizeof text,
-             "%s%s%s The report next to the finding's tape tells what happened, step by step and with the driver's "
-             "lines; the replay command in the result reproduces it exactly (dmarace docs/model.md: how the model "
-             "follows KMDF).",
-             known ? ri.summary : "A finding of dmarace.", known && ri.doc_uri ? " Documentation: " : "",
-             known && ri.doc_uri ? ri.doc_uri : "");
+    if (fd->kind == DR_FIND_DATA_RACE)
+        snprintf(text, sizeof text,
+                 "ThreadSanitizer saw two accesses to the same driver memory, at least one a write, on two "
+                 "processors with no happens-before edge between them (a lock, an interlocked operation, or an "
+                 "ordering KMDF guarantees: dmarace's docs/tsan.md lists the edges the model gives); the title "
+                 "names both driver lines. The replay command in the result reproduces it in the tsan build.");
+    else
+        snprintf(text, sizeof text,
+                 "%s%s%s The report next to the finding's tape tells what happened, step by step and with the "
+                 "driver's lines; the replay command in the result reproduces it exactly (dmarace docs/model.md: "
+                 "how the model follows KMDF).",
+                 known ? ri.summary : "A finding of dmarace.", known && ri.doc_uri ? " Documentation: " : "",
+                 known && ri.doc_uri ? ri.doc_uri : "");
     fprintf(f, "}, \"help\": {\"text\": ");
     dr_json_put_str(f, text);
     fputc('}', f);

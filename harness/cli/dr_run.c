@@ -60,6 +60,7 @@ typedef struct {
     uint64_t first_exec;
     uint64_t step;
     uint32_t died; /* its process died: the parent wrote its files */
+    uint32_t calibration; /* first_exec is one of PCT's calibration executions */
     char rule[24];
     char title[160];
     char message[512];
@@ -119,7 +120,18 @@ typedef struct {
     wslot *slot[MAX_JOBS];
     dr_mirror *mirror[MAX_JOBS];
     double t0;
+    /* Executions of PCT's calibration whose process died (a ThreadSanitizer
+     * report, a crash): findings like the campaign's, written before it starts. */
+    struct calib_death *calib_deaths;
+    size_t ncalib_deaths;
 } campaign;
+
+typedef struct calib_death {
+    uint64_t exec;
+    dr_finding f;
+    dr_tape t;
+    uint64_t steps;
+} calib_death;
 
 static dr_strategy *make_strategy(const campaign *c)
 {
@@ -237,6 +249,7 @@ static distinct *tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uin
         d->first_exec = e;
         d->step = f->step;
         d->count = 0;
+        d->calibration = 0;
         snprintf(d->rule, sizeof d->rule, "%s", f->rule);
         snprintf(d->title, sizeof d->title, "%s", f->title);
         snprintf(d->message, sizeof d->message, "%s", f->message);
@@ -244,39 +257,6 @@ static distinct *tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uin
     }
     ws->d[j].count++;
     return &ws->d[j];
-}
-
-/* ThreadSanitizer reported (tsan build): keep the interleaving that got
- * there as a data-race tape, written before TSan prints (and, with
- * halt_on_error, ends the process; the parent then counts the finding).
- * Nothing is re-run inside TSan's report. */
-static const campaign *race_campaign;
-static dr_mirror *race_mirror;
-
-static void on_tsan_report(void)
-{
-    const campaign *c = race_campaign;
-    dr_exec_result res;
-    uint64_t exec;
-    if (race_mirror)
-        race_mirror->raced = 1;
-    if (!c || !dr_current_result(&res, &exec) || dr_cli_make_dirs(c->dir) != 0)
-        return;
-    uint64_t key = dr_finding_key(res.finding.kind, res.finding.title);
-    if (!claim(c->sh, key))
-        return;
-    char path[4096];
-    finding_path(c, res.finding.kind, key, path, sizeof path);
-    dr_tape t;
-    dr_last_tape(&t, c->s, c->ncpu, c->kind, c->seed, exec, &res);
-    char err[512];
-    if (dr_tape_save(path, &t, err, sizeof err) == 0)
-        fprintf(stderr, "dmarace: ThreadSanitizer reports a data race in execution %" PRIu64
-                        "; tape %s (replay it in the tsan build)\n",
-                exec, path);
-    else
-        fprintf(stderr, "dmarace: %s\n", err);
-    dr_tape_free(&t);
 }
 
 static void slice(const campaign *c, unsigned w, uint64_t *stride, uint64_t *off)
@@ -323,9 +303,9 @@ static void run_worker(const campaign *c, unsigned w)
     wslot *ws = c->slot[w];
     tally *r = &ws->r;
     dr_mirror_attach(c->mirror[w]);
-    race_campaign = c;
-    race_mirror = c->mirror[w];
-    dr_set_race_handler(on_tsan_report);
+    /* A ThreadSanitizer report ends this process, whatever TSAN_OPTIONS
+     * says; worker_ended makes it a data-race finding (docs/tsan.md). */
+    dr_set_race_handler(dr_sup_race_exit);
     dr_strategy *strat = make_strategy(c);
     if (!strat) {
         fprintf(stderr, "dmarace: out of memory\n");
@@ -795,6 +775,7 @@ static int calibrate_pct(campaign *c, const dr_run_config *cfg)
         goto out;
     }
     memset(cb, 0, sizeof *cb);
+    dr_mirror_reset(m);
     while (!cb->done && cb->next < PCT_CALIBRATION) {
         pid_t pid = dr_sup_fork();
         if (pid < 0) {
@@ -803,6 +784,7 @@ static int calibrate_pct(campaign *c, const dr_run_config *cfg)
         }
         if (pid == 0) {
             dr_mirror_attach(m);
+            dr_set_race_handler(dr_sup_race_exit);
             dr_strategy *cal = dr_strategy_pct_from(c->seed, (unsigned)c->depth, cb->k);
             for (uint64_t e = cb->next; cal && e < PCT_CALIBRATION; e++) {
                 dr_exec_result res;
@@ -832,7 +814,17 @@ static int calibrate_pct(campaign *c, const dr_run_config *cfg)
             rc = DR_EXIT_INTERNAL;
             break;
         }
-        (void)st;
+        /* The execution that died is a finding: keep its tape (its choices
+         * are in the mirror), written once the findings directory is ours. */
+        calib_death *nd = realloc(c->calib_deaths, (c->ncalib_deaths + 1) * sizeof *nd);
+        if (nd) {
+            c->calib_deaths = nd;
+            calib_death *d = &nd[c->ncalib_deaths++];
+            d->exec = cb->next;
+            d->steps = m->steps;
+            dr_sup_death_finding(st, hung, m, &d->f);
+            dr_sup_death_tape(&d->t, c->s, c->ncpu, DR_STRAT_PCT, c->seed, cb->next, &d->f, m);
+        }
         uint64_t n = m->nrec < m->cap ? m->nrec : m->cap, sched = 0;
         for (uint64_t i = 0; i < n; i++)
             sched += m->rec[i].kind == DR_CHOICE_SCHED;
@@ -849,6 +841,48 @@ out:
         munmap(cb, sizeof *cb);
     dr_mirror_unmap(m);
     return rc;
+}
+
+/* The findings of PCT's calibration (executions whose process died): counted
+ * in worker 0's tally, claimed and written before the workers start. */
+static void record_calibration_deaths(campaign *c)
+{
+    for (size_t i = 0; i < c->ncalib_deaths; i++) {
+        calib_death *cd = &c->calib_deaths[i];
+        uint64_t key = dr_finding_key(cd->f.kind, cd->f.title);
+        bool fresh;
+        distinct *d = tally_finding(c->slot[0], &cd->f, key, cd->exec, &fresh);
+        if (d && fresh)
+            d->calibration = 1;
+        if (d)
+            d->died = 1;
+        if (claim(c->sh, key)) {
+            char path[4096];
+            uint32_t files = 0;
+            finding_path(c, cd->f.kind, key, path, sizeof path);
+            if (dr_sup_save_death(path, c->s, &cd->t, &cd->f, cd->steps, &files) != 0)
+                c->slot[0]->r.write_failed = 1;
+            if (d) {
+                d->written = cd->exec;
+                d->files = files;
+            }
+            char msg[DR_CLI_ESC_MESSAGE];
+            fprintf(stderr, "dmarace: finding %s: %s (PCT calibration execution %" PRIu64 ", step %" PRIu64 ")\n",
+                    dr_finding_kind_name(cd->f.kind), dr_text_esc(cd->f.message, msg, sizeof msg), cd->exec,
+                    cd->f.step);
+        }
+        if (c->stop_first)
+            __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void free_calibration_deaths(campaign *c)
+{
+    for (size_t i = 0; i < c->ncalib_deaths; i++)
+        dr_tape_free(&c->calib_deaths[i].t);
+    free(c->calib_deaths);
+    c->calib_deaths = NULL;
+    c->ncalib_deaths = 0;
 }
 
 /* One campaign at a time writes a findings directory: an exclusive flock on
@@ -1029,6 +1063,7 @@ int dr_cmd_run(int argc, char **argv)
     if (c.kind == DR_STRAT_PCT) {
         int crc = calibrate_pct(&c, &cfg);
         if (crc != 0) {
+            free_calibration_deaths(&c);
             free(bytes);
             return crc;
         }
@@ -1036,6 +1071,7 @@ int dr_cmd_run(int argc, char **argv)
 
     int lock_fd = -1;
     if (lock_findings(c.dir, &lock_fd) != 0) {
+        free_calibration_deaths(&c);
         free(bytes);
         return DR_EXIT_USAGE;
     }
@@ -1044,6 +1080,7 @@ int dr_cmd_run(int argc, char **argv)
      * is held: no other campaign writes here). */
     if (dr_cli_prepare_dir(c.dir) != 0) {
         close(lock_fd);
+        free_calibration_deaths(&c);
         free(bytes);
         return DR_EXIT_USAGE;
     }
@@ -1068,6 +1105,7 @@ int dr_cmd_run(int argc, char **argv)
     }
     memset(sh, 0, sizeof *sh);
     c.sh = sh;
+    record_calibration_deaths(&c);
     c.progress = !quiet && isatty(2);
     c.t0 = dr_cli_now();
     interrupted = 0;
@@ -1168,9 +1206,9 @@ int dr_cmd_run(int argc, char **argv)
         if (it->reports)
             dr_report_facts(path, it); /* "" and 0 when unreadable */
         char title[DR_CLI_ESC_TITLE];
-        printf("  [%s] %s: %" PRIu64 " times, first in execution %" PRIu64 "\n",
+        printf("  [%s] %s: %" PRIu64 " times, first in %sexecution %" PRIu64 "\n",
                dr_finding_kind_name((dr_finding_kind)d->kind), dr_text_esc(d->title, title, sizeof title), d->count,
-               d->first_exec);
+               d->calibration ? "PCT calibration " : "", d->first_exec);
         /* Only what is on disk (a full disk, an I/O error: said above, exit 3). */
         size_t pl = strlen(path);
         if (d->files & DR_CLI_FILE_TAPE)
@@ -1228,6 +1266,7 @@ int dr_cmd_run(int argc, char **argv)
     const char *expected = expect_spec ? expect_spec : c.s->expect;
     bool ok = verdict_matches(expected, total, all);
 out:
+    free_calibration_deaths(&c);
     free(all);
     free(total);
     for (unsigned w = 0; w < c.jobs; w++) {

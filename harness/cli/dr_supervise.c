@@ -1,9 +1,14 @@
 /* dr_supervise.c: executions in a child process (dr_supervise.h). */
+#define _GNU_SOURCE /* dladdr */
 #include "dr_supervise.h"
+#include "dr_where.h"
 
 #include "dr_fault.h"
 #include "dr_hash.h"
 #include "dr_internal.h"
+
+#include <dlfcn.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +38,88 @@ static const char *sig_name(int sig, char *buf, size_t len)
     return buf;
 }
 
+/* One racing access as a title shows it: the driver line (dr_where), else
+ * the function and its offset in its module (stable within a build, as
+ * TSan prints it). */
+static void race_site(const dr_race_access *a, char *out, size_t len)
+{
+    dr_srcloc l;
+    if (dr_where(a->pc, a->npc, &l)) {
+        snprintf(out, len, "%s:%d %s", l.file, l.line, l.func);
+        return;
+    }
+    Dl_info info;
+    if (a->npc && dladdr((void *)a->pc[0], &info) && info.dli_fname) {
+        const char *mod = strrchr(info.dli_fname, '/');
+        snprintf(out, len, "%s (%s+0x%" PRIxPTR ")", info.dli_sname ? info.dli_sname : "?",
+                 mod ? mod + 1 : info.dli_fname, a->pc[0] - (uintptr_t)info.dli_fbase);
+        return;
+    }
+    snprintf(out, len, "an unknown site");
+}
+
+void dr_sup_race_finding(const dr_race_info *r, dr_finding *f)
+{
+    memset(f, 0, sizeof *f);
+    f->step = r->step;
+    f->task = r->task;
+    f->cpu = r->cpu;
+    snprintf(f->task_name, sizeof f->task_name, "%s", r->task_name);
+    if (r->what[0] && strcmp(r->what, "data-race") != 0) {
+        /* Another kind of TSan report (a signal-unsafe call, a mutex destroyed while locked). */
+        f->kind = DR_FIND_CRASH;
+        snprintf(f->rule, sizeof f->rule, "%s", "SANITIZER");
+        snprintf(f->title, sizeof f->title, "crash: ThreadSanitizer: %s", r->what);
+        snprintf(f->message, sizeof f->message,
+                 "ThreadSanitizer reported %s at step %" PRIu64 " (its report is on stderr)", r->what, r->step);
+        return;
+    }
+    f->kind = dr__fault_kind(DR_FAULT_DATA_RACE);
+    snprintf(f->rule, sizeof f->rule, "%s", dr__fault_name(DR_FAULT_DATA_RACE));
+    /* The title, the dedup key, names the two racing sites in a fixed order
+     * (TSan names the later access first, and which one comes later depends
+     * on the interleaving): the same pair of lines is the same race. */
+    char site[2][200];
+    for (uint32_t i = 0; i < 2; i++) {
+        if (i < r->naccess)
+            race_site(&r->access[i], site[i], sizeof site[i]);
+        else
+            snprintf(site[i], sizeof site[i], "an unknown site");
+    }
+    if (r->naccess)
+        memcpy(f->pc, r->access[0].pc, r->access[0].npc * sizeof f->pc[0]);
+    f->npc = r->naccess ? r->access[0].npc : 0;
+    int lo = strcmp(site[0], site[1]) <= 0 ? 0 : 1;
+    snprintf(f->title, sizeof f->title, "%s: %s / %s", dr__fault_title(DR_FAULT_DATA_RACE), site[lo], site[1 - lo]);
+    char acc[2][260];
+    for (uint32_t i = 0; i < 2; i++) {
+        const dr_race_access *a = &r->access[i];
+        if (i < r->naccess)
+            snprintf(acc[i], sizeof acc[i], "%s%s of %" PRIu32 " byte%s at %s", a->atomic ? "atomic " : "",
+                     a->write ? "write" : "read", a->size, a->size == 1 ? "" : "s", site[i]);
+        else
+            snprintf(acc[i], sizeof acc[i], "an access TSan did not report");
+    }
+    char detail[sizeof f->message];
+    snprintf(detail, sizeof detail,
+             "at step %" PRIu64 " between the %s and an earlier %s, on another processor without a "
+             "happens-before edge (TSan's report, with both stacks, is on stderr)",
+             r->step, acc[0], acc[1]);
+    dr__fault_msg_DATA_RACE(f->message, sizeof f->message, detail);
+}
+
+void dr_sup_exit_now(int code)
+{
+    fflush(stdout);
+    fflush(stderr);
+    /* exit_group, not exit or _exit: TSan's interceptors would end the
+     * process with its own exitcode (66) once it has reported. */
+    syscall(SYS_exit_group, code);
+    _exit(code);
+}
+
+void dr_sup_race_exit(void) { dr_sup_exit_now(DR_EXIT_FINDINGS); }
+
 void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding *f)
 {
     memset(f, 0, sizeof *f);
@@ -47,13 +134,7 @@ void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding 
                  "the process was killed",
                  dr_sup_exec_timeout, (uint64_t)m->steps);
     } else if (m->raced) {
-        f->kind = DR_FIND_DATA_RACE;
-        snprintf(f->rule, sizeof f->rule, "%s", "DATA_RACE");
-        snprintf(f->title, sizeof f->title, "data race (ThreadSanitizer)");
-        snprintf(f->message, sizeof f->message,
-                 "ThreadSanitizer reported a race at step %" PRIu64 " and ended the process; replay this tape "
-                 "in the tsan build",
-                 (uint64_t)m->steps);
+        dr_sup_race_finding(&m->race, f);
     } else if (m->sanitizer) {
         f->kind = DR_FIND_CRASH;
         snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_SANITIZER));
@@ -117,6 +198,41 @@ void dr_sup_death_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strat
     memcpy(t->rec, m->rec, t->nrec * sizeof *t->rec);
 }
 
+/* A data race's reports, from a traced re-run of its tape in a child: at
+ * ThreadSanitizer's report the race handler writes them with the story up
+ * to it, then ends the child (0: written). */
+static const dr_report_info *race_report;
+
+static void write_race_report(void)
+{
+    dr_sup_exit_now(dr_report_write(race_report) == 0 ? DR_EXIT_CLEAN : DR_EXIT_INTERNAL);
+}
+
+static dr_mirror *sup_mirror(void);
+
+static bool race_reports(const dr_report_info *info)
+{
+    dr_mirror *m = sup_mirror();
+    dr_mirror_reset(m);
+    pid_t pid = dr_sup_fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        dr_mirror_attach(m);
+        race_report = info;
+        dr_set_race_handler(write_race_report);
+        dr_strategy *st = dr_strategy_replay(info->tape);
+        dr_run_config cfg = {.cpus = info->tape->cpus, .trace = true};
+        dr_exec_result res;
+        if (st)
+            dr_run(info->scn, &cfg, st, info->tape->exec_index, &res);
+        dr_sup_exit_now(DR_EXIT_USAGE); /* no report: the re-run went another way */
+    }
+    bool hung;
+    int st = dr_sup_wait(pid, m, NULL, &hung);
+    return !hung && WIFEXITED(st) && WEXITSTATUS(st) == DR_EXIT_CLEAN && m->raced;
+}
+
 int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, const dr_finding *f, uint64_t steps,
                       uint32_t *files)
 {
@@ -132,6 +248,15 @@ int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, 
     res.finding = *f;
     res.steps = steps;
     res.choices = t->nrec;
+    if (f->kind == DR_FIND_DATA_RACE) {
+        dr_report_info info = {s, t, path, &res,
+                               "ThreadSanitizer's report ended the process running this execution; the story is "
+                               "a re-run of the tape up to that report"};
+        if (race_reports(&info)) {
+            *files |= DR_CLI_FILE_REPORTS;
+            return 0;
+        }
+    }
     dr__trace_reset(); /* the story is empty: the process that ran it is gone */
     dr_report_info info = {s, t, path, &res,
                            "the process running this execution died: dmarace replay re-runs it in a child"};
@@ -193,7 +318,8 @@ int dr_sup_wait(pid_t pid, const dr_mirror *m, const volatile uint32_t *busy, bo
 
 bool dr_sup_wanted(const dr_tape *t)
 {
-    return (t->finding == DR_FIND_CRASH || t->finding == DR_FIND_HANG) && t->trace_digest == 0;
+    return (t->finding == DR_FIND_CRASH || t->finding == DR_FIND_HANG || t->finding == DR_FIND_DATA_RACE) &&
+           t->trace_digest == 0;
 }
 
 /* Did the died run take the tape's choices and end in the tape's finding? */
@@ -253,7 +379,7 @@ bool dr_sup_replay(const dr_scenario *s, const dr_tape *t, const char *path, int
     }
     bool hung;
     int st = dr_sup_wait(pid, m, NULL, &hung);
-    if (!hung && WIFEXITED(st) && !m->sanitizer && WEXITSTATUS(st) <= DR_EXIT_INTERNAL) {
+    if (!hung && WIFEXITED(st) && !m->sanitizer && !m->raced && WEXITSTATUS(st) <= DR_EXIT_INTERNAL) {
         *rc = WEXITSTATUS(st);
         return true;
     }
@@ -313,6 +439,7 @@ int dr_sup_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *stra
         return -1;
     if (pid == 0) {
         dr_mirror_attach(m);
+        dr_set_race_handler(dr_sup_race_exit);
         b->busy = 1;
         b->rc = dr_run(s, cfg, strat, exec_index, &b->res);
         b->busy = 0;

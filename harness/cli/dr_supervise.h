@@ -36,6 +36,19 @@ bool dr_sup_stalled(pid_t pid, dr_sup_clock since);
  * `status` (hung: the watchdog killed it). Its title is stable: the same
  * fault in the same build gives the same title. */
 void dr_sup_death_finding(int status, bool hung, const dr_mirror *m, dr_finding *f);
+/* The finding for a ThreadSanitizer report (dr_race_info, dr_engine.h): a
+ * data race titled by its two driver lines in a fixed order (the dedup key:
+ * the same pair of lines is the same race), located at the current access;
+ * another kind of TSan report is a crash. */
+void dr_sup_race_finding(const dr_race_info *r, dr_finding *f);
+/* A race handler (dr_set_race_handler) for a process that runs executions
+ * under a supervisor: ends the process at once, with DR_EXIT_FINDINGS and
+ * without TSan's exitcode, whatever TSAN_OPTIONS says; the supervisor finds
+ * the report in the mirror (m->raced, m->race). */
+_Noreturn void dr_sup_race_exit(void);
+/* Ends the process with code, its standard streams flushed, without TSan's
+ * exitcode (a race handler's way out). */
+_Noreturn void dr_sup_exit_now(int code);
 /* A digest for an execution that did not finish: its choices, steps and kind. */
 uint64_t dr_sup_death_digest(const dr_mirror *m, dr_finding_kind kind);
 /* The tape of an execution that did not finish (trace digest 0: there is no

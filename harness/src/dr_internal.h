@@ -320,7 +320,7 @@ typedef struct dr_mode_ops {
      * here, with where it happened; the mode gets ready for dr_fail */
     bool (*crash_claim)(const char **where);
     /* ThreadSanitizer is about to report (dr_tsan_report.c) */
-    void (*tsan_report)(void);
+    void (*tsan_report)(void *report);
 } dr_mode_ops;
 
 extern const dr_mode_ops dr__fiber_ops; /* dr_sched.c */
@@ -330,7 +330,7 @@ extern const dr_mode_ops *dr__mode;     /* the current one (dr_api.c) */
 /* Fiber mode's pieces defined outside dr_sched.c. */
 void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn observer);
 void dr__hardware_reset(void); /* dr_access.c: no hardware section open */
-void dr__fiber_tsan_report(void);
+void dr__fiber_tsan_report(void *report);
 
 /* Crash catching (builds without ASan/TSan): the handler, installed once. */
 void dr__install_crash_handler(void);

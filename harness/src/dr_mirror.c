@@ -40,6 +40,8 @@ void dr_mirror_reset(dr_mirror *m)
     m->sanitizer = 0;
     m->raced = 0;
     m->what[0] = 0;
+    m->race.naccess = 0;
+    m->race.what[0] = 0;
 }
 
 #if DR_ASAN || DR_TSAN

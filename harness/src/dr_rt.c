@@ -230,8 +230,9 @@ static bool rt_failed(void) { return atomic_load_explicit(&R.over, memory_order_
 
 /* ThreadSanitizer reported: the execution's finding is a data race (TSan
  * prints the report itself). Called inside TSan's reporting: no locks. */
-static void rt_race(void)
+static void rt_race(void *report)
 {
+    (void)report;
     if (claim_finding()) {
         /* kind and title from the fault table; the message is copied by hand
          * (no formatting inside TSan's report) */

@@ -215,13 +215,38 @@ void dr_notices_reset(void);
  * ASan/TSan; with them the sanitizer reports and stops the process). */
 bool dr_catches_crashes(void);
 
-/* ThreadSanitizer (tsan build): called when TSan reports during an execution,
- * before it prints; the handler typically saves the tape so far
- * (dr_current_result + dr_last_tape). It must not run a scenario. */
+/* ThreadSanitizer (tsan build), fiber mode: a report during an execution.
+ * The engine keeps the report's racing accesses (dr_race_info) in this
+ * process and in the attached mirror (dr_mirror.h), then calls the handler,
+ * inside TSan's report, after TSan printed it and before TSan decides
+ * whether to halt. The handler typically ends the process
+ * (dr_sup_race_exit): the supervisor turns the died execution into a
+ * data-race finding. It must not run a scenario. */
 typedef void (*dr_race_fn)(void);
 void dr_set_race_handler(dr_race_fn fn);
-/* The execution in progress as a data-race result (no digest: unfinished). */
-bool dr_current_result(dr_exec_result *res, uint64_t *exec_index);
+
+enum { DR_RACE_FRAMES = 16 };
+typedef struct dr_race_access {
+    uint8_t write;  /* 1: a write, 0: a read */
+    uint8_t atomic; /* an atomic access */
+    uint8_t npc;
+    uint32_t size;
+    uintptr_t pc[DR_RACE_FRAMES]; /* its stack, innermost first (return addresses of this process) */
+} dr_race_access;
+/* What TSan reported: its description ("data-race", ...) and, for a race,
+ * the current access first and the earlier one it raced with; where the
+ * execution was (step, task, processor). */
+typedef struct dr_race_info {
+    char what[32];
+    uint32_t naccess;
+    dr_race_access access[2];
+    uint64_t step;
+    uint32_t task;
+    uint32_t cpu;
+    char task_name[48];
+} dr_race_info;
+/* The report being handled (valid inside the handler); NULL outside one. */
+const dr_race_info *dr_race_current(void);
 
 /* ---- real-thread (stress) mode (dr_rt.c, docs/tsan.md) ----------------------------
  * One execution with each simulated processor on its own pthread and the

@@ -23,6 +23,7 @@ typedef struct dr_mirror {
     volatile uint32_t sanitizer; /* a sanitizer is ending the process (its death callback ran) */
     volatile uint32_t raced;   /* ThreadSanitizer reported a data race in the execution */
     char what[96];             /* the sanitizer's description of its report, when it gives one */
+    dr_race_info race;         /* raced: ThreadSanitizer's report (dr_engine.h) */
     dr_tape_rec rec[];
 } dr_mirror;
 
