@@ -9,8 +9,6 @@
 #include "dr/dr_engine.h"
 #include "dr_cli.h"
 
-#include "dr_internal.h"
-
 #include <inttypes.h>
 #include <string.h>
 
@@ -32,7 +30,7 @@ static const char *task_name(const dr_trace_rec *tr, size_t n, uint32_t id)
 static bool rec_where(const dr_trace_rec *r, dr_srcloc *out)
 {
     size_t ns;
-    const uintptr_t *st = dr__trace_stack(r, &ns);
+    const uintptr_t *st = dr_trace_stack(r, &ns);
     return st && dr_where(st, ns, out);
 }
 
@@ -141,7 +139,7 @@ static void explain_one(const dr_trace_rec *tr, size_t n, size_t i, dr_explain_i
 bool dr_related_of(const dr_finding *f, dr_related *out)
 {
     size_t n;
-    const dr_trace_rec *tr = dr__trace_records(&n);
+    const dr_trace_rec *tr = dr_trace_records(&n);
     if (!f->related || f->related > n)
         return false;
     const dr_trace_rec *r = &tr[f->related - 1];
@@ -172,7 +170,7 @@ const char *dr_related_text(const dr_related *r, char *buf, size_t len)
 size_t dr_explain(dr_explain_item *out, size_t max, size_t *total)
 {
     size_t n;
-    const dr_trace_rec *tr = dr__trace_records(&n);
+    const dr_trace_rec *tr = dr_trace_records(&n);
     size_t end = n;
     for (size_t i = 0; i < n; i++)
         if (tr[i].type == DR_TR_FINDING) {

@@ -14,8 +14,6 @@
 #include "dr_supervise.h"
 #include "dr_where.h"
 
-#include "dr_internal.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -51,7 +49,7 @@ static const char *tname(uint32_t id)
 static story_item *build_story(const dr_finding *f, size_t *count)
 {
     size_t n;
-    const dr_trace_rec *tr = dr__trace_records(&n);
+    const dr_trace_rec *tr = dr_trace_records(&n);
     memset(task_names, 0, sizeof task_names);
     for (size_t i = 0; i < n; i++) {
         const dr_trace_rec *r = &tr[i];
@@ -108,7 +106,7 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             break;
         case DR_TR_MODEL: {
             size_t ns;
-            const uintptr_t *st = dr__trace_stack(r, &ns);
+            const uintptr_t *st = dr_trace_stack(r, &ns);
             it->has_loc = st && dr_where(st, ns, &it->loc);
             char v[96];
             dr_site_value_text(r->site, r->value, v, sizeof v);
@@ -122,7 +120,7 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             /* the traced run's finding: where in the driver it happened */
             it->has_loc = dr_where(f->pc, f->npc, &it->loc);
             snprintf(it->text, sizeof it->text, "FINDING %s: %s", dr_finding_kind_name((dr_finding_kind)r->other),
-                     dr__trace_log_text(r));
+                     dr_trace_text(r));
             break;
         case DR_TR_SPAWN:
             continue; /* the timeline's flow arrows */
@@ -130,7 +128,7 @@ static story_item *build_story(const dr_finding *f, size_t *count)
             continue; /* a finding's related step (the headline) */
         case DR_TR_LOG:
             /* the driver's own message: its developer reads these first */
-            snprintf(it->text, sizeof it->text, "log: %s", dr__trace_log_text(r));
+            snprintf(it->text, sizeof it->text, "log: %s", dr_trace_text(r));
             break;
         }
         if (it->track >= NTRACKS)
@@ -513,7 +511,7 @@ static void timeline_spans(FILE *f, const dr_trace_rec *tr, size_t i, size_t j, 
         if (r->task != run->task || r->cpu != run->cpu)
             continue;
         size_t ns;
-        const uintptr_t *st = dr__trace_stack(r, &ns);
+        const uintptr_t *st = dr_trace_stack(r, &ns);
         if (st) {
             dr_srcloc chain[CALLBACK_DEPTH];
             size_t k = dr_where_callbacks(st, ns, chain, CALLBACK_DEPTH), same = 0;
@@ -589,7 +587,7 @@ char *dr_report_timeline(const dr_report_info *in)
     for (size_t i = 0; i < n; i++)
         used[items[i].track] = true;
     size_t ntr;
-    const dr_trace_rec *trs = dr__trace_records(&ntr);
+    const dr_trace_rec *trs = dr_trace_records(&ntr);
     for (size_t i = 0; i < ntr; i++) /* where the cause arrows start (below) */
         if (trs[i].type == DR_TR_SPAWN)
             used[spawn_track(&trs[i])] = true;
@@ -614,7 +612,7 @@ char *dr_report_timeline(const dr_report_info *in)
      * run, the driver's callbacks (dr_where_callbacks: the runs of driver
      * frames of each record's stack) and its DDI calls are nested spans. */
     size_t nt;
-    const dr_trace_rec *tr = dr__trace_records(&nt);
+    const dr_trace_rec *tr = dr_trace_records(&nt);
     size_t i = 0;
     while (i < nt) {
         const dr_trace_rec *r = &tr[i];
@@ -1070,7 +1068,6 @@ static int show_text(const char *path, const char *buf, size_t len)
     dr_text_put(stdout, buf, len); /* a report is text: no terminal escape gets through */
     return DR_EXIT_CLEAN;
 }
-
 
 static int show_json(const char *path, const char *buf, size_t len)
 {

@@ -5,7 +5,6 @@
 
 #include "dr_fault.h"
 #include "dr_hash.h"
-#include "dr_internal.h"
 
 #include <dlfcn.h>
 #include <sys/syscall.h>
@@ -257,7 +256,7 @@ int dr_sup_save_death(const char *path, const dr_scenario *s, const dr_tape *t, 
             return 0;
         }
     }
-    dr__trace_reset(); /* the story is empty: the process that ran it is gone */
+    dr_trace_clear(); /* the story is empty: the process that ran it is gone */
     dr_report_info info = {s, t, path, &res,
                            "the process running this execution died: dmarace replay re-runs it in a child"};
     if (dr_report_write(&info) != 0)
@@ -461,7 +460,7 @@ int dr_sup_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *stra
     res->finding = last_death;
     res->steps = m->steps;
     res->choices = m->nrec < m->cap ? m->nrec : m->cap;
-    dr__trace_reset();
+    dr_trace_clear();
     return 0;
 }
 

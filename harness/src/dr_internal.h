@@ -89,45 +89,6 @@ typedef struct dr_window_stat {
     bool hit_this_exec;
 } dr_window_stat;
 
-/* Trace records kept when tracing is on. */
-typedef enum {
-    DR_TR_SCHED,   /* a decision: task at site, next actor */
-    DR_TR_START,   /* a task started (thread or DPC) */
-    DR_TR_END,     /* a task finished */
-    DR_TR_FIRE,    /* an environment event fired */
-    DR_TR_TIMER,   /* the clock advanced to a timer */
-    DR_TR_MODEL,   /* dr_trace from the model */
-    DR_TR_CHOICE,  /* a data choice */
-    DR_TR_FINDING,
-    DR_TR_LOG,     /* dr_log: a line of the driver's own text (value: its offset in the log text) */
-    DR_TR_MARK,    /* dr_trace_mark: where the running task is (its stack; `what`: the DDI in progress
-                      or NULL), for a later finding to relate to; never in the digest or the printed trace */
-    DR_TR_SPAWN,   /* task `task` (0: the main context; `value` 1: an environment handler) created
-                      task `other` (a thread, or a DPC or ISR queued); never in the digest */
-} dr_trace_type;
-
-typedef struct dr_trace_rec {
-    uint64_t step;
-    uint8_t type;
-    uint8_t cpu;
-    uint8_t irql;
-    uint32_t task;      /* actor that was running (0: main context) */
-    uint32_t other;     /* chosen actor / fired actor / choice value */
-    const dr_site *site;
-    const char *what;   /* task or event name */
-    const dr_kind *kind;
-    uint32_t id;
-    int64_t value;
-    uint32_t stack;     /* DR_TR_MODEL, and a choice off its default: the stack, G.trace_stack[stack .. stack + nstack) */
-    uint8_t nstack;
-    /* DR_TR_SCHED, DR_TR_CHOICE: the tape choice this record realises (1 +
-     * its index; 0: the only option, no choice), the option taken and the
-     * number of options (dr_choice_req); never in the digest. */
-    uint32_t choice;
-    uint32_t pick;
-    uint32_t nalt;
-    bool preempt; /* DR_TR_SCHED: the pick stopped a task that could have gone on (option 0) */
-} dr_trace_rec;
 
 /* The engine's whole state. One per process (fiber mode). */
 typedef struct dr_engine {
@@ -231,13 +192,11 @@ void dr__window_hit(const dr_site *site);
 void dr__trace_begin(void);
 uint64_t dr__site_hash(const dr_site *site);
 void dr__trace_add(const dr_trace_rec *r);
-void dr__trace_reset(void);
 /* dr_log in fiber mode; the text of a DR_TR_LOG record. */
 void dr__fiber_log(const char *text);
 uint32_t dr__fiber_trace_mark(const char *what);             /* dr_trace_mark */
 void dr__fiber_fail_related(uint32_t mark, const char *what); /* dr_fail_related */
 bool dr__fiber_log_enabled(void);
-const char *dr__trace_log_text(const dr_trace_rec *r); /* a log line's text, or a finding's title */
 void dr__trace_finding(const char *title);             /* keep the title of the finding just noted */
 /* The record just noted (DR_TR_SCHED, DR_TR_CHOICE) realised the tape's last
  * choice: pick of n options. A pick off the default (0) keeps the caller's
@@ -247,10 +206,6 @@ void dr__trace_choice(uint32_t pick, uint32_t n, bool has_cur);
  * (glibc's backtrace: the CFI unwinder, so no frame pointers are needed; a
  * fiber's stack ends at its entry's null return address). */
 size_t dr__stack(uintptr_t *out, size_t max);
-/* A traced record's stack (dr__stack at the time it was recorded). */
-const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n);
-/* The last execution's trace records (kept when run with cfg.trace). */
-const dr_trace_rec *dr__trace_records(size_t *n);
 
 /* Armed events and timers (dr_clock.c), shared by both modes. Arm, disarm,
  * set and cancel change the armed sets; dr__clock_options counts what may

@@ -73,7 +73,7 @@ void dr__trace_choice(uint32_t pick, uint32_t n, bool has_cur)
         trace_stack(r);
 }
 
-const uintptr_t *dr__trace_stack(const dr_trace_rec *r, size_t *n)
+const uintptr_t *dr_trace_stack(const dr_trace_rec *r, size_t *n)
 {
     *n = r->nstack;
     return r->nstack ? G.trace_stack + r->stack : NULL;
@@ -87,7 +87,7 @@ const char *dr_site_value_text(const dr_site *site, int64_t value, char *buf, si
     return buf;
 }
 
-void dr__trace_reset(void)
+void dr_trace_clear(void)
 {
     G.ntrace_stack = 0;
     G.ntrace = 0;
@@ -95,7 +95,7 @@ void dr__trace_reset(void)
     G.nlog = 0;
 }
 
-const dr_trace_rec *dr__trace_records(size_t *n)
+const dr_trace_rec *dr_trace_records(size_t *n)
 {
     *n = G.ntrace;
     return G.trace;
@@ -190,7 +190,7 @@ void dr__trace_finding(const char *title)
     r->value = (int64_t)at;
 }
 
-const char *dr__trace_log_text(const dr_trace_rec *r)
+const char *dr_trace_text(const dr_trace_rec *r)
 {
     if ((r->type != DR_TR_LOG && r->type != DR_TR_FINDING) || r->value < 0 || (size_t)r->value >= G.loglen)
         return "";
@@ -255,7 +255,7 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
         case DR_TR_MODEL: {
             char at[900] = "";
             size_t ns;
-            const uintptr_t *st = dr__trace_stack(r, &ns);
+            const uintptr_t *st = dr_trace_stack(r, &ns);
             if (where && st)
                 where(st, ns, at, sizeof at);
             char v[96];
@@ -271,7 +271,7 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
             char title[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s FINDING %s: %s\n", r->step, who,
                     dr_finding_kind_name((dr_finding_kind)r->other),
-                    dr_text_esc(dr__trace_log_text(r), title, sizeof title));
+                    dr_text_esc(dr_trace_text(r), title, sizeof title));
             break;
         }
         case DR_TR_SPAWN: /* the timeline's; the START record says it in the trace */
@@ -280,7 +280,7 @@ void dr_trace_print(FILE *out, dr_trace_where_fn *where)
         case DR_TR_LOG: {
             char text[4 * (DR_LOG_LINE_MAX + 8) + 1];
             fprintf(out, "%6" PRIu64 "  %-36s log: %s\n", r->step, who,
-                    dr_text_esc(dr__trace_log_text(r), text, sizeof text));
+                    dr_text_esc(dr_trace_text(r), text, sizeof text));
             break;
         }
         }
@@ -395,7 +395,7 @@ void dr__fiber_fail_related(uint32_t mark, const char *what)
 void dr__trace_begin(void)
 {
     G.related = 0;
-    dr__trace_reset();
+    dr_trace_clear();
     icov_reset();
 }
 

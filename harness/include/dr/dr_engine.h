@@ -191,8 +191,62 @@ bool dr_strategy_next(dr_strategy *s, const dr_exec_result *res);
 void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_kind kind, uint64_t seed,
                   uint64_t exec_index, const dr_exec_result *res);
 
-/* Print the trace of the last execution (run with cfg.trace); the records
- * themselves are in dr_internal.h (dr__trace_records). where, if not NULL,
+/* ---- the trace of the last execution ------------------------------------ */
+
+/* Trace records, kept when an execution runs with cfg.trace (replay, a
+ * report's re-run): what reports read. */
+typedef enum {
+    DR_TR_SCHED,   /* a decision: task at site, next actor */
+    DR_TR_START,   /* a task started (thread or DPC) */
+    DR_TR_END,     /* a task finished */
+    DR_TR_FIRE,    /* an environment event fired */
+    DR_TR_TIMER,   /* the clock advanced to a timer */
+    DR_TR_MODEL,   /* dr_trace from the model */
+    DR_TR_CHOICE,  /* a data choice */
+    DR_TR_FINDING,
+    DR_TR_LOG,     /* dr_log: a line of the driver's own text (value: its offset in the log text) */
+    DR_TR_MARK,    /* dr_trace_mark: where the running task is (its stack; `what`: the DDI in progress
+                      or NULL), for a later finding to relate to; never in the digest or the printed trace */
+    DR_TR_SPAWN,   /* task `task` (0: the main context; `value` 1: an environment handler) created
+                      task `other` (a thread, or a DPC or ISR queued); never in the digest */
+} dr_trace_type;
+
+typedef struct dr_trace_rec {
+    uint64_t step;
+    uint8_t type;
+    uint8_t cpu;
+    uint8_t irql;
+    uint32_t task;      /* actor that was running (0: main context) */
+    uint32_t other;     /* chosen actor / fired actor / choice value */
+    const dr_site *site;
+    const char *what;   /* task or event name */
+    const dr_kind *kind;
+    uint32_t id;
+    int64_t value;
+    uint32_t stack;     /* DR_TR_MODEL, and a choice off its default: its stack (dr_trace_stack) */
+    uint8_t nstack;
+    /* DR_TR_SCHED, DR_TR_CHOICE: the tape choice this record realises (1 +
+     * its index; 0: the only option, no choice), the option taken and the
+     * number of options (dr_choice_req); never in the digest. */
+    uint32_t choice;
+    uint32_t pick;
+    uint32_t nalt;
+    bool preempt; /* DR_TR_SCHED: the pick stopped a task that could have gone on (option 0) */
+} dr_trace_rec;
+
+/* The last traced execution's records, in order. */
+const dr_trace_rec *dr_trace_records(size_t *n);
+/* A record's stack (return addresses, innermost first, as dr__stack took
+ * them when it was recorded), or NULL with *n 0. */
+const uintptr_t *dr_trace_stack(const dr_trace_rec *r, size_t *n);
+/* A DR_TR_LOG record's line of the driver's text, or a DR_TR_FINDING
+ * record's title. */
+const char *dr_trace_text(const dr_trace_rec *r);
+/* Forget the last execution's trace (its records, stacks and log text). */
+void dr_trace_clear(void);
+
+/* Print the trace of the last execution (run with cfg.trace) (the records
+ * are dr_trace_records). where, if not NULL,
  * turns a model record's stack (return addresses, innermost first) into text
  * appended to its line (the CLI's driver source line), or "". */
 typedef const char *dr_trace_where_fn(const uintptr_t *pc, size_t n, char *buf, size_t len);
