@@ -149,10 +149,9 @@ static const char *track_title(unsigned t, char *buf, size_t len)
     return buf;
 }
 
-void dr_report_story(FILE *out, const dr_finding *f)
+/* The story's items per track, in order (escaped: the texts are the driver's). */
+static void story_print(FILE *out, const story_item *items, size_t n)
 {
-    size_t n;
-    story_item *items = build_story(f, &n);
     if (!items) {
         fputs("  (out of memory)\n", out);
         return;
@@ -180,6 +179,13 @@ void dr_report_story(FILE *out, const dr_finding *f)
                 fprintf(out, "    %6" PRIu64 "  %s%s\n", items[i].step, text, at);
         }
     }
+}
+
+void dr_report_story(FILE *out, const dr_finding *f)
+{
+    size_t n;
+    story_item *items = build_story(f, &n);
+    story_print(out, items, n);
     free(items);
 }
 
@@ -300,7 +306,7 @@ static void sarif_put_physical(FILE *f, const dr_srcloc *l)
     fprintf(f, ", \"uriBaseId\": \"SRCROOT\"}, \"region\": {\"startLine\": %d}}", l->line);
 }
 
-static char *text_report(const dr_report_info *in, size_t *len)
+static char *text_report(const dr_report_info *in, const story_item *items, size_t nitems, size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
@@ -348,7 +354,7 @@ static char *text_report(const dr_report_info *in, size_t *len)
     }
     fprintf(f, "what each processor did, in order (step numbers; driver memory accesses and scheduling\n"
                "points where nothing switched are left out: dmarace replay --trace shows every step):\n");
-    dr_report_story(f, fd);
+    story_print(f, items, nitems);
     fprintf(f, "\nend of report\n");
     if (fclose(f) != 0) {
         free(buf);
@@ -558,16 +564,13 @@ static void timeline_spans(FILE *f, const dr_trace_rec *tr, size_t i, size_t j, 
     }
 }
 
-char *dr_report_timeline(const dr_report_info *in)
+static char *timeline_of(const dr_report_info *in, const story_item *items, size_t n)
 {
-    size_t n, len;
-    story_item *items = build_story(&in->res->finding, &n);
+    size_t len;
     char *buf = NULL;
     FILE *f = items ? open_memstream(&buf, &len) : NULL;
-    if (!f) {
-        free(items);
+    if (!f)
         return NULL;
-    }
     const dr_finding *fd = &in->res->finding;
     fprintf(f, "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"tool\": \"dmarace\", \"version\": ");
     dr_json_put_str(f, DR_VERSION);
@@ -710,12 +713,20 @@ char *dr_report_timeline(const dr_report_info *in)
                 fd->step, (unsigned)MAIN_TRACK);
     }
     fprintf(f, "\n]}\n");
-    free(items);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;
     }
     return buf;
+}
+
+char *dr_report_timeline(const dr_report_info *in)
+{
+    size_t n;
+    story_item *items = build_story(&in->res->finding, &n);
+    char *out = timeline_of(in, items, n);
+    free(items);
+    return out;
 }
 
 /* ---- SARIF ----------------------------------------------------------------------------------- */
@@ -876,10 +887,9 @@ static char *sarif_assemble(const char *rules, const char *results, size_t *len)
     return buf;
 }
 
-static char *sarif_report(const dr_report_info *in, size_t *len)
+static char *sarif_report(const dr_report_info *in, const story_item *items, size_t n, size_t *len)
 {
-    size_t n, rl, sl;
-    story_item *items = build_story(&in->res->finding, &n);
+    size_t rl, sl;
     char *rules = NULL, *results = NULL, *out = NULL;
     FILE *r = items ? open_memstream(&rules, &rl) : NULL;
     FILE *s = r ? open_memstream(&results, &sl) : NULL;
@@ -893,7 +903,6 @@ static char *sarif_report(const dr_report_info *in, size_t *len)
         fclose(s);
     free(rules);
     free(results);
-    free(items);
     return out;
 }
 
@@ -1026,11 +1035,15 @@ int dr_report_write(const dr_report_info *in)
         char *data;
         size_t len;
     } files[4] = {{".txt", NULL, 0}, {".json", NULL, 0}, {".trace.json", NULL, 0}, {".sarif", NULL, 0}};
-    files[0].data = text_report(in, &files[0].len);
+    /* The story, built once from the traced run, for the text, the timeline and the SARIF. */
+    size_t nitems;
+    story_item *items = build_story(&in->res->finding, &nitems);
+    files[0].data = items ? text_report(in, items, nitems, &files[0].len) : NULL;
     files[1].data = json_report(in, base, &files[1].len);
-    files[2].data = dr_report_timeline(in);
+    files[2].data = timeline_of(in, items, nitems);
     files[2].len = files[2].data ? strlen(files[2].data) : 0;
-    files[3].data = sarif_report(in, &files[3].len);
+    files[3].data = items ? sarif_report(in, items, nitems, &files[3].len) : NULL;
+    free(items);
     int rc = 0, written = 0;
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s%s", base, files[i].ext);
