@@ -5,17 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint64_t dr_fnv1a(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 static inline uint64_t dr_fnv1a_str(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull;

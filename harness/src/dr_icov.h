@@ -125,15 +125,6 @@ void dr_icov_set_enabled(bool on)
         memset(icov_counters, 0, sizeof icov_counters);
 }
 
-bool dr_icov_available(void) { return true; }
-
-size_t dr_icov_nonzero(void)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < DR_ICOV_SIZE; i++)
-        n += icov_counters[i] != 0;
-    return n;
-}
 
 #else
 
@@ -145,8 +136,6 @@ static inline void icov_event(uint8_t type, const dr_site *site, const dr_task *
 static inline void icov_model(const dr_site *site, const dr_task *me) { (void)site, (void)me; }
 
 void dr_icov_set_enabled(bool on) { (void)on; }
-bool dr_icov_available(void) { return false; }
-size_t dr_icov_nonzero(void) { return 0; }
 
 #endif
 #endif

@@ -306,15 +306,6 @@ void dr__note_full(uint8_t type, const dr_site *site, uint32_t other, const char
     }
 }
 
-uint32_t dr_id_new(dr_kind *kind)
-{
-    if (kind->exec != G.exec) {
-        kind->exec = G.exec;
-        kind->next = 0;
-    }
-    return ++kind->next;
-}
-
 void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value)
 {
     uint64_t h = dr_mix(G.digest, dr__site_hash(site));

@@ -274,15 +274,12 @@ bool dr_vtimer_cancel(dr_vtimer *t);           /* true if it was armed */
 
 /* ---- stable identities and the trace ---------------------------------------- */
 
-/* An object kind with a prefix ("REQ", "TX"). Ids are numbered 1, 2, ... per
- * kind in creation order within an execution. */
+/* An object kind with a prefix ("REQ", "TX"): a trace event names an object
+ * by its kind and an id the caller numbers (1, 2, ... per kind in creation
+ * order within an execution), never by its address. */
 typedef struct dr_kind {
     const char *prefix;
-    uint32_t next;  /* engine-owned */
-    uint32_t exec;  /* engine-owned */
 } dr_kind;
-#define DR_KIND(var, str) static dr_kind var = {str, 0, 0}
-uint32_t dr_id_new(dr_kind *kind);
 
 /* Append a model event to the trace (always folded into the digest; kept as
  * text only when tracing is on). `obj` is (kind, id) or NULL. */

@@ -5,13 +5,8 @@
 #define DR_ICOV_CTL_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
-/* True when this build has the counters (DR_INTERLEAVING_COVERAGE). */
-bool dr_icov_available(void);
 /* Turn the counters on (the default) or off; off also zeroes them. */
 void dr_icov_set_enabled(bool on);
-/* Counters set since libFuzzer (or nobody) last zeroed them: for tests. */
-size_t dr_icov_nonzero(void);
 
 #endif
