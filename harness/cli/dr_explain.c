@@ -140,9 +140,23 @@ bool dr_related_of(const dr_finding *f, dr_related *out)
 {
     size_t n;
     const dr_trace_rec *tr = dr_trace_records(&n);
+    if (f->kind == DR_FIND_DATA_RACE) {
+        /* Inside the race handler of the run that writes the reports: the
+         * access TSan says this one raced with. */
+        const dr_race_info *ri = dr_race_current();
+        if (!ri || ri->naccess < 2)
+            return false;
+        const dr_race_access *a = &ri->access[1];
+        *out = (dr_related){.race = true, .task_name = "", .ddi = ""};
+        out->what = a->atomic ? (a->write ? "an earlier atomic write" : "an earlier atomic read")
+                              : (a->write ? "an earlier write" : "an earlier read");
+        out->has_loc = dr_where(a->pc, a->npc, &out->loc);
+        return out->has_loc;
+    }
     if (!f->related || f->related > n)
         return false;
     const dr_trace_rec *r = &tr[f->related - 1];
+    out->race = false;
     out->task = r->task;
     out->task_name = r->task ? task_name(tr, n, r->task) : "main";
     out->cpu = r->cpu;
@@ -159,6 +173,10 @@ bool dr_related_of(const dr_finding *f, dr_related *out)
 const char *dr_related_text(const dr_related *r, char *buf, size_t len)
 {
     char name[200], where[600], what[200];
+    if (r->race) {
+        snprintf(buf, len, "raced with %s on another processor at %s", r->what, at(&r->loc, where, sizeof where));
+        return buf;
+    }
     int k = snprintf(buf, len, "T%" PRIu32 " %s (P%u) %s at step %" PRIu64 "%s%s%s%s", r->task,
                      dr_text_esc(r->task_name, name, sizeof name), r->cpu, dr_text_esc(r->what, what, sizeof what),
                      r->step, r->ddi[0] ? ", in " : "", r->ddi, r->object[0] ? " " : "", r->object);

@@ -34,6 +34,7 @@ enum { DR_EXPLAIN_SHOWN = 8 }; /* how many a report tells */
  * a handle used after, the final DmaCompleted before a stop; for a race,
  * the other side's line. */
 typedef struct dr_related {
+    bool race;        /* the earlier access of a ThreadSanitizer race: no task, step or DDI */
     uint32_t task;
     const char *task_name;
     unsigned cpu;

@@ -399,7 +399,13 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     fprintf(f, ", \"location\": ");
     json_put_loc(f, &loc, has);
     dr_related o;
-    if (dr_related_of(fd, &o)) {
+    if (dr_related_of(fd, &o) && o.race) {
+        fprintf(f, ", \"related\": {\"what\": ");
+        dr_json_put_str(f, o.what);
+        fprintf(f, ", \"location\": ");
+        json_put_loc(f, &o.loc, o.has_loc);
+        fputc('}', f);
+    } else if (dr_related_of(fd, &o)) {
         fprintf(f, ", \"related\": {\"what\": ");
         dr_json_put_str(f, o.what);
         fprintf(f, ", \"task\": %" PRIu32 ", \"task_name\": ", o.task);
@@ -1122,7 +1128,12 @@ static int show_json(const char *path, const char *buf, size_t len)
     if (json_location_text(fd, where, sizeof where))
         printf("\nwhere        %s", where); /* escaped by json_location_text */
     const dr_json *rel = dr_json_get(fd, "related");
-    if (rel && rel->type == DR_J_OBJ && jstr(rel, "what") && jstr(rel, "ddi")) {
+    if (rel && rel->type == DR_J_OBJ && jstr(rel, "what") && !jstr(rel, "ddi")) {
+        fputs("\nrelated      raced with ", stdout);
+        dr_text_put_esc(stdout, jstr(rel, "what"));
+        if (json_location_text(rel, where, sizeof where))
+            printf(" at %s", where);
+    } else if (rel && rel->type == DR_J_OBJ && jstr(rel, "what") && jstr(rel, "ddi")) {
         fputs("\nrelated      ", stdout);
         dr_text_put_esc(stdout, jstr(rel, "task_name") ? jstr(rel, "task_name") : "?");
         fputs(" ", stdout);

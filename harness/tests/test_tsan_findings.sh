@@ -62,6 +62,15 @@ check jq -e --argjson l "$LINE" '.finding.location == {"function": "GuardedEvtPr
     "file": "scenarios/busted/guarded.c", "line": $l}' "$base.json" >/dev/null
 check jq -e --argjson l "$LINE" '.runs[0].results | length == 1 and .[0].ruleId == "dmarace/DATA_RACE" and
     .[0].locations[0].physicalLocation.region.startLine == $l' f1/busted-c9.sarif >/dev/null
+# The other side: the access it raced with, in the timer callback, as the
+# related step of the report, the JSON, show and the SARIF's relatedLocations.
+check jq -e '.finding.related.what | test("^an earlier (atomic )?(read|write)$")' "$base.json" >/dev/null
+check jq -e '.finding.related.location | .file == "scenarios/busted/guarded.c" and .function == "GuardedEvtTimer"' \
+    "$base.json" >/dev/null
+grep -q "^related      raced with an earlier [a-z ]* on another processor at $GUARDED:[0-9]* (GuardedEvtTimer)\$" \
+    "$base.txt" && ok || bad "the report has no related line for the other access"
+check jq -e '.runs[0].results[0].relatedLocations[0].physicalLocation.artifactLocation.uri == "scenarios/busted/guarded.c"' \
+    f1/busted-c9.sarif >/dev/null
 # The story in the report: what each processor did up to TSan's report.
 grep -q "WdfDmaTransactionExecute TX1.*@ $GUARDED:[0-9]* GuardedEvtIoRead" "$base.txt" && ok ||
     bad "the report has no story"
