@@ -1,6 +1,9 @@
 /* dr_cli.h: what the dmarace command line's files share (dr_main.c: dispatch,
- * list, help; dr_run.c: campaigns; dr_replay.c: replay and minimize;
- * dr_report.c: reports and show; dr_json.c: the JSON reader). */
+ * list, help; dr_args.c: the command line's helpers; dr_files.c: file
+ * helpers; dr_run.c: campaigns, with dr_campaign_worker.c and
+ * dr_campaign_parent.c; dr_replay.c: replay; dr_minimize.c: minimize;
+ * dr_report.c: reports and show; dr_explain.c: schedules in words and
+ * related steps; dr_json.c: the JSON reader). */
 #ifndef DR_CLI_H
 #define DR_CLI_H
 
