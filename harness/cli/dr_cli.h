@@ -2,8 +2,9 @@
  * list, help; dr_args.c: the command line's helpers; dr_files.c: file
  * helpers; dr_run.c: campaigns, with dr_campaign_worker.c and
  * dr_campaign_parent.c; dr_replay.c: replay; dr_minimize.c: minimize;
- * dr_report.c: reports and show; dr_explain.c: schedules in words and
- * related steps; dr_json.c: the JSON reader). */
+ * dr_report.c: reports and show, with dr_story.c, dr_timeline.c and
+ * dr_sarif.c; dr_explain.c: schedules in words and related steps;
+ * dr_json.c: the JSON reader). */
 #ifndef DR_CLI_H
 #define DR_CLI_H
 
