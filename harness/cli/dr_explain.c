@@ -8,23 +8,10 @@
 
 #include "dr/dr_engine.h"
 #include "dr_cli.h"
+#include "dr_story.h"
 
 #include <inttypes.h>
 #include <string.h>
-
-static const char *task_name(const dr_trace_rec *tr, size_t n, uint32_t id)
-{
-    for (size_t i = 0; i < n; i++) {
-        const dr_trace_rec *r = &tr[i];
-        if ((r->type == DR_TR_START || r->type == DR_TR_SPAWN) && r->other == id && r->what &&
-            r->type == DR_TR_START)
-            return r->what;
-        if (r->task == id && r->what && r->type != DR_TR_FIRE && r->type != DR_TR_TIMER &&
-            r->type != DR_TR_FINDING && r->type != DR_TR_SPAWN && r->type != DR_TR_START && r->type != DR_TR_MARK)
-            return r->what;
-    }
-    return "?";
-}
 
 /* The driver line of a record with a stack, if its stack has one. */
 static bool rec_where(const dr_trace_rec *r, dr_srcloc *out)
@@ -70,7 +57,7 @@ static void who_where(const dr_trace_rec *tr, size_t n, size_t i, bool *has, dr_
     const dr_trace_rec *r = &tr[i];
     const char *site = r->site ? r->site->name : "?";
     int k = snprintf(buf, len, "P%u T%" PRIu32 " %s", r->cpu, r->task,
-                     dr_text_esc(task_name(tr, n, r->task), name, sizeof name));
+                     dr_text_esc(dr_story_task_name(r->task), name, sizeof name));
     if (k < 0 || (size_t)k >= len)
         return;
     *has = rec_where(r, loc);
@@ -99,7 +86,7 @@ static void what_ran(const dr_trace_rec *tr, size_t n, size_t i, char *buf, size
                  dr_text_esc(nx->what ? nx->what : "?", name, sizeof name));
         return;
     }
-    dr_text_esc(task_name(tr, n, r->other), name, sizeof name);
+    dr_text_esc(dr_story_task_name(r->other), name, sizeof name);
     int cpu = -1;
     for (size_t j = i + 1; j < n && cpu < 0; j++)
         if (tr[j].task == r->other)
@@ -156,9 +143,10 @@ bool dr_related_of(const dr_finding *f, dr_related *out)
     if (!f->related || f->related > n)
         return false;
     const dr_trace_rec *r = &tr[f->related - 1];
+    dr_story_name_tasks();
     out->race = false;
     out->task = r->task;
-    out->task_name = r->task ? task_name(tr, n, r->task) : "main";
+    out->task_name = r->task ? dr_story_task_name(r->task) : "main";
     out->cpu = r->cpu;
     out->step = r->step;
     out->what = f->related_what[0] ? f->related_what : "related";
@@ -189,6 +177,7 @@ size_t dr_explain(dr_explain_item *out, size_t max, size_t *total)
 {
     size_t n;
     const dr_trace_rec *tr = dr_trace_records(&n);
+    dr_story_name_tasks();
     size_t end = n;
     for (size_t i = 0; i < n; i++)
         if (tr[i].type == DR_TR_FINDING) {

@@ -227,13 +227,14 @@ static char *json_report(const dr_report_info *in, const char *base, size_t *len
     fprintf(f, ", \"location\": ");
     json_put_loc(f, &loc, has);
     dr_related o;
-    if (dr_related_of(fd, &o) && o.race) {
+    bool related = dr_related_of(fd, &o);
+    if (related && o.race) {
         fprintf(f, ", \"related\": {\"what\": ");
         dr_json_put_str(f, o.what);
         fprintf(f, ", \"location\": ");
         json_put_loc(f, &o.loc, o.has_loc);
         fputc('}', f);
-    } else if (dr_related_of(fd, &o)) {
+    } else if (related) {
         fprintf(f, ", \"related\": {\"what\": ");
         dr_json_put_str(f, o.what);
         fprintf(f, ", \"task\": %" PRIu32 ", \"task_name\": ", o.task);

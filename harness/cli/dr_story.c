@@ -19,7 +19,7 @@ const char *dr_story_task_name(uint32_t id)
 
 /* Builds the story items of the last traced run (malloc'ed array); f is
  * that run's finding (its stack places the FINDING item). */
-story_item *dr_story_build(const dr_finding *f, size_t *count)
+void dr_story_name_tasks(void)
 {
     size_t n;
     const dr_trace_rec *tr = dr_trace_records(&n);
@@ -33,6 +33,13 @@ story_item *dr_story_build(const dr_finding *f, size_t *count)
         if (r->type == DR_TR_FIRE && r->other < sizeof task_names / sizeof task_names[0])
             task_names[r->other] = r->what;
     }
+}
+
+story_item *dr_story_build(const dr_finding *f, size_t *count)
+{
+    size_t n;
+    const dr_trace_rec *tr = dr_trace_records(&n);
+    dr_story_name_tasks();
     story_item *items = calloc(n ? n : 1, sizeof *items);
     if (!items) {
         *count = 0;

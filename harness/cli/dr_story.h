@@ -32,7 +32,10 @@ typedef struct {
  * run's finding (its stack places the FINDING item). Also names the tasks
  * for dr_story_task_name. */
 story_item *dr_story_build(const dr_finding *f, size_t *count);
-/* A task's name in the last story built, or "?". */
+/* Names the last traced run's tasks and events for dr_story_task_name
+ * (dr_story_build does it too). */
+void dr_story_name_tasks(void);
+/* A task's name in the last story built (or named), or "?". */
 const char *dr_story_task_name(uint32_t id);
 /* The story's items per track, in order (escaped: the texts are the driver's). */
 void dr_story_print(FILE *out, const story_item *items, size_t n);

@@ -67,7 +67,7 @@ void dr_sup_race_finding(const dr_race_info *r, dr_finding *f)
     if (r->what[0] && strcmp(r->what, "data-race") != 0) {
         /* Another kind of TSan report (a signal-unsafe call, a mutex destroyed while locked). */
         f->kind = DR_FIND_CRASH;
-        snprintf(f->rule, sizeof f->rule, "%s", "SANITIZER");
+        snprintf(f->rule, sizeof f->rule, "%s", dr__rule_name(DR_RULE_SANITIZER));
         snprintf(f->title, sizeof f->title, "crash: ThreadSanitizer: %s", r->what);
         snprintf(f->message, sizeof f->message,
                  "ThreadSanitizer reported %s at step %" PRIu64 " (its report is on stderr)", r->what, r->step);

@@ -255,7 +255,7 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
                 G.preemptions++;
         }
         dr__note(DR_TR_SCHED, site, actor[pick], me ? me->name : "main");
-        if (n > 1)
+        if (n > 1 && G.tracing) /* the trace only: a campaign's decisions pay one test */
             dr__trace_choice(pick, n, has_cur);
         dr_opt o = opt[pick];
         if (o.type == DR_OPT_EVENT) {
@@ -438,7 +438,8 @@ static uint32_t fiber_choose(const dr_site *site, uint32_t n)
         return 0;
     uint32_t v = dr__decide(DR_CHOICE_DATA, site, n, NULL, false, 0);
     dr__note(DR_TR_CHOICE, site, v, G.cur ? G.cur->name : "main");
-    dr__trace_choice(v, n, false);
+    if (G.tracing)
+        dr__trace_choice(v, n, false);
     return v;
 }
 
