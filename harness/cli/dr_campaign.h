@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 enum {
-    MAX_WINDOWS = 64,
+    MAX_WINDOWS = DR_MAX_WINDOWS,
     MAX_JOBS = 64,
     PCT_CALIBRATION = 16,
     RING = 1 << 18,          /* digests a worker may run ahead of the fold (2 MiB) */
@@ -53,7 +53,7 @@ typedef struct {
 
 typedef struct {
     char name[120];
-    uint64_t hits;
+    uint64_t hits, possible; /* executions that reached it; that could have */
 } window_sum;
 
 /* A worker's counts. They live in shared memory, so that they survive the

@@ -360,6 +360,7 @@ int camp_merge(const campaign *c, tally *total, distinct **all, bool *exhausted)
                 total->w[total->nwindows++] = r->w[i];
             } else {
                 total->w[j].hits += r->w[i].hits;
+                total->w[j].possible += r->w[i].possible;
             }
         }
     }

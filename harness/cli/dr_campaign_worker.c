@@ -157,7 +157,7 @@ void camp_slice(const campaign *c, unsigned w, uint64_t *stride, uint64_t *off)
 
 /* The window counters of the worker's earlier processes, plus this one's. */
 typedef struct {
-    uint64_t base[MAX_WINDOWS];
+    uint64_t base[MAX_WINDOWS], base_possible[MAX_WINDOWS];
     int map[MAX_WINDOWS]; /* engine window i -> tally entry */
     size_t known;
 } window_pub;
@@ -176,15 +176,18 @@ static void publish_windows(tally *r, window_pub *p)
                 continue;
             }
             snprintf(r->w[j].name, sizeof r->w[j].name, "%s", name);
-            r->w[j].hits = 0;
+            r->w[j].hits = r->w[j].possible = 0;
             r->nwindows++;
         }
         p->map[p->known] = (int)j;
         p->base[p->known] = r->w[j].hits;
+        p->base_possible[p->known] = r->w[j].possible;
     }
     for (size_t i = 0; i < p->known; i++)
-        if (p->map[i] >= 0)
+        if (p->map[i] >= 0) {
             r->w[p->map[i]].hits = p->base[i] + dr_window_hits(i);
+            r->w[p->map[i]].possible = p->base_possible[i] + dr_window_possible_count(i);
+        }
 }
 
 /* A worker's process: runs its slice from position ws->produced on. */

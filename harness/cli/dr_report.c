@@ -43,9 +43,11 @@ bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, si
 int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res)
 {
     size_t nw = dr_window_count();
-    uint64_t saved[64];
-    for (size_t i = 0; i < nw && i < 64; i++)
-        saved[i] = dr_window_hits(i);
+    uint64_t saved[DR_MAX_WINDOWS][2];
+    for (size_t i = 0; i < nw; i++) {
+        saved[i][0] = dr_window_hits(i);
+        saved[i][1] = dr_window_possible_count(i);
+    }
     dr_strategy *st = dr_strategy_replay(t);
     if (!st) {
         fprintf(stderr, "dmarace: out of memory\n");
@@ -60,8 +62,8 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
     if (rc != 0)
         fprintf(stderr, "dmarace: the report's re-run of the tape did not reproduce it: %s\n", why);
     dr_strategy_destroy(st);
-    for (size_t i = 0; i < nw && i < 64; i++)
-        dr_window_set_hits(i, saved[i]);
+    for (size_t i = 0; i < nw; i++)
+        dr_window_set_counts(i, saved[i][0], saved[i][1]);
     return rc;
 }
 

@@ -191,6 +191,29 @@ static int lock_findings(const char *dir, int *fd)
     return 0;
 }
 
+/* Each window's reach: the executions that reached it, as a fraction of all
+ * and of those where the model declared it possible; a window declared
+ * possible and never reached is a warning (the search never exercised it). */
+static void print_windows(const tally *total)
+{
+    uint64_t n = total->done ? total->done : 1;
+    for (uint32_t i = 0; i < total->nwindows; i++) {
+        const window_sum *w = &total->w[i];
+        if (!w->hits)
+            continue;
+        printf("window       %s reached in %" PRIu64 " executions (%.1f%%", w->name, w->hits,
+               100.0 * (double)w->hits / (double)n);
+        if (w->possible > w->hits)
+            printf("; %.1f%% of the %" PRIu64 " where possible", 100.0 * (double)w->hits / (double)w->possible,
+                   w->possible);
+        printf(")\n");
+    }
+    for (uint32_t i = 0; i < total->nwindows; i++)
+        if (!total->w[i].hits)
+            printf("warning      never exercised: %s (possible in %" PRIu64 " executions)\n", total->w[i].name,
+                   total->w[i].possible);
+}
+
 static int cmp_distinct(const void *a, const void *b)
 {
     const distinct *x = a, *y = b;
@@ -531,8 +554,7 @@ int dr_cmd_run(int argc, char **argv)
         printf("             (the table of distinct findings is full: %" PRIu64 " findings of further keys are "
                "counted in the total only, their files are written)\n",
                total->dropped);
-    for (uint32_t i = 0; i < total->nwindows; i++)
-        printf("window       %s reached in %" PRIu64 " executions\n", total->w[i].name, total->w[i].hits);
+    print_windows(total);
     printf("digest       %016" PRIx64 "\n", dr_fmix(digest));
     if (camp_interrupted)
         printf("stopped      by %s: the summary covers the executions run so far\n",

@@ -322,7 +322,14 @@ void dr_fail_related(uint32_t mark, const char *what)
 void dr_window(const dr_site *site)
 {
     const dr_mode_ops *m = enter();
-    m->window(site);
+    m->window(site, true);
+    leave(m);
+}
+
+void dr_window_possible(const dr_site *site)
+{
+    const dr_mode_ops *m = enter();
+    m->window(site, false);
     leave(m);
 }
 

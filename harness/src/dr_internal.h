@@ -85,8 +85,9 @@ typedef struct dr_rec_buf {
 /* Per-campaign race-window counters. */
 typedef struct dr_window_stat {
     const dr_site *site;
-    uint64_t count;
-    bool hit_this_exec;
+    uint64_t count;          /* executions that reached it */
+    uint64_t possible;       /* executions that declared it possible (or reached it) */
+    bool hit_this_exec, possible_this_exec;
 } dr_window_stat;
 
 
@@ -140,7 +141,7 @@ typedef struct dr_engine {
     uint32_t nlog;           /* lines kept this execution */
 
     /* campaign-wide */
-    dr_window_stat windows[64];
+    dr_window_stat windows[DR_MAX_WINDOWS];
     uint32_t nwindows;
 
     /* where the engine itself is */
@@ -184,11 +185,11 @@ void dr__vtimer_init(dr_vtimer *t, dr_fn fn, void *arg, const char *name);
 
 /* Trace helpers (dr_trace.c). dr__note folds one engine step into the
  * digest (and the trace, when tracing); dr__fiber_trace is dr_trace in
- * fiber mode; dr__window_hit counts a race window (both modes);
+ * fiber mode; dr__window_note counts a race window (both modes);
  * dr__trace_begin clears the trace and coverage for a new execution. */
 void dr__note_full(uint8_t type, const dr_site *site, uint32_t other, const char *what);
 void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
-void dr__window_hit(const dr_site *site);
+void dr__window_note(const dr_site *site, bool reached);
 void dr__trace_begin(void);
 uint64_t dr__site_hash(const dr_site *site);
 void dr__trace_add(const dr_trace_rec *r);
@@ -264,7 +265,7 @@ typedef struct dr_mode_ops {
     bool (*vtimer_set)(dr_vtimer *t, uint64_t due);
     bool (*vtimer_cancel)(dr_vtimer *t);
     void (*trace)(const dr_site *site, const dr_kind *kind, uint32_t id, int64_t value);
-    void (*window)(const dr_site *site);
+    void (*window)(const dr_site *site, bool reached); /* false: declared possible */
     void (*log)(const char *text);
     bool (*log_enabled)(void);
     uint32_t (*trace_mark)(const char *what);

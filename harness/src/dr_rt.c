@@ -925,10 +925,10 @@ static bool rt_log_enabled(void) { return false; }
 static uint32_t rt_trace_mark(const char *what) { return 0; }
 static void rt_fail_related(uint32_t mark, const char *what) {}
 
-static void rt_window(const dr_site *site)
+static void rt_window(const dr_site *site, bool reached)
 {
     rt_resume();
-    dr__window_hit(site);
+    dr__window_note(site, reached);
 }
 
 static bool rt_crash_claim(const char **where)

@@ -323,28 +323,38 @@ void dr__fiber_trace(const dr_site *site, const dr_kind *kind, uint32_t id, int6
     }
 }
 
-void dr__window_hit(const dr_site *site)
+void dr__window_note(const dr_site *site, bool reached)
 {
-    for (uint32_t i = 0; i < G.nwindows; i++)
-        if (G.windows[i].site == site) {
-            if (!G.windows[i].hit_this_exec) {
-                G.windows[i].hit_this_exec = true;
-                G.windows[i].count++;
-            }
+    uint32_t i;
+    for (i = 0; i < G.nwindows && G.windows[i].site != site; i++)
+        ;
+    if (i == G.nwindows) {
+        if (G.nwindows == DR_MAX_WINDOWS)
             return;
-        }
-    if (G.nwindows < sizeof G.windows / sizeof G.windows[0])
-        G.windows[G.nwindows++] = (dr_window_stat){site, 1, true};
+        G.windows[G.nwindows++] = (dr_window_stat){.site = site};
+    }
+    dr_window_stat *w = &G.windows[i];
+    if (!w->possible_this_exec) {
+        w->possible_this_exec = true;
+        w->possible++;
+    }
+    if (reached && !w->hit_this_exec) {
+        w->hit_this_exec = true;
+        w->count++;
+    }
 }
 
 size_t dr_window_count(void) { return G.nwindows; }
 const char *dr_window_name(size_t i) { return i < G.nwindows ? G.windows[i].site->name : NULL; }
 uint64_t dr_window_hits(size_t i) { return i < G.nwindows ? G.windows[i].count : 0; }
+uint64_t dr_window_possible_count(size_t i) { return i < G.nwindows ? G.windows[i].possible : 0; }
 void dr_windows_reset(void) { G.nwindows = 0; }
-void dr_window_set_hits(size_t i, uint64_t hits)
+void dr_window_set_counts(size_t i, uint64_t hits, uint64_t possible)
 {
-    if (i < G.nwindows)
+    if (i < G.nwindows) {
         G.windows[i].count = hits;
+        G.windows[i].possible = possible;
+    }
 }
 
 static char notices[DR_NOTICE_MAX];
@@ -393,5 +403,5 @@ void dr__trace_begin(void)
 void dr__windows_begin(void)
 {
     for (uint32_t i = 0; i < G.nwindows; i++)
-        G.windows[i].hit_this_exec = false;
+        G.windows[i].hit_this_exec = G.windows[i].possible_this_exec = false;
 }

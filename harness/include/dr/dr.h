@@ -348,6 +348,11 @@ void dr_check_access(const void *addr, size_t size, bool write);
 
 /* Mark an interesting race window as reached (counted per campaign). */
 void dr_window(const dr_site *site);
+/* Declare that the window at site could be reached in this execution (the
+ * parties that make it exist): a campaign summary gives each window's reach
+ * (executions that reached it over those that could) and warns about a
+ * window declared possible and never reached. Reaching implies possible. */
+void dr_window_possible(const dr_site *site);
 
 /* ---- scenarios ---------------------------------------------------------------- */
 

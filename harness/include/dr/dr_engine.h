@@ -252,13 +252,17 @@ void dr_trace_clear(void);
 typedef const char *dr_trace_where_fn(const uintptr_t *pc, size_t n, char *buf, size_t len);
 void dr_trace_print(FILE *out, dr_trace_where_fn *where);
 
-/* Race-window counters, campaign-wide. */
+/* Race-window counters, campaign-wide (at most DR_MAX_WINDOWS windows): the
+ * executions that reached window i, and those that reached it or declared it
+ * possible (dr_window_possible). */
+enum { DR_MAX_WINDOWS = 64 };
 size_t dr_window_count(void);
 const char *dr_window_name(size_t i);
 uint64_t dr_window_hits(size_t i);
+uint64_t dr_window_possible_count(size_t i);
 void dr_windows_reset(void);
-/* Set a counter (a re-run for a report restores the counts it bumped). */
-void dr_window_set_hits(size_t i, uint64_t hits);
+/* Set the counters (a re-run for a report restores the counts it bumped). */
+void dr_window_set_counts(size_t i, uint64_t hits, uint64_t possible);
 
 /* The notices of this process's executions (dr_notice, dr.h), "" when
  * there is none; reset at a campaign's start. */
