@@ -28,6 +28,8 @@ dr_strategy *camp_strategy(const campaign *c)
     switch (c->kind) {
     case DR_STRAT_RANDOM:
         return dr_strategy_random(c->seed);
+    case DR_STRAT_SWARM:
+        return dr_strategy_swarm(c->seed);
     case DR_STRAT_PCT:
         return dr_strategy_pct_fixed(c->seed, (unsigned)c->depth, c->pct_k);
     case DR_STRAT_DFS:

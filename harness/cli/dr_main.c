@@ -9,12 +9,12 @@
 /* ---- help: one table, printed whole by `help`, a row by `COMMAND --help` ---------------- */
 
 static const char run_options[] =
-    "  --strategy random|pct|dfs|tape   how choices are made (default random)\n"
+    "  --strategy swarm|random|pct|dfs|tape   how choices are made (default random)\n"
     "  --seed N            campaign seed (default 1)\n"
     "  --executions N      executions to run (default 10000; dfs stops earlier when exhausted)\n"
     "  --time SECONDS      run until this much time has passed (with --executions: whichever first)\n"
     "  -j N, --jobs N      N worker processes; worker w runs the executions i with i % N == w\n"
-    "                      (random, pct): the same executions, findings and digest as -j 1\n"
+    "                      (swarm, random, pct): the same executions, findings and digest as -j 1\n"
     "  --shard I/N         run only the executions i with i % N == I-1 (I from 1 to N), to split\n"
     "                      one campaign over machines or CI jobs; composes with -j\n"
     "  --depth D           PCT depth (default 3)\n"
@@ -29,7 +29,7 @@ static const char run_options[] =
     "                      <scenario>-<kind>-<key>.tape and, next to it, .txt (the report), .json,\n"
     "                      .trace.json (Chrome/Perfetto timeline) and .sarif (SARIF 2.1.0)\n"
     "  --stop-on-first     stop at the first finding\n"
-    "  --from K            random: start at execution K (the same in every campaign with this seed)\n"
+    "  --from K            swarm, random: start at execution K (the same in every campaign with this seed)\n"
     "  --trace             print the trace of every execution\n"
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
     "                      (default executions: the scenario's budget)\n"

@@ -255,7 +255,8 @@ int dr_cmd_run(int argc, char **argv)
                 return dr_cli_usage_error("--from takes a whole number, not '%s'", val ? val : "");
         } else if (OPT("--strategy")) {
             if (!val || !dr_strategy_kind_parse(val, &c.kind) || c.kind == DR_STRAT_REPLAY)
-                return dr_cli_usage_error("--strategy takes random, pct, dfs or tape, not '%s'", val ? val : "");
+                return dr_cli_usage_error("--strategy takes swarm, random, pct, dfs or tape, not '%s'",
+                                          val ? val : "");
         } else if (OPT("--seed")) {
             if (!dr_cli_parse_u64(val, 0, UINT64_MAX, &c.seed))
                 return dr_cli_usage_error("--seed takes a whole number, not '%s'", val ? val : "");
@@ -341,13 +342,13 @@ int dr_cmd_run(int argc, char **argv)
     if (input && c.kind != DR_STRAT_TAPE)
         return dr_cli_usage_error("--input goes with --strategy tape");
     if ((c.kind == DR_STRAT_DFS || c.kind == DR_STRAT_TAPE) && (c.jobs > 1 || c.shard_n > 1))
-        return dr_cli_usage_error("-j and --shard split random and pct campaigns; %s runs as one process",
+        return dr_cli_usage_error("-j and --shard split swarm, random and pct campaigns; %s runs as one process",
                                   dr_strategy_kind_name(c.kind));
     if (c.trace && c.jobs > 1)
         return dr_cli_usage_error("--trace prints from one process: use -j 1");
-    if (c.from && c.kind != DR_STRAT_RANDOM)
+    if (c.from && c.kind != DR_STRAT_RANDOM && c.kind != DR_STRAT_SWARM)
         return dr_cli_usage_error(
-            "--from goes with the random strategy (its executions depend only on seed and index)");
+            "--from goes with the swarm and random strategies (their executions depend only on seed and index)");
     if (c.kind == DR_STRAT_DFS && !executions_set)
         c.executions = UINT64_MAX / 2;
 
@@ -433,7 +434,7 @@ int dr_cmd_run(int argc, char **argv)
     bool rewrite = false;
     for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++)
         rewrite |= all[i].written != all[i].first_exec && !all[i].died &&
-                   (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_PCT);
+                   (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_SWARM || c.kind == DR_STRAT_PCT);
     if (rewrite) {
         pid_t pid = dr_sup_fork();
         if (pid == 0) {
@@ -478,7 +479,7 @@ int dr_cmd_run(int argc, char **argv)
         printf(" depth %" PRIu64 " (k %" PRIu64 ")", c.depth, c.pct_k);
     if (c.kind == DR_STRAT_DFS)
         printf(" preemption bound %" PRIu64, c.bound);
-    if (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_PCT)
+    if (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_SWARM || c.kind == DR_STRAT_PCT)
         printf(" seed %" PRIu64, c.seed);
     printf("\n");
     if (c.jobs > 1 || c.shard_n > 1)

@@ -108,6 +108,203 @@ dr_strategy *dr_strategy_random(uint64_t seed)
     return &r->base;
 }
 
+/* ---- swarm ------------------------------------------------------------------------ */
+
+/* A random walk whose environment events land across the whole execution.
+ * Each execution draws its own configuration (swarm testing: Groce et al.,
+ * ISSTA 2012), keyed by names so that it means the same in every process.
+ *
+ * Events. Time is counted in events fired (a transfer's completion, a
+ * timer's expiry, a cancel): that is what divides a request's life into
+ * phases, however many memory accesses (scheduling decisions) each phase
+ * takes. Each event kind (by the event's name; the clock, which fires the
+ * earliest timer, is one kind) draws per execution:
+ *   - off, with probability 1/8: it fires only when nothing else can run
+ *     and no other event may;
+ *   - otherwise a spread S in 0..3 and a rate 2^-k, k in 0..8: an
+ *     event armed when f events have fired becomes due after f + j have, j
+ *     uniform in 0..S; once due it fires at a decision with the kind's rate,
+ *     at once when nothing else can run (a driver waiting for the hardware,
+ *     a cancel or a timeout). When nothing can run and no event is due, the
+ *     earliest becomes due.
+ * So a cancel lands before the first transfer completes in some executions,
+ * between transfers or during the last one in others, and not at all in
+ * others; the old walk's one chance in eight at every decision fired almost
+ * every event within the first steps.
+ *
+ * Tasks: the running task is preempted at a decision with probability 2^-k,
+ * k uniform in 0..6 (the old walk preempts at nearly every one).
+ *
+ * Data choices: each kind (by its site's name) always takes its ordinary
+ * value 0 (probability 3/4), or another value with probability 2^-k, k in
+ * 0..3 (k = 0: any value, uniformly): three good transfers in a row are no
+ * longer rare, and a kind's other values still come in a quarter of the
+ * executions.
+ *
+ * The tape is the same as every strategy's: the values chosen; a tape that
+ * runs out means no preemption, no event. */
+enum { SWARM_KINDS = 32, SWARM_EVENTS = 256, SWARM_ONE = 1u << 16 };
+#define SWARM_NEVER UINT64_MAX
+
+typedef struct {
+    const char *name;   /* the kind's name pointer (a static string of this process) */
+    uint64_t hash;      /* of the name's text: the same in every process */
+    uint32_t stamp;
+    bool sched;         /* an event kind, not a data choice's */
+    bool off;           /* events: fires only when nothing else may */
+    uint32_t spread;    /* events: S */
+    uint32_t rate;      /* per decision once due (events), or off the ordinary value (data); in 1/SWARM_ONE */
+} swarm_kind;
+
+typedef struct {
+    uint32_t actor, stamp;
+    bool live;          /* has a due count: offered at decision `seen` and not fired since */
+    uint64_t seen;
+    uint64_t due;       /* due once this many events have fired */
+    const swarm_kind *kind;
+} swarm_event;
+
+typedef struct {
+    dr_strategy base;
+    uint64_t seed;
+    dr_prng rng;
+    uint64_t exec_seed;
+    uint32_t exec;      /* stamps swarm_kind and swarm_event */
+    uint32_t preempt;   /* per decision, in 1/SWARM_ONE */
+    uint64_t decisions; /* scheduling decisions so far */
+    uint64_t fired;     /* events fired so far */
+    swarm_kind kinds[SWARM_KINDS];
+    swarm_event events[SWARM_EVENTS];
+} swarm_s;
+
+static void swarm_begin(dr_strategy *s, uint64_t exec_index)
+{
+    swarm_s *w = (swarm_s *)s;
+    w->exec_seed = exec_seed(w->seed, exec_index);
+    dr_prng_seed(&w->rng, w->exec_seed);
+    w->exec++;
+    w->preempt = SWARM_ONE >> dr_prng_below(&w->rng, 7);
+    w->decisions = w->fired = 0;
+}
+
+/* Kind `name` with this execution's parameters. */
+static const swarm_kind *swarm_kind_of(swarm_s *w, const char *name, bool sched)
+{
+    static swarm_kind spare;
+    unsigned slot = (unsigned)(((uintptr_t)name >> 3) % SWARM_KINDS), probe;
+    swarm_kind *k = NULL;
+    for (probe = 0; probe < SWARM_KINDS; probe++) {
+        k = &w->kinds[(slot + probe) % SWARM_KINDS];
+        if ((k->name == name && k->sched == sched) || !k->name)
+            break;
+    }
+    if (probe == SWARM_KINDS) { /* full: a kind with no slot is drawn each time */
+        k = &spare;
+        k->name = NULL;
+    }
+    if (!k->name) {
+        k->name = name;
+        k->sched = sched;
+        k->hash = dr_fnv1a_str(name);
+        k->stamp = w->exec - 1;
+    }
+    if (k->stamp != w->exec) {
+        k->stamp = w->exec;
+        uint64_t r = dr_fmix(dr_mix(w->exec_seed, k->hash ^ (sched ? 0x5157 : 0xda7a)));
+        if (sched) {
+            k->off = r % 8 == 0;
+            k->spread = (uint32_t)((r >> 8) % 4);
+            k->rate = SWARM_ONE >> ((r >> 16) % 9);
+        } else {
+            k->rate = r % 4 != 0 ? 0 : SWARM_ONE >> ((r >> 3) % 4);
+        }
+    }
+    return k;
+}
+
+static uint32_t swarm_fire(swarm_s *w, const dr_choice_req *req)
+{
+    uint32_t nenv = req->n - req->n_tasks, earliest = 0, ndue = 0;
+    uint32_t due[DR_MAX_OPTIONS];
+    uint64_t total = 0, earliest_due = SWARM_NEVER;
+    for (uint32_t i = 0; i < nenv; i++) {
+        uint32_t actor = req->actors[req->n_tasks + i];
+        swarm_event *e = &w->events[actor % SWARM_EVENTS];
+        if (e->stamp != w->exec || e->actor != actor)
+            *e = (swarm_event){.actor = actor, .stamp = w->exec};
+        if (!e->live || e->seen + 1 != w->decisions) { /* armed since the last decision */
+            const char *name = i < req->n_events ? req->events[i]->name : "clock";
+            e->kind = swarm_kind_of(w, name ? name : "", true);
+            e->due = e->kind->off ? SWARM_NEVER : w->fired + dr_prng_below(&w->rng, e->kind->spread + 1);
+        }
+        e->seen = w->decisions;
+        e->live = true;
+        if (e->due <= w->fired) {
+            due[ndue++] = i;
+            total += e->kind->rate;
+        }
+        if (e->due < earliest_due) {
+            earliest_due = e->due;
+            earliest = i;
+        }
+    }
+    uint32_t pick;
+    if (ndue && (!req->n_tasks || dr_prng_below(&w->rng, SWARM_ONE) < total)) {
+        uint64_t x = dr_prng_next(&w->rng) % total;
+        pick = due[ndue - 1];
+        for (uint32_t j = 0; j < ndue; j++) {
+            uint32_t r = w->events[req->actors[req->n_tasks + due[j]] % SWARM_EVENTS].kind->rate;
+            if (x < r) {
+                pick = due[j];
+                break;
+            }
+            x -= r;
+        }
+    } else if (!req->n_tasks) {
+        pick = earliest_due == SWARM_NEVER ? dr_prng_below(&w->rng, nenv) : earliest;
+    } else {
+        return UINT32_MAX;
+    }
+    w->events[req->actors[req->n_tasks + pick] % SWARM_EVENTS].live = false; /* a new due when re-armed */
+    w->fired++;
+    return req->n_tasks + pick;
+}
+
+static uint32_t swarm_choose(dr_strategy *s, const dr_choice_req *req)
+{
+    swarm_s *w = (swarm_s *)s;
+    dr_prng *rng = &w->rng;
+    if (req->kind != DR_CHOICE_SCHED) {
+        uint32_t rate = swarm_kind_of(w, req->site ? req->site->name : "", false)->rate;
+        if (rate == 0 || dr_prng_below(rng, SWARM_ONE) >= rate)
+            return 0;
+        return rate == SWARM_ONE ? dr_prng_below(rng, req->n) : 1 + dr_prng_below(rng, req->n - 1);
+    }
+    w->decisions++;
+    if (req->n > req->n_tasks) {
+        uint32_t fire = swarm_fire(w, req);
+        if (fire != UINT32_MAX)
+            return fire;
+    }
+    if (req->n_tasks <= 1)
+        return 0;
+    if (!req->has_cur)
+        return dr_prng_below(rng, req->n_tasks);
+    if (dr_prng_below(rng, SWARM_ONE) >= w->preempt)
+        return 0;
+    return 1 + dr_prng_below(rng, req->n_tasks - 1);
+}
+
+dr_strategy *dr_strategy_swarm(uint64_t seed)
+{
+    swarm_s *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->base = (dr_strategy){"swarm", DR_STRAT_SWARM, swarm_begin, swarm_choose, always_more, plain_destroy};
+    w->seed = seed;
+    return &w->base;
+}
+
 /* ---- PCT ------------------------------------------------------------------------- */
 
 enum { PCT_PRIO_SLOTS = 1024, PCT_MAX_DEPTH = 16 };

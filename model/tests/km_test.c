@@ -48,9 +48,10 @@ km_test_result km_test_find(const dr_scenario *s, long max, const char *needle)
 
 km_test_result km_test_run(const dr_scenario *s, const char *strategy, long max, bool stop_first)
 {
-    dr_strategy *st = strcmp(strategy, "pct") == 0   ? dr_strategy_pct(1, 3)
-                      : strcmp(strategy, "dfs") == 0 ? dr_strategy_dfs(2)
-                                                     : dr_strategy_random(1);
+    dr_strategy *st = strcmp(strategy, "pct") == 0     ? dr_strategy_pct(1, 3)
+                      : strcmp(strategy, "dfs") == 0   ? dr_strategy_dfs(2)
+                      : strcmp(strategy, "swarm") == 0 ? dr_strategy_swarm(1)
+                                                       : dr_strategy_random(1);
     return run(s, st, max, stop_first);
 }
 

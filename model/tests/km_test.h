@@ -20,7 +20,7 @@ typedef struct km_test_result {
     bool exhausted;      /* dfs: the bounded space was explored */
 } km_test_result;
 
-/* Run scenario s: strategy "random", "pct" or "dfs" (dfs uses bound 2 unless
+/* Run scenario s: strategy "random", "swarm", "pct" or "dfs" (dfs uses bound 2 unless
  * `bound` is set), up to max executions, stopping at the first finding if
  * stop_first. */
 km_test_result km_test_run(const dr_scenario *s, const char *strategy, long max, bool stop_first);

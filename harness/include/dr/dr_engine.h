@@ -25,6 +25,10 @@ typedef struct dr_choice_req {
     const uint32_t *actors;  /* SCHED: actor id of each option (0 = clock) */
     const dr_site *site;
     uint64_t index;          /* choices made so far in this execution */
+    /* SCHED: option n_tasks + i fires events[i] (i < n_events); an option
+     * after those is the clock (the earliest armed timer). */
+    const dr_event *const *events;
+    uint32_t n_events;
 } dr_choice_req;
 
 /* Frames kept of a finding's or a traced DDI call's stack. */
@@ -69,7 +73,8 @@ typedef struct dr_exec_result {
     X(PCT, "pct")                                                            \
     X(DFS, "dfs")                                                            \
     X(TAPE, "tape")                                                          \
-    X(REPLAY, "replay")
+    X(REPLAY, "replay")                                                      \
+    X(SWARM, "swarm")
 
 typedef enum {
 #define DR_X(e, s) DR_STRAT_##e,
@@ -120,6 +125,10 @@ int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen);
 
 typedef struct dr_strategy dr_strategy;
 dr_strategy *dr_strategy_random(uint64_t seed);
+/* The swarm random walk (dr_strategy.c): each execution draws which event
+ * kinds fire and how soon, how often the running task is preempted and how
+ * often data choices leave their ordinary value. */
+dr_strategy *dr_strategy_swarm(uint64_t seed);
 dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth);
 /* PCT with a fixed estimate k of the scheduling choices per execution (the
  * plain one learns k from the executions it has run, so its executions depend
