@@ -875,6 +875,15 @@ void km_request_access(const void *addr, size_t size, bool write);
 const SCATTER_GATHER_LIST *km_dma_stage(const km_object *tx, WDF_DMA_DIRECTION *direction);
 bool km_dma_logical_owned(uint64_t addr, size_t len);
 bool km_dma_common_buffer_holds(uint64_t addr, size_t len); /* a live common buffer's logical range */
+
+/* km_phase.c: the phases of a request's life, as race windows. */
+void km_phase_execute(const km_object *tx);
+void km_phase_dma_completed(const km_object *tx);
+void km_phase_stop(const km_object *tx);
+void km_phase_cancel(const km_object *req);
+void km_phase_timer_callback(void);
+void km_phase_cancel_armed(void);
+void km_phase_request_completed(const km_object *req);
 /* The register window (km_regs.c): lay out the memory ranges and take the
  * scenario's device model (execution start, after km_reset); the physical
  * start of memory range i; the access observer's part for register memory. */

@@ -1682,6 +1682,7 @@ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT C
         return STATUS_INVALID_DEVICE_STATE;
     t->state = KM_TX_TRANSFER;
     t->context = Context;
+    km_phase_execute(o);
     /* StartTransfer: AllocateAdapterChannelEx at DISPATCH_LEVEL; the
      * scatter-gather profiles stage at once (FxDmaScatterGatherTransaction::
      * StartTransfer: StageTransfer, BuildScatterGatherList). */
@@ -1738,6 +1739,7 @@ static BOOLEAN dma_completed(const dr_site *site, WDFDMATRANSACTION h, size_t le
                     "TX%u is %s", o->id, km_tx_state_name(t->state));
         return TRUE;
     }
+    km_phase_dma_completed(o);
     if (t->completing_task && t->completing_task != me) {
         km_own_check("C12", api, "DmaCompleted* called concurrently on one transaction",
                      "TX%u: two threads inside DmaCompleted*; KMDF checks nothing and does not lock m_State or "
@@ -1865,6 +1867,7 @@ VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
     if (!system_profile_only(o, api))
         return;
     km_trace(&site_stop, o, t->state);
+    km_phase_stop(o);
     /* StopTransfer: a plain write meant to race with staging. */
     t->is_cancelled = true;
     dr_yield(&site_stop_unlocked);

@@ -30,6 +30,7 @@ static void cancel_thread(void *arg)
 static void cancel_fire(void *arg)
 {
     km_object *req = arg;
+    km_phase_cancel(req);
     unsigned cpu = dr_choose(&site_cancel_cpu, dr_cpus());
     dr_thread_create(cpu, cancel_thread, req, "IoCancelIrp");
 }
@@ -39,6 +40,7 @@ void km_iomgr_arm_cancel(km_object *req)
     if (km_w.env.cancel) {
         dr_event_init(&req->u.req.cancel_event, cancel_fire, req, "io-cancel");
         dr_event_arm(&req->u.req.cancel_event);
+        km_phase_cancel_armed();
     }
 }
 

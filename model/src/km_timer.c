@@ -185,6 +185,7 @@ static void tmr_invoke(km_object *o)
     }
     tmr_update(o);
     km_trace(&site_callback, o, dr_irql());
+    km_phase_timer_callback();
     unsigned old = 0;
     if (t->cb_lock) {
         old = km_cblock_acquire(t->cb_lock, "EvtTimerFunc");

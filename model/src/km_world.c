@@ -274,6 +274,7 @@ void km_world_request_completed(km_object *req)
             km_w.request_completions[i]++;
             km_w.request_status[i] = req->u.req.status;
         }
+    km_phase_request_completed(req);
     dr_event_disarm(&req->u.req.cancel_event);
     km_queue_request_completed(req); /* the queue's lock, then its next dispatch */
 }

@@ -918,6 +918,52 @@ static uint64_t window_hits(const char *name)
     return 0;
 }
 
+static uint64_t window_possible(const char *name)
+{
+    for (size_t i = 0; i < dr_window_count(); i++)
+        if (strcmp(dr_window_name(i), name) == 0)
+            return dr_window_possible_count(i);
+    return 0;
+}
+
+/* The phases of a request's life (km_phase.c) are race windows: reached where
+ * they happen, declared possible where their parties exist. */
+static void test_phase_windows(void)
+{
+    static const char first[] = "phase: the first of several transfers completes",
+                      last[] = "phase: the last of several transfers completes",
+                      mid[] = "phase: a cancel after a transfer completed, before the last did",
+                      nocancel[] = "phase: a cancellable request completed without a cancel",
+                      timer[] = "phase: a timer callback while a transaction transfers";
+    /* Three good transfers and nothing else: the first and the last in every
+     * execution; no cancel and no timer, so neither of theirs is possible. */
+    reset(3);
+    dr_windows_reset();
+    km_test_result r = km_test_run(&scn, "random", 100, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(window_hits(first) == 100 && window_possible(first) == 100);
+    KCHECK(window_hits(last) == 100 && window_possible(last) == 100);
+    KCHECK(window_possible(mid) == 0 && window_possible(nocancel) == 0 && window_possible(timer) == 0);
+    /* One transfer: not "several". */
+    reset(1);
+    dr_windows_reset();
+    r = km_test_run(&scn, "random", 100, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(window_possible(first) == 0 && window_possible(last) == 0);
+    /* The I/O manager may cancel (the driver has no cancel routine, so the
+     * cancel changes nothing): possible in every execution, a cancel between
+     * transfers in some, none at all in others. */
+    reset(3);
+    env.cancel = true;
+    dr_windows_reset();
+    r = km_test_run(&scn, "swarm", 300, false);
+    KEXPECT_CLEAN(r);
+    KCHECK(window_possible(nocancel) == 300);
+    KCHECK(window_hits(nocancel) > 0 && window_hits(nocancel) < 300);
+    KCHECK(window_hits(mid) > 0 && window_hits(mid) <= window_possible(mid) && window_possible(mid) < 300);
+    KCHECK(window_hits(last) == 300);
+}
+
 /* StopSystemTransfer before the transfer (spec 1.8, revised): not misuse.
  * fxdmatransactionsystem.cpp FxDmaSystemTransaction::StopTransfer sets
  * m_IsCancelled unconditionally and asks the HAL to cancel the transfer
@@ -1003,6 +1049,7 @@ int main(void)
     test_c2_protocol_check();
     test_v33_kmdf_checked();
     test_stop_before_transfer();
+    test_phase_windows();
     test_cancel_only_while_pending();
     return km_test_done();
 }
