@@ -10,7 +10,7 @@
  * libFuzzer zeroes it before each input and turns every non-zero byte (by
  * hit-count bucket, as for its own edge counters) into a feature, so an input
  * is kept when it reaches a new ordering, not only a new line of model code.
- * Three families of counters, each a hash into the array, saturating at 255:
+ * Four families of counters, each a hash into the array, saturating at 255:
  *
  *   sched:  at every engine event (scheduling decision, task start and end,
  *           environment event, timer, data choice): (the previous event's site
@@ -27,6 +27,12 @@
  *           triple (the two previous first occurrences, this site). Two
  *           executions with the same events in a different order differ here
  *           even when every adjacency is the same.
+ *   window: when the model reaches a race window or a phase of a request's
+ *           life (dr_window: "StopSystemTransfer on a mapped transfer", "a
+ *           cancel after a transfer completed, before the last did"): one
+ *           counter for the window, one for (the previous model event, the
+ *           window). An input that reaches a window no other input reached
+ *           is kept, so the fuzzer grows toward the rare phases.
  *
  * Hashes use site names (dr__site_hash), processor numbers and event types,
  * never addresses, so the same input sets the same counters in every run. */
@@ -118,6 +124,16 @@ static inline void icov_model(const dr_site *site, const dr_task *me)
     icov.nfirst = n + 1;
 }
 
+/* A race window reached (dr_window). */
+static inline void icov_window(const dr_site *site)
+{
+    if (!icov.on)
+        return;
+    uint64_t s = dr__site_hash(site);
+    icov_bump(icov_hash(s, 0x400u));
+    icov_bump(icov_hash(icov_hash(icov.model_prev, s), 0x500u));
+}
+
 void dr_icov_set_enabled(bool on)
 {
     icov.on = on;
@@ -134,6 +150,7 @@ static inline void icov_event(uint8_t type, const dr_site *site, const dr_task *
     (void)type, (void)site, (void)me, (void)what;
 }
 static inline void icov_model(const dr_site *site, const dr_task *me) { (void)site, (void)me; }
+static inline void icov_window(const dr_site *site) { (void)site; }
 
 void dr_icov_set_enabled(bool on) { (void)on; }
 

@@ -338,9 +338,12 @@ void dr__window_note(const dr_site *site, bool reached)
         w->possible_this_exec = true;
         w->possible++;
     }
-    if (reached && !w->hit_this_exec) {
-        w->hit_this_exec = true;
-        w->count++;
+    if (reached) {
+        icov_window(site);
+        if (!w->hit_this_exec) {
+            w->hit_this_exec = true;
+            w->count++;
+        }
     }
 }
 
