@@ -99,6 +99,9 @@ typedef struct {
     double time_limit;          /* 0: none */
     const char *dir;
     bool stop_first, trace, progress;
+    /* --expect with a finding expected (not clean): the verdict is decided at
+     * the first finding that shows it, so the campaign stops there. */
+    const char *stop_expect;
     const uint8_t *bytes;
     size_t nbytes;
     shared_state *sh;
@@ -133,6 +136,8 @@ int camp_save_death(const campaign *c, uint64_t exec, const dr_finding *f, const
 /* True for the first caller with this key, campaign-wide: it writes the files. */
 bool camp_claim(shared_state *sh, uint64_t key);
 int camp_cmp_window(const void *a, const void *b);
+/* Does finding f end the campaign (--stop-on-first, or the finding --expect waits for)? */
+bool camp_stops_at(const campaign *c, const dr_finding *f);
 /* Counts a finding in the worker's table; *fresh when its key is new there. */
 distinct *camp_tally_finding(wslot *ws, const dr_finding *f, uint64_t key, uint64_t e, bool *fresh);
 /* The executions worker w runs: off, off + stride, ... */

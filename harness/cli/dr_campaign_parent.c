@@ -192,10 +192,11 @@ static int worker_ended(const campaign *c, worker *wk, unsigned w, int st, pid_t
     ws->ring[k % RING] = dr_sup_death_digest(m, f.kind);
     ws->in_exec = 0;
     __atomic_store_n(&ws->produced, k + 1, __ATOMIC_RELEASE);
-    if (c->stop_first)
+    bool stop = camp_stops_at(c, &f);
+    if (stop)
         __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
     /* DFS and the tape strategy keep their state in the process: no going on. */
-    if (c->stop_first || c->kind == DR_STRAT_DFS || c->kind == DR_STRAT_TAPE || camp_interrupted) {
+    if (stop || c->kind == DR_STRAT_DFS || c->kind == DR_STRAT_TAPE || camp_interrupted) {
         x->over = true;
         return rc;
     }

@@ -113,6 +113,13 @@ bool camp_claim(shared_state *sh, uint64_t key)
     return true; /* the table is full: write (files are per key, and each is atomic) */
 }
 
+bool camp_stops_at(const campaign *c, const dr_finding *f)
+{
+    if (f->kind == DR_FIND_NONE)
+        return false;
+    return c->stop_first || (c->stop_expect && dr_expect_matches(c->stop_expect, f->kind, f->rule, f->title));
+}
+
 int camp_cmp_window(const void *a, const void *b)
 {
     return strcmp(((const window_sum *)a)->name, ((const window_sum *)b)->name);
@@ -257,7 +264,7 @@ void camp_run_worker(const campaign *c, unsigned w)
                 if (d)
                     d->written = e;
             }
-            if (c->stop_first)
+            if (camp_stops_at(c, &res.finding))
                 __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
         }
         publish_windows(r, &pub);
@@ -284,7 +291,7 @@ void camp_run_worker(const campaign *c, unsigned w)
                     c->progress ? "\r\033[K" : "", dr_finding_kind_name(res.finding.kind),
                     dr_text_esc(res.finding.message, msg, sizeof msg), e, res.finding.step);
         }
-        if (r->rc || (c->stop_first && res.finding.kind != DR_FIND_NONE))
+        if (r->rc || camp_stops_at(c, &res.finding))
             break;
         if (!dr_strategy_next(strat, &res))
             break;

@@ -150,7 +150,7 @@ static void record_calibration_deaths(campaign *c)
                     dr_finding_kind_name(cd->f.kind), dr_text_esc(cd->f.message, msg, sizeof msg), cd->exec,
                     cd->f.step);
         }
-        if (c->stop_first)
+        if (camp_stops_at(c, &cd->f))
             __atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELAXED);
     }
 }
@@ -335,6 +335,8 @@ int dr_cmd_run(int argc, char **argv)
         return dr_cli_usage_error("scenario %s runs on at most %u processors", c.s->name, c.s->max_cpus);
     if (expect && !executions_set && c.s->budget && c.kind != DR_STRAT_DFS)
         c.executions = c.s->budget; /* dfs runs until the bounded space is exhausted */
+    if (expect && strcmp(expect_spec ? expect_spec : c.s->expect, "clean") != 0)
+        c.stop_expect = expect_spec ? expect_spec : c.s->expect;
     if (c.time_limit > 0 && !executions_set)
         c.executions = UINT64_MAX / 2;
     if (c.kind == DR_STRAT_TAPE && !input)
