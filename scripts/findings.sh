@@ -28,7 +28,7 @@ mkdir -p "$CORPUS"
 : >"$TMP/all.tsv" # title <TAB> kind <TAB> scenario <TAB> times <TAB> first <TAB> tape <TAB> where <TAB> related
 
 for s in $("$D" list | awk '$1 ~ /^published/ {print $1}'); do
-    "$D" run "$s" --executions "$EXEC" --seed 1 --quiet --findings "$TMP/f-$s" >"$TMP/$s.txt" 2>/dev/null || true
+    "$D" run "$s" --strategy random --executions "$EXEC" --seed 1 --quiet --findings "$TMP/f-$s" >"$TMP/$s.txt" 2>/dev/null || true
     # "  [kind] title: N times, first in execution E", then "      replay: PROGRAM replay PATH",
     # "      where:  FILE:LINE in FUNCTION" (when it has a driver line), "      related: WHAT at
     # FILE:LINE in FUNCTION" (when the model names the step it relates to), "      report: PATH.txt";

@@ -9,7 +9,7 @@
 /* ---- help: one table, printed whole by `help`, a row by `COMMAND --help` ---------------- */
 
 static const char run_options[] =
-    "  --strategy swarm|random|pct|dfs|tape   how choices are made (default random)\n"
+    "  --strategy swarm|random|pct|dfs|tape   how choices are made (default swarm: docs/search.md)\n"
     "  --seed N            campaign seed (default 1)\n"
     "  --executions N      executions to run (default 10000; dfs stops earlier when exhausted)\n"
     "  --time SECONDS      run until this much time has passed (with --executions: whichever first)\n"

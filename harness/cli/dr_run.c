@@ -223,7 +223,7 @@ static int cmp_distinct(const void *a, const void *b)
 int dr_cmd_run(int argc, char **argv)
 {
     const char *scn_name = NULL, *input = NULL, *env_text = NULL;
-    campaign c = {.kind = DR_STRAT_RANDOM, .seed = 1, .executions = 10000, .depth = 3, .bound = 2,
+    campaign c = {.kind = DR_STRAT_SWARM, .seed = 1, .executions = 10000, .depth = 3, .bound = 2,
                   .jobs = 1, .shard_n = 1, .dir = "findings"};
     uint64_t cpus = 0, jobs = 1;
     bool expect = false, quiet = false, executions_set = false;

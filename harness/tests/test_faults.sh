@@ -23,13 +23,16 @@ for s in fault-ctx-overflow fault-ctx-uaf; do
     "$D" list | awk '{print $1}' | grep -qx "$s" && rows="$rows $s:crash"
 done
 
+# The old random walk: a toy's fault is its data choice's last value, which
+# the default swarm walk leaves ordinary in most executions; these tests are
+# about containing the fault, not about finding it.
 for row in $rows; do
     s=${row%%:*}
     kind=${row#*:}
     N=16
     [ "$kind" = hang ] && N=8 # each hang costs the watchdog's 2 s
     out="$W/$s"
-    "$D" run "$s" --executions $N --exec-timeout 2 --findings "$out/f1" >"$out.1" 2>"$out.1.err"
+    "$D" run "$s" --strategy random --executions $N --exec-timeout 2 --findings "$out/f1" >"$out.1" 2>"$out.1.err"
     rc=$?
     [ "$rc" -eq 1 ] && ok || bad "$s: campaign exit $rc, expected 1 (findings)"
     grep -q "^executions   $N in" "$out.1" && ok || bad "$s: the campaign did not run all $N executions"
@@ -45,7 +48,7 @@ for row in $rows; do
         grep -q "the process running this execution died" "${tape%.tape}.txt" ||
             { "$CJ" timeline "${tape%.tape}.trace.json" >/dev/null && ok || bad "$s: the timeline is not valid"; }
     fi
-    "$D" run "$s" --executions $N --exec-timeout 2 -j 2 --findings "$out/f2" >"$out.2" 2>"$out.2.err"
+    "$D" run "$s" --strategy random --executions $N --exec-timeout 2 -j 2 --findings "$out/f2" >"$out.2" 2>"$out.2.err"
     d1=$(grep '^digest' "$out.1")
     d2=$(grep '^digest' "$out.2")
     [ -n "$d1" ] && [ "$d1" = "$d2" ] && ok || bad "$s: -j 1 and -j 2 digests differ ($d1 / $d2)"
