@@ -44,9 +44,11 @@ p=$(pct "phase: the last of several transfers completes" random.txt)
 check grep -q '^window       phase: a cancel after a transfer completed, before the last did reached in [0-9]* executions ([0-9.]*%; [0-9.]*% of the [0-9]* where possible)$' swarm.txt
 
 # The swarm walk's executions depend only on seed and index: -j 2 and --from
-# give the same executions as -j 1.
-"$D" run published-no-faults --executions 400 --findings j1 >j1.txt 2>/dev/null
-"$D" run published-no-faults --executions 400 -j 2 --findings j2 >j2.txt 2>/dev/null
+# give the same executions as -j 1 (on a clean scenario: ThreadSanitizer
+# reports a race once per process, so in the tsan build the digests of a
+# racy one depend on how executions are split, under every strategy).
+"$D" run fixed --executions 400 --findings j1 >j1.txt 2>/dev/null
+"$D" run fixed --executions 400 -j 2 --findings j2 >j2.txt 2>/dev/null
 check [ "$(digest j1.txt)" = "$(digest j2.txt)" ]
 check [ -n "$(digest j1.txt)" ]
 "$D" run busted-c3 --seed 3 --stop-on-first --findings all >all.txt 2>/dev/null
