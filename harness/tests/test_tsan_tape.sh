@@ -17,7 +17,8 @@ frames() { grep -E '^ +#[0-9]+ ' "$1" | sed -E 's/ \(.*//' | head -8; }
 # The published protocol's unlocked read of CompletionStarted (docs/findings.md).
 # The report ends the worker process that ran the execution; the campaign's
 # supervisor counts the data race as a finding and stops (--stop-on-first).
-"$D" run published --quiet --executions 200000 --stop-on-first --findings "$W/f" >"$W/run.txt" 2>&1
+# The old random walk: its first finding is that race.
+"$D" run published --quiet --strategy random --executions 200000 --stop-on-first --findings "$W/f" >"$W/run.txt" 2>&1
 rc=$?
 [ "$rc" -eq 1 ] && ok || bad "campaign: exit $rc, expected 1 (findings)"
 grep -q '^  \[data-race\] data race (ThreadSanitizer): .*AttemptRequestCompletion' "$W/run.txt" && ok ||
