@@ -429,7 +429,7 @@ GUARDED_DRIVER(guarded_c22, "busted-c22", GUARDED_C22_EXECUTE_FAIL_TWICE);
 
 SCN_ROW(busted_control_guarded, "busted-control-guarded", guarded_control, 2, "requests=2", "clean", 20000,
         "control: the cancel+timeout driver the guarded busted drivers break, 2 requests, every event live");
-SCN_ROW(busted_c1, "busted-c1", guarded_c1, 2, "no-cancel", "crash:V13", 200,
+SCN_ROW(busted_c1, "busted-c1", guarded_c1, 2, "no-cancel", "crash:V13", 1500,
         "C1: the timer callback checks the transfer is running, then stops it: stop after the final DmaCompleted");
 SCN_ROW(busted_c2, "busted-c2", guarded_c2, 2, "", "check:C2", 700,
         "C2: DmaComplete completes with STATUS_SUCCESS although DmaCompleted said STATUS_CANCELLED");
@@ -453,7 +453,7 @@ SCN_ROW(busted_c15, "busted-c15", guarded_c15, 2, "", "framework:V21:", 200,
         "C15: the request is completed at DISPATCH_LEVEL with its timer still parented to it");
 SCN_ROW(busted_c16, "busted-c16", guarded_c16, 2, "", "framework:V26:", 200,
         "C16: WdfTimerStop(TRUE) in the transfer-complete callback, at DISPATCH_LEVEL");
-SCN_ROW(busted_c17, "busted-c17", guarded_c17, 2, "", "crash:C11", 200,
+SCN_ROW(busted_c17, "busted-c17", guarded_c17, 2, "", "crash:C11", 400,
         "C17: WdfTimerStop(FALSE) returning FALSE taken as \"the callback has finished\"");
 SCN_ROW(busted_c21, "busted-c21", guarded_c21, 2, "", "framework:V9:", 2000,
         "C21: EvtProgramDma stops once for a cancel and once more for a timeout");

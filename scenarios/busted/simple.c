@@ -288,5 +288,5 @@ SCN_ROW(busted_c18_delete, "busted-c18-delete", simple_c18d, 2, "", "framework:V
         "C18: EvtIoRead deletes the transaction right after Execute");
 SCN_ROW(busted_c19, "busted-c19", simple_c19, 2, "requests=2 no-concurrent", "framework:V1:", 200,
         "C19: one transaction re-initialised for each request without WdfDmaTransactionRelease");
-SCN_ROW(busted_c20, "busted-c20", simple_c20, 2, "", "deadlock", 400,
+SCN_ROW(busted_c20, "busted-c20", simple_c20, 2, "", "deadlock", 2000,
         "C20: the context spin lock held across Execute; the callback takes it inside Execute");

@@ -8,7 +8,7 @@ static void purge_cancel(void) { FixedLifetimeVariant = FIXED_LIFETIME_CANCEL_ST
 
 SCN_DRIVER(lifetime_purge_cancel, "busted-lifetime-purge-cancel", FixedLifetimeDriverEntry, purge_cancel);
 
-SCN_ROW(busted_lifetime_purge_cancel, "busted-lifetime-purge-cancel", lifetime_purge_cancel, 2, "remove no-cancel", "crash:WdfDmaTransactionStopSystemTransfer", 2000,
+SCN_ROW(busted_lifetime_purge_cancel, "busted-lifetime-purge-cancel", lifetime_purge_cancel, 2, "remove no-cancel", "crash:WdfDmaTransactionStopSystemTransfer", 6000,
         "f: EvtIoStop keeps in-flight reads cancelable; the removal's purge cancels them and EvtRequestCancel stops the transfer unchecked")
 
 static void ack_in_flight(void) { FixedLifetimeVariant = FIXED_LIFETIME_ACK_IN_FLIGHT; }
