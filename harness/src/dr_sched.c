@@ -401,11 +401,8 @@ void dr__diverge(const char *fmt, ...)
 uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur,
                     uint32_t n_tasks)
 {
-    dr_choice_req req = {kind, n, has_cur, n_tasks, actors, site, G.rec.n, NULL, 0};
-    if (kind == DR_CHOICE_SCHED) {
-        req.events = (const dr_event *const *)G.events;
-        req.n_events = G.nevents;
-    }
+    dr_choice_req req = {kind, n, has_cur, n_tasks, actors, site, G.rec.n, (const dr_event *const *)G.events,
+                         kind == DR_CHOICE_SCHED ? G.nevents : 0};
     uint32_t v = G.strat->choose(G.strat, &req);
     if (G.over)
         return 0;

@@ -143,17 +143,22 @@ dr_strategy *dr_strategy_random(uint64_t seed)
  *
  * The tape is the same as every strategy's: the values chosen; a tape that
  * runs out means no preemption, no event. */
-enum { SWARM_KINDS = 32, SWARM_EVENTS = 256, SWARM_ONE = 1u << 16 };
+enum { SWARM_KINDS = 128, SWARM_EVENTS = 256, SWARM_ONE = 1u << 16 };
 #define SWARM_NEVER UINT64_MAX
+
+/* A kind's parameters for one execution. */
+typedef struct {
+    bool off;           /* events: fires only when nothing else may */
+    uint32_t spread;    /* events: S */
+    uint32_t rate;      /* per decision once due (events), or off the ordinary value (data); in 1/SWARM_ONE */
+} swarm_params;
 
 typedef struct {
     const char *name;   /* the kind's name pointer (a static string of this process) */
     uint64_t hash;      /* of the name's text: the same in every process */
-    uint32_t stamp;
+    uint32_t stamp;     /* the execution `params` were drawn for */
     bool sched;         /* an event kind, not a data choice's */
-    bool off;           /* events: fires only when nothing else may */
-    uint32_t spread;    /* events: S */
-    uint32_t rate;      /* per decision once due (events), or off the ordinary value (data); in 1/SWARM_ONE */
+    swarm_params params;
 } swarm_kind;
 
 typedef struct {
@@ -161,7 +166,7 @@ typedef struct {
     bool live;          /* has a due count: offered at decision `seen` and not fired since */
     uint64_t seen;
     uint64_t due;       /* due once this many events have fired */
-    const swarm_kind *kind;
+    uint32_t rate;      /* its kind's */
 } swarm_event;
 
 typedef struct {
@@ -169,7 +174,7 @@ typedef struct {
     uint64_t seed;
     dr_prng rng;
     uint64_t exec_seed;
-    uint32_t exec;      /* stamps swarm_kind and swarm_event */
+    uint32_t exec;      /* stamps swarm_kind and swarm_event; 0 before the first execution */
     uint32_t preempt;   /* per decision, in 1/SWARM_ONE */
     uint64_t decisions; /* scheduling decisions so far */
     uint64_t fired;     /* events fired so far */
@@ -187,45 +192,39 @@ static void swarm_begin(dr_strategy *s, uint64_t exec_index)
     w->decisions = w->fired = 0;
 }
 
-/* Kind `name` with this execution's parameters. */
-static const swarm_kind *swarm_kind_of(swarm_s *w, const char *name, bool sched)
+/* The parameters of the kind whose name hashes to `hash`, this execution. */
+static swarm_params swarm_draw(const swarm_s *w, uint64_t hash, bool sched)
 {
-    static swarm_kind spare;
-    unsigned slot = (unsigned)(((uintptr_t)name >> 3) % SWARM_KINDS), probe;
-    swarm_kind *k = NULL;
-    for (probe = 0; probe < SWARM_KINDS; probe++) {
-        k = &w->kinds[(slot + probe) % SWARM_KINDS];
-        if ((k->name == name && k->sched == sched) || !k->name)
-            break;
-    }
-    if (probe == SWARM_KINDS) { /* full: a kind with no slot is drawn each time */
-        k = &spare;
-        k->name = NULL;
-    }
-    if (!k->name) {
-        k->name = name;
-        k->sched = sched;
-        k->hash = dr_fnv1a_str(name);
-        k->stamp = w->exec - 1;
-    }
-    if (k->stamp != w->exec) {
-        k->stamp = w->exec;
-        uint64_t r = dr_fmix(dr_mix(w->exec_seed, k->hash ^ (sched ? 0x5157 : 0xda7a)));
-        if (sched) {
-            k->off = r % 8 == 0;
-            k->spread = (uint32_t)((r >> 8) % 4);
-            k->rate = SWARM_ONE >> ((r >> 16) % 9);
-        } else {
-            k->rate = r % 4 != 0 ? 0 : SWARM_ONE >> ((r >> 3) % 4);
+    uint64_t r = dr_fmix(dr_mix(w->exec_seed, hash ^ (sched ? 0x5157 : 0xda7a)));
+    if (sched)
+        return (swarm_params){r % 8 == 0, (uint32_t)((r >> 8) % 4), SWARM_ONE >> ((r >> 16) % 9)};
+    return (swarm_params){false, 0, r % 4 != 0 ? 0 : SWARM_ONE >> ((r >> 3) % 4)};
+}
+
+/* Kind `name`'s parameters this execution, drawn once per execution and
+ * kept in the table (a name with no free slot left is drawn each time). */
+static swarm_params swarm_kind_of(swarm_s *w, const char *name, bool sched)
+{
+    unsigned slot = (unsigned)(((uintptr_t)name >> 3) % SWARM_KINDS);
+    for (unsigned probe = 0; probe < SWARM_KINDS; probe++) {
+        swarm_kind *k = &w->kinds[(slot + probe) % SWARM_KINDS];
+        if (!k->name)
+            *k = (swarm_kind){.name = name, .hash = dr_fnv1a_str(name), .sched = sched};
+        else if (k->name != name || k->sched != sched)
+            continue;
+        if (k->stamp != w->exec) {
+            k->stamp = w->exec;
+            k->params = swarm_draw(w, k->hash, sched);
         }
+        return k->params;
     }
-    return k;
+    return swarm_draw(w, dr_fnv1a_str(name), sched);
 }
 
 static uint32_t swarm_fire(swarm_s *w, const dr_choice_req *req)
 {
     uint32_t nenv = req->n - req->n_tasks, earliest = 0, ndue = 0;
-    uint32_t due[DR_MAX_OPTIONS];
+    uint32_t due[DR_MAX_OPTIONS], due_rate[DR_MAX_OPTIONS];
     uint64_t total = 0, earliest_due = SWARM_NEVER;
     for (uint32_t i = 0; i < nenv; i++) {
         uint32_t actor = req->actors[req->n_tasks + i];
@@ -234,14 +233,16 @@ static uint32_t swarm_fire(swarm_s *w, const dr_choice_req *req)
             *e = (swarm_event){.actor = actor, .stamp = w->exec};
         if (!e->live || e->seen + 1 != w->decisions) { /* armed since the last decision */
             const char *name = i < req->n_events ? req->events[i]->name : "clock";
-            e->kind = swarm_kind_of(w, name ? name : "", true);
-            e->due = e->kind->off ? SWARM_NEVER : w->fired + dr_prng_below(&w->rng, e->kind->spread + 1);
+            swarm_params k = swarm_kind_of(w, name ? name : "", true);
+            e->rate = k.rate;
+            e->due = k.off ? SWARM_NEVER : w->fired + dr_prng_below(&w->rng, k.spread + 1);
         }
         e->seen = w->decisions;
         e->live = true;
         if (e->due <= w->fired) {
-            due[ndue++] = i;
-            total += e->kind->rate;
+            due[ndue] = i;
+            due_rate[ndue++] = e->rate;
+            total += e->rate;
         }
         if (e->due < earliest_due) {
             earliest_due = e->due;
@@ -253,12 +254,11 @@ static uint32_t swarm_fire(swarm_s *w, const dr_choice_req *req)
         uint64_t x = dr_prng_next(&w->rng) % total;
         pick = due[ndue - 1];
         for (uint32_t j = 0; j < ndue; j++) {
-            uint32_t r = w->events[req->actors[req->n_tasks + due[j]] % SWARM_EVENTS].kind->rate;
-            if (x < r) {
+            if (x < due_rate[j]) {
                 pick = due[j];
                 break;
             }
-            x -= r;
+            x -= due_rate[j];
         }
     } else if (!req->n_tasks) {
         pick = earliest_due == SWARM_NEVER ? dr_prng_below(&w->rng, nenv) : earliest;
@@ -275,7 +275,7 @@ static uint32_t swarm_choose(dr_strategy *s, const dr_choice_req *req)
     swarm_s *w = (swarm_s *)s;
     dr_prng *rng = &w->rng;
     if (req->kind != DR_CHOICE_SCHED) {
-        uint32_t rate = swarm_kind_of(w, req->site ? req->site->name : "", false)->rate;
+        uint32_t rate = swarm_kind_of(w, req->site ? req->site->name : "", false).rate;
         if (rate == 0 || dr_prng_below(rng, SWARM_ONE) >= rate)
             return 0;
         return rate == SWARM_ONE ? dr_prng_below(rng, req->n) : 1 + dr_prng_below(rng, req->n - 1);
