@@ -72,27 +72,29 @@ void km_phase_stop(const km_object *o)
         dr_window(&win_stop_last);
 }
 
-void km_phase_cancel(const km_object *req)
+/* A live transaction in Transfer (of request req, unless NULL) with at
+ * least `done` bytes transferred. */
+static bool transferring(const km_object *req, size_t done)
 {
     for (uint32_t i = 0; i < km_w.nobjects; i++) {
         const km_object *o = &km_w.objects[i];
-        if (o->type == KM_T_DMATRANSACTION && o->state == KM_OBJ_LIVE && o->u.tx.request == req &&
-            o->u.tx.state == KM_TX_TRANSFER && o->u.tx.transferred > 0) {
-            dr_window(&win_cancel_mid);
-            return;
-        }
+        if (o->type == KM_T_DMATRANSACTION && o->state == KM_OBJ_LIVE && o->u.tx.state == KM_TX_TRANSFER &&
+            (!req || o->u.tx.request == req) && o->u.tx.transferred >= done)
+            return true;
     }
+    return false;
+}
+
+void km_phase_cancel(const km_object *req)
+{
+    if (transferring(req, 1))
+        dr_window(&win_cancel_mid);
 }
 
 void km_phase_timer_callback(void)
 {
-    for (uint32_t i = 0; i < km_w.nobjects; i++) {
-        const km_object *o = &km_w.objects[i];
-        if (o->type == KM_T_DMATRANSACTION && o->state == KM_OBJ_LIVE && o->u.tx.state == KM_TX_TRANSFER) {
-            dr_window(&win_timer_mid);
-            return;
-        }
-    }
+    if (transferring(NULL, 0))
+        dr_window(&win_timer_mid);
 }
 
 void km_phase_cancel_armed(void) { dr_window_possible(&win_no_cancel); }
