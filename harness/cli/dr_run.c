@@ -214,6 +214,9 @@ static void print_windows(const tally *total)
                    total->w[i].possible);
 }
 
+/* A strategy whose executions depend only on (seed, execution index). */
+static bool seeded(dr_strategy_kind k) { return k == DR_STRAT_SWARM || k == DR_STRAT_RANDOM || k == DR_STRAT_PCT; }
+
 static int cmp_distinct(const void *a, const void *b)
 {
     const distinct *x = a, *y = b;
@@ -335,8 +338,9 @@ int dr_cmd_run(int argc, char **argv)
         return dr_cli_usage_error("scenario %s runs on at most %u processors", c.s->name, c.s->max_cpus);
     if (expect && !executions_set && c.s->budget && c.kind != DR_STRAT_DFS)
         c.executions = c.s->budget; /* dfs runs until the bounded space is exhausted */
-    if (expect && strcmp(expect_spec ? expect_spec : c.s->expect, "clean") != 0)
-        c.stop_expect = expect_spec ? expect_spec : c.s->expect;
+    const char *expected = expect_spec ? expect_spec : c.s->expect;
+    if (expect && strcmp(expected, "clean") != 0)
+        c.stop_expect = expected;
     if (c.time_limit > 0 && !executions_set)
         c.executions = UINT64_MAX / 2;
     if (c.kind == DR_STRAT_TAPE && !input)
@@ -436,7 +440,7 @@ int dr_cmd_run(int argc, char **argv)
     bool rewrite = false;
     for (uint32_t i = 0; i < total->ndistinct && c.jobs > 1; i++)
         rewrite |= all[i].written != all[i].first_exec && !all[i].died &&
-                   (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_SWARM || c.kind == DR_STRAT_PCT);
+                   seeded(c.kind);
     if (rewrite) {
         pid_t pid = dr_sup_fork();
         if (pid == 0) {
@@ -481,7 +485,7 @@ int dr_cmd_run(int argc, char **argv)
         printf(" depth %" PRIu64 " (k %" PRIu64 ")", c.depth, c.pct_k);
     if (c.kind == DR_STRAT_DFS)
         printf(" preemption bound %" PRIu64, c.bound);
-    if (c.kind == DR_STRAT_RANDOM || c.kind == DR_STRAT_SWARM || c.kind == DR_STRAT_PCT)
+    if (seeded(c.kind))
         printf(" seed %" PRIu64, c.seed);
     printf("\n");
     if (c.jobs > 1 || c.shard_n > 1)
@@ -567,7 +571,6 @@ int dr_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
 
     uint32_t nd = total->ndistinct;
-    const char *expected = expect_spec ? expect_spec : c.s->expect;
     bool ok = verdict_matches(expected, total, all);
 out:
     free_calibration_deaths(&c);
