@@ -78,3 +78,23 @@ int km_test_done(void)
     printf("%d passed, %d failed\n", km_t_pass, km_t_fail);
     return km_t_fail ? 1 : 0;
 }
+
+static bool window_index(const char *name, size_t *i)
+{
+    for (*i = 0; *i < dr_window_count(); (*i)++)
+        if (strcmp(dr_window_name(*i), name) == 0)
+            return true;
+    return false;
+}
+
+uint64_t km_test_window_hits(const char *name)
+{
+    size_t i;
+    return window_index(name, &i) ? dr_window_hits(i) : 0;
+}
+
+uint64_t km_test_window_possible(const char *name)
+{
+    size_t i;
+    return window_index(name, &i) ? dr_window_possible_count(i) : 0;
+}

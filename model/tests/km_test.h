@@ -26,6 +26,12 @@ typedef struct km_test_result {
 km_test_result km_test_run(const dr_scenario *s, const char *strategy, long max, bool stop_first);
 km_test_result km_test_run_dfs(const dr_scenario *s, unsigned bound, long max, bool stop_first);
 
+/* The race window called `name` (dr_window): the executions that reached it
+ * and those that declared it possible, since the last dr_windows_reset (0
+ * when it never came up). */
+uint64_t km_test_window_hits(const char *name);
+uint64_t km_test_window_possible(const char *name);
+
 /* Run with the random strategy (seed 1) until a finding that shows needle
  * (km_test_finding_is); that finding becomes r.first (other findings are
  * counted in r.findings). */

@@ -448,14 +448,6 @@ static void use(dmode m, bool verifier)
     env.requests = 1;
 }
 
-static uint64_t window(const char *name)
-{
-    for (size_t i = 0; i < dr_window_count(); i++)
-        if (strcmp(dr_window_name(i), name) == 0)
-            return dr_window_hits(i);
-    return 0;
-}
-
 static void test_dpc_returns(void)
 {
     use(M_DPC_RETURNS, true);
@@ -479,7 +471,7 @@ static void test_dpc_cancel_wait(void)
     KEXPECT_CLEAN(r);
     KCHECK(r.exhausted);
     KCHECK(seen_cancel[0] > 0 && seen_cancel[1] > 0); /* dequeued, and not (run, running or never queued) */
-    KCHECK(window("dpc: Cancel(TRUE) waits for a running callback") > 0);
+    KCHECK(km_test_window_hits("dpc: Cancel(TRUE) waits for a running callback") > 0);
 }
 
 /* Deleting a DPC another processor has queued waits for it to run. */

@@ -910,22 +910,6 @@ static void test_v33_kmdf_checked(void)
     KEXPECT_CLEAN(r);
 }
 
-static uint64_t window_hits(const char *name)
-{
-    for (size_t i = 0; i < dr_window_count(); i++)
-        if (strcmp(dr_window_name(i), name) == 0)
-            return dr_window_hits(i);
-    return 0;
-}
-
-static uint64_t window_possible(const char *name)
-{
-    for (size_t i = 0; i < dr_window_count(); i++)
-        if (strcmp(dr_window_name(i), name) == 0)
-            return dr_window_possible_count(i);
-    return 0;
-}
-
 /* The phases of a request's life (km_phase.c) are race windows: reached where
  * they happen, declared possible where their parties exist. */
 static void test_phase_windows(void)
@@ -941,15 +925,15 @@ static void test_phase_windows(void)
     dr_windows_reset();
     km_test_result r = km_test_run(&scn, "random", 100, false);
     KEXPECT_CLEAN(r);
-    KCHECK(window_hits(first) == 100 && window_possible(first) == 100);
-    KCHECK(window_hits(last) == 100 && window_possible(last) == 100);
-    KCHECK(window_possible(mid) == 0 && window_possible(nocancel) == 0 && window_possible(timer) == 0);
+    KCHECK(km_test_window_hits(first) == 100 && km_test_window_possible(first) == 100);
+    KCHECK(km_test_window_hits(last) == 100 && km_test_window_possible(last) == 100);
+    KCHECK(km_test_window_possible(mid) == 0 && km_test_window_possible(nocancel) == 0 && km_test_window_possible(timer) == 0);
     /* One transfer: not "several". */
     reset(1);
     dr_windows_reset();
     r = km_test_run(&scn, "random", 100, false);
     KEXPECT_CLEAN(r);
-    KCHECK(window_possible(first) == 0 && window_possible(last) == 0);
+    KCHECK(km_test_window_possible(first) == 0 && km_test_window_possible(last) == 0);
     /* The I/O manager may cancel (the driver has no cancel routine, so the
      * cancel changes nothing): possible in every execution, a cancel between
      * transfers in some, none at all in others. */
@@ -958,10 +942,10 @@ static void test_phase_windows(void)
     dr_windows_reset();
     r = km_test_run(&scn, "swarm", 300, false);
     KEXPECT_CLEAN(r);
-    KCHECK(window_possible(nocancel) == 300);
-    KCHECK(window_hits(nocancel) > 0 && window_hits(nocancel) < 300);
-    KCHECK(window_hits(mid) > 0 && window_hits(mid) <= window_possible(mid) && window_possible(mid) < 300);
-    KCHECK(window_hits(last) == 300);
+    KCHECK(km_test_window_possible(nocancel) == 300);
+    KCHECK(km_test_window_hits(nocancel) > 0 && km_test_window_hits(nocancel) < 300);
+    KCHECK(km_test_window_hits(mid) > 0 && km_test_window_hits(mid) <= km_test_window_possible(mid) && km_test_window_possible(mid) < 300);
+    KCHECK(km_test_window_hits(last) == 300);
 }
 
 /* StopSystemTransfer before the transfer (spec 1.8, revised): not misuse.
@@ -990,8 +974,8 @@ static void test_stop_before_transfer(void)
     KCHECK(st.final_true == st.executions);
     KCHECK(st.status_wrong == 0);
     KCHECK(GetTxCtx(g_tx[0])->programmed == 0);
-    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel succeeded") > 0);
-    KCHECK(window_hits("window: StopSystemTransfer before the transfer, HAL cancel failed") > 0);
+    KCHECK(km_test_window_hits("window: StopSystemTransfer before the transfer, HAL cancel succeeded") > 0);
+    KCHECK(km_test_window_hits("window: StopSystemTransfer before the transfer, HAL cancel failed") > 0);
     /* With the verifier, the HAL's failure is KMDF's VF-BUGCHECK. */
     env.verifier = true;
     r = km_test_run(&scn, "random", 300, false);

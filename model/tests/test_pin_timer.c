@@ -67,14 +67,6 @@ static uint64_t absorbed_before;      /* the window's hits when the execution st
 /* Across executions. */
 static long n_runs, n_bad, n_seen[4];
 
-static uint64_t window_hits(const char *name)
-{
-    for (size_t i = 0; i < dr_window_count(); i++)
-        if (strcmp(dr_window_name(i), name) == 0)
-            return dr_window_hits(i);
-    return 0;
-}
-
 #define ABSORBED "timer: expiry absorbed by a queued DPC"
 
 static VOID EvtTimer(WDFTIMER Timer)
@@ -222,7 +214,7 @@ static void setup(void)
     }
     g_s1 = g_s2 = g_stop = FALSE;
     g_pending_at_stop = false;
-    absorbed_before = window_hits(ABSORBED);
+    absorbed_before = km_test_window_hits(ABSORBED);
     km_world_start(&env, DriverEntry);
 }
 
@@ -278,7 +270,7 @@ static void check(void)
          * queued replaced the first arming). A DPC still queued absorbs an
          * expiry; a work item still queued absorbs a DPC's callback. */
         long expiries = g_s2 ? 1 : 2;
-        long dpcs = expiries - (window_hits(ABSORBED) > absorbed_before ? 1 : 0);
+        long dpcs = expiries - (km_test_window_hits(ABSORBED) > absorbed_before ? 1 : 0);
         if (g_callbacks > dpcs || g_callbacks < 1)
             bad("passive timer: more callbacks than DPCs, or none");
         n_seen[0] += g_callbacks < dpcs; /* the work item coalesced two DPCs */
@@ -384,7 +376,7 @@ static void test_stop_wait_against_start(void)
     KEXPECT_CLEAN(r);
     KCHECK(n_bad == 0);
     KCHECK(n_seen[0] > 0 && n_seen[1] > 0);
-    KCHECK(window_hits("timer: Start aborted by Stop(TRUE)") > 0);
+    KCHECK(km_test_window_hits("timer: Start aborted by Stop(TRUE)") > 0);
     r = km_test_run_dfs(&scn, 2, 100000, true);
     KEXPECT_CLEAN(r);
     KCHECK(r.exhausted);

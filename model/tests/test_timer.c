@@ -439,14 +439,6 @@ static void use(tmode m, bool verifier, WDF_EXECUTION_LEVEL level)
     env.cancel = false;
 }
 
-static uint64_t window(const char *name)
-{
-    for (size_t i = 0; i < dr_window_count(); i++)
-        if (strcmp(dr_window_name(i), name) == 0)
-            return dr_window_hits(i);
-    return 0;
-}
-
 static void test_create(void) /* spec 4 Create */
 {
     use(M_CREATE_ERRORS, true, WdfExecutionLevelDispatch);
@@ -472,8 +464,8 @@ static void test_start_stop_returns(void) /* spec 4 Start, Stop(FALSE) */
     KEXPECT_CLEAN(r);
     KCHECK(seen_s2[0] > 0 && seen_s2[1] > 0); /* Start: FALSE after expiry, TRUE while queued */
     KCHECK(seen_st[0] > 0 && seen_st[1] > 0);
-    KCHECK(window("timer: Stop(FALSE) with the callback pending") > 0);
-    KCHECK(window("timer: expiry absorbed by a queued DPC") > 0);
+    KCHECK(km_test_window_hits("timer: Stop(FALSE) with the callback pending") > 0);
+    KCHECK(km_test_window_hits("timer: expiry absorbed by a queued DPC") > 0);
     r = km_test_run_dfs(&scn, 2, 20000, true);
     KEXPECT_CLEAN(r);
     KCHECK(r.exhausted);
@@ -500,7 +492,7 @@ static void test_stop_wait(void) /* spec 4 Stop(TRUE), DISPATCH and passive time
     dr_windows_reset();
     r = km_test_run(&scn, "random", 3000, true);
     KEXPECT_CLEAN(r);
-    KCHECK(window("timer: Start aborted by Stop(TRUE)") > 0);
+    KCHECK(km_test_window_hits("timer: Start aborted by Stop(TRUE)") > 0);
 }
 
 /* Every state of the machine, with the published protocol in miniature. */
@@ -515,11 +507,11 @@ static void test_states_and_protocol(void)
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
         char name[64];
         snprintf(name, sizeof name, "timer state: %s", states[i]);
-        if (window(name) == 0)
+        if (km_test_window_hits(name) == 0)
             fprintf(stderr, "state %s never reached\n", states[i]);
-        KCHECK(window(name) > 0);
+        KCHECK(km_test_window_hits(name) > 0);
     }
-    KCHECK(window("timer: Stop(FALSE) with the callback pending") > 0);
+    KCHECK(km_test_window_hits("timer: Stop(FALSE) with the callback pending") > 0);
     r = km_test_run_dfs(&scn, 2, 100000, true);
     KEXPECT_CLEAN(r);
     KCHECK(r.exhausted);
@@ -636,9 +628,9 @@ static void test_deferred_rundown(void) /* 1.11: the timer fires after WdfObject
     dr_windows_reset();
     km_test_result r = km_test_run(&scn, "random", 3000, true);
     KEXPECT_CLEAN(r);
-    KCHECK(window("timer: callback after WdfObjectDelete") > 0);
-    KCHECK(window("timer state: RunningDown") > 0);
-    KCHECK(window("timer state: Deleted") > 0);
+    KCHECK(km_test_window_hits("timer: callback after WdfObjectDelete") > 0);
+    KCHECK(km_test_window_hits("timer state: RunningDown") > 0);
+    KCHECK(km_test_window_hits("timer state: Deleted") > 0);
 }
 
 static void test_parent_reference(void) /* 4: the request's context outlives its completion */
@@ -647,7 +639,7 @@ static void test_parent_reference(void) /* 4: the request's context outlives its
     dr_windows_reset();
     km_test_result r = km_test_run(&scn, "random", 3000, true);
     KEXPECT_CLEAN(r); /* the context is there, and the request is freed after the rundown */
-    KCHECK(window("timer: callback after WdfObjectDelete") > 0);
+    KCHECK(km_test_window_hits("timer: callback after WdfObjectDelete") > 0);
     r = km_test_run_dfs(&scn, 2, 50000, true);
     KEXPECT_CLEAN(r);
     KCHECK(r.exhausted);
@@ -687,7 +679,7 @@ static void test_cleanup_after_dispose(void)
     memset(seen_st, 0, sizeof seen_st);
     r = km_test_run(&scn, "random", 3000, false);
     KEXPECT_CLEAN(r);
-    KCHECK(window("timer: callback after WdfObjectDelete") > 0);
+    KCHECK(km_test_window_hits("timer: callback after WdfObjectDelete") > 0);
     KCHECK(seen_st[1] > 0);
 }
 
