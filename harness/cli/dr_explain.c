@@ -127,11 +127,12 @@ bool dr_related_of(const dr_finding *f, dr_related *out)
 {
     size_t n;
     const dr_trace_rec *tr = dr_trace_records(&n);
-    if (f->kind == DR_FIND_DATA_RACE) {
+    const dr_race_info *ri = f->kind == DR_FIND_DATA_RACE ? dr_race_current() : NULL;
+    if (ri) {
         /* Inside the race handler of the run that writes the reports: the
-         * access TSan says this one raced with. */
-        const dr_race_info *ri = dr_race_current();
-        if (!ri || ri->naccess < 2)
+         * access TSan says this one raced with. (The built-in detector's
+         * races relate to the earlier access's step, as other findings do.) */
+        if (ri->naccess < 2)
             return false;
         const dr_race_access *a = &ri->access[1];
         *out = (dr_related){.race = true, .task_name = "", .ddi = ""};

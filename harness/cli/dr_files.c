@@ -215,6 +215,7 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
         dr_tape_free(t);
         return NULL;
     }
+    dr_races_apply((dr_races)t->races); /* replayed with the detector it was recorded with */
     if (dr_scenario_set_env(s, t->env, err, sizeof err) != 0) {
         fprintf(stderr, "dmarace: %s: its --env settings: %s\n", path, err);
         dr_tape_free(t);

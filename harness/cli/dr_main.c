@@ -2,6 +2,7 @@
  * (the commands' shared helpers: dr_args.c, dr_files.c). Exit codes: 0
  * clean, 1 findings, 2 usage or input error, 3 internal error. */
 #include "dr_cli.h"
+#include "dr_where.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ static const char run_options[] =
     "                      .trace.json (Chrome/Perfetto timeline) and .sarif (SARIF 2.1.0)\n"
     "  --stop-on-first     stop at the first finding\n"
     "  --from K            swarm, random: start at execution K (the same in every campaign with this seed)\n"
+    "  --race-detector on|off  the built-in happens-before race detector (default on; off in the\n"
+    "                      tsan build, where ThreadSanitizer is the detector: docs/races.md)\n"
+    "  --volatile ms|iso   a volatile access acquires/releases as MSVC's /volatile:ms compiles it\n"
+    "                      for x86/x64 drivers (ms, the default) or is a plain access (iso)\n"
     "  --trace             print the trace of every execution\n"
     "  --expect            exit 0 if the verdict is the scenario's expected one, 1 if not\n"
     "                      (default executions: the scenario's budget); a campaign expecting a\n"
@@ -151,6 +156,8 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     dr_cli_set_program(argv[0]);
+    dr_set_site_namer(dr_where_site);
+    dr_set_volatile_classifier(dr_where_volatile);
     const dr_scenario *def = dr_scenario_default();
     if (def)
         default_scenario = def->name;

@@ -49,7 +49,7 @@ static void on_race(void)
     }
     printf("story        what each processor did up to ThreadSanitizer's report:\n");
     dr_report_story(stdout, &f);
-    if (replaying.t->finding != DR_FIND_DATA_RACE) {
+    if (!dr_tape_tsan_race(replaying.t)) {
         /* a replay that went another way, as any other (exit 2) */
         dr_cli_print_finding(&f);
         char title[DR_CLI_ESC_TITLE];
@@ -71,6 +71,8 @@ static void print_header(const char *path, const dr_scenario *s, const dr_tape *
         char esc[DR_ENV_MAX * 4 + 1];
         printf("env          %s\n", dr_text_esc(t->env, esc, sizeof esc));
     }
+    if (t->races != DR_RACES_OFF)
+        printf("races        %s\n", dr_races_text((dr_races)t->races));
     printf("choices      %zu, steps %" PRIu64 ", preemptions %" PRIu64 "\n", t->nrec, steps, preemptions);
 }
 
@@ -129,7 +131,7 @@ int dr_cmd_replay(int argc, char **argv)
     /* The same choices and digest are not enough: the finding must be the one
      * the tape's header records. (A data-race tape that gets here ran to its
      * end without a ThreadSanitizer report: the report ends the process.) */
-    bool race = t.finding == DR_FIND_DATA_RACE;
+    bool race = dr_tape_tsan_race(&t);
     if (same && race) {
         snprintf(why, sizeof why,
                  "did not reproduce: the tape records a data race reported by ThreadSanitizer, and none was "

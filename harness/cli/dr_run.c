@@ -253,6 +253,14 @@ int dr_cmd_run(int argc, char **argv)
             quiet = true;
         } else if (strcmp(a, "--trace") == 0) {
             c.trace = true;
+        } else if (OPT("--race-detector")) {
+            if (!val || (strcmp(val, "on") != 0 && strcmp(val, "off") != 0))
+                return dr_cli_usage_error("--race-detector takes on or off, not '%s'", val ? val : "");
+            dr_set_race_detector(strcmp(val, "on") == 0);
+        } else if (OPT("--volatile")) {
+            if (!val || (strcmp(val, "ms") != 0 && strcmp(val, "iso") != 0))
+                return dr_cli_usage_error("--volatile takes ms or iso, not '%s'", val ? val : "");
+            dr_set_volatile_ms(strcmp(val, "ms") == 0);
         } else if (OPT("--from")) {
             if (!dr_cli_parse_u64(val, 0, UINT64_MAX / 2, &c.from))
                 return dr_cli_usage_error("--from takes a whole number, not '%s'", val ? val : "");
@@ -488,6 +496,7 @@ int dr_cmd_run(int argc, char **argv)
     if (seeded(c.kind))
         printf(" seed %" PRIu64, c.seed);
     printf("\n");
+    printf("races        %s\n", dr_races_text(dr_races_now()));
     if (c.jobs > 1 || c.shard_n > 1)
         printf("split        %u worker process%s, shard %" PRIu64 "/%" PRIu64 "\n", c.jobs, c.jobs > 1 ? "es" : "",
                c.shard_i + 1, c.shard_n);

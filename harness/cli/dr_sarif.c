@@ -46,7 +46,13 @@ static void sarif_rule(FILE *f, const dr_finding *fd)
     else
         snprintf(text, sizeof text, "[%s] %s", dr_finding_kind_name(fd->kind), fd->title);
     dr_json_put_str(f, text);
-    if (fd->kind == DR_FIND_DATA_RACE)
+    if (fd->kind == DR_FIND_DATA_RACE && strcmp(fd->rule, "RACE") == 0)
+        snprintf(text, sizeof text,
+                 "dmarace's race detector saw two accesses to the same driver memory, at least one a write and "
+                 "not both atomic, by two tasks with no happens-before edge between them (a lock, an interlocked "
+                 "operation, or an ordering KMDF guarantees: dmarace's docs/races.md lists the edges); the title "
+                 "names both driver lines. The replay command in the result reproduces it exactly.");
+    else if (fd->kind == DR_FIND_DATA_RACE)
         snprintf(text, sizeof text,
                  "ThreadSanitizer saw two accesses to the same driver memory, at least one a write, on two "
                  "processors with no happens-before edge between them (a lock, an interlocked operation, or an "

@@ -44,7 +44,7 @@ static void race_site(const dr_race_access *a, char *out, size_t len)
 {
     dr_srcloc l;
     if (dr_where(a->pc, a->npc, &l)) {
-        snprintf(out, len, "%s:%d %s", l.file, l.line, l.func);
+        dr_where_site_text(&l, out, len);
         return;
     }
     Dl_info info;
@@ -185,6 +185,7 @@ void dr_sup_death_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strat
     t->seed = seed;
     t->exec_index = exec_index;
     snprintf(t->env, sizeof t->env, "%s", dr_scenario_env() ? dr_scenario_env() : "");
+    t->races = (uint8_t)dr_races_now();
     snprintf(t->scenario, sizeof t->scenario, "%s", s->name);
     t->finding = f->kind;
     snprintf(t->title, sizeof t->title, "%s", f->title);

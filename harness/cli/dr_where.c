@@ -49,6 +49,10 @@ typedef struct {
     bool driver;
     dr_srcloc loc;
     const char *entry_func; /* the function the address is in, not one inlined into it */
+    const char *at_file;    /* the address's own line-table row (no inlining undone): volatile sites */
+    const char *at_func;    /* its symbol */
+    int at_line, at_col;
+    uint8_t vol;            /* 0 not asked yet, 1 a plain access, 2 a volatile one */
 } entry;
 
 enum { CACHE = 4096 };
@@ -185,10 +189,15 @@ static void resolve(entry *e)
     Dwarf_Addr addr = (Dwarf_Addr)e->pc - 1;
     Dwfl_Module *mod = d ? dwfl_addrmodule(d, addr) : NULL;
     Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, addr) : NULL; /* loads the module's ELF */
-    int lineno = 0;
-    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    int lineno = 0, col = 0;
+    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL) : NULL;
     if (!file || !main_module(mod))
         return;
+    e->at_file = intern(file);
+    e->at_line = lineno;
+    e->at_col = col;
+    const char *sym = dwfl_module_addrname(mod, addr);
+    e->at_func = sym ? intern(sym) : NULL;
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
     Dwarf_Die chain[CHAIN_MAX];
@@ -224,7 +233,7 @@ static void resolve(entry *e)
     e->driver = e->loc.file && e->loc.func && e->entry_func;
 }
 
-static const entry *lookup(uintptr_t pc)
+static entry *lookup(uintptr_t pc)
 {
     if (!pc || (!cache && !(cache = calloc(CACHE, sizeof *cache))))
         return NULL;
@@ -247,6 +256,38 @@ bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out)
         }
     }
     return false;
+}
+
+bool dr_where_volatile(uintptr_t pc)
+{
+    entry *e = lookup(pc);
+    if (!e)
+        return false;
+    if (!e->vol)
+        e->vol = e->at_file && e->at_line > 0 &&
+                         dr_volatile_site_at(e->at_file, (unsigned)e->at_line, (unsigned)e->at_col)
+                     ? 2
+                     : 1;
+    return e->vol == 2;
+}
+
+void dr_where_site_text(const dr_srcloc *l, char *out, size_t len)
+{
+    snprintf(out, len, "%s:%d %s", l->file, l->line, l->func);
+}
+
+bool dr_where_site(uintptr_t pc, char *out, size_t len)
+{
+    dr_srcloc l;
+    if (!dr_where(&pc, 1, &l)) {
+        /* Not the driver's (dmarace's own canaries): the line table's row. */
+        const entry *e = lookup(pc);
+        if (!e || !e->at_file || e->at_line <= 0)
+            return false;
+        l = (dr_srcloc){.file = shown(e->at_file), .line = e->at_line, .func = e->at_func ? e->at_func : "?"};
+    }
+    dr_where_site_text(&l, out, len);
+    return true;
 }
 
 size_t dr_where_callbacks(const uintptr_t *pc, size_t n, dr_srcloc *out, size_t max)

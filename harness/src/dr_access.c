@@ -9,6 +9,7 @@
  * another processor. An access to a poisoned range (dr_poison.c: a guard zone
  * or freed memory) is a finding before it happens. The harness and model are
  * not compiled with these flags. */
+#include "dr_hb.h"
 #include "dr_internal.h"
 #include "dr_poison.h"
 #include "dr_quiet.h"
@@ -46,7 +47,7 @@ static inline __attribute__((always_inline)) bool fiber_shared(const void *addr)
 /* A shared access in fiber mode: the observer, the scheduling point, then
  * the poison check. Out of line, so that the hooks stay small. */
 static __attribute__((noinline)) void fiber_shared_access(const void *addr, size_t size, bool write,
-                                                          dr_access_observer_fn obs)
+                                                          dr_access_observer_fn obs, uintptr_t pc)
 {
     if (obs) {
         obs(addr, size, write);
@@ -56,7 +57,12 @@ static __attribute__((noinline)) void fiber_shared_access(const void *addr, size
     /* dr_yield's fiber path, without its two calls through the operations
      * table: this runs at every shared driver load and store. */
     quiet_begin();
+    uint32_t mark = G.tracing ? (uint32_t)G.ntrace + 1 : 0; /* the record its scheduling point adds */
     dr__schedule(write ? &site_store : &site_load);
+    if (dr__hb_on && !G.over) {
+        dr__trace_stack_at(mark); /* where a later race's report relates to */
+        dr__hb_access(addr, size, write, pc, mark);
+    }
     quiet_end();
     /* After the scheduling point, right before the access (another processor
      * may have freed the memory meanwhile): one comparison for everything
@@ -69,10 +75,11 @@ static __attribute__((noinline)) void fiber_shared_access(const void *addr, size
 void dr__fiber_access(const void *addr, size_t size, bool write, dr_access_observer_fn obs)
 {
     if (fiber_shared(addr))
-        fiber_shared_access(addr, size, write, obs);
+        fiber_shared_access(addr, size, write, obs, 0);
 }
 
-static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write)
+static inline __attribute__((always_inline)) void access_point(const void *addr, size_t size, bool write,
+                                                               uintptr_t pc)
 {
     const dr_mode_ops *m = dr__mode;
     if (__builtin_expect(hardware_depth != 0, 0))
@@ -80,14 +87,16 @@ static inline __attribute__((always_inline)) void access_point(const void *addr,
     if (m != &dr__fiber_ops)
         m->access(addr, size, write, observer);
     else if (fiber_shared(addr)) /* the fiber path inline: the usual case */
-        fiber_shared_access(addr, size, write, observer);
+        fiber_shared_access(addr, size, write, observer, pc);
 }
 
+/* The access's site: the hook's return address, in the driver. */
+#define DR_HOOK_PC ((uintptr_t)__builtin_return_address(0))
 #define DR_LOAD_STORE(N, T)                                                                               \
     void __sanitizer_cov_load##N(T *addr);                                                                \
     void __sanitizer_cov_store##N(T *addr);                                                               \
-    void __sanitizer_cov_load##N(T *addr) { access_point(addr, N, false); }                               \
-    void __sanitizer_cov_store##N(T *addr) { access_point(addr, N, true); }
+    void __sanitizer_cov_load##N(T *addr) { access_point(addr, N, false, DR_HOOK_PC); }                   \
+    void __sanitizer_cov_store##N(T *addr) { access_point(addr, N, true, DR_HOOK_PC); }
 
 DR_LOAD_STORE(1, uint8_t)
 DR_LOAD_STORE(2, uint16_t)

@@ -116,7 +116,7 @@ void dr__event_arm(dr_event *ev)
     ev->slot = 1;
     G.events[G.nevents++] = ev;
     if (dr_in_task())
-        TSAN_RELEASE(ev); /* what the armer did happens-before the work the event starts */
+        dr_hb_release(ev); /* what the armer did happens-before the work the event starts */
 }
 
 bool dr__event_disarm(dr_event *ev)
@@ -150,7 +150,7 @@ bool dr__vtimer_set(dr_vtimer *t, uint64_t due)
     t->exec = G.exec;
     t->armed = true;
     if (dr_in_task())
-        TSAN_RELEASE(t);
+        dr_hb_release(t);
     t->due = due < G.now ? G.now : due;
     t->seq = ++G.timer_seq;
     return was;

@@ -3,6 +3,7 @@
  * it), so a run is a pure function of its tape whatever ran before it. */
 #include "dr_hash.h"
 #include "dr_fault.h"
+#include "dr_hb.h"
 #include "dr_internal.h"
 #include "dr_mirror_hook.h"
 #include "dr_quiet.h"
@@ -192,12 +193,13 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     dr__mirror_begin();
     dr__trace_begin();
     dr__windows_begin();
+    dr__hb_begin(true);
 
     strat->begin(strat, exec_index);
     quiet_end();
     s->setup();
     quiet_begin();
-    TSAN_RELEASE(&G.epoch_start);
+    dr_hb_release(&G.epoch_start);
     if (!G.over)
         dr__schedule(&site_start);
     /* Back in the main context: the execution is over. */
@@ -262,6 +264,7 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
     t->exec_index = exec_index;
     snprintf(t->env, sizeof t->env, "%s", dr_scenario_env() ? dr_scenario_env() : "");
     snprintf(t->scenario, sizeof t->scenario, "%s", s->name);
+    t->races = (uint8_t)dr_races_now();
     t->finding = res->finding.kind;
     snprintf(t->title, sizeof t->title, "%s", res->finding.title);
     t->nrec = G.rec.n;

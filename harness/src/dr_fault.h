@@ -52,7 +52,8 @@
     X(SIGILL, CRASH, "crash: SIGILL while a task ran", "SIGILL (fault at offset %#lx from page) in %s",      \
       (unsigned long offset, const char *where), (offset, where))                                            \
     X(DATA_RACE, DATA_RACE, "data race (ThreadSanitizer)", "ThreadSanitizer reported a race %s",             \
-      (const char *detail), (detail))
+      (const char *detail), (detail))                                                                        \
+    X(RACE, DATA_RACE, "data race", "%s", (const char *detail), (detail))
 
 /* The harness's other rules: findings whose title is made where they are
  * found (a poisoned range's, a dead process's) but whose rule is one of

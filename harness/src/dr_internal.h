@@ -203,6 +203,10 @@ void dr__trace_finding(const char *title);             /* keep the title of the 
  * choice: pick of n options. A pick off the default (0) keeps the caller's
  * stack, where the running task was (traced runs only). */
 void dr__trace_choice(uint32_t pick, uint32_t n, bool has_cur);
+/* Give trace record `mark` (1-based) the running task's stack if it has none
+ * (a scheduling point's record has one only when it preempted): the race
+ * detector relates a race to the earlier access's record. Traced runs only. */
+void dr__trace_stack_at(uint32_t mark);
 /* The return addresses of the calling stack, innermost first, at most max
  * (glibc's backtrace: the CFI unwinder, so no frame pointers are needed; a
  * fiber's stack ends at its entry's null return address). */

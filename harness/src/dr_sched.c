@@ -18,6 +18,7 @@
  * mode's side of the API the model calls (dr_api.c dispatches to it). */
 #include "dr_hash.h"
 #include "dr_fault.h"
+#include "dr_hb.h"
 #include "dr_internal.h"
 #include "dr_mirror_hook.h"
 #include "dr_quiet.h"
@@ -127,13 +128,14 @@ static dr_task *new_task(unsigned cpu, bool is_dpc, dr_fn fn, void *arg, const c
     t->name = name ? name : (is_dpc ? "dpc" : "thread");
     t->irql = is_dpc ? DR_DISPATCH_LEVEL : DR_PASSIVE_LEVEL;
     t->state = is_dpc ? DR_TASK_QUEUED : DR_TASK_READY;
+    dr__hb_spawn(t);
     /* Queuing a DPC or creating a thread happens-before it starts. From a
      * handler, the edge comes from the arming of the event or timer. */
     if (G.in_handler) {
         t->hb_from = G.handler_origin;
     } else {
         t->hb_from = t;
-        TSAN_RELEASE(t);
+        dr_hb_release(t);
     }
     if (G.tracing) { /* cause and effect for the timeline; not a step, not in the digest */
         dr_task *me = G.cur;
@@ -329,9 +331,9 @@ DR_NO_TSAN void dr__fiber_main(void)
             continue;
         }
         dr_task *t = s->task;
-        TSAN_ACQUIRE(&G.epoch_start);
+        dr_hb_acquire(&G.epoch_start);
         if (t->hb_from)
-            TSAN_ACQUIRE((void *)t->hb_from);
+            dr_hb_acquire(t->hb_from);
         quiet_end();
         t->fn(t->arg);
         quiet_begin();
@@ -652,7 +654,7 @@ static unsigned fiber_spin_acquire(dr_spinlock *lock, unsigned irql)
         dr_wait(lock_free, lock, &site_spin);
     }
     lock->owner_task = me->id;
-    TSAN_ACQUIRE(lock); /* a spin lock orders its critical sections */
+    dr_hb_acquire(lock); /* a spin lock orders its critical sections */
     return old;
 }
 
@@ -665,7 +667,7 @@ static void fiber_spin_release(dr_spinlock *lock, unsigned old_irql)
     }
     if (lock->exec != G.exec || lock->owner_task != me->id)
         DR_FAULT(SPIN_NOT_HELD, lock->name ? lock->name : "lock", me->name);
-    TSAN_RELEASE(lock);
+    dr_hb_release(lock);
     lock->owner_task = 0;
     if (old_irql < me->irql)
         dr_lower_irql(old_irql);

@@ -626,7 +626,7 @@ static uint32_t replay_choose(dr_strategy *s, const dr_choice_req *req)
     replay_s *r = (replay_s *)s;
     /* A data-race tape stops where ThreadSanitizer reported: past its end
      * the run continues with the default choices (the report comes first). */
-    if (r->pos >= r->tape->nrec && r->tape->finding == DR_FIND_DATA_RACE)
+    if (r->pos >= r->tape->nrec && dr_tape_tsan_race(r->tape))
         return 0;
     if (r->pos >= r->tape->nrec) {
         dr__diverge("replay diverged at step %llu: the run asks for choice %zu but the tape holds only %zu",
@@ -648,7 +648,7 @@ static uint32_t replay_choose(dr_strategy *s, const dr_choice_req *req)
 bool dr_replay_verify(const dr_strategy *s, const dr_exec_result *res, char *msg, size_t msglen)
 {
     const replay_s *rr = (const replay_s *)s;
-    if (rr->tape->finding == DR_FIND_DATA_RACE && !res->diverged) {
+    if (dr_tape_tsan_race(rr->tape) && !res->diverged) {
         /* Only the recorded prefix is checked: the execution went on past
          * the point where ThreadSanitizer reported when it was recorded. */
         if (rr->pos < rr->tape->nrec) {

@@ -83,9 +83,11 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     size_t name_len = strnlen(t->scenario, sizeof t->scenario);
     size_t title_len = strnlen(t->title, sizeof t->title);
     size_t env_len = strnlen(t->env, sizeof t->env);
-    /* Version 2 unless the run had --env: such tapes stay what they were. */
-    put_le(&b, env_len ? DR_TAPE_VERSION_ENV : DR_TAPE_VERSION, 2);
-    put_le(&b, FIXED_HEADER + 4 + name_len + title_len + (env_len ? 2 + env_len : 0), 2);
+    /* Version 4 when the race detector was on; else version 2 unless the
+     * run had --env: such tapes stay what they were. */
+    bool races = t->races != DR_RACES_OFF;
+    put_le(&b, races ? DR_TAPE_VERSION_RACES : env_len ? DR_TAPE_VERSION_ENV : DR_TAPE_VERSION, 2);
+    put_le(&b, FIXED_HEADER + 4 + name_len + title_len + (env_len || races ? 2 + env_len : 0) + (races ? 1 : 0), 2);
     put_le(&b, t->scenario_digest, 8);
     put_le(&b, t->trace_digest, 8);
     put_le(&b, t->seed, 8);
@@ -96,8 +98,10 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     put_u8(&b, (uint8_t)t->finding);
     put_str(&b, t->scenario, name_len);
     put_str(&b, t->title, title_len);
-    if (env_len)
+    if (env_len || races)
         put_str(&b, t->env, env_len);
+    if (races)
+        put_u8(&b, t->races);
     for (size_t i = 0; i < t->nrec; i++) {
         put_u8(&b, t->rec[i].kind);
         put_varint(&b, t->rec[i].n);
@@ -188,10 +192,11 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     uint64_t version, hlen, v;
     if (!get_le(&r, 2, &version) || !get_le(&r, 2, &hlen))
         return fail(err, errlen, "truncated tape: %zu bytes, the header alone needs 8", len);
-    if (version < 1 || version > DR_TAPE_VERSION_ENV)
+    if (version < 1 || version > DR_TAPE_VERSION_RACES)
         return fail(err, errlen, "tape version %llu is not supported (this build reads versions 1 to %d)",
-                    (unsigned long long)version, DR_TAPE_VERSION_ENV);
-    size_t strings = version == 1 ? 2 : version == 2 ? 4 : 6; /* the length fields */
+                    (unsigned long long)version, DR_TAPE_VERSION_RACES);
+    /* the length fields (and version 4's detector byte) */
+    size_t strings = version == 1 ? 2 : version == 2 ? 4 : version == 3 ? 6 : 7;
     if (len < 8 + hlen + 4)
         return fail(err, errlen, "truncated tape: %zu bytes, header and checksum need %llu", len,
                     (unsigned long long)(8 + hlen + 4));
@@ -219,6 +224,14 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
         return fail(err, errlen, "corrupt tape: bad scenario name or title in the header");
     if (version == DR_TAPE_VERSION_ENV && (!get_str(&h, (unsigned)version, t->env, sizeof t->env) || !t->env[0]))
         return fail(err, errlen, "corrupt tape: bad --env settings in the header");
+    if (version == DR_TAPE_VERSION_RACES) {
+        uint64_t races = 0;
+        if (!get_str(&h, (unsigned)version, t->env, sizeof t->env))
+            return fail(err, errlen, "corrupt tape: bad --env settings in the header");
+        if (!get_le(&h, 1, &races) || races < DR_RACES_MS || races > DR_RACES_ISO)
+            return fail(err, errlen, "corrupt tape: bad race detector setting in the header");
+        t->races = (uint8_t)races;
+    }
     if (h.pos != h.n)
         return fail(err, errlen, "corrupt tape: %zu unexplained header bytes", h.n - h.pos);
     if (cpus < 1 || cpus > DR_MAX_CPUS)
@@ -372,3 +385,5 @@ int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen)
     }
     return 0;
 }
+
+bool dr_tape_tsan_race(const dr_tape *t) { return t->finding == DR_FIND_DATA_RACE && t->trace_digest == 0; }

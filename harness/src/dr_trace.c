@@ -390,6 +390,15 @@ uint32_t dr__fiber_trace_mark(const char *what)
     return G.ntrace > before ? (uint32_t)G.ntrace : 0;
 }
 
+void dr__trace_stack_at(uint32_t mark)
+{
+    if (!G.tracing || !mark || mark > G.ntrace)
+        return;
+    dr_trace_rec *r = &G.trace[mark - 1];
+    if (!r->nstack)
+        trace_stack(r);
+}
+
 void dr__fiber_fail_related(uint32_t mark, const char *what)
 {
     G.related = mark;

@@ -37,10 +37,19 @@ expect_usage_error "random bytes" replay random.tape
 mkdir dir.tape
 expect_usage_error "directory as tape" replay dir.tape
 
+# The unlocked increment is a data race to the built-in detector, in every
+# build where driver accesses are scheduling points.
+if [ "$MODE" != plain ]; then
+    "$D" run toy-lost-update --quiet --race-detector on --executions 200 --findings fr >race.txt 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q "data race: " race.txt && ok || bad "the detector did not report the toy's race (exit $rc)"
+fi
+
 # A campaign finds a bug (exit 1) and saves its tape: the plain-C lost update
-# where driver accesses are scheduling points, else the depth-2 toy.
+# where driver accesses are scheduling points (with the race detector off:
+# this is about what a schedule does), else the depth-2 toy.
 if [ "$MODE" = plain ]; then scn=toy-depth2; want="transient flag"; else scn=toy-lost-update; want="lost update"; fi
-"$D" run $scn --quiet --executions 2000 --findings f >run.txt 2>run.err
+"$D" run $scn --quiet --race-detector off --executions 2000 --findings f >run.txt 2>run.err
 rc=$?
 [ "$rc" -eq 1 ] && ok || bad "default run: exit $rc, expected 1"
 grep -q "$want" run.txt && ok || bad "the run does not report: $want"

@@ -4,7 +4,8 @@
 # rebuild and change the outcome; a bad setting is one line on stderr and exit
 # 2 before any execution; a finding's tape records the settings (tape version
 # 3, the reports show them) and replays to the same finding; a tape without
-# them stays version 2.
+# them stays version 2. With the race detector on, the tape is version 4: it
+# records the detector's setting too, and the settings, empty or not.
 set -u
 . "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
@@ -20,7 +21,7 @@ expect_setting_error() {
 # ---- the outcome changes: busted-c19 reuses one transaction per request
 # without releasing it (its row: requests=2 no-concurrent, expect V1); with one
 # request there is no second initialisation, so nothing to find. ----
-"$D" run busted-c19 --executions 300 --quiet --findings f0 >base.txt 2>&1
+"$D" run busted-c19 --executions 300 --quiet --race-detector off --findings f0 >base.txt 2>&1
 check test $? -eq 1
 check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" base.txt
 "$D" run busted-c19 --executions 300 --quiet --findings f1 --env "requests=1" >one.txt 2>&1
@@ -64,18 +65,22 @@ no-cancel"
 check test ! -d findings
 
 # ---- the tape records the settings and replays to the same finding ----
-"$D" run busted-c19 --stop-on-first --quiet --findings fe --env "requests=2 no-cancel memory=4K,64K" >e.txt 2>&1
+# replayed TAPE VERSION SETTINGS OUT: TAPE is format VERSION (bytes 4-5,
+# little-endian) and replays to its finding with SETTINGS (its output in OUT).
+replayed() {
+    check test "$(od -An -tu1 -j4 -N2 "$1" | tr -s ' ')" = " $2 0"
+    "$D" replay "$1" >"$4" 2>&1
+    check test $? -eq 1
+    check grep -q "^env          $3" "$4"
+    check grep -q "reproduced" "$4"
+}
+"$D" run busted-c19 --stop-on-first --quiet --race-detector off --findings fe --env "requests=2 no-cancel memory=4K,64K" >e.txt 2>&1
 check test $? -eq 1
 tape=$(ls fe/*.tape 2>/dev/null | head -1)
 check test -n "$tape"
 if [ -n "$tape" ]; then
-    # version 3 (bytes 4-5, little-endian)
-    check test "$(od -An -tu1 -j4 -N2 "$tape" | tr -s ' ')" = " 3 0"
-    "$D" replay "$tape" >r.txt 2>&1
-    check test $? -eq 1
-    check grep -q "^env          requests=2 no-cancel memory=4K,64K" r.txt
+    replayed "$tape" 3 "requests=2 no-cancel memory=4K,64K" r.txt
     check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" r.txt
-    check grep -q "reproduced" r.txt
     base=${tape%.tape}
     check grep -q "^env          requests=2 no-cancel memory=4K,64K (--env" "$base.txt"
     check grep -q '"env": "requests=2 no-cancel memory=4K,64K"' "$base.json"
@@ -85,6 +90,15 @@ if [ -n "$tape" ]; then
     "$D" replay min.tape >rm.txt 2>&1
     check test $? -eq 1
     check grep -q "^env          requests=2 no-cancel memory=4K,64K" rm.txt
+fi
+# with the race detector on: version 4, settings and detector replayed
+"$D" run busted-c19 --stop-on-first --quiet --race-detector on --volatile iso --findings f4 --env "requests=2 no-cancel" >e4.txt 2>&1
+check test $? -eq 1
+tape4=$(ls f4/*.tape 2>/dev/null | head -1)
+check test -n "$tape4"
+if [ -n "$tape4" ]; then
+    replayed "$tape4" 4 "requests=2 no-cancel" r4.txt
+    check grep -q "^races        on, volatile as ISO C" r4.txt
 fi
 # a tape without --env stays version 2 and shows no env line
 tape0=$(ls f0/*.tape 2>/dev/null | head -1)

@@ -28,10 +28,19 @@ static void lost_check(void)
         dr_fail(DR_FIND_CHECK, "lost update: unlocked increment", "counter is %d after two increments", toy_counter);
 }
 
+/* Where driver accesses are scheduling points (clang) and the built-in race
+ * detector is on (every such build but tsan, where ThreadSanitizer is), the
+ * unlocked increment is a data race before it is a lost update. */
+#if defined(__clang__) && !defined(DR_TSAN_HOOKS)
+#define LOST_UPDATE_VERDICT "data-race"
+#else
+#define LOST_UPDATE_VERDICT "check"
+#endif
+
 static const dr_scenario toy_lost_update = {
     .name = "toy-lost-update",
     .summary = "plain C counter++ (no dmarace calls) on two processors",
-    .expect = "check",
+    .expect = LOST_UPDATE_VERDICT,
     .cpus = 2,
     .max_cpus = 2,
     .version = 1,

@@ -188,6 +188,11 @@ extern "C" {
  * target is checked against poisoned memory (the access hooks do not see
  * atomic operations). */
 void KmInterlockedPoint(const volatile void *p, size_t size);
+/* The same for the one-access forms below (ReadAcquire, WriteRelease...):
+ * the race detector takes the driver's access that follows as atomic, with
+ * the ordering its name gives (KM_ATOMIC_*). */
+enum { KM_ATOMIC_PLAIN = 0, KM_ATOMIC_ACQUIRE = 2, KM_ATOMIC_RELEASE = 4 };
+void KmAtomicPoint(const volatile void *p, size_t size, unsigned order);
 
 static inline LONG InterlockedIncrement(LONG volatile *p)
 {
@@ -283,34 +288,34 @@ static inline LONG64 InterlockedCompareExchange64(LONG64 volatile *p, LONG64 exc
  * ReadULongAcquire...): a scheduling point, then one indivisible access. The
  * simulated processors are sequentially consistent, so every form is
  * seq_cst here (stronger than Windows' acquire or no-fence on arm64). */
-#define KM_READ_ONCE(T, name)                                                                            \
+#define KM_READ_ONCE(T, name, order)                                                                     \
     static inline T name(T const volatile *p)                                                            \
     {                                                                                                    \
-        KmInterlockedPoint(p, sizeof *p);                                                                \
+        KmAtomicPoint(p, sizeof *p, order);                                                              \
         return __atomic_load_n(p, __ATOMIC_SEQ_CST);                                                     \
     }
-#define KM_WRITE_ONCE(T, name)                                                                           \
+#define KM_WRITE_ONCE(T, name, order)                                                                    \
     static inline VOID name(T volatile *p, T v)                                                          \
     {                                                                                                    \
-        KmInterlockedPoint(p, sizeof *p);                                                                \
+        KmAtomicPoint(p, sizeof *p, order);                                                              \
         __atomic_store_n(p, v, __ATOMIC_SEQ_CST);                                                        \
     }
-KM_READ_ONCE(LONG, ReadAcquire)
-KM_READ_ONCE(LONG, ReadNoFence)
-KM_READ_ONCE(ULONG, ReadULongAcquire)
-KM_READ_ONCE(ULONG, ReadULongNoFence)
-KM_READ_ONCE(LONG64, ReadAcquire64)
-KM_READ_ONCE(LONG64, ReadNoFence64)
-KM_READ_ONCE(PVOID, ReadPointerAcquire)
-KM_READ_ONCE(PVOID, ReadPointerNoFence)
-KM_WRITE_ONCE(LONG, WriteRelease)
-KM_WRITE_ONCE(LONG, WriteNoFence)
-KM_WRITE_ONCE(ULONG, WriteULongRelease)
-KM_WRITE_ONCE(ULONG, WriteULongNoFence)
-KM_WRITE_ONCE(LONG64, WriteRelease64)
-KM_WRITE_ONCE(LONG64, WriteNoFence64)
-KM_WRITE_ONCE(PVOID, WritePointerRelease)
-KM_WRITE_ONCE(PVOID, WritePointerNoFence)
+KM_READ_ONCE(LONG, ReadAcquire, KM_ATOMIC_ACQUIRE)
+KM_READ_ONCE(LONG, ReadNoFence, KM_ATOMIC_PLAIN)
+KM_READ_ONCE(ULONG, ReadULongAcquire, KM_ATOMIC_ACQUIRE)
+KM_READ_ONCE(ULONG, ReadULongNoFence, KM_ATOMIC_PLAIN)
+KM_READ_ONCE(LONG64, ReadAcquire64, KM_ATOMIC_ACQUIRE)
+KM_READ_ONCE(LONG64, ReadNoFence64, KM_ATOMIC_PLAIN)
+KM_READ_ONCE(PVOID, ReadPointerAcquire, KM_ATOMIC_ACQUIRE)
+KM_READ_ONCE(PVOID, ReadPointerNoFence, KM_ATOMIC_PLAIN)
+KM_WRITE_ONCE(LONG, WriteRelease, KM_ATOMIC_RELEASE)
+KM_WRITE_ONCE(LONG, WriteNoFence, KM_ATOMIC_PLAIN)
+KM_WRITE_ONCE(ULONG, WriteULongRelease, KM_ATOMIC_RELEASE)
+KM_WRITE_ONCE(ULONG, WriteULongNoFence, KM_ATOMIC_PLAIN)
+KM_WRITE_ONCE(LONG64, WriteRelease64, KM_ATOMIC_RELEASE)
+KM_WRITE_ONCE(LONG64, WriteNoFence64, KM_ATOMIC_PLAIN)
+KM_WRITE_ONCE(PVOID, WritePointerRelease, KM_ATOMIC_RELEASE)
+KM_WRITE_ONCE(PVOID, WritePointerNoFence, KM_ATOMIC_PLAIN)
 #undef KM_READ_ONCE
 #undef KM_WRITE_ONCE
 

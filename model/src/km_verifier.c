@@ -201,10 +201,26 @@ void KmAssertFailedW(const char *expr, const wchar_t *msg, const char *file, int
 
 DR_SITE(site_interlocked, "Interlocked");
 
+/* Interlocked* are sequentially consistent read-modify-writes: to the race
+ * detector an atomic access that acquires and releases the location. */
 void KmInterlockedPoint(const volatile void *p, size_t size)
 {
     dr_yield(&site_interlocked);
     dr_check_access((const void *)(uintptr_t)p, size, true);
+    dr_hb_atomic((const void *)(uintptr_t)p, size, DR_ATOMIC_RMW | DR_ATOMIC_ACQUIRE | DR_ATOMIC_RELEASE,
+                 (uintptr_t)__builtin_return_address(0));
+}
+
+/* ReadAcquire, WriteRelease and the rest: the driver's access follows. The
+ * no-fence forms are atomic and order nothing. */
+void KmAtomicPoint(const volatile void *p, size_t size, unsigned order)
+{
+    dr_yield(&site_interlocked);
+    dr_check_access((const void *)(uintptr_t)p, size, false);
+    dr_hb_atomic((const void *)(uintptr_t)p, size,
+                 (order & KM_ATOMIC_ACQUIRE ? DR_ATOMIC_ACQUIRE : 0u) |
+                     (order & KM_ATOMIC_RELEASE ? DR_ATOMIC_RELEASE : 0u),
+                 (uintptr_t)__builtin_return_address(0));
 }
 
 KIRQL KeGetCurrentIrql(void) { return (KIRQL)dr_irql(); }

@@ -2,6 +2,7 @@
 #include "km_test.h"
 
 int km_t_pass, km_t_fail;
+bool km_test_races;
 
 static km_test_result run_until(const dr_scenario *s, dr_strategy *st, long max, bool stop_first,
                                 const char *needle)
@@ -10,6 +11,7 @@ static km_test_result run_until(const dr_scenario *s, dr_strategy *st, long max,
     memset(&r, 0, sizeof r);
     r.first_exec = -1;
     dr_run_config cfg = {.cpus = 0};
+    dr_set_race_detector(km_test_races);
     for (long e = 0; e < max; e++) {
         dr_exec_result res;
         if (dr_run(s, &cfg, st, (uint64_t)e, &res) != 0)

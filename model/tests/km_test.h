@@ -23,6 +23,12 @@ typedef struct km_test_result {
 /* Run scenario s: strategy "random", "swarm", "pct" or "dfs" (dfs uses bound 2 unless
  * `bound` is set), up to max executions, stopping at the first finding if
  * stop_first. */
+/* The built-in race detector in the runs below: off unless a test turns it
+ * on. Model tests watch their drivers through plain global counters and
+ * flags that callbacks on several processors share (test bookkeeping, racy
+ * by design, as the TSan build's RACY_DRIVERS notes); test_lock.c turns it on
+ * to test it against the model's edges. */
+extern bool km_test_races;
 km_test_result km_test_run(const dr_scenario *s, const char *strategy, long max, bool stop_first);
 km_test_result km_test_run_dfs(const dr_scenario *s, unsigned bound, long max, bool stop_first);
 

@@ -33,7 +33,19 @@ typedef enum {
     L_FLAG,           /* BeginCompletion from EvtIoRead and a timer callback */
     L_REQUEST_LOCK,   /* lock parented to the request, used after completion (C11) */
     L_HIGH,           /* acquire at HIGH_LEVEL (V33) */
+    L_ATOMIC,         /* InterlockedIncrement from every request */
+    L_PUBLISH,        /* a payload, then WriteRelease of a flag; ReadAcquire of it, then the payload */
+    L_PUBLISH_NOFENCE,/* the same with WriteNoFence/ReadNoFence: nothing orders the payload */
+    L_WRITE_THEN_READ,/* a write under the lock, then a read of it after the release (published.c:64) */
 } lmode;
+
+/* The built-in race detector sees driver accesses where they are scheduling
+ * points: clang's access instrumentation. */
+#if defined(__clang__)
+#define ACCESSES_SEEN 1
+#else
+#define ACCESSES_SEEN 0
+#endif
 
 static lmode mode;
 static WDFSPINLOCK g_lock;
@@ -41,6 +53,7 @@ static WDFTIMER g_timer;
 static WDFDEVICE g_device;
 
 static LONG g_counter, g_arrivals, g_bad_irql, g_winners, g_stage;
+static LONG g_payload, g_ready, g_stale;
 static bool g_started;
 
 static VOID EvtTimer(WDFTIMER Timer)
@@ -151,6 +164,29 @@ static VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length)
             WdfSpinLockRelease(lock);
         }
         return;
+    case L_ATOMIC:
+        InterlockedIncrement(&g_counter);
+        break;
+    case L_WRITE_THEN_READ:
+        WdfSpinLockAcquire(g_lock);
+        g_payload = g_payload + 1;
+        WdfSpinLockRelease(g_lock);
+        if (g_payload == 0) /* unlocked: the other request may be writing it */
+            InterlockedIncrement(&g_stale);
+        break;
+    case L_PUBLISH:
+    case L_PUBLISH_NOFENCE:
+        if (InterlockedIncrement(&g_arrivals) == 1) {
+            g_payload = 42;
+            if (mode == L_PUBLISH)
+                WriteRelease(&g_ready, 1);
+            else
+                WriteNoFence(&g_ready, 1);
+        } else if (mode == L_PUBLISH ? ReadAcquire(&g_ready) : ReadNoFence(&g_ready)) {
+            if (g_payload != 42)
+                InterlockedIncrement(&g_stale);
+        }
+        break;
     case L_HIGH:
         KeRaiseIrql(HIGH_LEVEL, &old);
         WdfSpinLockAcquire(g_lock);
@@ -209,6 +245,7 @@ static km_env env;
 static void setup(void)
 {
     g_counter = g_arrivals = g_bad_irql = g_winners = g_stage = 0;
+    g_payload = g_ready = g_stale = 0;
     g_started = false;
     km_world_start(&env, DriverEntry);
 }
@@ -220,7 +257,9 @@ static void check(void)
         return;
     if (g_bad_irql)
         dr_fail(DR_FIND_CHECK, "wrong IRQL around a spin lock", "%ld checks failed", (long)g_bad_irql);
-    else if ((mode == L_COUNT || mode == L_COUNT_NOLOCK) && g_counter != (LONG)env.requests)
+    else if (g_stale)
+        dr_fail(DR_FIND_CHECK, "stale payload", "the flag was seen before the payload");
+    else if ((mode == L_COUNT || mode == L_COUNT_NOLOCK || mode == L_ATOMIC) && g_counter != (LONG)env.requests)
         dr_fail(DR_FIND_CHECK, "lost update", "counter %ld after %u requests", (long)g_counter, env.requests);
     else if (mode == L_FLAG && g_winners != 1)
         dr_fail(DR_FIND_CHECK, "both paths believed they were first", "%ld winners", (long)g_winners);
@@ -337,6 +376,42 @@ static void test_lock_lifetime_and_v33(void)
     KEXPECT_FINDING(r, DR_FIND_FRAMEWORK, "BUGCHECK 0x9 INT2: WdfSpinLockAcquire: called above DISPATCH_LEVEL");
 }
 
+/* The built-in race detector against the model's edges (docs/races.md):
+ * a spin lock, Interlocked*, ReadAcquire/WriteRelease order what they guard,
+ * over every schedule of bound 2; the same accesses without them race. */
+static void test_race_detector(void)
+{
+    km_test_races = true;
+    static const lmode clean[] = {L_COUNT, L_ATOMIC, L_PUBLISH, L_FLAG};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        use(clean[i], true, 2);
+        km_test_result r = km_test_run_dfs(&scn, 2, 200000, true);
+        KEXPECT_CLEAN(r);
+        KCHECK(r.exhausted);
+    }
+    if (RACY_DRIVERS && ACCESSES_SEEN) {
+        /* The unlocked counter: a race before it is a lost update. */
+        use(L_COUNT_NOLOCK, true, 2);
+        km_test_result r = km_test_run(&scn, "random", 5000, true);
+        KEXPECT_FINDING(r, DR_FIND_DATA_RACE, "data race: ");
+        KCHECK(strstr(r.first.message, "4 bytes by") && strstr(r.first.message, "unordered with an earlier"));
+        /* No fence: the flag's accesses are atomic (no race on it), the
+         * payload's are not ordered by it. */
+        use(L_PUBLISH_NOFENCE, true, 2);
+        r = km_test_run(&scn, "random", 5000, true);
+        KEXPECT_FINDING(r, DR_FIND_DATA_RACE, "data race: ");
+        KCHECK(!strstr(r.first.message, "atomic"));
+        /* A task's own locked write does not stand for its later unlocked
+         * read: the other request's write after the lock is ordered after
+         * the first write, not after that read. */
+        use(L_WRITE_THEN_READ, true, 2);
+        r = km_test_run_dfs(&scn, 2, 200000, true);
+        KEXPECT_FINDING(r, DR_FIND_DATA_RACE, "data race: ");
+        KCHECK(strstr(r.first.message, "write of 4 bytes") && strstr(r.first.message, "earlier read of 4 bytes"));
+    }
+    km_test_races = false;
+}
+
 int main(void)
 {
     test_mutual_exclusion();
@@ -346,5 +421,6 @@ int main(void)
     test_v34_left_held();
     test_flag_under_lock();
     test_lock_lifetime_and_v33();
+    test_race_detector();
     return km_test_done();
 }

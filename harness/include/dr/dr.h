@@ -341,6 +341,29 @@ void dr_poison(const void *addr, size_t size, dr_poison_kind kind, const char *w
  * windows calls this at the start of each execution. */
 void dr_poison_reset(void);
 
+/* ---- happens-before edges (dr_hb.c, docs/races.md) --------------------------------
+ * The one source of the ordering the kernel and the framework provide
+ * between simulated processors: a release of `sync` by one task
+ * happens-before every later acquire of `sync` by another. The engine gives
+ * its own (spin locks, task creation, arming an event or timer); the model
+ * gives KMDF's (its locks, as sections of model code). Two consumers take
+ * them: the built-in race detector (fiber mode) and, in the tsan build,
+ * ThreadSanitizer. */
+void dr_hb_acquire(const void *sync);
+void dr_hb_release(const void *sync);
+/* An atomic access by driver code the model performs or announces
+ * (Interlocked*, ReadAcquire, WriteRelease...), at pc (the driver's site).
+ * A read-modify-write is checked at once; a load or store is announced, and
+ * the driver's own access to addr that follows (its hook) is the atomic one.
+ * Atomic accesses never race with each other; ACQUIRE and RELEASE order as
+ * their names say on the location. */
+enum {
+    DR_ATOMIC_RMW = 1,
+    DR_ATOMIC_ACQUIRE = 2,
+    DR_ATOMIC_RELEASE = 4,
+};
+void dr_hb_atomic(const void *addr, size_t size, unsigned how, uintptr_t pc);
+
 /* Check a driver access the access hooks do not see (an atomic operation
  * done for the driver): a poisoned range is reported as a driver load or
  * store would be. Does nothing outside a task. */

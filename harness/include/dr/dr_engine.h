@@ -91,9 +91,14 @@ typedef struct dr_tape_rec {
     uint32_t value;
 } dr_tape_rec;
 
-/* Written: version 2, or version 3 when the run had --env settings (the
- * header then ends with them); versions 1 to 3 are read. */
-enum { DR_TAPE_VERSION = 2, DR_TAPE_VERSION_ENV = 3, DR_ENV_MAX = 256 };
+/* Written: version 4 when the race detector was on (the header ends with
+ * the --env settings, possibly empty, and the detector setting), else
+ * version 2, or version 3 when the run had --env settings (the header then
+ * ends with them); versions 1 to 4 are read. */
+enum { DR_TAPE_VERSION = 2, DR_TAPE_VERSION_ENV = 3, DR_TAPE_VERSION_RACES = 4, DR_ENV_MAX = 256 };
+/* The race detector a tape was recorded with (version 4 records it; older
+ * tapes were recorded before the detector existed: off). */
+typedef enum { DR_RACES_OFF = 0, DR_RACES_MS = 1, DR_RACES_ISO = 2 } dr_races;
 
 typedef struct dr_tape {
     uint16_t version;
@@ -106,7 +111,8 @@ typedef struct dr_tape {
     char scenario[64];
     dr_finding_kind finding;   /* what the recorded run found */
     char title[160];
-    char env[DR_ENV_MAX];      /* --env settings of the recorded run ("" if none; version 3) */
+    char env[DR_ENV_MAX];      /* --env settings of the recorded run ("" if none; versions 3, 4) */
+    uint8_t races;             /* dr_races of the recorded run (version 4; DR_RACES_OFF before) */
     size_t nrec;
     dr_tape_rec *rec;          /* owned (malloc) */
 } dr_tape;
@@ -116,6 +122,10 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len);
 /* Decode; on error returns -1 and a one-line reason in err. */
 int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t errlen);
 void dr_tape_free(dr_tape *t);
+/* A tape of a data race ThreadSanitizer reported (tsan build): its process
+ * ended at the report, so it has no trace digest and its choices stop
+ * there. The built-in detector's races are tapes like any other. */
+bool dr_tape_tsan_race(const dr_tape *t);
 /* File helpers: load reports I/O and format errors in err; save is atomic
  * (temporary file in the same directory, fsync, rename). */
 int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen);
@@ -281,6 +291,51 @@ void dr_notices_reset(void);
 /* True when a fault inside a task becomes a crash finding (builds without
  * ASan/TSan; with them the sanitizer reports and stops the process). */
 bool dr_catches_crashes(void);
+
+/* ---- the built-in race detector (dr_hb.c, docs/races.md) -------------------------
+ * On by default in builds without ThreadSanitizer; in the tsan build TSan is
+ * the detector unless this turns it on. Set before dr_run. */
+void dr_set_race_detector(bool on);
+bool dr_race_detector(void);
+/* Both settings as one value (a tape's), and applied from one. */
+dr_races dr_races_now(void);
+void dr_races_apply(dr_races r);
+/* "off", "on, volatile as MSVC /volatile:ms", "on, volatile as ISO C". */
+const char *dr_races_text(dr_races r);
+/* How a volatile access is read: MSVC's /volatile:ms (true, the default: a
+ * volatile read acquires, a volatile write releases, as kernel drivers for
+ * x86/x64 are compiled) or ISO C (false: a plain access). */
+void dr_set_volatile_ms(bool ms);
+bool dr_volatile_ms(void);
+/* The driver's volatile loads and stores, by debug location: the file's
+ * name without directories, line and column. The build lists them from the
+ * driver's LLVM IR (cmake/dmarace_volatile.awk) into a generated file whose
+ * constructor registers them; the tables are kept, not copied. */
+typedef struct dr_volatile_site {
+    const char *file;
+    unsigned line, column;
+} dr_volatile_site;
+void dr_volatile_sites_add(const dr_volatile_site *sites, size_t n);
+/* Whether a registered site is at file (any directories are ignored), line, column. */
+bool dr_volatile_site_at(const char *file, unsigned line, unsigned column);
+size_t dr_volatile_site_count(void);
+/* Which access sites (a driver pc: a hook's return address) are volatile
+ * accesses; called only when sites are registered. The CLI's reads the pc's
+ * line and column from the debug information (dr_where_volatile). */
+typedef bool (*dr_hb_volatile_fn)(uintptr_t pc);
+void dr_set_volatile_classifier(dr_hb_volatile_fn fn);
+/* Names a driver site for a race's title ("file:line function"); false when
+ * it cannot (the engine then names the function and offset in its module). */
+typedef bool (*dr_site_namer_fn)(uintptr_t pc, char *out, size_t len);
+void dr_set_site_namer(dr_site_namer_fn fn);
+/* The detector's counters since the process started (benchmarks, docs). */
+typedef struct dr_hb_stats {
+    uint64_t accesses;     /* shared accesses checked */
+    uint64_t dropped;      /* granules not shadowed: the shadow table was full */
+    uint64_t evicted;      /* access records replaced while still unordered */
+    uint64_t sync_dropped; /* releases lost: the sync table was full */
+} dr_hb_stats;
+void dr_hb_stats_get(dr_hb_stats *out);
 
 /* ThreadSanitizer (tsan build), fiber mode: a report during an execution.
  * The engine keeps the report's racing accesses (dr_race_info) in this
