@@ -69,6 +69,45 @@ function(_dmarace_link_whole target)
 endfunction()
 
 # Quote a CMake string as a C string literal.
+# _dmarace_volatile_sites(<target> <out-var> <sources>...): the race
+# detector's table of the sources' volatile loads and stores (docs/races.md).
+# The sources are compiled a second time, to LLVM IR (-S -emit-llvm) with
+# <target>'s own flags, in an object library whose "objects" are never
+# linked; cmake/dmarace_volatile.awk lists each volatile access's debug
+# location in a generated C file, named in <out-var>, whose constructor
+# registers them. The caller adds that file to what links the driver.
+# No LLVM tool is needed (clang writes the IR, awk reads it); without clang
+# no table is made and volatile accesses read as plain ones.
+function(_dmarace_volatile_sites target out)
+  set(${out} "" PARENT_SCOPE)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  get_property(cmake_dir GLOBAL PROPERTY DMARACE_CMAKE_DIR)
+  get_property(n TARGET ${target} PROPERTY DMARACE_VOLATILE_TABLES)
+  if(n STREQUAL "")
+    set(n 0)
+  endif()
+  math(EXPR n "${n} + 1")
+  set_property(TARGET ${target} PROPERTY DMARACE_VOLATILE_TABLES ${n})
+  string(MAKE_C_IDENTIFIER "${target}_${n}" tag)
+  set(ir ${target}-volatile-ir-${n})
+  add_library(${ir} OBJECT EXCLUDE_FROM_ALL ${ARGN})
+  set_target_properties(${ir} PROPERTIES
+    INCLUDE_DIRECTORIES "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>"
+    COMPILE_DEFINITIONS "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>"
+    COMPILE_OPTIONS "$<TARGET_PROPERTY:${target},COMPILE_OPTIONS>")
+  target_link_libraries(${ir} PRIVATE "$<TARGET_PROPERTY:${target},LINK_LIBRARIES>")
+  target_compile_options(${ir} PRIVATE -g -S -emit-llvm)
+  set(gen "${CMAKE_CURRENT_BINARY_DIR}/${tag}_volatile_sites.c")
+  add_custom_command(OUTPUT "${gen}"
+    COMMAND awk -v "out=${gen}" -v "tag=${tag}" -f "${cmake_dir}/dmarace_volatile.awk" "$<TARGET_OBJECTS:${ir}>"
+    DEPENDS ${ir} "$<TARGET_OBJECTS:${ir}>" "${cmake_dir}/dmarace_volatile.awk"
+    COMMAND_EXPAND_LISTS VERBATIM
+    COMMENT "Listing the volatile accesses of ${target}")
+  set(${out} "${gen}" PARENT_SCOPE)
+endfunction()
+
 function(_dmarace_c_string out value)
   string(REPLACE "\\" "\\\\" value "${value}")
   string(REPLACE "\"" "\\\"" value "${value}")
@@ -581,8 +620,9 @@ function(dmarace_add_driver name)
   # Each executable is linked as its built-in model is (dmarace, fuzz_scenario):
   # the CLI or the fuzz target's library, the toys and the built-in scenarios,
   # plus the driver and its registration file.
-  add_executable(dmarace-${name} $<TARGET_OBJECTS:${drv}> "${gen}")
-  add_executable(dmarace-${name}-fuzz $<TARGET_OBJECTS:${drv}> "${gen}")
+  _dmarace_volatile_sites(${drv} vol ${arg_SOURCES})
+  add_executable(dmarace-${name} $<TARGET_OBJECTS:${drv}> "${gen}" ${vol})
+  add_executable(dmarace-${name}-fuzz $<TARGET_OBJECTS:${drv}> "${gen}" ${vol})
   set(builtin dmarace::dr_toys)
   if(NOT no_builtin)
     list(APPEND builtin dmarace::dr_scenarios)

@@ -34,7 +34,7 @@ configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/dmaraceConfig.cmake.i
 write_basic_package_version_file("${DR_PKG_DIR}/dmaraceConfigVersion.cmake" COMPATIBILITY SameMinorVersion)
 install(FILES "${DR_PKG_DIR}/dmaraceConfig.cmake" "${DR_PKG_DIR}/dmaraceConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/dmarace.cmake" "${PROJECT_SOURCE_DIR}/cmake/dmarace_check_symbols.cmake"
-              "${PROJECT_SOURCE_DIR}/cmake/dmarace_check_names.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/dmarace_check_names.cmake" "${PROJECT_SOURCE_DIR}/cmake/dmarace_volatile.awk"
         DESTINATION "${DR_INSTALL_CMAKEDIR}")
 
 # pkg-config: the prefix relative to the .pc file (relocatable, as the CMake

@@ -43,6 +43,16 @@ if [ "$MODE" != plain ]; then
     "$D" run toy-lost-update --quiet --race-detector on --executions 200 --findings fr >race.txt 2>&1
     rc=$?
     [ "$rc" -eq 1 ] && grep -q "data race: " race.txt && ok || bad "the detector did not report the toy's race (exit $rc)"
+    # Data behind a volatile flag: ordered as MSVC's /volatile:ms (the
+    # default), a race on the flag as ISO C, and the report says volatile.
+    "$D" run toy-volatile-flag --quiet --race-detector on --executions 500 --findings fv >vms.txt 2>&1
+    rc=$?
+    [ "$rc" -eq 0 ] && grep -q "volatile as MSVC" vms.txt && ok || bad "volatile:ms: exit $rc, expected a clean run"
+    "$D" run toy-volatile-flag --quiet --race-detector on --volatile iso --executions 500 --findings fv >viso.txt 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q "data race: harness/toys/toy_plain.c:[0-9]* toy_plain_publish / harness/toys/toy_plain.c:[0-9]* toy_plain_consume" viso.txt &&
+        grep -Eq "volatile (read|write) of 4 bytes by (publisher|consumer)" viso.txt && grep -q "volatile read as ISO C" viso.txt && ok ||
+        bad "volatile as ISO C: exit $rc, expected the flag's race"
 fi
 
 # A campaign finds a bug (exit 1) and saves its tape: the plain-C lost update

@@ -49,6 +49,54 @@ static const dr_scenario toy_lost_update = {
 };
 DR_SCENARIO(toy_lost_update)
 
+/* ---- toy-volatile-flag: data published behind a volatile flag ---------------- */
+/* Race-free where a volatile write releases and a volatile read acquires
+ * (MSVC's /volatile:ms, the race detector's default reading); a data race on
+ * toy_data and on the flag where volatile is a plain access (ISO C:
+ * --volatile iso). The fiber engine's memory is sequentially consistent,
+ * so the check holds either way: the reading decides the verdict. */
+
+static int consumed;
+
+static void publish_thread(void *arg)
+{
+    (void)arg;
+    toy_plain_publish(42);
+}
+
+static void consume_thread(void *arg)
+{
+    (void)arg;
+    consumed = toy_plain_consume();
+}
+
+static void volatile_setup(void)
+{
+    toy_data = 0;
+    toy_flag = 0;
+    consumed = 0;
+    dr_thread_create(0, publish_thread, NULL, "publisher");
+    dr_thread_create(1, consume_thread, NULL, "consumer");
+}
+
+static void volatile_check(void)
+{
+    if (consumed != -1 && consumed != 42)
+        dr_fail(DR_FIND_CHECK, "volatile flag: stale data", "the consumer saw the flag and read %d", consumed);
+}
+
+static const dr_scenario toy_volatile_flag = {
+    .name = "toy-volatile-flag",
+    .summary = "data behind a volatile flag: clean as /volatile:ms, a data race as ISO C (--volatile iso)",
+    .expect = "clean",
+    .cpus = 2,
+    .max_cpus = 2,
+    .version = 1,
+    .setup = volatile_setup,
+    .check = volatile_check,
+};
+DR_SCENARIO(toy_volatile_flag)
+
 /* ---- toy-interleave: two tasks of three steps each, no bug ------------------- */
 
 char toy_order[8];
