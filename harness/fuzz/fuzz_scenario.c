@@ -35,6 +35,7 @@
  * given (standalone_main.c), ignoring libFuzzer's own "-flag" arguments. */
 #include "dr/dr_engine.h"
 #include "dr/dr_icov_ctl.h"
+#include "dr_where.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,6 +111,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                        a);
     }
     dr_icov_set_enabled(icov);
+    dr_set_site_namer(dr_where_site);
+    dr_set_volatile_classifier(dr_where_volatile);
 #ifndef DR_FUZZ_STANDALONE
     /* libFuzzer turns -len_control off when a target defines a custom
      * mutator; without --tape-mutator=1 put its usual default back, so the
