@@ -270,16 +270,22 @@ static void wi_thread(void *arg)
 {
     km_object *o = arg;
     km_workitem *w = &o->u.wi;
+    /* Under the object's lock (Lock/Unlock around m_Enqueued and
+     * m_WorkItemRunningCount, before and after the callback): hb_q is that
+     * lock, which every Enqueue takes too. */
     HB_ACQ(&w->hb_q);
     ST(w->enqueued, false);
     ST(w->running, LD(w->running) + 1);
+    HB_REL(&w->hb_q);
     ST(w->thread_task, dr_current_task()); /* m_WorkItemThread */
     km_trace(&site_wi_callback, o, dr_irql());
     if (!invoke(w->cb_lock, (void (*)(WDFOBJECT))w->config.EvtWorkItemFunc, o, "EvtWorkItemFunc"))
         return;
     ST(w->thread_task, 0);
     HB_REL(&w->hb_done);
+    HB_ACQ(&w->hb_q);
     ST(w->running, LD(w->running) - 1);
+    HB_REL(&w->hb_q);
     km_obj_unref(o); /* RELEASE(WorkItemThunk) */
 }
 
@@ -321,7 +327,9 @@ NTSTATUS WdfWorkItemCreate(PWDF_WORKITEM_CONFIG Config, PWDF_OBJECT_ATTRIBUTES A
 
 /* fxworkitem.cpp#Enqueue: ignored while enqueued (and not yet started); a
  * break once the rundown began; else m_Enqueued, a reference, and
- * IoQueueWorkItem. */
+ * IoQueueWorkItem. All three under the object's lock, which WorkItemHandler
+ * takes before the callback: what the caller did before an ignored Enqueue
+ * happens-before the pending callback too (hb_q, in wi_thread). */
 VOID WdfWorkItemEnqueue(WDFWORKITEM WorkItem)
 {
     const char *api = "WdfWorkItemEnqueue";
@@ -331,11 +339,14 @@ VOID WdfWorkItemEnqueue(WDFWORKITEM WorkItem)
     if (!o)
         return;
     km_workitem *w = &o->u.wi;
+    HB_ACQ(&w->hb_q);
     if (LD(w->enqueued)) {
         km_trace(&site_wi_skipped, o, 0);
+        HB_REL(&w->hb_q);
         return;
     }
     if (LD(w->running_down)) {
+        HB_REL(&w->hb_q);
         /* FxVerifierDbgBreakPoint, then nothing is queued. */
         km_vf_break("WI1", api, "work item enqueued after its deletion",
                     "WI%u is being deleted (its parent or itself); it is not queued", o->id);
