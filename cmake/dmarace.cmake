@@ -68,7 +68,6 @@ function(_dmarace_link_whole target)
   endforeach()
 endfunction()
 
-# Quote a CMake string as a C string literal.
 # _dmarace_volatile_sites(<target> <out-var> <sources>...): the race
 # detector's table of the sources' volatile loads and stores (docs/races.md).
 # The sources are compiled a second time, to LLVM IR (-S -emit-llvm) with
@@ -108,6 +107,7 @@ function(_dmarace_volatile_sites target out)
   set(${out} "${gen}" PARENT_SCOPE)
 endfunction()
 
+# Quote a CMake string as a C string literal.
 function(_dmarace_c_string out value)
   string(REPLACE "\\" "\\\\" value "${value}")
   string(REPLACE "\"" "\\\"" value "${value}")

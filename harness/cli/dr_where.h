@@ -22,14 +22,15 @@ typedef struct dr_srcloc {
 bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out);
 
 /* A race's site as titles name it: "file:line function" (dr_where_site:
- * of one driver pc, false when it is not the driver's; the engine's
- * dr_site_namer_fn). */
+ * of one pc, the driver's line, or for dmarace's own canaries the line
+ * table's row; false when neither is known; the engine's dr_site_namer_fn). */
+void dr_where_site_text(const dr_srcloc *l, char *out, size_t len);
+bool dr_where_site(uintptr_t pc, char *out, size_t len);
+
 /* Whether a driver pc (an access hook's return address) is a volatile load
  * or store: its line-table row's file, line and column are a registered
  * volatile site (dr_volatile_site_at; the engine's dr_hb_volatile_fn). */
 bool dr_where_volatile(uintptr_t pc);
-void dr_where_site_text(const dr_srcloc *l, char *out, size_t len);
-bool dr_where_site(uintptr_t pc, char *out, size_t len);
 
 /* The driver functions a stack is in, outermost first: each run of driver
  * frames between the model's (or the engine's) is one driver callback the

@@ -60,7 +60,8 @@ static __attribute__((noinline)) void fiber_shared_access(const void *addr, size
     uint32_t mark = G.tracing ? (uint32_t)G.ntrace + 1 : 0; /* the record its scheduling point adds */
     dr__schedule(write ? &site_store : &site_load);
     if (dr__hb_on && !G.over) {
-        dr__trace_stack_at(mark); /* where a later race's report relates to */
+        if (mark)
+            dr__trace_stack_at(mark); /* where a later race's report relates to */
         dr__hb_access(addr, size, write, pc, mark);
     }
     quiet_end();

@@ -193,7 +193,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     dr__mirror_begin();
     dr__trace_begin();
     dr__windows_begin();
-    dr__hb_begin(true);
+    dr__hb_begin();
 
     strat->begin(strat, exec_index);
     quiet_end();

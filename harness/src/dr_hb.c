@@ -18,10 +18,10 @@
  *
  * Bounds. All tables have a fixed size and are cleared per execution (only
  * the slots used), so a campaign's memory does not grow with its length. A
- * granule that finds the shadow full is not checked (counted: dropped); a
- * record evicted while still unordered is counted (evicted). Neither can
- * make a race appear, only miss one. A full sync table could (an edge
- * lost): the rest of that execution goes unchecked (sync_dropped). */
+ * granule that finds the shadow full is not checked, and a full granule
+ * replaces a record: neither can make a race appear, only miss one. A full
+ * sync table could (an edge lost): the rest of that execution goes
+ * unchecked. */
 #define _GNU_SOURCE /* dladdr */
 #include "dr_hb.h"
 #include "dr_fault.h"
@@ -46,7 +46,6 @@ enum {
     SHADOW_CAP = 1 << 15,
     SHADOW_MAX = SHADOW_CAP / 2,
     RECS = 4,
-    NAME_CACHE = 256,
 };
 
 typedef struct {
@@ -94,8 +93,6 @@ static hb_cell shadow[SHADOW_CAP];
 static uint32_t shadow_used[SHADOW_MAX];
 static uint32_t nshadow;
 
-static dr_hb_stats stats;
-
 void dr_set_race_detector(bool on) { enabled = on; }
 bool dr_race_detector(void) { return enabled; }
 void dr_set_volatile_ms(bool ms) { volatile_ms = ms; }
@@ -109,7 +106,6 @@ void dr_races_apply(dr_races r)
     enabled = r != DR_RACES_OFF;
     volatile_ms = r != DR_RACES_ISO;
 }
-bool dr_volatile_ms(void) { return volatile_ms; }
 void dr_set_volatile_classifier(dr_hb_volatile_fn fn) { volatile_of = fn; }
 
 /* The volatile sites' tables, as registered (constructors: before main). */
@@ -129,8 +125,6 @@ void dr_volatile_sites_add(const dr_volatile_site *sites, size_t n)
     nvsites += n;
 }
 
-size_t dr_volatile_site_count(void) { return nvsites; }
-
 bool dr_volatile_site_at(const char *file, unsigned line, unsigned column)
 {
     const char *base = strrchr(file, '/');
@@ -144,7 +138,6 @@ bool dr_volatile_site_at(const char *file, unsigned line, unsigned column)
     return false;
 }
 void dr_set_site_namer(dr_site_namer_fn fn) { namer = fn; }
-void dr_hb_stats_get(dr_hb_stats *out) { *out = stats; }
 
 static inline uint32_t hash_ptr(uintptr_t k)
 {
@@ -152,7 +145,7 @@ static inline uint32_t hash_ptr(uintptr_t k)
     return (uint32_t)(h >> 32);
 }
 
-void dr__hb_begin(bool on)
+void dr__hb_begin(void)
 {
     for (uint32_t t = 0; t < nt; t++) {
         memset(task_vc[t], 0, task_w[t] * sizeof task_vc[t][0]);
@@ -170,7 +163,7 @@ void dr__hb_begin(bool on)
     for (uint32_t i = 0; i < nshadow; i++)
         memset(&shadow[shadow_used[i]], 0, sizeof shadow[0]);
     nshadow = 0;
-    dr__hb_on = on && enabled;
+    dr__hb_on = enabled;
     nt = 1;
     task_vc[0][0] = 1;
     task_w[0] = 1;
@@ -203,7 +196,6 @@ static int sync_find(const void *addr, bool create)
             if (nsync == SYNC_MAX) {
                 /* A lost release would be a missing edge, and a race reported
                  * that is none: the execution goes on unchecked instead. */
-                stats.sync_dropped++;
                 dr__hb_on = false;
                 return -1;
             }
@@ -266,47 +258,39 @@ void dr__hb_spawn(const dr_task *t)
 
 /* ---- reports ------------------------------------------------------------------------------ */
 
-/* A site's name for a title: the registered namer's (the driver's line), else
- * the function and offset in its module (stable within a build). Cached:
- * the same race is found again in many executions. */
-static const char *site_name(uintptr_t pc)
+/* A site's name for a title: the registered namer's (the driver's line; it
+ * caches), else the function and offset in its module (stable within a
+ * build). */
+static void site_name(uintptr_t pc, char *out, size_t len)
 {
-    static struct {
-        uintptr_t pc;
-        char name[200];
-    } cache[NAME_CACHE];
-    uint32_t i = hash_ptr(pc) & (NAME_CACHE - 1);
-    if (cache[i].pc == pc && pc)
-        return cache[i].name;
-    char *out = cache[i].name;
-    size_t len = sizeof cache[i].name;
     Dl_info info;
-    if (namer && namer(pc, out, len)) {
-    } else if (pc && dladdr((void *)pc, &info) && info.dli_fname) {
+    if (namer && namer(pc, out, len))
+        return;
+    if (pc && dladdr((void *)pc, &info) && info.dli_fname) {
         const char *mod = strrchr(info.dli_fname, '/');
         snprintf(out, len, "%s (%s+0x%" PRIxPTR ")", info.dli_sname ? info.dli_sname : "?",
                  mod ? mod + 1 : info.dli_fname, pc - (uintptr_t)info.dli_fbase);
     } else {
         snprintf(out, len, "an unknown site");
     }
-    cache[i].pc = pc;
-    return out;
 }
 
+/* One access of a race: both come from tasks (tid >= 1: the engine's
+ * context is not checked). */
 static void describe(char *out, size_t len, bool write, bool atomic, bool vol, unsigned size, uint32_t tid,
                      const char *site)
 {
-    const dr_task *t = tid ? &G.tasks[tid - 1] : NULL;
+    const dr_task *t = &G.tasks[tid - 1];
     snprintf(out, len, "%s%s%s of %u byte%s by %s on P%u at %s", atomic && !vol ? "atomic " : "",
-             vol ? "volatile " : "", write ? "write" : "read", size, size == 1 ? "" : "s", t ? t->name : "setup",
-             t ? (unsigned)t->cpu : 0u, site);
+             vol ? "volatile " : "", write ? "write" : "read", size, size == 1 ? "" : "s", t->name,
+             (unsigned)t->cpu, site);
 }
 
 static __attribute__((noinline, cold)) void report(const hb_rec *r, bool write, bool atomic, bool vol, size_t size, uintptr_t pc)
 {
     char a[200], b[200];
-    snprintf(a, sizeof a, "%s", site_name(pc));
-    snprintf(b, sizeof b, "%s", site_name(r->pc));
+    site_name(pc, a, sizeof a);
+    site_name(r->pc, b, sizeof b);
     char title[160];
     int lo = strcmp(a, b) <= 0;
     snprintf(title, sizeof title, "%s: %s / %s", dr__fault_title(DR_FAULT_RACE), lo ? a : b, lo ? b : a);
@@ -362,10 +346,8 @@ static inline bool ordered(const hb_rec *r, const hb_acc *a) { return r->tid < a
 static void granule(uintptr_t g, unsigned off, unsigned n, const hb_acc *a)
 {
     hb_cell *c = cell_of(g);
-    if (!c) {
-        stats.dropped++;
-        return;
-    }
+    if (!c)
+        return; /* the shadow is full: not checked */
     /* Same epoch (FastTrack's fast path): this task did this access, or a
      * write standing for it, since its last release; every check against the
      * other records was made then, and a record added since by another task
@@ -415,10 +397,8 @@ static void granule(uintptr_t g, unsigned off, unsigned n, const hb_acc *a)
     }
     if (!slot) {
         slot = empty ? empty : stale;
-        if (!slot) {
-            slot = &c->r[a->vc[a->tid] % RECS];
-            stats.evicted++;
-        }
+        if (!slot)
+            slot = &c->r[now % RECS]; /* full: a race with the replaced record may be missed */
     }
     *slot = (hb_rec){.clock = a->vc[a->tid],
                      .tid = (uint16_t)a->tid,
@@ -434,7 +414,6 @@ static void granule(uintptr_t g, unsigned off, unsigned n, const hb_acc *a)
 
 static void shadow_access(const void *addr, size_t size, const hb_acc *a)
 {
-    stats.accesses++;
     uintptr_t p = (uintptr_t)addr, end = p + size;
     while (p < end) {
         unsigned off = (unsigned)(p & 7), n = 8 - off;

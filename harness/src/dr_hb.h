@@ -15,8 +15,9 @@
 /* Is the detector on for this execution (fiber mode, enabled)? */
 extern bool dr__hb_on;
 
-/* A new execution: clear what the last one used; on = detector enabled. */
-void dr__hb_begin(bool on);
+/* A new execution: clear what the last one used; the detector is on for it
+ * when enabled (dr_set_race_detector). */
+void dr__hb_begin(void);
 /* A task was created by the running task (or handler, or setup). */
 void dr__hb_spawn(const dr_task *t);
 /* A driver access to shared memory by the running task, right before it

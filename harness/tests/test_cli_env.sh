@@ -74,10 +74,18 @@ replayed() {
     check grep -q "^env          $3" "$4"
     check grep -q "reproduced" "$4"
 }
-"$D" run busted-c19 --stop-on-first --quiet --race-detector off --findings fe --env "requests=2 no-cancel memory=4K,64K" >e.txt 2>&1
-check test $? -eq 1
-tape=$(ls fe/*.tape 2>/dev/null | head -1)
-check test -n "$tape"
+# found DIR OUT ARGS...: busted-c19's first finding with ARGS into DIR (exit
+# 1, output in OUT); its tape's path in $found_tape ("" if none).
+found() {
+    dir=$1 out=$2
+    shift 2
+    "$D" run busted-c19 --stop-on-first --quiet --findings "$dir" "$@" >"$out" 2>&1
+    check test $? -eq 1
+    found_tape=$(ls "$dir"/*.tape 2>/dev/null | head -1)
+    check test -n "$found_tape"
+}
+found fe e.txt --race-detector off --env "requests=2 no-cancel memory=4K,64K"
+tape=$found_tape
 if [ -n "$tape" ]; then
     replayed "$tape" 3 "requests=2 no-cancel memory=4K,64K" r.txt
     check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" r.txt
@@ -92,10 +100,8 @@ if [ -n "$tape" ]; then
     check grep -q "^env          requests=2 no-cancel memory=4K,64K" rm.txt
 fi
 # with the race detector on: version 4, settings and detector replayed
-"$D" run busted-c19 --stop-on-first --quiet --race-detector on --volatile iso --findings f4 --env "requests=2 no-cancel" >e4.txt 2>&1
-check test $? -eq 1
-tape4=$(ls f4/*.tape 2>/dev/null | head -1)
-check test -n "$tape4"
+found f4 e4.txt --race-detector on --volatile iso --env "requests=2 no-cancel"
+tape4=$found_tape
 if [ -n "$tape4" ]; then
     replayed "$tape4" 4 "requests=2 no-cancel" r4.txt
     check grep -q "^races        on, volatile as ISO C" r4.txt

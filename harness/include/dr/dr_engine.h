@@ -306,7 +306,6 @@ const char *dr_races_text(dr_races r);
  * volatile read acquires, a volatile write releases, as kernel drivers for
  * x86/x64 are compiled) or ISO C (false: a plain access). */
 void dr_set_volatile_ms(bool ms);
-bool dr_volatile_ms(void);
 /* The driver's volatile loads and stores, by debug location: the file's
  * name without directories, line and column. The build lists them from the
  * driver's LLVM IR (cmake/dmarace_volatile.awk) into a generated file whose
@@ -318,24 +317,16 @@ typedef struct dr_volatile_site {
 void dr_volatile_sites_add(const dr_volatile_site *sites, size_t n);
 /* Whether a registered site is at file (any directories are ignored), line, column. */
 bool dr_volatile_site_at(const char *file, unsigned line, unsigned column);
-size_t dr_volatile_site_count(void);
 /* Which access sites (a driver pc: a hook's return address) are volatile
  * accesses; called only when sites are registered. The CLI's reads the pc's
  * line and column from the debug information (dr_where_volatile). */
 typedef bool (*dr_hb_volatile_fn)(uintptr_t pc);
 void dr_set_volatile_classifier(dr_hb_volatile_fn fn);
 /* Names a driver site for a race's title ("file:line function"); false when
- * it cannot (the engine then names the function and offset in its module). */
+ * it cannot (the engine then names the function and offset in its module,
+ * from the dynamic symbols). */
 typedef bool (*dr_site_namer_fn)(uintptr_t pc, char *out, size_t len);
 void dr_set_site_namer(dr_site_namer_fn fn);
-/* The detector's counters since the process started (benchmarks, docs). */
-typedef struct dr_hb_stats {
-    uint64_t accesses;     /* shared accesses checked */
-    uint64_t dropped;      /* granules not shadowed: the shadow table was full */
-    uint64_t evicted;      /* access records replaced while still unordered */
-    uint64_t sync_dropped; /* releases lost: the sync table was full */
-} dr_hb_stats;
-void dr_hb_stats_get(dr_hb_stats *out);
 
 /* ThreadSanitizer (tsan build), fiber mode: a report during an execution.
  * The engine keeps the report's racing accesses (dr_race_info) in this
