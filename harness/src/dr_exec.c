@@ -194,6 +194,7 @@ int dr_run(const dr_scenario *s, const dr_run_config *cfg, dr_strategy *strat, u
     dr__trace_begin();
     dr__windows_begin();
     dr__hb_begin();
+    dr__intent_begin(cfg->trace, strat->points);
 
     strat->begin(strat, exec_index);
     quiet_end();
@@ -257,6 +258,7 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
     memset(t, 0, sizeof *t);
     t->version = DR_TAPE_VERSION;
     t->scenario_digest = dr_scenario_digest(s, cpus);
+    t->scenario_identity = dr_scenario_identity(s, cpus);
     t->trace_digest = res->digest;
     t->cpus = (uint8_t)cpus;
     t->strategy = (uint8_t)kind;
@@ -275,4 +277,14 @@ void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_k
     }
     if (G.rec.n) /* an execution that ended before its first choice recorded nothing (and rec may be NULL) */
         memcpy(t->rec, G.rec.rec, G.rec.n * sizeof *t->rec);
+}
+
+int dr_last_intent(dr_tape *t)
+{
+    size_t n;
+    bool complete;
+    const dr_intent *in = dr__intent_recorded(&n, &complete);
+    if (!complete)
+        return -1;
+    return dr_tape_set_intent(t, in, n);
 }

@@ -137,6 +137,28 @@ DR_NO_TSAN void dr_fiber_entered(void)
 #endif
 }
 
+void *dr_fiber_tsan_lend_main(void)
+{
+#if DR_TSAN
+    void *cur = __tsan_get_current_fiber();
+    if (main_fiber && main_fiber->tsan && cur != main_fiber->tsan)
+        __tsan_switch_to_fiber(main_fiber->tsan, __tsan_switch_to_fiber_no_sync);
+    return cur;
+#else
+    return NULL;
+#endif
+}
+
+void dr_fiber_tsan_give_back(void *was)
+{
+#if DR_TSAN
+    if (was && was != __tsan_get_current_fiber())
+        __tsan_switch_to_fiber(was, __tsan_switch_to_fiber_no_sync);
+#else
+    (void)was;
+#endif
+}
+
 DR_NO_TSAN void dr_fiber_switch(dr_fiber *from, dr_fiber *to, bool sync, bool leaving_for_good)
 {
 #if DR_ASAN

@@ -51,6 +51,13 @@ void dr_fiber_entered(void);
  * boundaries); `leaving_for_good` tells ASan that `from` is finished. */
 void dr_fiber_switch(dr_fiber *from, dr_fiber *to, bool sync, bool leaving_for_good);
 
+/* TSan builds: make the calling OS thread's own context TSan's current one
+ * while the tool works on a fiber's stack (returns the fiber's handle for
+ * dr_fiber_tsan_give_back), so that work lands in no simulated processor's
+ * history. No-ops elsewhere; no happens-before edge either way. */
+void *dr_fiber_tsan_lend_main(void);
+void dr_fiber_tsan_give_back(void *was);
+
 /* True if p lies on f's stack. */
 static inline bool dr_fiber_on_stack(const dr_fiber *f, const void *p)
 {

@@ -74,6 +74,7 @@ struct dr_strategy {
     uint32_t (*choose)(dr_strategy *s, const dr_choice_req *req);
     bool (*end)(dr_strategy *s, const dr_exec_result *res); /* false: no more executions */
     void (*destroy)(dr_strategy *s);
+    bool points; /* it reads dr_choice_req.point (schedules by meaning are computed) */
 };
 
 /* The tape being recorded for the current execution. */
@@ -161,6 +162,17 @@ extern dr_engine dr__g;
 /* The one choice function: every decision of every kind goes through here. */
 uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_t *actors, bool has_cur,
                     uint32_t n_tasks);
+
+/* Schedules by meaning (dr_intent.c): on for a run that records them (a
+ * traced one) or follows them; the point of each scheduling step and data
+ * choice, a decision's request filled in, and the decision recorded. */
+void dr__intent_begin(bool record, bool follow);
+extern bool dr__intent_active; /* read at every step: a global, not a call */
+static inline bool dr__intent_on(void) { return dr__intent_active; }
+void dr__intent_point(uint8_t kind, const dr_site *site);
+void dr__intent_request(dr_choice_req *req);
+void dr__intent_decided(const dr_choice_req *req, uint32_t v);
+const dr_intent *dr__intent_recorded(size_t *n, bool *complete);
 
 /* A replay strategy that found the run going another way ends it here. */
 void dr__diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -180,6 +180,22 @@ const char *dr_build_flavor(void) { return DR_BUILD_FLAVOR; }
 /* dr_run seeds every execution's digest with this: the last result is kept,
  * so the strings are hashed once per scenario and processor count, not at
  * every execution. */
+/* The scenario's identity with or without the build flavour in it. */
+static uint64_t digest_of(const dr_scenario *s, unsigned cpus, bool flavour)
+{
+    uint64_t h = dr_fnv1a_str(s->name);
+    if (flavour)
+        h = dr_mix(h, dr_fnv1a_str(DR_BUILD_FLAVOR));
+    h = dr_mix(h, s->version);
+    h = dr_mix(h, cpus);
+    h = dr_mix(h, DR_ENGINE_SEMANTICS);
+    if (scenario_env[0]) /* without --env, the digest is what it always was */
+        h = dr_mix(h, dr_fnv1a_str(scenario_env));
+    return dr_fmix(h);
+}
+
+uint64_t dr_scenario_identity(const dr_scenario *s, unsigned cpus) { return digest_of(s, cpus, false); }
+
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus)
 {
     static const char *last_name;
@@ -189,16 +205,9 @@ uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus)
     if (last_name && s->name == last_name && s->version == last_version && cpus == last_cpus &&
         last_env_gen == scenario_env_gen)
         return last;
-    uint64_t h = dr_fnv1a_str(s->name);
-    h = dr_mix(h, dr_fnv1a_str(DR_BUILD_FLAVOR));
-    h = dr_mix(h, s->version);
-    h = dr_mix(h, cpus);
-    h = dr_mix(h, DR_ENGINE_SEMANTICS);
-    if (scenario_env[0]) /* without --env, the digest is what it always was */
-        h = dr_mix(h, dr_fnv1a_str(scenario_env));
     last_name = s->name;
     last_env_gen = scenario_env_gen;
     last_version = s->version;
     last_cpus = cpus;
-    return last = dr_fmix(h);
+    return last = digest_of(s, cpus, true);
 }

@@ -243,6 +243,8 @@ DR_NO_TSAN void dr__schedule(const dr_site *site)
             DR_FAULT(STEP_BUDGET, (unsigned long long)G.step_budget);
             break;
         }
+        if (dr__intent_on())
+            dr__intent_point(DR_CHOICE_SCHED, site);
         bool has_cur;
         uint32_t n_tasks;
         uint32_t n = build_options(me, opt, actor, &has_cur, &n_tasks);
@@ -404,12 +406,17 @@ uint32_t dr__decide(uint8_t kind, const dr_site *site, uint32_t n, const uint32_
                     uint32_t n_tasks)
 {
     dr_choice_req req = {kind, n, has_cur, n_tasks, actors, site, G.rec.n, (const dr_event *const *)G.events,
-                         kind == DR_CHOICE_SCHED ? G.nevents : 0};
+                         kind == DR_CHOICE_SCHED ? G.nevents : 0, NULL, NULL};
+    bool intent = dr__intent_on();
+    if (intent)
+        dr__intent_request(&req);
     uint32_t v = G.strat->choose(G.strat, &req);
     if (G.over)
         return 0;
     if (v >= n)
         v %= n;
+    if (intent)
+        dr__intent_decided(&req, v);
     if (G.rec.n == G.rec.cap) {
         size_t cap = G.rec.cap ? G.rec.cap * 2 : 1024;
         dr_tape_rec *r = realloc(G.rec.rec, cap * sizeof *r);
@@ -439,6 +446,8 @@ static uint32_t fiber_choose(const dr_site *site, uint32_t n)
 {
     if (n <= 1 || G.over || !G.scn)
         return 0;
+    if (dr__intent_on())
+        dr__intent_point(DR_CHOICE_DATA, site);
     uint32_t v = dr__decide(DR_CHOICE_DATA, site, n, NULL, false, 0);
     dr__note(DR_TR_CHOICE, site, v, G.cur ? G.cur->name : "main");
     if (G.tracing)

@@ -103,7 +103,7 @@ dr_strategy *dr_strategy_random(uint64_t seed)
     random_s *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->base = (dr_strategy){"random", DR_STRAT_RANDOM, random_begin, random_choose, always_more, plain_destroy};
+    r->base = (dr_strategy){"random", DR_STRAT_RANDOM, random_begin, random_choose, always_more, plain_destroy, false};
     r->seed = seed;
     return &r->base;
 }
@@ -300,7 +300,7 @@ dr_strategy *dr_strategy_swarm(uint64_t seed)
     swarm_s *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    w->base = (dr_strategy){"swarm", DR_STRAT_SWARM, swarm_begin, swarm_choose, always_more, plain_destroy};
+    w->base = (dr_strategy){"swarm", DR_STRAT_SWARM, swarm_begin, swarm_choose, always_more, plain_destroy, false};
     w->seed = seed;
     return &w->base;
 }
@@ -392,7 +392,7 @@ dr_strategy *dr_strategy_pct(uint64_t seed, unsigned depth)
     pct_s *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->base = (dr_strategy){"pct", DR_STRAT_PCT, pct_begin, pct_choose, pct_end, plain_destroy};
+    p->base = (dr_strategy){"pct", DR_STRAT_PCT, pct_begin, pct_choose, pct_end, plain_destroy, false};
     p->seed = seed;
     p->depth = depth;
     return &p->base;
@@ -513,7 +513,7 @@ dr_strategy *dr_strategy_dfs(unsigned bound)
     dfs_s *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->base = (dr_strategy){"dfs", DR_STRAT_DFS, dfs_begin, dfs_choose, dfs_end, dfs_destroy};
+    d->base = (dr_strategy){"dfs", DR_STRAT_DFS, dfs_begin, dfs_choose, dfs_end, dfs_destroy, false};
     d->bound = bound;
     return &d->base;
 }
@@ -565,7 +565,7 @@ dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len)
     bytes_s *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->base = (dr_strategy){"tape", DR_STRAT_TAPE, bytes_begin, bytes_choose, no_more, plain_destroy};
+    b->base = (dr_strategy){"tape", DR_STRAT_TAPE, bytes_begin, bytes_choose, no_more, plain_destroy, false};
     b->data = data;
     b->len = len;
     return &b->base;
@@ -599,7 +599,7 @@ dr_strategy *dr_strategy_values(const dr_tape_rec *rec, size_t n)
     values_s *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    v->base = (dr_strategy){"tape", DR_STRAT_TAPE, values_begin, values_choose, no_more, plain_destroy};
+    v->base = (dr_strategy){"tape", DR_STRAT_TAPE, values_begin, values_choose, no_more, plain_destroy, false};
     v->rec = rec;
     v->n = n;
     return &v->base;
@@ -682,7 +682,7 @@ dr_strategy *dr_strategy_replay(const dr_tape *tape)
     replay_s *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->base = (dr_strategy){"replay", DR_STRAT_REPLAY, replay_begin, replay_choose, no_more, plain_destroy};
+    r->base = (dr_strategy){"replay", DR_STRAT_REPLAY, replay_begin, replay_choose, no_more, plain_destroy, false};
     r->tape = tape;
     return &r->base;
 }

@@ -1,5 +1,5 @@
-/* dr_tape.c: the saved tape, version 2 (docs/tape-format.md). All integers
- * little-endian.
+/* dr_tape.c: the saved tape, versions 1 to 5 (docs/tape-format.md). All
+ * integers little-endian.
  *
  *   "DRTP" | u16 version | u16 header_len | header | records | u32 crc32
  *   header:  u64 scenario_digest, u64 trace_digest, u64 seed, u64 exec_index,
@@ -8,6 +8,9 @@
  *            u16 env_len + env                            (version 3: --env)
  *            u8 name_len + name, u8 title_len + title       (version 1)
  *   record:  u8 kind (0 scheduling, 1 data), varint n (>= 2), varint value (< n)
+ *   version 5, after the records: the decisions by meaning (dr_intent): a
+ *            string table, then one record per decision naming its strings
+ *            by index (docs/tape-format.md has the layout)
  *
  * Version 2 stores the name and the title as any bytes but NUL (a finding's
  * title is the driver's text: newlines, escapes, bytes that are not UTF-8);
@@ -76,6 +79,116 @@ static void put_str(wbuf *b, const char *s, size_t n)
     put(b, s, n);
 }
 
+/* ---- version 5: decisions by meaning ----------------------------------------------- */
+
+/* The strings of a tape's decisions, each once, in order of first use. */
+typedef struct {
+    const char **s;
+    size_t n, cap;
+} strtab;
+
+static int str_index(strtab *st, const char *s, uint32_t *out)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (strcmp(st->s[i], s) == 0) {
+            *out = (uint32_t)i;
+            return 0;
+        }
+    if (strlen(s) > UINT16_MAX)
+        return -1;
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 16;
+        const char **p = realloc(st->s, cap * sizeof *p);
+        if (!p)
+            return -1;
+        st->s = p;
+        st->cap = cap;
+    }
+    st->s[st->n] = s;
+    *out = (uint32_t)st->n++;
+    return 0;
+}
+
+enum { INTENT_STRINGS = 5 }; /* who, site, func, file, pick */
+
+static int put_intent(wbuf *b, const dr_tape *t)
+{
+    strtab st = {0};
+    uint32_t *idx = malloc(t->nintent * INTENT_STRINGS * sizeof *idx);
+    int rc = idx ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < t->nintent; i++) {
+        const dr_intent *x = &t->intent[i];
+        const char *str[INTENT_STRINGS] = {x->who, x->site, x->func, x->file, x->pick};
+        for (int k = 0; rc == 0 && k < INTENT_STRINGS; k++)
+            rc = str_index(&st, str[k] ? str[k] : "", &idx[i * INTENT_STRINGS + k]);
+    }
+    if (rc == 0) {
+        put_le(b, t->scenario_identity, 8);
+        put_varint(b, (uint32_t)st.n);
+        for (size_t i = 0; i < st.n; i++)
+            put_str(b, st.s[i], strlen(st.s[i]));
+        put_varint(b, (uint32_t)t->nintent);
+        for (size_t i = 0; i < t->nintent; i++) {
+            const dr_intent *x = &t->intent[i];
+            const uint32_t *k = &idx[i * INTENT_STRINGS];
+            put_u8(b, x->kind);
+            put_u8(b, x->pick_type);
+            put_varint(b, x->choice);
+            put_le(b, x->step, 8);
+            put_varint(b, k[0]);
+            put_varint(b, x->who_ord);
+            put_varint(b, k[1]);
+            put_varint(b, k[2]);
+            put_varint(b, k[3]);
+            put_varint(b, x->line);
+            put_le(b, x->text, 8);
+            put_varint(b, x->occ);
+            put_varint(b, k[4]);
+            put_varint(b, x->pick_ord);
+        }
+    }
+    free(idx);
+    free(st.s);
+    return rc;
+}
+
+int dr_tape_set_intent(dr_tape *t, const dr_intent *in, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *str[INTENT_STRINGS] = {in[i].who, in[i].site, in[i].func, in[i].file, in[i].pick};
+        for (int k = 0; k < INTENT_STRINGS; k++)
+            bytes += strlen(str[k] ? str[k] : "") + 1;
+    }
+    dr_intent *copy = malloc((n ? n : 1) * sizeof *copy);
+    char *pool = malloc(bytes ? bytes : 1);
+    if (!copy || !pool) {
+        free(copy);
+        free(pool);
+        return -1;
+    }
+    char *p = pool;
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = in[i];
+        const char **str[INTENT_STRINGS] = {&copy[i].who, &copy[i].site, &copy[i].func, &copy[i].file,
+                                            &copy[i].pick};
+        for (int k = 0; k < INTENT_STRINGS; k++) {
+            const char *src = *str[k] ? *str[k] : "";
+            size_t len = strlen(src) + 1;
+            memcpy(p, src, len);
+            *str[k] = p;
+            p += len;
+        }
+    }
+    free(t->intent);
+    free(t->pool);
+    t->intent = copy;
+    t->pool = pool;
+    t->nintent = n;
+    t->has_intent = true;
+    return 0;
+}
+
 int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
 {
     wbuf b = {0};
@@ -83,10 +196,18 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
     size_t name_len = strnlen(t->scenario, sizeof t->scenario);
     size_t title_len = strnlen(t->title, sizeof t->title);
     size_t env_len = strnlen(t->env, sizeof t->env);
-    /* Version 4 when the race detector was on; else version 2 unless the
-     * run had --env: such tapes stay what they were. */
-    bool races = t->races != DR_RACES_OFF;
-    put_le(&b, races ? DR_TAPE_VERSION_RACES : env_len ? DR_TAPE_VERSION_ENV : DR_TAPE_VERSION, 2);
+    /* Version 5 with decisions by meaning; else version 4 when the race
+     * detector was on; else version 2 unless the run had --env: such tapes
+     * stay what they were. Version 5's header is version 4's (its detector
+     * byte may say off). */
+    bool intent = t->has_intent;
+    bool races = t->races != DR_RACES_OFF || intent;
+    put_le(&b,
+           intent  ? DR_TAPE_VERSION_INTENT
+           : races ? DR_TAPE_VERSION_RACES
+           : env_len ? DR_TAPE_VERSION_ENV
+                     : DR_TAPE_VERSION,
+           2);
     put_le(&b, FIXED_HEADER + 4 + name_len + title_len + (env_len || races ? 2 + env_len : 0) + (races ? 1 : 0), 2);
     put_le(&b, t->scenario_digest, 8);
     put_le(&b, t->trace_digest, 8);
@@ -107,6 +228,8 @@ int dr_tape_encode(const dr_tape *t, uint8_t **out, size_t *len)
         put_varint(&b, t->rec[i].n);
         put_varint(&b, t->rec[i].value);
     }
+    if (intent && put_intent(&b, t) != 0)
+        b.oom = true;
     uint32_t crc = b.oom ? 0 : dr_crc32(0, b.p, b.n);
     put_le(&b, crc, 4);
     if (b.oom) {
@@ -183,6 +306,94 @@ static bool get_str(rbuf *r, unsigned version, char *dst, size_t dstlen)
     return true;
 }
 
+/* Version 5's decisions by meaning, after the choices: every index and
+ * value range-checked against the string table and the choices. */
+static int get_intent(rbuf *r, dr_tape *t, char *err, size_t errlen)
+{
+    uint32_t nstr, nint;
+    if (!get_le(r, 8, &t->scenario_identity) || get_varint(r, &nstr) != 0 || nstr > r->n - r->pos)
+        return fail(err, errlen, "corrupt tape: bad string table of the decisions by meaning");
+    const char **str = malloc((nstr ? nstr : 1) * sizeof *str);
+    char *pool = malloc(r->n - r->pos + nstr + 1);
+    dr_intent *in = NULL;
+    int rc = -1;
+    if (!str || !pool) {
+        fail(err, errlen, "out of memory for the decisions by meaning");
+        goto out;
+    }
+    char *p = pool;
+    for (uint32_t i = 0; i < nstr; i++) {
+        uint64_t len;
+        if (!get_le(r, 2, &len) || r->n - r->pos < len || memchr(r->p + r->pos, 0, len)) {
+            fail(err, errlen, "corrupt tape: string %u of the decisions by meaning is bad or cut short", i + 1);
+            goto out;
+        }
+        memcpy(p, r->p + r->pos, len);
+        p[len] = 0;
+        str[i] = p;
+        p += len + 1;
+        r->pos += len;
+    }
+    if (get_varint(r, &nint) != 0 || nint > t->nrec) {
+        fail(err, errlen, "corrupt tape: more decisions by meaning than choices");
+        goto out;
+    }
+    in = malloc((nint ? nint : 1) * sizeof *in);
+    if (!in) {
+        fail(err, errlen, "out of memory for the decisions by meaning");
+        goto out;
+    }
+    for (uint32_t i = 0; i < nint; i++) {
+        dr_intent *x = &in[i];
+        uint64_t kind = 0, pick = 0, step = 0, text = 0;
+        uint32_t v[11];
+        bool ok = get_le(r, 1, &kind) && get_le(r, 1, &pick) && get_varint(r, &v[0]) == 0 && get_le(r, 8, &step);
+        for (int k = 1; ok && k <= 6; k++)
+            ok = get_varint(r, &v[k]) == 0; /* who, who_ord, site, func, file, line */
+        ok = ok && get_le(r, 8, &text);
+        for (int k = 7; ok && k <= 9; k++)
+            ok = get_varint(r, &v[k]) == 0; /* occ, pick, pick_ord */
+        if (!ok) {
+            fail(err, errlen, "truncated tape: decision by meaning %u of %u is cut short", i + 1, nint);
+            goto out;
+        }
+        bool strings_ok = v[1] < nstr && v[3] < nstr && v[4] < nstr && v[5] < nstr && v[8] < nstr;
+        if (kind > DR_CHOICE_DATA || pick >= DR_PICK__COUNT || !strings_ok || v[0] >= t->nrec || v[7] < 1 ||
+            (i && v[0] <= in[i - 1].choice) || t->rec[v[0]].kind != kind ||
+            ((pick == DR_PICK_VALUE) != (kind == DR_CHOICE_DATA)) ||
+            (pick == DR_PICK_VALUE && v[9] >= t->rec[v[0]].n)) {
+            fail(err, errlen, "corrupt tape: decision by meaning %u of %u does not fit the choices", i + 1, nint);
+            goto out;
+        }
+        *x = (dr_intent){.kind = (uint8_t)kind,
+                         .pick_type = (uint8_t)pick,
+                         .choice = v[0],
+                         .step = step,
+                         .who = str[v[1]],
+                         .who_ord = v[2],
+                         .site = str[v[3]],
+                         .func = str[v[4]],
+                         .file = str[v[5]],
+                         .line = v[6],
+                         .text = text,
+                         .occ = v[7],
+                         .pick = str[v[8]],
+                         .pick_ord = v[9]};
+    }
+    t->intent = in;
+    t->pool = pool;
+    t->nintent = nint;
+    t->has_intent = true;
+    in = NULL;
+    pool = NULL;
+    rc = 0;
+out:
+    free(str);
+    free(pool);
+    free(in);
+    return rc;
+}
+
 int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -192,10 +403,10 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
     uint64_t version, hlen, v;
     if (!get_le(&r, 2, &version) || !get_le(&r, 2, &hlen))
         return fail(err, errlen, "truncated tape: %zu bytes, the header alone needs 8", len);
-    if (version < 1 || version > DR_TAPE_VERSION_RACES)
+    if (version < 1 || version > DR_TAPE_VERSION_INTENT)
         return fail(err, errlen, "tape version %llu is not supported (this build reads versions 1 to %d)",
-                    (unsigned long long)version, DR_TAPE_VERSION_RACES);
-    /* the length fields (and version 4's detector byte) */
+                    (unsigned long long)version, DR_TAPE_VERSION_INTENT);
+    /* the length fields (and versions 4 and 5's detector byte) */
     size_t strings = version == 1 ? 2 : version == 2 ? 4 : version == 3 ? 6 : 7;
     if (len < 8 + hlen + 4)
         return fail(err, errlen, "truncated tape: %zu bytes, header and checksum need %llu", len,
@@ -224,11 +435,12 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
         return fail(err, errlen, "corrupt tape: bad scenario name or title in the header");
     if (version == DR_TAPE_VERSION_ENV && (!get_str(&h, (unsigned)version, t->env, sizeof t->env) || !t->env[0]))
         return fail(err, errlen, "corrupt tape: bad --env settings in the header");
-    if (version == DR_TAPE_VERSION_RACES) {
+    if (version >= DR_TAPE_VERSION_RACES) {
         uint64_t races = 0;
         if (!get_str(&h, (unsigned)version, t->env, sizeof t->env))
             return fail(err, errlen, "corrupt tape: bad --env settings in the header");
-        if (!get_le(&h, 1, &races) || races < DR_RACES_MS || races > DR_RACES_ISO)
+        if (!get_le(&h, 1, &races) || races < (version == DR_TAPE_VERSION_RACES ? DR_RACES_MS : DR_RACES_OFF) ||
+            races > DR_RACES_ISO)
             return fail(err, errlen, "corrupt tape: bad race detector setting in the header");
         t->races = (uint8_t)races;
     }
@@ -279,9 +491,14 @@ int dr_tape_decode(const uint8_t *buf, size_t len, dr_tape *t, char *err, size_t
         }
         t->rec[i] = (dr_tape_rec){(uint8_t)v, n, value};
     }
+    if (version == DR_TAPE_VERSION_INTENT && get_intent(&r, t, err, errlen) != 0) {
+        dr_tape_free(t);
+        return -1;
+    }
     if (r.pos != r.n) {
         dr_tape_free(t);
-        return fail(err, errlen, "corrupt tape: %zu bytes after the last choice", r.n - r.pos);
+        return fail(err, errlen, "corrupt tape: %zu bytes after the last %s", r.n - r.pos,
+                    version == DR_TAPE_VERSION_INTENT ? "decision by meaning" : "choice");
     }
     return 0;
 }
@@ -291,6 +508,12 @@ void dr_tape_free(dr_tape *t)
     free(t->rec);
     t->rec = NULL;
     t->nrec = 0;
+    free(t->intent);
+    free(t->pool);
+    t->intent = NULL;
+    t->pool = NULL;
+    t->nintent = 0;
+    t->has_intent = false;
 }
 
 int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen)

@@ -506,8 +506,96 @@ static void test_timers(void)
     dr_strategy_destroy(st);
 }
 
+/* Schedules by meaning: a traced run records its decisions by meaning;
+ * following them (in an untraced run, with no tape choices given) gives the
+ * same execution, digest and finding. A decision whose point no run reaches
+ * leaves the schedule lost at it; a data decision whose value no longer fits
+ * is taken with the default and counted. */
+static void test_follow(void)
+{
+    static const char *const names[] = {"toy-lost-update", "toy-depth2", "toy-interleave", "toy-abba",
+                                        "toy-volatile-flag"};
+    size_t followed = 0, with_decisions = 0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const dr_scenario *s = find(names[k]);
+        dr_strategy *rnd = dr_strategy_random(11 + k);
+        for (uint64_t e = 0; e < 40; e++) {
+            dr_run_config traced = {.trace = true};
+            dr_exec_result res;
+            CHECK(dr_run(s, &traced, rnd, e, &res) == 0);
+            dr_tape t;
+            dr_last_tape(&t, s, s->cpus, DR_STRAT_RANDOM, 11 + k, e, &res);
+            CHECK(dr_last_intent(&t) == 0);
+            CHECK(t.has_intent);
+            /* every decision off the default is kept, nothing else */
+            size_t off_default = 0;
+            for (size_t i = 0; i < t.nrec; i++)
+                off_default += t.rec[i].value != 0;
+            CHECK(t.nintent >= off_default);
+            CHECK(t.nintent <= t.nrec);
+            for (size_t i = 0; i < t.nintent; i++)
+                CHECK(t.intent[i].choice < t.nrec && t.intent[i].occ >= 1);
+            dr_strategy *f = dr_strategy_follow(&t, SIZE_MAX, NULL);
+            dr_run_config plain = {0};
+            dr_exec_result fr;
+            CHECK(dr_run(s, &plain, f, e, &fr) == 0);
+            CHECK_EQ(fr.digest, res.digest);
+            CHECK_EQ(fr.finding.kind, res.finding.kind);
+            CHECK(strcmp(fr.finding.title, res.finding.title) == 0);
+            dr_follow_status st;
+            dr_follow_get(f, &st);
+            CHECK_EQ(st.taken, t.nintent);
+            CHECK_EQ(st.total, t.nintent);
+            CHECK_EQ(st.unplayable, 0);
+            CHECK_EQ(st.loose, 0);
+            followed++;
+            with_decisions += t.nintent > 0;
+            dr_strategy_destroy(f);
+
+            if (t.nintent && t.intent[0].kind == DR_CHOICE_SCHED) {
+                /* the first decision's point renamed: never reached, and
+                 * no looser match either (no site has that name) */
+                t.intent[0].site = "no-such-point";
+                f = dr_strategy_follow(&t, SIZE_MAX, NULL);
+                CHECK(dr_run(s, &plain, f, e, &fr) == 0);
+                dr_follow_get(f, &st);
+                CHECK_EQ(st.taken, 0);
+                CHECK(dr_follow_loosen(f, 0));
+                CHECK(dr_follow_loosen(f, 0));
+                CHECK(!dr_follow_loosen(f, 0)); /* as loose as it gets */
+                CHECK(dr_run(s, &plain, f, e, &fr) == 0);
+                dr_follow_get(f, &st);
+                CHECK_EQ(st.taken, 0);
+                dr_strategy_destroy(f);
+            }
+            dr_tape_free(&t);
+            if (!dr_strategy_next(rnd, &res))
+                break;
+        }
+        dr_strategy_destroy(rnd);
+    }
+    CHECK(followed == 5 * 40);
+    CHECK(with_decisions > 100); /* the schedules were not all "never preempt" */
+
+    /* An untraced run records nothing: there is nothing to add to a tape. */
+    {
+        const dr_scenario *s = find("toy-depth2");
+        dr_strategy *rnd = dr_strategy_random(3);
+        dr_run_config plain = {0};
+        dr_exec_result res;
+        CHECK(dr_run(s, &plain, rnd, 0, &res) == 0);
+        dr_tape t;
+        dr_last_tape(&t, s, s->cpus, DR_STRAT_RANDOM, 3, 0, &res);
+        CHECK(dr_last_intent(&t) == -1);
+        CHECK(!t.has_intent);
+        dr_tape_free(&t);
+        dr_strategy_destroy(rnd);
+    }
+}
+
 int main(void)
 {
+    test_follow();
     test_determinism();
     test_dfs_enumeration();
     test_depth2_and_replay();

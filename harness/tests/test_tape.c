@@ -211,6 +211,95 @@ int main(void)
         dr_tape_free(&t);
     }
 
+    /* Version 5: decisions by meaning after the choices; every field round-trips,
+     * every truncation and flipped bit is rejected in one line, and decisions
+     * that do not fit the choices are refused; a tape that recorded meaning
+     * with no decision off the default is version 5 too. */
+    {
+        dr_tape t, u;
+        make_tape(&t, &r, 40);
+        t.races = DR_RACES_OFF;
+        t.scenario_identity = 0x1234567890abcdefull;
+        dr_intent in[6];
+        static const char *const sites[] = {"driver-load", "WdfRequestComplete", "exit"};
+        for (int i = 0; i < 6; i++) {
+            uint32_t c = (uint32_t)(i * 6 + 1);
+            bool data = t.rec[c].kind == 1;
+            in[i] = (dr_intent){.kind = t.rec[c].kind,
+                                .pick_type = data ? DR_PICK_VALUE : (uint8_t)(i % 3),
+                                .choice = c,
+                                .step = 1000u * (uint64_t)i + 7,
+                                .who = i % 2 ? "timer-dpc" : "",
+                                .who_ord = (uint32_t)i,
+                                .site = sites[i % 3],
+                                .func = i % 3 ? "EvtTimer" : "",
+                                .file = i % 3 ? "driver/a b.c" : "",
+                                .line = (uint32_t)(i * 100),
+                                .text = i == 2 ? 0 : 0xfeedfacecafebeefull + (uint64_t)i,
+                                .occ = (uint32_t)(1 + i * 1000),
+                                .pick = data || i % 3 == 2 ? "" : "io-cancel\n\xff",
+                                .pick_ord = data ? t.rec[c].value : (uint32_t)i};
+        }
+        CHECK(dr_tape_set_intent(&t, in, 6) == 0);
+        uint8_t *buf;
+        size_t len;
+        CHECK(dr_tape_encode(&t, &buf, &len) == 0);
+        CHECK(buf[4] == 5 && buf[5] == 0);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == 0);
+        CHECK(u.version == 5 && u.has_intent && u.nintent == 6);
+        CHECK(u.scenario_identity == t.scenario_identity && u.races == DR_RACES_OFF);
+        u.version = t.version;
+        CHECK(same(&t, &u));
+        for (size_t i = 0; i < 6 && u.nintent == 6; i++) {
+            const dr_intent *a = &t.intent[i], *b = &u.intent[i];
+            CHECK(a->kind == b->kind && a->pick_type == b->pick_type && a->choice == b->choice && a->step == b->step &&
+                  a->who_ord == b->who_ord && a->line == b->line && a->text == b->text && a->occ == b->occ &&
+                  a->pick_ord == b->pick_ord);
+            CHECK(strcmp(a->who, b->who) == 0 && strcmp(a->site, b->site) == 0 && strcmp(a->func, b->func) == 0 &&
+                  strcmp(a->file, b->file) == 0 && strcmp(a->pick, b->pick) == 0);
+        }
+        dr_tape_free(&u);
+        for (size_t cut = 0; cut < len; cut++) {
+            int rc = dr_tape_decode(buf, cut, &u, err, sizeof err);
+            CHECK(rc == -1 && one_line(err));
+        }
+        for (size_t i = 0; i < len; i++) {
+            buf[i] ^= 0x04;
+            int rc = dr_tape_decode(buf, len, &u, err, sizeof err);
+            CHECK(rc == -1 && one_line(err));
+            if (rc == 0)
+                dr_tape_free(&u);
+            buf[i] ^= 0x04;
+        }
+        free(buf);
+        /* a decision naming a choice past the tape's, or out of order, or of
+         * the other kind: refused (the CRC is valid) */
+        for (int bad = 0; bad < 3; bad++) {
+            dr_intent b[6];
+            memcpy(b, in, sizeof b);
+            if (bad == 0)
+                b[5].choice = (uint32_t)t.nrec;
+            else if (bad == 1)
+                b[3].choice = b[2].choice;
+            else
+                b[1].kind = (uint8_t)!b[1].kind;
+            CHECK(dr_tape_set_intent(&t, b, 6) == 0);
+            CHECK(dr_tape_encode(&t, &buf, &len) == 0);
+            CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == -1 && one_line(err));
+            CHECK(strstr(err, "decision by meaning") != NULL);
+            free(buf);
+        }
+        /* meaning recorded, no decision off the default: still version 5 */
+        CHECK(dr_tape_set_intent(&t, NULL, 0) == 0);
+        CHECK(dr_tape_encode(&t, &buf, &len) == 0);
+        CHECK(buf[4] == 5);
+        CHECK(dr_tape_decode(buf, len, &u, err, sizeof err) == 0);
+        CHECK(u.has_intent && u.nintent == 0 && u.scenario_identity == t.scenario_identity);
+        dr_tape_free(&u);
+        free(buf);
+        dr_tape_free(&t);
+    }
+
     /* Version 1 tapes (corpus/) are still read; their strings are printable ASCII. */
     {
         dr_tape t, u;

@@ -13,9 +13,24 @@ extern "C" {
 #endif
 
 enum { DR_EXIT_CLEAN = 0, DR_EXIT_FINDINGS = 1, DR_EXIT_USAGE = 2, DR_EXIT_INTERNAL = 3 };
+/* A replay's verdicts past exact replay (docs/replay.md): the schedule was
+ * followed to its end and the tape's finding did not happen (GONE), or
+ * another one did (CHANGED); the schedule could not be followed (LOST). */
+enum { DR_EXIT_GONE = 4, DR_EXIT_LOST = 5, DR_EXIT_CHANGED = 6 };
 
 /* Kinds of choice on the tape. */
 enum { DR_CHOICE_SCHED = 0, DR_CHOICE_DATA = 1 };
+
+/* Where a decision is made, by meaning (tape version 5): the deciding
+ * task's identity, the program point's, and how many times that task has
+ * reached that point (1 the first time). Keys are hashes of names
+ * (dr_intent_*_key), never addresses. */
+typedef struct dr_point_key {
+    uint64_t who, point;
+    uint32_t occ;
+    uint64_t loose;  /* the point without its line: kind, site and function (dr_intent_loose_key) */
+    uint64_t looser; /* and without its function: kind and site (dr_intent_loose_key with func NULL) */
+} dr_point_key;
 
 typedef struct dr_choice_req {
     uint8_t kind;            /* DR_CHOICE_SCHED or DR_CHOICE_DATA */
@@ -29,6 +44,11 @@ typedef struct dr_choice_req {
      * after those is the clock (the earliest armed timer). */
     const dr_event *const *events;
     uint32_t n_events;
+    /* With schedules by meaning on (a traced run, or a strategy that wants
+     * them): where the decision is made, and each SCHED option's identity
+     * (dr_intent_pick_key); NULL otherwise. */
+    const dr_point_key *point;
+    const uint64_t *option_keys;
 } dr_choice_req;
 
 /* Frames kept of a finding's or a traced DDI call's stack. */
@@ -95,10 +115,47 @@ typedef struct dr_tape_rec {
  * the --env settings, possibly empty, and the detector setting), else
  * version 2, or version 3 when the run had --env settings (the header then
  * ends with them); versions 1 to 4 are read. */
-enum { DR_TAPE_VERSION = 2, DR_TAPE_VERSION_ENV = 3, DR_TAPE_VERSION_RACES = 4, DR_ENV_MAX = 256 };
+enum { DR_TAPE_VERSION = 2, DR_TAPE_VERSION_ENV = 3, DR_TAPE_VERSION_RACES = 4, DR_TAPE_VERSION_INTENT = 5,
+       DR_ENV_MAX = 256 };
 /* The race detector a tape was recorded with (version 4 records it; older
  * tapes were recorded before the detector existed: off). */
 typedef enum { DR_RACES_OFF = 0, DR_RACES_MS = 1, DR_RACES_ISO = 2 } dr_races;
+
+/* A decision by what it means (tape version 5; docs/tape-format.md):
+ * which task decided at which program point, the how-many-th time, and
+ * what it picked. Only the decisions a default would not take are kept:
+ * a preemption, the pick when the running task could not go on, a data
+ * choice off its default. Strings are the tape's (decoded: its pool) or
+ * live as long as the process (recorded). */
+#define DR_PICK_TYPES(X)                                                     \
+    X(TASK, "task")                                                          \
+    X(EVENT, "event")                                                        \
+    X(CLOCK, "clock")                                                        \
+    X(VALUE, "value")
+typedef enum {
+#define DR_X(e, s) DR_PICK_##e,
+    DR_PICK_TYPES(DR_X)
+#undef DR_X
+        DR_PICK__COUNT
+} dr_pick_type;
+const char *dr_pick_type_name(dr_pick_type p);
+
+typedef struct dr_intent {
+    uint8_t kind;         /* DR_CHOICE_SCHED or DR_CHOICE_DATA */
+    uint8_t pick_type;    /* dr_pick_type */
+    uint32_t choice;      /* this decision's index among the tape's choices */
+    uint64_t step;        /* the recorded run's step */
+    const char *who;      /* the deciding task's name ("" for the main context) */
+    uint32_t who_ord;     /* which task of that name (0: the first created) */
+    const char *site;     /* the program point (a dr_site's name) */
+    const char *func;     /* the driver's innermost frame there, "" when none */
+    const char *file;
+    uint32_t line;
+    uint64_t text;        /* hash of that line's text (dr_point_loc.text), 0 when none */
+    uint32_t occ;         /* the how-many-th time the task reached this point (1 the first) */
+    const char *pick;     /* TASK, EVENT: the picked one's name */
+    uint32_t pick_ord;    /* TASK, EVENT: which of that name; VALUE: the value */
+} dr_intent;
 
 typedef struct dr_tape {
     uint16_t version;
@@ -115,6 +172,12 @@ typedef struct dr_tape {
     uint8_t races;             /* dr_races of the recorded run (version 4; DR_RACES_OFF before) */
     size_t nrec;
     dr_tape_rec *rec;          /* owned (malloc) */
+    uint64_t scenario_identity; /* version 5: dr_scenario_identity (no build flavour in it) */
+    bool other_build;          /* loaded by the CLI for another build flavour (only with decisions by meaning) */
+    bool has_intent;           /* version 5: the decisions by meaning were recorded (there may be none) */
+    size_t nintent;            /* version 5: the decisions by meaning */
+    dr_intent *intent;         /* owned (malloc), strings in pool */
+    char *pool;                /* owned (malloc) */
 } dr_tape;
 
 /* Encode to a malloc'ed buffer. */
@@ -129,6 +192,9 @@ bool dr_tape_tsan_race(const dr_tape *t);
 /* File helpers: load reports I/O and format errors in err; save is atomic
  * (temporary file in the same directory, fsync, rename). */
 int dr_tape_load(const char *path, dr_tape *t, char *err, size_t errlen);
+/* Give t the decisions by meaning in[0..n) (copied, strings and all, into
+ * t's own memory; replacing any it had). 0, or -1 out of memory. */
+int dr_tape_set_intent(dr_tape *t, const dr_intent *in, size_t n);
 int dr_tape_save(const char *path, const dr_tape *t, char *err, size_t errlen);
 
 /* ---- strategies ------------------------------------------------------------ */
@@ -160,6 +226,28 @@ dr_strategy *dr_strategy_bytes(const uint8_t *data, size_t len);
 dr_strategy *dr_strategy_values(const dr_tape_rec *rec, size_t n);
 /* Replays a recorded tape; a run that asks for a different choice diverges. */
 dr_strategy *dr_strategy_replay(const dr_tape *tape);
+/* Follows a tape's decisions by meaning (dr_intent): a decision is taken
+ * when the same task reaches the same point the same time; elsewhere the
+ * running task goes on (docs/replay.md). The first `limit` decisions are
+ * followed; after them, cont (if not NULL) decides. The tape (and cont)
+ * must outlive the strategy, which owns neither. */
+dr_strategy *dr_strategy_follow(const dr_tape *tape, size_t limit, dr_strategy *cont);
+typedef struct dr_follow_status {
+    size_t taken;     /* decisions whose point was reached, in order */
+    size_t total;     /* decisions followed (limit, at most the tape's) */
+    size_t unplayable; /* of those taken, the recorded pick could not run there (the default ran) */
+    size_t loose;     /* of those taken, matched loosely (dr_follow_loosen) */
+    size_t looser;    /* of those, by kind and site alone */
+} dr_follow_status;
+void dr_follow_get(const dr_strategy *s, dr_follow_status *out);
+/* Match decision k more loosely: first at the first point of the same kind
+ * and site in the same function its task reaches once the decisions before
+ * it are taken, whatever the line and the count (a line the optimiser
+ * attributes elsewhere in another build, a line that was edited); then at
+ * the first point of that kind and site in any function (a call the
+ * optimiser merged, a helper inlined in one build and not in another).
+ * False when it is as loose as it gets (or k is past the decisions followed). */
+bool dr_follow_loosen(dr_strategy *s, size_t k);
 void dr_strategy_destroy(dr_strategy *s);
 /* After a replay: true if the run took exactly the tape's choices and gave the
  * recorded trace digest; otherwise a one-line reason (with the step) in msg. */
@@ -181,6 +269,9 @@ size_t dr_scenario_count(void);
 const dr_scenario *dr_scenario_at(size_t i);
 const dr_scenario *dr_scenario_default(void);
 uint64_t dr_scenario_digest(const dr_scenario *s, unsigned cpus);
+/* The same without the build flavour: what a schedule by meaning needs to
+ * match in another build (tape version 5). */
+uint64_t dr_scenario_identity(const dr_scenario *s, unsigned cpus);
 /* The dedup key of a finding: its kind and title (what makes findings
  * distinct in a campaign, its files' names, and the fuzz target's). */
 uint64_t dr_finding_key(dr_finding_kind kind, const char *title);
@@ -209,6 +300,28 @@ bool dr_strategy_next(dr_strategy *s, const dr_exec_result *res);
 /* The realised choices of the last execution, as a tape. */
 void dr_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strategy_kind kind, uint64_t seed,
                   uint64_t exec_index, const dr_exec_result *res);
+/* The last traced execution's decisions by meaning, copied into t (its
+ * tape: t's choices must be that execution's), which then saves as version
+ * 5. 0, or -1 when none were recorded (an untraced run) or out of memory. */
+int dr_last_intent(dr_tape *t);
+
+/* The driver's frame of a program point (dr_intent): its function, file
+ * and line, and a hash of the line's text as written with whitespace and
+ * comments left out (0 when the source cannot be read: the line number
+ * then stands for it). The CLI's reads the debug information and the
+ * source (dr_where_point); false when no frame is the driver's. Strings
+ * must live as long as the process. */
+typedef struct dr_point_loc {
+    const char *func, *file;
+    uint32_t line;
+    uint64_t text;
+} dr_point_loc;
+typedef bool (*dr_point_namer_fn)(const uintptr_t *pc, size_t n, dr_point_loc *out);
+void dr_set_point_namer(dr_point_namer_fn fn);
+/* The identities decisions are matched by (dr_intent.c). */
+uint64_t dr_intent_pick_key(dr_pick_type type, const char *name, uint32_t ord);
+uint64_t dr_intent_point_key(uint8_t kind, const char *site, const char *func, uint64_t text, uint32_t line);
+uint64_t dr_intent_loose_key(uint8_t kind, const char *site, const char *func);
 
 /* ---- the trace of the last execution ------------------------------------ */
 
