@@ -70,6 +70,13 @@ int camp_save_finding(const campaign *c, uint64_t exec, const dr_exec_result *re
         *files |= DR_CLI_FILE_TAPE;
         dr_exec_result rr;
         rc = dr_report_rerun(c->s, &t, c->budget, &rr);
+        /* The re-run was traced: it recorded the decisions by meaning, which
+         * the tape keeps (version 5), so that it replays after an edit. */
+        if (rc == 0 && dr_report_intent(&t)) {
+            rc = dr_tape_save(path, &t, err, sizeof err);
+            if (rc != 0)
+                fprintf(stderr, "dmarace: %s\n", err);
+        }
         if (rc == 0) {
             dr_report_info info = {c->s, &t, path, &rr, NULL};
             rc = dr_report_write(&info);

@@ -102,6 +102,13 @@ bool dr_report_same_finding(const dr_tape *t, const dr_finding *f, char *why, si
 /* Re-runs a tape with tracing (window counters untouched) into *res; 0 if it
  * reproduced bit for bit with the header's finding, else -1 with a line on stderr. */
 int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget, dr_exec_result *res);
+/* After dr_report_rerun: give t the re-run's decisions by meaning (it then
+ * saves as version 5). False, t unchanged, when there are none: the re-run
+ * ran in a child (a tape whose run kills its process keeps its choices
+ * only) or out of memory. */
+bool dr_report_intent(dr_tape *t);
+/* A tape's decisions by meaning, one a line (replay --trace). */
+void dr_cli_print_intent(FILE *out, const dr_tape *t);
 
 int dr_cmd_run(int argc, char **argv);
 int dr_cmd_replay(int argc, char **argv);

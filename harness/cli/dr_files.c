@@ -221,7 +221,11 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
         dr_tape_free(t);
         return NULL;
     }
-    if (dr_scenario_digest(s, t->cpus) != t->scenario_digest) {
+    /* Another build flavour: a tape with decisions by meaning can be
+     * followed (replay skips the exact replay). */
+    t->other_build = dr_scenario_digest(s, t->cpus) != t->scenario_digest && t->has_intent &&
+                     dr_scenario_identity(s, t->cpus) == t->scenario_identity;
+    if (!t->other_build && dr_scenario_digest(s, t->cpus) != t->scenario_digest) {
         fprintf(stderr,
                 "dmarace: %s: recorded by another build of scenario %s (another scenario version or "
                 "build flavour; this one is %s)\n",
@@ -229,5 +233,7 @@ const dr_scenario *dr_cli_load_tape(const char *path, dr_tape *t)
         dr_tape_free(t);
         return NULL;
     }
+    if (!t->other_build) /* this build's: its identity is this one's (a tape older than version 5 has none) */
+        t->scenario_identity = dr_scenario_identity(s, t->cpus);
     return s;
 }

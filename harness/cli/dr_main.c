@@ -51,6 +51,14 @@ static const char stress_options[] =
     "                      --expect stops as soon as the scenario's expected finding is seen\n"
     "  --exec-limit SECONDS  wall-clock limit of one execution before it is a livelock (default 10)\n";
 
+static const char replay_options[] =
+    "  --trace             print every step, and the tape's decisions by meaning\n"
+    "  --exact             only the exact replay: a tape that does not replay bit for bit is an error (2)\n"
+    "  --continue N        a lost schedule: follow it up to where it was lost, then run N executions\n"
+    "                      under the default strategy and say how many find the tape's finding (default 200)\n"
+    "  --update            a tape of version 1 to 4 that replays bit for bit gets its decisions by\n"
+    "                      meaning (rewritten in place as version 5)\n";
+
 static const char exit_codes[] =
     "exit codes: 0 clean (replay: no finding; minimize, show: done),\n"
     "            1 findings (with --expect: an unexpected verdict; replay: the finding reproduced),\n"
@@ -59,7 +67,10 @@ static const char exit_codes[] =
     "              unwritable findings directory, a tape that does not reproduce its finding,\n"
     "              minimize on a tape that finds nothing),\n"
     "            3 internal error, or an output (a finding's files, -o, --timeline, the\n"
-    "              standard output) that could not be written: a full disk\n";
+    "              standard output) that could not be written: a full disk\n"
+    "            replay, past an exact replay (docs/replay.md): 4 no longer reproduces (the schedule\n"
+    "              followed to its end, the finding did not happen), 5 lost (the schedule could not\n"
+    "              be followed), 6 changed (followed to its end, another finding)\n";
 
 typedef struct {
     const char *name;
@@ -75,10 +86,14 @@ static const command_help commands[] = {
      "real-thread mode: each processor a pthread, the OS interleaving,\n"
      "no tape (the stress-test baseline; nightly under TSan)",
      stress_options},
-    {"replay", "replay TAPE [--trace] [--timeline OUT.json] [--exec-timeout SECONDS]",
+    {"replay", "replay TAPE [--trace] [--timeline OUT.json] [--exec-timeout SECONDS] [--exact] [--continue N]\n"
+               "         [--update]",
      "re-execute a saved tape in this process (works under gdb),\n"
-     "print the finding, the story per processor and the trace",
-     NULL},
+     "print the finding, the story per processor and the trace;\n"
+     "when the driver or the build changed, follow its schedule by\n"
+     "meaning: reproduced, no longer reproduces, changed or lost\n"
+     "(docs/replay.md)",
+     replay_options},
     {"minimize", "minimize TAPE [-o OUT] [--max-runs N] [--exec-timeout SECONDS]",
      "shrink a failing tape (fewer preemptions, steps, events) keeping\n"
      "its finding (kind and title); writes OUT (default TAPE-min.tape)\n"
@@ -157,6 +172,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     dr_cli_set_program(argv[0]);
     dr_set_site_namer(dr_where_site);
+    dr_set_point_namer(dr_where_point);
     dr_set_volatile_classifier(dr_where_volatile);
     const dr_scenario *def = dr_scenario_default();
     if (def)

@@ -209,6 +209,10 @@ int dr_cmd_minimize(int argc, char **argv)
     mt.rec = m.best.rec;
     mt.nrec = m.best.n;
     mt.strategy = DR_STRAT_TAPE;
+    mt.intent = NULL; /* the original's decisions by meaning are not the minimized run's */
+    mt.pool = NULL;
+    mt.nintent = 0;
+    mt.has_intent = false;
     int rc = DR_EXIT_CLEAN;
     {
         dr_strategy *st = dr_strategy_values(m.best.rec, m.best.n);
@@ -233,6 +237,7 @@ int dr_cmd_minimize(int argc, char **argv)
         snprintf(note, sizeof note,
                  "minimized from %s: %" PRIu64 " -> %" PRIu64 " steps, %" PRIu64 " -> %" PRIu64 " preemptions",
                  path, before.steps, fin.steps, before.preemptions, fin.preemptions);
+        dr_report_intent(&mt); /* the traced re-run's decisions by meaning (version 5) */
         if (dr_tape_save(out, &mt, err, sizeof err) != 0) {
             fprintf(stderr, "dmarace: %s\n", err);
             rc = DR_EXIT_INTERNAL; /* could not write an output file: 3, like run */
@@ -261,6 +266,8 @@ int dr_cmd_minimize(int argc, char **argv)
         dr_explain_text(stdout, ex, nex, total, m.best.n, out);
     }
     free(m.best.rec);
+    free(mt.intent);
+    free(mt.pool);
     dr_tape_free(&t);
     return rc;
 }

@@ -67,6 +67,8 @@ int dr_report_rerun(const dr_scenario *s, const dr_tape *t, uint64_t step_budget
     return rc;
 }
 
+bool dr_report_intent(dr_tape *t) { return !dr_sup_last_isolated() && dr_last_intent(t) == 0; }
+
 /* ---- the files ------------------------------------------------------------------------ */
 
 void dr_report_base(const char *tape_path, char *out, size_t len)

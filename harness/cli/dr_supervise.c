@@ -409,6 +409,8 @@ typedef struct {
 } sup_box;
 
 static bool last_isolated, last_died;
+
+bool dr_sup_last_isolated(void) { return last_isolated; }
 static dr_finding last_death;
 
 static sup_box *box(void)

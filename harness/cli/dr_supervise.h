@@ -89,4 +89,8 @@ void dr_sup_last_tape(dr_tape *t, const dr_scenario *s, unsigned cpus, dr_strate
 bool dr_sup_replay_verify(const dr_tape *t, const dr_strategy *st, const dr_exec_result *res, char *why,
                           size_t len);
 
+/* Whether the last dr_sup_run ran in a child (its trace and decisions by
+ * meaning stayed there). */
+bool dr_sup_last_isolated(void);
+
 #endif

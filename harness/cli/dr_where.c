@@ -51,6 +51,7 @@ typedef struct {
     const char *entry_func; /* the function the address is in, not one inlined into it */
     const char *at_file;    /* the address's own line-table row (no inlining undone): volatile sites */
     const char *at_func;    /* its symbol */
+    uint64_t text;          /* the driver line's text (dr_where_point), 0: unread */
     int at_line, at_col;
     uint8_t vol;            /* 0 not asked yet, 1 a plain access, 2 a volatile one */
 } entry;
@@ -138,6 +139,118 @@ static const char *call_file(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
         return NULL;
     *line = (int)ln;
     return dwarf_filesrc(files, fi, NULL, NULL);
+}
+
+/* ---- the text of a source line --------------------------------------------------------- */
+
+/* A source file's lines, hashed, read once per process: what a schedule's
+ * program point is named by (dr_where_point), so that an edit elsewhere in
+ * the file, which moves lines, does not rename it. */
+typedef struct srcfile {
+    struct srcfile *next;
+    const char *path; /* interned */
+    uint64_t *hash;   /* hash[i]: line i + 1; NULL: unreadable */
+    size_t nlines;
+} srcfile;
+static srcfile *srcfiles;
+
+/* FNV-1a of the line with whitespace, comments and a trailing backslash
+ * left out: reformatting or commenting a line keeps its name. A block
+ * comment is followed across lines (*in_comment); string and character
+ * literals are kept whole. Never 0 (0 means "unknown"). */
+static uint64_t hash_line(const char *p, const char *end, bool *in_comment)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    char quote = 0;
+    for (; p < end; p++) {
+        if (*in_comment) {
+            if (p + 1 < end && p[0] == '*' && p[1] == '/') {
+                *in_comment = false;
+                p++;
+            }
+            continue;
+        }
+        if (quote) {
+            if (*p == '\\' && p + 1 < end) {
+                h = (h ^ (unsigned char)*p++) * 0x100000001b3ull;
+            } else if (*p == quote) {
+                quote = 0;
+            }
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (p + 1 < end && p[0] == '/' && p[1] == '/') {
+            break;
+        } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+            *in_comment = true;
+            p++;
+            continue;
+        } else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' || *p == '\v' || (*p == '\\' && p + 1 == end)) {
+            continue;
+        }
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    }
+    return h ? h : 1;
+}
+
+static srcfile *src_read(const char *path)
+{
+    for (srcfile *f = srcfiles; f; f = f->next)
+        if (f->path == path)
+            return f;
+    srcfile *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->path = path;
+    f->next = srcfiles;
+    srcfiles = f;
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return f;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 1 << 16;
+            char *nb = ncap <= (64u << 20) ? realloc(buf, ncap) : NULL;
+            if (!nb) {
+                free(buf);
+                fclose(in);
+                return f;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t k = fread(buf + len, 1, cap - len, in);
+        if (k == 0)
+            break;
+        len += k;
+    }
+    fclose(in);
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    f->hash = malloc(lines * sizeof *f->hash);
+    if (f->hash) {
+        bool comment = false;
+        const char *p = buf, *end = buf + len;
+        while (f->nlines < lines) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *stop = nl ? nl : end;
+            f->hash[f->nlines++] = hash_line(p, stop, &comment);
+            if (!nl)
+                break;
+            p = nl + 1;
+        }
+    }
+    free(buf);
+    return f;
+}
+
+static uint64_t line_text(const char *file, int line)
+{
+    const char *path = intern(file);
+    srcfile *f = path ? src_read(path) : NULL;
+    return f && f->hash && line >= 1 && (size_t)line <= f->nlines ? f->hash[line - 1] : 0;
 }
 
 /* ---- one address -------------------------------------------------------------------------- */
@@ -228,6 +341,7 @@ static void resolve(entry *e)
     e->loc.file = intern(shown(file));
     e->loc.func = intern(func ? func : "?");
     e->loc.line = lineno;
+    e->text = line_text(file, lineno);
     const char *outer = n ? die_name(&chain[0]) : NULL;
     e->entry_func = outer ? intern(outer) : e->loc.func;
     e->driver = e->loc.file && e->loc.func && e->entry_func;
@@ -246,16 +360,31 @@ static entry *lookup(uintptr_t pc)
     return e;
 }
 
-bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out)
+/* The innermost driver frame of a stack, or NULL. */
+static const entry *driver_frame(const uintptr_t *pc, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const entry *e = lookup(pc[i]);
-        if (e && e->driver) {
-            *out = e->loc;
-            return true;
-        }
+        if (e && e->driver)
+            return e;
     }
-    return false;
+    return NULL;
+}
+
+bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out)
+{
+    const entry *e = driver_frame(pc, n);
+    if (e)
+        *out = e->loc;
+    return e != NULL;
+}
+
+bool dr_where_point(const uintptr_t *pc, size_t n, dr_point_loc *out)
+{
+    const entry *e = driver_frame(pc, n);
+    if (e)
+        *out = (dr_point_loc){e->loc.func, e->loc.file, (uint32_t)e->loc.line, e->text};
+    return e != NULL;
 }
 
 bool dr_where_volatile(uintptr_t pc)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dr/dr_engine.h" /* dr_point_loc */
+
 typedef struct dr_srcloc {
     const char *func; /* the driver function (the inlined one where the compiler inlined it) */
     const char *file; /* relative to the driver's source root (README: Driver source lines) */
@@ -20,6 +22,11 @@ typedef struct dr_srcloc {
  * step, a check at the end of an execution) or debug information is missing.
  * The strings live as long as the process. */
 bool dr_where(const uintptr_t *pc, size_t n, dr_srcloc *out);
+
+/* A schedule's program point (the engine's dr_point_namer_fn): the
+ * innermost driver frame, with a hash of its source line's text (whitespace
+ * and comments left out; 0 when the file cannot be read). */
+bool dr_where_point(const uintptr_t *pc, size_t n, dr_point_loc *out);
 
 /* A race's site as titles name it: "file:line function" (dr_where_site:
  * of one pc, the driver's line, or for dmarace's own canaries the line

@@ -2,10 +2,12 @@
 # test_cli_env.sh DMARACE: `dmarace run SCENARIO --env "SETTINGS"` (issue 13).
 # The settings apply on top of the scenario's own environment without a
 # rebuild and change the outcome; a bad setting is one line on stderr and exit
-# 2 before any execution; a finding's tape records the settings (tape version
-# 3, the reports show them) and replays to the same finding; a tape without
-# them stays version 2. With the race detector on, the tape is version 4: it
-# records the detector's setting too, and the settings, empty or not.
+# 2 before any execution; a finding's tape records the settings (the reports
+# show them) and replays to the same finding; a tape without them shows none.
+# A campaign's tapes are version 5 (decisions by meaning, docs/replay.md),
+# whose header records the settings, empty or not, and the race detector's
+# setting (test_tape.c checks the older versions a tape without meaning is
+# written as: 2, 3 with settings, 4 with the detector on).
 set -u
 . "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
@@ -87,7 +89,7 @@ found() {
 found fe e.txt --race-detector off --env "requests=2 no-cancel memory=4K,64K"
 tape=$found_tape
 if [ -n "$tape" ]; then
-    replayed "$tape" 3 "requests=2 no-cancel memory=4K,64K" r.txt
+    replayed "$tape" 5 "requests=2 no-cancel memory=4K,64K" r.txt
     check grep -q "V1: WdfDmaTransactionInitializeUsingRequest" r.txt
     base=${tape%.tape}
     check grep -q "^env          requests=2 no-cancel memory=4K,64K (--env" "$base.txt"
@@ -99,18 +101,18 @@ if [ -n "$tape" ]; then
     check test $? -eq 1
     check grep -q "^env          requests=2 no-cancel memory=4K,64K" rm.txt
 fi
-# with the race detector on: version 4, settings and detector replayed
+# with the race detector on: settings and detector replayed
 found f4 e4.txt --race-detector on --volatile iso --env "requests=2 no-cancel"
 tape4=$found_tape
 if [ -n "$tape4" ]; then
-    replayed "$tape4" 4 "requests=2 no-cancel" r4.txt
+    replayed "$tape4" 5 "requests=2 no-cancel" r4.txt
     check grep -q "^races        on, volatile as ISO C" r4.txt
 fi
-# a tape without --env stays version 2 and shows no env line
+# a tape without --env shows no env line
 tape0=$(ls f0/*.tape 2>/dev/null | head -1)
 check test -n "$tape0"
 if [ -n "$tape0" ]; then
-    check test "$(od -An -tu1 -j4 -N2 "$tape0" | tr -s ' ')" = " 2 0"
+    check test "$(od -An -tu1 -j4 -N2 "$tape0" | tr -s ' ')" = " 5 0"
     "$D" replay "$tape0" >r0.txt 2>&1
     check test $? -eq 1
     check test "$(grep -c '^env ' r0.txt)" -eq 0
