@@ -114,6 +114,7 @@ int dr_cmd_run(int argc, char **argv);
 int dr_cmd_replay(int argc, char **argv);
 int dr_cmd_stress(int argc, char **argv);
 int dr_cmd_minimize(int argc, char **argv);
+int dr_cmd_regress(int argc, char **argv);
 /* "finding      [kind] title" and its message with where it happened (replay, minimize). */
 void dr_cli_print_finding(const dr_finding *f);
 int dr_cmd_show(int argc, char **argv);

@@ -59,6 +59,14 @@ static const char replay_options[] =
     "  --update            a tape of version 1 to 4 that replays bit for bit gets its decisions by\n"
     "                      meaning (rewritten in place as version 5)\n";
 
+static const char regress_options[] =
+    "  --expect fixed|reproduced  the verdict every tape should give (default fixed: the bugs stay\n"
+    "                      fixed; reproduced: dmarace still finds them, as for corpus/)\n"
+    "  --junit FILE        JUnit XML: a test case per tape, failed when not as expected\n"
+    "  --sarif FILE        SARIF 2.1.0: a result per tape not as expected\n"
+    "  --timeout SECONDS   one tape's replay, wall clock, before it is an error (default 600)\n"
+    "  --exec-timeout SECONDS | --continue N | --update   passed to each replay\n";
+
 static const char exit_codes[] =
     "exit codes: 0 clean (replay: no finding; minimize, show: done),\n"
     "            1 findings (with --expect: an unexpected verdict; replay: the finding reproduced),\n"
@@ -70,7 +78,8 @@ static const char exit_codes[] =
     "              standard output) that could not be written: a full disk\n"
     "            replay, past an exact replay (docs/replay.md): 4 no longer reproduces (the schedule\n"
     "              followed to its end, the finding did not happen), 5 lost (the schedule could not\n"
-    "              be followed), 6 changed (followed to its end, another finding)\n";
+    "              be followed), 6 changed (followed to its end, another finding)\n"
+    "            regress: 0 every tape as expected, 1 not, 2 usage (no tape found)\n";
 
 typedef struct {
     const char *name;
@@ -94,6 +103,11 @@ static const command_help commands[] = {
      "meaning: reproduced, no longer reproduces, changed or lost\n"
      "(docs/replay.md)",
      replay_options},
+    {"regress", "regress DIR|TAPE... [--expect fixed|reproduced] [--junit FILE] [--sarif FILE]",
+     "replay every saved tape (each in a child process) against this\n"
+     "build: a table of verdicts, a summary, exit 0 when every tape's\n"
+     "verdict is the expected one (default: fixed), else 1",
+     regress_options},
     {"minimize", "minimize TAPE [-o OUT] [--max-runs N] [--exec-timeout SECONDS]",
      "shrink a failing tape (fewer preemptions, steps, events) keeping\n"
      "its finding (kind and title); writes OUT (default TAPE-min.tape)\n"
@@ -203,6 +217,8 @@ int main(int argc, char **argv)
         rc = dr_cmd_stress(argc - 2, argv + 2);
     else if (strcmp(argv[1], "replay") == 0)
         rc = dr_cmd_replay(argc - 2, argv + 2);
+    else if (strcmp(argv[1], "regress") == 0)
+        rc = dr_cmd_regress(argc - 2, argv + 2);
     else if (strcmp(argv[1], "minimize") == 0)
         rc = dr_cmd_minimize(argc - 2, argv + 2);
     else if (strcmp(argv[1], "show") == 0)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_cli_commands.sh DMARACE CHECK_JSON MK_CLEAN_TAPE [instrumented|plain]: the
 # campaign options (-j, --shard, --time), the finding reports (text, JSON,
-# timeline, SARIF), replay --timeline, minimize and show, and their bad input:
+# timeline, SARIF), replay --timeline, minimize, show and regress, and their bad input:
 # one line on stderr, exit code 2, never a crash.
 set -u
 . "$(dirname "$0")/cli_lib.sh"
@@ -165,6 +165,32 @@ head -c 200 "$j" >cut-report.json
 expect_usage_error "show a truncated JSON report" show cut-report.json
 mkdir dir.txt
 expect_usage_error "show a directory" show dir.txt
+
+# ---- regress: bad input, then a directory of tapes ----
+expect_usage_error "regress without paths" regress
+expect_usage_error "regress a missing directory" regress no-such-dir
+mkdir empty-dir
+expect_usage_error "regress a directory without tapes" regress empty-dir
+expect_usage_error "regress a bad --expect" regress j1 --expect maybe
+expect_usage_error "regress an unknown option" regress j1 --frobnicate
+expect_usage_error "regress --junit without a file" regress j1 --junit
+expect_usage_error "regress --timeout 0" regress j1 --timeout 0
+# j1's tapes reproduce (bit for bit); junk.tape is an error row, not a crash
+mkdir rg && cp j1/*.tape rg/ && cp junk.tape rg/zz-junk.tape
+nt=$(ls j1/*.tape | wc -l)
+"$D" regress rg --expect reproduced --junit rg.xml >rg.txt 2>rg.err
+check [ $? -eq 1 ]
+check [ "$(grep -c '^reproduced ' rg.txt)" -eq "$nt" ]
+check grep -q '^error .*zz-junk.tape: exit 2: .*not a dmarace tape' rg.txt
+check grep -q "^regress      $((nt + 1)) tapes: $nt reproduced ($nt bit for bit, 0 by meaning), 0 fixed, 0 changed, 0 lost, 1 errors; expected reproduced: NOT as expected" rg.txt
+check grep -q 'failures="1"' rg.xml
+check grep -q "tests=\"$((nt + 1))\"" rg.xml
+rm rg/zz-junk.tape
+"$D" regress rg --expect reproduced >rg2.txt 2>&1
+check [ $? -eq 0 ]
+check grep -q 'all as expected' rg2.txt
+"$D" regress rg >rg3.txt 2>&1 # the default: fixed expected, and every finding reproduces
+check [ $? -eq 1 ]
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,7 +10,7 @@ D=$(abs "$1")
 SRC=$2
 cli_workdir help
 
-for c in list run stress replay minimize show version help; do
+for c in list run stress replay regress minimize show version help; do
     "$D" "$c" --help >"$c.txt" 2>"$c.err"
     check [ $? -eq 0 ]
     check [ ! -s "$c.err" ]
@@ -34,6 +34,9 @@ for pair in run:dr_run.c stress:dr_stress.c; do
 done
 for o in $(options harness/cli/dr_replay.c); do
     grep -q -- "$o\b" replay.txt minimize.txt || bad "replay/minimize --help does not name $o"
+done
+for o in $(options harness/cli/dr_regress.c); do
+    grep -q -- "$o\b" regress.txt || bad "regress --help does not name $o"
 done
 "$D" --version >v.txt 2>&1
 check [ $? -eq 0 ]

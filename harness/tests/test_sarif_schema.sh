@@ -10,8 +10,8 @@
 # match its SHA-256 fails it. Findings of several shapes: at a driver line
 # (busted-c12), after the last step (busted-c8's lost completion: located at
 # the tape), a memory fault (fault-ctx-uaf), a title of odd bytes
-# (toy-odd-title), and a minimized tape's reports; and each campaign's own
-# SARIF, a clean one's included.
+# (toy-odd-title), and a minimized tape's reports; each campaign's own
+# SARIF, a clean one's included; and regress's, with results and without.
 set -u
 . "$(dirname "$0")/cli_lib.sh"
 D=$(abs "$1")
@@ -41,8 +41,18 @@ cli_workdir sarif
 "$D" run toy-odd-title --executions 20 --findings f >/dev/null 2>&1
 "$D" minimize "$(ls f/busted-c12-*.tape | head -n 1)" -o f/min.tape >/dev/null 2>&1
 "$D" run fixed-1cpu --executions 20 --findings f >/dev/null 2>&1
+# regress's SARIF: one result per tape not as expected (all of them when
+# every finding reproduces and fixed was expected), none when all are.
+nt=$(ls f/*.tape | wc -l)
+"$D" regress f --expect fixed --sarif f/regress.sarif >/dev/null 2>&1
+check [ $? -eq 1 ]
+check jq -e --argjson n "$nt" '.runs[0].results | length == $n' f/regress.sarif >/dev/null
+check jq -e '[.runs[0].results[].ruleId] | unique == ["dmarace/regress/reproduced"]' f/regress.sarif >/dev/null
+"$D" regress f/min.tape --expect reproduced --sarif f/regress-ok.sarif >/dev/null 2>&1
+check [ $? -eq 0 ]
+check jq -e '.runs[0].results == []' f/regress-ok.sarif >/dev/null
 n=$(ls f/*.sarif 2>/dev/null | wc -l)
-check [ "$n" -ge 9 ]
+check [ "$n" -ge 11 ]
 # Each campaign's own SARIF (f/<scenario>.sarif): one result per distinct
 # finding, the same results as the findings' files, each rule once; a clean
 # campaign's has none.
