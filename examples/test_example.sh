@@ -9,7 +9,9 @@
 #    (`run SCENARIO --expect`);
 #  - for SCENARIO:FINDING, the summary names a finding whose "[kind] title"
 #    line contains FINDING, and its saved tape replays (`replay TAPE`) to the
-#    same finding, bit for bit.
+#    same finding, bit for bit;
+#  - `regress` over all the saved findings says each reproduces (exit 0),
+#    as a CI job of the example's own would run it.
 set -u
 [ $# -ge 11 ] || { echo "usage: test_example.sh DMARACE_DIR EXAMPLE WORK GEN MAKE CC ASM TYPE SAN DRIVER SCENARIO[:FINDING]..." >&2; exit 2; }
 root=$1 example=$2 work=$3 gen=$4 make=$5 cc=$6 asm=$7 type=$8 san=$9
@@ -73,4 +75,16 @@ for spec in "$@"; do
     { cat "$work/$s.replay"; fail "replay of $tape did not reproduce the recorded execution"; }
   echo "$title: replayed bit for bit"
 done
+
+ntapes=$(find "$work/findings" -name '*.tape' 2>/dev/null | wc -l)
+if [ "$ntapes" -gt 0 ]; then
+  step "regress over the $ntapes saved findings"
+  "$cli" regress "$work/findings" --expect reproduced --junit "$work/regress.xml" >"$work/regress.out" 2>&1 ||
+    { cat "$work/regress.out"; fail "regress --expect reproduced over the saved findings did not exit 0"; }
+  grep -q "^regress      $ntapes tapes: $ntapes reproduced .*all as expected" "$work/regress.out" ||
+    { cat "$work/regress.out"; fail "regress did not say all $ntapes tapes reproduce"; }
+  [ "$(grep -c '<testcase ' "$work/regress.xml")" -eq "$ntapes" ] ||
+    { cat "$work/regress.xml"; fail "the JUnit XML does not hold one test case per tape"; }
+  tail -n 1 "$work/regress.out"
+fi
 echo "test_example($example): all checks passed"
